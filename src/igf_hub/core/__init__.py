@@ -1,0 +1,1 @@
+"""Shared building blocks used by every domain. `core` imports no domain."""

@@ -1,0 +1,64 @@
+"""Domain events: rows in ``outbox`` written in the same transaction as the change that caused them.
+
+Other domains subscribe by event type (``message.approved``) without importing the publisher. Handlers run
+in the worker, in one transaction with marking the event dispatched, so each runs once per committed event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+import structlog
+
+log = structlog.get_logger("igf_hub.outbox")
+
+INSERT_EVENT = """
+INSERT INTO outbox (type, subject, data) VALUES ($1, $2, $3)
+RETURNING id, event_id, type, subject, data, occurred_at"""
+CLAIM_PENDING = """
+SELECT id, event_id, type, subject, data, occurred_at FROM outbox
+WHERE dispatched_at IS NULL ORDER BY id LIMIT $1
+FOR UPDATE SKIP LOCKED"""
+MARK_DISPATCHED = "UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])"
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    event_id: UUID
+    type: str
+    subject: str
+    data: dict[str, Any]
+    occurred_at: datetime
+
+
+Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
+_handlers: dict[str, list[Handler]] = {}
+
+
+def subscribe(event_type: str, handler: Handler) -> None:
+    """Register ``handler`` for an event type (``"*"`` for all); called at import time by a domain's jobs."""
+    _handlers.setdefault(event_type, []).append(handler)
+
+
+async def publish(conn: asyncpg.Connection, event_type: str, *, subject: object, data: Any) -> Event:
+    row = await conn.fetchrow(INSERT_EVENT, event_type, str(subject), msgspec.to_builtins(data))
+    return Event(**row)
+
+
+async def dispatch_pending(pool: asyncpg.Pool, *, batch: int = 100) -> int:
+    """Run subscribers for committed, undispatched events; returns how many events were handled."""
+    async with pool.acquire() as conn, conn.transaction():
+        events = [Event(**r) for r in await conn.fetch(CLAIM_PENDING, batch)]
+        for event in events:
+            for handler in [*_handlers.get(event.type, ()), *_handlers.get("*", ())]:
+                await handler(conn, event)
+        if events:
+            await conn.execute(MARK_DISPATCHED, [e.id for e in events])
+    if events:
+        log.info("outbox.dispatched", events=len(events))
+    return len(events)

@@ -1,0 +1,46 @@
+"""Keyset pagination: an opaque cursor (base64url of msgpack ``(sort_key, id)``) and the ``Page`` envelope.
+
+SQL shape: ``WHERE (sort_key, id) > ($1, $2) ORDER BY sort_key, id LIMIT $3 + 1`` on a matching index.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from igf_hub.core.errors import DomainError, FieldError
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], kw_only=True):
+    """Declare a concrete subclass per domain (``class NriPage(Page[NriSummary])``) for a clean OpenAPI name."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class InvalidCursor(DomainError):
+    status, slug, title = 400, "invalid-cursor", "The cursor is not valid"
+
+
+def encode_cursor(*key: Any) -> str:
+    return base64.urlsafe_b64encode(msgspec.msgpack.encode(list(key))).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, types: type[Any]) -> Any:
+    """Decode a cursor into ``types`` (e.g. ``tuple[datetime, UUID]``); a forged or stale one is a 400."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return msgspec.msgpack.decode(raw, type=types)
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+        raise InvalidCursor(errors=[FieldError("/cursor", "not a cursor this list issued")]) from None
+
+
+def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], bool]:
+    """Queries fetch ``limit + 1`` rows: the extra one only says whether there is a next page."""
+    return list(rows[:limit]), len(rows) > limit

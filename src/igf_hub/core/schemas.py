@@ -1,0 +1,26 @@
+"""Shared constrained types used by every domain's Structs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$", examples=["ke-igf"])]
+CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
+LanguageTag = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", description="BCP 47", examples=["en", "pt-BR"]),
+]
+NonEmptyStr = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+Name = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+LongText = Annotated[str, msgspec.Meta(max_length=100_000)]
+Email = Annotated[
+    str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["coordinator@example.org"])
+]
+HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/$.?#].[^\s]*$", max_length=2000)]
+Money = Annotated[Decimal, msgspec.Meta(ge=Decimal("-1e15"), le=Decimal("1e15"))]
+Year = Annotated[int, msgspec.Meta(ge=2006, le=2100)]

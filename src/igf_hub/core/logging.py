@@ -37,23 +37,29 @@ def _valid_request_id(value: str) -> bool:
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Take the caller's X-Request-Id (or make one), bind it to every log line, and echo it on the response."""
+    """Take the caller's X-Request-Id (or make one) and bind it to every log line of the request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        incoming = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
-                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await app(scope, receive, send_with_id)
+        with structlog.contextvars.bound_contextvars(request_id=_request_id(scope)):
+            await app(scope, receive, send)
 
     return middleware
+
+
+def _request_id(scope: Scope) -> str:
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        incoming = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
+        state["request_id"] = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
+    request_id: str = state["request_id"]
+    return request_id
+
+
+async def add_request_id_header(message: Message, scope: Scope) -> None:
+    """A before_send hook: it sees every response, including errors raised before any middleware ran."""
+    if message["type"] == "http.response.start":
+        headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
+        message["headers"] = [*headers, (b"x-request-id", _request_id(scope).encode())]

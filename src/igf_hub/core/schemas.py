@@ -22,5 +22,5 @@ Email = Annotated[
     str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["coordinator@example.org"])
 ]
 HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/$.?#].[^\s]*$", max_length=2000)]
-Money = Annotated[Decimal, msgspec.Meta(ge=Decimal("-1e15"), le=Decimal("1e15"))]
+Money = Annotated[Decimal, msgspec.Meta(description="a decimal amount, never a float", examples=["1250.00"])]
 Year = Annotated[int, msgspec.Meta(ge=2006, le=2100)]

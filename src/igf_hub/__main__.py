@@ -1,0 +1,335 @@
+"""The igf-hub command line: serve | worker | migrate | users | clients | audit | keys.
+
+With no IGF_HUB_DATABASE_URL / IGF_HUB_REDIS_URL, every command uses the embedded servers of the data
+dir: the running ones if ``serve`` is up, otherwise it starts them for the duration of the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from igf_hub.core.settings import DbSettings, RedisSettings, Settings, load_settings
+
+
+@contextmanager
+def runtime(settings: Settings) -> Iterator[Settings]:
+    """Settings with reachable PostgreSQL and Redis URLs: the configured ones, or the embedded servers."""
+    if not settings.embedded:
+        yield settings
+        return
+    from igf_hub.embedded import Embedded, EmbeddedError
+
+    try:
+        embedded = Embedded(settings.data_path).start()
+    except EmbeddedError as exc:
+        sys.exit(f"igf-hub: the embedded servers did not start: {exc}")
+    for note in embedded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        asyncio.run(_ensure_database(embedded.database_url))
+        yield msgspec.structs.replace(
+            settings,
+            db=msgspec.structs.replace(settings.db, url=embedded.database_url),
+            redis=RedisSettings(url=embedded.redis_url),
+        )
+    finally:
+        embedded.stop()
+
+
+async def _ensure_database(url: str) -> None:
+    from igf_hub.embedded import DATABASE
+
+    conn = await asyncpg.connect(url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+            await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        await conn.close()
+
+
+async def _with_conn(settings: Settings, fn: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+    from igf_hub.core.db import init_connection
+
+    conn = await asyncpg.connect(settings.db.url, server_settings={"application_name": "igf-hub.cli"})
+    try:
+        await init_connection(conn)
+        return await fn(conn)
+    finally:
+        await conn.close()
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
+# -- commands ----------------------------------------------------------------------------------------------
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from igf_hub.app import create_app
+    from igf_hub.auth.service import IdentityService
+    from igf_hub.core import migrate
+
+    if args.port:
+        settings = msgspec.structs.replace(settings, port=args.port)
+    with runtime(settings) as live:
+
+        async def prepare(conn: asyncpg.Connection) -> tuple[str, str] | None:
+            await migrate.migrate(conn)
+            async with conn.transaction():
+                created: tuple[str, str] | None = await IdentityService(conn).bootstrap_admin()
+            return created
+
+        admin = asyncio.run(_with_conn(live, prepare))
+        worker = None
+        if not args.no_worker:
+            env = {**os.environ, "IGF_HUB_DATABASE_URL": live.db.url, "IGF_HUB_REDIS_URL": live.redis.url}
+            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "igf_hub", "worker"], env=env, start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509
+            )  # fmt: skip
+        base = live.base_url
+        print(f"\nigf_hub is running at {base}\n  API docs:  {base}/schema\n  sign in:   {base}/signin", flush=True)
+        if admin:
+            print(
+                "\nFirst start: a Secretariat admin was created. Sign in at "
+                f"{base}/signin with\n  e-mail:    {admin[0]}\n  password:  {admin[1]}\n"
+                "(shown once; create more users with `./dev users create --email ... --role ...`)\n",
+                flush=True,
+            )
+        try:
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    create_app(live), host=live.host, port=live.port, log_config=None, access_log=False,
+                    proxy_headers=True, server_header=False, lifespan="on",
+                )
+            )  # fmt: skip
+            server.run()
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from arq.worker import run_worker
+
+    from igf_hub.worker import worker_settings
+
+    with runtime(settings) as live:
+        run_worker(worker_settings(live))  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.core import migrate
+
+    with runtime(settings) as live:
+        try:
+            if args.action == "status":
+                rows = asyncio.run(_with_conn(live, migrate.status))
+                for row in rows:
+                    print(f"{'applied' if row.applied else 'pending'}  {row.version}  {row.applied_at or ''}".rstrip())
+                return 0
+            dry_run = args.action == "up" and args.dry_run
+            applied = asyncio.run(_with_conn(live, lambda c: _migrate_up(c, dry_run)))
+        except migrate.MigrationError as exc:
+            print(f"igf-hub migrate: {exc}", file=sys.stderr)
+            return 1
+        print("\n".join(f"applied  {v}" for v in applied) or "up to date")
+        if dry_run:
+            print("(dry run: rolled back)")
+    return 0
+
+
+class _DryRun(Exception):
+    pass
+
+
+async def _migrate_up(conn: asyncpg.Connection, dry_run: bool) -> list[str]:
+    from igf_hub.core import migrate
+
+    if not dry_run:
+        return await migrate.migrate(conn)
+    applied: list[str] = []
+    try:
+        async with conn.transaction():
+            applied = await migrate.migrate(conn)
+            raise _DryRun
+    except _DryRun:
+        return applied
+
+
+def _grants(args: argparse.Namespace) -> list[Any]:
+    from igf_hub.auth.schemas import GrantCreate
+
+    resource = UUID(args.resource) if args.resource else None
+    return [GrantCreate(role=role, resource_id=resource, is_chair=args.chair) for role in args.role]
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    import secrets
+
+    from igf_hub.auth.errors import UserAlreadyExists
+    from igf_hub.auth.principal import Principal, PrincipalKind
+    from igf_hub.auth.schemas import UserCreate
+    from igf_hub.auth.service import IdentityService
+
+    password = args.password or secrets.token_urlsafe(15)
+    try:
+        data = msgspec.convert(
+            {"email": args.email, "display_name": args.display_name or "", "password": password}, UserCreate
+        )
+    except msgspec.ValidationError as exc:
+        print(f"igf-hub users create: {exc}", file=sys.stderr)
+        return 2
+    data.grants = _grants(args)
+    actor = Principal(kind=PrincipalKind.client, subject="cli")
+
+    async def create(conn: asyncpg.Connection) -> Any:
+        async with conn.transaction():
+            return await IdentityService(conn).create_user(data, actor=actor)
+
+    with runtime(settings) as live:
+        try:
+            user = asyncio.run(_with_conn(live, create))
+        except UserAlreadyExists as exc:
+            print(f"igf-hub users create: {exc.detail}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(msgspec.json.encode({**msgspec.to_builtins(user), "password": password}).decode())
+    else:
+        print(f"user_id: {user.id}\nemail: {user.email}\nroles: {', '.join(args.role) or '(none)'}")
+        if not args.password:
+            print(f"password: {password}")
+    return 0
+
+
+def cmd_clients(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.auth.principal import Principal, PrincipalKind
+    from igf_hub.auth.schemas import ClientCreate
+    from igf_hub.auth.service import IdentityService
+
+    data = ClientCreate(name=args.name, grants=_grants(args))
+    actor = Principal(kind=PrincipalKind.client, subject="cli")
+
+    async def create(conn: asyncpg.Connection) -> Any:
+        async with conn.transaction():
+            return await IdentityService(conn).create_client(data, actor=actor)
+
+    with runtime(settings) as live:
+        client = asyncio.run(_with_conn(live, create))
+    if args.json:
+        print(msgspec.json.encode(client).decode())
+    else:
+        print(f"client_id: {client.client_id}\nclient_secret: {client.client_secret}")
+        print("(the secret is shown once; igf_hub stores only its hash)", file=sys.stderr)
+    return 0
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.core import audit
+
+    with runtime(settings) as live:
+        report = asyncio.run(_with_conn(live, audit.verify))
+    if args.json:
+        print(msgspec.json.encode(report).decode())
+    elif report.ok:
+        print(f"audit log intact: {report.rows} rows, head #{report.head_seq} {report.head_hash}")
+    else:
+        print(f"audit log TAMPERED: {len(report.breaks)} broken link(s)")
+        for b in report.breaks:
+            print(f"  row #{b.seq}: {b.reason}")
+    return 0 if report.ok else 1
+
+
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.auth import keys
+    from igf_hub.core.clock import Clock
+
+    with runtime(settings) as live:
+        kid = asyncio.run(_with_conn(live, lambda c: keys.rotate(c, now=Clock().now())))
+    print(f"active signing key: {kid} (the previous key stays published until its tokens expire)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from igf_hub.auth.principal import Role
+
+    parser = argparse.ArgumentParser(prog="igf-hub", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (and a worker)")
+    serve.add_argument("--no-worker", action="store_true", help="run the API only")
+    serve.add_argument("--port", type=int, help="overrides IGF_HUB_PORT")
+    serve.set_defaults(fn=cmd_serve)
+
+    sub.add_parser("worker", help="run an arq worker").set_defaults(fn=cmd_worker)
+
+    mig = sub.add_parser("migrate", help="apply or list migrations")
+    mig.add_argument("action", choices=["up", "status"], nargs="?", default="up")
+    mig.add_argument("--dry-run", action="store_true", help="apply in a transaction and roll back")
+    mig.set_defaults(fn=cmd_migrate)
+
+    def with_roles(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--role", action="append", default=[], choices=[r.value for r in Role], help="repeatable")
+        p.add_argument("--resource", help="the NRI, track, donor or consumer id the role is bound to")
+        p.add_argument("--chair", action="store_true", help="with --role mag_member: the MAG Chair")
+        p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    users = sub.add_parser("users", help="manage people").add_subparsers(dest="action", required=True)
+    create_user = users.add_parser("create", help="create a user (prints a password unless --password)")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--display-name")
+    create_user.add_argument("--password")
+    with_roles(create_user)
+    create_user.set_defaults(fn=cmd_users)
+
+    clients = sub.add_parser("clients", help="manage machine clients").add_subparsers(dest="action", required=True)
+    create_client = clients.add_parser("create", help="create a client_credentials client")
+    create_client.add_argument("--name", required=True)
+    with_roles(create_client)
+    create_client.set_defaults(fn=cmd_clients)
+
+    audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    verify = audit_cmd.add_parser("verify", help="check the hash chain; exit 1 on tampering")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(fn=cmd_audit)
+
+    keys_cmd = sub.add_parser("keys", help="token signing keys").add_subparsers(dest="action", required=True)
+    keys_cmd.add_parser("rotate", help="make a new signing key active").set_defaults(fn=cmd_keys)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from igf_hub.core.logging import configure_logging
+
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    result: int = args.fn(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""create_app(settings) -> Litestar: the one list of controllers, the dependencies, error mapping and lifespan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
+
+from igf_hub.auth import keys
+from igf_hub.auth.controllers import (
+    ConsoleController,
+    IdentityController,
+    OAuthController,
+    WellKnownController,
+)
+from igf_hub.auth.middleware import AuthenticationMiddleware
+from igf_hub.auth.service import IdentityService
+from igf_hub.auth.tokens import TokenVerifier
+from igf_hub.core.clock import Clock
+from igf_hub.core.db import pool_lifespan, provide_db, provide_tx
+from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
+from igf_hub.core.logging import add_request_id_header, request_id_middleware
+from igf_hub.core.queue import provide_queue, queue_lifespan
+from igf_hub.core.settings import Settings
+from igf_hub.system.controllers import AuditController, HealthController, VocabController
+
+log = structlog.get_logger("igf_hub.app")
+
+# Every controller of the service, in one readable list.
+CONTROLLERS: list[Any] = [
+    HealthController,
+    VocabController,
+    AuditController,
+    OAuthController,
+    WellKnownController,
+    ConsoleController,
+    IdentityController,
+]
+
+_AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
+
+
+def _pointer(message: str, key: str | None) -> str:
+    """msgspec says where (``- at `$.countries[0]` ``): turn that into a JSON Pointer (``/countries/0``)."""
+    match = _AT_PATH.search(message)
+    if match:
+        parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]", match.group("path"))
+        return "".join(f"/{name or index}" for name, index in parts)
+    return f"/{key}" if key and key != "data" else ""
+
+
+def validation_problem(exc: ValidationException) -> ProblemDetailsException:
+    """Malformed bodies are 400; well-formed bodies that break a constraint are 422 — both with pointers."""
+    raw = exc.extra if isinstance(exc.extra, list) else []
+    errors = []
+    malformed = False
+    for item in raw:
+        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        key = item.get("key") if isinstance(item, dict) else None
+        source = item.get("source") if isinstance(item, dict) else None
+        malformed |= "malformed" in message.lower() or "truncated" in message.lower()
+        pointer = _pointer(message, key)
+        detail = _AT_PATH.sub("", message)
+        if source in ("query", "path", "header", "cookie"):
+            pointer = f"{source}:{key}"  # not a body location: name the parameter instead
+        errors.append(FieldError(pointer=pointer, detail=detail))
+    if malformed or not errors and "malformed" in (exc.detail or "").lower():
+        return problem(
+            status=400, slug="malformed-body", title="The request body is not valid JSON",
+            detail=errors[0].detail if errors else exc.detail, errors=errors,
+        )  # fmt: skip
+    return problem(
+        status=422, slug="validation-failed", title="The request does not match the schema",
+        detail="; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in errors) or exc.detail, errors=errors,
+    )  # fmt: skip
+
+
+_STATUS_SLUGS = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden", 413: "too-large"}
+
+
+def http_problem(exc: HTTPException) -> ProblemDetailsException:
+    slug = _STATUS_SLUGS.get(exc.status_code, f"http-{exc.status_code}")
+    return problem(
+        status=exc.status_code, slug=slug, title=exc.detail or slug, detail=exc.detail or slug, headers=exc.headers
+    )
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
+    return problem(
+        status=500, slug="internal-error", title="Internal server error",
+        detail="The server failed to handle this request; the request id identifies it in the logs.",
+    ).to_response(request)  # fmt: skip
+
+
+@asynccontextmanager
+async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Shared HTTP client and token verifier; the first signing key and the console client exist."""
+    settings: Settings = app.state.settings
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False) as http:
+        app.state.http = http
+        app.state.verifier = TokenVerifier(settings, app.state.clock, http)
+        async with app.state.pool.acquire() as conn, conn.transaction():
+            await keys.ensure_signing_key(conn)
+            await IdentityService(conn, app.state.clock).ensure_console_client(settings.base_url)
+        yield
+
+
+def provide_settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def provide_clock(request: Request[Any, Any, Any]) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def _openapi(settings: Settings) -> OpenAPIConfig:
+    base = settings.base_url
+    oauth = SecurityScheme(
+        type="oauth2",
+        description="Sign in through igf_hub's authorization server (the docs use the built-in console client).",
+        flows=OAuthFlows(
+            authorization_code=OAuthFlow(
+                authorization_url=f"{base}/oauth/authorize", token_url=f"{base}/oauth/token", scopes={"api": "the API"}
+            ),
+            client_credentials=OAuthFlow(token_url=f"{base}/oauth/token", scopes={"api": "the API"}),
+        ),
+    )
+    bearer = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+    assets = "/schema-assets"
+    return OpenAPIConfig(
+        title="igf_hub API",
+        version="1.0.0",
+        description="The Internet Governance Forum ecosystem: NRIs, intersessional tracks, the MAG, funding, "
+        "IGF Messages and their webhooks. Errors are RFC 9457 problem+json.",
+        path="/schema",
+        components=Components(security_schemes={"oauth2": oauth, "bearer": bearer}),
+        security=[{}, {"oauth2": ["api"]}, {"bearer": []}],
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{assets}/swagger-ui-bundle.js",
+                css_url=f"{assets}/swagger-ui.css",
+                standalone_preset_js_url=f"{assets}/swagger-ui-standalone-preset.js",
+                init_oauth={"clientId": "igf-hub-console", "usePkceWithAuthorizationCodeGrant": True, "scopes": "api"},
+            )
+        ],
+    )
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
+    app = Litestar(
+        route_handlers=[
+            *CONTROLLERS,
+            create_static_files_router(path="/schema-assets", directories=[swagger_ui_path], include_in_schema=False),
+        ],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "db": Provide(provide_db),
+            "tx": Provide(provide_tx),
+            "queue": Provide(provide_queue, sync_to_thread=False),
+        },
+        lifespan=[pool_lifespan, queue_lifespan, services_lifespan],
+        middleware=[request_id_middleware, DefineMiddleware(AuthenticationMiddleware)],
+        before_send=[add_request_id_header],
+        plugins=[
+            ProblemDetailsPlugin(
+                ProblemDetailsConfig(
+                    enable_for_all_http_exceptions=True,
+                    exception_to_problem_detail_map={
+                        DomainError: to_problem,
+                        ValidationException: validation_problem,
+                        HTTPException: http_problem,
+                    },
+                )
+            )
+        ],
+        exception_handlers={Exception: internal_error},
+        openapi_config=_openapi(settings),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or Clock()
+    return app

@@ -1,0 +1,225 @@
+"""HTTP for identity: the OAuth 2 endpoints, discovery, the sign-in pages and user/client administration."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import anyio.to_thread
+import asyncpg
+from arq.connections import ArqRedis
+from authlib.oauth2 import OAuth2Error
+from joserfc.jwk import KeySet
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import Provide
+from litestar.enums import MediaType
+
+from igf_hub.auth import keys, login
+from igf_hub.auth.errors import TooManySignInFailures
+from igf_hub.auth.guards import requires_authenticated, requires_secretariat
+from igf_hub.auth.principal import Principal
+from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
+from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
+from igf_hub.auth.service import IdentityService
+from igf_hub.core import audit
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+def _form_dict(form: Any) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+def _server(conn: asyncpg.Connection, settings: Settings, clock: Clock, key_set: KeySet | None = None) -> Any:
+    return IgfAuthorizationServer(conn=conn, settings=settings, clock=clock, keys=key_set or KeySet([]))
+
+def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(body, status_code=status, media_type=MediaType.HTML, headers={**NO_STORE, **(headers or {})})
+
+class OAuthController(Controller):
+    path = "/oauth"
+    tags = ["Identity"]
+
+    @post("/token", operation_id="IssueToken", status_code=200, summary="OAuth 2 token endpoint (RFC 6749)")
+    async def token(self, request: Request[Any, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock) -> Response[Any]:
+        """client_credentials (HTTP Basic or form post), authorization_code with PKCE, refresh_token.
+        Errors follow RFC 6749 section 5.2 (`{"error": ...}`), as OAuth clients expect."""
+        data = _form_dict(await request.form())
+        server = _server(tx, settings, clock, await keys.private_key_set(tx))
+        oauth_request = FormRequest("POST", f"{settings.base_url}/oauth/token", request.headers, data)
+        status, body, headers = await anyio.to_thread.run_sync(server.create_token_response, oauth_request)
+        return Response(body, status_code=status, headers={**dict(headers), **NO_STORE}, media_type=MediaType.JSON)
+
+    @get("/authorize", operation_id="ShowSignIn", include_in_schema=False)
+    async def show_signin(self, request: Request[Any, Any, Any], db: asyncpg.Connection, settings: Settings, clock: Clock) -> Response[str]:
+        params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+        try:
+            grant = await self._validated(db, settings, clock, "GET", request, params)
+        except OAuth2Error as exc:
+            return _html(login.error_page(exc.description or exc.error), 400)
+        return _html(login.signin_form(params, client_name=grant.client.name))
+
+    @post("/authorize", operation_id="SignIn", include_in_schema=False, status_code=302)
+    async def signin(
+        self, request: Request[Any, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock, queue: ArqRedis
+    ) -> Response[str]:
+        data = _form_dict(await request.form())
+        email, password = data.pop("email", "").strip(), data.pop("password", "")
+        params = {k: data[k] for k in login.OAUTH_FIELDS if k in data}
+        try:
+            grant = await self._validated(tx, settings, clock, "POST", request, params)
+        except OAuth2Error as exc:
+            return _html(login.error_page(exc.description or exc.error), 400)
+        limiter = SignInLimiter(queue, settings, email, request.client.host if request.client else "")
+        try:
+            await limiter.check()
+        except TooManySignInFailures as exc:
+            page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
+            return _html(page, 429, {"Retry-After": str(settings.auth.signin_window)})
+        identity = IdentityService(tx, clock)
+        user = await identity.authenticate(email, password) if email and password else None
+        if user is None:
+            await limiter.failed()
+            page = login.signin_form(params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email)
+            return _html(page, 401)
+        await limiter.succeeded()
+        await audit.append(
+            tx, actor=f"user:{user.id}", action="user.signed_in", subject_type="user", subject_id=user.id,
+            data={"client_id": grant.client.client_id},
+        )  # fmt: skip
+        server = _server(tx, settings, clock)
+        oauth_request = FormRequest("POST", f"{settings.base_url}/oauth/authorize", request.headers, params)
+        status, _, headers = await anyio.to_thread.run_sync(
+            server.create_authorization_response, oauth_request, OAuthUser(user.id)
+        )
+        return Response("", status_code=status, headers={**dict(headers), **NO_STORE})
+
+    @staticmethod
+    async def _validated(
+        conn: asyncpg.Connection, settings: Settings, clock: Clock, method: str,
+        request: Request[Any, Any, Any], params: dict[str, str],
+    ) -> Any:  # fmt: skip
+        server = _server(conn, settings, clock)
+        oauth_request = FormRequest(method, f"{settings.base_url}/oauth/authorize", request.headers, params)
+        return await anyio.to_thread.run_sync(server.get_consent_grant, oauth_request)
+
+class SignInLimiter:
+    """Failed sign-ins per (e-mail, client address), counted in Valkey over a sliding window."""
+
+    def __init__(self, redis: ArqRedis, settings: Settings, email: str, address: str) -> None:
+        digest = hashlib.sha256(f"{email.lower()}|{address}".encode()).hexdigest()
+        self.key = f"igf:signin-failures:{digest}"
+        self.redis = redis
+        self.max_failures = settings.auth.signin_max_failures
+        self.window = settings.auth.signin_window
+
+    async def check(self) -> None:
+        failures = int(await self.redis.get(self.key) or 0)
+        if failures >= self.max_failures:
+            raise TooManySignInFailures(f"{failures} failed sign-ins; wait {self.window // 60} minutes")
+
+    async def failed(self) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self.key)
+            pipe.expire(self.key, self.window)
+            await pipe.execute()
+
+    async def succeeded(self) -> None:
+        await self.redis.delete(self.key)
+
+class WellKnownController(Controller):
+    path = "/.well-known"
+    tags = ["Identity"]
+
+    @get("/jwks.json", operation_id="GetJwks", cache=60)
+    async def jwks(self, db: asyncpg.Connection, settings: Settings, clock: Clock) -> dict[str, Any]:
+        """The public keys that verify igf_hub's access tokens (active and recently retired)."""
+        max_age = timedelta(seconds=settings.auth.access_token_ttl + 60)
+        return await keys.published_jwks(db, now=clock.now(), max_token_age=max_age)
+
+    @get("/openid-configuration", operation_id="GetOpenIdConfiguration", cache=300)
+    async def openid_configuration(self, settings: Settings) -> dict[str, Any]:
+        base = settings.base_url
+        return {
+            "issuer": base,
+            "authorization_endpoint": f"{base}/oauth/authorize",
+            "token_endpoint": f"{base}/oauth/token",
+            "jwks_uri": f"{base}/.well-known/jwks.json",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "scopes_supported": ["api", "openid"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [keys.ALGORITHM],
+        }
+
+class ConsoleController(Controller):
+    path = "/signin"
+    include_in_schema = False
+
+    @get("/", operation_id="Console")
+    async def console(self) -> Response[str]:
+        return _html(login.CONSOLE)
+
+    @get("/callback", operation_id="ConsoleCallback")
+    async def callback(self) -> Response[str]:
+        return _html(login.CONSOLE)
+
+def provide_identity(db: asyncpg.Connection, clock: Clock) -> IdentityService:
+    return IdentityService(db, clock)
+
+def provide_identity_tx(tx: asyncpg.Connection, clock: Clock) -> IdentityService:
+    return IdentityService(tx, clock)
+
+WRITE = {"identity": Provide(provide_identity_tx, sync_to_thread=False)}
+
+class IdentityController(Controller):
+    path = "/v1"
+    tags = ["Identity"]
+    dependencies = {"identity": Provide(provide_identity, sync_to_thread=False)}
+
+    @get("/me", operation_id="GetMe", guards=[requires_authenticated])
+    async def me(self, request: Request[Principal, Any, Any], identity: IdentityService) -> Me:
+        principal = request.user
+        grants = await identity.repo.grants_of(principal.user_id) if principal.user_id else []
+        return Me(
+            subject=principal.subject,
+            kind=principal.kind.value,
+            email=principal.email,
+            roles=sorted(r.value for r in principal.roles),
+            grants=grants,
+        )
+
+    @post("/users", operation_id="CreateUser", guards=[requires_secretariat], dependencies=WRITE)
+    async def create_user(self, data: UserCreate, request: Request[Principal, Any, Any], identity: IdentityService) -> User:
+        return await identity.create_user(data, actor=request.user)
+
+    @get("/users/{user_id:uuid}", operation_id="GetUser", guards=[requires_secretariat])
+    async def get_user(self, user_id: UUID, identity: IdentityService) -> User:
+        return await identity.get_user(user_id)
+
+    @post("/users/{user_id:uuid}/grants", operation_id="GrantRole", guards=[requires_secretariat], dependencies=WRITE)
+    async def grant(
+        self, user_id: UUID, data: GrantCreate, request: Request[Principal, Any, Any], identity: IdentityService
+    ) -> RoleGrant:
+        await identity.get_user(user_id)
+        return await identity.grant_role(user_id, data, actor=request.user)
+
+    @delete(
+        "/users/{user_id:uuid}/grants/{grant_id:uuid}", operation_id="RevokeRole",
+        guards=[requires_secretariat], dependencies=WRITE,
+    )  # fmt: skip
+    async def revoke(
+        self, user_id: UUID, grant_id: UUID, request: Request[Principal, Any, Any], identity: IdentityService
+    ) -> None:
+        await identity.revoke_grant(user_id, grant_id, actor=request.user)
+
+    @post("/clients", operation_id="CreateClient", guards=[requires_secretariat], dependencies=WRITE)
+    async def create_client(
+        self, data: ClientCreate, request: Request[Principal, Any, Any], identity: IdentityService
+    ) -> ClientCreated:
+        """Register a machine client; the secret is in this response only."""
+        return await identity.create_client(data, actor=request.user)

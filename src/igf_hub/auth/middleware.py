@@ -1,0 +1,70 @@
+"""Every request gets a Principal in ``scope["user"]``: anonymous without a token, 401 with a bad one."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import structlog
+from litestar.datastructures import Headers
+from litestar.middleware import AbstractMiddleware
+from litestar.types import Receive, Scope, Scopes, Send
+
+from igf_hub.auth.principal import ANONYMOUS, Principal, PrincipalKind
+from igf_hub.auth.service import IdentityService
+from igf_hub.auth.tokens import InvalidToken
+from igf_hub.core.errors import Unauthorized
+
+
+def _invalid(description: str) -> Unauthorized:
+    safe = description.replace('"', "'")[:200]
+    return Unauthorized(
+        f"the access token was refused: {safe}",
+        headers={"WWW-Authenticate": f'Bearer realm="igf-hub", error="invalid_token", error_description="{safe}"'},
+    )
+
+
+class AuthenticationMiddleware(AbstractMiddleware):
+    scopes: Scopes = {"http"}  # type: ignore[assignment]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        authorization = Headers.from_scope(scope).get("authorization")
+        if not authorization:
+            scope["user"] = ANONYMOUS
+            scope["auth"] = None
+        else:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise _invalid("use 'Authorization: Bearer <token>'")
+            state = scope["litestar_app"].state
+            try:
+                claims = await state.verifier.verify(token.strip(), state.pool)
+            except InvalidToken as exc:
+                raise _invalid(str(exc)) from None
+            principal = await self._principal(state, claims)
+            if principal is None:
+                raise _invalid("the account is unknown or disabled")
+            scope["user"] = principal
+            scope["auth"] = claims
+        with structlog.contextvars.bound_contextvars(principal=scope["user"].subject):
+            await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _principal(state: Any, claims: dict[str, Any]) -> Principal | None:
+        scopes = frozenset(str(claims.get("scope") or "").split())
+        async with state.pool.acquire() as conn:
+            identity = IdentityService(conn, state.clock)
+            if claims["iss"] == state.settings.base_url:
+                if claims["sub"] == claims.get("client_id"):
+                    return await identity.client_principal(claims["sub"], scopes=scopes)
+                try:
+                    user_id = UUID(claims["sub"])
+                except ValueError:
+                    return None
+                return await identity.user_principal(user_id, scopes=scopes)
+            # An external issuer's subject, linked to a local account when one exists.
+            external_subject = f"{claims['iss']}|{claims['sub']}"
+            user = await identity.repo.user_by_external_subject(external_subject)
+            if user is not None:
+                return await identity.user_principal(user.id, scopes=scopes)
+            return Principal(kind=PrincipalKind.user, subject=f"external:{external_subject}", scopes=scopes)

@@ -1,0 +1,197 @@
+"""Identity rules: users, machine clients, role grants, and the Principal of a request."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from uuid import UUID
+
+import anyio.to_thread
+import asyncpg
+import msgspec
+
+from igf_hub.auth import passwords
+from igf_hub.auth.errors import GrantAlreadyExists, GrantNotFound, UserAlreadyExists, UserNotFound
+from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
+from igf_hub.auth.repository import IdentityRepository
+from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, RoleGrant, User, UserCreate
+from igf_hub.core import audit
+from igf_hub.core.clock import Clock
+
+BOOTSTRAP_ADMIN_EMAIL = "admin@igf-hub.local"
+CONSOLE_CLIENT_ID = "igf-hub-console"
+DEFAULT_SCOPE = "api"
+
+
+def _principal_grants(rows: Iterable[asyncpg.Record]) -> tuple[Grant, ...]:
+    return tuple(
+        Grant(role=Role(r["role"]), resource_id=r["resource_id"], is_chair=r["is_chair"])
+        for r in rows
+        if r["role"] is not None
+    )
+
+
+class IdentityService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock | None = None) -> None:
+        self.conn = conn
+        self.clock = clock or Clock()
+        self.repo = IdentityRepository(conn)
+
+    # -- principals ----------------------------------------------------------------------------------
+
+    async def user_principal(self, user_id: UUID, *, scopes: frozenset[str] = frozenset()) -> Principal | None:
+        rows = await self.repo.user_principal_rows(user_id, self.clock.now())
+        if not rows:
+            return None  # unknown or deactivated
+        return Principal(
+            kind=PrincipalKind.user,
+            subject=f"user:{user_id}",
+            user_id=user_id,
+            email=rows[0]["email"],
+            scopes=scopes,
+            grants=_principal_grants(rows),
+        )
+
+    async def client_principal(self, client_id: str, *, scopes: frozenset[str] = frozenset()) -> Principal | None:
+        rows = await self.repo.client_principal_rows(client_id, self.clock.now())
+        if not rows:
+            return None
+        return Principal(
+            kind=PrincipalKind.client,
+            subject=f"client:{client_id}",
+            client_id=client_id,
+            scopes=scopes,
+            grants=_principal_grants(rows),
+        )
+
+    # -- users ---------------------------------------------------------------------------------------
+
+    async def create_user(self, data: UserCreate, *, actor: Principal) -> User:
+        password_hash = passwords.hash_secret(data.password) if data.password else None
+        try:
+            user = await self.repo.insert_user(data.email, data.display_name, password_hash)
+        except asyncpg.UniqueViolationError:
+            raise UserAlreadyExists(f"{data.email} is already registered") from None
+        for grant in data.grants:
+            user.grants.append(await self._grant(user_id=user.id, client_id=None, grant=grant))
+        await audit.append(
+            self.conn,
+            actor=actor.subject,
+            action="user.created",
+            subject_type="user",
+            subject_id=user.id,
+            data={"email": user.email, "grants": user.grants},
+        )
+        return user
+
+    async def get_user(self, user_id: UUID) -> User:
+        user = await self.repo.get_user(user_id)
+        if user is None:
+            raise UserNotFound(f"no user {user_id}")
+        user.grants = await self.repo.grants_of(user_id)
+        return user
+
+    async def authenticate(self, email: str, password: str) -> User | None:
+        """The user if the password is right and the account active; constant work either way."""
+        found = await self.repo.user_for_signin(email)
+        user, stored = found if found else (None, None)
+        # argon2 is deliberately slow: verify off the event loop.
+        ok = await anyio.to_thread.run_sync(passwords.verify_secret, stored, password)
+        return user if ok and user is not None and user.is_active else None
+
+    async def bootstrap_admin(self) -> tuple[str, str] | None:
+        """On an empty database, create the first Secretariat admin; returns (email, password) once."""
+        if await self.repo.count_users() > 0:
+            return None
+        password = secrets.token_urlsafe(18)
+        await self.create_user(
+            UserCreate(
+                email=BOOTSTRAP_ADMIN_EMAIL,
+                display_name="Bootstrap Secretariat admin",
+                password=password,
+                grants=[GrantCreate(role=Role.secretariat)],
+            ),
+            actor=Principal(kind=PrincipalKind.client, subject="system:bootstrap"),
+        )
+        return BOOTSTRAP_ADMIN_EMAIL, password
+
+    async def ensure_console_client(self, base_url: str) -> None:
+        """The built-in public client behind /signin, redirecting to wherever this instance is served."""
+        await self.repo.upsert_public_client(CONSOLE_CLIENT_ID, "igf_hub console", [f"{base_url}/signin/callback"])
+
+    # -- grants --------------------------------------------------------------------------------------
+
+    async def _grant(
+        self, *, user_id: UUID | None, client_id: UUID | None, grant: GrantCreate, source: str = "manual"
+    ) -> RoleGrant:
+        try:
+            async with self.conn.transaction():  # a savepoint: a duplicate leaves the outer work intact
+                return await self.repo.insert_grant(user_id=user_id, client_id=client_id, grant=grant, source=source)
+        except asyncpg.UniqueViolationError:
+            raise GrantAlreadyExists(f"{grant.role} is already granted for this object") from None
+        except asyncpg.ForeignKeyViolationError:
+            raise UserNotFound("no such user or client") from None
+
+    async def grant_role(
+        self, holder_id: UUID, grant: GrantCreate, *, actor: Principal, source: str = "manual"
+    ) -> RoleGrant:
+        """Give a user (or a client, by its row id) a role; domains use this to bind coordinators etc."""
+        is_user = await self.repo.get_user(holder_id) is not None
+        created = await self._grant(
+            user_id=holder_id if is_user else None, client_id=None if is_user else holder_id, grant=grant, source=source
+        )
+        await audit.append(
+            self.conn,
+            actor=actor.subject,
+            action="role.granted",
+            subject_type="user" if is_user else "client",
+            subject_id=holder_id,
+            data=created,
+        )
+        return created
+
+    async def revoke_grant(self, holder_id: UUID, grant_id: UUID, *, actor: Principal) -> None:
+        if not await self.repo.delete_grant(grant_id, holder_id):
+            raise GrantNotFound(f"no grant {grant_id} for {holder_id}")
+        await audit.append(
+            self.conn,
+            actor=actor.subject,
+            action="role.revoked",
+            subject_type="grant",
+            subject_id=grant_id,
+            data={"holder_id": holder_id},
+        )
+
+    # -- machine clients -----------------------------------------------------------------------------
+
+    async def create_client(self, data: ClientCreate, *, actor: Principal) -> ClientCreated:
+        client_id = f"igfc_{secrets.token_urlsafe(12)}"
+        if data.public:
+            secret, secret_hash = None, None
+            grant_types, method = ["authorization_code", "refresh_token"], "none"
+        else:
+            secret = f"igfs_{secrets.token_urlsafe(32)}"
+            secret_hash = passwords.hash_secret(secret)
+            grant_types = ["client_credentials"]
+            method = "client_secret_basic"
+            if data.redirect_uris:
+                grant_types += ["authorization_code", "refresh_token"]
+        client = await self.repo.insert_client(
+            client_id=client_id,
+            secret_hash=secret_hash,
+            name=data.name,
+            redirect_uris=list(data.redirect_uris),
+            grant_types=grant_types,
+            auth_method=method,
+            scope=DEFAULT_SCOPE,
+        )
+        grants = [await self._grant(user_id=None, client_id=client.id, grant=g) for g in data.grants]
+        await audit.append(
+            self.conn,
+            actor=actor.subject,
+            action="client.created",
+            subject_type="client",
+            subject_id=client.client_id,
+            data={"name": client.name, "grant_types": grant_types, "grants": grants},
+        )
+        return ClientCreated(**(msgspec.structs.asdict(client) | {"grants": grants}), client_secret=secret)

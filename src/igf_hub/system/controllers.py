@@ -1,0 +1,108 @@
+"""/healthz, /readyz, /v1/vocab/* and /v1/audit."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from arq.connections import ArqRedis
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_secretariat
+from igf_hub.core.audit import AuditEntry
+from igf_hub.core.errors import NotFound
+from igf_hub.core.pagination import Page, decode_cursor, encode_cursor, split_page
+from igf_hub.core.vocab import VOCABULARIES, Vocabulary
+from igf_hub.system.repository import AuditRepository
+
+READY_TIMEOUT = 2.0
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Readiness(msgspec.Struct):
+    status: str
+    checks: dict[str, str]
+
+
+class HealthController(Controller):
+    path = ""
+    tags = ["System"]
+
+    @get("/healthz", operation_id="Healthz", cache=False)
+    async def healthz(self) -> Health:
+        """The process is up (liveness)."""
+        return Health(status="ok")
+
+    @get("/readyz", operation_id="Readyz", cache=False)
+    async def readyz(self, state: State, queue: ArqRedis) -> Response[Readiness]:
+        """PostgreSQL and Redis answer (readiness): 503 naming what is down."""
+        checks = {"postgres": "ok", "redis": "ok"}
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                async with state.pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            checks["postgres"] = f"down: {type(exc).__name__}"
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                await queue.ping()
+        except (OSError, TimeoutError, ConnectionError) as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return Response(Readiness(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503)
+
+
+class VocabController(Controller):
+    path = "/v1/vocab"
+    tags = ["Vocabularies"]
+
+    @get("/", operation_id="ListVocabularies", cache=3600)
+    async def list_vocabularies(self) -> list[str]:
+        return sorted(VOCABULARIES)
+
+    @get("/{name:str}", operation_id="GetVocabulary", cache=3600)
+    async def get_vocabulary(self, name: str) -> Vocabulary:
+        if name not in VOCABULARIES:
+            raise NotFound(f"no vocabulary {name!r}; known: {', '.join(sorted(VOCABULARIES))}")
+        return VOCABULARIES[name]
+
+
+class AuditPage(Page[AuditEntry]):
+    pass
+
+
+class AuditController(Controller):
+    path = "/v1/audit"
+    tags = ["Audit"]
+    guards = [requires_secretariat]
+
+    @get("/", operation_id="ListAudit")
+    async def list_audit(
+        self,
+        db: asyncpg.Connection,
+        actor: str | None = None,
+        action: str | None = None,
+        subject_type: str | None = None,
+        subject_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+    ) -> AuditPage:
+        """The audit trail, newest first, filtered by any of actor, action, subject and time."""
+        before = decode_cursor(cursor, tuple[int]) if cursor else None
+        filters: dict[str, Any] = {
+            "actor": actor, "action": action, "subject_type": subject_type, "subject_id": subject_id,
+            "since": since, "until": until,
+        }  # fmt: skip
+        rows = await AuditRepository(db).list(filters, before_seq=before[0] if before else None, limit=limit + 1)
+        items, more = split_page(rows, limit)
+        return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)

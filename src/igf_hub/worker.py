@@ -1,0 +1,60 @@
+"""The arq worker: functions and cron jobs collected from each domain's jobs.py, plus the outbox dispatcher."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import httpx
+import structlog
+from arq import cron
+from arq.connections import RedisSettings
+
+from igf_hub.core import outbox
+from igf_hub.core.clock import Clock
+from igf_hub.core.db import create_pool
+from igf_hub.core import queue
+from igf_hub.core.settings import Settings
+
+log = structlog.get_logger("igf_hub.worker")
+
+
+async def dispatch_outbox(ctx: dict[str, Any]) -> int:
+    """Run outbox subscribers for committed events (cron backstop; also enqueued after commits)."""
+    total = 0
+    while handled := await outbox.dispatch_pending(ctx["pool"]):
+        total += handled
+    return total
+
+
+# Each domain appends its jobs here from its jobs.py (imported below).
+FUNCTIONS: list[Any] = [dispatch_outbox]
+CRON_JOBS: list[Any] = [cron(dispatch_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True)]
+
+
+def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
+    """arq's WorkerSettings as a class built from our Settings (arq reads class attributes)."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        ctx["clock"] = clock or Clock()
+        ctx["pool"] = await create_pool(settings.db.url, application_name="igf-hub.worker")
+        ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+        log.info("worker.started", functions=len(FUNCTIONS), cron_jobs=len(CRON_JOBS))
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["http"].aclose()
+        await ctx["pool"].close()
+
+    class WorkerSettings:
+        functions: ClassVar[list[Any]] = FUNCTIONS
+        cron_jobs: ClassVar[list[Any]] = CRON_JOBS
+        on_startup = staticmethod(startup)
+        on_shutdown = staticmethod(shutdown)
+        redis_settings: ClassVar[RedisSettings] = queue.redis_settings(settings.redis.url)
+        job_serializer = staticmethod(queue.job_serializer)
+        job_deserializer = staticmethod(queue.job_deserializer)
+        max_jobs = 50
+        keep_result = 3600
+        handle_signals = True
+
+    return WorkerSettings

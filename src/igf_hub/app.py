@@ -53,15 +53,17 @@ CONTROLLERS: list[Any] = [
 ]
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
 def _pointer(message: str, key: str | None) -> str:
     """msgspec says where (``- at `$.countries[0]` ``): turn that into a JSON Pointer (``/countries/0``)."""
     match = _AT_PATH.search(message)
-    if match:
-        parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]", match.group("path"))
-        return "".join(f"/{name or index}" for name, index in parts)
-    return f"/{key}" if key and key != "data" else ""
+    path = match.group("path") if match else (f".{key}" if key and key != "data" else "")
+    parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]", path)  # Litestar gives keys like "grants[0].role"
+    pointer = "".join(f"/{name or index}" for name, index in parts)
+    unknown = _UNKNOWN_FIELD.search(message)
+    return f"{pointer}/{unknown.group(1)}" if unknown else pointer
 
 
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:
@@ -93,7 +95,16 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
 _STATUS_SLUGS = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden", 413: "too-large"}
 
 
+_UNDECODABLE = re.compile(r"malformed|truncated|invalid utf-8|expected", re.IGNORECASE)
+
+
 def http_problem(exc: HTTPException) -> ProblemDetailsException:
+    if exc.status_code == 400 and _UNDECODABLE.search(exc.detail or ""):
+        # The body could not be decoded at all (msgspec stops before any field is seen).
+        return problem(
+            status=400, slug="malformed-body", title="The request body is not valid JSON",
+            detail=exc.detail, errors=[FieldError(pointer="", detail=exc.detail)],
+        )  # fmt: skip
     slug = _STATUS_SLUGS.get(exc.status_code, f"http-{exc.status_code}")
     return problem(
         status=exc.status_code, slug=slug, title=exc.detail or slug, detail=exc.detail or slug, headers=exc.headers

@@ -1,0 +1,146 @@
+"""The test session runs on real parts: one embedded PostgreSQL and Valkey for the session, a migrated
+template database, and a fresh database per test cloned from it (CREATE DATABASE ... TEMPLATE, ~40 ms)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio
+from litestar import Litestar
+
+from igf_hub.app import create_app
+from igf_hub.core import migrate
+from igf_hub.core.clock import Clock
+from igf_hub.core.db import create_pool
+from igf_hub.core.settings import AuthSettings, DbSettings, RedisSettings, Settings
+from igf_hub.embedded import Embedded
+from tests.support.auth import TokenFactory
+
+TEMPLATE = "igf_template"
+BASE_URL = "http://127.0.0.1:8000"
+
+
+class Servers:
+    def __init__(self, embedded: Embedded) -> None:
+        self.embedded = embedded
+        self.admin_url = embedded.database_url.rsplit("/", 1)[0] + "/postgres"
+        self.redis_url = embedded.redis_url
+
+    def url_of(self, database: str) -> str:
+        return self.admin_url.rsplit("/", 1)[0] + f"/{database}"
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    with tempfile.TemporaryDirectory(prefix="igf-hub-test-") as tmp:
+        Path(tmp).chmod(0o755)  # PostgreSQL runs as 'nobody' when tests run as root
+        embedded = Embedded(Path(tmp), fast=True).start()
+        try:
+            yield Servers(embedded)
+        finally:
+            embedded.stop()
+
+
+@pytest.fixture(scope="session")
+async def template(servers: Servers) -> str:
+    admin = await asyncpg.connect(servers.admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(servers.url_of(TEMPLATE))
+    try:
+        await migrate.migrate(conn)
+    finally:
+        await conn.close()
+    return TEMPLATE
+
+
+@pytest.fixture
+async def database_url(servers: Servers, template: str) -> str:
+    """A fresh, migrated database for this test (left for the session's end: the cluster is thrown away)."""
+    name = f"t_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(servers.admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+    return servers.url_of(name)
+
+
+@pytest.fixture
+async def redis_url(servers: Servers) -> AsyncIterator[str]:
+    r = redis.asyncio.from_url(servers.redis_url)
+    await r.flushdb()
+    await r.aclose()
+    yield servers.redis_url
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str) -> Settings:
+    return Settings(
+        public_url=BASE_URL,
+        db=DbSettings(url=database_url, pool_min=1, pool_max=5),
+        redis=RedisSettings(url=redis_url),
+        auth=AuthSettings(signin_max_failures=3),
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> Litestar:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, in the test's own event loop (so tests may touch app.state too)."""
+    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
+        yield c
+
+
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[None]:
+    """The app's lifespan, entered and exited in one task (anyio's task group requires it; pytest-asyncio
+    sets a fixture up and tears it down in different tasks)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # start-up failed: raise its error here
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the test's database, for arranging data and checking what the API wrote."""
+    pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=3)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def tokens(client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings) -> TokenFactory:
+    return TokenFactory(db, settings)

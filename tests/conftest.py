@@ -142,5 +142,5 @@ async def db(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def tokens(client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings) -> TokenFactory:
-    return TokenFactory(db, settings)
+async def tokens(client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings, clock: Clock) -> TokenFactory:
+    return TokenFactory(db, settings, clock)

@@ -13,7 +13,6 @@ from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
@@ -190,7 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "queue": Provide(provide_queue, sync_to_thread=False),
         },
         lifespan=[pool_lifespan, queue_lifespan, services_lifespan],
-        middleware=[request_id_middleware, DefineMiddleware(AuthenticationMiddleware)],
+        middleware=[request_id_middleware, AuthenticationMiddleware()],
         before_send=[add_request_id_header],
         plugins=[
             ProblemDetailsPlugin(

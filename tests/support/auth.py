@@ -18,6 +18,7 @@ from igf_hub.auth.principal import Principal, PrincipalKind, Role
 from igf_hub.auth.schemas import GrantCreate, User, UserCreate
 from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
 from igf_hub.auth.service import IdentityService
+from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 
 TEST_ACTOR = Principal(kind=PrincipalKind.client, subject="tests")
@@ -34,9 +35,10 @@ class Caller:
 
 
 class TokenFactory:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, clock: Clock) -> None:
         self.pool = pool
         self.settings = settings
+        self.clock = clock
 
     async def user(
         self,
@@ -64,7 +66,7 @@ class TokenFactory:
     async def token_for(self, user_id: UUID) -> str:
         async with self.pool.acquire() as conn:
             key_set = await keys.private_key_set(conn)
-        generator = AccessTokenGenerator(self.settings, key_set)
+        generator = AccessTokenGenerator(self.settings, key_set, self.clock)
         client = OAuthClient(
             {
                 "client_id": "igf-hub-console",
@@ -78,3 +80,13 @@ class TokenFactory:
         )
         token: str = generator.access_token_generator(client, "authorization_code", OAuthUser(user_id), "api")
         return token
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A code verifier and its S256 challenge (RFC 7636)."""
+    import base64
+    import hashlib
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge

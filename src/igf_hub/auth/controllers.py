@@ -13,6 +13,7 @@ from arq.connections import ArqRedis
 from authlib.oauth2 import OAuth2Error
 from joserfc.jwk import KeySet
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.enums import MediaType
 
@@ -56,7 +57,7 @@ class OAuthController(Controller):
     async def show_signin(self, request: Request[Any, Any, Any], db: asyncpg.Connection, settings: Settings, clock: Clock) -> Response[str]:
         params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
         try:
-            grant = await self._validated(db, settings, clock, "GET", request, params)
+            _, grant = await self._validated(db, settings, clock, "GET", request, params)
         except OAuth2Error as exc:
             return _html(login.error_page(exc.description or exc.error), 400)
         return _html(login.signin_form(params, client_name=grant.client.name))
@@ -69,7 +70,7 @@ class OAuthController(Controller):
         email, password = data.pop("email", "").strip(), data.pop("password", "")
         params = {k: data[k] for k in login.OAUTH_FIELDS if k in data}
         try:
-            grant = await self._validated(tx, settings, clock, "POST", request, params)
+            server, grant = await self._validated(tx, settings, clock, "POST", request, params)
         except OAuth2Error as exc:
             return _html(login.error_page(exc.description or exc.error), 400)
         limiter = SignInLimiter(queue, settings, email, request.client.host if request.client else "")
@@ -89,10 +90,8 @@ class OAuthController(Controller):
             tx, actor=f"user:{user.id}", action="user.signed_in", subject_type="user", subject_id=user.id,
             data={"client_id": grant.client.client_id},
         )  # fmt: skip
-        server = _server(tx, settings, clock)
-        oauth_request = FormRequest("POST", f"{settings.base_url}/oauth/authorize", request.headers, params)
         status, _, headers = await anyio.to_thread.run_sync(
-            server.create_authorization_response, oauth_request, OAuthUser(user.id)
+            server.create_authorization_response, grant.request, OAuthUser(user.id), grant
         )
         return Response("", status_code=status, headers={**dict(headers), **NO_STORE})
 
@@ -100,10 +99,11 @@ class OAuthController(Controller):
     async def _validated(
         conn: asyncpg.Connection, settings: Settings, clock: Clock, method: str,
         request: Request[Any, Any, Any], params: dict[str, str],
-    ) -> Any:  # fmt: skip
+    ) -> tuple[Any, Any]:  # fmt: skip
+        """The server and the validated grant: client known, redirect URI registered, PKCE present."""
         server = _server(conn, settings, clock)
         oauth_request = FormRequest(method, f"{settings.base_url}/oauth/authorize", request.headers, params)
-        return await anyio.to_thread.run_sync(server.get_consent_grant, oauth_request)
+        return server, await anyio.to_thread.run_sync(server.get_consent_grant, oauth_request)
 
 class SignInLimiter:
     """Failed sign-ins per (e-mail, client address), counted in Valkey over a sliding window."""
@@ -133,13 +133,17 @@ class WellKnownController(Controller):
     path = "/.well-known"
     tags = ["Identity"]
 
-    @get("/jwks.json", operation_id="GetJwks", cache=60)
+    @get("/jwks.json", operation_id="GetJwks", cache_control=CacheControlHeader(max_age=60, public=True))
     async def jwks(self, db: asyncpg.Connection, settings: Settings, clock: Clock) -> dict[str, Any]:
         """The public keys that verify igf_hub's access tokens (active and recently retired)."""
         max_age = timedelta(seconds=settings.auth.access_token_ttl + 60)
         return await keys.published_jwks(db, now=clock.now(), max_token_age=max_age)
 
-    @get("/openid-configuration", operation_id="GetOpenIdConfiguration", cache=300)
+    @get(
+        "/openid-configuration",
+        operation_id="GetOpenIdConfiguration",
+        cache_control=CacheControlHeader(max_age=300, public=True),
+    )
     async def openid_configuration(self, settings: Settings) -> dict[str, Any]:
         base = settings.base_url
         return {

@@ -7,13 +7,17 @@ from uuid import UUID
 
 import structlog
 from litestar.datastructures import Headers
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Receive, Scope, Scopes, Send
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from igf_hub.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import InvalidToken
 from igf_hub.core.errors import Unauthorized
+
+
+OAUTH_PREFIX = "/oauth/"
 
 
 def _invalid(description: str) -> Unauthorized:
@@ -24,11 +28,13 @@ def _invalid(description: str) -> Unauthorized:
     )
 
 
-class AuthenticationMiddleware(AbstractMiddleware):
-    scopes: Scopes = {"http"}  # type: ignore[assignment]
+class AuthenticationMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         authorization = Headers.from_scope(scope).get("authorization")
+        if scope["path"].startswith(OAUTH_PREFIX):
+            authorization = None  # the token endpoint takes HTTP Basic client credentials, not a bearer
         if not authorization:
             scope["user"] = ANONYMOUS
             scope["auth"] = None
@@ -47,7 +53,7 @@ class AuthenticationMiddleware(AbstractMiddleware):
             scope["user"] = principal
             scope["auth"] = claims
         with structlog.contextvars.bound_contextvars(principal=scope["user"].subject):
-            await self.app(scope, receive, send)
+            await next_app(scope, receive, send)
 
     @staticmethod
     async def _principal(state: Any, claims: dict[str, Any]) -> Principal | None:

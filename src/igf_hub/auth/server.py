@@ -18,9 +18,11 @@ import anyio.from_thread
 import asyncpg
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from igf_hub.auth import passwords
@@ -152,6 +154,14 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
     TOKEN_ENDPOINT_AUTH_METHODS = [*SECRET_METHODS, "none"]
     server: IgfAuthorizationServer
 
+    def validate_authorization_request(self) -> str:
+        # authlib checks PKCE only when a challenge is sent; igf_hub requires S256 from every client.
+        data = self.request.payload.data
+        if not data.get("code_challenge") or data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("PKCE is required: send code_challenge with code_challenge_method=S256")
+        redirect_uri: str = super().validate_authorization_request()
+        return redirect_uri
+
     def save_authorization_code(self, code: str, request: FormRequest) -> None:
         data = request.payload.data
         s = self.server
@@ -201,23 +211,44 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
 
 class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
-    """RFC 9068 JWT access tokens signed with igf_hub's active key; roles are looked up per request."""
+    """RFC 9068 JWT access tokens signed with igf_hub's active key; roles are looked up per request.
 
-    def __init__(self, settings: Settings, keys: KeySet) -> None:
+    The claims are authlib's, but times come from the injected clock, so issuing and verifying agree.
+    """
+
+    def __init__(self, settings: Settings, keys: KeySet, clock: Clock | None = None) -> None:
         super().__init__(
             issuer=settings.base_url,
             alg=ALGORITHM,
-            refresh_token_generator=lambda *_: secrets.token_urlsafe(32),
-            expires_generator=lambda *_: settings.auth.access_token_ttl,
+            refresh_token_generator=lambda *_, **__: secrets.token_urlsafe(32),
+            expires_generator=lambda *_, **__: settings.auth.access_token_ttl,
         )
         self._keys = keys
         self._audience = settings.auth.audience
+        self._ttl = settings.auth.access_token_ttl
+        self._clock = clock or Clock()
 
     def get_jwks(self) -> KeySet:
         return self._keys
 
     def get_audiences(self, client: OAuthClient, user: OAuthUser | None, scope: str) -> list[str]:
         return [self._audience]
+
+    def access_token_generator(self, client: OAuthClient, grant_type: str, user: OAuthUser | None, scope: str) -> str:
+        now = self._clock.timestamp()
+        claims = {
+            "iss": self.issuer,
+            "exp": now + self._ttl,
+            "iat": now,
+            "client_id": client.get_client_id(),
+            "jti": self.get_jti(client, grant_type, user, scope),
+            "scope": scope,
+            "sub": user.get_user_id() if user else client.get_client_id(),
+            "aud": self.get_audiences(client, user, scope),
+        }
+        key = next(iter(self._keys))
+        token: str = jwt.encode({"alg": self.alg, "typ": "at+jwt", "kid": key.kid}, claims, key)
+        return token
 
 
 class IgfAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
@@ -228,7 +259,7 @@ class IgfAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.repo = IdentityRepository(conn)
         self.settings = settings
         self.clock = clock
-        self.register_token_generator("default", AccessTokenGenerator(settings, keys))
+        self.register_token_generator("default", AccessTokenGenerator(settings, keys, clock))
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=True)])
         self.register_grant(RefreshTokenGrant)

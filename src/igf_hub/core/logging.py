@@ -15,7 +15,7 @@ REQUEST_ID_HEADER = "x-request-id"
 
 def configure_logging(*, fmt: str = "console", level: str = "info") -> None:
     renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     structlog.configure(
         processors=[

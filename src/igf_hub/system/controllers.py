@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 from arq.connections import ArqRedis
 from litestar import Controller, Response, get
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_secretariat
@@ -21,6 +21,7 @@ from igf_hub.core.vocab import VOCABULARIES, Vocabulary
 from igf_hub.system.repository import AuditRepository
 
 READY_TIMEOUT = 2.0
+PUBLIC_HOUR = CacheControlHeader(max_age=3600, public=True)
 
 
 class Health(msgspec.Struct):
@@ -64,11 +65,11 @@ class VocabController(Controller):
     path = "/v1/vocab"
     tags = ["Vocabularies"]
 
-    @get("/", operation_id="ListVocabularies", cache=3600)
+    @get("/", operation_id="ListVocabularies", cache_control=PUBLIC_HOUR)
     async def list_vocabularies(self) -> list[str]:
         return sorted(VOCABULARIES)
 
-    @get("/{name:str}", operation_id="GetVocabulary", cache=3600)
+    @get("/{name:str}", operation_id="GetVocabulary", cache_control=PUBLIC_HOUR)
     async def get_vocabulary(self, name: str) -> Vocabulary:
         if name not in VOCABULARIES:
             raise NotFound(f"no vocabulary {name!r}; known: {', '.join(sorted(VOCABULARIES))}")

@@ -77,11 +77,12 @@ async def database_url(servers: Servers, template: str) -> str:
 
 
 @pytest.fixture
-async def redis_url(servers: Servers) -> AsyncIterator[str]:
+async def redis_url(servers: Servers) -> str:
+    """The session's Valkey, emptied for this test."""
     r = redis.asyncio.from_url(servers.redis_url)
     await r.flushdb()
     await r.aclose()
-    yield servers.redis_url
+    return servers.redis_url
 
 
 @pytest.fixture
@@ -107,7 +108,10 @@ def app(settings: Settings, clock: Clock) -> Litestar:
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, in the test's own event loop (so tests may touch app.state too)."""
-    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c,
+    ):
         yield c
 
 
@@ -142,5 +146,7 @@ async def db(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def tokens(client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings, clock: Clock) -> TokenFactory:
+async def tokens(
+    client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> TokenFactory:
     return TokenFactory(db, settings, clock)

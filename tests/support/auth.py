@@ -8,7 +8,6 @@ OAuth flows (client credentials, authorization code + PKCE) are exercised in tes
 from __future__ import annotations
 
 import secrets
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -51,7 +50,11 @@ class TokenFactory:
         grants = []
         for role in roles:
             role_name, resource = role if isinstance(role, tuple) else (role, None)
-            grants.append(GrantCreate(role=role_name, resource_id=resource, is_chair=chair and role_name is Role.mag_member))
+            grants.append(
+                GrantCreate(
+                    role=role_name, resource_id=resource, is_chair=chair and role_name is Role.mag_member
+                )
+            )
         async with self.pool.acquire() as conn, conn.transaction():
             user = await IdentityService(conn).create_user(
                 UserCreate(

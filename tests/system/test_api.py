@@ -51,7 +51,9 @@ async def test_unknown_route_and_wrong_method_are_problems(client: Client) -> No
 async def test_malformed_json_is_400_with_a_problem(client: Client, tokens: TokenFactory) -> None:
     admin = await tokens.user(Role.secretariat)
     response = await client.post(
-        "/v1/users", content=b'{"email": "a@b.org",', headers={**admin.headers, "content-type": "application/json"}
+        "/v1/users",
+        content=b'{"email": "a@b.org",',
+        headers={**admin.headers, "content-type": "application/json"},
     )
     assert_problem(response, 400, "malformed-body")
 
@@ -64,18 +66,24 @@ async def test_constraint_violation_is_422_with_a_pointer(client: Client, tokens
     body = assert_problem(response, 422, "validation-failed")
     assert body["errors"][0]["pointer"] == "/grants/0/role"
 
-    unknown = await client.post("/v1/users", json={"email": "a@b.org", "shoe_size": 44}, headers=admin.headers)
+    unknown = await client.post(
+        "/v1/users", json={"email": "a@b.org", "shoe_size": 44}, headers=admin.headers
+    )
     assert assert_problem(unknown, 422, "validation-failed")["errors"][0]["pointer"] == "/shoe_size"
 
     cross_field = await client.post(
-        "/v1/users", json={"email": "a@b.org", "grants": [{"role": "funder", "is_chair": True}]}, headers=admin.headers
+        "/v1/users",
+        json={"email": "a@b.org", "grants": [{"role": "funder", "is_chair": True}]},
+        headers=admin.headers,
     )
     assert "is_chair" in assert_problem(cross_field, 422, "validation-failed")["detail"]
 
 
 async def test_vocabularies_are_served(client: Client) -> None:
     names = (await client.get("/v1/vocab/")).json()
-    assert {"stakeholder-groups", "regional-groups", "wsis-action-lines", "sdgs", "gdc-objectives"} <= set(names)
+    assert {"stakeholder-groups", "regional-groups", "wsis-action-lines", "sdgs", "gdc-objectives"} <= set(
+        names
+    )
     sdgs = (await client.get("/v1/vocab/sdgs")).json()
     assert len(sdgs["terms"]) == 17 and sdgs["terms"][16]["label"] == "Partnerships for the Goals"
     lines = {t["code"] for t in (await client.get("/v1/vocab/wsis-action-lines")).json()["terms"]}
@@ -93,7 +101,9 @@ async def test_openapi_and_docs_page(client: Client) -> None:
     assert (await client.get("/schema-assets/swagger-ui-bundle.js")).status_code == 200
 
 
-async def test_audit_is_for_the_secretariat_and_filters(client: Client, tokens: TokenFactory, db: asyncpg.Pool) -> None:
+async def test_audit_is_for_the_secretariat_and_filters(
+    client: Client, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
     admin = await tokens.user(Role.secretariat)
     funder = await tokens.user(Role.funder)
     assert_problem(await client.get("/v1/audit"), 401, "unauthorized")
@@ -107,11 +117,15 @@ async def test_audit_is_for_the_secretariat_and_filters(client: Client, tokens: 
     assert [e["action"] for e in body["items"]] == ["user.created", "user.created"]
     assert body["items"][0]["seq"] > body["items"][1]["seq"]  # newest first
     rest = await client.get(
-        "/v1/audit", params={"action": "user.created", "limit": 50, "cursor": body["next_cursor"]}, headers=admin.headers
+        "/v1/audit",
+        params={"action": "user.created", "limit": 50, "cursor": body["next_cursor"]},
+        headers=admin.headers,
     )
     emails = [e["data"]["email"] for e in body["items"] + rest.json()["items"]]
     assert {"p0@example.org", "p1@example.org", "p2@example.org"} <= set(emails)
     assert rest.json()["next_cursor"] is None
     by_actor = await client.get("/v1/audit", params={"actor": f"user:{admin.id}"}, headers=admin.headers)
     assert len(by_actor.json()["items"]) == 3
-    assert_problem(await client.get("/v1/audit", params={"cursor": "!!"}, headers=admin.headers), 400, "invalid-cursor")
+    assert_problem(
+        await client.get("/v1/audit", params={"cursor": "!!"}, headers=admin.headers), 400, "invalid-cursor"
+    )

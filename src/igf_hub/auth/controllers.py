@@ -30,31 +30,43 @@ from igf_hub.core.settings import Settings
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
+
 def _form_dict(form: Any) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
 
 def _server(conn: asyncpg.Connection, settings: Settings, clock: Clock, key_set: KeySet | None = None) -> Any:
     return IgfAuthorizationServer(conn=conn, settings=settings, clock=clock, keys=key_set or KeySet([]))
 
+
 def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(body, status_code=status, media_type=MediaType.HTML, headers={**NO_STORE, **(headers or {})})
+    return Response(
+        body, status_code=status, media_type=MediaType.HTML, headers={**NO_STORE, **(headers or {})}
+    )
+
 
 class OAuthController(Controller):
     path = "/oauth"
     tags = ["Identity"]
 
     @post("/token", operation_id="IssueToken", status_code=200, summary="OAuth 2 token endpoint (RFC 6749)")
-    async def token(self, request: Request[Any, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock) -> Response[Any]:
+    async def token(
+        self, request: Request[Any, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock
+    ) -> Response[Any]:
         """client_credentials (HTTP Basic or form post), authorization_code with PKCE, refresh_token.
         Errors follow RFC 6749 section 5.2 (`{"error": ...}`), as OAuth clients expect."""
         data = _form_dict(await request.form())
         server = _server(tx, settings, clock, await keys.private_key_set(tx))
         oauth_request = FormRequest("POST", f"{settings.base_url}/oauth/token", request.headers, data)
         status, body, headers = await anyio.to_thread.run_sync(server.create_token_response, oauth_request)
-        return Response(body, status_code=status, headers={**dict(headers), **NO_STORE}, media_type=MediaType.JSON)
+        return Response(
+            body, status_code=status, headers={**dict(headers), **NO_STORE}, media_type=MediaType.JSON
+        )
 
     @get("/authorize", operation_id="ShowSignIn", include_in_schema=False)
-    async def show_signin(self, request: Request[Any, Any, Any], db: asyncpg.Connection, settings: Settings, clock: Clock) -> Response[str]:
+    async def show_signin(
+        self, request: Request[Any, Any, Any], db: asyncpg.Connection, settings: Settings, clock: Clock
+    ) -> Response[str]:
         params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
         try:
             _, grant = await self._validated(db, settings, clock, "GET", request, params)
@@ -64,7 +76,12 @@ class OAuthController(Controller):
 
     @post("/authorize", operation_id="SignIn", include_in_schema=False, status_code=302)
     async def signin(
-        self, request: Request[Any, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock, queue: ArqRedis
+        self,
+        request: Request[Any, Any, Any],
+        tx: asyncpg.Connection,
+        settings: Settings,
+        clock: Clock,
+        queue: ArqRedis,
     ) -> Response[str]:
         data = _form_dict(await request.form())
         email, password = data.pop("email", "").strip(), data.pop("password", "")
@@ -83,7 +100,9 @@ class OAuthController(Controller):
         user = await identity.authenticate(email, password) if email and password else None
         if user is None:
             await limiter.failed()
-            page = login.signin_form(params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email)
+            page = login.signin_form(
+                params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email
+            )
             return _html(page, 401)
         await limiter.succeeded()
         await audit.append(
@@ -104,6 +123,7 @@ class OAuthController(Controller):
         server = _server(conn, settings, clock)
         oauth_request = FormRequest(method, f"{settings.base_url}/oauth/authorize", request.headers, params)
         return server, await anyio.to_thread.run_sync(server.get_consent_grant, oauth_request)
+
 
 class SignInLimiter:
     """Failed sign-ins per (e-mail, client address), counted in Valkey over a sliding window."""
@@ -128,6 +148,7 @@ class SignInLimiter:
 
     async def succeeded(self) -> None:
         await self.redis.delete(self.key)
+
 
 class WellKnownController(Controller):
     path = "/.well-known"
@@ -160,6 +181,7 @@ class WellKnownController(Controller):
             "id_token_signing_alg_values_supported": [keys.ALGORITHM],
         }
 
+
 class ConsoleController(Controller):
     path = "/signin"
     include_in_schema = False
@@ -172,13 +194,17 @@ class ConsoleController(Controller):
     async def callback(self) -> Response[str]:
         return _html(login.CONSOLE)
 
+
 def provide_identity(db: asyncpg.Connection, clock: Clock) -> IdentityService:
     return IdentityService(db, clock)
+
 
 def provide_identity_tx(tx: asyncpg.Connection, clock: Clock) -> IdentityService:
     return IdentityService(tx, clock)
 
+
 WRITE = {"identity": Provide(provide_identity_tx, sync_to_thread=False)}
+
 
 class IdentityController(Controller):
     path = "/v1"
@@ -198,16 +224,27 @@ class IdentityController(Controller):
         )
 
     @post("/users", operation_id="CreateUser", guards=[requires_secretariat], dependencies=WRITE)
-    async def create_user(self, data: UserCreate, request: Request[Principal, Any, Any], identity: IdentityService) -> User:
+    async def create_user(
+        self, data: UserCreate, request: Request[Principal, Any, Any], identity: IdentityService
+    ) -> User:
         return await identity.create_user(data, actor=request.user)
 
     @get("/users/{user_id:uuid}", operation_id="GetUser", guards=[requires_secretariat])
     async def get_user(self, user_id: UUID, identity: IdentityService) -> User:
         return await identity.get_user(user_id)
 
-    @post("/users/{user_id:uuid}/grants", operation_id="GrantRole", guards=[requires_secretariat], dependencies=WRITE)
+    @post(
+        "/users/{user_id:uuid}/grants",
+        operation_id="GrantRole",
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def grant(
-        self, user_id: UUID, data: GrantCreate, request: Request[Principal, Any, Any], identity: IdentityService
+        self,
+        user_id: UUID,
+        data: GrantCreate,
+        request: Request[Principal, Any, Any],
+        identity: IdentityService,
     ) -> RoleGrant:
         await identity.get_user(user_id)
         return await identity.grant_role(user_id, data, actor=request.user)

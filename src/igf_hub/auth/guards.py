@@ -31,7 +31,9 @@ def requires_role(*roles: Role) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         requires_authenticated(connection, handler)
         if not principal_of(connection).has_role(*roles):
-            raise Forbidden(f"this endpoint requires the role: {names}", extra={"required_roles": list(roles)})
+            raise Forbidden(
+                f"this endpoint requires the role: {names}", extra={"required_roles": list(roles)}
+            )
 
     guard.__name__ = f"requires_role({names})"
     return guard

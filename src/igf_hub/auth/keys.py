@@ -57,6 +57,8 @@ async def private_key_set(conn: asyncpg.Connection) -> KeySet:
     return KeySet.import_key_set({"keys": [row["private_jwk"]]})
 
 
-async def published_jwks(conn: asyncpg.Connection, *, now: datetime, max_token_age: timedelta) -> dict[str, Any]:
+async def published_jwks(
+    conn: asyncpg.Connection, *, now: datetime, max_token_age: timedelta
+) -> dict[str, Any]:
     rows = await conn.fetch(SELECT_PUBLISHED, now - max_token_age)
     return {"keys": [r["public_jwk"] for r in rows]}

@@ -24,9 +24,13 @@ def page(title: str, body: str) -> str:
     return _PAGE.format(title=escape(title), body=body)
 
 
-def signin_form(params: dict[str, str], *, client_name: str, error: str | None = None, email: str = "") -> str:
+def signin_form(
+    params: dict[str, str], *, client_name: str, error: str | None = None, email: str = ""
+) -> str:
     hidden = "".join(
-        f'<input type="hidden" name="{name}" value="{escape(params[name])}">' for name in OAUTH_FIELDS if name in params
+        f'<input type="hidden" name="{name}" value="{escape(params[name])}">'
+        for name in OAUTH_FIELDS
+        if name in params
     )
     error_html = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     return page(
@@ -43,7 +47,10 @@ def signin_form(params: dict[str, str], *, client_name: str, error: str | None =
 
 
 def error_page(message: str) -> str:
-    return page("Sign-in error", f'<h1>This sign-in request cannot be served</h1><p class="error">{escape(message)}</p>')
+    return page(
+        "Sign-in error",
+        f'<h1>This sign-in request cannot be served</h1><p class="error">{escape(message)}</p>',
+    )
 
 
 # The console: a browser app using the built-in public client with PKCE, then showing the access token

@@ -16,7 +16,6 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import InvalidToken
 from igf_hub.core.errors import Unauthorized
 
-
 OAUTH_PREFIX = "/oauth/"
 
 
@@ -24,7 +23,9 @@ def _invalid(description: str) -> Unauthorized:
     safe = description.replace('"', "'")[:200]
     return Unauthorized(
         f"the access token was refused: {safe}",
-        headers={"WWW-Authenticate": f'Bearer realm="igf-hub", error="invalid_token", error_description="{safe}"'},
+        headers={
+            "WWW-Authenticate": f'Bearer realm="igf-hub", error="invalid_token", error_description="{safe}"'
+        },
     )
 
 

@@ -42,7 +42,9 @@ INSERT INTO role_grants (user_id, client_id, role, resource_id, is_chair, valid_
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING {GRANT_COLUMNS}"""
 DELETE_GRANT = "DELETE FROM role_grants WHERE id = $1 AND coalesce(user_id, client_id) = $2 RETURNING id"
-SELECT_GRANTS_OF = f"SELECT {GRANT_COLUMNS} FROM role_grants WHERE coalesce(user_id, client_id) = $1 ORDER BY role"
+SELECT_GRANTS_OF = (
+    f"SELECT {GRANT_COLUMNS} FROM role_grants WHERE coalesce(user_id, client_id) = $1 ORDER BY role"
+)
 
 # The grants in force now, for the principal of a request.
 SELECT_USER_PRINCIPAL = """
@@ -69,7 +71,9 @@ INSERT INTO oauth_refresh_tokens (token_hash, client_id, user_id, scope, expires
 SELECT_REFRESH = """
 SELECT token_hash, client_id, user_id, scope, expires_at, revoked_at FROM oauth_refresh_tokens
 WHERE token_hash = $1 FOR UPDATE"""
-REVOKE_REFRESH = "UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL"
+REVOKE_REFRESH = (
+    "UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL"
+)
 
 
 class IdentityRepository:

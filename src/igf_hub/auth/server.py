@@ -41,7 +41,8 @@ def token_hash(token: str) -> str:
 
 
 def _run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-    return anyio.from_thread.run(fn, *args)
+    result: T = anyio.from_thread.run(fn, *args)  # type: ignore[arg-type]
+    return result
 
 
 class FormRequest(OAuth2Request):  # type: ignore[misc]
@@ -207,7 +208,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         return OAuthUser(refresh_token.user_id)
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
-        _run(self.server.repo.revoke_refresh, token_hash(refresh_token.refresh_token), self.server.clock.now())
+        _run(
+            self.server.repo.revoke_refresh, token_hash(refresh_token.refresh_token), self.server.clock.now()
+        )
 
 
 class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
@@ -234,7 +237,9 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
     def get_audiences(self, client: OAuthClient, user: OAuthUser | None, scope: str) -> list[str]:
         return [self._audience]
 
-    def access_token_generator(self, client: OAuthClient, grant_type: str, user: OAuthUser | None, scope: str) -> str:
+    def access_token_generator(
+        self, client: OAuthClient, grant_type: str, user: OAuthUser | None, scope: str
+    ) -> str:
         now = self._clock.timestamp()
         claims = {
             "iss": self.issuer,

@@ -39,7 +39,9 @@ class IdentityService:
 
     # -- principals ----------------------------------------------------------------------------------
 
-    async def user_principal(self, user_id: UUID, *, scopes: frozenset[str] = frozenset()) -> Principal | None:
+    async def user_principal(
+        self, user_id: UUID, *, scopes: frozenset[str] = frozenset()
+    ) -> Principal | None:
         rows = await self.repo.user_principal_rows(user_id, self.clock.now())
         if not rows:
             return None  # unknown or deactivated
@@ -52,7 +54,9 @@ class IdentityService:
             grants=_principal_grants(rows),
         )
 
-    async def client_principal(self, client_id: str, *, scopes: frozenset[str] = frozenset()) -> Principal | None:
+    async def client_principal(
+        self, client_id: str, *, scopes: frozenset[str] = frozenset()
+    ) -> Principal | None:
         rows = await self.repo.client_principal_rows(client_id, self.clock.now())
         if not rows:
             return None
@@ -117,7 +121,9 @@ class IdentityService:
 
     async def ensure_console_client(self, base_url: str) -> None:
         """The built-in public client behind /signin, redirecting to wherever this instance is served."""
-        await self.repo.upsert_public_client(CONSOLE_CLIENT_ID, "igf_hub console", [f"{base_url}/signin/callback"])
+        await self.repo.upsert_public_client(
+            CONSOLE_CLIENT_ID, "igf_hub console", [f"{base_url}/signin/callback"]
+        )
 
     # -- grants --------------------------------------------------------------------------------------
 
@@ -126,7 +132,9 @@ class IdentityService:
     ) -> RoleGrant:
         try:
             async with self.conn.transaction():  # a savepoint: a duplicate leaves the outer work intact
-                return await self.repo.insert_grant(user_id=user_id, client_id=client_id, grant=grant, source=source)
+                return await self.repo.insert_grant(
+                    user_id=user_id, client_id=client_id, grant=grant, source=source
+                )
         except asyncpg.UniqueViolationError:
             raise GrantAlreadyExists(f"{grant.role} is already granted for this object") from None
         except asyncpg.ForeignKeyViolationError:
@@ -138,7 +146,10 @@ class IdentityService:
         """Give a user (or a client, by its row id) a role; domains use this to bind coordinators etc."""
         is_user = await self.repo.get_user(holder_id) is not None
         created = await self._grant(
-            user_id=holder_id if is_user else None, client_id=None if is_user else holder_id, grant=grant, source=source
+            user_id=holder_id if is_user else None,
+            client_id=None if is_user else holder_id,
+            grant=grant,
+            source=source,
         )
         await audit.append(
             self.conn,

@@ -34,12 +34,16 @@ def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims before verification: only to choose the issuer's key set."""
     try:
         header_b64, claims_b64, _ = token.split(".")
-        pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-        return json.loads(base64.urlsafe_b64decode(pad(header_b64))), json.loads(
-            base64.urlsafe_b64decode(pad(claims_b64))
-        )
+        return _b64json(header_b64), _b64json(claims_b64)
     except (ValueError, TypeError) as exc:
         raise InvalidToken("malformed token") from exc
+
+
+def _b64json(segment: str) -> dict[str, Any]:
+    value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
 
 
 class CachedKeySet:
@@ -79,7 +83,9 @@ class TokenVerifier:
                         await keys.published_jwks(
                             conn,
                             now=self.clock.now(),
-                            max_token_age=timedelta(seconds=self.settings.auth.access_token_ttl + LEEWAY_SECONDS),
+                            max_token_age=timedelta(
+                                seconds=self.settings.auth.access_token_ttl + LEEWAY_SECONDS
+                            ),
                         )
                     )
             key_set = self.own.keys
@@ -109,7 +115,9 @@ class TokenVerifier:
         url = self.settings.auth.external_jwks_url
         try:
             if not url:
-                discovery = self.settings.auth.external_issuer.rstrip("/") + "/.well-known/openid-configuration"
+                discovery = (
+                    self.settings.auth.external_issuer.rstrip("/") + "/.well-known/openid-configuration"
+                )
                 response = await self.http.get(discovery)
                 response.raise_for_status()
                 url = response.json()["jwks_uri"]

@@ -24,7 +24,9 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(url: str, *, application_name: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    url: str, *, application_name: str, min_size: int = 1, max_size: int = 10
+) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
@@ -39,7 +41,10 @@ async def create_pool(url: str, *, application_name: str, min_size: int = 1, max
 async def pool_lifespan(app: Litestar) -> AsyncIterator[None]:
     settings = app.state.settings
     app.state.pool = await create_pool(
-        settings.db.url, application_name="igf-hub.api", min_size=settings.db.pool_min, max_size=settings.db.pool_max
+        settings.db.url,
+        application_name="igf-hub.api",
+        min_size=settings.db.pool_min,
+        max_size=settings.db.pool_max,
     )
     try:
         yield

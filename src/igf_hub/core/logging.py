@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import structlog
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -15,7 +16,9 @@ REQUEST_ID_HEADER = "x-request-id"
 
 def configure_logging(*, fmt: str = "console", level: str = "info") -> None:
     renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     structlog.configure(
         processors=[
@@ -40,7 +43,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     """Take the caller's X-Request-Id (or make one) and bind it to every log line of the request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         with structlog.contextvars.bound_contextvars(request_id=_request_id(scope)):
@@ -52,7 +55,9 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
 def _request_id(scope: Scope) -> str:
     state = scope.setdefault("state", {})
     if "request_id" not in state:
-        incoming = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), ""
+        )
         state["request_id"] = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
     request_id: str = state["request_id"]
     return request_id

@@ -77,11 +77,11 @@ def discover(directory: Path) -> list[Migration]:
     return migrations
 
 
-async def _lock(conn: asyncpg.Connection, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+async def _lock(conn: asyncpg.Connection, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
     while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
         if time.monotonic() > deadline:
-            raise MigrationError(f"another migrator has held the lock for more than {timeout:.0f}s")
+            raise MigrationError(f"another migrator has held the lock for more than {wait_seconds:.0f}s")
         await asyncio.sleep(POLL_SECONDS)
 
 
@@ -97,10 +97,12 @@ def _check_history(migrations: list[Migration], applied: dict[str, str]) -> None
             )
 
 
-async def migrate(conn: asyncpg.Connection, directory: Path | None = None, *, lock_timeout: float = 300) -> list[str]:
+async def migrate(
+    conn: asyncpg.Connection, directory: Path | None = None, *, lock_timeout: float = 300
+) -> list[str]:
     """Apply every pending migration in order; return the versions applied (``[]`` when up to date)."""
     migrations = discover(directory or default_directory())
-    await _lock(conn, lock_timeout)
+    await _lock(conn, lock_wait)
     try:
         await conn.execute(CREATE_TABLE)
         applied = {r["version"]: r["checksum"] for r in await conn.fetch(SELECT_APPLIED)}

@@ -38,16 +38,28 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 
 Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
 _handlers: dict[str, list[Handler]] = {}
+_in_transaction: list[Handler] = []
 
 
 def subscribe(event_type: str, handler: Handler) -> None:
-    """Register ``handler`` for an event type (``"*"`` for all); called at import time by a domain's jobs."""
+    """Register ``handler`` for an event type (``"*"`` for all), run later by the worker after commit."""
     _handlers.setdefault(event_type, []).append(handler)
 
 
+def subscribe_in_transaction(handler: Handler) -> None:
+    """Register ``handler`` to run inside the publishing transaction (webhooks write their delivery rows
+    there, so an event and its deliveries commit or roll back together). Keep such handlers to SQL."""
+    if handler not in _in_transaction:
+        _in_transaction.append(handler)
+
+
 async def publish(conn: asyncpg.Connection, event_type: str, *, subject: object, data: Any) -> Event:
+    """Write a domain event in the caller's transaction (``type`` is dotted: ``nri.recognised``)."""
     row = await conn.fetchrow(INSERT_EVENT, event_type, str(subject), msgspec.to_builtins(data))
-    return Event(**row)
+    event = Event(**row)
+    for handler in _in_transaction:
+        await handler(conn, event)
+    return event
 
 
 async def dispatch_pending(pool: asyncpg.Pool, *, batch: int = 100) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import msgspec
 from arq import create_pool
@@ -20,8 +21,9 @@ def job_serializer(obj: object) -> bytes:
     return msgspec.msgpack.encode(obj)
 
 
-def job_deserializer(data: bytes) -> object:
-    return msgspec.msgpack.decode(data)
+def job_deserializer(data: bytes) -> dict[str, Any]:
+    job: dict[str, Any] = msgspec.msgpack.decode(data)
+    return job
 
 
 async def connect(url: str) -> ArqRedis:

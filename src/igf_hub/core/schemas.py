@@ -12,14 +12,17 @@ CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="IS
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
 LanguageTag = Annotated[
     str,
-    msgspec.Meta(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", description="BCP 47", examples=["en", "pt-BR"]),
+    msgspec.Meta(
+        pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", description="BCP 47", examples=["en", "pt-BR"]
+    ),
 ]
 NonEmptyStr = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 Name = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 LongText = Annotated[str, msgspec.Meta(max_length=100_000)]
 Email = Annotated[
-    str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["coordinator@example.org"])
+    str,
+    msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320, examples=["coordinator@example.org"]),
 ]
 HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/$.?#].[^\s]*$", max_length=2000)]
 Money = Annotated[Decimal, msgspec.Meta(description="a decimal amount, never a float", examples=["1250.00"])]

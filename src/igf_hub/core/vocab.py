@@ -91,7 +91,10 @@ REGIONAL_GROUPS = Vocabulary(
 )
 
 _WSIS = [
-    ("C1", "The role of public governance authorities and all stakeholders in the promotion of ICTs for development"),
+    (
+        "C1",
+        "The role of public governance authorities and all stakeholders in the promotion of ICTs for development",
+    ),
     ("C2", "Information and communication infrastructure"),
     ("C3", "Access to information and knowledge"),
     ("C4", "Capacity building"),

@@ -58,7 +58,9 @@ class HealthController(Controller):
         except (OSError, TimeoutError, ConnectionError) as exc:
             checks["redis"] = f"down: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
-        return Response(Readiness(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503)
+        return Response(
+            Readiness(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503
+        )
 
 
 class VocabController(Controller):
@@ -104,6 +106,8 @@ class AuditController(Controller):
             "actor": actor, "action": action, "subject_type": subject_type, "subject_id": subject_id,
             "since": since, "until": until,
         }  # fmt: skip
-        rows = await AuditRepository(db).list(filters, before_seq=before[0] if before else None, limit=limit + 1)
+        rows = await AuditRepository(db).list(
+            filters, before_seq=before[0] if before else None, limit=limit + 1
+        )
         items, more = split_page(rows, limit)
         return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)

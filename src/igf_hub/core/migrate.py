@@ -98,7 +98,7 @@ def _check_history(migrations: list[Migration], applied: dict[str, str]) -> None
 
 
 async def migrate(
-    conn: asyncpg.Connection, directory: Path | None = None, *, lock_timeout: float = 300
+    conn: asyncpg.Connection, directory: Path | None = None, *, lock_wait: float = 300
 ) -> list[str]:
     """Apply every pending migration in order; return the versions applied (``[]`` when up to date)."""
     migrations = discover(directory or default_directory())

@@ -58,6 +58,12 @@ FROM oauth_clients c LEFT JOIN role_grants g
   ON g.client_id = c.id AND (g.valid_from IS NULL OR g.valid_from <= $2) AND (g.valid_until IS NULL OR g.valid_until > $2)
 WHERE c.client_id = $1 AND c.is_active"""
 
+SELECT_HOLDERS = """
+SELECT DISTINCT g.user_id FROM role_grants g JOIN users u ON u.id = g.user_id
+WHERE g.role = $1 AND u.is_active AND (g.valid_from IS NULL OR g.valid_from <= $2)
+  AND (g.valid_until IS NULL OR g.valid_until > $2)
+ORDER BY g.user_id"""
+
 INSERT_CODE = """
 INSERT INTO oauth_authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
                                        code_challenge_method, nonce, expires_at)
@@ -150,6 +156,9 @@ class IdentityRepository:
 
     async def grants_of(self, holder_id: UUID) -> list[RoleGrant]:
         return [RoleGrant(**r) for r in await self.conn.fetch(SELECT_GRANTS_OF, holder_id)]
+
+    async def holders_of(self, role: str, at: datetime) -> list[UUID]:
+        return [r["user_id"] for r in await self.conn.fetch(SELECT_HOLDERS, role, at)]
 
     async def user_principal_rows(self, user_id: UUID, now: datetime) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(SELECT_USER_PRINCIPAL, user_id, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 from uuid import UUID
 
 import anyio.to_thread
@@ -67,6 +68,10 @@ class IdentityService:
             scopes=scopes,
             grants=_principal_grants(rows),
         )
+
+    async def holders_of(self, role: Role, at: datetime | None = None) -> list[UUID]:
+        """Active users holding ``role`` at ``at`` (default now): e.g. the MAG members eligible to ballot."""
+        return await self.repo.holders_of(role.value, at or self.clock.now())
 
     # -- users ---------------------------------------------------------------------------------------
 

@@ -27,3 +27,25 @@ Email = Annotated[
 HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/$.?#].[^\s]*$", max_length=2000)]
 Money = Annotated[Decimal, msgspec.Meta(description="a decimal amount, never a float", examples=["1250.00"])]
 Year = Annotated[int, msgspec.Meta(ge=2006, le=2100)]
+
+
+class Classification(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Where an object sits in the IGF's frames: WSIS Action Lines, SDGs, Global Digital Compact objectives."""
+
+    wsis_action_lines: list[str] = []
+    sdgs: list[int] = []
+    gdc_objectives: list[int] = []
+
+    def __post_init__(self) -> None:
+        from igf_hub.core.vocab import GDC_OBJECTIVE_NUMBERS, SDG_NUMBERS, WSIS_ACTION_LINE_CODES
+
+        unknown = (
+            [f"wsis_action_lines: {c}" for c in self.wsis_action_lines if c not in WSIS_ACTION_LINE_CODES]
+            + [f"sdgs: {n}" for n in self.sdgs if n not in SDG_NUMBERS]
+            + [f"gdc_objectives: {n}" for n in self.gdc_objectives if n not in GDC_OBJECTIVE_NUMBERS]
+        )
+        if unknown:
+            raise ValueError(f"unknown classification codes ({', '.join(unknown)}); see /v1/vocab")
+        self.wsis_action_lines = sorted(set(self.wsis_action_lines))
+        self.sdgs = sorted(set(self.sdgs))
+        self.gdc_objectives = sorted(set(self.gdc_objectives))

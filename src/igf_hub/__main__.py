@@ -124,6 +124,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 )
             )  # fmt: skip
             server.run()
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the Ctrl-C it handled: the shutdown below is the clean end
         finally:
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
@@ -186,10 +188,11 @@ async def _migrate_up(conn: asyncpg.Connection, dry_run: bool) -> list[str]:
 
 
 def _grants(args: argparse.Namespace) -> list[Any]:
+    from igf_hub.auth.principal import Role
     from igf_hub.auth.schemas import GrantCreate
 
     resource = UUID(args.resource) if args.resource else None
-    return [GrantCreate(role=role, resource_id=resource, is_chair=args.chair) for role in args.role]
+    return [GrantCreate(role=Role(role), resource_id=resource, is_chair=args.chair) for role in args.role]
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:

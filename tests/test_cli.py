@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +26,9 @@ IGF_HUB = [sys.executable, "-m", "igf_hub"]
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*IGF_HUB, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [*IGF_HUB, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture
@@ -47,14 +51,20 @@ def test_users_and_clients_create(production_env: dict[str, str], db: asyncpg.Po
     plain = run(["clients", "create", "--name", "CSTD feed", "--role", "consumer"], production_env)
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.startswith("client_id: igfc_") and "\nclient_secret: igfs_" in plain.stdout
-    as_json = run(["clients", "create", "--name", "UNGIS feed", "--role", "consumer", "--json"], production_env)
+    as_json = run(
+        ["clients", "create", "--name", "UNGIS feed", "--role", "consumer", "--json"], production_env
+    )
     client = json.loads(as_json.stdout)
     assert client["client_secret"].startswith("igfs_") and client["grants"][0]["role"] == "consumer"
 
 
 def test_migrate_status_and_audit_verify(production_env: dict[str, str], settings: Settings) -> None:
     status = run(["migrate", "status"], production_env)
-    assert status.returncode == 0 and "applied  0003_identity" in status.stdout and "pending" not in status.stdout
+    assert (
+        status.returncode == 0
+        and "applied  0003_identity" in status.stdout
+        and "pending" not in status.stdout
+    )
     assert run(["users", "create", "--email", "a@example.org"], production_env).returncode == 0
     intact = run(["audit", "verify"], production_env)
     assert intact.returncode == 0 and "audit log intact: 1 rows" in intact.stdout
@@ -130,7 +140,9 @@ def _server_pids(data_dir: Path) -> list[int]:
 
 
 def test_serve_keeps_data_across_restarts_and_leaves_no_orphans(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+    # pytest's tmp_path is private to root; a world-traversable dir keeps the cluster in the data dir itself.
+    data_dir = Path(tempfile.mkdtemp(prefix="igf-hub-serve-"))
+    data_dir.chmod(0o755)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IGF_HUB_")}
     env |= {"IGF_HUB_DATA_DIR": str(data_dir), "IGF_HUB_PORT": str(port), "IGF_HUB_LOG_LEVEL": "warning"}
@@ -168,3 +180,4 @@ def test_serve_keeps_data_across_restarts_and_leaves_no_orphans(tmp_path: Path) 
     verified = run(["audit", "verify"], env)
     assert verified.returncode == 0, verified.stderr
     assert not (data_dir / "servers.json").exists()
+    shutil.rmtree(data_dir, ignore_errors=True)

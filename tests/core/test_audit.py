@@ -49,11 +49,14 @@ async def test_the_database_refuses_changes(db: asyncpg.Pool, statement: str) ->
 
 
 async def test_a_written_event_rolls_back_with_its_change(db: asyncpg.Pool) -> None:
+    async def change_that_fails(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            await audit.append(conn, actor="a", action="x.y", subject_type="t", subject_id=1)
+            raise RuntimeError("the change itself failed")
+
     async with db.acquire() as conn:
-        with pytest.raises(RuntimeError):
-            async with conn.transaction():
-                await audit.append(conn, actor="a", action="x.y", subject_type="t", subject_id=1)
-                raise RuntimeError
+        with pytest.raises(RuntimeError, match="failed"):
+            await change_that_fails(conn)
         assert await conn.fetchval("SELECT count(*) FROM audit_log") == 0
 
 

@@ -58,7 +58,9 @@ async def test_an_edited_applied_migration_is_refused(empty_db: str, tmp_path: P
         await migrate.migrate(conn, copy)
         target = copy / "0002_audit_outbox.sql"
         target.write_text(target.read_text() + "\n-- an innocent-looking edit\n")
-        with pytest.raises(migrate.MigrationError, match=r"0002_audit_outbox\.sql changed after it was applied"):
+        with pytest.raises(
+            migrate.MigrationError, match=r"0002_audit_outbox\.sql changed after it was applied"
+        ):
             await migrate.migrate(conn, copy)
         with pytest.raises(migrate.MigrationError, match="changed after it was applied"):
             await migrate.status(conn, copy)
@@ -76,7 +78,9 @@ async def test_a_failing_migration_leaves_nothing_behind(empty_db: str, tmp_path
         with pytest.raises(asyncpg.UndefinedFunctionError):
             await migrate.migrate(conn, copy)
         assert await conn.fetchval("SELECT to_regclass('never_kept')") is None  # the broken file rolled back
-        assert await conn.fetchval("SELECT to_regclass('half_done')") is not None  # earlier files stay applied
+        assert (
+            await conn.fetchval("SELECT to_regclass('half_done')") is not None
+        )  # earlier files stay applied
         versions = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         assert "9998_good_part" in versions and "9999_broken" not in versions
     finally:

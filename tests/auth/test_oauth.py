@@ -313,3 +313,18 @@ async def test_discovery_and_key_rotation(
     fresh = await tokens.token_for(person.id)
     assert jws.extract_compact(fresh.encode()).headers()["kid"] == new_kid
     assert (await client.get("/v1/me", headers=_bearer(fresh))).status_code == 200
+
+
+async def test_sign_in_pages_send_security_headers(client: httpx.AsyncClient) -> None:
+    _, challenge = pkce_pair()
+    page = await client.get(
+        "/oauth/authorize",
+        params={"response_type": "code", "client_id": CONSOLE, "redirect_uri": REDIRECT,
+                "code_challenge": challenge, "code_challenge_method": "S256"},
+    )  # fmt: skip
+    console = await client.get("/signin")
+    for response in (page, console):
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"
+    assert "script-src" not in page.headers["content-security-policy"]  # the sign-in form runs no script

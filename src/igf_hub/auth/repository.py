@@ -64,6 +64,14 @@ WHERE g.role = $1 AND u.is_active AND (g.valid_from IS NULL OR g.valid_from <= $
   AND (g.valid_until IS NULL OR g.valid_until > $2)
 ORDER BY g.user_id"""
 
+# Users holding a role bound to one object (e.g. the coordinators of one NRI), in force at $3.
+SELECT_BOUND_HOLDERS = """
+SELECT DISTINCT u.id, u.email::text AS email, u.display_name, u.is_active, u.created_at
+FROM role_grants g JOIN users u ON u.id = g.user_id
+WHERE g.role = $1 AND g.resource_id = $2 AND u.is_active AND (g.valid_from IS NULL OR g.valid_from <= $3)
+  AND (g.valid_until IS NULL OR g.valid_until > $3)
+ORDER BY email"""
+
 INSERT_CODE = """
 INSERT INTO oauth_authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
                                        code_challenge_method, nonce, expires_at)
@@ -159,6 +167,9 @@ class IdentityRepository:
 
     async def holders_of(self, role: str, at: datetime) -> list[UUID]:
         return [r["user_id"] for r in await self.conn.fetch(SELECT_HOLDERS, role, at)]
+
+    async def bound_holders(self, role: str, resource_id: UUID, at: datetime) -> list[User]:
+        return [User(**r) for r in await self.conn.fetch(SELECT_BOUND_HOLDERS, role, resource_id, at)]
 
     async def user_principal_rows(self, user_id: UUID, now: datetime) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(SELECT_USER_PRINCIPAL, user_id, now)

@@ -73,6 +73,10 @@ class IdentityService:
         """Active users holding ``role`` at ``at`` (default now): e.g. the MAG members eligible to ballot."""
         return await self.repo.holders_of(role.value, at or self.clock.now())
 
+    async def bound_holders(self, role: Role, resource_id: UUID, at: datetime | None = None) -> list[User]:
+        """Active users holding ``role`` bound to one object (e.g. the coordinators of an NRI), by e-mail."""
+        return await self.repo.bound_holders(role.value, resource_id, at or self.clock.now())
+
     # -- users ---------------------------------------------------------------------------------------
 
     async def create_user(self, data: UserCreate, *, actor: Principal) -> User:
@@ -99,6 +103,10 @@ class IdentityService:
             raise UserNotFound(f"no user {user_id}")
         user.grants = await self.repo.grants_of(user_id)
         return user
+
+    async def find_user_by_email(self, email: str) -> User | None:
+        found = await self.repo.user_for_signin(email)
+        return found[0] if found else None
 
     async def authenticate(self, email: str, password: str) -> User | None:
         """The user if the password is right and the account active; constant work either way."""

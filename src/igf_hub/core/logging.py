@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -39,15 +40,37 @@ def _valid_request_id(value: str) -> bool:
     return 0 < len(value) <= 128 and value.isascii() and value.isprintable()
 
 
+access_log = structlog.get_logger("igf_hub.access")
+
+
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Take the caller's X-Request-Id (or make one) and bind it to every log line of the request."""
+    """Take the caller's X-Request-Id (or make one), bind it to every log line of the request, and write one
+    access line per request (method, route, status, duration)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        status = 500
+        started = time.perf_counter()
+
+        async def capture_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         with structlog.contextvars.bound_contextvars(request_id=_request_id(scope)):
-            await app(scope, receive, send)
+            try:
+                await app(scope, receive, capture_status)
+            finally:
+                access_log.info(
+                    "request.completed",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                )
 
     return middleware
 

@@ -38,25 +38,49 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.db import pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
+from igf_hub.core.metrics import Metrics
 from igf_hub.core.queue import provide_queue, queue_lifespan
 from igf_hub.core.settings import Settings
-from igf_hub.system.controllers import AuditController, HealthController, VocabController
+from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
+from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
+from igf_hub.messages import MESSAGE_CONTROLLERS
+from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
+from igf_hub.system.controllers import AuditController, HealthController, MetricsController, VocabController
+from igf_hub.tracks import CallController, OutputController, TrackController
+from igf_hub.webhooks import ConsumerController, EventController
 
 log = structlog.get_logger("igf_hub.app")
 
 # Every controller of the service, in one readable list.
 CONTROLLERS: list[Any] = [
     HealthController,
+    MetricsController,
     VocabController,
     AuditController,
     OAuthController,
     WellKnownController,
     ConsoleController,
     IdentityController,
+    FundingController,
+    TransparencyController,
+    TransparencyPageController,
+    MagCycleController,
+    MagAppointmentController,
+    MagPeopleController,
+    TrackController,
+    OutputController,
+    CallController,
+    NriController,
+    NriExportController,
+    NriReportController,
+    OverdueReportController,
+    *MESSAGE_CONTROLLERS,
+    ConsumerController,
+    EventController,
 ]
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
 def _pointer(message: str, key: str | None) -> str:
@@ -78,6 +102,7 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
         message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
         key = item.get("key") if isinstance(item, dict) else None
         source = item.get("source") if isinstance(item, dict) else None
+        source = getattr(source, "value", source)  # Litestar passes a ParamType enum
         malformed |= "malformed" in message.lower() or "truncated" in message.lower()
         pointer = _pointer(message, key)
         detail = _AT_PATH.sub("", message)
@@ -196,6 +221,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
+    metrics = Metrics()
     app = Litestar(
         route_handlers=[
             *CONTROLLERS,
@@ -211,7 +237,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "queue": Provide(provide_queue, sync_to_thread=False),
         },
         lifespan=[pool_lifespan, queue_lifespan, services_lifespan],
-        middleware=[request_id_middleware, AuthenticationMiddleware()],
+        middleware=[request_id_middleware, metrics.middleware, AuthenticationMiddleware()],
         before_send=[add_request_id_header],
         plugins=[
             ProblemDetailsPlugin(
@@ -233,4 +259,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.clock = clock or Clock()
+    app.state.metrics = metrics
     return app

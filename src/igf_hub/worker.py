@@ -14,6 +14,12 @@ from igf_hub.core import outbox, queue
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import Settings
+from igf_hub.funding import jobs as funding_jobs
+from igf_hub.mag import jobs as mag_jobs
+from igf_hub.messages import jobs as messages_jobs
+from igf_hub.nri import jobs as nri_jobs
+from igf_hub.tracks import jobs as tracks_jobs
+from igf_hub.webhooks import jobs as webhooks_jobs
 
 log = structlog.get_logger("igf_hub.worker")
 
@@ -27,13 +33,17 @@ async def dispatch_outbox(ctx: dict[str, Any]) -> int:
 
 
 # Each domain's jobs.py exposes FUNCTIONS (arq functions) and CRON_JOBS (arq cron jobs); list the module here.
-JOB_MODULES: list[ModuleType] = []
+JOB_MODULES: list[ModuleType] = [mag_jobs, tracks_jobs, nri_jobs, messages_jobs, webhooks_jobs, funding_jobs]
 
 FUNCTIONS: list[Any] = [dispatch_outbox, *(f for m in JOB_MODULES for f in getattr(m, "FUNCTIONS", []))]
 CRON_JOBS: list[Any] = [
     cron(dispatch_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True),
     *(c for m in JOB_MODULES for c in getattr(m, "CRON_JOBS", [])),
 ]
+# Long-running work (the webhook dispatcher): a jobs.py may also expose ON_STARTUP / ON_SHUTDOWN lists of
+# ``async def hook(ctx)``, run after the pool and HTTP client exist and before they close.
+ON_STARTUP: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_STARTUP", [])]
+ON_SHUTDOWN: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_SHUTDOWN", [])]
 
 
 def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
@@ -44,9 +54,13 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
         ctx["clock"] = clock or Clock()
         ctx["pool"] = await create_pool(settings.db.url, application_name="igf-hub.worker")
         ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+        for hook in ON_STARTUP:
+            await hook(ctx)
         log.info("worker.started", functions=len(FUNCTIONS), cron_jobs=len(CRON_JOBS))
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        for hook in reversed(ON_SHUTDOWN):
+            await hook(ctx)
         await ctx["http"].aclose()
         await ctx["pool"].close()
 

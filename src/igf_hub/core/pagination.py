@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
 import msgspec
 
@@ -22,6 +23,15 @@ class Page(msgspec.Struct, Generic[T], kw_only=True):
 
     items: list[T]
     next_cursor: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Bind the item type for the OpenAPI generator: Litestar does not resolve ``T`` through a
+        # non-generic subclass and would document ``items`` as bare objects.
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            if get_origin(base) is Page:
+                (item,) = get_args(base)
+                cls.__annotations__ = {**inspect.get_annotations(cls), "items": list[item]}  # type: ignore[valid-type]
 
 
 class InvalidCursor(DomainError):

@@ -43,6 +43,54 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     external_jwks_url: str = ""  # default: discovered from the issuer's openid-configuration
 
 
+class FundingSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # NRI grant ceilings in USD per NRI type (the IGF's current figures; youth NRIs are not named, so national).
+    grant_ceiling_national: int = 5_000
+    grant_ceiling_sub_regional: int = 6_000
+    grant_ceiling_regional: int = 12_000
+    grant_ceiling_youth: int = 5_000
+    # An exchange rate applies from its effective date for at most this many days (UN operational rates: monthly).
+    rate_max_age_days: int = 31
+    # The IATI organisation identifier and name that publish the IGF's funding data.
+    iati_reporting_org_ref: str = "XI-IATI-IGFSEC"
+    iati_reporting_org_name: str = "IGF Secretariat (UN DESA)"
+
+
+class MessagesSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """IGF Messages: the public comment window and the MAG ballot rule (recorded on each ballot when it opens)."""
+
+    comment_min_days: int = 14
+    comment_default_days: int = 21
+    ballot_default_days: int = 14
+    ballot_reminder_hours: int = 48  # remind members who have not taken a position this long before the deadline
+    ballot_min_yes: int = 1
+    ballot_supermajority: str = "2/3"  # of (eligible - recused), as a fraction; yes + no_objection must reach it
+    ballot_min_groups: int = 3  # MAG stakeholder groups the supporters must come from
+
+
+class NriSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # The IGF publishes no formal rule: a recognised NRI with no activity report for this many years is
+    # flagged inactive by the nightly scan.
+    inactive_after_years: int = 2
+    # An activity report is expected within this many months of the meeting it reports on.
+    report_due_months: int = 3
+
+
+class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
+    # Comma-separated hosts, addresses or CIDR ranges that endpoints may use although they are private or
+    # loopback (and may use http): e.g. "127.0.0.1" in tests. Empty: only global https endpoints.
+    allowed_hosts: str = ""
+    # Comma-separated base64url 32-byte keys encrypting endpoint secrets at rest; the first encrypts, all
+    # decrypt (rotation). Empty: a key file in the data dir (development only; production refuses).
+    secrets_key: str = ""
+    run_dispatcher: bool = True  # the worker runs the delivery dispatcher (off: a separate process runs it)
+    max_in_flight: int = 16  # concurrent requests per dispatcher (stock httpx degrades with more)
+    poll_interval: float = 1.0  # seconds: the backstop when no NOTIFY arrives
+    lease_seconds: int = 60  # a claimed delivery is reclaimable after this (a killed worker's deliveries)
+    request_timeout: float = 15.0
+    retention_days: int = 90  # events, finished deliveries and their attempts
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: Environment = Environment.development
     data_dir: str = ".igf_hub"
@@ -54,6 +102,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db: DbSettings = DbSettings()
     redis: RedisSettings = RedisSettings()
     auth: AuthSettings = AuthSettings()
+    nri: NriSettings = NriSettings()
+    messages: MessagesSettings = MessagesSettings()
+    funding: FundingSettings = FundingSettings()
+    webhooks: WebhookSettings = WebhookSettings()
 
     @property
     def embedded(self) -> bool:
@@ -89,6 +141,30 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUTH_EXTERNAL_ISSUER": ("auth", "external_issuer"),
     "IGF_HUB_AUTH_EXTERNAL_AUDIENCE": ("auth", "external_audience"),
     "IGF_HUB_AUTH_EXTERNAL_JWKS_URL": ("auth", "external_jwks_url"),
+    "IGF_HUB_NRI_INACTIVE_AFTER_YEARS": ("nri", "inactive_after_years"),
+    "IGF_HUB_NRI_REPORT_DUE_MONTHS": ("nri", "report_due_months"),
+    "IGF_HUB_MESSAGES_COMMENT_MIN_DAYS": ("messages", "comment_min_days"),
+    "IGF_HUB_MESSAGES_COMMENT_DEFAULT_DAYS": ("messages", "comment_default_days"),
+    "IGF_HUB_MESSAGES_BALLOT_DEFAULT_DAYS": ("messages", "ballot_default_days"),
+    "IGF_HUB_MESSAGES_BALLOT_REMINDER_HOURS": ("messages", "ballot_reminder_hours"),
+    "IGF_HUB_MESSAGES_BALLOT_MIN_YES": ("messages", "ballot_min_yes"),
+    "IGF_HUB_MESSAGES_BALLOT_SUPERMAJORITY": ("messages", "ballot_supermajority"),
+    "IGF_HUB_MESSAGES_BALLOT_MIN_GROUPS": ("messages", "ballot_min_groups"),
+    "IGF_HUB_FUNDING_GRANT_CEILING_NATIONAL": ("funding", "grant_ceiling_national"),
+    "IGF_HUB_FUNDING_GRANT_CEILING_SUB_REGIONAL": ("funding", "grant_ceiling_sub_regional"),
+    "IGF_HUB_FUNDING_GRANT_CEILING_REGIONAL": ("funding", "grant_ceiling_regional"),
+    "IGF_HUB_FUNDING_GRANT_CEILING_YOUTH": ("funding", "grant_ceiling_youth"),
+    "IGF_HUB_FUNDING_RATE_MAX_AGE_DAYS": ("funding", "rate_max_age_days"),
+    "IGF_HUB_FUNDING_IATI_REPORTING_ORG_REF": ("funding", "iati_reporting_org_ref"),
+    "IGF_HUB_FUNDING_IATI_REPORTING_ORG_NAME": ("funding", "iati_reporting_org_name"),
+    "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": ("webhooks", "allowed_hosts"),
+    "IGF_HUB_WEBHOOK_SECRETS_KEY": ("webhooks", "secrets_key"),
+    "IGF_HUB_WEBHOOK_RUN_DISPATCHER": ("webhooks", "run_dispatcher"),
+    "IGF_HUB_WEBHOOK_MAX_IN_FLIGHT": ("webhooks", "max_in_flight"),
+    "IGF_HUB_WEBHOOK_POLL_INTERVAL": ("webhooks", "poll_interval"),
+    "IGF_HUB_WEBHOOK_LEASE_SECONDS": ("webhooks", "lease_seconds"),
+    "IGF_HUB_WEBHOOK_REQUEST_TIMEOUT": ("webhooks", "request_timeout"),
+    "IGF_HUB_WEBHOOK_RETENTION_DAYS": ("webhooks", "retention_days"),
 }
 
 

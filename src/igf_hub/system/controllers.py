@@ -14,6 +14,7 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_secretariat
+from igf_hub.core import metrics
 from igf_hub.core.audit import AuditEntry
 from igf_hub.core.errors import NotFound
 from igf_hub.core.pagination import Page, decode_cursor, encode_cursor, split_page
@@ -61,6 +62,17 @@ class HealthController(Controller):
         return Response(
             Readiness(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503
         )
+
+
+class MetricsController(Controller):
+    path = "/metrics"
+    include_in_schema = False
+
+    @get("/", operation_id="Metrics", cache=False)
+    async def metrics(self, state: State, queue: ArqRedis) -> Response[bytes]:
+        """Prometheus exposition: request rate/latency by route, DB pool, queue depth, domain gauges."""
+        body = await state.metrics.render(state.pool, queue)
+        return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 class VocabController(Controller):

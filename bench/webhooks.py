@@ -1,0 +1,288 @@
+# ruff: noqa: T201 (a benchmark reports by printing)
+"""Webhook delivery benchmark: ``.venv/bin/python -m bench.webhooks [--events N] [--seconds S]``.
+
+On one machine, against a signature-verifying consumer on loopback running in its own process
+(tests/support/consumer.py), it measures, in the same run:
+
+* the anchor: a raw loop of signed httpx POSTs to that consumer (at several concurrency levels; this also
+  shows how stock httpx behaves beyond a few requests in flight, encode/httpx#3215);
+* drain: a backlog of N committed ``message.approved`` events delivered by the dispatcher, as a rate and as a
+  ratio to the anchor at the same concurrency (target >= 80 %), with the SQL statements the dispatcher sent
+  per delivery, counted by asyncpg's query logger (target <= 3);
+* latency: approvals committed at 100 events/s, one transaction each, and the time from each commit to the
+  consumer's 2xx arriving back at the dispatcher (targets p50 <= 10 ms, p99 <= 50 ms).
+
+Nothing here is asserted: it prints numbers and ratios. Absolute values depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import httpx
+import msgspec
+import structlog
+
+from igf_hub.auth.principal import SYSTEM
+from igf_hub.core import migrate, outbox
+from igf_hub.core.clock import Clock
+from igf_hub.core.db import create_pool, init_connection
+from igf_hub.core.settings import DbSettings, RedisSettings, Settings, WebhookSettings
+from igf_hub.embedded import Embedded
+from igf_hub.webhooks.delivery_repository import AttemptResult
+from igf_hub.webhooks.dispatcher import Dispatcher
+from igf_hub.webhooks.schemas import EndpointCreate
+from igf_hub.webhooks.service import WebhookService
+from igf_hub.webhooks.vault import new_key_text
+
+UNGIS = UUID("dccce80e-91f7-4a05-b3ca-9233becf7d05")  # seeded by the migration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def message(i: int) -> dict[str, Any]:
+    subject = str(uuid4())
+    return {
+        "id": subject, "year": 2026, "theme": "universal-access", "title": f"Message {i}", "version": 1,
+        "content_sha256": hashlib.sha256(str(i).encode()).hexdigest(),
+        "languages": [{"language": "en", "text": "The IGF calls on all stakeholders to close the digital divides. " * 8}],
+        "classification": {"wsis_action_lines": ["C2"], "sdgs": [9], "gdc_objectives": [1]},
+        "provenance": [], "links": {"self": f"/v1/messages/{subject}"},
+    }  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def consumer_process(port: int, secret: str) -> AsyncIterator[str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.support.consumer", "--port", str(port), "--secret", secret,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+    assert line.startswith("listening"), line
+    try:
+        yield f"http://127.0.0.1:{port}/hooks/igf"
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def consumer_stats(url: str) -> dict[str, int]:
+    async with httpx.AsyncClient() as client:
+        stats: dict[str, int] = (await client.get(url.rsplit("/hooks", 1)[0] + "/stats")).json()
+        return stats
+
+
+async def raw_post_loop(url: str, secret: str, total: int, concurrency: int) -> float:
+    """The anchor: sign and POST the same kind of body, ``concurrency`` requests in flight; requests/s."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    body = msgspec.json.encode({"specversion": "1.0", "type": "message.approved", "data": message(0)})
+    sent = 0
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+
+        async def one() -> None:
+            nonlocal sent
+            while sent < total:
+                sent += 1
+                msg_id, stamp = str(uuid4()), str(int(time.time()))
+                signature = base64.b64encode(
+                    hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+                ).decode()
+                headers = {"webhook-id": msg_id, "webhook-timestamp": stamp, "webhook-signature": f"v1,{signature}",
+                           "content-type": "application/json"}  # fmt: skip
+                response = await client.post(url, content=body, headers=headers)
+                assert response.status_code == 204, response.text
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(concurrency)))
+        return total / (time.perf_counter() - start)
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, record: Any) -> None:
+        self.queries += 1
+
+
+async def publish_backlog(pool: asyncpg.Pool, count: int) -> None:
+    for start in range(0, count, 500):
+        async with pool.acquire() as conn, conn.transaction():
+            for i in range(start, min(start + 500, count)):
+                data = message(i)
+                await outbox.publish(conn, "message.approved", subject=data["id"], data=data)
+
+
+async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[float, float]:
+    """Deliver a committed backlog with the running dispatcher; (deliveries/s, statements per delivery)."""
+    await publish_backlog(pool, count)
+    async with pool.acquire() as conn:
+        await conn.execute("ANALYZE webhook_deliveries")  # what autovacuum does for a table this busy
+    counter = Counter()
+
+    async def init(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)
+        conn.add_query_logger(counter)
+
+    dispatch_pool = await asyncpg.create_pool(settings.db.url, min_size=2, max_size=4, init=init)
+    done = asyncio.Event()
+    delivered = 0
+
+    def on_attempt(result: AttemptResult) -> None:
+        nonlocal delivered
+        delivered += result.new_state == "delivered"
+        if delivered >= count:
+            done.set()
+
+    async with httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=settings.webhooks.max_in_flight)
+    ) as http:
+        dispatcher = Dispatcher(dispatch_pool, http, settings, Clock(), on_attempt=on_attempt)
+        start = time.perf_counter()
+        await dispatcher.start()
+        await asyncio.wait_for(done.wait(), 600)
+        elapsed = time.perf_counter() - start
+        await dispatcher.stop()
+    await dispatch_pool.close()
+    async with pool.acquire() as conn:
+        left = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'")
+    assert left == 0, f"{left} deliveries not delivered"
+    return count / elapsed, counter.queries / count
+
+
+async def latency(pool: asyncpg.Pool, settings: Settings, rate: int, seconds: float) -> list[float]:
+    """Commit approvals at ``rate``/s, one transaction each; milliseconds from commit to the 2xx."""
+    committed: dict[str, float] = {}
+    answered: dict[str, float] = {}
+    total = int(rate * seconds)
+    all_answered = asyncio.Event()
+
+    def on_attempt(result: AttemptResult) -> None:
+        if result.new_state == "delivered":
+            answered[str(result.delivery.event.id)] = time.perf_counter()
+            if len(answered) >= total:
+                all_answered.set()
+
+    async with httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=settings.webhooks.max_in_flight)
+    ) as http:
+        dispatch_pool = await create_pool(settings.db.url, application_name="bench.dispatcher", max_size=4)
+        dispatcher = Dispatcher(dispatch_pool, http, settings, Clock(), on_attempt=on_attempt)
+        await dispatcher.start()
+        await asyncio.wait_for(dispatcher.listening.wait(), 10)
+        start = time.perf_counter()
+        for i in range(total):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            data = message(i)
+            async with pool.acquire() as conn:
+                async with conn.transaction():
+                    event = await outbox.publish(conn, "message.approved", subject=data["id"], data=data)
+                committed[str(event.event_id)] = time.perf_counter()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_answered.wait(), 30)
+        await dispatcher.stop()
+        await dispatch_pool.close()
+    return sorted((answered[k] - committed[k]) * 1000 for k in committed if k in answered)
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+async def run(events: int, seconds: float, in_flight: int) -> None:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
+    with tempfile.TemporaryDirectory(prefix="igf-hub-bench-") as tmp:
+        os.chmod(tmp, 0o755)  # noqa: S103 (PostgreSQL runs as 'nobody' when run as root)
+        embedded = Embedded(Path(tmp), fast=True).start()
+        try:
+            admin = await asyncpg.connect(embedded.database_url.rsplit("/", 1)[0] + "/postgres")
+            await admin.execute('CREATE DATABASE "bench"')
+            await admin.close()
+            url = embedded.database_url.rsplit("/", 1)[0] + "/bench"
+            conn = await asyncpg.connect(url)
+            await migrate.migrate(conn)
+            await conn.close()
+            settings = Settings(
+                public_url="http://127.0.0.1:8000", db=DbSettings(url=url), redis=RedisSettings(url=embedded.redis_url),
+                webhooks=WebhookSettings(
+                    allowed_hosts="127.0.0.1", secrets_key=new_key_text(), poll_interval=1.0, max_in_flight=in_flight
+                ),
+            )  # fmt: skip
+            await measure(settings, events, seconds)
+        finally:
+            embedded.stop()
+
+
+async def measure(settings: Settings, events: int, seconds: float) -> None:
+    pool = await create_pool(settings.db.url, application_name="bench", max_size=8)
+    port = free_port()
+    clock = Clock()
+    async with pool.acquire() as conn, conn.transaction():
+        endpoint = await WebhookService(conn, clock, settings).create_endpoint(
+            UNGIS,
+            EndpointCreate(url=f"http://127.0.0.1:{port}/hooks/igf", event_types=["message.approved"]),
+            actor=SYSTEM,
+        )
+    async with consumer_process(port, endpoint.secret) as url:
+        async with httpx.AsyncClient() as http:  # the ping verifies the endpoint
+            await Dispatcher(pool, http, settings, clock).run_once()
+        bound = settings.webhooks.max_in_flight
+        print(
+            f"igf_hub webhooks benchmark: consumer on loopback (own process), dispatcher bound {bound} in flight\n"
+        )
+        print("anchor: raw signed httpx POST loop to the same consumer")
+        anchors = {}
+        for concurrency in sorted({1, 8, bound, 64}):
+            anchors[concurrency] = await raw_post_loop(url, endpoint.secret, 3000, concurrency)
+            print(f"  {concurrency:>3} in flight: {anchors[concurrency]:8.0f} req/s")
+        rate, statements = await drain(pool, settings, events)
+        print(f"\ndrain: {events} committed events -> {rate:8.0f} deliveries/s")
+        best = max(anchors, key=lambda c: anchors[c])
+        print(f"  ratio to the raw loop at {bound} in flight: {rate / anchors[bound]:.2f}   (target >= 0.80)")
+        print(f"  ratio to the best raw loop ({best} in flight): {rate / anchors[best]:.2f}")
+        print(f"  statements per delivery (asyncpg query log): {statements:.2f}   (target <= 3)")
+        lat = await latency(pool, settings, 100, seconds)
+        print(f"\nlatency at 100 approvals/s for {seconds:.0f} s ({len(lat)} delivered), commit -> 2xx:")
+        print(f"  p50 {percentile(lat, 50):6.1f} ms   (target <= 10)")
+        print(f"  p99 {percentile(lat, 99):6.1f} ms   (target <= 50)")
+        print(f"  mean {statistics.fmean(lat):5.1f} ms, max {max(lat):.1f} ms")
+        stats = await consumer_stats(url)
+        print(f"\nconsumer: {stats['received']} requests, {stats['valid']} with a verified signature")
+    await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5000, help="backlog size for the drain measurement")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of the 100 events/s run")
+    parser.add_argument(
+        "--in-flight", type=int, default=WebhookSettings().max_in_flight, help="dispatcher bound"
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.events, args.seconds, args.in_flight))
+
+
+if __name__ == "__main__":
+    main()

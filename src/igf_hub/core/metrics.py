@@ -1,0 +1,123 @@
+"""Prometheus metrics: request rate and latency by route, plus gauges read from the system at scrape time.
+
+Domains add scrape-time gauges (queue depth, deliveries by outcome …) with :func:`register_source`; core
+imports no domain. Each app has its own registry, so tests and several apps in one process don't collide.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Sample(msgspec.Struct, frozen=True):
+    labels: dict[str, str]
+    value: float
+
+
+class Source(msgspec.Struct, frozen=True):
+    name: str
+    help: str
+    label_names: tuple[str, ...]
+    read: Callable[[asyncpg.Connection], Awaitable[Sequence[Sample]]]
+
+
+_sources: list[Source] = []
+disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series add only noise
+
+
+def register_source(
+    name: str,
+    help_text: str,
+    label_names: Sequence[str],
+    read: Callable[[asyncpg.Connection], Awaitable[Sequence[Sample]]],
+) -> None:
+    """A gauge family computed from the database at each scrape (e.g. webhook deliveries by outcome)."""
+    if all(s.name != name for s in _sources):
+        _sources.append(Source(name=name, help=help_text, label_names=tuple(label_names), read=read))
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "igf_hub_http_requests", "HTTP requests by route and status", ["method", "route", "status"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "igf_hub_http_request_duration_seconds", "HTTP request latency by route", ["method", "route"],
+            buckets=LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        async def measure(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            status = 500
+            started = time.perf_counter()
+
+            async def capture(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, capture)
+            finally:
+                # The route template, never the raw path: ids in paths would explode the label set.
+                route = scope.get("path_template") or "unmatched"
+                self.requests.labels(scope["method"], route, str(status)).inc()
+                self.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+        return measure
+
+    async def render(self, pool: asyncpg.Pool, queue: Any) -> bytes:
+        families = [self._pool_family(pool), await self._queue_family(queue)]
+        async with pool.acquire() as conn:
+            for source in _sources:
+                family = GaugeMetricFamily(source.name, source.help, labels=list(source.label_names))
+                for sample in await source.read(conn):
+                    family.add_metric([sample.labels[n] for n in source.label_names], sample.value)
+                families.append(family)
+        lines = [generate_latest(self.registry)]
+        lines += [generate_latest(_Static(f)) for f in families]
+        return b"".join(lines)
+
+    @staticmethod
+    def _pool_family(pool: asyncpg.Pool) -> GaugeMetricFamily:
+        family = GaugeMetricFamily(
+            "igf_hub_db_pool_connections", "Database pool connections", labels=["state"]
+        )
+        family.add_metric(["open"], pool.get_size())
+        family.add_metric(["idle"], pool.get_idle_size())
+        family.add_metric(["max"], pool.get_max_size())
+        return family
+
+    @staticmethod
+    async def _queue_family(queue: Any) -> GaugeMetricFamily:
+        family = GaugeMetricFamily("igf_hub_queue_depth", "Jobs waiting in the arq queue", labels=["queue"])
+        family.add_metric(["arq:queue"], await queue.zcard("arq:queue"))
+        return family
+
+
+class _Static:
+    """A one-family collector, so generate_latest renders scrape-time families in the standard format."""
+
+    def __init__(self, family: GaugeMetricFamily) -> None:
+        self.family = family
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        return [self.family]

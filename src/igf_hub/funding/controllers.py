@@ -1,0 +1,317 @@
+"""HTTP for the ledger: the Secretariat's writes and funders' reads of their own donor (/v1/funding)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_role, requires_secretariat
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.settings import Settings
+from igf_hub.funding.events import LedgerService
+from igf_hub.funding.grants import GrantService
+from igf_hub.funding.rates import RateService
+from igf_hub.funding.schemas import (
+    Channel,
+    Contribution,
+    ContributionCreate,
+    ContributionPage,
+    ContributionPatch,
+    Donor,
+    DonorCreate,
+    DonorPage,
+    DonorPatch,
+    Earmark,
+    EventCreate,
+    ExchangeRateCreate,
+    ExchangeRatePage,
+    FunderBinding,
+    FunderBound,
+    GrantProgramme,
+    GrantStatus,
+    GrantTransition,
+    LedgerEvent,
+    LedgerEventPage,
+    NriGrant,
+    NriGrantCreate,
+    NriGrantPage,
+    NriGrantPatch,
+    RatesUploaded,
+)
+from igf_hub.funding.service import FundingService
+
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
+PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
+requires_secretariat_or_funder = requires_role(Role.secretariat, Role.funder)
+
+
+def provide_funding(db: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingService:
+    return FundingService(db, clock, settings.funding)
+
+
+def provide_funding_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingService:
+    return FundingService(tx, clock, settings.funding)
+
+
+def provide_ledger(db: asyncpg.Connection, clock: Clock, settings: Settings) -> LedgerService:
+    return LedgerService(db, clock, settings.funding)
+
+
+def provide_ledger_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> LedgerService:
+    return LedgerService(tx, clock, settings.funding)
+
+
+def provide_rates(db: asyncpg.Connection, clock: Clock, settings: Settings) -> RateService:
+    return RateService(db, clock, settings.funding)
+
+
+def provide_rates_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> RateService:
+    return RateService(tx, clock, settings.funding)
+
+
+def provide_grants(db: asyncpg.Connection, clock: Clock, settings: Settings) -> GrantService:
+    return GrantService(db, clock, settings.funding)
+
+
+def provide_grants_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> GrantService:
+    return GrantService(tx, clock, settings.funding)
+
+
+WRITE = {"funding": Provide(provide_funding_tx, sync_to_thread=False)}
+GRANTS_WRITE = {"grants": Provide(provide_grants_tx, sync_to_thread=False)}
+LEDGER_WRITE = {"ledger": Provide(provide_ledger_tx, sync_to_thread=False)}
+RATES_WRITE = {"rates": Provide(provide_rates_tx, sync_to_thread=False)}
+
+
+class FundingController(Controller):
+    """The ledger for the Secretariat (writes) and funders (reads of their own donor only)."""
+
+    path = "/v1/funding"
+    tags = ["Funding"]
+    dependencies = {
+        "funding": Provide(provide_funding, sync_to_thread=False),
+        "grants": Provide(provide_grants, sync_to_thread=False),
+        "ledger": Provide(provide_ledger, sync_to_thread=False),
+        "rates": Provide(provide_rates, sync_to_thread=False),
+    }
+
+    # -- donors ---------------------------------------------------------------------------------------
+
+    @post("/donors", operation_id="CreateDonor", guards=[requires_secretariat], dependencies=WRITE)
+    async def create_donor(
+        self, data: DonorCreate, funding: FundingService, request: Request[Principal, Any, Any]
+    ) -> Response[Donor]:
+        donor = await funding.create_donor(data, actor=request.user)
+        return Response(donor, status_code=201, headers=etag_headers(donor.version))
+
+    @get("/donors", operation_id="ListDonors", guards=[requires_secretariat_or_funder])
+    async def list_donors(
+        self, funding: FundingService, request: Request[Principal, Any, Any], cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> DonorPage:  # fmt: skip
+        """Every donor for the Secretariat; a funder sees only the donor(s) it is bound to."""
+        return await funding.list_donors(actor=request.user, cursor=cursor, limit=limit)
+
+    @get("/donors/{donor_id:uuid}", operation_id="GetDonor", guards=[requires_secretariat_or_funder])
+    async def get_donor(
+        self, donor_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
+    ) -> Response[Donor]:
+        donor = await funding.get_donor(donor_id, actor=request.user)
+        return Response(donor, headers=etag_headers(donor.version))
+
+    @patch(
+        "/donors/{donor_id:uuid}",
+        operation_id="UpdateDonor",
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
+    async def update_donor(
+        self, donor_id: UUID, data: DonorPatch, funding: FundingService, request: Request[Principal, Any, Any]
+    ) -> Response[Donor]:
+        """Send If-Match with the donor's ETag (412 when stale, 428 when missing)."""
+        donor = await funding.patch_donor(
+            donor_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return Response(donor, headers=etag_headers(donor.version))
+
+    @post(
+        "/donors/{donor_id:uuid}/funders", operation_id="BindFunder", guards=[requires_secretariat],
+        dependencies=WRITE,
+    )  # fmt: skip
+    async def bind_funder(
+        self,
+        donor_id: UUID,
+        data: FunderBinding,
+        funding: FundingService,
+        request: Request[Principal, Any, Any],
+    ) -> FunderBound:
+        """Give a user the funder role bound to this donor: it then sees this donor's private details."""
+        return await funding.bind_funder(donor_id, data.user_id, actor=request.user)
+
+    # -- contributions --------------------------------------------------------------------------------
+
+    @post(
+        "/contributions", operation_id="CreateContribution", guards=[requires_secretariat], dependencies=WRITE
+    )
+    async def create_contribution(
+        self, data: ContributionCreate, funding: FundingService, request: Request[Principal, Any, Any]
+    ) -> Response[Contribution]:
+        contribution = await funding.create_contribution(data, actor=request.user)
+        return Response(contribution, status_code=201, headers=etag_headers(contribution.version))
+
+    @get("/contributions", operation_id="ListContributions", guards=[requires_secretariat_or_funder])
+    async def list_contributions(
+        self, funding: FundingService, request: Request[Principal, Any, Any], donor_id: UUID | None = None,
+        channel: Channel | None = None, earmark: Earmark | None = None, year: YearParam = None,
+        cursor: str | None = None, limit: Limit = 50,
+    ) -> ContributionPage:  # fmt: skip
+        """Contributions in full (private notes and documents included): a funder sees only its donor's."""
+        return await funding.list_contributions(
+            actor=request.user, donor_id=donor_id, channel=channel.value if channel else None,
+            earmark=earmark.value if earmark else None, year=year, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @get(
+        "/contributions/{contribution_id:uuid}", operation_id="GetContribution",
+        guards=[requires_secretariat_or_funder],
+    )  # fmt: skip
+    async def get_contribution(
+        self, contribution_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
+    ) -> Response[Contribution]:
+        contribution = await funding.get_contribution(contribution_id, actor=request.user)
+        return Response(contribution, headers=etag_headers(contribution.version))
+
+    @patch(
+        "/contributions/{contribution_id:uuid}", operation_id="UpdateContribution", guards=[requires_secretariat],
+        dependencies=WRITE,
+    )  # fmt: skip
+    async def update_contribution(
+        self, contribution_id: UUID, data: ContributionPatch, funding: FundingService,
+        request: Request[Principal, Any, Any],
+    ) -> Response[Contribution]:  # fmt: skip
+        """Send If-Match. Donor, channel and the in-kind flag are fixed once the ledger has events."""
+        contribution = await funding.patch_contribution(
+            contribution_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return Response(contribution, headers=etag_headers(contribution.version))
+
+    @post(
+        "/contributions/{contribution_id:uuid}/events", operation_id="RecordLedgerEvent",
+        guards=[requires_secretariat], dependencies=LEDGER_WRITE,
+    )  # fmt: skip
+    async def record_event(
+        self, contribution_id: UUID, data: EventCreate, ledger: LedgerService,
+        request: Request[Principal, Any, Any],
+    ) -> LedgerEvent:  # fmt: skip
+        """Append a ledger event (the ledger is append-only: corrections are reversals). The USD equivalent
+        is frozen now, from the rate in force on the value date; a missing rate is a 422 naming it."""
+        return await ledger.record_event(contribution_id, data, actor=request.user)
+
+    @get(
+        "/contributions/{contribution_id:uuid}/events", operation_id="ListContributionEvents",
+        guards=[requires_secretariat_or_funder],
+    )  # fmt: skip
+    async def list_events(
+        self, contribution_id: UUID, ledger: LedgerService, request: Request[Principal, Any, Any],
+        cursor: str | None = None, limit: Limit = 100,
+    ) -> LedgerEventPage:  # fmt: skip
+        return await ledger.list_events(contribution_id, actor=request.user, cursor=cursor, limit=limit)
+
+    # -- exchange rates -------------------------------------------------------------------------------
+
+    @get("/exchange-rates", operation_id="ListExchangeRates", guards=[requires_secretariat_or_funder])
+    async def list_rates(
+        self,
+        rates: RateService,
+        currency: str | None = None,
+        cursor: str | None = None,
+        limit: Limit = 100,
+    ) -> ExchangeRatePage:
+        return await rates.list_rates(currency=currency, cursor=cursor, limit=limit)
+
+    @post(
+        "/exchange-rates",
+        operation_id="AddExchangeRates",
+        guards=[requires_secretariat],
+        dependencies=RATES_WRITE,
+    )
+    async def add_rates(
+        self, data: list[ExchangeRateCreate], rates: RateService, request: Request[Principal, Any, Any]
+    ) -> RatesUploaded:
+        """Add or replace rates (one per currency and effective date)."""
+        return await rates.add_rates(data, actor=request.user, via="api")
+
+    @post(
+        "/exchange-rates/upload", operation_id="UploadExchangeRates", guards=[requires_secretariat],
+        dependencies=RATES_WRITE,
+    )  # fmt: skip
+    async def upload_rates(self, rates: RateService, request: Request[Principal, Any, Any]) -> RatesUploaded:
+        """Send a CSV file as the body (``Content-Type: text/csv``; header ``currency,effective_on,usd_per_unit,
+        source``; dates YYYY-MM-DD; decimals as text). All rows or none: every bad cell is listed."""
+        return await rates.upload_rates_csv(await request.body(), actor=request.user)
+
+    # -- NRI grants -----------------------------------------------------------------------------------
+
+    @post(
+        "/nri-grants", operation_id="ApplyNriGrant", guards=[requires_secretariat], dependencies=GRANTS_WRITE
+    )
+    async def apply_grant(
+        self, data: NriGrantCreate, grants: GrantService, request: Request[Principal, Any, Any]
+    ) -> Response[NriGrant]:
+        """Record an application; it lists the same NRI's grants from other programmes that year."""
+        grant = await grants.apply(data, actor=request.user)
+        return Response(grant, status_code=201, headers=etag_headers(grant.version))
+
+    @get("/nri-grants", operation_id="ListNriGrants", guards=[requires_secretariat])
+    async def list_grants(
+        self, grants: GrantService, nri_id: UUID | None = None, year: YearParam = None,
+        programme: GrantProgramme | None = None, status: GrantStatus | None = None, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> NriGrantPage:  # fmt: skip
+        return await grants.list_grants(
+            nri_id=nri_id, year=year, programme=programme.value if programme else None,
+            status=status.value if status else None, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @get("/nri-grants/{grant_id:uuid}", operation_id="GetNriGrant", guards=[requires_secretariat])
+    async def get_grant(self, grant_id: UUID, grants: GrantService) -> Response[NriGrant]:
+        grant = await grants.get(grant_id)
+        return Response(grant, headers=etag_headers(grant.version))
+
+    @patch(
+        "/nri-grants/{grant_id:uuid}", operation_id="UpdateNriGrant", guards=[requires_secretariat],
+        dependencies=GRANTS_WRITE,
+    )  # fmt: skip
+    async def update_grant(
+        self, grant_id: UUID, data: NriGrantPatch, grants: GrantService, request: Request[Principal, Any, Any]
+    ) -> Response[NriGrant]:
+        grant = await grants.patch(
+            grant_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return Response(grant, headers=etag_headers(grant.version))
+
+    @post(
+        "/nri-grants/{grant_id:uuid}/transitions", operation_id="TransitionNriGrant",
+        guards=[requires_secretariat], dependencies=GRANTS_WRITE, status_code=200,
+    )  # fmt: skip
+    async def transition_grant(
+        self,
+        grant_id: UUID,
+        data: GrantTransition,
+        grants: GrantService,
+        request: Request[Principal, Any, Any],
+    ) -> Response[NriGrant]:
+        """applied → approved | declined → (approved) paid → reported. Send If-Match."""
+        grant = await grants.transition(
+            grant_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return Response(grant, headers=etag_headers(grant.version))

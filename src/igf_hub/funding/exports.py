@@ -1,0 +1,249 @@
+"""Streaming exports of the public ledger: CSV (RFC 4180), JSON, and IATI 2.03 activity and organisation files.
+
+Each export takes exactly the ledger's filters and yields exactly the ledger's rows. Rows come through a
+server-side cursor, so memory stays flat however long the ledger grows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from igf_hub.core.settings import FundingSettings
+from igf_hub.funding import currencies
+from igf_hub.funding.labels import (
+    CHANNEL_LABELS,
+    EARMARK_LABELS,
+    IATI_EARMARKING,
+    IATI_TIGHTLY_EARMARKED,
+    METHODOLOGY,
+)
+from igf_hub.funding.public_repository import PublicRepository, public_event
+from igf_hub.funding.public_schemas import LedgerFilter, PublicEvent
+
+# The CSV columns, in order: the public ledger's fields. This list is the documented, stable contract.
+CSV_COLUMNS: tuple[str, ...] = tuple(PublicEvent.__struct_fields__)
+
+IATI_TRANSACTION_TYPE = {"pledge": "13", "commitment": "11", "receipt": "1", "in_kind_valuation": "1"}
+IATI_SECTOR_COMMUNICATIONS = "220"  # DAC 3-digit sector category (vocabulary 2): Communications
+IATI_REGION_DEVELOPING_UNSPECIFIED = "998"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CHUNK_ROWS = 200
+
+
+def _csv_value(value: Any) -> str:
+    """Cells hold exactly what the JSON holds (msgspec's text for decimals and times), null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+async def csv_export(conn: asyncpg.Connection, f: LedgerFilter) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CRLF, quotes doubled
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    async for row in PublicRepository(conn).stream_events(f):
+        builtins = msgspec.to_builtins(public_event(row))
+        writer.writerow([_csv_value(builtins[c]) for c in CSV_COLUMNS])
+        count += 1
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+async def json_export(conn: asyncpg.Connection, f: LedgerFilter, *, as_of: datetime) -> AsyncIterator[bytes]:
+    head = {"as_of": as_of, "filters": f, "methodology": METHODOLOGY}
+    yield msgspec.json.encode(head)[:-1] + b',"items":['
+    first = True
+    async for row in PublicRepository(conn).stream_events(f):
+        yield (b"" if first else b",") + msgspec.json.encode(public_event(row))
+        first = False
+    yield b"]}"
+
+
+# -- IATI 2.03 -------------------------------------------------------------------------------------------
+
+
+def _narrative(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    ET.SubElement(element, "narrative").text = text
+    return element
+
+
+def _money(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _org(
+    parent: ET.Element, tag: str, *, name: str, ref: str | None, org_type: str | None, **attrs: str
+) -> None:
+    if ref:
+        attrs["ref"] = ref
+    if org_type:
+        attrs["type"] = org_type
+    _narrative(parent, tag, name, **attrs)
+
+
+class IatiWriter:
+    def __init__(self, settings: FundingSettings, *, now: datetime) -> None:
+        self.ref = settings.iati_reporting_org_ref
+        self.name = settings.iati_reporting_org_name
+        self.now = now.replace(microsecond=0)
+        self.today = self.now.date()
+
+    def header(self, root: str) -> bytes:
+        stamp = self.now.isoformat()
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} version="2.03" generated-datetime="{stamp}">\n'
+        ).encode()
+
+    def reporting_org(self, parent: ET.Element) -> None:
+        _org(parent, "reporting-org", name=self.name, ref=self.ref, org_type="40")
+
+    def activity(self, rows: list[asyncpg.Record]) -> bytes:
+        """One iati-activity per contribution, with its (filtered) events as transactions."""
+        first = rows[0]
+        events = [public_event(r) for r in rows]
+        years = sorted(first["years"])
+        activity = ET.Element(
+            "iati-activity",
+            {"last-updated-datetime": self.now.isoformat(), XML_LANG: "en", "default-currency": "USD"},
+        )
+        ET.SubElement(activity, "iati-identifier").text = f"{self.ref}-{first['contribution_id']}"
+        self.reporting_org(activity)
+        donor = events[0].donor_name
+        channel, earmark = first["channel"], first["earmark"]
+        _narrative(activity, "title", f"{CHANNEL_LABELS[channel]}: {EARMARK_LABELS[earmark]} from {donor}")
+        via = f", through {events[0].via_donor_name}" if events[0].via_donor_name else ""
+        _narrative(
+            activity, "description",
+            f"A contribution to the Internet Governance Forum by {donor}{via} for {', '.join(map(str, years))}.",
+            type="1",
+        )  # fmt: skip
+        _org(activity, "participating-org", name=donor, ref=first["donor_iati_ref"],
+             org_type=first["iati_org_type"], role="1")  # fmt: skip
+        if first["via_donor_id"] is not None and events[0].via_donor_name:
+            _org(activity, "participating-org", name=events[0].via_donor_name, ref=first["via_iati_ref"],
+                 org_type=first["via_iati_type"], role="3")  # fmt: skip
+        _org(activity, "participating-org", name=self.name, ref=self.ref, org_type="40", role="4")
+        ended = years[-1] < self.today.year
+        ET.SubElement(activity, "activity-status", code="3" if ended else "2")
+        ET.SubElement(activity, "activity-date", {"iso-date": f"{years[0]}-01-01", "type": "1"})
+        started = min(e.value_date for e in events)
+        ET.SubElement(activity, "activity-date", {"iso-date": started.isoformat(), "type": "2"})
+        ET.SubElement(activity, "activity-date", {"iso-date": f"{years[-1]}-12-31", "type": "3"})
+        ET.SubElement(
+            activity, "recipient-region",
+            code=IATI_REGION_DEVELOPING_UNSPECIFIED, vocabulary="1", percentage="100",
+        )  # fmt: skip
+        ET.SubElement(activity, "sector", code=IATI_SECTOR_COMMUNICATIONS, vocabulary="2", percentage="100")
+        earmarking = (
+            IATI_TIGHTLY_EARMARKED if first["nri_id"] or first["track_id"] else IATI_EARMARKING[earmark]
+        )
+        ET.SubElement(activity, "default-aid-type", code=earmarking, vocabulary="2")
+        self._budgets(activity, years, events)
+        for event in events:
+            self._transaction(activity, event, first)
+        ET.indent(activity, space="  ", level=1)
+        return b"  " + bytes(ET.tostring(activity, encoding="utf-8", xml_declaration=False)) + b"\n"
+
+    def _budgets(self, activity: ET.Element, years: list[int], events: list[PublicEvent]) -> None:
+        """Pledged USD spread evenly over the contribution's years: one budget per calendar year."""
+        pledged = sum((e.usd_amount for e in events if e.counts_as == "pledge"), Decimal(0))
+        if pledged <= 0:
+            return
+        share = (pledged / len(years)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        for index, year in enumerate(years):
+            amount = share if index < len(years) - 1 else pledged - share * (len(years) - 1)
+            budget = ET.SubElement(activity, "budget", type="1", status="1")
+            ET.SubElement(budget, "period-start", {"iso-date": f"{year}-01-01"})
+            ET.SubElement(budget, "period-end", {"iso-date": f"{year}-12-31"})
+            value_date = min(date(year, 1, 1), self.today)
+            value = ET.SubElement(budget, "value", {"currency": "USD", "value-date": value_date.isoformat()})
+            value.text = _money(amount)
+
+    def _transaction(self, activity: ET.Element, e: PublicEvent, row: asyncpg.Record) -> None:
+        transaction = ET.SubElement(activity, "transaction", ref=str(e.id))
+        ET.SubElement(transaction, "transaction-type", code=IATI_TRANSACTION_TYPE[e.counts_as])
+        ET.SubElement(transaction, "transaction-date", {"iso-date": e.value_date.isoformat()})
+        value = ET.SubElement(
+            transaction, "value", {"currency": e.currency, "value-date": e.value_date.isoformat()}
+        )
+        value.text = _money(e.amount.quantize(Decimal(1).scaleb(-currencies.minor_units(e.currency))))
+        what = e.kind.replace("_", " ")
+        if e.reverses_id:
+            what = f"reversal of {e.reverses_id} ({e.reason})"
+        _narrative(
+            transaction, "description",
+            f"{what.capitalize()}: USD {e.usd_amount} at {e.rate} ({e.rate_source}, {e.rate_date})",
+        )  # fmt: skip
+        _org(
+            transaction,
+            "provider-org",
+            name=e.donor_name,
+            ref=row["donor_iati_ref"],
+            org_type=row["iati_org_type"],
+        )
+        _org(transaction, "receiver-org", name=self.name, ref=self.ref, org_type="40")
+        if e.counts_as == "in_kind_valuation":
+            ET.SubElement(transaction, "disbursement-channel", code="4")  # aid in kind, managed by the donor
+
+    def organisation(self, per_year: list[asyncpg.Record]) -> bytes:
+        org = ET.Element(
+            "iati-organisation",
+            {"last-updated-datetime": self.now.isoformat(), XML_LANG: "en", "default-currency": "USD"},
+        )
+        ET.SubElement(org, "organisation-identifier").text = self.ref
+        _narrative(org, "name", self.name)
+        self.reporting_org(org)
+        for row in per_year:
+            year = int(row["key"])
+            budget = ET.SubElement(org, "total-budget", status="1")
+            ET.SubElement(budget, "period-start", {"iso-date": f"{year}-01-01"})
+            ET.SubElement(budget, "period-end", {"iso-date": f"{year}-12-31"})
+            value_date = min(date(year, 1, 1), self.today)
+            value = ET.SubElement(budget, "value", {"currency": "USD", "value-date": value_date.isoformat()})
+            value.text = _money(row["pledged_usd"] + row["in_kind_usd"])
+        ET.indent(org, space="  ", level=1)
+        return b"  " + bytes(ET.tostring(org, encoding="utf-8", xml_declaration=False)) + b"\n"
+
+
+async def iati_activities(
+    conn: asyncpg.Connection, f: LedgerFilter, settings: FundingSettings, *, now: datetime
+) -> AsyncIterator[bytes]:
+    writer = IatiWriter(settings, now=now)
+    yield writer.header("iati-activities")
+    batch: list[asyncpg.Record] = []
+    async for row in PublicRepository(conn).stream_events(f, by_contribution=True):
+        if batch and batch[0]["contribution_id"] != row["contribution_id"]:
+            yield writer.activity(batch)
+            batch = []
+        batch.append(row)
+    if batch:
+        yield writer.activity(batch)
+    yield b"</iati-activities>\n"
+
+
+async def iati_organisation(
+    conn: asyncpg.Connection, f: LedgerFilter, settings: FundingSettings, *, now: datetime
+) -> AsyncIterator[bytes]:
+    from igf_hub.funding.public_schemas import AggregateBy
+
+    writer = IatiWriter(settings, now=now)
+    per_year = await PublicRepository(conn).aggregate(AggregateBy.year, f)
+    yield writer.header("iati-organisations")
+    yield writer.organisation([r for r in per_year if r["pledged_usd"] + r["in_kind_usd"] > 0])
+    yield b"</iati-organisations>\n"

@@ -1,0 +1,307 @@
+"""NRI grants (money going out) and funding's view of which NRIs are recognised.
+
+Funding does not read the NRI domain's tables: it keeps a small directory fed by the NRI domain's outbox events
+(``nri.recognised``, ``nri.declined``, ``nri.inactive``, ``nri.withdrawn``, ``nri.reactivated``), updated in the
+publishing transaction. Only an NRI the directory shows as recognised can be granted money.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from igf_hub.auth.principal import Principal
+from igf_hub.core import audit, outbox
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import check_version
+from igf_hub.core.errors import Conflict, FieldError, IllegalTransition
+from igf_hub.core.outbox import Event
+from igf_hub.core.pagination import InvalidCursor, decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import FundingSettings
+from igf_hub.funding.errors import FundedByAnotherProgramme, GrantAlreadyExists, GrantNotFound, InvalidGrant
+from igf_hub.funding.grants_repository import GrantRepository
+from igf_hub.funding.schemas import (
+    GrantNriType,
+    GrantStatus,
+    GrantTransition,
+    NriGrant,
+    NriGrantCreate,
+    NriGrantPage,
+    NriGrantPatch,
+)
+
+# NRI events → the status funding records, for events whose data does not state it.
+NRI_STATUS_BY_EVENT: dict[str, str] = {
+    "nri.submitted": "submitted",
+    "nri.recognised": "recognised",
+    "nri.reactivated": "recognised",
+    "nri.declined": "declined",
+    "nri.inactive": "inactive",
+    "nri.withdrawn": "withdrawn",
+}
+_TYPE_ALIASES = {"subregional": "sub_regional", "sub-regional": "sub_regional"}
+
+TRANSITIONS: dict[GrantStatus, frozenset[GrantStatus]] = {
+    GrantStatus.applied: frozenset({GrantStatus.approved, GrantStatus.declined}),
+    GrantStatus.approved: frozenset({GrantStatus.paid}),
+    GrantStatus.paid: frozenset({GrantStatus.reported}),
+    GrantStatus.declined: frozenset(),
+    GrantStatus.reported: frozenset(),
+}
+FUNDED = frozenset({GrantStatus.approved, GrantStatus.paid, GrantStatus.reported})
+
+
+def _nri_type(data: dict[str, Any]) -> str | None:
+    for key in ("type", "nri_type", "kind"):
+        value = data.get(key)
+        if isinstance(value, str):
+            value = _TYPE_ALIASES.get(value, value)
+            if value in GrantNriType.__members__:
+                return value
+    return None
+
+
+async def record_nri_event(conn: asyncpg.Connection, event: Event) -> None:
+    """In the NRI domain's transaction: keep funding's directory of NRIs current. NRI events carry the NRI's
+    ``status``, ``type`` and ``name``; events about other subjects (e.g. reports) carry no top-level status."""
+    if not event.type.startswith("nri."):
+        return
+    data = event.data if isinstance(event.data, dict) else {}
+    status = (
+        data.get("status") if isinstance(data.get("status"), str) else NRI_STATUS_BY_EVENT.get(event.type)
+    )
+    if status is None:
+        return
+    try:
+        nri_id = UUID(event.subject)
+    except ValueError:
+        return
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    await GrantRepository(conn).upsert_directory(
+        nri_id,
+        name=name,
+        nri_type=_nri_type(data),
+        status=status,
+        event_type=event.type,
+        at=event.occurred_at,
+    )
+
+
+outbox.subscribe_in_transaction(record_nri_event)
+
+
+class GrantService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.settings = settings
+        self.repo = GrantRepository(conn)
+
+    def ceiling(self, nri_type: str | None) -> Decimal:
+        """The grant ceiling for an NRI type; an NRI whose type funding does not know gets the lowest one."""
+        s = self.settings
+        ceilings = {
+            "national": s.grant_ceiling_national,
+            "sub_regional": s.grant_ceiling_sub_regional,
+            "regional": s.grant_ceiling_regional,
+            "youth": s.grant_ceiling_youth,
+        }
+        return Decimal(ceilings.get(nri_type or "", min(ceilings.values())))
+
+    async def _grant(self, row: asyncpg.Record) -> NriGrant:
+        others = await self.repo.other_programmes(
+            nri_id=row["nri_id"], year=row["year"], grant_id=row["id"], programme=row["programme"],
+            programme_detail=row["programme_detail"],
+        )  # fmt: skip
+        return msgspec.convert(
+            {
+                **dict(row),
+                "ceiling_usd": self.ceiling(row["nri_type"]),
+                "other_programmes": [dict(o) for o in others],
+            },
+            NriGrant,
+        )
+
+    async def get(self, grant_id: UUID) -> NriGrant:
+        row = await self.repo.grant_row(grant_id)
+        if row is None:
+            raise GrantNotFound(f"no NRI grant {grant_id}")
+        return await self._grant(row)
+
+    async def list_grants(
+        self, *, nri_id: UUID | None, year: int | None, programme: str | None, status: str | None,
+        cursor: str | None, limit: int,
+    ) -> NriGrantPage:  # fmt: skip
+        after = None
+        if cursor:
+            key = decode_cursor(cursor, tuple[str, UUID])
+            try:
+                after = (datetime.fromisoformat(key[0]), key[1])
+            except ValueError:
+                raise InvalidCursor(errors=[FieldError("/cursor", "not a cursor this list issued")]) from None
+        rows = await self.repo.list_grant_rows(
+            nri_id=nri_id, year=year, programme=programme, status=status, after=after, limit=limit + 1
+        )
+        page, more = split_page(rows, limit)
+        items = [await self._grant(r) for r in page]
+        next_cursor = encode_cursor(items[-1].created_at.isoformat(), items[-1].id) if more else None
+        return NriGrantPage(items=items, next_cursor=next_cursor)
+
+    async def _recognised_type(self, nri_id: UUID, errors: list[FieldError]) -> str | None:
+        entry = await self.repo.directory_entry(nri_id)
+        if entry is None:
+            errors.append(FieldError("/nri_id", f"NRI {nri_id} is not a recognised NRI"))
+            return None
+        if entry.status != "recognised":
+            errors.append(FieldError("/nri_id", f"NRI {nri_id} is {entry.status}, not recognised"))
+        return entry.nri_type.value if entry.nri_type else None
+
+    @staticmethod
+    def _money_rule(pointer: str, amount: Decimal, errors: list[FieldError]) -> None:
+        if not amount.is_finite() or amount <= 0 or -int(amount.as_tuple().exponent) > 2:
+            errors.append(FieldError(pointer, "a positive USD amount with at most 2 decimal places"))
+
+    async def apply(self, data: NriGrantCreate, *, actor: Principal) -> NriGrant:
+        errors: list[FieldError] = []
+        if data.programme == "other" and not data.programme_detail:
+            errors.append(FieldError("/programme_detail", "name the programme when it is 'other'"))
+        self._money_rule("/amount_requested", data.amount_requested, errors)
+        nri_type = await self._recognised_type(data.nri_id, errors)
+        ceiling = self.ceiling(nri_type)
+        if data.amount_requested.is_finite() and data.amount_requested > ceiling:
+            errors.append(
+                FieldError("/amount_requested", f"above the USD {ceiling} ceiling for a {nri_type or 'NRI'}")
+            )
+        if errors:
+            raise InvalidGrant(errors=errors)
+        try:
+            async with self.conn.transaction():
+                grant_id = await self.repo.insert_grant(
+                    programme=data.programme.value, programme_detail=data.programme_detail, nri_id=data.nri_id,
+                    nri_type=nri_type, year=data.year, amount_requested=data.amount_requested,
+                    co_funding_evidence=data.co_funding_evidence, created_by=actor.subject, now=self.clock.now(),
+                )  # fmt: skip
+        except asyncpg.UniqueViolationError:
+            raise GrantAlreadyExists(
+                f"{data.programme} already has a grant for NRI {data.nri_id} in {data.year}"
+            ) from None
+        grant = await self.get(grant_id)
+        await self._record(grant, "applied", actor)
+        return grant
+
+    async def patch(
+        self, grant_id: UUID, patch: NriGrantPatch, *, expected_version: int | None, actor: Principal
+    ) -> NriGrant:
+        current = await self._locked(grant_id, expected_version)
+        if current.status is not GrantStatus.applied:
+            raise Conflict(f"only an application can be edited; this grant is {current.status}")
+        values = self._values(current)
+        errors: list[FieldError] = []
+        if patch.amount_requested is not msgspec.UNSET:
+            self._money_rule("/amount_requested", patch.amount_requested, errors)
+            if patch.amount_requested.is_finite() and patch.amount_requested > current.ceiling_usd:
+                errors.append(FieldError("/amount_requested", f"above the USD {current.ceiling_usd} ceiling"))
+            values["amount_requested"] = patch.amount_requested
+        if patch.co_funding_evidence is not msgspec.UNSET:
+            values["co_funding_evidence"] = patch.co_funding_evidence
+        if errors:
+            raise InvalidGrant(errors=errors)
+        await self.repo.update_grant(grant_id, values, now=self.clock.now())
+        grant = await self.get(grant_id)
+        await self._record(grant, "updated", actor)
+        return grant
+
+    async def transition(
+        self, grant_id: UUID, data: GrantTransition, *, expected_version: int | None, actor: Principal
+    ) -> NriGrant:
+        current = await self._locked(grant_id, expected_version)
+        allowed = TRANSITIONS[current.status]
+        if data.to not in allowed:
+            raise IllegalTransition(
+                current=current.status.value, requested=data.to.value, allowed=[s.value for s in allowed]
+            )
+        values = self._values(current)
+        values["status"] = data.to.value
+        errors: list[FieldError] = []
+        today = self.clock.now().date()
+        if data.to is GrantStatus.approved:
+            self._approval_rules(current, data, errors)
+            await self._recognised_type(current.nri_id, errors)
+            values["amount_approved"] = data.amount_approved
+            values["decision_reason"] = data.reason
+        elif data.to is GrantStatus.declined:
+            if not data.reason:
+                errors.append(FieldError("/reason", "a declined application gives its reason"))
+            values["decision_reason"] = data.reason
+        elif data.to is GrantStatus.paid:
+            paid_on = data.paid_on or today
+            if paid_on > today:
+                errors.append(FieldError("/paid_on", f"{paid_on} is in the future"))
+            values["paid_on"] = paid_on
+        elif data.to is GrantStatus.reported:
+            if not data.report_url:
+                errors.append(FieldError("/report_url", "link the NRI's report on the use of the grant"))
+            values["report_url"] = data.report_url
+        if errors:
+            raise InvalidGrant(errors=errors)
+        if data.to is GrantStatus.approved:
+            funded = [o for o in current.other_programmes if o.status in FUNDED]
+            if funded:
+                raise FundedByAnotherProgramme(
+                    f"NRI {current.nri_id} is already funded in {current.year} by {funded[0].programme} "
+                    f"(grant {funded[0].grant_id}): the programmes do not fund the same NRI twice",
+                    extra={"other_programmes": msgspec.to_builtins(funded)},
+                )
+        await self.repo.update_grant(grant_id, values, now=self.clock.now())
+        grant = await self.get(grant_id)
+        await self._record(grant, data.to.value, actor)
+        return grant
+
+    @staticmethod
+    def _approval_rules(current: NriGrant, data: GrantTransition, errors: list[FieldError]) -> None:
+        amount = data.amount_approved
+        if amount is None:
+            errors.append(FieldError("/amount_approved", "an approval states the approved amount"))
+            return
+        GrantService._money_rule("/amount_approved", amount, errors)
+        if amount.is_finite() and amount > current.amount_requested:
+            errors.append(
+                FieldError("/amount_approved", f"above the USD {current.amount_requested} requested")
+            )
+        if amount.is_finite() and amount > current.ceiling_usd:
+            errors.append(FieldError("/amount_approved", f"above the USD {current.ceiling_usd} ceiling"))
+
+    async def _locked(self, grant_id: UUID, expected_version: int | None) -> NriGrant:
+        version = await self.repo.lock_grant(grant_id)
+        if version is None:
+            raise GrantNotFound(f"no NRI grant {grant_id}")
+        check_version(version, expected_version)
+        return await self.get(grant_id)
+
+    @staticmethod
+    def _values(grant: NriGrant) -> dict[str, Any]:
+        return {
+            "amount_requested": grant.amount_requested, "co_funding_evidence": grant.co_funding_evidence,
+            "amount_approved": grant.amount_approved, "status": grant.status.value,
+            "decision_reason": grant.decision_reason, "paid_on": grant.paid_on, "report_url": grant.report_url,
+        }  # fmt: skip
+
+    async def _record(self, grant: NriGrant, what: str, actor: Principal) -> None:
+        await audit.append(
+            self.conn, actor=actor.subject, action=f"funding.nri_grant.{what}", subject_type="nri_grant",
+            subject_id=grant.id, data=grant,
+        )  # fmt: skip
+        await outbox.publish(
+            self.conn, f"funding.nri_grant.{what}", subject=grant.id,
+            data={
+                "id": grant.id, "programme": grant.programme, "nri_id": grant.nri_id, "year": grant.year,
+                "status": grant.status, "amount_requested": grant.amount_requested,
+                "amount_approved": grant.amount_approved,
+                "other_programmes": grant.other_programmes,
+            },
+        )  # fmt: skip

@@ -1,0 +1,204 @@
+"""HTTP for the public: the transparency view (/v1/transparency) with its streaming exports, and the web page
+(/transparency). No sign-in; nothing private; an anonymous donor is never named."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Response, get
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.enums import MediaType
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from igf_hub.core.clock import Clock
+from igf_hub.core.errors import NotFound
+from igf_hub.core.schemas import CountryCode
+from igf_hub.core.settings import Settings
+from igf_hub.core.vocab import StakeholderGroup
+from igf_hub.funding import exports, page
+from igf_hub.funding.public_repository import PublicRepository
+from igf_hub.funding.public_schemas import (
+    AggregateBy,
+    Aggregates,
+    CorrectionPage,
+    LedgerFilter,
+    NriFunding,
+    PledgeReport,
+    PublicLedgerPage,
+    Summary,
+)
+from igf_hub.funding.schemas import Channel, Earmark, EventKind, LedgerKind
+from igf_hub.funding.transparency import TransparencyService
+
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
+PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
+
+
+def provide_transparency(db: asyncpg.Connection, clock: Clock) -> TransparencyService:
+    return TransparencyService(db, clock)
+
+
+def provide_ledger_filter(
+    year: YearParam = None,
+    donor_id: UUID | None = None,
+    contribution_id: UUID | None = None,
+    stakeholder_group: StakeholderGroup | None = None,
+    country: CountryCode | None = None,
+    channel: Channel | None = None,
+    earmark: Earmark | None = None,
+    kind: EventKind | None = None,
+    counts_as: LedgerKind | None = None,
+    nri_id: UUID | None = None,
+    track_id: UUID | None = None,
+    via_donor_id: UUID | None = None,
+) -> LedgerFilter:
+    """The filters every public ledger read and export shares (query parameters)."""
+    return LedgerFilter(
+        year=year, donor_id=donor_id, contribution_id=contribution_id,
+        stakeholder_group=stakeholder_group.value if stakeholder_group else None, country=country,
+        channel=channel, earmark=earmark, kind=kind, counts_as=counts_as, nri_id=nri_id, track_id=track_id,
+        via_donor_id=via_donor_id,
+    )  # fmt: skip
+
+
+def _stream(
+    state: State, produce: Callable[[asyncpg.Connection], AsyncIterator[bytes]]
+) -> AsyncIterator[bytes]:
+    """Exports hold their own connection for as long as they stream, in one consistent snapshot."""
+
+    async def generate() -> AsyncIterator[bytes]:
+        async with state.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            async for chunk in produce(conn):
+                yield chunk
+
+    return generate()
+
+
+def _download(name: str, as_of: datetime) -> dict[str, str]:
+    """Files carry their snapshot time in a header (a CSV row has no room for it)."""
+    return {"Content-Disposition": f'attachment; filename="{name}"', "X-As-Of": as_of.isoformat()}
+
+
+CSV_DESCRIPTION = (
+    "RFC 4180 CSV (UTF-8, CRLF, a header row), one row per ledger event, with exactly the rows and filters of "
+    "`ListPublicLedger`. Stable columns, in this order: "
+    + ", ".join(f"`{c}`" for c in exports.CSV_COLUMNS)
+    + ". Amounts are decimal text, empty cells are nulls, booleans are true/false. The snapshot time is in "
+    "the `X-As-Of` header."
+)
+
+
+class TransparencyController(Controller):
+    """The public picture of IGF funding: no sign-in; no legal name of an anonymous donor, ever."""
+
+    path = "/v1/transparency"
+    tags = ["Transparency"]
+    cache_control = PUBLIC_MINUTE
+    dependencies = {
+        "transparency": Provide(provide_transparency, sync_to_thread=False),
+        "filters": Provide(provide_ledger_filter, sync_to_thread=False),
+    }
+
+    @get("/summary", operation_id="GetFundingSummary")
+    async def summary(self, transparency: TransparencyService, year: YearParam = None) -> Summary:
+        """Pledged, committed, received and in-kind (USD), donors, outstanding pledges, donor concentration."""
+        return await transparency.summary(year)
+
+    @get("/aggregates", operation_id="GetFundingAggregates")
+    async def aggregates(
+        self, transparency: TransparencyService, filters: LedgerFilter, by: AggregateBy = AggregateBy.year
+    ) -> Aggregates:
+        """Totals grouped by year, donor, stakeholder group, country, earmark, channel (or pass-through by
+        intermediary, which is not added to any total)."""
+        return await transparency.aggregates(by, filters)
+
+    @get("/pledges", operation_id="GetPledgeFulfilment")
+    async def pledges(self, transparency: TransparencyService, year: YearParam = None) -> PledgeReport:
+        """Pledged against received (plus in-kind) per donor, with fulfilment % and overdue flags."""
+        return await transparency.pledges(year)
+
+    @get("/ledger", operation_id="ListPublicLedger")
+    async def ledger(
+        self, transparency: TransparencyService, filters: LedgerFilter, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> PublicLedgerPage:  # fmt: skip
+        return await transparency.ledger(filters, cursor=cursor, limit=limit)
+
+    @get("/corrections", operation_id="ListCorrections")
+    async def corrections(
+        self, transparency: TransparencyService, year: YearParam = None, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> CorrectionPage:  # fmt: skip
+        """Every reversal, with the event it reverses."""
+        return await transparency.corrections(year=year, cursor=cursor, limit=limit)
+
+    @get("/nris/{nri_id:uuid}", operation_id="GetNriFunding")
+    async def nri_funding(self, nri_id: UUID, transparency: TransparencyService) -> NriFunding:
+        """One NRI's funding from every programme (grants) and every contribution earmarked to it."""
+        return await transparency.nri_funding(nri_id)
+
+    @get(
+        "/exports/ledger.csv",
+        operation_id="ExportLedgerCsv",
+        media_type="text/csv",
+        description=CSV_DESCRIPTION,
+    )
+    async def export_csv(self, state: State, filters: LedgerFilter, clock: Clock) -> Stream:
+        return Stream(
+            _stream(state, lambda conn: exports.csv_export(conn, filters)),
+            media_type="text/csv; charset=utf-8; header=present",
+            headers=_download("igf-funding-ledger.csv", clock.now()),
+        )
+
+    @get("/exports/ledger.json", operation_id="ExportLedgerJson", media_type=MediaType.JSON)
+    async def export_json(self, state: State, filters: LedgerFilter, clock: Clock) -> Stream:
+        as_of = clock.now()
+        return Stream(
+            _stream(state, lambda conn: exports.json_export(conn, filters, as_of=as_of)),
+            media_type=MediaType.JSON, headers=_download("igf-funding-ledger.json", as_of),
+        )  # fmt: skip
+
+    @get("/exports/iati-activities.xml", operation_id="ExportIatiActivities", media_type=MediaType.XML)
+    async def export_iati_activities(
+        self, state: State, db: asyncpg.Connection, filters: LedgerFilter, settings: Settings, clock: Clock
+    ) -> Stream:
+        """IATI 2.03 activity file: one activity per contribution; pledges, commitments and receipts as
+        transaction types 13, 11 and 1; earmarks as IATI earmarking categories (aid-type vocabulary 2)."""
+        if not await PublicRepository(db).events(filters, after_seq=0, limit=1):
+            raise NotFound("no ledger events match these filters: an IATI file needs at least one activity")
+        now = clock.now()
+        return Stream(
+            _stream(state, lambda conn: exports.iati_activities(conn, filters, settings.funding, now=now)),
+            media_type="application/xml; charset=utf-8", headers=_download("igf-funding-iati-activities.xml", now),
+        )  # fmt: skip
+
+    @get("/exports/iati-organisation.xml", operation_id="ExportIatiOrganisation", media_type=MediaType.XML)
+    async def export_iati_organisation(
+        self, state: State, filters: LedgerFilter, settings: Settings, clock: Clock
+    ) -> Stream:
+        """IATI 2.03 organisation file: the reporting organisation and its total budget per year."""
+        now = clock.now()
+        return Stream(
+            _stream(state, lambda conn: exports.iati_organisation(conn, filters, settings.funding, now=now)),
+            media_type="application/xml; charset=utf-8", headers=_download("igf-funding-iati-organisation.xml", now),
+        )  # fmt: skip
+
+
+class TransparencyPageController(Controller):
+    """The public web page: server-rendered numbers and SVG charts (no JavaScript needed to read them)."""
+
+    path = "/transparency"
+    include_in_schema = False
+    dependencies = {"transparency": Provide(provide_transparency, sync_to_thread=False)}
+
+    @get("/", operation_id="TransparencyPage", cache_control=PUBLIC_MINUTE)
+    async def page(self, transparency: TransparencyService, year: YearParam = None) -> Response[str]:
+        html = await page.render(transparency, year)
+        return Response(html, media_type=MediaType.HTML)

@@ -1,0 +1,189 @@
+"""SQL for the public transparency view. Every query here selects a donor's name only through
+``CASE WHEN is_anonymous THEN NULL ...``, so an anonymous donor's legal name never leaves the database on a
+public path, and its country is withheld the same way."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from igf_hub.funding.labels import public_donor_name
+from igf_hub.funding.public_schemas import AggregateBy, LedgerFilter, PublicEvent
+
+PUBLIC_EVENT_FROM = """
+FROM funding_events e
+JOIN funding_contributions c ON c.id = e.contribution_id
+JOIN donors d ON d.id = c.donor_id
+LEFT JOIN donors v ON v.id = c.via_donor_id"""
+
+PUBLIC_EVENT_COLUMNS = """
+e.seq, e.id, e.kind, e.counts_as, e.ledger_year, e.value_date, e.amount, e.currency, e.usd_amount, e.rate,
+e.rate_source, e.rate_date, e.due_on, e.reverses_id, e.reason, e.description, e.recorded_at,
+c.id AS contribution_id, c.channel, c.earmark, c.earmark_detail, c.nri_id, c.track_id, c.in_kind, c.years,
+c.via_donor_id, d.id AS donor_id, d.is_anonymous, d.stakeholder_group, d.iati_org_type,
+CASE WHEN d.is_anonymous THEN NULL ELSE coalesce(d.display_name, d.legal_name) END AS donor_named,
+CASE WHEN d.is_anonymous THEN NULL ELSE d.country END AS donor_country,
+CASE WHEN d.is_anonymous THEN NULL ELSE d.iati_org_ref END AS donor_iati_ref,
+v.is_anonymous AS via_is_anonymous, v.stakeholder_group AS via_group, v.iati_org_type AS via_iati_type,
+CASE WHEN v.is_anonymous THEN NULL ELSE coalesce(v.display_name, v.legal_name) END AS via_named,
+CASE WHEN v.is_anonymous THEN NULL ELSE v.iati_org_ref END AS via_iati_ref"""
+
+# The shared filters: $1..$12 in LedgerFilter order. The country filter sees only disclosed countries.
+FILTER_WHERE = """
+WHERE ($1::int IS NULL OR e.ledger_year = $1)
+  AND ($2::uuid IS NULL OR d.id = $2)
+  AND ($3::uuid IS NULL OR c.id = $3)
+  AND ($4::text IS NULL OR d.stakeholder_group = $4)
+  AND ($5::text IS NULL OR (NOT d.is_anonymous AND d.country = $5))
+  AND ($6::text IS NULL OR c.channel = $6)
+  AND ($7::text IS NULL OR c.earmark = $7)
+  AND ($8::text IS NULL OR e.kind = $8)
+  AND ($9::text IS NULL OR e.counts_as = $9)
+  AND ($10::uuid IS NULL OR c.nri_id = $10)
+  AND ($11::uuid IS NULL OR c.track_id = $11)
+  AND ($12::uuid IS NULL OR c.via_donor_id = $12)"""
+
+LIST_PUBLIC_EVENTS = f"""
+SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} AND e.seq > $13
+ORDER BY e.seq
+LIMIT $14"""
+# Exports: the same rows, ordered by contribution for the IATI file (one activity per contribution).
+STREAM_PUBLIC_EVENTS = f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} ORDER BY e.seq"
+STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION = (
+    f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} ORDER BY c.created_at, c.id, e.seq"
+)
+
+SUMS = """
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0) AS pledged_usd,
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0) AS committed_usd,
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0) AS received_usd,
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0) AS in_kind_usd"""
+
+TOTALS = f"SELECT {SUMS} {PUBLIC_EVENT_FROM} {FILTER_WHERE}"
+
+# Whitelisted group keys: (key expression, extra columns for the label). Built once, never from input.
+_GROUP_KEYS: dict[AggregateBy, tuple[str, str]] = {
+    AggregateBy.year: ("e.ledger_year::text", "NULL::text"),
+    AggregateBy.donor: (
+        "d.id::text",
+        "jsonb_build_object('is_anonymous', d.is_anonymous, 'group', d.stakeholder_group, 'named', "
+        "CASE WHEN d.is_anonymous THEN NULL ELSE coalesce(d.display_name, d.legal_name) END)::text",
+    ),
+    AggregateBy.stakeholder_group: ("d.stakeholder_group", "NULL::text"),
+    AggregateBy.country: ("CASE WHEN d.is_anonymous THEN NULL ELSE d.country END", "NULL::text"),
+    AggregateBy.earmark: ("c.earmark", "NULL::text"),
+    AggregateBy.channel: ("c.channel", "NULL::text"),
+    AggregateBy.intermediary: (
+        "v.id::text",
+        "jsonb_build_object('is_anonymous', v.is_anonymous, 'group', v.stakeholder_group, 'named', "
+        "CASE WHEN v.is_anonymous THEN NULL ELSE coalesce(v.display_name, v.legal_name) END)::text",
+    ),
+}
+AGGREGATE_SQL: dict[AggregateBy, str] = {
+    by: f"""
+SELECT {key} AS key, min({extra}) AS extra, {SUMS} {PUBLIC_EVENT_FROM} {FILTER_WHERE}
+{"AND c.via_donor_id IS NOT NULL" if by is AggregateBy.intermediary else ""}
+GROUP BY 1
+ORDER BY 1 NULLS LAST"""
+    for by, (key, extra) in _GROUP_KEYS.items()
+}
+
+# Per contribution, over all its events (pledges are fulfilled in later years too).
+CONTRIBUTION_BALANCES = """
+SELECT c.id AS contribution_id, c.years, c.channel, c.earmark, d.id AS donor_id, d.is_anonymous,
+       d.stakeholder_group,
+       CASE WHEN d.is_anonymous THEN NULL ELSE coalesce(d.display_name, d.legal_name) END AS donor_named,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0) AS pledged_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0) AS committed_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0) AS received_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0) AS in_kind_usd,
+       max(e.due_on) AS due_on
+FROM funding_contributions c
+JOIN donors d ON d.id = c.donor_id
+LEFT JOIN funding_events e ON e.contribution_id = c.id
+WHERE ($1::int IS NULL OR $1 = ANY(c.years))
+  AND ($2::uuid IS NULL OR c.nri_id = $2)
+GROUP BY c.id, d.id
+ORDER BY c.created_at, c.id"""
+
+LIST_CORRECTIONS = f"""
+SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM}
+WHERE e.kind = 'reversal' AND e.seq > $1 AND ($2::int IS NULL OR e.ledger_year = $2)
+ORDER BY e.seq
+LIMIT $3"""
+SELECT_PUBLIC_EVENTS_BY_ID = f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} WHERE e.id = ANY($1::uuid[])"
+LAST_EVENT_AT = "SELECT max(recorded_at) FROM funding_events"
+
+
+def filter_args(f: LedgerFilter) -> list[Any]:
+    return [
+        f.year, f.donor_id, f.contribution_id, f.stakeholder_group, f.country,
+        f.channel.value if f.channel else None, f.earmark.value if f.earmark else None,
+        f.kind.value if f.kind else None, f.counts_as.value if f.counts_as else None,
+        f.nri_id, f.track_id, f.via_donor_id,
+    ]  # fmt: skip
+
+
+def public_event(row: asyncpg.Record) -> PublicEvent:
+    via_name = None
+    if row["via_donor_id"] is not None:
+        via_name = public_donor_name(
+            is_anonymous=row["via_is_anonymous"], display_name=row["via_named"], legal_name=None,
+            stakeholder_group=row["via_group"],
+        )  # fmt: skip
+    return PublicEvent(
+        seq=row["seq"], id=row["id"], kind=row["kind"], counts_as=row["counts_as"], ledger_year=row["ledger_year"],
+        value_date=row["value_date"], amount=row["amount"], currency=row["currency"], usd_amount=row["usd_amount"],
+        rate=row["rate"], rate_source=row["rate_source"], rate_date=row["rate_date"],
+        contribution_id=row["contribution_id"], donor_id=row["donor_id"],
+        donor_name=public_donor_name(
+            is_anonymous=row["is_anonymous"], display_name=row["donor_named"], legal_name=None,
+            stakeholder_group=row["stakeholder_group"],
+        ),
+        stakeholder_group=row["stakeholder_group"], country=row["donor_country"],
+        via_donor_id=row["via_donor_id"], via_donor_name=via_name, channel=row["channel"],
+        earmark=row["earmark"], earmark_detail=row["earmark_detail"], nri_id=row["nri_id"],
+        track_id=row["track_id"], in_kind=row["in_kind"], due_on=row["due_on"], reverses_id=row["reverses_id"],
+        reason=row["reason"], description=row["description"], recorded_at=row["recorded_at"],
+    )  # fmt: skip
+
+
+class PublicRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def events(self, f: LedgerFilter, *, after_seq: int, limit: int) -> list[PublicEvent]:
+        rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after_seq, limit)
+        return [public_event(r) for r in rows]
+
+    async def stream_events(
+        self, f: LedgerFilter, *, by_contribution: bool = False, prefetch: int = 500
+    ) -> AsyncIterator[asyncpg.Record]:
+        """Raw rows (with IATI fields) through a server-side cursor: call inside a transaction."""
+        sql = STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION if by_contribution else STREAM_PUBLIC_EVENTS
+        async for row in self.conn.cursor(sql, *filter_args(f), prefetch=prefetch):
+            yield row
+
+    async def totals(self, f: LedgerFilter) -> asyncpg.Record:
+        return await self.conn.fetchrow(TOTALS, *filter_args(f))
+
+    async def aggregate(self, by: AggregateBy, f: LedgerFilter) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.conn.fetch(AGGREGATE_SQL[by], *filter_args(f))
+        return rows
+
+    async def contribution_balances(
+        self, *, year: int | None = None, nri_id: UUID | None = None
+    ) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.conn.fetch(CONTRIBUTION_BALANCES, year, nri_id)
+        return rows
+
+    async def corrections(self, *, year: int | None, after_seq: int, limit: int) -> list[PublicEvent]:
+        rows = await self.conn.fetch(LIST_CORRECTIONS, after_seq, year, limit)
+        return [public_event(r) for r in rows]
+
+    async def events_by_id(self, ids: list[UUID]) -> dict[UUID, PublicEvent]:
+        rows = await self.conn.fetch(SELECT_PUBLIC_EVENTS_BY_ID, ids)
+        return {r["id"]: public_event(r) for r in rows}

@@ -1,0 +1,141 @@
+"""Exchange rates: the Secretariat's table of USD rates (e.g. UN operational rates), uploaded as CSV, and the
+rule for which rate is in force on a date. Events freeze the rate they used; later uploads change nothing
+already recorded."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import asyncpg
+
+from igf_hub.auth.principal import Principal
+from igf_hub.core import audit, outbox
+from igf_hub.core.clock import Clock
+from igf_hub.core.errors import FieldError
+from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import FundingSettings
+from igf_hub.funding import currencies
+from igf_hub.funding.errors import InvalidRates, MissingExchangeRate
+from igf_hub.funding.repository import FundingRepository
+from igf_hub.funding.schemas import ExchangeRate, ExchangeRateCreate, ExchangeRatePage, RatesUploaded
+
+MAX_RATE_ROWS = 10_000
+RATE_COLUMNS = ("currency", "effective_on", "usd_per_unit", "source")
+
+
+class RateService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.settings = settings
+        self.repo = FundingRepository(conn)
+
+    async def add_rates(
+        self, rates: list[ExchangeRateCreate], *, actor: Principal, via: str
+    ) -> RatesUploaded:
+        now = self.clock.now()
+        rows = [(r.currency, r.effective_on, r.usd_per_unit, r.source, now, actor.subject) for r in rates]
+        stored = await self.repo.upsert_rates(rows)
+        summary = RatesUploaded(rows=len(stored), currencies=sorted({r.currency for r in stored}))
+        await audit.append(
+            self.conn, actor=actor.subject, action="funding.rates.uploaded", subject_type="exchange_rates",
+            subject_id=via, data={"rates": stored},
+        )  # fmt: skip
+        await outbox.publish(self.conn, "funding.rates.uploaded", subject=via, data=summary)
+        return summary
+
+    async def upload_rates_csv(self, body: bytes, *, actor: Principal) -> RatesUploaded:
+        rates = parse_rates_csv(body)
+        return await self.add_rates(rates, actor=actor, via="csv")
+
+    async def list_rates(self, *, currency: str | None, cursor: str | None, limit: int) -> ExchangeRatePage:
+        after = decode_cursor(cursor, tuple[str, date]) if cursor else None
+        rows = await self.repo.list_rates(currency=currency, after=after, limit=limit + 1)
+        items, more = split_page(rows, limit)
+        next_cursor = encode_cursor(items[-1].currency, items[-1].effective_on) if more else None
+        return ExchangeRatePage(items=items, next_cursor=next_cursor)
+
+    async def in_force(self, currency: str, on: date) -> ExchangeRate:
+        """The USD rate in force on a date (USD itself is 1); a missing one is a 422 naming it."""
+        if currency == "USD":
+            return ExchangeRate(
+                currency="USD", effective_on=on, usd_per_unit=Decimal(1), source="USD (no conversion)",
+                recorded_at=self.clock.now(),
+            )  # fmt: skip
+        rate = await self.repo.rate_in_force(currency, on, self.settings.rate_max_age_days)
+        if rate is None:
+            raise MissingExchangeRate(
+                f"no USD rate for {currency} on {on}: upload a {currency} rate effective between "
+                f"{on.fromordinal(on.toordinal() - self.settings.rate_max_age_days + 1)} and {on}",
+                errors=[FieldError("/currency", f"no {currency} rate in force on {on}")],
+                extra={"missing_rate": {"currency": currency, "date": on.isoformat()}},
+            )
+        return rate
+
+
+def parse_rates_csv(body: bytes) -> list[ExchangeRateCreate]:
+    """Rows of ``currency,effective_on,usd_per_unit,source``; every bad cell is reported, nothing is stored."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidRates("the file is not UTF-8 text", errors=[FieldError("", "not UTF-8")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if sorted(header) != sorted(RATE_COLUMNS):
+        raise InvalidRates(
+            f"the header must be exactly: {','.join(RATE_COLUMNS)}",
+            errors=[FieldError("/header", f"got {header}")],
+        )
+    rates, errors, seen = [], [], set()
+    for number, raw in enumerate(reader, start=2):  # line 1 is the header
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        where = f"/rows/{number}"
+        if number - 1 > MAX_RATE_ROWS:
+            errors.append(FieldError(where, f"at most {MAX_RATE_ROWS} rows per upload"))
+            break
+        currency = row["currency"].upper()
+        if not currencies.is_known(currency):
+            errors.append(FieldError(f"{where}/currency", f"{row['currency']!r} is not an ISO 4217 code"))
+        try:
+            effective_on = date.fromisoformat(row["effective_on"])
+        except ValueError:
+            errors.append(
+                FieldError(f"{where}/effective_on", f"{row['effective_on']!r} is not a YYYY-MM-DD date")
+            )
+            effective_on = None
+        try:
+            per_unit = Decimal(row["usd_per_unit"])
+            if not per_unit.is_finite() or per_unit <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append(
+                FieldError(f"{where}/usd_per_unit", f"{row['usd_per_unit']!r} is not a positive decimal")
+            )
+            per_unit = None
+        if not row["source"]:
+            errors.append(FieldError(f"{where}/source", "name the source of the rate"))
+        if effective_on is not None and (currency, effective_on) in seen:
+            errors.append(FieldError(where, f"{currency} on {effective_on} appears twice"))
+        if (
+            effective_on is not None
+            and per_unit is not None
+            and currencies.is_known(currency)
+            and row["source"]
+        ):
+            seen.add((currency, effective_on))
+            rates.append(
+                ExchangeRateCreate(
+                    currency=currency,
+                    effective_on=effective_on,
+                    usd_per_unit=per_unit,
+                    source=row["source"][:200],
+                )
+            )
+    if errors:
+        raise InvalidRates(f"{len(errors)} problem(s) in the file; nothing was stored", errors=errors)
+    if not rates:
+        raise InvalidRates("the file has no rows", errors=[FieldError("/rows", "empty")])
+    return rates

@@ -1,0 +1,237 @@
+"""The public picture: totals, aggregates, pledges against receipts, the ledger and its corrections.
+
+Everything is computed from ledger events at read time (no stored totals), in exact Decimal arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from igf_hub.core import countries
+from igf_hub.core.clock import Clock
+from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.funding.grants_repository import GrantRepository
+from igf_hub.funding.labels import (
+    CHANNEL_LABELS,
+    EARMARK_LABELS,
+    GROUP_LABELS,
+    METHODOLOGY,
+    public_donor_name,
+)
+from igf_hub.funding.public_repository import PublicRepository
+from igf_hub.funding.public_schemas import (
+    AggregateBy,
+    AggregateRow,
+    Aggregates,
+    Concentration,
+    Correction,
+    CorrectionPage,
+    LedgerFilter,
+    NriContribution,
+    NriFunding,
+    PledgeReport,
+    PledgeRow,
+    PublicGrant,
+    PublicLedgerPage,
+    Summary,
+)
+from igf_hub.funding.schemas import Totals
+
+SHARE = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+
+def concentration(amounts: list[Decimal]) -> Concentration:
+    """Top-N shares, the Herfindahl-Hirschman index (sum of squared shares, 0..1) and 1/HHI."""
+    positive = sorted((a for a in amounts if a > 0), reverse=True)
+    total = sum(positive, Decimal(0))
+    if not positive:
+        return Concentration(donors=0)
+    hhi = sum(((a / total) ** 2 for a in positive), Decimal(0))
+
+    def top(n: int) -> Decimal:
+        return (sum(positive[:n], Decimal(0)) / total).quantize(SHARE)
+
+    return Concentration(
+        donors=len(positive), top1_share=top(1), top3_share=top(3), top5_share=top(5), hhi=hhi.quantize(SHARE),
+        effective_donors=(1 / hhi).quantize(Decimal("0.01")),
+    )  # fmt: skip
+
+
+def _totals(row: asyncpg.Record | dict[str, Any]) -> Totals:
+    return Totals(
+        pledged_usd=row["pledged_usd"], committed_usd=row["committed_usd"], received_usd=row["received_usd"],
+        in_kind_usd=row["in_kind_usd"],
+    )  # fmt: skip
+
+
+def _label(by: AggregateBy, key: str | None, extra: str | None) -> str:
+    if by in (AggregateBy.donor, AggregateBy.intermediary) and extra:
+        info = msgspec.json.decode(extra)
+        return public_donor_name(
+            is_anonymous=info["is_anonymous"], display_name=info["named"], legal_name=None,
+            stakeholder_group=info["group"],
+        )  # fmt: skip
+    if key is None:
+        return "No country (intergovernmental) or not disclosed" if by is AggregateBy.country else "None"
+    if by is AggregateBy.country:
+        country = countries.get(key)
+        return country.name if country else key
+    if by is AggregateBy.stakeholder_group:
+        return GROUP_LABELS.get(key, key).capitalize()
+    if by is AggregateBy.earmark:
+        return EARMARK_LABELS.get(key, key)
+    if by is AggregateBy.channel:
+        return CHANNEL_LABELS.get(key, key)
+    return key
+
+
+class TransparencyService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.repo = PublicRepository(conn)
+
+    async def summary(self, year: int | None) -> Summary:
+        as_of = self.clock.now()
+        f = LedgerFilter(year=year)
+        totals = _totals(await self.repo.totals(f))
+        per_donor = await self.repo.aggregate(AggregateBy.donor, f)
+        active = [
+            r
+            for r in per_donor
+            if any(r[k] != 0 for k in ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd"))
+        ]
+        balances = await self.repo.contribution_balances(year=year)
+        outstanding = sum(
+            (max(b["pledged_usd"] - b["received_usd"] - b["in_kind_usd"], ZERO) for b in balances), ZERO
+        )
+        return Summary(
+            as_of=as_of, year=year, pledged_usd=totals.pledged_usd, committed_usd=totals.committed_usd,
+            received_usd=totals.received_usd, in_kind_usd=totals.in_kind_usd, donors=len(active),
+            outstanding_pledges_usd=outstanding,
+            concentration=concentration([r["received_usd"] + r["in_kind_usd"] for r in per_donor]),
+            methodology=METHODOLOGY,
+        )  # fmt: skip
+
+    async def aggregates(self, by: AggregateBy, f: LedgerFilter) -> Aggregates:
+        as_of = self.clock.now()
+        rows = await self.repo.aggregate(by, f)
+        total = _totals(await self.repo.totals(f))
+        if by is AggregateBy.intermediary:
+            # Pass-through money is already counted under its source donors: this view is not a partition.
+            total = _totals(
+                {
+                    k: sum((r[k] for r in rows), ZERO)
+                    for k in ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd")
+                }
+            )
+        return Aggregates(
+            as_of=as_of, by=by, filters=f, total=total, methodology=METHODOLOGY,
+            rows=[
+                AggregateRow(key=r["key"], label=_label(by, r["key"], r["extra"]), **msgspec.structs.asdict(_totals(r)))
+                for r in rows
+            ],
+        )  # fmt: skip
+
+    async def pledges(self, year: int | None) -> PledgeReport:
+        as_of = self.clock.now()
+        today = as_of.date()
+        by_donor: dict[UUID, dict[str, Any]] = {}
+        for b in await self.repo.contribution_balances(year=year):
+            if b["pledged_usd"] <= 0:
+                continue
+            fulfilled = b["received_usd"] + b["in_kind_usd"]
+            outstanding = max(b["pledged_usd"] - fulfilled, ZERO)
+            overdue = outstanding > 0 and b["due_on"] is not None and b["due_on"] < today
+            d = by_donor.setdefault(
+                b["donor_id"],
+                {
+                    "donor_name": public_donor_name(
+                        is_anonymous=b["is_anonymous"], display_name=b["donor_named"], legal_name=None,
+                        stakeholder_group=b["stakeholder_group"],
+                    ),
+                    "stakeholder_group": b["stakeholder_group"], "pledged": ZERO, "fulfilled": ZERO,
+                    "outstanding": ZERO, "overdue": ZERO, "due": [],
+                },
+            )  # fmt: skip
+            d["pledged"] += b["pledged_usd"]
+            d["fulfilled"] += fulfilled
+            d["outstanding"] += outstanding
+            d["overdue"] += outstanding if overdue else ZERO
+            if outstanding > 0 and b["due_on"] is not None:
+                d["due"].append(b["due_on"])
+        rows = [
+            PledgeRow(
+                donor_id=donor_id, donor_name=d["donor_name"], stakeholder_group=d["stakeholder_group"],
+                pledged_usd=d["pledged"], fulfilled_usd=d["fulfilled"],
+                fulfilment_pct=(d["fulfilled"] * 100 / d["pledged"]).quantize(Decimal("0.1")),
+                outstanding_usd=d["outstanding"], overdue_usd=d["overdue"], overdue=d["overdue"] > 0,
+                next_due_on=min(d["due"]) if d["due"] else None,
+            )
+            for donor_id, d in by_donor.items()
+        ]  # fmt: skip
+        rows.sort(key=lambda r: (-r.pledged_usd, r.donor_name, str(r.donor_id)))
+        return PledgeReport(as_of=as_of, year=year, rows=rows, methodology=METHODOLOGY)
+
+    async def ledger(self, f: LedgerFilter, *, cursor: str | None, limit: int) -> PublicLedgerPage:
+        as_of = self.clock.now()
+        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
+        rows = await self.repo.events(f, after_seq=after, limit=limit + 1)
+        items, more = split_page(rows, limit)
+        return PublicLedgerPage(
+            items=items, next_cursor=encode_cursor(items[-1].seq) if more else None, as_of=as_of,
+            methodology=METHODOLOGY,
+        )  # fmt: skip
+
+    async def corrections(self, *, year: int | None, cursor: str | None, limit: int) -> CorrectionPage:
+        as_of = self.clock.now()
+        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
+        reversals, more = split_page(
+            await self.repo.corrections(year=year, after_seq=after, limit=limit + 1), limit
+        )
+        originals = await self.repo.events_by_id([r.reverses_id for r in reversals if r.reverses_id])
+        items = [
+            Correction(reversal=r, original=originals[r.reverses_id]) for r in reversals if r.reverses_id
+        ]
+        return CorrectionPage(
+            items=items, next_cursor=encode_cursor(reversals[-1].seq) if more else None, as_of=as_of
+        )
+
+    async def nri_funding(self, nri_id: UUID) -> NriFunding:
+        as_of = self.clock.now()
+        grants_repo = GrantRepository(self.conn)
+        entry = await grants_repo.directory_entry(nri_id)
+        grants = [
+            msgspec.convert({k: r[k] for k in PublicGrant.__struct_fields__}, PublicGrant)
+            for r in await grants_repo.public_grants_of(nri_id)
+        ]
+        by_programme: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        programmes_by_year: dict[int, set[str]] = defaultdict(set)
+        for g in grants:
+            by_programme[g.programme.value] += g.amount_approved or ZERO
+            programmes_by_year[g.year].add(g.programme.value)
+        contributions = [
+            NriContribution(
+                contribution_id=b["contribution_id"], donor_id=b["donor_id"],
+                donor_name=public_donor_name(
+                    is_anonymous=b["is_anonymous"], display_name=b["donor_named"], legal_name=None,
+                    stakeholder_group=b["stakeholder_group"],
+                ),
+                channel=b["channel"], earmark=b["earmark"], years=list(b["years"]), pledged_usd=b["pledged_usd"],
+                received_usd=b["received_usd"], in_kind_usd=b["in_kind_usd"],
+            )
+            for b in await self.repo.contribution_balances(nri_id=nri_id)
+        ]  # fmt: skip
+        return NriFunding(
+            as_of=as_of, nri_id=nri_id, nri_name=entry.name if entry else None, grants=grants,
+            granted_usd_by_programme=dict(sorted(by_programme.items())),
+            years_funded_by_several_programmes=sorted(y for y, p in programmes_by_year.items() if len(p) > 1),
+            contributions=contributions, methodology=METHODOLOGY,
+        )  # fmt: skip

@@ -1,0 +1,362 @@
+"""HTTP for the MAG (/v1/mag): cycles, balance, roster, appointments, people and nominations. Thin: the
+rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_authenticated, requires_secretariat
+from igf_hub.auth.principal import Principal
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
+from igf_hub.mag.appointments import AppointmentService
+from igf_hub.mag.balance import Balance
+from igf_hub.mag.balance_service import BalanceService
+from igf_hub.mag.common import is_secretariat
+from igf_hub.mag.enums import AppointmentRole, AppointmentStatus, CycleStatus, NominationStatus
+from igf_hub.mag.nominations import NominationService
+from igf_hub.mag.schemas import (
+    Appointment,
+    AppointmentCreate,
+    AppointmentEarlyEnd,
+    AppointmentPage,
+    AppointmentPatch,
+    Cycle,
+    CycleCreate,
+    CyclePage,
+    CyclePatch,
+    CycleTransition,
+    Nomination,
+    NominationCreate,
+    NominationPage,
+    NominationSummary,
+    NominationTransition,
+    Person,
+    PersonCreate,
+    PersonPage,
+    PersonPatch,
+    PersonWithHistory,
+    SlatePreview,
+)
+from igf_hub.mag.service import CycleService, PersonService
+
+T = TypeVar("T")
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+PUBLIC_CACHE = "public, max-age=60"
+PRIVATE_CACHE = "private, no-store"
+AnyRequest = Request[Principal, Any, Any]
+
+
+def _respond(
+    body: T, viewer: Principal, *, version: int | None = None, status_code: int = 200
+) -> Response[T]:
+    """What the Secretariat reads may hold private fields: never store it in a shared cache."""
+    headers = {
+        "Cache-Control": PRIVATE_CACHE if is_secretariat(viewer) else PUBLIC_CACHE,
+        "Vary": "Authorization",
+    }
+    if version is not None:
+        headers |= etag_headers(version)
+    return Response(body, headers=headers, status_code=status_code)
+
+
+def _written(body: T, version: int, status_code: int = 200) -> Response[T]:
+    return Response(
+        body, headers={**etag_headers(version), "Cache-Control": PRIVATE_CACHE}, status_code=status_code
+    )
+
+
+def provide_cycles(db: asyncpg.Connection, clock: Clock) -> CycleService:
+    return CycleService(db, clock)
+
+
+def provide_cycles_tx(tx: asyncpg.Connection, clock: Clock) -> CycleService:
+    return CycleService(tx, clock)
+
+
+def provide_appointments(db: asyncpg.Connection, clock: Clock) -> AppointmentService:
+    return AppointmentService(db, clock)
+
+
+def provide_appointments_tx(tx: asyncpg.Connection, clock: Clock) -> AppointmentService:
+    return AppointmentService(tx, clock)
+
+
+def provide_balance(db: asyncpg.Connection, clock: Clock) -> BalanceService:
+    return BalanceService(db, clock)
+
+
+def provide_nominations(db: asyncpg.Connection, clock: Clock) -> NominationService:
+    return NominationService(db, clock)
+
+
+def provide_nominations_tx(tx: asyncpg.Connection, clock: Clock) -> NominationService:
+    return NominationService(tx, clock)
+
+
+def provide_people(db: asyncpg.Connection, clock: Clock) -> PersonService:
+    return PersonService(db, clock)
+
+
+def provide_people_tx(tx: asyncpg.Connection, clock: Clock) -> PersonService:
+    return PersonService(tx, clock)
+
+
+READ = {
+    "cycles": Provide(provide_cycles, sync_to_thread=False),
+    "appointments": Provide(provide_appointments, sync_to_thread=False),
+    "nominations": Provide(provide_nominations, sync_to_thread=False),
+    "balances": Provide(provide_balance, sync_to_thread=False),
+    "people": Provide(provide_people, sync_to_thread=False),
+}
+WRITE_CYCLES = {"cycles": Provide(provide_cycles_tx, sync_to_thread=False)}
+WRITE_APPOINTMENTS = {"appointments": Provide(provide_appointments_tx, sync_to_thread=False)}
+WRITE_NOMINATIONS = {"nominations": Provide(provide_nominations_tx, sync_to_thread=False)}
+WRITE_PEOPLE = {"people": Provide(provide_people_tx, sync_to_thread=False)}
+
+
+class MagCycleController(Controller):
+    path = "/v1/mag/cycles"
+    tags = ["MAG"]
+    dependencies = READ
+
+    @get("/", operation_id="ListMagCycles")
+    async def list_cycles(
+        self, request: AnyRequest, cycles: CycleService, status: CycleStatus | None = None,
+        cursor: str | None = None, limit: Limit = 50,
+    ) -> Response[CyclePage]:  # fmt: skip
+        """MAG cycles, newest year first."""
+        return _respond(await cycles.list_page(status=status, cursor=cursor, limit=limit), request.user)
+
+    @post("/", operation_id="CreateMagCycle", guards=[requires_secretariat], dependencies=WRITE_CYCLES)
+    async def create_cycle(
+        self, data: CycleCreate, request: AnyRequest, cycles: CycleService
+    ) -> Response[Cycle]:
+        """Open the planning of a cycle; ``rule_overrides`` changes this cycle's composition rules."""
+        cycle = await cycles.create(data, actor=request.user)
+        return _written(cycle, cycle.version, status_code=201)
+
+    @get("/{year:int}", operation_id="GetMagCycle")
+    async def get_cycle(self, year: int, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
+        cycle = await cycles.get(year)
+        return _respond(cycle, request.user, version=cycle.version)
+
+    @patch(
+        "/{year:int}", operation_id="UpdateMagCycle", guards=[requires_secretariat], dependencies=WRITE_CYCLES
+    )
+    async def update_cycle(
+        self, year: int, data: CyclePatch, request: AnyRequest, cycles: CycleService
+    ) -> Response[Cycle]:
+        """Dates, target size or rule overrides (If-Match required)."""
+        cycle = await cycles.update(year, data, expected=expected_version(request), actor=request.user)
+        return _written(cycle, cycle.version)
+
+    @post(
+        "/{year:int}/transitions", operation_id="TransitionMagCycle", guards=[requires_secretariat],
+        dependencies=WRITE_CYCLES, status_code=200,
+    )  # fmt: skip
+    async def transition_cycle(
+        self, year: int, data: CycleTransition, request: AnyRequest, cycles: CycleService
+    ) -> Response[Cycle]:
+        """planning -> call_open -> appointed -> closed (If-Match required)."""
+        cycle = await cycles.transition(year, data.to, expected=expected_version(request), actor=request.user)
+        return _written(cycle, cycle.version)
+
+    @get("/{year:int}/balance", operation_id="GetMagBalance")
+    async def balance(self, year: int, request: AnyRequest, balances: BalanceService) -> Response[Balance]:
+        """Counts and shares by stakeholder group, region and gender, rotation, and each composition rule."""
+        return _respond(await balances.balance(year), request.user)
+
+    @post(
+        "/{year:int}/balance:preview", operation_id="PreviewMagBalance", guards=[requires_secretariat],
+        status_code=200,
+    )  # fmt: skip
+    async def preview_balance(
+        self, year: int, data: SlatePreview, request: AnyRequest, balances: BalanceService
+    ) -> Response[Balance]:
+        """What-if: the balance of a proposed slate, computed exactly as the real one; nothing is written."""
+        return _respond(await balances.preview(year, data, actor=request.user), request.user)
+
+    @get("/{year:int}/appointments", operation_id="ListMagRoster")
+    async def roster(
+        self, year: int, request: AnyRequest, appointments: AppointmentService,
+        role: AppointmentRole | None = None, status: AppointmentStatus | None = None,
+        stakeholder_group: StakeholderGroup | None = None, regional_group: RegionalGroup | None = None,
+        cursor: str | None = None, limit: Limit = 50,
+    ) -> Response[AppointmentPage]:  # fmt: skip
+        """The public roster of a cycle, by name; the Chair has ``is_chair``."""
+        page = await appointments.roster(
+            year, viewer=request.user, role=role, status=status, stakeholder_group=stakeholder_group,
+            regional_group=regional_group, cursor=cursor, limit=limit,
+        )  # fmt: skip
+        return _respond(page, request.user)
+
+    @post(
+        "/{year:int}/appointments", operation_id="CreateMagAppointment", guards=[requires_secretariat],
+        dependencies=WRITE_APPOINTMENTS,
+    )  # fmt: skip
+    async def appoint(
+        self, year: int, data: AppointmentCreate, request: AnyRequest, appointments: AppointmentService
+    ) -> Response[Appointment]:
+        """Record an appointment; beyond the term limit only with ``term_limit_exception_reason``."""
+        appointment = await appointments.appoint(year, data, actor=request.user)
+        return _written(appointment, appointment.version, status_code=201)
+
+    @get("/{year:int}/nominations", operation_id="ListMagNominations", guards=[requires_secretariat])
+    async def list_nominations(
+        self, year: int, request: AnyRequest, nominations: NominationService,
+        status: NominationStatus | None = None, stakeholder_group: StakeholderGroup | None = None,
+        regional_group: RegionalGroup | None = None, cursor: str | None = None, limit: Limit = 50,
+    ) -> Response[NominationPage]:  # fmt: skip
+        page = await nominations.list_page(
+            year, viewer=request.user, status=status, stakeholder_group=stakeholder_group,
+            regional_group=regional_group, cursor=cursor, limit=limit,
+        )  # fmt: skip
+        return _respond(page, request.user)
+
+    @post(
+        "/{year:int}/nominations", operation_id="SubmitMagNomination", guards=[requires_authenticated],
+        dependencies=WRITE_NOMINATIONS,
+    )  # fmt: skip
+    async def submit_nomination(
+        self, year: int, data: NominationCreate, request: AnyRequest, nominations: NominationService
+    ) -> Response[Nomination]:
+        """Nominate someone (or yourself) while the cycle's call is open."""
+        nomination = await nominations.submit(year, data, actor=request.user)
+        return _written(nomination, nomination.version, status_code=201)
+
+    @get("/{year:int}/nominations/summary", operation_id="GetMagNominationSummary")
+    async def nomination_summary(
+        self, year: int, request: AnyRequest, nominations: NominationService
+    ) -> Response[NominationSummary]:
+        """Aggregate counts only: the nominations themselves are private to the Secretariat."""
+        return _respond(await nominations.summary(year), request.user)
+
+
+class MagAppointmentController(Controller):
+    path = "/v1/mag"
+    tags = ["MAG"]
+    dependencies = READ
+
+    @get("/appointments/{appointment_id:uuid}", operation_id="GetMagAppointment")
+    async def get_appointment(
+        self, appointment_id: UUID, request: AnyRequest, appointments: AppointmentService
+    ) -> Response[Appointment]:
+        appointment = await appointments.get(appointment_id, viewer=request.user)
+        return _respond(appointment, request.user, version=appointment.version)
+
+    @patch(
+        "/appointments/{appointment_id:uuid}", operation_id="UpdateMagAppointment",
+        guards=[requires_secretariat], dependencies=WRITE_APPOINTMENTS,
+    )  # fmt: skip
+    async def update_appointment(
+        self,
+        appointment_id: UUID,
+        data: AppointmentPatch,
+        request: AnyRequest,
+        appointments: AppointmentService,
+    ) -> Response[Appointment]:
+        """Change the dates (or the self-declared gender) of an active appointment (If-Match required)."""
+        appointment = await appointments.update(
+            appointment_id, data, expected=expected_version(request), actor=request.user
+        )
+        return _written(appointment, appointment.version)
+
+    @post(
+        "/appointments/{appointment_id:uuid}/early-end", operation_id="EndMagAppointmentEarly",
+        guards=[requires_secretariat], dependencies=WRITE_APPOINTMENTS, status_code=200,
+    )  # fmt: skip
+    async def end_early(
+        self, appointment_id: UUID, data: AppointmentEarlyEnd, request: AnyRequest,
+        appointments: AppointmentService,
+    ) -> Response[Appointment]:  # fmt: skip
+        """Record a resignation (or another early end) with its reason (If-Match required)."""
+        appointment = await appointments.end_early(
+            appointment_id, data, expected=expected_version(request), actor=request.user
+        )
+        return _written(appointment, appointment.version)
+
+    @get("/term-limit-exceptions", operation_id="ListMagTermLimitExceptions")
+    async def term_limit_exceptions(
+        self, request: AnyRequest, appointments: AppointmentService, year: int | None = None,
+        cursor: str | None = None, limit: Limit = 50,
+    ) -> Response[AppointmentPage]:  # fmt: skip
+        """Every appointment made beyond the term limit, with the recorded reason (public)."""
+        page = await appointments.term_limit_exceptions(
+            year=year, viewer=request.user, cursor=cursor, limit=limit
+        )
+        return _respond(page, request.user)
+
+    @get("/nominations/{nomination_id:uuid}", operation_id="GetMagNomination", guards=[requires_secretariat])
+    async def get_nomination(
+        self, nomination_id: UUID, request: AnyRequest, nominations: NominationService
+    ) -> Response[Nomination]:
+        nomination = await nominations.get(nomination_id, viewer=request.user)
+        return _respond(nomination, request.user, version=nomination.version)
+
+    @post(
+        "/nominations/{nomination_id:uuid}/transitions", operation_id="TransitionMagNomination",
+        guards=[requires_secretariat], dependencies=WRITE_NOMINATIONS, status_code=200,
+    )  # fmt: skip
+    async def transition_nomination(
+        self,
+        nomination_id: UUID,
+        data: NominationTransition,
+        request: AnyRequest,
+        nominations: NominationService,
+    ) -> Response[Nomination]:
+        """Shortlist, set aside or withdraw a nomination (If-Match required)."""
+        nomination = await nominations.transition(
+            nomination_id, data.to, data.note, expected=expected_version(request), actor=request.user
+        )
+        return _written(nomination, nomination.version)
+
+
+class MagPeopleController(Controller):
+    path = "/v1/mag/people"
+    tags = ["MAG"]
+    dependencies = READ
+
+    @get("/", operation_id="ListMagPeople")
+    async def list_people(
+        self, request: AnyRequest, people: PersonService, name: str | None = None, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[PersonPage]:  # fmt: skip
+        """People who have held an appointment (the Secretariat also sees everyone else), by name."""
+        page = await people.list_page(viewer=request.user, name=name, cursor=cursor, limit=limit)
+        return _respond(page, request.user)
+
+    @post("/", operation_id="CreateMagPerson", guards=[requires_secretariat], dependencies=WRITE_PEOPLE)
+    async def create_person(
+        self, data: PersonCreate, request: AnyRequest, people: PersonService
+    ) -> Response[Person]:
+        person = await people.create(data, actor=request.user)
+        return _written(person, person.version, status_code=201)
+
+    @get("/{person_id:uuid}", operation_id="GetMagPerson")
+    async def get_person(
+        self, person_id: UUID, request: AnyRequest, people: PersonService
+    ) -> Response[PersonWithHistory]:
+        """A person and their MAG history, oldest cycle first."""
+        person = await people.get(person_id, viewer=request.user)
+        return _respond(person, request.user, version=person.version)
+
+    @patch(
+        "/{person_id:uuid}",
+        operation_id="UpdateMagPerson",
+        guards=[requires_secretariat],
+        dependencies=WRITE_PEOPLE,
+    )
+    async def update_person(
+        self, person_id: UUID, data: PersonPatch, request: AnyRequest, people: PersonService
+    ) -> Response[Person]:
+        """Rename, or link/unlink the user account (which moves the mirrored mag_member grants); If-Match required."""
+        person = await people.update(person_id, data, expected=expected_version(request), actor=request.user)
+        return _written(person, person.version)

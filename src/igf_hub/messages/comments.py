@@ -1,0 +1,179 @@
+"""Public comment: anyone signed in comments while a round is open; drafters record a disposition for each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from igf_hub.auth.principal import Principal
+from igf_hub.core import audit, countries, outbox
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import check_version
+from igf_hub.core.errors import FieldError, Unauthorized
+from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
+from igf_hub.core.vocab import StakeholderGroup
+from igf_hub.messages.comment_repository import CommentFilters, CommentRepository, CommentRow
+from igf_hub.messages.comment_schemas import (
+    TAKEN_IN,
+    Comment,
+    CommentCreate,
+    CommentPage,
+    Disposition,
+    DispositionOutcome,
+    DispositionSet,
+)
+from igf_hub.messages.errors import CommentNotFound, CommentPeriodClosed, InvalidContent, WrongStateForAction
+from igf_hub.messages.service import SUBJECT, MessageService
+from igf_hub.messages.states import DISPOSABLE, MessageState
+
+
+def comment_out(c: CommentRow, viewer: Principal | None = None) -> Comment:
+    return Comment(
+        id=c.id, message_id=c.message_id, round_number=c.round_number, version_number=c.version_number,
+        paragraph_id=c.paragraph_id, stakeholder_group=StakeholderGroup(c.stakeholder_group), country=c.country,
+        language=c.language, display_name=c.display_name, body=c.body, created_at=c.created_at,
+        disposition=Disposition(
+            outcome=DispositionOutcome(c.disposition), rationale=c.rationale or "",
+            version_number=c.disposition_version_number, duplicate_of=c.duplicate_of,
+            recorded_by=c.disposed_by or "", recorded_at=c.disposed_at or c.created_at,
+        ) if c.disposition else None,
+        version=c.version,
+        is_mine=viewer is not None and viewer.user_id is not None and viewer.user_id == c.author_user_id,
+    )  # fmt: skip
+
+
+class CommentService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.conn, self.clock = conn, clock
+        self.messages = MessageService(conn, clock, settings)
+        self.repo = CommentRepository(conn)
+
+    async def post(self, message_id: UUID, data: CommentCreate, actor: Principal) -> Comment:
+        row = await self.messages.visible(message_id, actor)
+        now = self.clock.now()
+        current = await self.repo.open_round_of(row.id)
+        if row.state != MessageState.public_comment or current is None or now >= current.closes_at:
+            latest = await self.repo.latest_round(row.id)
+            when = f"; the last period closed at {latest.closes_at.isoformat()}" if latest else ""
+            raise CommentPeriodClosed(
+                f"Message {message_id} is not open for public comment (it is {row.state}){when}",
+                extra={"state": row.state, "closes_at": latest.closes_at.isoformat() if latest else None},
+            )
+        errors = []
+        if not countries.is_known(data.country):
+            errors.append(FieldError("/country", f"{data.country} is not an ISO 3166-1 country code"))
+        if data.paragraph_id is not None:
+            version = await self.messages.repo.version(row.id, current.version_number)
+            known = [p.id for p in version.paragraphs] if version else []
+            if data.paragraph_id not in known:
+                errors.append(
+                    FieldError(
+                        "/paragraph_id",
+                        f"{data.paragraph_id} is not a paragraph of version {current.version_number} "
+                        f"({', '.join(known)})",
+                    )
+                )
+        if errors:
+            raise InvalidContent("the comment cannot be accepted as given", errors=errors)
+        comment_id = await self.repo.insert(
+            message_id=row.id, round_id=current.id, version_number=current.version_number,
+            paragraph_id=data.paragraph_id, author_user_id=actor.user_id, author_subject=actor.subject,
+            display_name=data.display_name, stakeholder_group=data.stakeholder_group, country=data.country,
+            language=data.language, body=data.body, now=now,
+        )  # fmt: skip
+        await audit.append(
+            self.conn, actor=actor.subject, action="message.comment_posted", subject_type="message_comment",
+            subject_id=comment_id, data={"message_id": row.id, "paragraph_id": data.paragraph_id},
+        )  # fmt: skip
+        await outbox.publish(
+            self.conn, "message.comment_posted", subject=row.id,
+            data={
+                "message_id": row.id, "comment_id": comment_id, "round_number": current.number,
+                "paragraph_id": data.paragraph_id, "stakeholder_group": data.stakeholder_group,
+                "country": data.country,
+            },
+        )  # fmt: skip
+        return await self.get(row.id, comment_id, actor)
+
+    async def get(self, message_id: UUID, comment_id: UUID, actor: Principal) -> Comment:
+        await self.messages.visible(message_id, actor)
+        found = await self.repo.get(message_id, comment_id)
+        if found is None:
+            raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
+        return comment_out(found, actor)
+
+    async def page(
+        self, message_id: UUID, actor: Principal, filters: CommentFilters, *, mine: bool, cursor: str | None,
+        limit: int,
+    ) -> CommentPage:  # fmt: skip
+        row = await self.messages.visible(message_id, actor)
+        if mine:
+            if actor.user_id is None:
+                raise Unauthorized("sign in to see your own comments")
+            filters.author = actor.user_id
+        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        rows, more = split_page(await self.repo.page(row.id, filters, after=after, limit=limit + 1), limit)
+        return CommentPage(
+            items=[comment_out(c, actor) for c in rows],
+            next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more else None,
+        )
+
+    async def dispose(
+        self, message_id: UUID, comment_id: UUID, data: DispositionSet, actor: Principal, expected: int | None
+    ) -> Comment:
+        row = await self.messages.for_drafting(message_id, actor, None)  # serialises with transitions
+        state = MessageState(row.state)
+        if state not in DISPOSABLE:
+            raise WrongStateForAction("record a disposition", current=state, allowed_in=DISPOSABLE)
+        comment = await self.repo.get(row.id, comment_id, for_update=True)
+        if comment is None:
+            raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
+        check_version(comment.version, expected)
+        errors: list[FieldError] = []
+        if data.version_number is not None:
+            taken_in = await self.messages.repo.version(row.id, data.version_number)
+            if taken_in is None or taken_in.language != row.source_language:
+                errors.append(
+                    FieldError("/version_number", f"{data.version_number} is not a version of this text")
+                )
+            elif data.outcome in TAKEN_IN and taken_in.number <= comment.version_number:
+                errors.append(
+                    FieldError(
+                        "/version_number",
+                        f"the comment was made on version {comment.version_number}: the version that took it in "
+                        "comes after it",
+                    )
+                )
+        elif data.outcome in TAKEN_IN:
+            errors.append(
+                FieldError("/version_number", f"{data.outcome} needs the version that took the comment in")
+            )
+        if data.outcome is DispositionOutcome.duplicate:
+            original = await self.repo.get(row.id, data.duplicate_of) if data.duplicate_of else None
+            if data.duplicate_of is None:
+                errors.append(FieldError("/duplicate_of", "a duplicate names the comment it duplicates"))
+            elif original is None or original.id == comment.id:
+                errors.append(
+                    FieldError("/duplicate_of", f"{data.duplicate_of} is not another comment on this Message")
+                )
+        elif data.duplicate_of is not None:
+            errors.append(FieldError("/duplicate_of", "only a duplicate names another comment"))
+        if errors:
+            raise InvalidContent("the disposition cannot be recorded as given", errors=errors)
+        await self.repo.set_disposition(
+            row.id, comment.id, outcome=data.outcome, rationale=data.rationale, version_number=data.version_number,
+            duplicate_of=data.duplicate_of, actor=actor.subject, now=self.clock.now(),
+        )  # fmt: skip
+        await audit.append(
+            self.conn, actor=actor.subject, action="message.comment_disposed", subject_type=SUBJECT,
+            subject_id=row.id, data={"comment_id": comment.id, **msgspec.structs.asdict(data)},
+        )  # fmt: skip
+        await outbox.publish(
+            self.conn, "message.comment_disposed", subject=row.id,
+            data={"message_id": row.id, "comment_id": comment.id, "outcome": data.outcome},
+        )  # fmt: skip
+        return await self.get(row.id, comment.id, actor)

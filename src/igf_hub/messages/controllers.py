@@ -1,0 +1,184 @@
+"""HTTP for Messages: list and read, drafting (create, patch, versions), diff, transitions and history.
+Comments and ballots are in ``review_controllers.py``, session reports in ``report_controllers.py``, exports
+and the public page in ``export_controllers.py``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter, QueryParameter
+
+from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.settings import Settings
+from igf_hub.messages.diff import VersionDiff
+from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.repository import MessageFilters
+from igf_hub.messages.schemas import (
+    HistoryEntry,
+    Message,
+    MessageCreate,
+    MessagePage,
+    MessagePatch,
+    Transition,
+    Version,
+    VersionCreate,
+    VersionPage,
+)
+from igf_hub.messages.service import MessageService
+from igf_hub.messages.states import MessageState
+
+PUBLIC = {"Cache-Control": "public, max-age=30"}
+PRIVATE = {"Cache-Control": "private, no-store"}
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+Req = Request[Principal, Any, Any]
+
+
+def cache_for(is_public: bool) -> dict[str, str]:
+    return PUBLIC if is_public else PRIVATE
+
+
+def message_headers(message: Message) -> dict[str, str]:
+    return {
+        **etag_headers(message.version),
+        **cache_for(message.state != MessageState.draft or message.comment_round is not None),
+    }
+
+
+def provide_messages(db: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageService:
+    return MessageService(db, clock, settings)
+
+
+def provide_messages_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageService:
+    return MessageService(tx, clock, settings)
+
+
+def provide_lifecycle_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageLifecycle:
+    return MessageLifecycle(tx, clock, settings)
+
+
+WRITE = {"messages": Provide(provide_messages_tx, sync_to_thread=False)}
+LIFECYCLE = {"lifecycle": Provide(provide_lifecycle_tx, sync_to_thread=False)}
+
+
+class MessageController(Controller):
+    path = "/v1/messages"
+    tags = ["IGF Messages"]
+    dependencies = {"messages": Provide(provide_messages, sync_to_thread=False)}
+
+    @get("/", operation_id="ListMessages")
+    async def list_messages(
+        self, request: Req, messages: MessageService,
+        year: int | None = None, theme: str | None = None,
+        in_state: Annotated[MessageState | None, QueryParameter(name="state")] = None,
+        action_line: str | None = None, sdg: int | None = None, gdc_objective: int | None = None,
+        language: str | None = None, q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
+        cursor: str | None = None, limit: Limit = 50,
+    ) -> Response[MessagePage]:  # fmt: skip
+        """Messages, newest first; drafts never opened for comment are listed for the Secretariat only.
+        Filters: year, theme, state, WSIS action line, SDG, GDC objective, language, and ``q`` (text search)."""
+        filters = MessageFilters(
+            year=year, theme=theme, state=in_state, action_line=action_line, sdg=sdg, gdc_objective=gdc_objective,
+            language=language, q=q,
+        )  # fmt: skip
+        page = await messages.page(filters, request.user, cursor=cursor, limit=limit)
+        return Response(page, headers=cache_for(not request.user.has_role(Role.secretariat)))
+
+    @post("/", operation_id="CreateMessage", guards=[requires_secretariat], dependencies=WRITE)
+    async def create_message(
+        self, data: MessageCreate, request: Req, messages: MessageService
+    ) -> Response[Message]:
+        """A new Message in ``draft`` with its first version; provenance must resolve."""
+        message = await messages.create(data, request.user)
+        return Response(message, status_code=201, headers={**etag_headers(message.version), **PRIVATE})
+
+    @get("/{message_id:uuid}", operation_id="GetMessage")
+    async def get_message(
+        self, message_id: UUID, request: Req, messages: MessageService
+    ) -> Response[Message]:
+        message = await messages.get(message_id, request.user)
+        return Response(message, headers=message_headers(message))
+
+    @patch(
+        "/{message_id:uuid}",
+        operation_id="UpdateMessage",
+        guards=[requires_authenticated],
+        dependencies=WRITE,
+    )
+    async def update_message(
+        self, message_id: UUID, data: MessagePatch, request: Req, messages: MessageService
+    ) -> Response[Message]:
+        """Theme, classification, provenance (in draft or synthesis); drafters (Secretariat). Needs If-Match."""
+        message = await messages.patch(message_id, data, request.user, expected_version(request))
+        return Response(message, headers=message_headers(message))
+
+    @get("/{message_id:uuid}/versions", operation_id="ListMessageVersions")
+    async def list_versions(
+        self, message_id: UUID, request: Req, messages: MessageService, language: str | None = None,
+        cursor: str | None = None, limit: Limit = 50,
+    ) -> VersionPage:  # fmt: skip
+        return await messages.versions(
+            message_id, request.user, language=language, cursor=cursor, limit=limit
+        )
+
+    @post(
+        "/{message_id:uuid}/versions", operation_id="SaveMessageVersion", guards=[requires_authenticated],
+        dependencies=LIFECYCLE,
+    )  # fmt: skip
+    async def save_version(
+        self, message_id: UUID, data: VersionCreate, request: Req, lifecycle: MessageLifecycle
+    ) -> Response[Version]:
+        """A new immutable version (drafters). ``If-Match`` is the Message's ETag; the Message's new ETag comes
+        back in ``Message-ETag``. A new authoritative text in MAG review closes the open ballot."""
+        version, message_version = await lifecycle.save_version(
+            message_id, data, request.user, expected_version(request)
+        )
+        return Response(
+            version, status_code=201,
+            headers={
+                "Message-ETag": etag_headers(message_version)["ETag"],
+                "Location": f"/v1/messages/{message_id}/versions/{version.number}", **PRIVATE,
+            },
+        )  # fmt: skip
+
+    @get("/{message_id:uuid}/versions/{number:int}", operation_id="GetMessageVersion")
+    async def get_version(
+        self, message_id: UUID, number: int, request: Req, messages: MessageService
+    ) -> Version:
+        """One immutable version. ``content_sha256`` is the SHA-256 (hex) of the UTF-8 JSON
+        ``{"language", "paragraphs": [{"id", "text"}, ...], "title"}`` serialised per RFC 8785 (sorted keys, no
+        whitespace, non-ASCII as itself), strings NFC-normalised with LF line ends and trimmed. Recompute it from
+        this response to check a text."""
+        return await messages.version(message_id, number, request.user)
+
+    @get("/{message_id:uuid}/diff", operation_id="DiffMessageVersions")
+    async def diff_versions(
+        self, message_id: UUID, request: Req, messages: MessageService,
+        from_version: Annotated[int, QueryParameter(name="from", ge=1)], to_version: Annotated[int, QueryParameter(name="to", ge=1)],
+    ) -> VersionDiff:  # fmt: skip
+        """Two versions of one language compared: per paragraph (by stable id), word by word, and unified."""
+        return await messages.diff(message_id, from_version, to_version, request.user)
+
+    @post(
+        "/{message_id:uuid}/transitions", operation_id="TransitionMessage", status_code=200,
+        guards=[requires_role(Role.secretariat, Role.mag_member)], dependencies=LIFECYCLE,
+    )  # fmt: skip
+    async def transition(
+        self, message_id: UUID, data: Transition, request: Req, lifecycle: MessageLifecycle
+    ) -> Response[Message]:
+        """Move the Message: ``{"to": "public_comment", "days": 21}``, ``{"to": "synthesis"}``,
+        ``{"to": "mag_review"}``, ``{"to": "draft", "reason": …}``, ``{"to": "approved"}``,
+        ``{"to": "published"}``, ``{"to": "superseded", "superseded_by": …}``, ``{"to": "withdrawn", "reason": …}``.
+        Needs If-Match. An illegal transition is a 409 naming the current state and the allowed ones."""
+        message = await lifecycle.transition(message_id, data, request.user, expected_version(request))
+        return Response(message, headers=message_headers(message))
+
+    @get("/{message_id:uuid}/history", operation_id="GetMessageHistory")
+    async def history(self, message_id: UUID, request: Req, messages: MessageService) -> list[HistoryEntry]:
+        return await messages.history(message_id, request.user)

@@ -1,0 +1,108 @@
+"""HTTP for exports (per Message and per year) and the public, server-rendered page of a published Message."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, get
+from litestar.di import Provide
+from litestar.enums import MediaType
+
+from igf_hub.auth.principal import Principal
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+from igf_hub.messages import pages
+from igf_hub.messages.errors import MessageNotFound
+from igf_hub.messages.exports import (
+    ExportService,
+    MessageExport,
+    YearExport,
+    ballots_csv,
+    comments_csv,
+    message_markdown,
+)
+from igf_hub.messages.service import MessageService
+
+Req = Request[Principal, Any, Any]
+CSV = "text/csv; charset=utf-8"
+MARKDOWN = "text/markdown; charset=utf-8"
+
+
+def provide_exports(db: asyncpg.Connection, clock: Clock, settings: Settings) -> ExportService:
+    return ExportService(db, clock, settings)
+
+
+def _download(body: str, media: str, filename: str) -> Response[str]:
+    return Response(
+        body, media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "public, max-age=60"},
+    )  # fmt: skip
+
+
+class ExportController(Controller):
+    path = "/v1/messages"
+    tags = ["IGF Messages: exports"]
+    dependencies = {"exports": Provide(provide_exports, sync_to_thread=False)}
+
+    @get("/{message_id:uuid}/exports/message.json", operation_id="ExportMessageJson")
+    async def message_json(self, message_id: UUID, request: Req, exports: ExportService) -> MessageExport:
+        """The Message with every version, comment and disposition, ballot and history, and its provenance."""
+        return await exports.bundle(message_id, request.user)
+
+    @get("/{message_id:uuid}/exports/message.md", operation_id="ExportMessageMarkdown")
+    async def message_md(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
+        bundle = await exports.bundle(message_id, request.user)
+        return _download(message_markdown(bundle.message), MARKDOWN, f"igf-message-{message_id}.md")
+
+    @get("/{message_id:uuid}/exports/comments.csv", operation_id="ExportMessageCommentsCsv")
+    async def message_comments(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
+        bundle = await exports.bundle(message_id, request.user)
+        return _download(comments_csv([bundle]), CSV, f"igf-message-{message_id}-comments.csv")
+
+    @get("/{message_id:uuid}/exports/ballots.csv", operation_id="ExportMessageBallotsCsv")
+    async def message_ballots(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
+        bundle = await exports.bundle(message_id, request.user)
+        return _download(ballots_csv([bundle]), CSV, f"igf-message-{message_id}-ballots.csv")
+
+    @get("/exports/{year:int}/messages.json", operation_id="ExportYearJson")
+    async def year_json(self, year: int, exports: ExportService) -> YearExport:
+        """Every public Message of an IGF year, complete (as ``message.json``, one per Message)."""
+        return await exports.year(year)
+
+    @get("/exports/{year:int}/messages.md", operation_id="ExportYearMarkdown")
+    async def year_md(self, year: int, exports: ExportService) -> Response[str]:
+        bundle = await exports.year(year)
+        body = f"# IGF {year} Messages\n\n" + "\n---\n\n".join(
+            message_markdown(m.message) for m in bundle.messages
+        )
+        return _download(body, MARKDOWN, f"igf-{year}-messages.md")
+
+    @get("/exports/{year:int}/comments.csv", operation_id="ExportYearCommentsCsv")
+    async def year_comments(self, year: int, exports: ExportService) -> Response[str]:
+        return _download(comments_csv((await exports.year(year)).messages), CSV, f"igf-{year}-comments.csv")
+
+    @get("/exports/{year:int}/ballots.csv", operation_id="ExportYearBallotsCsv")
+    async def year_ballots(self, year: int, exports: ExportService) -> Response[str]:
+        return _download(ballots_csv((await exports.year(year)).messages), CSV, f"igf-{year}-ballots.csv")
+
+
+class MessagePageController(Controller):
+    path = "/messages"
+    include_in_schema = False
+
+    @get("/{message_id:uuid}", operation_id="MessagePage")
+    async def page(
+        self, message_id: UUID, request: Req, db: asyncpg.Connection, clock: Clock, settings: Settings,
+        lang: str | None = None,
+    ) -> Response[str]:  # fmt: skip
+        """The public page of a Message once published (later superseded or withdrawn ones keep theirs)."""
+        service = MessageService(db, clock, settings)
+        message = await service.get(message_id, request.user)
+        if message.published_at is None:
+            raise MessageNotFound(f"Message {message_id} is not published")
+        return Response(
+            pages.render(message, lang), media_type=MediaType.HTML,
+            headers={"Cache-Control": "public, max-age=300", "ETag": f'"{message.version}"'},
+        )  # fmt: skip

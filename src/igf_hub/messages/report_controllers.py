@@ -1,0 +1,116 @@
+"""HTTP for session reports, at ``/v1/session-reports``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_authenticated, requires_secretariat
+from igf_hub.auth.principal import Principal
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.errors import DomainError
+from igf_hub.messages.errors import InvalidContent
+from igf_hub.messages.report_import import parse_csv, parse_json
+from igf_hub.messages.report_repository import ReportFilters
+from igf_hub.messages.report_schemas import (
+    ImportResult,
+    SessionReport,
+    SessionReportCreate,
+    SessionReportPage,
+    SessionReportPatch,
+    SessionType,
+)
+from igf_hub.messages.reports import SessionReportService
+
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+Req = Request[Principal, Any, Any]
+PUBLIC = {"Cache-Control": "public, max-age=60"}
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Send application/json or text/csv"
+
+
+def provide_reports(db: asyncpg.Connection, clock: Clock) -> SessionReportService:
+    return SessionReportService(db, clock)
+
+
+def provide_reports_tx(tx: asyncpg.Connection, clock: Clock) -> SessionReportService:
+    return SessionReportService(tx, clock)
+
+
+WRITE = {"reports": Provide(provide_reports_tx, sync_to_thread=False)}
+
+
+class SessionReportController(Controller):
+    path = "/v1/session-reports"
+    tags = ["IGF Messages: session reports"]
+    dependencies = {"reports": Provide(provide_reports, sync_to_thread=False)}
+
+    @get("/", operation_id="ListSessionReports")
+    async def list_reports(
+        self, reports: SessionReportService, year: int | None = None, session_type: SessionType | None = None,
+        action_line: str | None = None, sdg: int | None = None, gdc_objective: int | None = None,
+        q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[SessionReportPage]:  # fmt: skip
+        filters = ReportFilters(
+            year=year,
+            session_type=session_type,
+            action_line=action_line,
+            sdg=sdg,
+            gdc_objective=gdc_objective,
+            q=q,
+        )
+        return Response(await reports.page(filters, cursor=cursor, limit=limit), headers=PUBLIC)
+
+    @post("/", operation_id="SubmitSessionReport", guards=[requires_authenticated], dependencies=WRITE)
+    async def submit(
+        self, data: SessionReportCreate, request: Req, reports: SessionReportService
+    ) -> Response[SessionReport]:
+        """A session's key takeaways and calls to action, entered by its organiser (who may then edit it)."""
+        report = await reports.submit(data, request.user)
+        return Response(report, status_code=201, headers=etag_headers(report.version))
+
+    @get("/{report_id:uuid}", operation_id="GetSessionReport")
+    async def get_report(self, report_id: UUID, reports: SessionReportService) -> Response[SessionReport]:
+        report = await reports.get(report_id)
+        return Response(report, headers={**etag_headers(report.version), **PUBLIC})
+
+    @patch(
+        "/{report_id:uuid}",
+        operation_id="UpdateSessionReport",
+        guards=[requires_authenticated],
+        dependencies=WRITE,
+    )
+    async def update_report(
+        self, report_id: UUID, data: SessionReportPatch, request: Req, reports: SessionReportService
+    ) -> Response[SessionReport]:
+        report = await reports.patch(report_id, data, request.user, expected_version(request))
+        return Response(report, headers=etag_headers(report.version))
+
+    @post("/imports", operation_id="ImportSessionReports", guards=[requires_secretariat], dependencies=WRITE)
+    async def import_reports(self, request: Req, reports: SessionReportService) -> ImportResult:
+        """Bulk import (Secretariat): ``application/json`` as ``{"reports": [...]}`` or ``text/csv`` with the
+        columns year, session_ref, session_title, session_type, organisers, key_takeaways, calls_to_action,
+        wsis_action_lines, sdgs, gdc_objectives, language. All rows or none; every problem is listed. Importing
+        the same (year, session_ref) again updates that report."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        raw = await request.body()
+        if media == "text/csv":
+            parsed, errors = parse_csv(raw)
+        elif media in ("application/json", ""):
+            parsed, errors = parse_json(raw)
+        else:
+            raise UnsupportedMediaType(f"{media} is not an import format")
+        if errors:
+            raise InvalidContent(
+                f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the import", errors=errors
+            )
+        return await reports.import_reports(parsed, request.user)

@@ -1,0 +1,153 @@
+"""HTTP for public comment (comments and dispositions) and the MAG ballot."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_authenticated, requires_role
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.settings import Settings
+from igf_hub.messages.ballot_schemas import Ballot, BallotOpen, PositionTake
+from igf_hub.messages.ballots import BallotService
+from igf_hub.messages.comment_repository import CommentFilters
+from igf_hub.messages.comment_schemas import (
+    Comment,
+    CommentCreate,
+    CommentPage,
+    DispositionOutcome,
+    DispositionSet,
+)
+from igf_hub.messages.comments import CommentService
+
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+Req = Request[Principal, Any, Any]
+NO_STORE = {"Cache-Control": "private, no-store"}
+SHORT = {"Cache-Control": "public, max-age=15"}
+
+
+def provide_comments(db: asyncpg.Connection, clock: Clock, settings: Settings) -> CommentService:
+    return CommentService(db, clock, settings)
+
+
+def provide_comments_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> CommentService:
+    return CommentService(tx, clock, settings)
+
+
+def provide_ballots(db: asyncpg.Connection, clock: Clock, settings: Settings) -> BallotService:
+    return BallotService(db, clock, settings)
+
+
+def provide_ballots_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> BallotService:
+    return BallotService(tx, clock, settings)
+
+
+COMMENTS_TX = {"comments": Provide(provide_comments_tx, sync_to_thread=False)}
+BALLOTS_TX = {"ballots": Provide(provide_ballots_tx, sync_to_thread=False)}
+
+
+class CommentController(Controller):
+    path = "/v1/messages/{message_id:uuid}/comments"
+    tags = ["IGF Messages: public comment"]
+    dependencies = {"comments": Provide(provide_comments, sync_to_thread=False)}
+
+    @get("/", operation_id="ListMessageComments")
+    async def list_comments(
+        self, message_id: UUID, request: Req, comments: CommentService,
+        round_number: int | None = None, paragraph_id: str | None = None, disposition: DispositionOutcome | None = None,
+        disposed: bool | None = None, mine: bool = False, cursor: str | None = None, limit: Limit = 50,
+    ) -> Response[CommentPage]:  # fmt: skip
+        """Every comment with its disposition (how it was considered), oldest first."""
+        filters = CommentFilters(
+            round_number=round_number, paragraph_id=paragraph_id, disposition=disposition, disposed=disposed
+        )
+        page = await comments.page(message_id, request.user, filters, mine=mine, cursor=cursor, limit=limit)
+        return Response(page, headers=NO_STORE if mine else SHORT)
+
+    @post("/", operation_id="PostMessageComment", guards=[requires_authenticated], dependencies=COMMENTS_TX)
+    async def post_comment(
+        self, message_id: UUID, data: CommentCreate, request: Req, comments: CommentService
+    ) -> Response[Comment]:
+        """Comment on the Message or one paragraph, while its comment period is open (any signed-in person)."""
+        comment = await comments.post(message_id, data, request.user)
+        return Response(comment, status_code=201, headers={**etag_headers(comment.version), **NO_STORE})
+
+    @get("/{comment_id:uuid}", operation_id="GetMessageComment")
+    async def get_comment(
+        self, message_id: UUID, comment_id: UUID, request: Req, comments: CommentService
+    ) -> Response[Comment]:
+        comment = await comments.get(message_id, comment_id, request.user)
+        return Response(comment, headers={**etag_headers(comment.version), **SHORT})
+
+    @put(
+        "/{comment_id:uuid}/disposition", operation_id="SetCommentDisposition", guards=[requires_authenticated],
+        dependencies=COMMENTS_TX,
+    )  # fmt: skip
+    async def set_disposition(
+        self, message_id: UUID, comment_id: UUID, data: DispositionSet, request: Req, comments: CommentService
+    ) -> Response[Comment]:
+        """The drafters' answer to a comment. Needs If-Match with the comment's ETag."""
+        comment = await comments.dispose(
+            message_id, comment_id, data, request.user, expected_version(request)
+        )
+        return Response(comment, headers={**etag_headers(comment.version), **NO_STORE})
+
+
+class BallotController(Controller):
+    path = "/v1/messages/{message_id:uuid}"
+    tags = ["IGF Messages: MAG ballot"]
+    dependencies = {"ballots": Provide(provide_ballots, sync_to_thread=False)}
+
+    @get("/ballot", operation_id="GetMessageBallot")
+    async def get_ballot(self, message_id: UUID, request: Req, ballots: BallotService) -> Response[Ballot]:
+        """The latest ballot: every position, and ``needed_to_pass`` as a sentence and as ``outcome`` JSON."""
+        return Response(await ballots.current(message_id, request.user), headers=NO_STORE)
+
+    @get("/ballots", operation_id="ListMessageBallots")
+    async def list_ballots(self, message_id: UUID, request: Req, ballots: BallotService) -> list[Ballot]:
+        return await ballots.all(message_id, request.user)
+
+    @get("/ballots/{number:int}", operation_id="GetMessageBallotByNumber")
+    async def get_ballot_by_number(
+        self, message_id: UUID, number: int, request: Req, ballots: BallotService
+    ) -> Ballot:
+        return await ballots.current(message_id, request.user, number)
+
+    @post(
+        "/ballots", operation_id="OpenMessageBallot", guards=[requires_role(Role.secretariat, Role.mag_member)],
+        dependencies=BALLOTS_TX,
+    )  # fmt: skip
+    async def open_ballot(
+        self, message_id: UUID, data: BallotOpen, request: Req, ballots: BallotService
+    ) -> Ballot:
+        """A new ballot on the current version, in MAG review (Chair or Secretariat); If-Match optional."""
+        return await ballots.open_explicit(
+            message_id, data, request.user, expected_version(request, required=False)
+        )
+
+    @post(
+        "/ballot/positions", operation_id="TakeBallotPosition", guards=[requires_authenticated],
+        dependencies=BALLOTS_TX,
+    )  # fmt: skip
+    async def take_position(
+        self, message_id: UUID, data: PositionTake, request: Req, ballots: BallotService
+    ) -> Ballot:
+        """Your position in the open ballot (members of its eligibility snapshot only, once)."""
+        return await ballots.take(message_id, data, request.user)
+
+    @put(
+        "/ballot/positions/mine", operation_id="ChangeBallotPosition", guards=[requires_authenticated],
+        dependencies=BALLOTS_TX,
+    )  # fmt: skip
+    async def change_position(
+        self, message_id: UUID, data: PositionTake, request: Req, ballots: BallotService
+    ) -> Ballot:
+        """Change your position (e.g. withdraw a concern). If-Match: your position's ``revision``."""
+        return await ballots.change(message_id, data, request.user, expected_version(request))

@@ -1,0 +1,242 @@
+"""HTTP for NRIs: the public directory, registration, edits, the recognition workflow and coordinators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.errors import FieldError
+from igf_hub.nri import criteria
+from igf_hub.nri.csv_io import NriImporter, export_csv
+from igf_hub.nri.errors import ImportRejected, UnsupportedMediaType
+from igf_hub.nri.http import (
+    body_etag,
+    cached,
+    provide_filters,
+    provide_nri_service,
+    provide_nri_service_tx,
+)
+from igf_hub.nri.schemas import (
+    Coordinator,
+    CoordinatorInvite,
+    CriteriaDocument,
+    HistoryPage,
+    ImportReport,
+    Nri,
+    NriChangesRequest,
+    NriCreate,
+    NriDecision,
+    NriFilters,
+    NriPage,
+    NriPatch,
+    NriStats,
+    NriSubmit,
+    Submission,
+)
+from igf_hub.nri.service import NriService
+
+Req = Request[Principal, Any, Any]
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+WRITE = {"nris": Provide(provide_nri_service_tx, sync_to_thread=False)}
+MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
+CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+
+
+def _written(nri: Nri, status_code: int = 200) -> Response[Nri]:
+    return Response(nri, status_code=status_code, headers=etag_headers(nri.version))
+
+
+class NriController(Controller):
+    path = "/v1/nris"
+    tags = ["NRIs"]
+    dependencies = {
+        "nris": Provide(provide_nri_service, sync_to_thread=False),
+        "filters": Provide(provide_filters, sync_to_thread=False),
+    }
+
+    @get("/", operation_id="ListNris")
+    async def list_nris(
+        self,
+        request: Req,
+        nris: NriService,
+        filters: NriFilters,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[NriPage]:
+        """The directory: recognised NRIs for everyone (plus your own and, for the Secretariat, all), by name."""
+        page = await nris.directory(filters, cursor=cursor, limit=limit, actor=request.user)
+        return cached(request, page, tag=body_etag(page))
+
+    @post("/", operation_id="RegisterNri", guards=[requires_authenticated], dependencies=WRITE)
+    async def register(self, request: Req, data: NriCreate, nris: NriService) -> Response[Nri]:
+        """Register an initiative as a draft; you become its first coordinator."""
+        nri = await nris.register(data, actor=request.user)
+        response = _written(nri, 201)
+        response.headers["Location"] = f"/v1/nris/{nri.id}"
+        return response
+
+    @get(
+        "/criteria",
+        operation_id="GetNriCriteria",
+        cache_control=CacheControlHeader(max_age=3600, public=True),
+    )
+    async def get_criteria(self) -> CriteriaDocument:
+        """The IGF recognition criteria a submission must meet, and the advisories the reviewer sees."""
+        return criteria.document()
+
+    @get("/stats", operation_id="GetNriStats")
+    async def stats(self, request: Req, nris: NriService, filters: NriFilters) -> Response[NriStats]:
+        """Counts by type, regional group, status and year; participation totals from submitted reports."""
+        stats = await nris.stats(filters, actor=request.user)
+        return cached(request, stats, tag=body_etag(stats))
+
+    @post(
+        "/import",
+        operation_id="ImportNris",
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+        status_code=200,
+    )
+    async def import_nris(self, request: Req, nris: NriService) -> ImportReport:
+        """Import existing, recognised NRIs from a CSV body (``text/csv``); all rows or none.
+
+        Columns: type, name, countries (required), youth_scope, acronym, scope_note, website, mailing_list_url,
+        contact_email, languages, year_founded, description, focal_point_name, focal_point_email,
+        focal_point_role, coordinator_email. Lists (countries, languages) are separated by ``;``."""
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in CSV_TYPES:
+            raise UnsupportedMediaType(f"send the file as text/csv, not {media_type or 'nothing'}")
+        try:
+            text = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportRejected("the file is not UTF-8", errors=[FieldError("", str(exc))]) from None
+        return await NriImporter(nris).run(text, actor=request.user)
+
+    @get("/{nri_id:uuid}", operation_id="GetNri")
+    async def get_nri(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
+        nri = await nris.get(nri_id, request.user)
+        return cached(request, nri, tag=nri.version)
+
+    @patch("/{nri_id:uuid}", operation_id="UpdateNri", guards=MANAGERS, dependencies=WRITE)
+    async def update(self, request: Req, nri_id: UUID, data: NriPatch, nris: NriService) -> Response[Nri]:
+        """Edit with ``If-Match``. Coordinators change recognition fields only in draft or changes_requested;
+        contact fields (website, mailing list, e-mail, focal points, languages, description) at any time."""
+        nri = await nris.patch(nri_id, data, expected_version=_required_version(request), actor=request.user)
+        return _written(nri)
+
+    @get("/{nri_id:uuid}/history", operation_id="GetNriHistory")
+    async def history(
+        self, request: Req, nri_id: UUID, nris: NriService, cursor: str | None = None, limit: Limit = 50
+    ) -> HistoryPage:
+        """Everything that happened to the NRI, oldest first, from the audit log."""
+        return await nris.history(nri_id, cursor=cursor, limit=limit, actor=request.user)
+
+    @get("/{nri_id:uuid}/submissions", operation_id="ListNriSubmissions", guards=MANAGERS)
+    async def submissions(self, request: Req, nri_id: UUID, nris: NriService) -> list[Submission]:
+        """Each submission with the criteria it met, the reviewer's warnings and the decision on it."""
+        return await nris.submissions(nri_id, request.user)
+
+    # -- the recognition workflow (If-Match optional: checked when sent) ------------------------------
+
+    @post("/{nri_id:uuid}/submit", operation_id="SubmitNri", status_code=200,
+          guards=[requires_role(Role.nri_coordinator)], dependencies=WRITE)  # fmt: skip
+    async def submit(self, request: Req, nri_id: UUID, data: NriSubmit, nris: NriService) -> Response[Nri]:
+        """Submit for recognition: 422 naming every unmet criterion; 409 if a recognised NRI of the same type
+        already covers the same countries."""
+        nri = await nris.submit(nri_id, data, expected_version=_version(request), actor=request.user)
+        return _written(nri)
+
+    @post("/{nri_id:uuid}/start-review", operation_id="StartNriReview", status_code=200,
+          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    async def start_review(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
+        return _written(
+            await nris.start_review(nri_id, expected_version=_version(request), actor=request.user)
+        )
+
+    @post("/{nri_id:uuid}/recognise", operation_id="RecogniseNri", status_code=200,
+          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    async def recognise(
+        self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
+    ) -> Response[Nri]:
+        nri = await nris.recognise(nri_id, data, expected_version=_version(request), actor=request.user)
+        return _written(nri)
+
+    @post("/{nri_id:uuid}/request-changes", operation_id="RequestNriChanges", status_code=200,
+          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    async def request_changes(
+        self, request: Req, nri_id: UUID, data: NriChangesRequest, nris: NriService
+    ) -> Response[Nri]:
+        nri = await nris.request_changes(nri_id, data, expected_version=_version(request), actor=request.user)
+        return _written(nri)
+
+    @post("/{nri_id:uuid}/decline", operation_id="DeclineNri", status_code=200,
+          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    async def decline(self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService) -> Response[Nri]:
+        nri = await nris.decline(nri_id, data, expected_version=_version(request), actor=request.user)
+        return _written(nri)
+
+    @post("/{nri_id:uuid}/withdraw", operation_id="WithdrawNri", status_code=200, guards=MANAGERS,
+          dependencies=WRITE)  # fmt: skip
+    async def withdraw(
+        self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
+    ) -> Response[Nri]:
+        """Withdraw the NRI (its coordinators or the Secretariat), with a reason."""
+        nri = await nris.withdraw(nri_id, data, expected_version=_version(request), actor=request.user)
+        return _written(nri)
+
+    # -- coordinators --------------------------------------------------------------------------------
+
+    @get("/{nri_id:uuid}/coordinators", operation_id="ListNriCoordinators", guards=MANAGERS)
+    async def coordinators(self, request: Req, nri_id: UUID, nris: NriService) -> list[Coordinator]:
+        return await nris.coordinators(nri_id, request.user)
+
+    @post(
+        "/{nri_id:uuid}/coordinators", operation_id="AddNriCoordinator", guards=MANAGERS, dependencies=WRITE
+    )
+    async def add_coordinator(
+        self, request: Req, nri_id: UUID, data: CoordinatorInvite, nris: NriService
+    ) -> Coordinator:
+        """Add a co-coordinator (an existing user, by id or e-mail); it applies from their next request."""
+        return await nris.add_coordinator(nri_id, data, actor=request.user)
+
+    @delete("/{nri_id:uuid}/coordinators/{user_id:uuid}", operation_id="RemoveNriCoordinator", guards=MANAGERS,
+            dependencies=WRITE)  # fmt: skip
+    async def remove_coordinator(self, request: Req, nri_id: UUID, user_id: UUID, nris: NriService) -> None:
+        """Remove a coordinator; the last one stays until another is added (the Secretariat reassigns so)."""
+        await nris.remove_coordinator(nri_id, user_id, actor=request.user)
+
+
+class NriExportController(Controller):
+    path = "/v1"
+    tags = ["NRIs"]
+    dependencies = {
+        "nris": Provide(provide_nri_service, sync_to_thread=False),
+        "filters": Provide(provide_filters, sync_to_thread=False),
+    }
+
+    @get("/nris.csv", operation_id="ExportNrisCsv")
+    async def export(self, request: Req, nris: NriService, filters: NriFilters) -> Response[str]:
+        """The directory as CSV, with the same filters as ``GET /v1/nris``."""
+        text = export_csv(await nris.export(filters, actor=request.user))
+        response = cached(request, text, tag=body_etag(text))
+        response.media_type = "text/csv"
+        response.headers["Content-Disposition"] = 'attachment; filename="nris.csv"'
+        return response
+
+
+def _version(request: Req) -> int | None:
+    return expected_version(request, required=False)
+
+
+def _required_version(request: Req) -> int:
+    version = expected_version(request, required=True)
+    assert version is not None  # required=True raises 428 instead of returning None
+    return version

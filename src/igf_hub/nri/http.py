@@ -1,0 +1,83 @@
+"""HTTP helpers shared by the NRI controllers: service providers, directory filters, cached reads."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, TypeVar, cast
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.params import Parameter, QueryParameter
+
+from igf_hub.auth.principal import Principal
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag
+from igf_hub.core.settings import Settings
+from igf_hub.core.vocab import RegionalGroup
+from igf_hub.nri.reports import ReportService
+from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
+from igf_hub.nri.service import NriService
+
+T = TypeVar("T")
+
+PUBLIC_CACHE = "public, max-age=60"
+PRIVATE_CACHE = "private, no-cache"
+
+
+def provide_nri_service(db: asyncpg.Connection, clock: Clock, settings: Settings) -> NriService:
+    return NriService(db, clock, settings.nri)
+
+
+def provide_nri_service_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> NriService:
+    return NriService(tx, clock, settings.nri)
+
+
+def provide_report_service(db: asyncpg.Connection, clock: Clock, settings: Settings) -> ReportService:
+    return ReportService(db, clock, settings.nri)
+
+
+def provide_report_service_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> ReportService:
+    return ReportService(tx, clock, settings.nri)
+
+
+def provide_filters(
+    nri_type: Annotated[NriType | None, QueryParameter(name="type")] = None,
+    status: NriStatus | None = None,
+    country: Annotated[str | None, Parameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = None,
+    regional_group: RegionalGroup | None = None,
+    language: Annotated[str | None, Parameter(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] = None,
+    year_active: Annotated[
+        int | None, Parameter(ge=2006, le=2100, description="NRIs with a submitted report for this year")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Parameter(min_length=1, max_length=200, description="full-text search of names and descriptions"),
+    ] = None,
+) -> NriFilters:
+    return NriFilters(
+        type=nri_type, status=status, country=country, language=language, year_active=year_active, q=q,
+        regional_group=regional_group.value if regional_group else None,
+    )  # fmt: skip
+
+
+def body_etag(content: Any) -> str:
+    """A weak validator for a computed body (lists, statistics): the digest of what would be sent."""
+    return f'W/"{hashlib.sha256(msgspec.json.encode(content)).hexdigest()[:32]}"'
+
+
+def cached(
+    request: Request[Principal, Any, Any], content: T, *, tag: str | int, status_code: int = 200
+) -> Response[T]:
+    """A read with ETag and Cache-Control; 304 when the client already has it. Anonymous readers get the
+    public view, which caches may share; signed-in readers may see private fields, so theirs is private."""
+    validator = etag(tag) if isinstance(tag, int) else tag
+    headers = {
+        "ETag": validator,
+        "Cache-Control": PRIVATE_CACHE if request.user.is_authenticated else PUBLIC_CACHE,
+        "Vary": "Authorization",
+    }
+    if_none_match = request.headers.get("if-none-match", "")
+    if if_none_match.strip() == "*" or validator in [t.strip() for t in if_none_match.split(",")]:
+        return cast("Response[T]", Response(None, status_code=304, headers=headers))
+    return Response(content, status_code=status_code, headers=headers)

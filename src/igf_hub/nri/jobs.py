@@ -1,0 +1,40 @@
+"""NRI jobs: the nightly scan that flags recognised NRIs without recent activity reports as inactive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from arq import cron
+
+from igf_hub.auth.principal import SYSTEM
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+from igf_hub.nri.repository import NriRepository
+from igf_hub.nri.service import NriService
+
+log = structlog.get_logger("igf_hub.nri.jobs")
+
+
+async def scan_inactive_nris(ctx: dict[str, Any]) -> int:
+    """Flag every recognised NRI whose last activity is older than the configured number of years.
+
+    Each NRI changes in its own transaction (status, audit row and the ``nri.inactive`` event telling its
+    coordinators why), re-checked under a row lock, so a rerun or a concurrent scan flags nothing twice.
+    """
+    settings: Settings = ctx["settings"]
+    clock: Clock = ctx["clock"]
+    async with ctx["pool"].acquire() as conn:
+        cutoff = NriService(conn, clock, settings.nri).inactivity_cutoff()
+        candidates = await NriRepository(conn).stale_recognised(cutoff)
+    flagged = 0
+    for nri_id in candidates:
+        async with ctx["pool"].acquire() as conn, conn.transaction():
+            if await NriService(conn, clock, settings.nri).mark_inactive(nri_id, actor=SYSTEM) is not None:
+                flagged += 1
+    log.info("nri.inactivity_scanned", candidates=len(candidates), flagged=flagged, cutoff=cutoff.isoformat())
+    return flagged
+
+
+FUNCTIONS: list[Any] = [scan_inactive_nris]
+CRON_JOBS: list[Any] = [cron(scan_inactive_nris, hour={2}, minute={17}, unique=True)]

@@ -1,0 +1,97 @@
+"""HTTP for annual activity reports, and the Secretariat's list of overdue ones."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import Provide
+
+from igf_hub.auth.guards import requires_role, requires_secretariat
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.nri.http import body_etag, cached, provide_report_service, provide_report_service_tx
+from igf_hub.nri.report_schemas import (
+    NriReport,
+    NriReportCreate,
+    NriReportPatch,
+    OverdueReports,
+    ReportRevision,
+)
+from igf_hub.nri.reports import ReportService
+
+Req = Request[Principal, Any, Any]
+WRITE = {"reports": Provide(provide_report_service_tx, sync_to_thread=False)}
+MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
+
+
+def _written(report: NriReport, status_code: int = 200) -> Response[NriReport]:
+    return Response(report, status_code=status_code, headers=etag_headers(report.version))
+
+
+class NriReportController(Controller):
+    path = "/v1/nris/{nri_id:uuid}/reports"
+    tags = ["NRI reports"]
+    dependencies = {"reports": Provide(provide_report_service, sync_to_thread=False)}
+
+    @get("/", operation_id="ListNriReports")
+    async def list_reports(
+        self, request: Req, nri_id: UUID, reports: ReportService
+    ) -> Response[list[NriReport]]:
+        """The NRI's reports, newest year first (drafts only for its coordinators and the Secretariat)."""
+        items = await reports.of_nri(nri_id, request.user)
+        return cached(request, items, tag=body_etag(items))
+
+    @post("/", operation_id="CreateNriReport", guards=MANAGERS, dependencies=WRITE)
+    async def create(
+        self, request: Req, nri_id: UUID, data: NriReportCreate, reports: ReportService
+    ) -> Response[NriReport]:
+        """Start the year's report as a draft (one per NRI and year)."""
+        report = await reports.create(nri_id, data, actor=request.user)
+        response = _written(report, 201)
+        response.headers["Location"] = f"/v1/nris/{nri_id}/reports/{report.year}"
+        return response
+
+    @get("/{year:int}", operation_id="GetNriReport")
+    async def get_report(
+        self, request: Req, nri_id: UUID, year: int, reports: ReportService
+    ) -> Response[NriReport]:
+        report = await reports.get(nri_id, year, request.user)
+        return cached(request, report, tag=report.version)
+
+    @patch("/{year:int}", operation_id="UpdateNriReport", guards=MANAGERS, dependencies=WRITE)
+    async def update(
+        self, request: Req, nri_id: UUID, year: int, data: NriReportPatch, reports: ReportService
+    ) -> Response[NriReport]:
+        """Edit with ``If-Match``; an edit after submission is kept as a new published revision."""
+        version = expected_version(request, required=True)
+        assert version is not None  # required=True raises 428 instead
+        return _written(await reports.patch(nri_id, year, data, expected_version=version, actor=request.user))
+
+    @post("/{year:int}/submit", operation_id="SubmitNriReport", guards=MANAGERS, dependencies=WRITE,
+          status_code=200)  # fmt: skip
+    async def submit(
+        self, request: Req, nri_id: UUID, year: int, reports: ReportService
+    ) -> Response[NriReport]:
+        """Publish the report; an inactive NRI with a report of a recent meeting is reactivated."""
+        version = expected_version(request, required=False)
+        return _written(await reports.submit(nri_id, year, expected_version=version, actor=request.user))
+
+    @get("/{year:int}/revisions", operation_id="ListNriReportRevisions")
+    async def revisions(
+        self, request: Req, nri_id: UUID, year: int, reports: ReportService
+    ) -> list[ReportRevision]:
+        """Every published version of the report: the submission, then each late edit."""
+        return await reports.revisions(nri_id, year, request.user)
+
+
+class OverdueReportController(Controller):
+    path = "/v1/nris/reports"
+    tags = ["NRI reports"]
+    dependencies = {"reports": Provide(provide_report_service, sync_to_thread=False)}
+
+    @get("/overdue", operation_id="ListOverdueNriReports", guards=[requires_secretariat], cache=False)
+    async def overdue(self, reports: ReportService) -> OverdueReports:
+        """Reports not submitted within the allowed months of their meeting (Secretariat)."""
+        return await reports.overdue()

@@ -1,0 +1,94 @@
+"""HTTP for calls for input: public calls and submissions; facilitators open and edit their track's calls."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Response, get, patch, post
+from litestar.di import Provide
+
+from igf_hub.auth.guards import requires_authenticated
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import expected_version
+from igf_hub.tracks.call_schemas import (
+    Call,
+    CallCreate,
+    CallPage,
+    CallPatch,
+    Submission,
+    SubmissionCreate,
+    SubmissionPage,
+)
+from igf_hub.tracks.call_service import CallService
+from igf_hub.tracks.controllers import Cursor, Limit, Req, managers, page_headers, read_headers, written
+
+
+def provide_call_service(db: asyncpg.Connection, clock: Clock) -> CallService:
+    return CallService(db, clock)
+
+
+def provide_call_service_tx(tx: asyncpg.Connection, clock: Clock) -> CallService:
+    return CallService(tx, clock)
+
+
+WRITE = {"calls": Provide(provide_call_service_tx, sync_to_thread=False)}
+
+
+class CallController(Controller):
+    path = "/v1/tracks"
+    tags = ["Track calls for input"]
+    dependencies = {"calls": Provide(provide_call_service, sync_to_thread=False)}
+
+    @get("/{slug:str}/calls", operation_id="ListTrackCalls")
+    async def list_calls(
+        self,
+        slug: str,
+        request: Req,
+        calls: CallService,
+        current: bool = False,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Response[CallPage]:
+        """A track's calls for input, latest opening first (``current=true``: only scheduled and open ones)."""
+        page = await calls.list_for_track(slug, current_only=current, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))
+
+    @post("/{slug:str}/calls", operation_id="CreateTrackCall", guards=[managers], dependencies=WRITE)
+    async def create_call(
+        self, slug: str, data: CallCreate, request: Req, calls: CallService
+    ) -> Response[Call]:
+        """Open a call for input between ``opens_at`` and ``closes_at`` (server time decides)."""
+        return written(await calls.create(slug, data, actor=request.user), status_code=201)
+
+    @get("/calls/{call_id:uuid}", operation_id="GetTrackCall")
+    async def get_call(self, call_id: UUID, request: Req, calls: CallService) -> Response[Call]:
+        call = await calls.get(call_id)
+        return Response(call, headers=read_headers(request.user, call.version))
+
+    @patch("/calls/{call_id:uuid}", operation_id="UpdateTrackCall", guards=[managers], dependencies=WRITE)
+    async def update_call(
+        self, call_id: UUID, data: CallPatch, request: Req, calls: CallService
+    ) -> Response[Call]:
+        """Edit a call that has not closed (needs ``If-Match``); an open call keeps its opening date."""
+        call = await calls.patch(
+            call_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return written(call)
+
+    @get("/calls/{call_id:uuid}/submissions", operation_id="ListTrackCallSubmissions")
+    async def list_submissions(
+        self, call_id: UUID, request: Req, calls: CallService, cursor: Cursor = None, limit: Limit = 50
+    ) -> Response[SubmissionPage]:
+        page = await calls.list_submissions(call_id, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))
+
+    @post(
+        "/calls/{call_id:uuid}/submissions", operation_id="SubmitToTrackCall",
+        guards=[requires_authenticated], dependencies=WRITE,
+    )  # fmt: skip
+    async def submit(
+        self, call_id: UUID, data: SubmissionCreate, request: Req, calls: CallService
+    ) -> Submission:
+        """Send input while the call is open: before it opens or after it closes is a 409."""
+        return await calls.submit(call_id, data, actor=request.user)

@@ -1,0 +1,151 @@
+"""Calls for input: a track asks the community for input between two dates; the server's (injected) clock
+decides whether a submission is on time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from igf_hub.auth.principal import Principal
+from igf_hub.core import countries
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import check_version
+from igf_hub.core.errors import FieldError
+from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
+from igf_hub.tracks.call_repository import CallRepository
+from igf_hub.tracks.call_schemas import (
+    Call,
+    CallCreate,
+    CallPage,
+    CallPatch,
+    CallState,
+    Submission,
+    SubmissionCreate,
+    SubmissionPage,
+)
+from igf_hub.tracks.errors import (
+    CallClosed,
+    CallNotFound,
+    CallNotOpen,
+    CallRulesNotMet,
+    TrackNotOpen,
+)
+from igf_hub.tracks.repository import TrackRepository, TrackRow
+
+
+def window_unmet(opens_at: datetime, closes_at: datetime, now: datetime) -> list[FieldError]:
+    unmet = []
+    if closes_at <= opens_at:
+        unmet.append(FieldError("/closes_at", "a call closes after it opens"))
+    if closes_at <= now:
+        unmet.append(FieldError("/closes_at", "a call must close in the future"))
+    return unmet
+
+
+class CallService:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.repo = CallRepository(conn)
+        self.tracks = TrackRepository(conn)
+
+    async def _track(self, slug: str) -> TrackRow:
+        return await find_track(self.tracks, slug)
+
+    async def get(self, call_id: UUID) -> Call:
+        call = await self.repo.get(call_id, now=self.clock.now())
+        if call is None:
+            raise CallNotFound(f"no call for input {call_id}")
+        return call
+
+    async def list_for_track(
+        self, slug: str, *, current_only: bool, cursor: str | None, limit: int
+    ) -> CallPage:
+        track = await self._track(slug)
+        before = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        rows = await self.repo.list_for_track(
+            track.id, now=self.clock.now(), current_only=current_only, before=before, limit=limit + 1
+        )
+        items, more = split_page(rows, limit)
+        return CallPage(
+            items=items, next_cursor=encode_cursor(items[-1].opens_at, items[-1].id) if more else None
+        )
+
+    async def create(self, slug: str, data: CallCreate, *, actor: Principal) -> Call:
+        track = await self._track(slug)
+        require_manager(actor, track)
+        if track.status not in WORKING:
+            raise TrackNotOpen(f"the track {slug!r} is {track.status.value}: it opens no calls for input")
+        now = self.clock.now()
+        if unmet := window_unmet(data.opens_at, data.closes_at, now):
+            raise CallRulesNotMet(errors=unmet)
+        call = await self.repo.insert(
+            track.id, title=data.title, description=data.description, opens_at=data.opens_at,
+            closes_at=data.closes_at, created_by=actor.subject, now=now,
+        )  # fmt: skip
+        await record(
+            self.conn, actor, "track.call_created", subject_type="track_call", subject_id=call.id,
+            data=track_event_data(track, call_id=str(call.id), opens_at=call.opens_at, closes_at=call.closes_at),
+        )  # fmt: skip
+        return call
+
+    async def patch(
+        self, call_id: UUID, data: CallPatch, *, expected_version: int | None, actor: Principal
+    ) -> Call:
+        now = self.clock.now()
+        call = await self.repo.get(call_id, now=now, for_update=True)
+        if call is None:
+            raise CallNotFound(f"no call for input {call_id}")
+        track = await self.tracks.get(call.track_id)
+        assert track is not None
+        require_manager(actor, track)
+        if call.state is CallState.closed:
+            raise CallClosed(f"the call closed at {call.closes_at.isoformat()}: its record no longer changes")
+        check_version(call.version, expected_version)
+        opens_at = data.opens_at if isinstance(data.opens_at, datetime) else call.opens_at
+        closes_at = data.closes_at if isinstance(data.closes_at, datetime) else call.closes_at
+        unmet = window_unmet(opens_at, closes_at, now)
+        if call.state is CallState.open and opens_at != call.opens_at:
+            unmet.append(FieldError("/opens_at", "the call is already open: its opening date is history"))
+        if unmet:
+            raise CallRulesNotMet(errors=unmet)
+        updated = await self.repo.update(
+            call.id, opens_at=opens_at, closes_at=closes_at, now=now,
+            title=data.title if isinstance(data.title, str) else call.title,
+            description=data.description if isinstance(data.description, str) else call.description,
+        )  # fmt: skip
+        await record(
+            self.conn, actor, "track.call_updated", subject_type="track_call", subject_id=call.id,
+            data=track_event_data(track, call_id=str(call.id), opens_at=opens_at, closes_at=closes_at),
+        )  # fmt: skip
+        return updated
+
+    async def submit(self, call_id: UUID, data: SubmissionCreate, *, actor: Principal) -> Submission:
+        now = self.clock.now()
+        call = await self.get(call_id)
+        if call.state is CallState.scheduled:
+            raise CallNotOpen(f"the call opens at {call.opens_at.isoformat()}")
+        if call.state is CallState.closed:
+            raise CallClosed(f"the call closed at {call.closes_at.isoformat()}")
+        if data.country is not None and not countries.is_known(data.country):
+            raise CallRulesNotMet(
+                errors=[FieldError("/country", f"{data.country} is not an ISO 3166-1 country")]
+            )
+        submission = await self.repo.insert_submission(call.id, data, user_id=actor.user_id, now=now)
+        await record(
+            self.conn, actor, "track.call_submission_received", subject_type="track_call", subject_id=call.id,
+            data={"call_id": str(call.id), "submission_id": str(submission.id), "track_slug": call.track_slug,
+                  "stakeholder_group": data.stakeholder_group.value},
+        )  # fmt: skip
+        return submission
+
+    async def list_submissions(self, call_id: UUID, *, cursor: str | None, limit: int) -> SubmissionPage:
+        await self.get(call_id)
+        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        rows = await self.repo.list_submissions(call_id, after=after, limit=limit + 1)
+        items, more = split_page(rows, limit)
+        next_cursor = encode_cursor(items[-1].submitted_at, items[-1].id) if more else None
+        return SubmissionPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,248 @@
+"""HTTP for tracks: listing and detail, creation and edits, status transitions, people and DC standing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag, expected_version
+from igf_hub.core.pagination import Page
+from igf_hub.tracks.people_service import PeopleService
+from igf_hub.tracks.repository import TrackFilters
+from igf_hub.tracks.schemas import (
+    MagLiaison,
+    ParticipantSummary,
+    Participation,
+    ParticipationCreate,
+    ParticipationPage,
+    Person,
+    PersonRef,
+    Standing,
+    Track,
+    TrackCreate,
+    TrackDetail,
+    TrackPage,
+    TrackPatch,
+    TrackStatus,
+    TrackTransition,
+    TrackType,
+)
+from igf_hub.tracks.service import TrackService
+
+PUBLIC_CACHE = "public, max-age=60"
+PRIVATE_CACHE = "private, no-cache"
+
+Limit = Annotated[int, Parameter(ge=1, le=100, description="page size")]
+Cursor = Annotated[str | None, Parameter(max_length=500, description="next_cursor of the previous page")]
+ActionLine = Annotated[
+    str | None, Parameter(pattern=r"^C\d{1,2}(\.\d)?$", description="WSIS Action Line code, e.g. C5")
+]
+Sdg = Annotated[int | None, Parameter(ge=1, le=17, description="SDG number")]
+GdcObjective = Annotated[int | None, Parameter(ge=1, le=5, description="Global Digital Compact objective")]
+YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
+Search = Annotated[str | None, Parameter(min_length=1, max_length=200, description="full-text search")]
+
+Req = Request[Principal, Any, Any]
+managers = requires_role(Role.secretariat, Role.track_facilitator)
+
+
+def read_headers(viewer: Principal, version: int | None = None) -> dict[str, str]:
+    """Public reads are cacheable; what a signed-in caller sees may include drafts and e-mails."""
+    headers = {
+        "Cache-Control": PRIVATE_CACHE if viewer.is_authenticated else PUBLIC_CACHE,
+        "Vary": "Authorization",
+    }
+    if version is not None:
+        headers["ETag"] = etag(version)
+    return headers
+
+
+def page_headers(request: Req, page: Page[Any]) -> dict[str, str]:
+    headers = read_headers(request.user)
+    if page.next_cursor:
+        query = {**request.query_params.dict(), "cursor": [page.next_cursor]}
+        headers["Link"] = f'<{request.url.path}?{urlencode(query, doseq=True)}>; rel="next"'
+    return headers
+
+
+def written(item: Any, *, status_code: int = 200) -> Response[Any]:
+    return Response(item, status_code=status_code, headers={"ETag": etag(item.version)})
+
+
+def provide_track_service(db: asyncpg.Connection, clock: Clock) -> TrackService:
+    return TrackService(db, clock)
+
+
+def provide_track_service_tx(tx: asyncpg.Connection, clock: Clock) -> TrackService:
+    return TrackService(tx, clock)
+
+
+def provide_people_service(db: asyncpg.Connection, clock: Clock) -> PeopleService:
+    return PeopleService(db, clock)
+
+
+def provide_people_service_tx(tx: asyncpg.Connection, clock: Clock) -> PeopleService:
+    return PeopleService(tx, clock)
+
+
+WRITE = {"tracks": Provide(provide_track_service_tx, sync_to_thread=False)}
+PEOPLE_WRITE = {"people": Provide(provide_people_service_tx, sync_to_thread=False)}
+
+
+class TrackController(Controller):
+    path = "/v1/tracks"
+    tags = ["Tracks"]
+    dependencies = {
+        "tracks": Provide(provide_track_service, sync_to_thread=False),
+        "people": Provide(provide_people_service, sync_to_thread=False),
+    }
+
+    @get("/", operation_id="ListTracks")
+    async def list_tracks(
+        self,
+        request: Req,
+        tracks: TrackService,
+        type: TrackType | None = None,
+        status: TrackStatus | None = None,
+        year: YearParam = None,
+        action_line: ActionLine = None,
+        sdg: Sdg = None,
+        gdc_objective: GdcObjective = None,
+        q: Search = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Response[TrackPage]:
+        """Intersessional tracks by slug, filtered by type, status, year active, classification and text."""
+        filters = TrackFilters(
+            type=type,
+            status=status,
+            year=year,
+            action_line=action_line,
+            sdg=sdg,
+            gdc_objective=gdc_objective,
+            q=q,
+        )
+        page = await tracks.list_tracks(filters, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))
+
+    @post("/", operation_id="CreateTrack", guards=[requires_authenticated], dependencies=WRITE)
+    async def create_track(self, data: TrackCreate, request: Req, tracks: TrackService) -> Response[Track]:
+        """The Secretariat creates BPFs, Policy Networks and other tracks; anyone signed in may propose a
+        Dynamic Coalition (with its formation) and then facilitates it. Tracks start as ``proposed``."""
+        return written(await tracks.create(data, actor=request.user), status_code=201)
+
+    @get("/{slug:str}", operation_id="GetTrack")
+    async def get_track(self, slug: str, request: Req, tracks: TrackService) -> Response[TrackDetail]:
+        """The track with its participants summary, latest outputs, current calls for input and history."""
+        detail = await tracks.detail(slug, viewer=request.user)
+        return Response(detail, headers=read_headers(request.user, detail.version))
+
+    @patch("/{slug:str}", operation_id="UpdateTrack", guards=[managers], dependencies=WRITE)
+    async def update_track(
+        self, slug: str, data: TrackPatch, request: Req, tracks: TrackService
+    ) -> Response[Track]:
+        """Edit a track (its Secretariat or its facilitators); needs ``If-Match``."""
+        track = await tracks.patch(slug, data, expected_version=expected_version(request), actor=request.user)
+        return written(track)
+
+    @post(
+        "/{slug:str}/transitions", operation_id="TransitionTrack", status_code=200,
+        guards=[requires_secretariat], dependencies=WRITE,
+    )  # fmt: skip
+    async def transition_track(
+        self, slug: str, data: TrackTransition, request: Req, tracks: TrackService
+    ) -> Response[Track]:
+        """``proposed → active → concluded``; Dynamic Coalitions also ``active ↔ inactive``. Needs ``If-Match``."""
+        track = await tracks.transition(
+            slug, data, expected_version=expected_version(request), actor=request.user
+        )
+        return written(track)
+
+    @get("/{slug:str}/standing", operation_id="GetTrackStanding")
+    async def get_standing(self, slug: str, request: Req, tracks: TrackService) -> Response[Standing]:
+        """A Dynamic Coalition against the DC rules, with the reasons for every rule it misses."""
+        return Response(await tracks.standing(slug), headers=read_headers(request.user))
+
+    # -- people ----------------------------------------------------------------------------------------
+
+    @post(
+        "/{slug:str}/facilitators",
+        operation_id="AddTrackFacilitator",
+        guards=[managers],
+        dependencies=PEOPLE_WRITE,
+    )
+    async def add_facilitator(
+        self, slug: str, data: PersonRef, request: Req, people: PeopleService
+    ) -> Person:
+        """Bind a user to the track as facilitator (the Secretariat, or one of the track's facilitators)."""
+        return await people.add_facilitator(slug, data.user_id, actor=request.user)
+
+    @delete(
+        "/{slug:str}/facilitators/{user_id:uuid}", operation_id="RemoveTrackFacilitator",
+        guards=[managers], dependencies=PEOPLE_WRITE,
+    )  # fmt: skip
+    async def remove_facilitator(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
+        await people.remove_facilitator(slug, user_id, actor=request.user)
+
+    @post(
+        "/{slug:str}/mag-liaisons", operation_id="AddTrackMagLiaison",
+        guards=[requires_secretariat], dependencies=PEOPLE_WRITE,
+    )  # fmt: skip
+    async def add_liaison(
+        self, slug: str, data: PersonRef, request: Req, people: PeopleService
+    ) -> MagLiaison:
+        """Assign a current MAG member as liaison to the track."""
+        return await people.add_liaison(slug, data.user_id, actor=request.user)
+
+    @delete(
+        "/{slug:str}/mag-liaisons/{user_id:uuid}", operation_id="RemoveTrackMagLiaison",
+        guards=[requires_secretariat], dependencies=PEOPLE_WRITE,
+    )  # fmt: skip
+    async def remove_liaison(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
+        await people.remove_liaison(slug, user_id, actor=request.user)
+
+    @put(
+        "/{slug:str}/participants/me",
+        operation_id="JoinTrack",
+        guards=[requires_authenticated],
+        dependencies=PEOPLE_WRITE,
+    )
+    async def join(
+        self, slug: str, data: ParticipationCreate, request: Req, people: PeopleService
+    ) -> Response[Participation]:
+        """Join an open track declaring stakeholder group and country (201), or update the declaration (200)."""
+        participation, joined = await people.join(slug, data, actor=request.user)
+        return Response(participation, status_code=201 if joined else 200)
+
+    @delete(
+        "/{slug:str}/participants/me",
+        operation_id="LeaveTrack",
+        guards=[requires_authenticated],
+        dependencies=PEOPLE_WRITE,
+    )
+    async def leave(self, slug: str, request: Req, people: PeopleService) -> None:
+        await people.leave(slug, actor=request.user)
+
+    @get("/{slug:str}/participants/summary", operation_id="GetTrackParticipantSummary")
+    async def participant_summary(
+        self, slug: str, request: Req, people: PeopleService
+    ) -> Response[ParticipantSummary]:
+        """Public counts by stakeholder group and UN regional group."""
+        return Response(await people.participant_summary(slug), headers=read_headers(request.user))
+
+    @get("/{slug:str}/participants", operation_id="ListTrackParticipants", guards=[managers])
+    async def list_participants(
+        self, slug: str, request: Req, people: PeopleService, cursor: Cursor = None, limit: Limit = 50
+    ) -> Response[ParticipationPage]:
+        """Who participates (the Secretariat and the track's facilitators only)."""
+        page = await people.list_participants(slug, viewer=request.user, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))

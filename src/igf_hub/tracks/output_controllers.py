@@ -1,0 +1,203 @@
+"""HTTP for track outputs: public, citable listing and reads; drafting, comment windows, publication and new
+versions by the track's facilitators (or the Secretariat)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from igf_hub.auth.guards import requires_authenticated
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import expected_version
+from igf_hub.tracks.controllers import (
+    ActionLine,
+    Cursor,
+    GdcObjective,
+    Limit,
+    Req,
+    Sdg,
+    Search,
+    YearParam,
+    managers,
+    page_headers,
+    read_headers,
+    written,
+)
+from igf_hub.tracks.output_repository import OutputFilters
+from igf_hub.tracks.output_schemas import (
+    Comment,
+    CommentCreate,
+    CommentPage,
+    CommentWindowOpen,
+    Output,
+    OutputCreate,
+    OutputKind,
+    OutputPage,
+    OutputPatch,
+    OutputStatus,
+)
+from igf_hub.tracks.output_service import OutputService
+from igf_hub.tracks.schemas import TrackType
+
+Language = Annotated[
+    str | None, Parameter(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", description="BCP 47")
+]
+
+
+def provide_output_service(db: asyncpg.Connection, clock: Clock) -> OutputService:
+    return OutputService(db, clock)
+
+
+def provide_output_service_tx(tx: asyncpg.Connection, clock: Clock) -> OutputService:
+    return OutputService(tx, clock)
+
+
+WRITE = {"outputs": Provide(provide_output_service_tx, sync_to_thread=False)}
+
+
+class OutputController(Controller):
+    path = "/v1/tracks"
+    tags = ["Track outputs"]
+    dependencies = {"outputs": Provide(provide_output_service, sync_to_thread=False)}
+
+    @get("/outputs", operation_id="ListTrackOutputs")
+    async def list_outputs(
+        self,
+        request: Req,
+        outputs: OutputService,
+        track_type: TrackType | None = None,
+        kind: OutputKind | None = None,
+        status: OutputStatus | None = None,
+        year: YearParam = None,
+        action_line: ActionLine = None,
+        sdg: Sdg = None,
+        gdc_objective: GdcObjective = None,
+        language: Language = None,
+        q: Search = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Response[OutputPage]:
+        """Outputs of every track, newest first: published and superseded ones, and drafts open for comment."""
+        filters = OutputFilters(
+            track_type=track_type.value if track_type else None, kind=kind, status=status, year=year,
+            action_line=action_line, sdg=sdg, gdc_objective=gdc_objective, language=language, q=q,
+        )  # fmt: skip
+        page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))
+
+    @get("/outputs/by-citable-id/{citable_id:str}", operation_id="GetTrackOutputByCitableId")
+    async def get_by_citable_id(
+        self, citable_id: str, request: Req, outputs: OutputService
+    ) -> Response[Output]:
+        """Resolve a citable id (``igf:<track>:<year>:<n>:v<version>``) to the published output."""
+        output = await outputs.get_by_citable_id(citable_id)
+        return Response(output, headers=read_headers(request.user, output.version))
+
+    @get("/outputs/{output_id:uuid}", operation_id="GetTrackOutput")
+    async def get_output(self, output_id: UUID, request: Req, outputs: OutputService) -> Response[Output]:
+        output = await outputs.get(output_id, viewer=request.user)
+        return Response(output, headers=read_headers(request.user, output.version))
+
+    @patch(
+        "/outputs/{output_id:uuid}", operation_id="UpdateTrackOutput", guards=[managers], dependencies=WRITE
+    )
+    async def update_output(
+        self, output_id: UUID, data: OutputPatch, request: Req, outputs: OutputService
+    ) -> Response[Output]:
+        """Edit a draft (needs ``If-Match``); a published output is immutable (409)."""
+        output = await outputs.patch(
+            output_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return written(output)
+
+    @delete(
+        "/outputs/{output_id:uuid}", operation_id="DeleteTrackOutput", guards=[managers], dependencies=WRITE
+    )
+    async def delete_output(self, output_id: UUID, request: Req, outputs: OutputService) -> None:
+        """Delete a draft; published outputs are never deleted."""
+        await outputs.delete(
+            output_id, expected_version=expected_version(request, required=False), actor=request.user
+        )
+
+    @post(
+        "/outputs/{output_id:uuid}/comment-window", operation_id="OpenTrackOutputCommentWindow",
+        status_code=200, guards=[managers], dependencies=WRITE,
+    )  # fmt: skip
+    async def open_comment_window(
+        self, output_id: UUID, data: CommentWindowOpen, request: Req, outputs: OutputService
+    ) -> Response[Output]:
+        """Open (or extend) a draft's community comment window until ``closes_at``; needs ``If-Match``."""
+        output = await outputs.open_comment_window(
+            output_id, data, expected_version=expected_version(request), actor=request.user
+        )
+        return written(output)
+
+    @get("/outputs/{output_id:uuid}/comments", operation_id="ListTrackOutputComments")
+    async def list_comments(
+        self, output_id: UUID, request: Req, outputs: OutputService, cursor: Cursor = None, limit: Limit = 50
+    ) -> Response[CommentPage]:
+        page = await outputs.list_comments(output_id, viewer=request.user, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))
+
+    @post(
+        "/outputs/{output_id:uuid}/comments", operation_id="CommentOnTrackOutput",
+        guards=[requires_authenticated], dependencies=WRITE,
+    )  # fmt: skip
+    async def comment(
+        self, output_id: UUID, data: CommentCreate, request: Req, outputs: OutputService
+    ) -> Comment:
+        """Comment on a draft while its comment window is open."""
+        return await outputs.comment(output_id, data, actor=request.user)
+
+    @post(
+        "/outputs/{output_id:uuid}/publish", operation_id="PublishTrackOutput", status_code=200,
+        guards=[managers], dependencies=WRITE,
+    )  # fmt: skip
+    async def publish(self, output_id: UUID, request: Req, outputs: OutputService) -> Response[Output]:
+        """``draft → published`` (needs ``If-Match``): the output gets its citable id and supersedes the version
+        it revises. BPF and PN drafts must have been through a closed comment window."""
+        output = await outputs.publish(
+            output_id, expected_version=expected_version(request), actor=request.user
+        )
+        return written(output)
+
+    @post(
+        "/outputs/{output_id:uuid}/versions", operation_id="CreateTrackOutputVersion",
+        guards=[managers], dependencies=WRITE,
+    )  # fmt: skip
+    async def new_version(
+        self, output_id: UUID, data: OutputPatch, request: Req, outputs: OutputService
+    ) -> Response[Output]:
+        """Start the next version of a published output as a draft, with the changes in the body."""
+        return written(await outputs.new_version(output_id, data, actor=request.user), status_code=201)
+
+    # -- per track -------------------------------------------------------------------------------------
+
+    @get("/{slug:str}/outputs", operation_id="ListOutputsOfTrack")
+    async def list_track_outputs(
+        self,
+        slug: str,
+        request: Req,
+        outputs: OutputService,
+        kind: OutputKind | None = None,
+        status: OutputStatus | None = None,
+        year: YearParam = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Response[OutputPage]:
+        """A track's outputs, newest first (its facilitators and the Secretariat also see every draft)."""
+        filters = OutputFilters(track_id=await outputs.track_id_of(slug), kind=kind, status=status, year=year)
+        page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
+        return Response(page, headers=page_headers(request, page))
+
+    @post("/{slug:str}/outputs", operation_id="CreateTrackOutput", guards=[managers], dependencies=WRITE)
+    async def create_output(
+        self, slug: str, data: OutputCreate, request: Req, outputs: OutputService
+    ) -> Response[Output]:
+        """Start a draft output of the track."""
+        return written(await outputs.create(slug, data, actor=request.user), status_code=201)

@@ -1,0 +1,324 @@
+"""HTTP for webhooks: /v1/consumers (organisations, endpoints, deliveries) and /v1/events (the pull log)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from arq.connections import ArqRedis
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.enums import MediaType
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter, QueryParameter
+
+from igf_hub.auth.guards import requires_role, requires_secretariat
+from igf_hub.auth.principal import Principal, Role
+from igf_hub.auth.schemas import ClientCreated, RoleGrant
+from igf_hub.core.clock import Clock
+from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.settings import Settings
+from igf_hub.webhooks.delivery_service import DeliveryService
+from igf_hub.webhooks.events import CloudEvent
+from igf_hub.webhooks.schemas import (
+    Consumer,
+    ConsumerClientCreate,
+    ConsumerCreate,
+    ConsumerMemberAdd,
+    ConsumerPage,
+    ConsumerPatch,
+    DeliveryDetail,
+    DeliveryPage,
+    DeliveryState,
+    Endpoint,
+    EndpointCreate,
+    EndpointCreated,
+    EndpointPage,
+    EndpointPatch,
+    EndpointSecrets,
+    EventLog,
+    NoticePage,
+    Recovery,
+    RecoveryCreate,
+    SecretRotate,
+    SigningKeys,
+)
+from igf_hub.webhooks.service import WebhookService
+
+AnyRequest = Request[Principal, Any, Any]
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+requires_consumer_or_secretariat = requires_role(Role.secretariat, Role.consumer)
+NO_STORE = CacheControlHeader(no_store=True)
+
+
+def provide_webhooks(db: asyncpg.Connection, clock: Clock, settings: Settings) -> WebhookService:
+    return WebhookService(db, clock, settings)
+
+
+def provide_webhooks_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> WebhookService:
+    return WebhookService(tx, clock, settings)
+
+
+def provide_deliveries(db: asyncpg.Connection, clock: Clock, settings: Settings) -> DeliveryService:
+    return DeliveryService(db, clock, settings)
+
+
+def provide_deliveries_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> DeliveryService:
+    return DeliveryService(tx, clock, settings)
+
+
+WRITE = {
+    "webhooks": Provide(provide_webhooks_tx, sync_to_thread=False),
+    "deliveries": Provide(provide_deliveries_tx, sync_to_thread=False),
+}
+ENDPOINT = "/{consumer_id:uuid}/endpoints/{endpoint_id:uuid}"
+
+
+async def _enqueue_recovery(queue: ArqRedis, recovery_id: UUID) -> None:
+    # After the commit (a background task runs once the response is sent); a lost job is picked up by the
+    # maintenance cron from the recovery row itself.
+    await queue.enqueue_job("webhooks_recover", str(recovery_id), _job_id=f"webhooks_recover:{recovery_id}")
+
+
+class ConsumerController(Controller):
+    path = "/v1/consumers"
+    tags = ["Webhooks"]
+    guards = [requires_consumer_or_secretariat]
+    dependencies = {
+        "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+        "deliveries": Provide(provide_deliveries, sync_to_thread=False),
+    }
+
+    # -- consumers -----------------------------------------------------------------------------------
+
+    @get("/", operation_id="ListConsumers", cache_control=NO_STORE)
+    async def list_consumers(
+        self, request: AnyRequest, webhooks: WebhookService, cursor: str | None = None, limit: Limit = 50
+    ) -> ConsumerPage:
+        """All consumers for the Secretariat; a consumer's members see their own."""
+        return await webhooks.list_consumers(actor=request.user, cursor=cursor, limit=limit)
+
+    @post("/", operation_id="CreateConsumer", guards=[requires_secretariat], dependencies=WRITE)
+    async def create_consumer(
+        self, data: ConsumerCreate, request: AnyRequest, webhooks: WebhookService
+    ) -> Response[Consumer]:
+        consumer = await webhooks.create_consumer(data, actor=request.user)
+        return Response(consumer, status_code=201, headers=etag_headers(consumer.version))
+
+    @get("/{consumer_id:uuid}", operation_id="GetConsumer", cache_control=NO_STORE)
+    async def get_consumer(
+        self, consumer_id: UUID, request: AnyRequest, webhooks: WebhookService
+    ) -> Response[Consumer]:
+        consumer = await webhooks.get_consumer(consumer_id, actor=request.user)
+        return Response(consumer, headers=etag_headers(consumer.version))
+
+    @patch(
+        "/{consumer_id:uuid}",
+        operation_id="UpdateConsumer",
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
+    async def update_consumer(
+        self, consumer_id: UUID, data: ConsumerPatch, request: AnyRequest, webhooks: WebhookService
+    ) -> Response[Consumer]:
+        """Send If-Match with the ETag you read (412 when stale, 428 when missing)."""
+        consumer = await webhooks.update_consumer(
+            consumer_id, data, expected=expected_version(request), actor=request.user
+        )
+        return Response(consumer, headers=etag_headers(consumer.version))
+
+    @post(
+        "/{consumer_id:uuid}/members", operation_id="AddConsumerMember", guards=[requires_secretariat],
+        dependencies=WRITE,
+    )  # fmt: skip
+    async def add_member(
+        self, consumer_id: UUID, data: ConsumerMemberAdd, request: AnyRequest, webhooks: WebhookService
+    ) -> RoleGrant:
+        """Bind a user to the consumer (role consumer): they manage its endpoints and see its deliveries."""
+        return await webhooks.add_member(consumer_id, data.user_id, actor=request.user)
+
+    @post(
+        "/{consumer_id:uuid}/clients", operation_id="CreateConsumerClient", guards=[requires_secretariat],
+        dependencies=WRITE,
+    )  # fmt: skip
+    async def create_client(
+        self, consumer_id: UUID, data: ConsumerClientCreate, request: AnyRequest, webhooks: WebhookService
+    ) -> ClientCreated:
+        """A machine client (client_credentials) for the consumer's system; the secret is shown once."""
+        return await webhooks.create_client(consumer_id, data.name, actor=request.user)
+
+    @get("/{consumer_id:uuid}/notices", operation_id="ListConsumerNotices", cache_control=NO_STORE)
+    async def notices(
+        self, consumer_id: UUID, request: AnyRequest, deliveries: DeliveryService, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> NoticePage:  # fmt: skip
+        """What igf_hub told the consumer about its endpoints (failing, disabled), newest first."""
+        return await deliveries.notices(consumer_id, actor=request.user, cursor=cursor, limit=limit)
+
+    # -- endpoints -----------------------------------------------------------------------------------
+
+    @get("/{consumer_id:uuid}/endpoints", operation_id="ListEndpoints", cache_control=NO_STORE)
+    async def list_endpoints(
+        self, consumer_id: UUID, request: AnyRequest, webhooks: WebhookService, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> EndpointPage:  # fmt: skip
+        return await webhooks.list_endpoints(consumer_id, actor=request.user, cursor=cursor, limit=limit)
+
+    @post("/{consumer_id:uuid}/endpoints", operation_id="CreateEndpoint", dependencies=WRITE)
+    async def create_endpoint(
+        self, consumer_id: UUID, data: EndpointCreate, request: AnyRequest, webhooks: WebhookService
+    ) -> Response[EndpointCreated]:
+        """Register an endpoint: it starts unverified and receives a signed webhook.ping at once; real events
+        wait until a ping is answered with a 2xx. The signing secret is in this response (and at .../secret)."""
+        endpoint = await webhooks.create_endpoint(consumer_id, data, actor=request.user)
+        return Response(endpoint, status_code=201, headers=etag_headers(endpoint.version))
+
+    @get(ENDPOINT, operation_id="GetEndpoint", cache_control=NO_STORE)
+    async def get_endpoint(
+        self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
+    ) -> Response[Endpoint]:
+        endpoint = await webhooks.get_endpoint(consumer_id, endpoint_id, actor=request.user)
+        return Response(endpoint, headers=etag_headers(endpoint.version))
+
+    @patch(ENDPOINT, operation_id="UpdateEndpoint", dependencies=WRITE)
+    async def update_endpoint(
+        self, consumer_id: UUID, endpoint_id: UUID, data: EndpointPatch, request: AnyRequest,
+        webhooks: WebhookService,
+    ) -> Response[Endpoint]:  # fmt: skip
+        """A new URL makes the endpoint unverified and pings it; re-enabling clears its failure record."""
+        endpoint = await webhooks.update_endpoint(
+            consumer_id, endpoint_id, data, expected=expected_version(request), actor=request.user
+        )
+        return Response(endpoint, headers=etag_headers(endpoint.version))
+
+    @delete(ENDPOINT, operation_id="DeleteEndpoint", dependencies=WRITE)
+    async def delete_endpoint(
+        self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
+    ) -> None:
+        await webhooks.delete_endpoint(
+            consumer_id, endpoint_id, expected=expected_version(request, required=False), actor=request.user
+        )
+
+    @post(f"{ENDPOINT}/ping", operation_id="PingEndpoint", status_code=202, dependencies=WRITE)
+    async def ping(
+        self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService,
+        deliveries: DeliveryService,
+    ) -> DeliveryDetail:  # fmt: skip
+        """Send a signed webhook.ping now (a 2xx verifies the endpoint); returns the ping's delivery."""
+        delivery_id = await webhooks.ping(consumer_id, endpoint_id, actor=request.user)
+        return await deliveries.get(consumer_id, delivery_id, actor=request.user)
+
+    @get(f"{ENDPOINT}/secret", operation_id="GetEndpointSecret", cache_control=NO_STORE)
+    async def secret(
+        self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
+    ) -> EndpointSecrets:
+        return await webhooks.secrets(consumer_id, endpoint_id, actor=request.user)
+
+    @post(
+        f"{ENDPOINT}/secret/rotate", operation_id="RotateEndpointSecret", status_code=200, dependencies=WRITE
+    )
+    async def rotate_secret(
+        self, consumer_id: UUID, endpoint_id: UUID, data: SecretRotate, request: AnyRequest,
+        webhooks: WebhookService,
+    ) -> EndpointSecrets:  # fmt: skip
+        """A new secret signs from now on; the old one also signs until the grace period (default 24 h) ends."""
+        return await webhooks.rotate_secret(consumer_id, endpoint_id, data, actor=request.user)
+
+    @post(f"{ENDPOINT}/recoveries", operation_id="RecoverEndpoint", status_code=202, dependencies=WRITE)
+    async def recover(
+        self, consumer_id: UUID, endpoint_id: UUID, data: RecoveryCreate, request: AnyRequest,
+        deliveries: DeliveryService, queue: ArqRedis,
+    ) -> Response[Recovery]:  # fmt: skip
+        """Replay everything the endpoint missed since a time, in order, at its replay rate."""
+        recovery = await deliveries.request_recovery(consumer_id, endpoint_id, data, actor=request.user)
+        return Response(
+            recovery, status_code=202, background=BackgroundTask(_enqueue_recovery, queue, recovery.id)
+        )
+
+    @get(f"{ENDPOINT}/recoveries/{{recovery_id:uuid}}", operation_id="GetRecovery", cache_control=NO_STORE)
+    async def get_recovery(
+        self, consumer_id: UUID, endpoint_id: UUID, recovery_id: UUID, request: AnyRequest,
+        deliveries: DeliveryService,
+    ) -> Recovery:  # fmt: skip
+        return await deliveries.get_recovery(consumer_id, endpoint_id, recovery_id, actor=request.user)
+
+    # -- deliveries ----------------------------------------------------------------------------------
+
+    @get("/{consumer_id:uuid}/deliveries", operation_id="ListDeliveries", cache_control=NO_STORE)
+    async def list_deliveries(
+        self, consumer_id: UUID, request: AnyRequest, deliveries: DeliveryService,
+        endpoint_id: UUID | None = None,
+        delivery_state: Annotated[DeliveryState | None, QueryParameter(name="state")] = None,
+        event_type: str | None = None,
+        since: datetime | None = None, until: datetime | None = None, cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> DeliveryPage:  # fmt: skip
+        """The consumer's deliveries, newest first, filtered by endpoint, state, event type and time."""
+        return await deliveries.list(
+            consumer_id, actor=request.user, endpoint_id=endpoint_id, state=delivery_state, event_type=event_type,
+            since=since, until=until, cursor=cursor, limit=limit,
+        )  # fmt: skip
+
+    @get(
+        "/{consumer_id:uuid}/deliveries/{delivery_id:uuid}",
+        operation_id="GetDelivery",
+        cache_control=NO_STORE,
+    )
+    async def get_delivery(
+        self, consumer_id: UUID, delivery_id: UUID, request: AnyRequest, deliveries: DeliveryService
+    ) -> DeliveryDetail:
+        """One delivery with every attempt: time, status code, latency, first bytes of the response, error."""
+        return await deliveries.get(consumer_id, delivery_id, actor=request.user)
+
+    @post(
+        "/{consumer_id:uuid}/deliveries/{delivery_id:uuid}/replay", operation_id="ReplayDelivery",
+        status_code=202, dependencies=WRITE,
+    )  # fmt: skip
+    async def replay(
+        self, consumer_id: UUID, delivery_id: UUID, request: AnyRequest, deliveries: DeliveryService
+    ) -> DeliveryDetail:
+        """Send a delivered or dead delivery again (a new delivery, the same webhook-id)."""
+        return await deliveries.replay(consumer_id, delivery_id, actor=request.user)
+
+
+class EventController(Controller):
+    path = "/v1/events"
+    tags = ["Webhooks"]
+    dependencies = {"deliveries": Provide(provide_deliveries, sync_to_thread=False)}
+
+    @get(
+        "/", operation_id="ListEvents", guards=[requires_consumer_or_secretariat], cache_control=NO_STORE,
+        responses={200: ResponseSpec(data_container=EventLog, description="the events after the cursor")},
+    )  # fmt: skip
+    async def list_events(
+        self, deliveries: DeliveryService,
+        after: Annotated[str | None, Parameter(description="next_cursor of the previous call")] = None,
+        types: Annotated[str | None, Parameter(description="comma-separated types or families (message.*)")] = None,
+        limit: Limit = 100,
+    ) -> Response[bytes]:  # fmt: skip
+        """The event log in order, each item byte-for-byte the webhook body, so a consumer can catch up
+        without webhooks. Keep ``next_cursor`` and pass it as ``after``; it is returned also when empty."""
+        body = await deliveries.event_log(after=after, types=types, limit=limit)
+        return Response(body, media_type=MediaType.JSON)
+
+    @get(
+        "/signing-keys", operation_id="GetWebhookSigningKeys",
+        cache_control=CacheControlHeader(max_age=300, public=True),
+        dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
+    )  # fmt: skip
+    async def signing_keys(self, deliveries: DeliveryService) -> SigningKeys:
+        """igf_hub's Ed25519 public keys: verify a ``v1a`` webhook signature without a shared secret."""
+        return await deliveries.signing_keys()
+
+    @get(
+        "/{event_id:uuid}", operation_id="GetEvent", guards=[requires_consumer_or_secretariat],
+        cache_control=CacheControlHeader(max_age=3600, private=True),
+        responses={200: ResponseSpec(data_container=CloudEvent, description="the event with its full data")},
+    )  # fmt: skip
+    async def get_event(self, event_id: UUID, deliveries: DeliveryService) -> Response[bytes]:
+        """One event with its full data (the ``event`` link of a thin webhook body points here)."""
+        return Response(await deliveries.event(event_id), media_type=MediaType.JSON)

@@ -1,0 +1,158 @@
+"""Which domain events consumers may receive, how a subscription matches them, and their CloudEvents body.
+
+The body is rendered from the immutable event row, deterministically (jsonb's canonical text is embedded as
+``data``), so every attempt, every replay and the pull log (``GET /v1/events``) carry the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+# Event families a consumer may subscribe to (the domains' published events; webhook.* stays internal).
+DELIVERABLE_FAMILIES = frozenset({"message", "nri", "track", "track_output", "mag", "funding"})
+PING = "webhook.ping"
+THIN_ABOVE = 64 * 1024  # bytes: bigger bodies carry links instead of the resource
+SPECVERSION = "1.0"
+
+EVENT_TYPE_PATTERN = r"^(\*|[a-z_]+(\.[a-z_]+)*\.\*|[a-z_]+(\.[a-z_]+)+)$"
+_EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN)
+
+# Canonical API paths of the resources events are about (thin payloads link to them).
+RESOURCE_PATHS = {
+    "message": "/v1/messages/{id}",
+    "nri": "/v1/nris/{id}",
+    "track": "/v1/tracks/{id}",
+    "track_output": "/v1/tracks/outputs/{id}",
+}
+
+
+def family(event_type: str) -> str:
+    return event_type.split(".", 1)[0]
+
+
+def is_deliverable(event_type: str) -> bool:
+    return family(event_type) in DELIVERABLE_FAMILIES
+
+
+def subscription_problem(pattern: str) -> str | None:
+    """Why an endpoint may not subscribe to ``pattern``, or None."""
+    if not _EVENT_TYPE.match(pattern):
+        return f"{pattern!r} is not an event type, a family wildcard (message.*) or *"
+    if pattern != "*" and not is_deliverable(pattern):
+        return f"{pattern!r} is not a deliverable event; families: {', '.join(sorted(DELIVERABLE_FAMILIES))}"
+    return None
+
+
+def patterns_matching(event_type: str) -> list[str]:
+    """Every subscription that receives ``event_type``: itself, each dotted prefix wildcard, and ``*``."""
+    parts = event_type.split(".")
+    return [event_type, *(".".join(parts[:i]) + ".*" for i in range(1, len(parts))), "*"]
+
+
+class Classified(msgspec.Struct, frozen=True):
+    """An event's classification as arrays for SQL (None: the event is not classified)."""
+
+    wsis_action_lines: list[str]
+    sdgs: list[int]
+    gdc_objectives: list[int]
+
+
+def classification_of(data: Any) -> Classified | None:
+    raw = data.get("classification") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        return None
+
+    def ints(values: Any) -> list[int]:
+        out: list[int] = []
+        for v in values if isinstance(values, list) else []:
+            try:
+                out.append(int(v))
+            except (TypeError, ValueError):
+                continue
+        return out
+
+    lines = raw.get("wsis_action_lines")
+    return Classified(
+        wsis_action_lines=[str(v) for v in lines] if isinstance(lines, list) else [],
+        sdgs=ints(raw.get("sdgs")),
+        gdc_objectives=ints(raw.get("gdc_objectives")),
+    )
+
+
+class CloudEvent(msgspec.Struct, kw_only=True):
+    """CloudEvents 1.0, structured JSON mode, with the ``sequence`` extension (the schema of bodies)."""
+
+    specversion: str
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    datacontenttype: str
+    dataschema: str
+    sequence: str  # zero-padded, so it also orders as a string
+    data: dict[str, Any]
+
+
+class _Envelope(msgspec.Struct, kw_only=True):
+    specversion: str
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    datacontenttype: str
+    dataschema: str
+    sequence: str
+    data: msgspec.Raw
+
+
+class EventRow(msgspec.Struct, frozen=True, kw_only=True):
+    seq: int
+    id: UUID
+    type: str
+    subject: str
+    occurred_at: datetime
+    data_json: str  # jsonb's text form
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def sequence_text(seq: int) -> str:
+    return f"{seq:020d}"
+
+
+def resource_link(base_url: str, event_type: str, subject: str) -> str | None:
+    path = RESOURCE_PATHS.get(family(event_type))
+    return f"{base_url}{path.format(id=subject)}" if path else None
+
+
+def render(event: EventRow, base_url: str, *, full: bool = False) -> bytes:
+    """The CloudEvent body; above THIN_ABOVE (unless ``full``) ``data`` is replaced by canonical links."""
+    envelope = _Envelope(
+        specversion=SPECVERSION,
+        id=str(event.id),
+        source=base_url,
+        type=event.type,
+        subject=event.subject,
+        time=event.occurred_at,
+        datacontenttype="application/json",
+        dataschema=f"{base_url}/schema/openapi.json",
+        sequence=sequence_text(event.seq),
+        data=msgspec.Raw(event.data_json.encode()),
+    )
+    body = _encoder.encode(envelope)
+    if full or len(body) <= THIN_ABOVE:
+        return body
+    links = {"event": f"{base_url}/v1/events/{event.id}"}
+    if resource := resource_link(base_url, event.type, event.subject):
+        links["self"] = resource
+    thin = {"thin": True, "id": event.subject, "size": len(body), "links": links}
+    envelope.data = msgspec.Raw(_encoder.encode(thin))
+    return _encoder.encode(envelope)

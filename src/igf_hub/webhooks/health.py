@@ -1,0 +1,87 @@
+"""Endpoint health, recoveries and retention: the scheduled and operator work arq runs.
+
+Notices are derived from the endpoint rows (flags say what was already told), so a crash between recording
+a failure and telling the consumer only delays the notice to the next pass; nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from igf_hub.core import audit, outbox
+from igf_hub.core.clock import Clock
+from igf_hub.webhooks.delivery_repository import DeliveryRepository
+from igf_hub.webhooks.policy import AUTO_DISABLE_AFTER, FAILING_THRESHOLD
+
+log = structlog.get_logger("igf_hub.webhooks")
+SYSTEM_ACTOR = "system:webhooks"
+
+
+async def notify(pool: asyncpg.Pool, clock: Clock) -> int:
+    """Tell consumers about endpoints that started failing or were disabled; returns how many notices."""
+    now = clock.now()
+    async with pool.acquire() as conn, conn.transaction():
+        repo = DeliveryRepository(conn)
+        rows = await repo.health_to_notify(FAILING_THRESHOLD)
+        for row in rows:
+            data = {
+                "endpoint_id": str(row["id"]), "consumer_id": str(row["consumer_id"]), "url": row["url"],
+                "consecutive_failures": row["consecutive_failures"], "failing_since": row["failing_since"],
+            }  # fmt: skip
+            if row["enabled"]:
+                kind, event = "endpoint_failing", "webhook.endpoint.failing"
+                message = (
+                    f"{row['url']} failed {row['consecutive_failures']} times in a row; new deliveries wait "
+                    "and one probe goes out per backoff step until it answers 2xx again"
+                )
+            else:
+                kind, event = "endpoint_disabled", "webhook.endpoint.disabled"
+                data["reason"] = row["disabled_reason"]
+                why = "answered 410 Gone" if row["disabled_reason"] == "gone" else "failed for five days"
+                message = f"{row['url']} was disabled: it {why}. Re-enable it and recover since the outage."
+                await audit.append(
+                    conn, actor=SYSTEM_ACTOR, action="webhook_endpoint.disabled", subject_type="webhook_endpoint",
+                    subject_id=row["id"], data=data,
+                )  # fmt: skip
+            await repo.insert_notice(row["consumer_id"], row["id"], kind, message, now)
+            await outbox.publish(conn, event, subject=row["id"], data=data)
+        if rows:
+            await repo.mark_notified([r["id"] for r in rows], FAILING_THRESHOLD)
+    if rows:
+        log.warning("webhooks.health_notices", endpoints=len(rows))
+    return len(rows)
+
+
+async def auto_disable(pool: asyncpg.Pool, clock: Clock) -> list[UUID]:
+    """Disable endpoints failing continuously for five days (the dispatcher also does at each failure)."""
+    now = clock.now()
+    async with pool.acquire() as conn:
+        return await DeliveryRepository(conn).auto_disable(now, now - AUTO_DISABLE_AFTER)
+
+
+async def run_recovery(pool: asyncpg.Pool, clock: Clock, recovery_id: UUID) -> int | None:
+    """Create the deliveries of one pending recovery; None when it was done already (or is being done)."""
+    async with pool.acquire() as conn:
+        created = await DeliveryRepository(conn).run_recovery(recovery_id, clock.now())
+    if created is not None:
+        log.info("webhooks.recovered", recovery_id=str(recovery_id), deliveries=created)
+    return created
+
+
+async def run_pending_recoveries(pool: asyncpg.Pool, clock: Clock) -> int:
+    """The backstop for recoveries whose arq job was lost (a flushed Redis): PostgreSQL holds the request."""
+    async with pool.acquire() as conn:
+        pending = await DeliveryRepository(conn).pending_recoveries(100)
+    for recovery_id in pending:
+        await run_recovery(pool, clock, recovery_id)
+    return len(pending)
+
+
+async def purge(pool: asyncpg.Pool, clock: Clock, retention_days: int) -> None:
+    now = clock.now()
+    async with pool.acquire() as conn, conn.transaction():
+        await DeliveryRepository(conn).purge(now - timedelta(days=retention_days), now)

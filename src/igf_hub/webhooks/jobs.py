@@ -1,0 +1,73 @@
+"""Webhook work in the arq worker.
+
+The dispatcher is a long-running task started by the worker's startup hook (``ON_STARTUP``); arq itself
+runs the scheduled and operator work: recoveries ("recover since T"), endpoint health (auto-disable,
+notices), retention, and a dispatch pass as the backstop when no dispatcher runs in this process. Every
+job reads its work from PostgreSQL, so a flushed Redis only delays it until the next cron pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import structlog
+from arq import cron
+
+# Importing the service subscribes webhooks inside publishing transactions: events published by any job in
+# this process (nri.inactive, message.published ...) must also reach the consumers.
+from igf_hub.webhooks import health, service  # noqa: F401
+from igf_hub.webhooks.dispatcher import Dispatcher
+
+log = structlog.get_logger("igf_hub.webhooks")
+DISPATCHER = "webhooks_dispatcher"
+
+
+async def start_dispatcher(ctx: dict[str, Any]) -> None:
+    if ctx["settings"].webhooks.run_dispatcher:
+        dispatcher = Dispatcher(ctx["pool"], ctx["http"], ctx["settings"], ctx["clock"])
+        await dispatcher.start()
+        ctx[DISPATCHER] = dispatcher
+
+
+async def stop_dispatcher(ctx: dict[str, Any]) -> None:
+    dispatcher: Dispatcher | None = ctx.pop(DISPATCHER, None)
+    if dispatcher is not None:
+        await dispatcher.stop()
+
+
+async def webhooks_dispatch(ctx: dict[str, Any]) -> int:
+    """One pass of delivery: what is due now is sent and recorded (the backstop without a dispatcher)."""
+    return await Dispatcher(ctx["pool"], ctx["http"], ctx["settings"], ctx["clock"]).run_once()
+
+
+async def webhooks_recover(ctx: dict[str, Any], recovery_id: str) -> int | None:
+    """Create the deliveries of a "recover since T" request (enqueued by the API after its commit)."""
+    return await health.run_recovery(ctx["pool"], ctx["clock"], UUID(recovery_id))
+
+
+async def webhooks_maintenance(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every minute: lost recoveries, five-day auto-disable, health notices, and the dispatch backstop."""
+    pool, clock = ctx["pool"], ctx["clock"]
+    recoveries = await health.run_pending_recoveries(pool, clock)
+    disabled = len(await health.auto_disable(pool, clock))
+    notices = await health.notify(pool, clock)
+    dispatcher: Dispatcher | None = ctx.get(DISPATCHER)
+    if dispatcher is not None and not dispatcher.running:  # the loop died: bring it back
+        log.error("webhooks.dispatcher_restarted")
+        await dispatcher.start()
+    sent = 0 if dispatcher is not None else await webhooks_dispatch(ctx)
+    return {"recoveries": recoveries, "disabled": disabled, "notices": notices, "sent": sent}
+
+
+async def webhooks_retention(ctx: dict[str, Any]) -> None:
+    await health.purge(ctx["pool"], ctx["clock"], ctx["settings"].webhooks.retention_days)
+
+
+FUNCTIONS: list[Any] = [webhooks_dispatch, webhooks_recover, webhooks_maintenance, webhooks_retention]
+CRON_JOBS: list[Any] = [
+    cron(webhooks_maintenance, second={30}, unique=True),
+    cron(webhooks_retention, minute={17}, second={0}, unique=True),
+]
+ON_STARTUP = [start_dispatcher]
+ON_SHUTDOWN = [stop_dispatcher]

@@ -1,0 +1,78 @@
+"""One signed POST to a consumer, through the SSRF-vetted address, without following redirects.
+
+The worker's shared httpx client carries the requests; the dispatcher bounds how many are in flight (stock
+httpx degrades sharply beyond a few concurrent requests, encode/httpx#3215; see bench/webhooks.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import msgspec
+
+from igf_hub.webhooks.policy import EXCERPT_BYTES
+from igf_hub.webhooks.ssrf import Refused, Resolver
+
+USER_AGENT = "igf-hub-webhooks/1 (+https://www.intgovforum.org)"
+
+
+class Outcome(msgspec.Struct, kw_only=True):
+    status_code: int | None
+    retry_after: str | None
+    excerpt: str
+    error: str | None
+    latency_ms: int
+
+
+def _text(raw: bytes) -> str:
+    return raw[:EXCERPT_BYTES].decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+class Sender:
+    def __init__(self, http: httpx.AsyncClient, resolver: Resolver, *, timeout: float) -> None:
+        self.http = http
+        self.resolver = resolver
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        start = time.perf_counter()
+
+        def elapsed() -> int:
+            return int((time.perf_counter() - start) * 1000)
+
+        try:
+            target = await self.resolver.target(url)
+        except Refused as exc:
+            return Outcome(
+                status_code=None, retry_after=None, excerpt="", error=f"refused: {exc}", latency_ms=0
+            )
+        request_headers = {
+            **headers,
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "host": target.host_header,
+        }
+        extensions = {"sni_hostname": target.server_name} if target.server_name else None
+        try:
+            async with self.http.stream(
+                "POST", target.url, content=body, headers=request_headers, timeout=self.timeout,
+                follow_redirects=False, extensions=extensions,
+            ) as response:  # fmt: skip
+                received = b""
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) >= EXCERPT_BYTES:
+                        break
+                return Outcome(
+                    status_code=response.status_code,
+                    retry_after=response.headers.get("retry-after"),
+                    excerpt=_text(received),
+                    error=None,
+                    latency_ms=elapsed(),
+                )
+        except httpx.TimeoutException as exc:
+            error = f"timeout ({type(exc).__name__})"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        return Outcome(status_code=None, retry_after=None, excerpt="", error=error, latency_ms=elapsed())

@@ -1,0 +1,204 @@
+"""Property: on random ledgers (hypothesis), totals by year = by donor = by stakeholder group = by earmark =
+by channel = by country = the ledger total, exactly; reversals never overshoot and a full reversal nets to zero;
+pass-through money is counted once. Each example runs on the real database in a transaction rolled back after."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from igf_hub.auth.principal import SYSTEM
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import FundingSettings
+from igf_hub.funding.events import LedgerService
+from igf_hub.funding.public_schemas import AggregateBy, LedgerFilter
+from igf_hub.funding.rates import RateService
+from igf_hub.funding.schemas import (
+    ContributionCreate,
+    DonorCreate,
+    EventCreate,
+    EventKind,
+    ExchangeRateCreate,
+    LedgerEvent,
+)
+from igf_hub.funding.service import FundingService
+from igf_hub.funding.transparency import TransparencyService
+
+GROUPS = [
+    "government",
+    "intergovernmental",
+    "private_sector",
+    "civil_society",
+    "technical_community",
+    "academia",
+]
+EARMARKS = ["core", "nri_support", "intersessional", "travel_grants", "host_country", "capacity_development"]
+CHANNELS = ["igf_trust_fund", "igfsa", "host_country_agreement", "other"]
+BUCKETS = ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd")
+COUNTS_AS_BUCKET = {"pledge": "pledged_usd", "commitment": "committed_usd", "receipt": "received_usd",
+                    "in_kind_valuation": "in_kind_usd"}  # fmt: skip
+MINOR = {"USD": 2, "EUR": 2, "JPY": 0, "KWD": 3}
+
+donors = st.lists(
+    st.fixed_dictionaries(
+        {
+            "group": st.sampled_from(GROUPS),
+            "anonymous": st.booleans(),
+            "country": st.sampled_from(["KE", "BR", "DE", "JP"]),
+        }
+    ),
+    min_size=1,
+    max_size=5,
+)
+contributions = st.lists(
+    st.fixed_dictionaries({
+        "donor": st.integers(0, 9), "via": st.none() | st.integers(0, 9), "earmark": st.sampled_from(EARMARKS),
+        "channel": st.sampled_from(CHANNELS), "in_kind": st.booleans(),
+    }),
+    min_size=1, max_size=6,
+)  # fmt: skip
+events = st.lists(
+    st.fixed_dictionaries({
+        "contribution": st.integers(0, 9), "kind": st.sampled_from(["pledge", "commitment", "receipt"]),
+        "minor_units": st.integers(1, 10**11), "currency": st.sampled_from(sorted(MINOR)),
+        "date": st.dates(date(2021, 1, 1), date(2025, 12, 31)),
+        "reverse": st.none() | st.tuples(st.integers(0, 99), st.integers(1, 100)),
+    }),
+    min_size=1, max_size=20,
+)  # fmt: skip
+
+
+async def _rates(service: RateService) -> None:
+    """A rate on the first of every month, so every value date has one in force."""
+    rates = []
+    for year in range(2021, 2026):
+        for month in range(1, 13):
+            for currency, base in (("EUR", "1.05"), ("JPY", "0.0068"), ("KWD", "3.2512")):
+                rate = Decimal(base) + Decimal(month) / Decimal(997)
+                rates.append(ExchangeRateCreate(currency=currency, effective_on=date(year, month, 1),
+                                                usd_per_unit=rate, source="test"))  # fmt: skip
+    await service.add_rates(rates, actor=SYSTEM, via="test")
+
+
+async def _build(
+    service: FundingService, ledger: LedgerService, spec: tuple[Any, Any, Any]
+) -> list[LedgerEvent]:
+    donor_specs, contribution_specs, event_specs = spec
+    donor_ids = []
+    for index, d in enumerate(donor_specs):
+        igo = d["group"] == "intergovernmental"
+        donor = await service.create_donor(
+            DonorCreate(legal_name=f"Donor {index}", stakeholder_group=d["group"], is_anonymous=d["anonymous"],
+                        country=None if igo else d["country"]),
+            actor=SYSTEM,
+        )  # fmt: skip
+        donor_ids.append(donor.id)
+    contribution_ids, in_kind = [], []
+    for c in contribution_specs:
+        donor = donor_ids[c["donor"] % len(donor_ids)]
+        via = donor_ids[c["via"] % len(donor_ids)] if c["via"] is not None else None
+        contribution = await service.create_contribution(
+            ContributionCreate(
+                donor_id=donor, via_donor_id=via if via != donor else None, title="Random", channel=c["channel"],
+                earmark=c["earmark"], in_kind=c["in_kind"], in_kind_description="Goods" if c["in_kind"] else None,
+                valuation_method="Market value" if c["in_kind"] else None, years=[2024],
+            ),
+            actor=SYSTEM,
+        )  # fmt: skip
+        contribution_ids.append(contribution.id)
+        in_kind.append(c["in_kind"])
+    recorded: list[LedgerEvent] = []
+    for e in event_specs:
+        index = e["contribution"] % len(contribution_ids)
+        kind = "in_kind_valuation" if in_kind[index] and e["kind"] == "receipt" else e["kind"]
+        amount = Decimal(e["minor_units"]).scaleb(-MINOR[e["currency"]])
+        event = await ledger.record_event(
+            contribution_ids[index],
+            EventCreate(kind=EventKind(kind), amount=amount, currency=e["currency"], value_date=e["date"]),
+            actor=SYSTEM,
+        )
+        recorded.append(event)
+        if e["reverse"] is not None:
+            originals = [r for r in recorded if r.kind is not EventKind.reversal]
+            original = originals[e["reverse"][0] % len(originals)]
+            remaining = original.amount + sum(
+                (r.amount for r in recorded if r.reverses_id == original.id), Decimal(0)
+            )
+            part = (remaining * e["reverse"][1] / 100).quantize(Decimal(1).scaleb(-MINOR[original.currency]))
+            if part > 0:
+                reversal = await ledger.record_event(
+                    original.contribution_id,
+                    EventCreate(kind=EventKind.reversal, reverses=original.id, amount=part, reason="random",
+                                value_date=max(original.value_date, e["date"]) + timedelta(days=1)),
+                    actor=SYSTEM,
+                )  # fmt: skip
+                recorded.append(reversal)
+    return recorded
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=st.tuples(donors, contributions, events))
+async def test_totals_agree_in_every_dimension_on_random_ledgers(
+    db: asyncpg.Pool, spec: tuple[Any, Any, Any]
+) -> None:
+    clock = Clock()
+    async with db.acquire() as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            settings = FundingSettings()
+            await _rates(RateService(conn, clock, settings))
+            recorded = await _build(
+                FundingService(conn, clock, settings), LedgerService(conn, clock, settings), spec
+            )
+            await _check(conn, clock, recorded)
+        finally:
+            await transaction.rollback()
+
+
+async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEvent]) -> None:
+    # The ledger total, computed here from the recorded events alone.
+    expected: dict[str, Decimal] = defaultdict(Decimal)
+    by_year: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for e in recorded:
+        expected[COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
+        by_year[e.ledger_year][COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
+    transparency = TransparencyService(conn, clock)
+    for by in (AggregateBy.year, AggregateBy.donor, AggregateBy.stakeholder_group, AggregateBy.earmark,
+               AggregateBy.channel, AggregateBy.country):  # fmt: skip
+        result = await transparency.aggregates(by, LedgerFilter())
+        for bucket in BUCKETS:
+            rows_sum = sum((getattr(r, bucket) for r in result.rows), Decimal(0))
+            assert rows_sum == getattr(result.total, bucket) == expected[bucket], (by, bucket)
+    summary = await transparency.summary(None)
+    for bucket in BUCKETS:
+        assert getattr(summary, bucket) == expected[bucket]
+    for year, buckets in by_year.items():
+        per_year = await transparency.summary(year)
+        for bucket in BUCKETS:
+            assert getattr(per_year, bucket) == buckets[bucket], (year, bucket)
+    # Reversals: never more than the original, a full reversal nets to exactly zero, in both currencies.
+    for original in (e for e in recorded if e.kind is not EventKind.reversal):
+        reversals = [r for r in recorded if r.reverses_id == original.id]
+        amount = original.amount + sum((r.amount for r in reversals), Decimal(0))
+        usd = original.usd_amount + sum((r.usd_amount for r in reversals), Decimal(0))
+        assert amount >= 0 and usd >= 0
+        if amount == 0:
+            assert usd == 0
+    # Pass-through is shown by intermediary but never added: the donor view already holds every dollar once.
+    through = await transparency.aggregates(AggregateBy.intermediary, LedgerFilter())
+    donors = await transparency.aggregates(AggregateBy.donor, LedgerFilter())
+    assert sum((r.received_usd for r in donors.rows), Decimal(0)) == expected["received_usd"]
+    assert abs(sum((r.received_usd for r in through.rows), Decimal(0))) <= sum(
+        (abs(e.usd_amount) for e in recorded if e.counts_as == "receipt"), Decimal(0)
+    )

@@ -1,0 +1,215 @@
+"""The public transparency view on a known ledger: exact totals, concentration, pass-through counted once,
+pledges against receipts, corrections, the paginated ledger and its CSV/JSON exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+from igf_hub.core.clock import Clock
+from igf_hub.funding.exports import CSV_COLUMNS
+from tests.funding.conftest import Client, Ledger, assert_problem
+
+EUR_RATES = "currency,effective_on,usd_per_unit,source\nEUR,2024-03-01,1.10,UN operational rate\n"
+
+
+def csv_cell(value: Any) -> str:
+    """What the CSV holds for a JSON value: empty for null, true/false, the same text otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+async def known_ledger(ledger: Ledger) -> dict[str, Any]:
+    """Received 10,500 + in-kind 1,000; pledged 13,000; committed 10,000 (USD), five donors."""
+    a = await ledger.donor(legal_name="Federal Ministry", display_name="Germany", stakeholder_group="government",
+                           country="DE")  # fmt: skip
+    b = await ledger.donor(legal_name="Big Tech Inc", stakeholder_group="private_sector", country="US")
+    c = await ledger.donor(legal_name="Venue Trust", stakeholder_group="civil_society", country="KE")
+    d = await ledger.donor(legal_name="Member Company SA", stakeholder_group="private_sector", country="FR")
+    igfsa = await ledger.donor(legal_name="IGF Support Association", display_name="IGFSA",
+                               stakeholder_group="technical_community", country="CH")  # fmt: skip
+    core = await ledger.contribution(a["id"], earmark="core", years=[2024])
+    await ledger.event(core["id"], kind="pledge", amount="10000.00", value_date="2024-01-05")
+    await ledger.event(core["id"], kind="commitment", amount="10000.00", value_date="2024-01-20")
+    await ledger.event(core["id"], kind="receipt", amount="6000.00", value_date="2024-03-01")
+    travel = await ledger.contribution(b["id"], earmark="travel_grants", channel="other", years=[2024],
+                                       earmark_detail='Fellows, "Global South"')  # fmt: skip
+    await ledger.event(travel["id"], kind="pledge", amount="3000.00", value_date="2024-02-01")
+    await ledger.event(travel["id"], kind="receipt", amount="3000.00", value_date="2024-02-15")
+    venue = await ledger.contribution(c["id"], earmark="host_country", channel="host_country_agreement",
+                                      in_kind=True, in_kind_description="Venue", valuation_method="market rent")  # fmt: skip
+    await ledger.event(venue["id"], kind="in_kind_valuation", amount="1000.00", value_date="2024-05-01")
+    through = await ledger.contribution(d["id"], via_donor_id=igfsa["id"], earmark="core", years=[2024])
+    await ledger.event(through["id"], kind="receipt", amount="1000.00", value_date="2024-06-01")
+    own = await ledger.contribution(igfsa["id"], channel="igfsa", earmark="nri_support", years=[2024])
+    await ledger.event(own["id"], kind="receipt", amount="500.00", value_date="2024-06-01")
+    # A receipt booked twice, then reversed: it shows as a correction and nets to zero.
+    dup = await ledger.event(own["id"], kind="receipt", amount="500.00", value_date="2024-06-02")
+    await ledger.event(own["id"], kind="reversal", reverses=dup["id"], reason="booked twice",
+                       value_date="2024-06-03", amount=None, currency=None)  # fmt: skip
+    return {"a": a, "b": b, "c": c, "d": d, "igfsa": igfsa, "core": core, "travel": travel, "dup": dup}
+
+
+async def test_summary_totals_and_concentration_are_exact(client: Client, ledger: Ledger) -> None:
+    await known_ledger(ledger)
+    response = await client.get("/v1/transparency/summary?year=2024")
+    assert response.status_code == 200 and response.headers["cache-control"] == "max-age=60, public"
+    s = response.json()
+    assert (s["pledged_usd"], s["committed_usd"], s["received_usd"], s["in_kind_usd"]) == (
+        "13000.00",
+        "10000.00",
+        "10500.00",
+        "1000.00",
+    )
+    assert s["donors"] == 5 and s["outstanding_pledges_usd"] == "4000.00" and s["as_of"]
+    # Contributed per donor: 6000, 3000, 1000, 1000, 500 of 11,500.
+    assert s["concentration"] == {"donors": 5, "top1_share": "0.5217", "top3_share": "0.8696", "top5_share": "1.0000",
+                                  "hhi": "0.3573", "effective_donors": "2.80"}  # fmt: skip
+    assert "counted once" in s["methodology"]
+    empty = (await client.get("/v1/transparency/summary?year=2019")).json()
+    assert empty["received_usd"] == "0" and empty["donors"] == 0 and empty["concentration"]["donors"] == 0
+    assert empty["concentration"]["hhi"] is None
+    assert_problem(await client.get("/v1/transparency/summary?year=1999"), 422, "validation-failed")
+
+
+async def test_pass_through_money_is_counted_once(client: Client, ledger: Ledger) -> None:
+    made = await known_ledger(ledger)
+    by_donor = (await client.get("/v1/transparency/aggregates?by=donor")).json()
+    received = {r["key"]: r["received_usd"] for r in by_donor["rows"]}
+    assert received[made["d"]["id"]] == "1000.00"  # under the source donor …
+    assert received[made["igfsa"]["id"]] == "500.00"  # … not again under the intermediary
+    assert by_donor["total"]["received_usd"] == "10500.00"
+    through = (await client.get("/v1/transparency/aggregates?by=intermediary")).json()
+    assert [(r["label"], r["received_usd"]) for r in through["rows"]] == [("IGFSA", "1000.00")]
+    rows = (await client.get(f"/v1/transparency/ledger?via_donor_id={made['igfsa']['id']}")).json()["items"]
+    assert [(r["donor_name"], r["via_donor_name"]) for r in rows] == [("Member Company SA", "IGFSA")]
+
+
+async def test_every_aggregate_adds_up_to_the_ledger_total(client: Client, ledger: Ledger) -> None:
+    await known_ledger(ledger)
+    totals = set()
+    for by in ("year", "donor", "stakeholder_group", "country", "earmark", "channel"):
+        body = (await client.get(f"/v1/transparency/aggregates?by={by}")).json()
+        assert body["as_of"] and body["by"] == by
+        summed = sum(float(r["received_usd"]) for r in body["rows"])  # a float only to compare, never stored
+        assert f"{summed:.2f}" == body["total"]["received_usd"] == "10500.00", by
+        totals.add(body["total"]["pledged_usd"])
+    assert totals == {"13000.00"}
+    # counts_as=receipt includes reversals of receipts; kind=receipt shows the raw receipts only.
+    groups = (await client.get("/v1/transparency/aggregates?by=stakeholder_group&counts_as=receipt")).json()[
+        "rows"
+    ]
+    assert {r["key"]: r["received_usd"] for r in groups} == {
+        "government": "6000.00",
+        "private_sector": "4000.00",
+        "technical_community": "500.00",
+    }
+    raw = (await client.get("/v1/transparency/aggregates?by=stakeholder_group&kind=receipt")).json()["rows"]
+    assert {r["key"]: r["received_usd"] for r in raw}["technical_community"] == "1000.00"
+    assert_problem(await client.get("/v1/transparency/aggregates?by=colour"), 422, "validation-failed")
+
+
+async def test_pledges_against_receipts_with_overdue_flags_from_the_clock(
+    client: Client, ledger: Ledger, clock: Clock
+) -> None:
+    made = await known_ledger(ledger)
+    today = clock.now().date()
+    fresh = await ledger.contribution(made["b"]["id"], years=[today.year])
+    await ledger.event(fresh["id"], kind="pledge", amount="100.00", value_date=today.isoformat(),
+                       due_on=(today + timedelta(days=30)).isoformat())  # fmt: skip
+    rows = {r["donor_id"]: r for r in (await client.get("/v1/transparency/pledges")).json()["rows"]}
+    a, b = rows[made["a"]["id"]], rows[made["b"]["id"]]
+    assert (
+        a["pledged_usd"],
+        a["fulfilled_usd"],
+        a["fulfilment_pct"],
+        a["outstanding_usd"],
+        a["overdue"],
+    ) == ("10000.00", "6000.00", "60.0", "4000.00", True)
+    assert (b["pledged_usd"], b["fulfilment_pct"], b["overdue"], b["outstanding_usd"]) == (
+        "3100.00",
+        "96.8",
+        False,
+        "100.00",
+    )
+    clock.advance(timedelta(days=31))
+    later = {r["donor_id"]: r for r in (await client.get("/v1/transparency/pledges")).json()["rows"]}
+    assert later[made["b"]["id"]]["overdue"] is True and later[made["b"]["id"]]["overdue_usd"] == "100.00"
+
+
+async def test_corrections_and_the_paginated_filtered_ledger(client: Client, ledger: Ledger) -> None:
+    made = await known_ledger(ledger)
+    corrections = (await client.get("/v1/transparency/corrections")).json()
+    [correction] = corrections["items"]
+    assert correction["original"]["id"] == made["dup"]["id"]
+    assert (correction["reversal"]["usd_amount"], correction["reversal"]["reason"]) == (
+        "-500.00",
+        "booked twice",
+    )
+
+    seen, cursor = [], None
+    while True:
+        url = "/v1/transparency/ledger?limit=4" + (f"&cursor={cursor}" if cursor else "")
+        page = (await client.get(url)).json()
+        assert page["as_of"] and page["methodology"]
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 10 and [r["seq"] for r in seen] == sorted(r["seq"] for r in seen)
+    pledges = (await client.get("/v1/transparency/ledger?kind=pledge&earmark=core")).json()["items"]
+    assert [(r["donor_name"], r["usd_amount"]) for r in pledges] == [("Germany", "10000.00")]
+    assert (await client.get("/v1/transparency/ledger?year=2023")).json()["items"] == []
+    assert_problem(await client.get("/v1/transparency/ledger?cursor=%%%"), 400, "invalid-cursor")
+    assert_problem(await client.get("/v1/transparency/ledger?limit=500"), 422, "validation-failed")
+
+
+async def test_csv_and_json_exports_have_exactly_the_ledgers_rows(client: Client, ledger: Ledger) -> None:
+    await ledger.rates(EUR_RATES)
+    made = await known_ledger(ledger)
+    await ledger.event(
+        made["travel"]["id"], kind="receipt", amount="10.00", currency="EUR", value_date="2024-03-05"
+    )
+    for query in ("", "?year=2024&stakeholder_group=private_sector", "?kind=reversal", "?year=2031"):
+        api = (await client.get(f"/v1/transparency/ledger{query}{'&' if query else '?'}limit=100")).json()[
+            "items"
+        ]
+        exported = await client.get(f"/v1/transparency/exports/ledger.csv{query}")
+        assert exported.status_code == 200
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert "attachment" in exported.headers["content-disposition"] and exported.headers["x-as-of"]
+        text = exported.content.decode()
+        assert text.startswith(",".join(CSV_COLUMNS) + "\r\n")  # RFC 4180: CRLF line breaks
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        assert [r["id"] for r in rows] == [r["id"] for r in api], query
+        for row, item in zip(rows, api, strict=True):
+            assert row == {k: csv_cell(item[k]) for k in CSV_COLUMNS}
+        as_json = (await client.get(f"/v1/transparency/exports/ledger.json{query}")).json()
+        assert as_json["items"] == api and as_json["as_of"] and as_json["methodology"]
+    quoted = (await client.get("/v1/transparency/exports/ledger.csv?earmark=travel_grants")).text
+    assert '"Fellows, ""Global South"""' in quoted  # a comma and quotes survive, quoted per RFC 4180
+    eur = [r for r in csv.DictReader(io.StringIO(quoted, newline="")) if r["currency"] == "EUR"]
+    assert (eur[0]["amount"], eur[0]["usd_amount"], eur[0]["rate_source"]) == (
+        "10.0000",
+        "11.00",
+        "UN operational rate",
+    )
+
+
+async def test_the_api_contract_says_money_is_a_decimal_string(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    components = schema["components"]["schemas"]
+    for component, field in (("LedgerEvent", "usd_amount"), ("LedgerEvent", "amount"), ("Summary", "received_usd"),
+                             ("ExchangeRateCreate", "usd_per_unit"), ("NriGrant", "amount_requested")):  # fmt: skip
+        prop = components[component]["properties"][field]
+        assert prop["type"] == "string" and "never a float" in prop["description"], (component, field)
+    operations = {op["operationId"] for path, item in schema["paths"].items() for op in item.values()
+                  if path.startswith(("/v1/funding", "/v1/transparency"))}  # fmt: skip
+    assert {"RecordLedgerEvent", "GetFundingSummary", "ExportLedgerCsv", "ExportIatiActivities"} <= operations
+    csv_op = schema["paths"]["/v1/transparency/exports/ledger.csv"]["get"]
+    assert all(f"`{column}`" in csv_op["description"] for column in CSV_COLUMNS)

@@ -135,7 +135,7 @@ async def publish_backlog(pool: asyncpg.Pool, count: int) -> None:
                 await outbox.publish(conn, "message.approved", subject=data["id"], data=data)
 
 
-async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[float, float]:
+async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[float, float, str]:
     """Deliver a committed backlog with the running dispatcher; (deliveries/s, statements per delivery)."""
     await publish_backlog(pool, count)
     async with pool.acquire() as conn:
@@ -165,11 +165,12 @@ async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[flo
         await asyncio.wait_for(done.wait(), 600)
         elapsed = time.perf_counter() - start
         await dispatcher.stop()
+        batches = f"{dispatcher.claims} claims, {dispatcher.records} result batches for {count} deliveries"
     await dispatch_pool.close()
     async with pool.acquire() as conn:
         left = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'")
     assert left == 0, f"{left} deliveries not delivered"
-    return count / elapsed, counter.queries / count
+    return count / elapsed, counter.queries / count, batches
 
 
 async def latency(pool: asyncpg.Pool, settings: Settings, rate: int, seconds: float) -> list[float]:
@@ -257,12 +258,13 @@ async def measure(settings: Settings, events: int, seconds: float) -> None:
         for concurrency in sorted({1, 8, bound, 64}):
             anchors[concurrency] = await raw_post_loop(url, endpoint.secret, 3000, concurrency)
             print(f"  {concurrency:>3} in flight: {anchors[concurrency]:8.0f} req/s")
-        rate, statements = await drain(pool, settings, events)
+        rate, statements, batches = await drain(pool, settings, events)
         print(f"\ndrain: {events} committed events -> {rate:8.0f} deliveries/s")
         best = max(anchors, key=lambda c: anchors[c])
         print(f"  ratio to the raw loop at {bound} in flight: {rate / anchors[bound]:.2f}   (target >= 0.80)")
         print(f"  ratio to the best raw loop ({best} in flight): {rate / anchors[best]:.2f}")
         print(f"  statements per delivery (asyncpg query log): {statements:.2f}   (target <= 3)")
+        print(f"  ({batches})")
         lat = await latency(pool, settings, 100, seconds)
         print(f"\nlatency at 100 approvals/s for {seconds:.0f} s ({len(lat)} delivered), commit -> 2xx:")
         print(f"  p50 {percentile(lat, 50):6.1f} ms   (target <= 10)")

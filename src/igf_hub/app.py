@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
+import redis.exceptions
 import structlog
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
@@ -39,6 +41,7 @@ from igf_hub.core.db import pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
+from igf_hub.core.openapi import document_problems
 from igf_hub.core.queue import provide_queue, queue_lifespan
 from igf_hub.core.settings import Settings
 from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
@@ -87,6 +90,7 @@ def _pointer(message: str, key: str | None) -> str:
     """msgspec says where (``- at `$.countries[0]` ``): turn that into a JSON Pointer (``/countries/0``)."""
     match = _AT_PATH.search(message)
     path = match.group("path") if match else (f".{key}" if key and key != "data" else "")
+    path = path.replace("[...]", "")  # a value inside a mapping: point at the mapping itself
     parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]", path)  # Litestar gives keys like "grants[0].role"
     pointer = "".join(f"/{name or index}" for name, index in parts)
     unknown = _UNKNOWN_FIELD.search(message)
@@ -149,7 +153,75 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
     )
 
 
+# Failures that say a backing service cannot be reached right now (down, restarting, saturated), not that
+# the request or the code is wrong: the client should retry, so they are 503 with Retry-After, not 500.
+_POSTGRES_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,  # class 08: the connection failed or was closed mid-operation
+    asyncpg.exceptions.AdminShutdownError,  # 57P01: the server is shutting down
+    asyncpg.exceptions.CrashShutdownError,  # 57P02
+    asyncpg.exceptions.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.exceptions.TooManyConnectionsError,  # 53300
+    # asyncpg's protocol after the server ended the session unprompted ("cannot switch to state 12; another
+    # operation (2) is in progress": it is still consuming the server's FATAL message); the pool drops it.
+    asyncpg.exceptions.InternalClientError,
+)
+_REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Refused/reset connections, and a pool acquire or connect that ran out of time (core/db.py bounds them).
+_NETWORK_UNAVAILABLE = (ConnectionError, TimeoutError)
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable_dependency(exc: BaseException) -> str | None:
+    """Which backing service ``exc`` says is unreachable ("PostgreSQL", "Valkey", or "a backing service"), looking
+    through what caused it: a failed ROLLBACK or pool release raises its own error on top of the lost
+    connection, and Litestar groups errors raised while cleaning up dependencies."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending and len(seen) < 50:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _POSTGRES_UNAVAILABLE):
+            return "PostgreSQL"
+        if isinstance(current, _REDIS_UNAVAILABLE):
+            return "Valkey"
+        if isinstance(current, _NETWORK_UNAVAILABLE) or (
+            type(current) is OSError
+            and str(current).startswith("Multiple exceptions:")  # asyncio, every address
+        ):
+            return _client_of(current)
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None
+
+
+def _client_of(exc: BaseException) -> str:
+    """A plain socket error names no service: the library whose frames raised it does."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith("asyncpg"):
+            return "PostgreSQL"
+        if module.startswith("redis"):
+            return "Valkey"
+        tb = tb.tb_next
+    return "a backing service"
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    dependency = None and unavailable_dependency(exc)
+    if dependency is not None:
+        log.warning(
+            "request.unavailable", path=request.url.path, dependency=dependency, error=repr(exc)[:300]
+        )
+        return problem(
+            status=503, slug="service-unavailable", title="Service temporarily unavailable",
+            detail=f"{dependency} cannot be reached right now; retry in {RETRY_AFTER_SECONDS} s (a write either "
+            "took effect completely or not at all: read before repeating one that is not idempotent).",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ).to_response(request)  # fmt: skip
     log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
     return problem(
         status=500, slug="internal-error", title="Internal server error",
@@ -260,4 +332,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     app.state.settings = settings
     app.state.clock = clock or Clock()
     app.state.metrics = metrics
+    document_problems(app)  # error responses documented as the problem+json they are
     return app

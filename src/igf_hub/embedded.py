@@ -161,6 +161,42 @@ class Embedded:
                 (self.data_dir / "servers.json").unlink()
         self._started.clear()
 
+    # -- fault injection (tests): stop one server and start it again on the same port ------------------
+
+    def stop_postgres(self, timeout: float = 30) -> None:
+        """Fast shutdown of the PostgreSQL this object started: sessions are ended, open transactions roll back."""
+        self._stop_one("postgres", signal.SIGINT, timeout)
+
+    def start_postgres(self) -> None:
+        """Start the stopped PostgreSQL again on the port it had, so existing URLs and pools find it."""
+        assert self.servers
+        self.servers.postgres = self._start_postgres(port=self.servers.postgres.port)
+        _write_private(self.data_dir / "servers.json", msgspec.json.encode(self.servers))
+
+    def stop_valkey(self, timeout: float = 30) -> None:
+        self._stop_one("valkey", signal.SIGTERM, timeout)
+
+    def start_valkey(self) -> None:
+        """Start the stopped Valkey again on the port it had (with ``fast`` it comes back empty)."""
+        assert self.servers
+        self.servers.valkey = self._start_valkey(port=self.servers.valkey.port)
+        _write_private(self.data_dir / "servers.json", msgspec.json.encode(self.servers))
+
+    def _stop_one(self, name: str, sig: int, timeout: float) -> None:
+        assert self.servers
+        pid = getattr(self.servers, name).pid
+        proc = next((p for p in self._started if p.pid == pid), None)
+        if proc is None:
+            raise EmbeddedError(f"{name} was not started by this process: it cannot be stopped from here")
+        self._started.remove(proc)
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
     # -- discovery ---------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -251,7 +287,7 @@ class Embedded:
         if self.run_as is not None:
             os.chown(path, self.run_as.pw_uid, self.run_as.pw_gid)
 
-    def _start_postgres(self) -> ServerInfo:
+    def _start_postgres(self, port: int | None = None) -> ServerInfo:
         assert self.credentials
         bin_dir = self._pg_install() / "bin"
         cluster = self._cluster_dir()
@@ -278,7 +314,7 @@ class Embedded:
                 raise EmbeddedError(f"initdb failed: {exc.stderr.decode(errors='replace')}") from exc
             finally:
                 os.unlink(pwfile.name)
-        port = _free_port()
+        port = port or _free_port()
         args = [
             str(bin_dir / "postgres"), "-D", str(cluster), "-p", str(port),
             "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
@@ -306,7 +342,7 @@ class Embedded:
 
     # -- Valkey ------------------------------------------------------------------------------------------
 
-    def _start_valkey(self) -> ServerInfo:
+    def _start_valkey(self, port: int | None = None) -> ServerInfo:
         assert self.credentials
         machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(
             platform.machine().lower(), platform.machine().lower()
@@ -323,7 +359,7 @@ class Embedded:
             )
         work = self.data_dir / "valkey"
         work.mkdir(exist_ok=True)
-        port = _free_port()
+        port = port or _free_port()
         config = (
             f"port {port}\nbind 127.0.0.1\ndir {work}\nappendonly {'no' if self.fast else 'yes'}\n"
             f'save ""\ndaemonize no\nrequirepass {self.credentials.valkey_password}\nlogfile ""\n'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+from litestar import Litestar
 
 from igf_hub.auth.principal import Role
 from tests.nri.helpers import COMMITTEE, PRINCIPLES, Client, act, body, problem, recognised, register
@@ -278,7 +279,7 @@ async def test_recognition_fields_lock_after_submission_contact_fields_do_not(
     assert fixed.status_code == 200 and fixed.json()["name"] == "Kenya IGF"
 
 
-async def test_malformed_and_invalid_bodies(client: Client, tokens: TokenFactory) -> None:
+async def test_malformed_and_invalid_bodies(client: Client, tokens: TokenFactory, app: Litestar) -> None:
     coordinator = await tokens.user()
     malformed = await client.post(
         "/v1/nris",
@@ -323,5 +324,14 @@ async def test_malformed_and_invalid_bodies(client: Client, tokens: TokenFactory
     problem(await act(client, coordinator, nri["id"], "submit", {"affirmed_principles": ["benevolent"]}), 422)
     problem(await act(client, coordinator, nri["id"], "withdraw", {}), 422, "validation-failed")
     problem(await client.get("/v1/nris", params={"cursor": "!!not-a-cursor"}), 400, "invalid-cursor")
-    problem(await client.get("/v1/nris", params={"type": "municipal"}), 422)
+    for path in ("/v1/nris", "/v1/nris/stats", "/v1/nris.csv"):
+        problem(await client.get(path, params={"type": "municipal"}), 422)
+        problem(await client.get(path, params={"country": "Kenya", "year_active": 1}), 422)
     problem(await client.get("/v1/nris", params={"limit": 1000}), 422)
+
+    # Refused reads give their pooled connection back (a query filter validated inside a dependency did not).
+    pool = app.state.pool
+    leaked = pool.get_size() - pool.get_idle_size()
+    if leaked:
+        pool.terminate()  # fail here rather than hang in the pool's teardown
+    assert leaked == 0

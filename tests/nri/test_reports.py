@@ -123,6 +123,7 @@ async def test_report_lifecycle_and_late_edits(
     }
     assert events[1]["data"]["report"]["key_messages"] == ["Close the rural connectivity gap by 2030."]
     assert events[2]["data"]["fields"] == ["key_messages", "participants_total"]
+    assert "report" not in events[0]["data"]  # a draft's content stays out of events
 
     # Participation totals reach the statistics.
     stats = (await client.get("/v1/nris/stats")).json()

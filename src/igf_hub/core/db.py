@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,17 @@ import asyncpg
 import msgspec
 from litestar import Litestar
 from litestar.datastructures import State
+
+# A database that is down, restarting or saturated must not hold a request forever: a new connection gets
+# CONNECT_TIMEOUT seconds to be established, a request waits at most ACQUIRE_TIMEOUT seconds for a pooled
+# connection (connecting included), and an API statement at most API_COMMAND_TIMEOUT seconds (a frozen
+# server or a half-open TCP connection otherwise waits on the kernel's keepalive, for hours). Each raises
+# TimeoutError, which the API answers with 503 and Retry-After.
+CONNECT_TIMEOUT = 5.0
+ACQUIRE_TIMEOUT = 10.0
+API_COMMAND_TIMEOUT = 60.0
+# What a ROLLBACK on a connection that died mid-request raises: the server already ended its transaction.
+_CONNECTION_GONE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 
 def _encode_json(value: Any) -> str:
@@ -25,13 +37,20 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    url: str, *, application_name: str, min_size: int = 1, max_size: int = 10
+    url: str,
+    *,
+    application_name: str,
+    min_size: int = 1,
+    max_size: int = 10,
+    command_timeout: float | None = None,
 ) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
+        timeout=CONNECT_TIMEOUT,
+        command_timeout=command_timeout,
         server_settings={"application_name": application_name, "timezone": "UTC"},
     )
     return pool
@@ -45,6 +64,7 @@ async def pool_lifespan(app: Litestar) -> AsyncIterator[None]:
         application_name="igf-hub.api",
         min_size=settings.db.pool_min,
         max_size=settings.db.pool_max,
+        command_timeout=API_COMMAND_TIMEOUT,
     )
     try:
         yield
@@ -54,11 +74,21 @@ async def pool_lifespan(app: Litestar) -> AsyncIterator[None]:
 
 async def provide_db(state: State) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection without BEGIN: for handlers that only read."""
-    async with state.pool.acquire() as conn:
+    async with state.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
         yield conn
 
 
 async def provide_tx(state: State) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection inside one transaction: committed before the response, rolled back on any error."""
-    async with state.pool.acquire() as conn, conn.transaction():
-        yield conn
+    async with state.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            yield conn
+        except BaseException:
+            # If the connection died mid-request its transaction died with it: report the request's own
+            # error (a lost connection: 503), not the ROLLBACK that cannot be sent.
+            with contextlib.suppress(*_CONNECTION_GONE):
+                await transaction.rollback()
+            raise
+        await transaction.commit()

@@ -84,7 +84,7 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
     # decrypt (rotation). Empty: a key file in the data dir (development only; production refuses).
     secrets_key: str = ""
     run_dispatcher: bool = True  # the worker runs the delivery dispatcher (off: a separate process runs it)
-    max_in_flight: int = 16  # concurrent requests per dispatcher (stock httpx degrades with more)
+    max_in_flight: int = 8  # concurrent requests per dispatcher (stock httpx degrades beyond; bench/webhooks.py)
     poll_interval: float = 1.0  # seconds: the backstop when no NOTIFY arrives
     lease_seconds: int = 60  # a claimed delivery is reclaimable after this (a killed worker's deliveries)
     request_timeout: float = 15.0

@@ -15,12 +15,24 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.concurrency import etag_headers, expected_version
 from igf_hub.core.errors import FieldError
 from igf_hub.nri import criteria
+from igf_hub.nri.coordinators import CoordinatorService
 from igf_hub.nri.csv_io import NriImporter, export_csv
+from igf_hub.nri.directory import NriDirectory
 from igf_hub.nri.errors import ImportRejected, UnsupportedMediaType
 from igf_hub.nri.http import (
+    CountryFilter,
+    LanguageFilter,
+    RegionalGroupFilter,
+    SearchFilter,
+    StatusFilter,
+    TypeFilter,
+    YearActiveFilter,
     body_etag,
     cached,
-    provide_filters,
+    directory_filters,
+    provide_coordinator_service,
+    provide_coordinator_service_tx,
+    provide_directory,
     provide_nri_service,
     provide_nri_service_tx,
 )
@@ -34,7 +46,6 @@ from igf_hub.nri.schemas import (
     NriChangesRequest,
     NriCreate,
     NriDecision,
-    NriFilters,
     NriPage,
     NriPatch,
     NriStats,
@@ -46,6 +57,7 @@ from igf_hub.nri.service import NriService
 Req = Request[Principal, Any, Any]
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 WRITE = {"nris": Provide(provide_nri_service_tx, sync_to_thread=False)}
+COORDINATORS_WRITE = {"coordinators": Provide(provide_coordinator_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
@@ -59,20 +71,32 @@ class NriController(Controller):
     tags = ["NRIs"]
     dependencies = {
         "nris": Provide(provide_nri_service, sync_to_thread=False),
-        "filters": Provide(provide_filters, sync_to_thread=False),
+        "directory": Provide(provide_directory, sync_to_thread=False),
+        "coordinators": Provide(provide_coordinator_service, sync_to_thread=False),
     }
 
     @get("/", operation_id="ListNris")
     async def list_nris(
         self,
         request: Req,
-        nris: NriService,
-        filters: NriFilters,
+        directory: NriDirectory,
+        nri_type: TypeFilter = None,
+        status: StatusFilter = None,
+        country: CountryFilter = None,
+        regional_group: RegionalGroupFilter = None,
+        language: LanguageFilter = None,
+        year_active: YearActiveFilter = None,
+        q: SearchFilter = None,
         cursor: str | None = None,
         limit: Limit = 50,
     ) -> Response[NriPage]:
         """The directory: recognised NRIs for everyone (plus your own and, for the Secretariat, all), by name."""
-        page = await nris.directory(filters, cursor=cursor, limit=limit, actor=request.user)
+        page = await directory.page(
+            directory_filters(nri_type, status, country, regional_group, language, year_active, q),
+            cursor=cursor,
+            limit=limit,
+            actor=request.user,
+        )
         return cached(request, page, tag=body_etag(page))
 
     @post("/", operation_id="RegisterNri", guards=[requires_authenticated], dependencies=WRITE)
@@ -93,9 +117,23 @@ class NriController(Controller):
         return criteria.document()
 
     @get("/stats", operation_id="GetNriStats")
-    async def stats(self, request: Req, nris: NriService, filters: NriFilters) -> Response[NriStats]:
+    async def stats(
+        self,
+        request: Req,
+        directory: NriDirectory,
+        nri_type: TypeFilter = None,
+        status: StatusFilter = None,
+        country: CountryFilter = None,
+        regional_group: RegionalGroupFilter = None,
+        language: LanguageFilter = None,
+        year_active: YearActiveFilter = None,
+        q: SearchFilter = None,
+    ) -> Response[NriStats]:
         """Counts by type, regional group, status and year; participation totals from submitted reports."""
-        stats = await nris.stats(filters, actor=request.user)
+        stats = await directory.stats(
+            directory_filters(nri_type, status, country, regional_group, language, year_active, q),
+            actor=request.user,
+        )
         return cached(request, stats, tag=body_etag(stats))
 
     @post(
@@ -195,37 +233,57 @@ class NriController(Controller):
     # -- coordinators --------------------------------------------------------------------------------
 
     @get("/{nri_id:uuid}/coordinators", operation_id="ListNriCoordinators", guards=MANAGERS)
-    async def coordinators(self, request: Req, nri_id: UUID, nris: NriService) -> list[Coordinator]:
-        return await nris.coordinators(nri_id, request.user)
+    async def list_coordinators(
+        self, request: Req, nri_id: UUID, coordinators: CoordinatorService
+    ) -> list[Coordinator]:
+        return await coordinators.coordinators(nri_id, request.user)
 
     @post(
-        "/{nri_id:uuid}/coordinators", operation_id="AddNriCoordinator", guards=MANAGERS, dependencies=WRITE
+        "/{nri_id:uuid}/coordinators",
+        operation_id="AddNriCoordinator",
+        guards=MANAGERS,
+        dependencies=COORDINATORS_WRITE,
     )
     async def add_coordinator(
-        self, request: Req, nri_id: UUID, data: CoordinatorInvite, nris: NriService
+        self, request: Req, nri_id: UUID, data: CoordinatorInvite, coordinators: CoordinatorService
     ) -> Coordinator:
         """Add a co-coordinator (an existing user, by id or e-mail); it applies from their next request."""
-        return await nris.add_coordinator(nri_id, data, actor=request.user)
+        return await coordinators.add_coordinator(nri_id, data, actor=request.user)
 
     @delete("/{nri_id:uuid}/coordinators/{user_id:uuid}", operation_id="RemoveNriCoordinator", guards=MANAGERS,
-            dependencies=WRITE)  # fmt: skip
-    async def remove_coordinator(self, request: Req, nri_id: UUID, user_id: UUID, nris: NriService) -> None:
+            dependencies=COORDINATORS_WRITE)  # fmt: skip
+    async def remove_coordinator(
+        self, request: Req, nri_id: UUID, user_id: UUID, coordinators: CoordinatorService
+    ) -> None:
         """Remove a coordinator; the last one stays until another is added (the Secretariat reassigns so)."""
-        await nris.remove_coordinator(nri_id, user_id, actor=request.user)
+        await coordinators.remove_coordinator(nri_id, user_id, actor=request.user)
 
 
 class NriExportController(Controller):
     path = "/v1"
     tags = ["NRIs"]
-    dependencies = {
-        "nris": Provide(provide_nri_service, sync_to_thread=False),
-        "filters": Provide(provide_filters, sync_to_thread=False),
-    }
+    dependencies = {"directory": Provide(provide_directory, sync_to_thread=False)}
 
     @get("/nris.csv", operation_id="ExportNrisCsv")
-    async def export(self, request: Req, nris: NriService, filters: NriFilters) -> Response[str]:
+    async def export(
+        self,
+        request: Req,
+        directory: NriDirectory,
+        nri_type: TypeFilter = None,
+        status: StatusFilter = None,
+        country: CountryFilter = None,
+        regional_group: RegionalGroupFilter = None,
+        language: LanguageFilter = None,
+        year_active: YearActiveFilter = None,
+        q: SearchFilter = None,
+    ) -> Response[str]:
         """The directory as CSV, with the same filters as ``GET /v1/nris``."""
-        text = export_csv(await nris.export(filters, actor=request.user))
+        text = export_csv(
+            await directory.export(
+                directory_filters(nri_type, status, country, regional_group, language, year_active, q),
+                actor=request.user,
+            )
+        )
         response = cached(request, text, tag=body_etag(text))
         response.media_type = "text/csv"
         response.headers["Content-Disposition"] = 'attachment; filename="nris.csv"'

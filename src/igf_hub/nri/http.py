@@ -8,13 +8,15 @@ from typing import Annotated, Any, TypeVar, cast
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.params import Parameter, QueryParameter
+from litestar.params import QueryParameter
 
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup
+from igf_hub.nri.coordinators import CoordinatorService
+from igf_hub.nri.directory import NriDirectory
 from igf_hub.nri.reports import ReportService
 from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
 from igf_hub.nri.service import NriService
@@ -33,6 +35,18 @@ def provide_nri_service_tx(tx: asyncpg.Connection, clock: Clock, settings: Setti
     return NriService(tx, clock, settings.nri)
 
 
+def provide_directory(db: asyncpg.Connection) -> NriDirectory:
+    return NriDirectory(db)
+
+
+def provide_coordinator_service(db: asyncpg.Connection, clock: Clock) -> CoordinatorService:
+    return CoordinatorService(db, clock)
+
+
+def provide_coordinator_service_tx(tx: asyncpg.Connection, clock: Clock) -> CoordinatorService:
+    return CoordinatorService(tx, clock)
+
+
 def provide_report_service(db: asyncpg.Connection, clock: Clock, settings: Settings) -> ReportService:
     return ReportService(db, clock, settings.nri)
 
@@ -41,19 +55,31 @@ def provide_report_service_tx(tx: asyncpg.Connection, clock: Clock, settings: Se
     return ReportService(tx, clock, settings.nri)
 
 
-def provide_filters(
-    nri_type: Annotated[NriType | None, QueryParameter(name="type")] = None,
-    status: NriStatus | None = None,
-    country: Annotated[str | None, Parameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = None,
-    regional_group: RegionalGroup | None = None,
-    language: Annotated[str | None, Parameter(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] = None,
-    year_active: Annotated[
-        int | None, Parameter(ge=2006, le=2100, description="NRIs with a submitted report for this year")
-    ] = None,
-    q: Annotated[
-        str | None,
-        Parameter(min_length=1, max_length=200, description="full-text search of names and descriptions"),
-    ] = None,
+# The directory filters, declared on each handler. Not a dependency on purpose: when a dependency's own
+# parameters fail validation, Litestar raises before it enters the cleanup of dependencies already resolved,
+# so the pooled `db` connection would never be released (measured: the pool's only connection stayed out).
+TypeFilter = Annotated[NriType | None, QueryParameter(name="type")]
+StatusFilter = Annotated[NriStatus | None, QueryParameter()]
+CountryFilter = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+RegionalGroupFilter = Annotated[RegionalGroup | None, QueryParameter()]
+LanguageFilter = Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")]
+YearActiveFilter = Annotated[
+    int | None, QueryParameter(ge=2006, le=2100, description="NRIs with a submitted report for this year")
+]
+SearchFilter = Annotated[
+    str | None,
+    QueryParameter(min_length=1, max_length=200, description="full-text search of names and descriptions"),
+]
+
+
+def directory_filters(
+    nri_type: NriType | None,
+    status: NriStatus | None,
+    country: str | None,
+    regional_group: RegionalGroup | None,
+    language: str | None,
+    year_active: int | None,
+    q: str | None,
 ) -> NriFilters:
     return NriFilters(
         type=nri_type, status=status, country=country, language=language, year_active=year_active, q=q,

@@ -187,10 +187,14 @@ class ReportService:
         await audit.append(
             self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
         )
-        # Consumers (IGF Messages drafting among them) get the whole report, its classification included.
+        event: dict[str, Any] = {"nri": {"id": str(nri.id), "name": nri.name, "type": nri.type.value}, **data}
+        if report.status == "submitted":
+            # Published: consumers (IGF Messages drafting among them) get the whole report and its
+            # classification. A draft is private, so its events say only that it changed.
+            event |= {
+                "report": msgspec.to_builtins(report),
+                "classification": msgspec.to_builtins(report.classification),
+            }
         await outbox.publish(
-            self.conn, action, subject=report.id,
-            data={"nri": {"id": str(nri.id), "name": nri.name, "type": nri.type.value},
-                  "report": msgspec.to_builtins(report), "classification": msgspec.to_builtins(report.classification),
-                  **extra},
+            self.conn, action, subject=report.id, data=event,
         )  # fmt: skip

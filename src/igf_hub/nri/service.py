@@ -6,7 +6,6 @@ caller's transaction; nothing here commits.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -16,9 +15,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from igf_hub.auth.errors import GrantAlreadyExists, UserNotFound
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.auth.schemas import GrantCreate, User
+from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
 from igf_hub.core import audit, countries, outbox, references
 from igf_hub.core.clock import Clock
@@ -29,72 +27,39 @@ from igf_hub.core.references import Reference
 from igf_hub.core.settings import NriSettings
 from igf_hub.nri import criteria
 from igf_hub.nri.errors import (
-    AlreadyCoordinator,
     CriteriaNotMet,
     FieldsLocked,
-    LastCoordinator,
     NotNriCoordinator,
     NriDuplicate,
     NriInvalid,
     NriNotFound,
-    UnknownUser,
 )
 from igf_hub.nri.reports_repository import ReportRepository
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.schemas import (
-    Coordinator,
-    CoordinatorInvite,
     FocalPoint,
     HistoryPage,
     Nri,
     NriChangesRequest,
     NriCreate,
     NriDecision,
-    NriFilters,
-    NriPage,
     NriPatch,
-    NriStats,
     NriStatus,
     NriSubmit,
     NriType,
     Submission,
 )
-
-S = NriStatus
-# The recognition workflow. Inactivity is set by the nightly scan; reactivation comes with a new report.
-TRANSITIONS: dict[NriStatus, frozenset[NriStatus]] = {
-    S.draft: frozenset({S.submitted, S.withdrawn}),
-    S.submitted: frozenset({S.under_review, S.withdrawn}),
-    S.under_review: frozenset({S.recognised, S.changes_requested, S.declined, S.withdrawn}),
-    S.changes_requested: frozenset({S.submitted, S.withdrawn}),
-    S.recognised: frozenset({S.inactive, S.withdrawn}),
-    S.inactive: frozenset({S.recognised, S.withdrawn}),
-    S.declined: frozenset(),
-    S.withdrawn: frozenset(),
-}
-EVENT_OF: dict[NriStatus, str] = {
-    S.submitted: "nri.submitted",
-    S.under_review: "nri.review_started",
-    S.recognised: "nri.recognised",
-    S.changes_requested: "nri.changes_requested",
-    S.declined: "nri.declined",
-    S.inactive: "nri.inactive",
-    S.withdrawn: "nri.withdrawn",
-}
-CLOSED = frozenset({S.declined, S.withdrawn})
-# Statuses with a standing claim to meet the criteria: the public channel may not be removed there.
-CLAIMED = frozenset({S.submitted, S.under_review, S.recognised, S.inactive})
-COORDINATOR_EDITABLE = frozenset({S.draft, S.changes_requested})
-# What the recognition decision rests on: coordinators change these only in draft or changes_requested.
-RECOGNITION_FIELDS = frozenset({
-    "type", "youth_scope", "parent_nri_id", "name", "acronym", "countries", "scope_note", "year_founded",
-    "committee", "meeting_report_url", "meeting_report_text",
-})  # fmt: skip
-# Contact and profile fields stay editable after recognition.
-CONTACT_FIELDS = frozenset(
-    {"website", "mailing_list_url", "contact_email", "focal_points", "languages", "description"}
+from igf_hub.nri.workflow import (
+    CLAIMED,
+    CLOSED,
+    CONTACT_FIELDS,
+    COORDINATOR_EDITABLE,
+    EVENT_OF,
+    PUBLIC_HISTORY_KEYS,
+    RECOGNITION_FIELDS,
+    TRANSITIONS,
+    S,
 )
-PUBLIC_HISTORY_KEYS = frozenset({"from", "to", "reason", "fields", "year", "changes_requested"})
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`")
 
@@ -420,87 +385,7 @@ class NriService:
         await outbox.publish(self.conn, action, subject=nri.id, data=event_data(updated, **data))
         return updated
 
-    # -- coordinators --------------------------------------------------------------------------------
-
-    async def coordinators(self, nri_id: UUID, actor: Principal) -> list[Coordinator]:
-        await self.load_managed(nri_id, actor)
-        holders = await self.identity.bound_holders(Role.nri_coordinator, nri_id)
-        return [Coordinator(user_id=u.id, email=u.email, display_name=u.display_name) for u in holders]
-
-    async def add_coordinator(
-        self, nri_id: UUID, invite: CoordinatorInvite, *, actor: Principal
-    ) -> Coordinator:
-        nri = await self.load_managed(nri_id, actor)
-        if nri.status in CLOSED:
-            raise FieldsLocked(f"the NRI is {nri.status.value}: its coordinators no longer change")
-        user: User | None = None
-        if invite.email is not None:
-            user = await self.identity.find_user_by_email(invite.email)
-        elif invite.user_id is not None:
-            with contextlib.suppress(UserNotFound):
-                user = await self.identity.get_user(invite.user_id)
-        if user is None or not user.is_active:
-            raise UnknownUser(
-                "no active user with this id or e-mail: the Secretariat creates accounts",
-                errors=[FieldError("/email" if invite.email else "/user_id", "no such active user")],
-            )
-        try:
-            await self.identity.grant_role(
-                user.id, GrantCreate(role=Role.nri_coordinator, resource_id=nri.id), actor=actor, source="nri"
-            )
-        except GrantAlreadyExists:
-            raise AlreadyCoordinator(f"{user.email} already coordinates {nri.name}") from None
-        await self._coordinators_changed(nri, "nri.coordinator_added", user.id, actor)
-        return Coordinator(user_id=user.id, email=user.email, display_name=user.display_name)
-
-    async def remove_coordinator(self, nri_id: UUID, user_id: UUID, *, actor: Principal) -> None:
-        nri = await self.load_managed(nri_id, actor)
-        holders = await self.identity.bound_holders(Role.nri_coordinator, nri_id)
-        if user_id not in {u.id for u in holders}:
-            raise NriNotFound(f"{user_id} does not coordinate {nri.name}")
-        if len(holders) == 1:
-            raise LastCoordinator("add another coordinator first: an NRI keeps at least one")
-        user = await self.identity.get_user(user_id)
-        # (RoleGrant.role holds the row's str: compare by value, never by identity)
-        grants = [g for g in user.grants if g.role == Role.nri_coordinator and g.resource_id == nri_id]
-        if not grants:
-            raise NriNotFound(f"{user_id} holds no coordinator grant for {nri.name}")
-        for grant in grants:
-            await self.identity.revoke_grant(user_id, grant.id, actor=actor)
-        await self._coordinators_changed(nri, "nri.coordinator_removed", user_id, actor)
-
-    async def _coordinators_changed(self, nri: Nri, action: str, user_id: UUID, actor: Principal) -> None:
-        data = {"user_id": str(user_id)}
-        await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
-        )
-        await outbox.publish(self.conn, action, subject=nri.id, data=event_data(nri, **data))
-
-    # -- reading -------------------------------------------------------------------------------------
-
-    async def directory(
-        self, filters: NriFilters, *, cursor: str | None, limit: int, actor: Principal
-    ) -> NriPage:
-        after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
-        rows = await self.repo.page(
-            filters, visible_all=actor.has_role(Role.secretariat),
-            mine=sorted(actor.resources(Role.nri_coordinator)), after=after, limit=limit + 1,
-        )  # fmt: skip
-        items, more = split_page(rows, limit)
-        return NriPage(items=items, next_cursor=encode_cursor(items[-1].name, items[-1].id) if more else None)
-
-    async def export(self, filters: NriFilters, *, actor: Principal) -> list[Nri]:
-        return await self.repo.export(
-            filters, visible_all=actor.has_role(Role.secretariat),
-            mine=sorted(actor.resources(Role.nri_coordinator)),
-        )  # fmt: skip
-
-    async def stats(self, filters: NriFilters, *, actor: Principal) -> NriStats:
-        row = await self.repo.stats(
-            filters, visible_all=actor.has_role(Role.secretariat),
-            mine=sorted(actor.resources(Role.nri_coordinator)),
-        )  # fmt: skip
-        return msgspec.convert(row, NriStats)
+    # -- reading one NRI -----------------------------------------------------------------------------
 
     async def history(self, nri_id: UUID, *, cursor: str | None, limit: int, actor: Principal) -> HistoryPage:
         await self.load(nri_id, actor)

@@ -142,6 +142,11 @@ SELECT * FROM health""".replace(
     "(h.gone OR (h.failures > 0 AND NOT h.any_success AND coalesce(e.failing_since, h.first_failure_at) <= $19))",
 )
 
+RELEASE = """
+UPDATE webhook_deliveries d SET lease_until = NULL
+FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, lease_until)
+WHERE d.id = r.id AND d.lease_until = r.lease_until AND d.state = 'pending'"""
+
 LIST_DELIVERIES = """
 SELECT d.seq, d.id, d.endpoint_id, d.consumer_id, ev.id AS event_id, d.event_type, d.subject, d.is_ping, d.state,
        d.attempt_count, d.due_at, d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.replay_of,
@@ -342,6 +347,10 @@ class DeliveryRepository:
             disable_before,
         )  # fmt: skip
         return [HealthRow(**row) for row in rows]
+
+    async def release(self, leases: list[tuple[UUID, datetime]]) -> None:
+        """Give claimed deliveries back (the dispatcher is stopping before it could send them)."""
+        await self.conn.execute(RELEASE, [i for i, _ in leases], [lease for _, lease in leases])
 
     # -- inspection and replay -----------------------------------------------------------------------
 

@@ -1,0 +1,177 @@
+"""The two HTTP servers the API benchmark compares, each run the same way: one uvicorn process on 127.0.0.1.
+
+``python -m bench.servers igf --port P``     the real igf_hub app (create_app), configured from IGF_HUB_* like
+                                            production, with JSON logs (one access line per request) on stderr;
+``python -m bench.servers anchor --port P``  the anchor: a bare Litestar app whose one handler runs the same
+                                            single indexed SELECT as ``GET /v1/nris/{id}`` (nri/repository.py's
+                                            SELECT_NRI, by primary key) through an asyncpg pool of the same size.
+
+The parent (bench/api.py) starts them with :class:`ServerProcess`, waits for ``/healthz`` and reads the
+process's CPU time from /proc so it can report CPU per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from uuid import UUID
+
+import httpx
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+
+from igf_hub.core.db import create_pool
+from igf_hub.core.settings import Settings, load_settings
+from igf_hub.nri.repository import SELECT_NRI
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ANCHOR_PATH = "/anchor/nris/{id}"
+
+
+def anchor_app(settings: Settings) -> Litestar:
+    """One handler, one pooled connection, one indexed SELECT, the row as JSON: the floor for any read."""
+
+    @asynccontextmanager
+    async def pool(app: Litestar) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(
+            settings.db.url, application_name="bench.anchor", min_size=settings.db.pool_min,
+            max_size=settings.db.pool_max,
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    @get("/anchor/nris/{nri_id:uuid}", sync_to_thread=False)
+    async def get_nri(nri_id: UUID, state: State) -> dict[str, Any]:
+        async with state.pool.acquire() as conn:
+            row = await conn.fetchrow(SELECT_NRI, nri_id)
+        if row is None:
+            raise NotFoundException(f"no NRI {nri_id}")
+        return dict(row)
+
+    @get("/healthz", sync_to_thread=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return Litestar(route_handlers=[get_nri, healthz], lifespan=[pool], debug=False)
+
+
+def serve(kind: str, port: int) -> None:
+    import uvicorn
+
+    from igf_hub.core.logging import configure_logging
+
+    settings = load_settings()
+    if kind == "igf":
+        from igf_hub.app import create_app
+
+        configure_logging(fmt="json", level="info")  # as in production: one access line per request
+        app = create_app(settings)
+    else:
+        app = anchor_app(settings)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, server_header=False,
+        lifespan="on",
+    )  # fmt: skip
+    uvicorn.Server(config).run()
+
+
+# -- the parent's side ---------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds(parent_pid: int) -> float:
+    """CPU time of a process's live children (PostgreSQL's backends are children of the postmaster)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == parent_pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class ServerProcess:
+    """``async with ServerProcess("igf", port, env, log) as server:`` — started, answering, then stopped."""
+
+    def __init__(self, kind: str, port: int, env: dict[str, str], log: Path) -> None:
+        self.kind, self.port, self.env, self.log = kind, port, env, log
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    async def __aenter__(self) -> ServerProcess:
+        # Starting the child is quick; waiting for it to answer is asynchronous below.
+        with open(self.log, "ab") as log:  # noqa: ASYNC230
+            self.proc = subprocess.Popen(  # noqa: ASYNC220, S603 - our own module, no shell
+                [sys.executable, "-m", "bench.servers", self.kind, "--port", str(self.port)],
+                cwd=REPO_ROOT, env={**os.environ, **self.env}, stdout=log, stderr=log,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient() as client:
+            while True:
+                if self.proc.poll() is not None:
+                    tail = self.log.read_text(errors="replace")[-3000:]
+                    raise RuntimeError(f"the {self.kind} server exited with {self.proc.returncode}:\n{tail}")
+                try:
+                    if (await client.get(f"{self.base_url}/healthz")).status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the {self.kind} server did not answer within 60 s (see {self.log})")
+                await asyncio.sleep(0.1)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                return
+            await asyncio.sleep(0.1)
+        self.proc.kill()
+        self.proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="run one benchmark server (started by bench/api.py)")
+    parser.add_argument("kind", choices=["igf", "anchor"])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    serve(args.kind, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,7 @@ from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
+from igf_hub.core.json_depth import json_depth_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
 from igf_hub.core.openapi import document_problems
@@ -211,7 +212,7 @@ def _client_of(exc: BaseException) -> str:
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    dependency = None and unavailable_dependency(exc)
+    dependency = unavailable_dependency(exc)
     if dependency is not None:
         log.warning(
             "request.unavailable", path=request.url.path, dependency=dependency, error=repr(exc)[:300]
@@ -309,7 +310,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "queue": Provide(provide_queue, sync_to_thread=False),
         },
         lifespan=[pool_lifespan, queue_lifespan, services_lifespan],
-        middleware=[request_id_middleware, metrics.middleware, AuthenticationMiddleware()],
+        middleware=[
+            request_id_middleware,
+            metrics.middleware,
+            AuthenticationMiddleware(),
+            json_depth_middleware,
+        ],
         before_send=[add_request_id_header],
         plugins=[
             ProblemDetailsPlugin(

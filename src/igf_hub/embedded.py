@@ -177,7 +177,8 @@ class Embedded:
         self._stop_one("valkey", signal.SIGTERM, timeout)
 
     def start_valkey(self) -> None:
-        """Start the stopped Valkey again on the port it had (with ``fast`` it comes back empty)."""
+        """Start the stopped Valkey again on the port it had (with ``fast`` it comes back empty unless it was
+        told to save on shutdown: ``CONFIG SET save``)."""
         assert self.servers
         self.servers.valkey = self._start_valkey(port=self.servers.valkey.port)
         _write_private(self.data_dir / "servers.json", msgspec.json.encode(self.servers))

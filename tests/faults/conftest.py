@@ -26,6 +26,7 @@ from igf_hub.core import migrate, outbox
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings, WebhookSettings
 from igf_hub.embedded import DATABASE, Embedded
 from tests.conftest import BASE_URL
+from tests.support.consumer import ConsumerServer, Received
 from tests.webhooks.conftest import TEST_SECRETS_KEY
 
 T = TypeVar("T")
@@ -134,8 +135,11 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
 
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
     def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+        return self.log_text()[-chars:]
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, nothing in flight is recorded."""
@@ -181,3 +185,16 @@ async def publish(url: str, event_type: str, subject: object, data: dict[str, An
 
 def with_webhooks(settings: Settings, **changes: Any) -> Settings:
     return msgspec.structs.replace(settings, webhooks=msgspec.structs.replace(settings.webhooks, **changes))
+
+
+async def received(
+    consumer: ConsumerServer, count: int, *, within: float, worker: WorkerProcess
+) -> list[Received]:
+    """Until the consumer got ``count`` requests; on failure the worker's log says why."""
+    try:
+        return await consumer.wait_for(count, within=within)
+    except TimeoutError:
+        pytest.fail(
+            f"the consumer got {len(consumer.received)} of {count} requests within {within} s; worker log:\n"
+            f"{worker.log_tail()}"
+        )

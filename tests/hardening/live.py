@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from datetime import timedelta
 from io import BytesIO
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+import redis.asyncio
 import requests
 import requests.adapters
 from requests.structures import CaseInsensitiveDict
@@ -39,9 +40,12 @@ REQUEST_TIMEOUT = 60.0  # seconds: a request that takes longer is a hang, report
 class LiveApp:
     """One app on its own database, with its lifespan entered and exited on one background loop."""
 
-    def __init__(self, servers: Servers, template: str) -> None:
+    def __init__(
+        self, servers: Servers, template: str, configure: Callable[[Settings], Settings] | None = None
+    ) -> None:
         self.servers = servers
         self.template = template
+        self.configure = configure or (lambda settings: settings)
         self.clock = Clock()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="live-app", daemon=True)
@@ -67,16 +71,21 @@ class LiveApp:
 
     async def _create_database(self) -> Settings:
         name = f"h_{secrets.token_hex(6)}"
+        queue = redis.asyncio.from_url(self.servers.redis_url)
+        await queue.flushdb()  # no job or rate-limit count left over from earlier tests
+        await queue.aclose()
         admin = await asyncpg.connect(self.servers.admin_url)
         try:
             await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         finally:
             await admin.close()
-        return Settings(
-            public_url=BASE_URL,
-            db=DbSettings(url=self.servers.url_of(name), pool_min=1, pool_max=5),
-            redis=RedisSettings(url=self.servers.redis_url),
-            auth=AuthSettings(signin_max_failures=3),
+        return self.configure(
+            Settings(
+                public_url=BASE_URL,
+                db=DbSettings(url=self.servers.url_of(name), pool_min=1, pool_max=5),
+                redis=RedisSettings(url=self.servers.redis_url),
+                auth=AuthSettings(signin_max_failures=3),
+            )
         )
 
     async def _serve(self, started: Future[None]) -> None:
@@ -136,7 +145,9 @@ class _InProcessAdapter(requests.adapters.BaseAdapter):
         if content is not None and not isinstance(content, bytes):
             content = b"".join(content)  # a generator body (multipart streams)
         assert request.method is not None and request.url is not None
-        answer = self.live.request(request.method, request.url, headers=dict(request.headers), content=content)
+        answer = self.live.request(
+            request.method, request.url, headers=dict(request.headers), content=content
+        )
         response = requests.Response()
         response.status_code = answer.status_code
         response.reason = answer.reason_phrase
@@ -154,7 +165,9 @@ class _InProcessAdapter(requests.adapters.BaseAdapter):
         )
         response._content = answer.content
         response.encoding = answer.encoding
-        response.elapsed = timedelta(seconds=answer.elapsed.total_seconds()) if _has_elapsed(answer) else timedelta()
+        response.elapsed = (
+            timedelta(seconds=answer.elapsed.total_seconds()) if _has_elapsed(answer) else timedelta()
+        )
         return response
 
     def close(self) -> None:

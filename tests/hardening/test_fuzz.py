@@ -53,7 +53,6 @@ CONFIG = schemathesis.Config.from_dict(
 )
 
 
-
 async def _served_document() -> dict[str, Any]:
     """The document exactly as the app serves it (examples and all, JSON-encoded); no database needed."""
     app = create_app(Settings(public_url=BASE_URL))

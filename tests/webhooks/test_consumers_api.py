@@ -188,6 +188,24 @@ async def test_endpoint_refusals(client: Client, admin: Caller, tokens: TokenFac
     pointers = sorted(e["pointer"] for e in refused["errors"])
     assert pointers == ["/event_types/0", "/retry_schedule/0", "/url"]
 
+    # Malformed and ill-typed bodies.
+    problem(
+        await client.post(f"/v1/consumers/{UNGIS}/endpoints", content=b'{"url": "https://x.example/h", ',
+                          headers={**ungis.headers, "content-type": "application/json"}),
+        400, "malformed-body",
+    )  # fmt: skip
+    typed = problem(
+        await client.post(f"/v1/consumers/{UNGIS}/endpoints", json={"url": "https://x.example/h",
+                          "event_types": [], "replay_rate": 0}, headers=ungis.headers),
+        422, "validation-failed",
+    )  # fmt: skip
+    assert typed["errors"][0]["pointer"] in ("/event_types", "/replay_rate")
+    problem(
+        await client.post(f"/v1/consumers/{UNGIS}/endpoints", json={"url": "https://x.example/h",
+                          "event_types": ["message.*"], "filters": {"sdgs": [18]}}, headers=ungis.headers),
+        422, "validation-failed",
+    )  # fmt: skip
+
     # Stale and missing If-Match on an endpoint.
     problem(
         await client.patch(base, json={"description": "x"}, headers=cstd.headers),

@@ -459,3 +459,26 @@ async def test_the_listen_notify_wake_up_reaches_a_running_dispatcher(
     finally:
         await dispatcher.stop()
     assert consumer.received[1].json()["type"] == "message.approved"
+
+
+async def test_the_running_dispatcher_keeps_each_subject_in_order_under_load(
+    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool
+) -> None:
+    await verified_endpoint(client, admin, consumer, dispatcher, event_types=["message.*"])
+    subjects = [uuid4() for _ in range(4)]
+    async with db.acquire() as conn, conn.transaction():  # a burst: 40 events committed at once
+        for n in range(10):
+            for subject in subjects:
+                await outbox.publish(
+                    conn, "message.published", subject=subject, data={"id": str(subject), "n": n}
+                )
+    await dispatcher.start()
+    try:
+        received = await consumer.wait_for(41, within=20)
+    finally:
+        await dispatcher.stop()
+    for subject in subjects:
+        order = [r.json()["data"]["n"] for r in received[1:] if r.json()["subject"] == str(subject)]
+        assert order == list(range(10)), order
+    assert await deliveries(client, admin, state="pending") == []
+    assert dispatcher.claims < 40  # claimed in batches, not one by one

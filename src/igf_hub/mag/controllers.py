@@ -15,6 +15,7 @@ from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.appointments import AppointmentService
 from igf_hub.mag.balance import Balance
@@ -49,6 +50,8 @@ from igf_hub.mag.service import CycleService, PersonService
 
 T = TypeVar("T")
 Limit = Annotated[int, Parameter(ge=1, le=100)]
+# The years a cycle may have (CycleCreate.year): beyond them a 400, not an integer overflow in SQL.
+CycleYear = Annotated[int, Parameter(ge=2006, le=2100, description="the IGF year of the cycle")]
 PUBLIC_CACHE = "public, max-age=60"
 PRIVATE_CACHE = "private, no-store"
 AnyRequest = Request[Principal, Any, Any]
@@ -144,7 +147,7 @@ class MagCycleController(Controller):
         return _written(cycle, cycle.version, status_code=201)
 
     @get("/{year:int}", operation_id="GetMagCycle")
-    async def get_cycle(self, year: int, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
+    async def get_cycle(self, year: CycleYear, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
         cycle = await cycles.get(year)
         return _respond(cycle, request.user, version=cycle.version)
 
@@ -152,7 +155,7 @@ class MagCycleController(Controller):
         "/{year:int}", operation_id="UpdateMagCycle", guards=[requires_secretariat], dependencies=WRITE_CYCLES
     )
     async def update_cycle(
-        self, year: int, data: CyclePatch, request: AnyRequest, cycles: CycleService
+        self, year: CycleYear, data: CyclePatch, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
         """Dates, target size or rule overrides (If-Match required)."""
         cycle = await cycles.update(year, data, expected=expected_version(request), actor=request.user)
@@ -163,14 +166,16 @@ class MagCycleController(Controller):
         dependencies=WRITE_CYCLES, status_code=200,
     )  # fmt: skip
     async def transition_cycle(
-        self, year: int, data: CycleTransition, request: AnyRequest, cycles: CycleService
+        self, year: CycleYear, data: CycleTransition, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
         """planning -> call_open -> appointed -> closed (If-Match required)."""
         cycle = await cycles.transition(year, data.to, expected=expected_version(request), actor=request.user)
         return _written(cycle, cycle.version)
 
     @get("/{year:int}/balance", operation_id="GetMagBalance")
-    async def balance(self, year: int, request: AnyRequest, balances: BalanceService) -> Response[Balance]:
+    async def balance(
+        self, year: CycleYear, request: AnyRequest, balances: BalanceService
+    ) -> Response[Balance]:
         """Counts and shares by stakeholder group, region and gender, rotation, and each composition rule."""
         return _respond(await balances.balance(year), request.user)
 
@@ -179,14 +184,14 @@ class MagCycleController(Controller):
         status_code=200,
     )  # fmt: skip
     async def preview_balance(
-        self, year: int, data: SlatePreview, request: AnyRequest, balances: BalanceService
+        self, year: CycleYear, data: SlatePreview, request: AnyRequest, balances: BalanceService
     ) -> Response[Balance]:
         """What-if: the balance of a proposed slate, computed exactly as the real one; nothing is written."""
         return _respond(await balances.preview(year, data, actor=request.user), request.user)
 
     @get("/{year:int}/appointments", operation_id="ListMagRoster")
     async def roster(
-        self, year: int, request: AnyRequest, appointments: AppointmentService,
+        self, year: CycleYear, request: AnyRequest, appointments: AppointmentService,
         role: AppointmentRole | None = None, status: AppointmentStatus | None = None,
         stakeholder_group: StakeholderGroup | None = None, regional_group: RegionalGroup | None = None,
         cursor: str | None = None, limit: Limit = 50,
@@ -203,7 +208,7 @@ class MagCycleController(Controller):
         dependencies=WRITE_APPOINTMENTS,
     )  # fmt: skip
     async def appoint(
-        self, year: int, data: AppointmentCreate, request: AnyRequest, appointments: AppointmentService
+        self, year: CycleYear, data: AppointmentCreate, request: AnyRequest, appointments: AppointmentService
     ) -> Response[Appointment]:
         """Record an appointment; beyond the term limit only with ``term_limit_exception_reason``."""
         appointment = await appointments.appoint(year, data, actor=request.user)
@@ -211,7 +216,7 @@ class MagCycleController(Controller):
 
     @get("/{year:int}/nominations", operation_id="ListMagNominations", guards=[requires_secretariat])
     async def list_nominations(
-        self, year: int, request: AnyRequest, nominations: NominationService,
+        self, year: CycleYear, request: AnyRequest, nominations: NominationService,
         status: NominationStatus | None = None, stakeholder_group: StakeholderGroup | None = None,
         regional_group: RegionalGroup | None = None, cursor: str | None = None, limit: Limit = 50,
     ) -> Response[NominationPage]:  # fmt: skip
@@ -222,11 +227,12 @@ class MagCycleController(Controller):
         return _respond(page, request.user)
 
     @post(
-        "/{year:int}/nominations", operation_id="SubmitMagNomination", guards=[requires_authenticated],
+        "/{year:int}/nominations", operation_id="SubmitMagNomination",
+        guards=[requires_authenticated, rate_limit("mag-nominations", 10, 3600)],
         dependencies=WRITE_NOMINATIONS,
     )  # fmt: skip
     async def submit_nomination(
-        self, year: int, data: NominationCreate, request: AnyRequest, nominations: NominationService
+        self, year: CycleYear, data: NominationCreate, request: AnyRequest, nominations: NominationService
     ) -> Response[Nomination]:
         """Nominate someone (or yourself) while the cycle's call is open."""
         nomination = await nominations.submit(year, data, actor=request.user)
@@ -234,7 +240,7 @@ class MagCycleController(Controller):
 
     @get("/{year:int}/nominations/summary", operation_id="GetMagNominationSummary")
     async def nomination_summary(
-        self, year: int, request: AnyRequest, nominations: NominationService
+        self, year: CycleYear, request: AnyRequest, nominations: NominationService
     ) -> Response[NominationSummary]:
         """Aggregate counts only: the nominations themselves are private to the Secretariat."""
         return _respond(await nominations.summary(year), request.user)
@@ -285,7 +291,7 @@ class MagAppointmentController(Controller):
 
     @get("/term-limit-exceptions", operation_id="ListMagTermLimitExceptions")
     async def term_limit_exceptions(
-        self, request: AnyRequest, appointments: AppointmentService, year: int | None = None,
+        self, request: AnyRequest, appointments: AppointmentService, year: CycleYear | None = None,
         cursor: str | None = None, limit: Limit = 50,
     ) -> Response[AppointmentPage]:  # fmt: skip
         """Every appointment made beyond the term limit, with the recorded reason (public)."""

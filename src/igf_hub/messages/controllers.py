@@ -19,6 +19,7 @@ from igf_hub.core.concurrency import etag_headers, expected_version
 from igf_hub.core.settings import Settings
 from igf_hub.messages.diff import VersionDiff
 from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.params import GdcObjective, Number, Sdg, Year
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import (
     HistoryEntry,
@@ -75,9 +76,9 @@ class MessageController(Controller):
     @get("/", operation_id="ListMessages")
     async def list_messages(
         self, request: Req, messages: MessageService,
-        year: int | None = None, theme: str | None = None,
+        year: Year | None = None, theme: str | None = None,
         in_state: Annotated[MessageState | None, QueryParameter(name="state")] = None,
-        action_line: str | None = None, sdg: int | None = None, gdc_objective: int | None = None,
+        action_line: str | None = None, sdg: Sdg | None = None, gdc_objective: GdcObjective | None = None,
         language: str | None = None, q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
         cursor: str | None = None, limit: Limit = 50,
     ) -> Response[MessagePage]:  # fmt: skip
@@ -149,7 +150,7 @@ class MessageController(Controller):
 
     @get("/{message_id:uuid}/versions/{number:int}", operation_id="GetMessageVersion")
     async def get_version(
-        self, message_id: UUID, number: int, request: Req, messages: MessageService
+        self, message_id: UUID, number: Number, request: Req, messages: MessageService
     ) -> Version:
         """One immutable version. ``content_sha256`` is the SHA-256 (hex) of the UTF-8 JSON
         ``{"language", "paragraphs": [{"id", "text"}, ...], "title"}`` serialised per RFC 8785 (sorted keys, no

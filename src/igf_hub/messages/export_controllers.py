@@ -23,6 +23,7 @@ from igf_hub.messages.exports import (
     comments_csv,
     message_markdown,
 )
+from igf_hub.messages.params import Year
 from igf_hub.messages.service import MessageService
 
 Req = Request[Principal, Any, Any]
@@ -51,40 +52,40 @@ class ExportController(Controller):
         """The Message with every version, comment and disposition, ballot and history, and its provenance."""
         return await exports.bundle(message_id, request.user)
 
-    @get("/{message_id:uuid}/exports/message.md", operation_id="ExportMessageMarkdown")
+    @get("/{message_id:uuid}/exports/message.md", operation_id="ExportMessageMarkdown", media_type=MARKDOWN)
     async def message_md(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
         bundle = await exports.bundle(message_id, request.user)
         return _download(message_markdown(bundle.message), MARKDOWN, f"igf-message-{message_id}.md")
 
-    @get("/{message_id:uuid}/exports/comments.csv", operation_id="ExportMessageCommentsCsv")
+    @get("/{message_id:uuid}/exports/comments.csv", operation_id="ExportMessageCommentsCsv", media_type=CSV)
     async def message_comments(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
         bundle = await exports.bundle(message_id, request.user)
         return _download(comments_csv([bundle]), CSV, f"igf-message-{message_id}-comments.csv")
 
-    @get("/{message_id:uuid}/exports/ballots.csv", operation_id="ExportMessageBallotsCsv")
+    @get("/{message_id:uuid}/exports/ballots.csv", operation_id="ExportMessageBallotsCsv", media_type=CSV)
     async def message_ballots(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
         bundle = await exports.bundle(message_id, request.user)
         return _download(ballots_csv([bundle]), CSV, f"igf-message-{message_id}-ballots.csv")
 
     @get("/exports/{year:int}/messages.json", operation_id="ExportYearJson")
-    async def year_json(self, year: int, exports: ExportService) -> YearExport:
+    async def year_json(self, year: Year, exports: ExportService) -> YearExport:
         """Every public Message of an IGF year, complete (as ``message.json``, one per Message)."""
         return await exports.year(year)
 
-    @get("/exports/{year:int}/messages.md", operation_id="ExportYearMarkdown")
-    async def year_md(self, year: int, exports: ExportService) -> Response[str]:
+    @get("/exports/{year:int}/messages.md", operation_id="ExportYearMarkdown", media_type=MARKDOWN)
+    async def year_md(self, year: Year, exports: ExportService) -> Response[str]:
         bundle = await exports.year(year)
         body = f"# IGF {year} Messages\n\n" + "\n---\n\n".join(
             message_markdown(m.message) for m in bundle.messages
         )
         return _download(body, MARKDOWN, f"igf-{year}-messages.md")
 
-    @get("/exports/{year:int}/comments.csv", operation_id="ExportYearCommentsCsv")
-    async def year_comments(self, year: int, exports: ExportService) -> Response[str]:
+    @get("/exports/{year:int}/comments.csv", operation_id="ExportYearCommentsCsv", media_type=CSV)
+    async def year_comments(self, year: Year, exports: ExportService) -> Response[str]:
         return _download(comments_csv((await exports.year(year)).messages), CSV, f"igf-{year}-comments.csv")
 
-    @get("/exports/{year:int}/ballots.csv", operation_id="ExportYearBallotsCsv")
-    async def year_ballots(self, year: int, exports: ExportService) -> Response[str]:
+    @get("/exports/{year:int}/ballots.csv", operation_id="ExportYearBallotsCsv", media_type=CSV)
+    async def year_ballots(self, year: Year, exports: ExportService) -> Response[str]:
         return _download(ballots_csv((await exports.year(year)).messages), CSV, f"igf-{year}-ballots.csv")
 
 

@@ -74,16 +74,17 @@ class MessageLifecycle:
         self, message_id: UUID, data: Transition, actor: Principal, expected: int | None
     ) -> Message:
         row = await self.messages.visible(message_id, actor, for_update=True)
-        check_version(row.version, expected)
         target = TARGETS[type(data)]
-        current = S(row.state)
-        if target not in TRANSITIONS[current]:
-            raise IllegalTransition(current=current, requested=target, allowed=TRANSITIONS[current])
+        # Who may ask comes first: a refused caller learns neither the version nor the allowed moves.
         if target in (S.approved, S.draft):
             if not may_decide(actor):
                 raise Forbidden(f"only the MAG Chair or the Secretariat moves a Message to {target}")
         elif not actor.has_role(Role.secretariat):
             raise Forbidden(f"only the Secretariat moves a Message to {target}")
+        check_version(row.version, expected)
+        current = S(row.state)
+        if target not in TRANSITIONS[current]:
+            raise IllegalTransition(current=current, requested=target, allowed=TRANSITIONS[current])
         return await self._apply(row, data, target, actor)
 
     async def _apply(

@@ -15,7 +15,9 @@ from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version
 from igf_hub.core.errors import DomainError
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.errors import InvalidContent
+from igf_hub.messages.params import GdcObjective, Sdg, Year
 from igf_hub.messages.report_import import parse_csv, parse_json
 from igf_hub.messages.report_repository import ReportFilters
 from igf_hub.messages.report_schemas import (
@@ -55,8 +57,8 @@ class SessionReportController(Controller):
 
     @get("/", operation_id="ListSessionReports")
     async def list_reports(
-        self, reports: SessionReportService, year: int | None = None, session_type: SessionType | None = None,
-        action_line: str | None = None, sdg: int | None = None, gdc_objective: int | None = None,
+        self, reports: SessionReportService, year: Year | None = None, session_type: SessionType | None = None,
+        action_line: str | None = None, sdg: Sdg | None = None, gdc_objective: GdcObjective | None = None,
         q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None, cursor: str | None = None,
         limit: Limit = 50,
     ) -> Response[SessionReportPage]:  # fmt: skip
@@ -70,7 +72,10 @@ class SessionReportController(Controller):
         )
         return Response(await reports.page(filters, cursor=cursor, limit=limit), headers=PUBLIC)
 
-    @post("/", operation_id="SubmitSessionReport", guards=[requires_authenticated], dependencies=WRITE)
+    @post(
+        "/", operation_id="SubmitSessionReport", dependencies=WRITE,
+        guards=[requires_authenticated, rate_limit("session-reports", 20, 3600)],
+    )  # fmt: skip
     async def submit(
         self, data: SessionReportCreate, request: Req, reports: SessionReportService
     ) -> Response[SessionReport]:

@@ -14,6 +14,7 @@ from igf_hub.auth.guards import requires_authenticated, requires_role
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.settings import Settings
 from igf_hub.messages.ballot_schemas import Ballot, BallotOpen, PositionTake
 from igf_hub.messages.ballots import BallotService
@@ -26,6 +27,7 @@ from igf_hub.messages.comment_schemas import (
     DispositionSet,
 )
 from igf_hub.messages.comments import CommentService
+from igf_hub.messages.params import Number
 
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 Req = Request[Principal, Any, Any]
@@ -61,7 +63,7 @@ class CommentController(Controller):
     @get("/", operation_id="ListMessageComments")
     async def list_comments(
         self, message_id: UUID, request: Req, comments: CommentService,
-        round_number: int | None = None, paragraph_id: str | None = None, disposition: DispositionOutcome | None = None,
+        round_number: Number | None = None, paragraph_id: str | None = None, disposition: DispositionOutcome | None = None,
         disposed: bool | None = None, mine: bool = False, cursor: str | None = None, limit: Limit = 50,
     ) -> Response[CommentPage]:  # fmt: skip
         """Every comment with its disposition (how it was considered), oldest first."""
@@ -71,7 +73,10 @@ class CommentController(Controller):
         page = await comments.page(message_id, request.user, filters, mine=mine, cursor=cursor, limit=limit)
         return Response(page, headers=NO_STORE if mine else SHORT)
 
-    @post("/", operation_id="PostMessageComment", guards=[requires_authenticated], dependencies=COMMENTS_TX)
+    @post(
+        "/", operation_id="PostMessageComment", dependencies=COMMENTS_TX,
+        guards=[requires_authenticated, rate_limit("message-comments", 30, 3600)],
+    )  # fmt: skip
     async def post_comment(
         self, message_id: UUID, data: CommentCreate, request: Req, comments: CommentService
     ) -> Response[Comment]:
@@ -116,7 +121,7 @@ class BallotController(Controller):
 
     @get("/ballots/{number:int}", operation_id="GetMessageBallotByNumber")
     async def get_ballot_by_number(
-        self, message_id: UUID, number: int, request: Req, ballots: BallotService
+        self, message_id: UUID, number: Number, request: Req, ballots: BallotService
     ) -> Ballot:
         return await ballots.current(message_id, request.user, number)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import asyncpg
 import msgspec
+import redis.exceptions
 from arq.connections import ArqRedis
 from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader, State
@@ -56,7 +57,7 @@ class HealthController(Controller):
         try:
             async with asyncio.timeout(READY_TIMEOUT):
                 await queue.ping()
-        except (OSError, TimeoutError, ConnectionError) as exc:
+        except (OSError, TimeoutError, redis.exceptions.RedisError) as exc:  # redis-py's errors are its own
             checks["redis"] = f"down: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
         return Response(

@@ -11,6 +11,7 @@ from litestar.di import Provide
 from igf_hub.auth.guards import requires_authenticated
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import expected_version
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.call_schemas import (
     Call,
     CallCreate,
@@ -85,7 +86,7 @@ class CallController(Controller):
 
     @post(
         "/calls/{call_id:uuid}/submissions", operation_id="SubmitToTrackCall",
-        guards=[requires_authenticated], dependencies=WRITE,
+        guards=[requires_authenticated, rate_limit("track-call-submissions", 20, 3600)], dependencies=WRITE,
     )  # fmt: skip
     async def submit(
         self, call_id: UUID, data: SubmissionCreate, request: Req, calls: CallService

@@ -16,6 +16,7 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag, expected_version
 from igf_hub.core.pagination import Page
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
 from igf_hub.tracks.schemas import (
@@ -53,6 +54,8 @@ Search = Annotated[str | None, Parameter(min_length=1, max_length=200, descripti
 
 Req = Request[Principal, Any, Any]
 managers = requires_role(Role.secretariat, Role.track_facilitator)
+# Joining and leaving share one allowance per caller.
+PARTICIPATION_LIMIT = rate_limit("track-participation", 30, 3600)
 
 
 def read_headers(viewer: Principal, version: int | None = None) -> dict[str, str]:
@@ -134,7 +137,10 @@ class TrackController(Controller):
         page = await tracks.list_tracks(filters, cursor=cursor, limit=limit)
         return Response(page, headers=page_headers(request, page))
 
-    @post("/", operation_id="CreateTrack", guards=[requires_authenticated], dependencies=WRITE)
+    @post(
+        "/", operation_id="CreateTrack", dependencies=WRITE,
+        guards=[requires_authenticated, rate_limit("track-proposals", 30, 3600)],
+    )  # fmt: skip
     async def create_track(self, data: TrackCreate, request: Req, tracks: TrackService) -> Response[Track]:
         """The Secretariat creates BPFs, Policy Networks and other tracks; anyone signed in may propose a
         Dynamic Coalition (with its formation) and then facilitates it. Tracks start as ``proposed``."""
@@ -213,7 +219,7 @@ class TrackController(Controller):
     @put(
         "/{slug:str}/participants/me",
         operation_id="JoinTrack",
-        guards=[requires_authenticated],
+        guards=[requires_authenticated, PARTICIPATION_LIMIT],
         dependencies=PEOPLE_WRITE,
     )
     async def join(
@@ -226,7 +232,7 @@ class TrackController(Controller):
     @delete(
         "/{slug:str}/participants/me",
         operation_id="LeaveTrack",
-        guards=[requires_authenticated],
+        guards=[requires_authenticated, PARTICIPATION_LIMIT],
         dependencies=PEOPLE_WRITE,
     )
     async def leave(self, slug: str, request: Req, people: PeopleService) -> None:

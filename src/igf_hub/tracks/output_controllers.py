@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from igf_hub.auth.guards import requires_authenticated
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import expected_version
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.controllers import (
     ActionLine,
     Cursor,
@@ -146,7 +147,7 @@ class OutputController(Controller):
 
     @post(
         "/outputs/{output_id:uuid}/comments", operation_id="CommentOnTrackOutput",
-        guards=[requires_authenticated], dependencies=WRITE,
+        guards=[requires_authenticated, rate_limit("track-output-comments", 30, 3600)], dependencies=WRITE,
     )  # fmt: skip
     async def comment(
         self, output_id: UUID, data: CommentCreate, request: Req, outputs: OutputService

@@ -17,7 +17,7 @@ import contextlib
 import random
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -76,6 +76,7 @@ class Dispatcher:
         self._flush = asyncio.Event()
         self._results: list[AttemptResult] = []
         self._ready: deque[Claimed] = deque()
+        self._held: dict[str, asyncpg.Connection] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -87,10 +88,13 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Claim and send everything due now, record the results, until nothing is due; returns attempts."""
         total = 0
-        while claimed := await self._claim(self.max_in_flight):
-            results = await asyncio.gather(*(self._attempt(d) for d in claimed))
-            await self._record(list(results))
-            total += len(claimed)
+        try:
+            while claimed := await self._claim(self.max_in_flight):
+                results = await asyncio.gather(*(self._attempt(d) for d in claimed))
+                await self._record(list(results))
+                total += len(claimed)
+        finally:
+            await self._release_connections()
         return total
 
     async def start(self) -> None:
@@ -113,6 +117,7 @@ class Dispatcher:
         for task in [*self._tasks, *self._in_flight]:
             task.cancel()
         await self._close_listener()
+        await self._release_connections()
         log.info("webhooks.dispatcher_stopped")
 
     @property
@@ -120,29 +125,41 @@ class Dispatcher:
         return any(not t.done() for t in self._tasks)
 
     async def _claim_loop(self) -> None:
-        # Claims fetch a full batch even when only a few slots are free; the rest wait here, leased, for the
-        # next free slot (milliseconds under load). One claim statement then serves a whole batch.
+        # Claims run ahead of the sends: a claim fetches up to two batches, and the next claim starts while
+        # the buffer still holds a batch, so requests keep flowing while PostgreSQL answers (one claim
+        # statement per batch). Buffered deliveries are leased; they go out as soon as a slot frees.
         while not self._stopping:
             self._wake.clear()
             await self._ensure_listener()
-            while len(self._in_flight) < self.max_in_flight and not self._stopping:
-                if not self._ready:
-                    try:
-                        self._ready.extend(await self._claim(self.max_in_flight))
-                    except DB_ERRORS as exc:
-                        log.warning("webhooks.claim_failed", error=repr(exc))
-                    if not self._ready:
-                        break
-                task = asyncio.create_task(self._send_and_queue(self._ready.popleft()))
-                self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
+            if len(self._ready) < self.max_in_flight:
+                try:
+                    claimed = await self._claim(2 * self.max_in_flight - len(self._ready))
+                except DB_ERRORS as exc:
+                    log.warning("webhooks.claim_failed", error=repr(exc))
+                    claimed = []
+                if claimed:
+                    self._ready.extend(claimed)
+                    self._start_sends()
+                    continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-        if self._ready:  # claimed but never sent: give them back rather than wait out their lease
+        if self._ready:  # claimed but never sent: give them back rather than let them wait out the lease
             with contextlib.suppress(*DB_ERRORS):
                 async with self.pool.acquire() as conn:
                     await DeliveryRepository(conn).release([(d.id, d.lease_until) for d in self._ready])
             self._ready.clear()
+
+    def _start_sends(self) -> None:
+        while self._ready and len(self._in_flight) < self.max_in_flight and not self._stopping:
+            task = asyncio.create_task(self._send_and_queue(self._ready.popleft()))
+            self._in_flight.add(task)
+            task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._start_sends()  # the freed slot takes the next buffered delivery at once
+        if len(self._ready) < self.max_in_flight:
+            self._wake.set()  # running low: claim the next batch
 
     async def _send_and_queue(self, delivery: Claimed) -> None:
         try:
@@ -150,8 +167,6 @@ class Dispatcher:
         except Exception:  # a bug must not kill the loop: the lease expires and the delivery is retried
             log.exception("webhooks.attempt_crashed", delivery_id=str(delivery.id))
             return
-        finally:
-            self._wake.set()  # a slot is free: a buffered delivery can go at once
         self._results.append(result)
         self._flush.set()
 
@@ -203,8 +218,29 @@ class Dispatcher:
 
     # -- one claim, one attempt, one batch of results --------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _connection(self, role: str) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection kept for one kind of statement: handing it back to the pool after every
+        statement would cost a reset round trip each time (as many round trips as the statements)."""
+        conn = self._held.get(role)
+        if conn is None or conn.is_closed():
+            conn = self._held[role] = await self.pool.acquire()
+        try:
+            yield conn
+        except DB_ERRORS:
+            self._held.pop(role, None)  # possibly broken: the pool checks it, the next statement gets another
+            with contextlib.suppress(*DB_ERRORS):
+                await self.pool.release(conn)
+            raise
+
+    async def _release_connections(self) -> None:
+        held, self._held = self._held, {}
+        for conn in held.values():
+            with contextlib.suppress(*DB_ERRORS):
+                await self.pool.release(conn)
+
     async def _claim(self, limit: int) -> list[Claimed]:
-        async with self.pool.acquire() as conn:
+        async with self._connection("claim") as conn:
             self.claims += 1
             return await DeliveryRepository(conn).claim(
                 self.clock.now(), limit, policy.FAILING_THRESHOLD, self.lease_seconds
@@ -266,7 +302,7 @@ class Dispatcher:
 
     async def _record(self, results: list[AttemptResult]) -> None:
         now = self.clock.now()
-        async with self.pool.acquire() as conn:
+        async with self._connection("record") as conn:
             self.records += 1
             rows = await DeliveryRepository(conn).record(
                 results, self._health(results, now), now - policy.AUTO_DISABLE_AFTER

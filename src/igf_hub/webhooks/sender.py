@@ -60,10 +60,11 @@ class Sender:
                 follow_redirects=False, extensions=extensions,
             ) as response:  # fmt: skip
                 received = b""
-                async for chunk in response.aiter_bytes():
-                    received += chunk
-                    if len(received) >= EXCERPT_BYTES:
-                        break
+                if response.headers.get("content-length") != "0":  # (a 204 has nothing to read)
+                    async for chunk in response.aiter_bytes():
+                        received += chunk
+                        if len(received) >= EXCERPT_BYTES:
+                            break  # the rest is never read: a consumer cannot make us buffer a huge body
                 return Outcome(
                     status_code=response.status_code,
                     retry_after=response.headers.get("retry-after"),

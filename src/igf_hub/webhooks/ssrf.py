@@ -140,6 +140,7 @@ class Resolver:
     def __init__(self, allowlist: Allowlist) -> None:
         self.allowlist = allowlist
         self._cache: dict[tuple[str, int], tuple[float, list[IPAddress]]] = {}
+        self._targets: dict[str, tuple[float, Target]] = {}
 
     async def addresses(self, host: str, port: int) -> list[IPAddress]:
         try:
@@ -175,6 +176,17 @@ class Resolver:
         return addresses
 
     async def target(self, url: str) -> Target:
+        """Where to send a request for ``url``: vetted now, or within the last RESOLVE_TTL seconds."""
+        cached = self._targets.get(url)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        target = await self._target(url)
+        if len(self._targets) > 10_000:
+            self._targets.clear()
+        self._targets[url] = (time.monotonic() + RESOLVE_TTL, target)
+        return target
+
+    async def _target(self, url: str) -> Target:
         parts = urlsplit(url)
         host = parts.hostname or ""
         if static_problems(url, self.allowlist):

@@ -1,0 +1,113 @@
+"""The API benchmark's requests: endpoint classes, the mixed workload's weights, and the callers' tokens."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+import httpx
+import msgspec
+
+from bench.load import Target
+from bench.seed import Seeded
+from bench.servers import ANCHOR_PATH
+from igf_hub.auth.principal import SYSTEM, Role
+from igf_hub.auth.schemas import ClientCreate, GrantCreate
+from igf_hub.auth.service import IdentityService
+
+ANCHOR = "anchor: SELECT by id, bare Litestar"
+NRI = "read: NRI by id"
+MESSAGE = "read: Message by id"
+LISTS = "read: list pages"
+AGGREGATES = "read: aggregates"
+COMMENT = "write: public comment"
+LEDGER = "write: ledger receipt"
+# The mixed workload: mostly public reads, a fifth writes (weights out of 100).
+MIX = {NRI: 30, MESSAGE: 20, LISTS: 20, AGGREGATES: 10, COMMENT: 12, LEDGER: 8}
+
+
+class Workload:
+    """Builds the next request of each endpoint class from the seeded ids (deterministic per seed)."""
+
+    def __init__(self, seeded: Seeded, secretariat: str, commenters: list[str], *, rng_seed: int = 7) -> None:
+        self.s = seeded
+        self.rng = random.Random(rng_seed)  # noqa: S311 - request mix, not secrets
+        self.secretariat = {"Authorization": f"Bearer {secretariat}", "Content-Type": "application/json"}
+        self.commenters = [
+            {"Authorization": f"Bearer {t}", "Content-Type": "application/json"} for t in commenters
+        ]
+        year = seeded.cycle_years[-1]
+        message = seeded.message_ids[0]
+        self.list_paths = itertools.cycle([
+            "/v1/nris?limit=50", "/v1/messages?limit=20", f"/v1/messages/{message}/comments?limit=20",
+            f"/v1/mag/cycles/{year}/appointments?limit=50", "/v1/transparency/ledger?limit=50",
+        ])  # fmt: skip
+        self.aggregate_paths = itertools.cycle(
+            ["/v1/transparency/summary", "/v1/nris/stats", f"/v1/mag/cycles/{year}/balance"]
+        )
+        self.today = datetime.now(UTC).date().isoformat()
+        self.written = 0
+
+    def pick(self, ids: list[UUID]) -> UUID:
+        return ids[self.rng.randrange(len(ids))]
+
+    def target(self, cls: str) -> Target:
+        if cls == ANCHOR:
+            return Target(cls, "GET", ANCHOR_PATH.format(id=self.pick(self.s.nri_ids)))
+        if cls == NRI:
+            return Target(cls, "GET", f"/v1/nris/{self.pick(self.s.nri_ids)}")
+        if cls == MESSAGE:
+            return Target(cls, "GET", f"/v1/messages/{self.pick(self.s.message_ids)}")
+        if cls == LISTS:
+            return Target(cls, "GET", next(self.list_paths))
+        if cls == AGGREGATES:
+            return Target(cls, "GET", next(self.aggregate_paths))
+        self.written += 1
+        if cls == COMMENT:
+            body = {"body": f"Benchmark comment {self.written}: please mention community networks.",
+                    "stakeholder_group": "civil_society", "country": "KE"}  # fmt: skip
+            return Target(
+                cls, "POST", f"/v1/messages/{self.pick(self.s.open_message_ids)}/comments", frozenset({201}),
+                msgspec.json.encode(body), self.commenters[self.written % len(self.commenters)],
+            )  # fmt: skip
+        body = {"kind": "receipt", "amount": "2500", "currency": "USD", "value_date": self.today,
+                "description": f"benchmark instalment {self.written}"}  # fmt: skip
+        return Target(
+            cls, "POST", f"/v1/funding/contributions/{self.pick(self.s.contribution_ids)}/events",
+            frozenset({201}), msgspec.json.encode(body), self.secretariat,
+        )  # fmt: skip
+
+    def only(self, cls: str) -> Callable[[], Target]:
+        return lambda: self.target(cls)
+
+    def mixed(self) -> Callable[[], Target]:
+        classes, weights = list(MIX), list(MIX.values())
+        return lambda: self.target(self.rng.choices(classes, weights)[0])
+
+
+async def client_token(base_url: str, client_id: str, secret: str) -> str:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        )
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+
+async def make_clients(pool: asyncpg.Pool, commenters: int) -> list[tuple[str, str]]:
+    """Machine clients (client_credentials): the Secretariat's first, then ``commenters`` with no role."""
+    made = []
+    async with pool.acquire() as conn, conn.transaction():
+        identity = IdentityService(conn)
+        for name, grants in [("bench secretariat", [GrantCreate(role=Role.secretariat)])] + [
+            (f"bench commenter {i}", []) for i in range(commenters)
+        ]:
+            client = await identity.create_client(ClientCreate(name=name, grants=grants), actor=SYSTEM)
+            assert client.client_secret is not None
+            made.append((client.client_id, client.client_secret))
+    return made

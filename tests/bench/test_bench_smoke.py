@@ -1,0 +1,41 @@
+"""The API benchmark's machinery in a tiny mode: seeded through the services, both servers started under
+uvicorn, every endpoint class driven, the table produced. Nothing here is timed or compares speed; it fails
+when the benchmark is broken (an endpoint moved, a seed rule changed, a request the app refuses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.api import TINY_PLAN, run
+from bench.workload import ANCHOR, MIX
+
+from tests.conftest import Servers
+
+
+def table_rows(report: str, first_cell: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in report.splitlines()
+        if line.startswith(f"| {first_cell}")
+    ]
+
+
+async def test_api_benchmark_produces_its_tables(
+    servers: Servers, database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    assert servers.embedded.servers is not None
+    report = await run(
+        database_url, redis_url, plan=TINY_PLAN, work_dir=tmp_path,
+        postgres_pid=servers.embedded.servers.postgres.pid,
+    )  # fmt: skip
+
+    assert report.startswith("## API benchmark")
+    assert "| endpoint class | requests | failed | req/s | p50 ms | p99 ms |" in report
+    rows = {row[0]: row for row in table_rows(report, "")}
+    for name in [ANCHOR, *MIX, "**mixed: all**"]:
+        assert name in rows, f"no row for {name}:\n{report}"
+        requests, failed = int(rows[name][1]), int(rows[name][2])
+        assert requests > 0 and failed == 0, f"{name}: {requests} requests, {failed} failed:\n{report}"
+    for name in MIX:  # every class is compared with the anchor measured in the same run
+        assert rows[name][8].startswith("**") and rows[name][9].endswith("x**"), rows[name]
+    assert "Failed requests" not in report

@@ -1,0 +1,93 @@
+"""A worker killed with SIGKILL in the middle of a webhook delivery: nothing is recorded, nothing is lost. Once the
+killed worker's lease expires a new worker process claims the delivery again and sends it with the same
+``webhook-id`` (consumers deduplicate on it), and what was published while no worker ran goes out too."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import httpx
+import pytest
+
+from igf_hub.app import create_app
+from igf_hub.auth.principal import Role
+from igf_hub.core.clock import Clock
+from igf_hub.core.db import create_pool
+from tests.conftest import BASE_URL, running
+from tests.faults.conftest import LEASE_SECONDS, FaultServers, eventually, publish, received, worker_process
+from tests.support.auth import TokenFactory
+from tests.support.consumer import ConsumerServer, Reply
+from tests.webhooks.conftest import UNGIS, approved_message, register
+
+DELIVERY = """
+SELECT d.state, d.attempt_count, d.lease_until, (SELECT count(*) FROM webhook_attempts a WHERE a.delivery_id = d.id)
+       AS attempts
+FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq WHERE e.id = $1"""
+
+
+@pytest.fixture(scope="module")
+async def client(fault_servers: FaultServers) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(fault_servers.settings(), clock=Clock())
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c,
+    ):
+        yield c
+
+
+async def test_a_worker_killed_mid_delivery_is_replaced_and_the_delivery_completes_with_the_same_id(
+    fault_servers: FaultServers, client: httpx.AsyncClient
+) -> None:
+    settings = fault_servers.settings()
+    pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=2)
+    try:
+        admin = await TokenFactory(pool, settings, Clock()).user(Role.secretariat)
+        async with ConsumerServer() as consumer:
+            endpoint = await register(client, admin, UNGIS, consumer.url())
+            consumer.trust(endpoint["secret"])
+            never = asyncio.Event()
+            async with worker_process(fault_servers, "killed-worker") as first:
+                # The ping: the first worker's dispatcher is up.
+                await received(consumer, 1, within=30, worker=first)
+                consumer.script(Reply(hang=never))  # the consumer takes the next request and never answers
+                event = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
+                await received(consumer, 2, within=15, worker=first)  # the first worker is mid-delivery
+                await first.kill()
+            async with pool.acquire() as conn:
+                row = await conn.fetchrow(DELIVERY, event.event_id)
+            # Killed before recording anything: still pending, unattempted, held by the dead worker's lease.
+            assert (row["state"], row["attempt_count"], row["attempts"]) == ("pending", 0, 0)
+            assert row["lease_until"] is not None
+
+            # Published while no worker runs: it waits in PostgreSQL.
+            orphan = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
+
+            async with worker_process(fault_servers, "replacement-worker") as second:
+                got = await received(consumer, 4, within=LEASE_SECONDS + 20, worker=second)
+                async with pool.acquire() as conn:
+                    delivered = await eventually(
+                        lambda: _delivered(conn, event.event_id), within=10, what="the attempt recorded"
+                    )
+                assert second.alive, second.log_tail()
+            never.set()
+
+        first_try, retried = got[1], next(r for r in got[2:] if r.webhook_id == str(event.event_id))
+        assert first_try.webhook_id == retried.webhook_id == str(event.event_id)
+        assert retried.body == first_try.body and retried.signature_ok
+        assert {r.webhook_id for r in got[2:]} == {str(event.event_id), str(orphan.event_id)}
+        assert (delivered["state"], delivered["attempt_count"], delivered["attempts"]) == ("delivered", 1, 1)
+        async with pool.acquire() as conn:
+            assert (
+                await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'") == 0
+            )
+    finally:
+        await pool.close()
+
+
+async def _delivered(conn: asyncpg.Connection, event_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(DELIVERY, event_id)
+    return dict(row) if row["state"] == "delivered" else None

@@ -1,0 +1,410 @@
+"""Who may do what: every route x every role, allowed or denied, asserted cell by cell.
+
+The routes come from the app itself; EXPECTED below is the documentation of the access rules, and a
+route without an entry (or an entry without a route) fails test_every_route_has_an_expectation.
+
+- Allowed: the answer is neither 401 nor 403 (a 404, 409 or 422 from the request's content is fine), and
+  never a 5xx.
+- Denied: 401 problem+json for the anonymous caller, 403 problem+json for a signed-in one.
+
+The callers act on objects that are not theirs (world.py): the coordinator runs another NRI, the funder is
+bound to another donor, the consumer belongs to another organisation; the MAG member is not the Chair.
+Bodies are valid where a refusal happens in the service (after the body is read), so that the object
+check is what answers. Cells run in an order that keeps earlier writes from changing later answers:
+everyone but the Secretariat first (denied cells write nothing), then the Secretariat, deletions last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import pytest
+
+from igf_hub.app import create_app
+from igf_hub.core.settings import Settings, WebhookSettings
+from tests.conftest import BASE_URL, Servers
+from tests.hardening.live import LiveApp
+from tests.hardening.routes import Operation, operations
+from tests.hardening.world import (
+    ANONYMOUS,
+    CONSUMER,
+    FUNDER,
+    MAG_MEMBER,
+    MAG_YEAR,
+    REPORT_YEAR,
+    ROLES,
+    SECRETARIAT,
+    World,
+    seed,
+)
+from tests.nri.helpers import PRINCIPLES
+from tests.webhooks.conftest import TEST_SECRETS_KEY
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {ANONYMOUS}
+ONLY_SECRETARIAT = frozenset({SECRETARIAT})
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[str]
+    why: str = ""
+    body: Any = field(default_factory=dict)  # JSON unless bytes (then sent with content_type)
+    content_type: str = "application/json"
+
+
+def public(why: str = "public read") -> Rule:
+    return Rule(EVERYONE, why)
+
+
+def secretariat(why: str = "the Secretariat's work", **kw: Any) -> Rule:
+    return Rule(ONLY_SECRETARIAT, why, **kw)
+
+
+def signed_in(why: str, **kw: Any) -> Rule:
+    return Rule(SIGNED_IN, why, **kw)
+
+
+MESSAGE_TEXT = {
+    "title": "Connect the next billion",
+    "body": "Meaningful access needs skills.\n\nAnd content.",
+}
+NRI_REPORT = {"year": 2024, "meeting_start": "2024-06-01", "meeting_end": "2024-06-02", "format": "hybrid"}
+HOOK = {"url": "http://127.0.0.1:9/other", "event_types": ["message.approved"]}
+
+EXPECTED: dict[str, Rule] = {
+    # -- system, identity, OAuth -----------------------------------------------------------------------
+    "Healthz": public("liveness probe"),
+    "Readyz": public("readiness probe"),
+    "Metrics": public("Prometheus scrapes it; restrict at the ingress in production"),
+    "ListVocabularies": public(),
+    "GetVocabulary": public(),
+    "GetJwks": public("token verifiers need the keys"),
+    "GetOpenIdConfiguration": public(),
+    "IssueToken": Rule(
+        EVERYONE,
+        "the token endpoint authenticates clients itself (RFC 6749)",
+        body=b"grant_type=password",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    "ShowSignIn": public("the sign-in page"),
+    "SignIn": Rule(
+        EVERYONE, "the sign-in form", body=b"email=x", content_type="application/x-www-form-urlencoded"
+    ),
+    "Console": public("the API console page"),
+    "ConsoleCallback": public(),
+    "GetMe": signed_in("your own identity and grants"),
+    "ListAudit": secretariat("the audit trail"),
+    "CreateClient": secretariat(),
+    "CreateUser": secretariat(),
+    "GetUser": secretariat(),
+    "GrantRole": secretariat(),
+    "RevokeRole": secretariat(),
+    # -- NRIs --------------------------------------------------------------------------------------------
+    "ListNris": public("recognised NRIs for everyone, more for coordinators and the Secretariat"),
+    "ExportNrisCsv": public(),
+    "GetNriCriteria": public(),
+    "GetNriStats": public(),
+    "GetNri": public(),
+    "GetNriHistory": public(),
+    "ListNriReports": public(),
+    "GetNriReport": public("drafts are hidden (404) from all but the NRI's coordinators and the Secretariat"),
+    "ListNriReportRevisions": public(),
+    "RegisterNri": signed_in("any person may register an initiative and becomes its coordinator"),
+    "UpdateNri": secretariat("and NRI A's own coordinators, not those of another NRI"),
+    "ListNriCoordinators": secretariat("and the NRI's own coordinators"),
+    "AddNriCoordinator": secretariat("and the NRI's own coordinators", body={"email": "someone@example.org"}),
+    "RemoveNriCoordinator": secretariat("and the NRI's own coordinators"),
+    "ListNriSubmissions": secretariat("and the NRI's own coordinators"),
+    "SubmitNri": Rule(
+        NOBODY,
+        "only the NRI's own coordinators: not even the Secretariat submits for them",
+        body={"affirmed_principles": PRINCIPLES},
+    ),
+    "WithdrawNri": secretariat("and the NRI's own coordinators", body={"reason": "No longer active."}),
+    "StartNriReview": secretariat(),
+    "RecogniseNri": secretariat(body={"reason": "Meets every criterion."}),
+    "RequestNriChanges": secretariat(body={"reason": "Incomplete.", "changes": ["Add a focal point"]}),
+    "DeclineNri": secretariat(body={"reason": "Not multistakeholder."}),
+    "ImportNris": secretariat(body=b"name\n", content_type="text/csv"),
+    "CreateNriReport": secretariat("and the NRI's own coordinators", body=NRI_REPORT),
+    "UpdateNriReport": secretariat("and the NRI's own coordinators"),
+    "SubmitNriReport": secretariat("and the NRI's own coordinators"),
+    "ListOverdueNriReports": secretariat(),
+    # -- intersessional tracks ---------------------------------------------------------------------------
+    "ListTracks": public(),
+    "GetTrack": public(),
+    "GetTrackStanding": public(),
+    "GetTrackParticipantSummary": public("counts only"),
+    "ListOutputsOfTrack": public(),
+    "ListTrackOutputs": public(),
+    "GetTrackOutput": public("drafts are hidden (404) from the public"),
+    "GetTrackOutputByCitableId": public(),
+    "ListTrackOutputComments": public(),
+    "ListTrackCalls": public(),
+    "GetTrackCall": public(),
+    "ListTrackCallSubmissions": public("inputs to a call are public"),
+    "CreateTrack": signed_in("anyone may propose a Dynamic Coalition; other types are the Secretariat's"),
+    "JoinTrack": signed_in(
+        "anyone may join an open track", body={"stakeholder_group": "academia", "country": "BR"}
+    ),
+    "LeaveTrack": signed_in("leaving is always yours to do"),
+    "CommentOnTrackOutput": signed_in("community comment on a draft", body={"text": "A point of view."}),
+    "SubmitToTrackCall": signed_in(
+        "input to a call", body={"stakeholder_group": "civil_society", "text": "Input"}
+    ),
+    "UpdateTrack": secretariat("and the track's facilitators"),
+    "TransitionTrack": secretariat(),
+    "AddTrackFacilitator": secretariat("and the track's facilitators"),
+    "RemoveTrackFacilitator": secretariat("and the track's facilitators"),
+    "AddTrackMagLiaison": secretariat(),
+    "RemoveTrackMagLiaison": secretariat(),
+    "ListTrackParticipants": secretariat("and the track's facilitators: who participates is private"),
+    "CreateTrackOutput": secretariat("and the track's facilitators"),
+    "UpdateTrackOutput": secretariat("and the track's facilitators"),
+    "DeleteTrackOutput": secretariat("and the track's facilitators"),
+    "OpenTrackOutputCommentWindow": secretariat("and the track's facilitators"),
+    "PublishTrackOutput": secretariat("and the track's facilitators"),
+    "CreateTrackOutputVersion": secretariat("and the track's facilitators"),
+    "CreateTrackCall": secretariat("and the track's facilitators"),
+    "UpdateTrackCall": secretariat("and the track's facilitators"),
+    # -- the MAG -------------------------------------------------------------------------------------------
+    "ListMagCycles": public(),
+    "GetMagCycle": public(),
+    "GetMagBalance": public("the composition of the MAG is public"),
+    "ListMagRoster": public(),
+    "GetMagAppointment": public(),
+    "ListMagPeople": public(),
+    "GetMagPerson": public(),
+    "ListMagTermLimitExceptions": public("exceptions to the term limit are published with their reasons"),
+    "GetMagNominationSummary": public("aggregate counts only"),
+    "SubmitMagNomination": signed_in("anyone may nominate (or self-nominate) while the call is open"),
+    "ListMagNominations": secretariat("nominations are private, even to the MAG and its Chair"),
+    "GetMagNomination": secretariat("nominations are private, even to the MAG and its Chair"),
+    "TransitionMagNomination": secretariat(),
+    "CreateMagCycle": secretariat(),
+    "UpdateMagCycle": secretariat(),
+    "TransitionMagCycle": secretariat(),
+    "PreviewMagBalance": secretariat(),
+    "CreateMagAppointment": secretariat(),
+    "UpdateMagAppointment": secretariat(),
+    "EndMagAppointmentEarly": secretariat(),
+    "CreateMagPerson": secretariat(),
+    "UpdateMagPerson": secretariat(),
+    # -- funding ------------------------------------------------------------------------------------------
+    "ListDonors": Rule(frozenset({SECRETARIAT, FUNDER}), "a funder sees only its own donors"),
+    "GetDonor": secretariat("and the donor's own funders, not those of another donor"),
+    "ListContributions": Rule(
+        frozenset({SECRETARIAT, FUNDER}), "a funder sees only its donors' contributions"
+    ),
+    "GetContribution": secretariat("and the donor's own funders"),
+    "ListContributionEvents": secretariat("and the donor's own funders"),
+    "ListExchangeRates": Rule(frozenset({SECRETARIAT, FUNDER}), "the rates behind a funder's USD figures"),
+    "CreateDonor": secretariat(),
+    "UpdateDonor": secretariat(),
+    "BindFunder": secretariat(),
+    "CreateContribution": secretariat(),
+    "UpdateContribution": secretariat(),
+    "RecordLedgerEvent": secretariat("the ledger is the Secretariat's"),
+    "AddExchangeRates": secretariat(),
+    "UploadExchangeRates": secretariat(body=b"currency,effective_on,usd_per_unit\n", content_type="text/csv"),
+    "ListNriGrants": secretariat(),
+    "ApplyNriGrant": secretariat(),
+    "GetNriGrant": secretariat(),
+    "UpdateNriGrant": secretariat(),
+    "TransitionNriGrant": secretariat(),
+    "TransparencyPage": public(),
+    "GetFundingSummary": public(),
+    "GetFundingAggregates": public(),
+    "GetPledgeFulfilment": public(),
+    "ListPublicLedger": public(),
+    "ListCorrections": public(),
+    "ExportLedgerCsv": public(),
+    "ExportLedgerJson": public(),
+    "ExportIatiActivities": public(),
+    "ExportIatiOrganisation": public(),
+    "GetNriFunding": public(),
+    # -- IGF Messages --------------------------------------------------------------------------------------
+    "ListMessages": public("drafts never opened for comment are the Secretariat's only"),
+    "GetMessage": public(),
+    "MessagePage": public("published Messages only (404 before)"),
+    "ListMessageVersions": public(),
+    "GetMessageVersion": public(),
+    "DiffMessageVersions": public(),
+    "GetMessageHistory": public(),
+    "ListMessageComments": public(),
+    "GetMessageComment": public(),
+    "GetMessageBallot": public("ballots are public"),
+    "ListMessageBallots": public(),
+    "GetMessageBallotByNumber": public(),
+    "ExportMessageJson": public(),
+    "ExportMessageMarkdown": public(),
+    "ExportMessageCommentsCsv": public(),
+    "ExportMessageBallotsCsv": public(),
+    "ExportYearJson": public(),
+    "ExportYearMarkdown": public(),
+    "ExportYearCommentsCsv": public(),
+    "ExportYearBallotsCsv": public(),
+    "CreateMessage": secretariat(),
+    "UpdateMessage": secretariat("and the Message's drafters"),
+    "SaveMessageVersion": secretariat("and the Message's drafters", body=MESSAGE_TEXT),
+    "TransitionMessage": secretariat(
+        "the MAG Chair moves a Message to a ballot's outcome; a member does not", body={"to": "synthesis"}
+    ),
+    "PostMessageComment": signed_in(
+        "public comment: anyone signed in, while the period is open",
+        body={"body": "Name small operators.", "stakeholder_group": "civil_society", "country": "KE"},
+    ),
+    "SetCommentDisposition": secretariat(
+        "and the Message's drafters", body={"outcome": "not_accepted", "rationale": "Out of our remit."}
+    ),
+    "OpenMessageBallot": secretariat("and the MAG Chair; not an ordinary member"),
+    "TakeBallotPosition": Rule(
+        frozenset({MAG_MEMBER}),
+        "members of the ballot's eligibility snapshot only",
+        body={"position": "yes", "stakeholder_group": "civil_society"},
+    ),
+    "ChangeBallotPosition": Rule(
+        frozenset({MAG_MEMBER}),
+        "your own position",
+        body={"position": "no_objection", "stakeholder_group": "civil_society"},
+    ),
+    "ListSessionReports": public(),
+    "GetSessionReport": public(),
+    "SubmitSessionReport": signed_in("session organisers enter their reports"),
+    "UpdateSessionReport": secretariat("and the organiser who entered it"),
+    "ImportSessionReports": secretariat(body={"reports": []}),
+    # -- webhooks -----------------------------------------------------------------------------------------
+    "GetWebhookSigningKeys": public("public keys for verifying v1a signatures"),
+    "ListEvents": Rule(frozenset({SECRETARIAT, CONSUMER}), "every consumer may pull the event log"),
+    "GetEvent": Rule(frozenset({SECRETARIAT, CONSUMER}), "the event a thin webhook body links to"),
+    "ListConsumers": Rule(frozenset({SECRETARIAT, CONSUMER}), "a consumer's members see their own"),
+    "CreateConsumer": secretariat(),
+    "UpdateConsumer": secretariat(),
+    "AddConsumerMember": secretariat(),
+    "CreateConsumerClient": secretariat(),
+    "GetConsumer": secretariat("and the organisation's own members"),
+    "ListEndpoints": secretariat("and the organisation's own members"),
+    "CreateEndpoint": secretariat("and the organisation's own members", body=HOOK),
+    "GetEndpoint": secretariat("and the organisation's own members"),
+    "UpdateEndpoint": secretariat("and the organisation's own members"),
+    "DeleteEndpoint": secretariat("and the organisation's own members"),
+    "PingEndpoint": secretariat("and the organisation's own members"),
+    "GetEndpointSecret": secretariat("and the organisation's own members"),
+    "RotateEndpointSecret": secretariat("and the organisation's own members"),
+    "RecoverEndpoint": secretariat(
+        "and the organisation's own members", body={"since": "2026-01-01T00:00:00Z"}
+    ),
+    "GetRecovery": secretariat("and the organisation's own members"),
+    "ListDeliveries": secretariat("and the organisation's own members"),
+    "GetDelivery": secretariat("and the organisation's own members"),
+    "ReplayDelivery": secretariat("and the organisation's own members"),
+    "ListConsumerNotices": secretariat("and the organisation's own members"),
+}
+
+# Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).
+KNOWN: dict[tuple[str, str], str] = {}
+
+_APP = create_app(Settings(public_url=BASE_URL))
+OPERATIONS = {op.operation_id: op for op in operations(_APP)}
+
+
+def _cells() -> Iterator[Any]:
+    ordered = sorted(
+        ((op, role) for op in OPERATIONS.values() for role in ROLES),
+        key=lambda cell: (cell[1] == SECRETARIAT, cell[0].method == "DELETE", cell[0].path, cell[0].method),
+    )
+    for op, role in ordered:
+        marks = []
+        if (op.operation_id, role) in KNOWN:
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[op.operation_id, role]))
+        yield pytest.param(op.operation_id, role, id=f"{op.operation_id}-{role}", marks=marks)
+
+
+@pytest.fixture(scope="module")
+def matrix_app(servers: Servers, template: str) -> Iterator[LiveApp]:
+    def configure(settings: Settings) -> Settings:
+        webhooks = WebhookSettings(
+            allowed_hosts="127.0.0.1", secrets_key=TEST_SECRETS_KEY, run_dispatcher=False
+        )
+        return msgspec.structs.replace(settings, webhooks=webhooks)
+
+    live = LiveApp(servers, template, configure).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def world(matrix_app: LiveApp) -> World:
+    return matrix_app.run(seed(matrix_app.client, matrix_app.tokens, matrix_app.settings), timeout=120)
+
+
+def test_every_route_has_an_expectation() -> None:
+    routed = set(OPERATIONS)
+    assert routed - EXPECTED.keys() == set(), "routes without an entry in EXPECTED: say who may use them"
+    assert EXPECTED.keys() - routed == set(), "entries in EXPECTED for routes that no longer exist"
+
+
+def _path(op: Operation, world: World) -> str:
+    ids = world.ids
+    values = dict(ids)
+    if op.path.startswith("/v1/mag/"):
+        values["year"] = str(MAG_YEAR)
+    elif op.path.startswith("/v1/nris/"):
+        values["year"] = str(REPORT_YEAR)
+    else:
+        values["year"] = "2025"
+    values["number"] = "1"
+    values["name"] = "stakeholder_groups"
+    values["citable_id"] = "igf:nothing:2025:1:v1"
+    if op.path.startswith("/v1/funding/nri-grants/"):
+        values["grant_id"] = ids["nri_grant_id"]
+    if "/coordinators/" in op.path:
+        values["user_id"] = ids["nri_coordinator_id"]
+    elif "/facilitators/" in op.path:
+        values["user_id"] = ids["facilitator_id"]
+    elif "/mag-liaisons/" in op.path:
+        values["user_id"] = ids["liaison_id"]
+    if "/ballot" in op.path:
+        values["message_id"] = ids["ballot_message_id"]
+    path = op.path
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path, path
+    return path
+
+
+def _call(live: LiveApp, world: World, op: Operation, role: str) -> Any:
+    rule = EXPECTED[op.operation_id]
+    headers = {**world.headers(role), "If-Match": '"1"'}
+    kwargs: dict[str, Any] = {}
+    if op.method in ("POST", "PUT", "PATCH"):
+        if isinstance(rule.body, bytes):
+            kwargs["content"] = rule.body
+            headers["content-type"] = rule.content_type
+        else:
+            kwargs["json"] = rule.body
+    return live.request(op.method, _path(op, world), headers=headers, **kwargs)
+
+
+@pytest.mark.parametrize(("operation_id", "role"), list(_cells()))
+def test_cell(operation_id: str, role: str, matrix_app: LiveApp, world: World) -> None:
+    op, rule = OPERATIONS[operation_id], EXPECTED.get(operation_id)
+    if rule is None:
+        pytest.fail(f"{op.key} has no entry in EXPECTED")
+    response = _call(matrix_app, world, op, role)
+    where = f"{op.key} as {role}: {response.status_code} {response.text[:300]}"
+    print("CELL", operation_id, role, response.status_code, response.text[:120].replace(chr(10), " "))
+    assert response.status_code < 500, where
+    if role in rule.allowed:
+        assert response.status_code not in (401, 403), where
+        return
+    expected = 401 if role == ANONYMOUS else 403
+    assert response.status_code == expected, where
+    assert response.headers["content-type"].startswith("application/problem+json"), where

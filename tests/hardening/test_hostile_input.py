@@ -1,0 +1,123 @@
+"""Oversized and deeply nested bodies are refused early with a 4xx problem, and nothing is written."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+
+from igf_hub.auth.principal import Role
+from igf_hub.core.json_depth import MAX_JSON_DEPTH, nesting_exceeds
+from tests.hardening.routes import operations
+from tests.support.auth import TokenFactory
+
+Client = httpx.AsyncClient
+MAX_BODY = 2 * 1024 * 1024  # create_app's request_max_body_size
+DEEP = 100_000
+
+
+async def writes(db: asyncpg.Pool) -> tuple[int, int]:
+    """Every state change appends an audit row and usually an outbox event: their counts tell "nothing"."""
+    async with db.acquire() as conn:
+        audit = await conn.fetchval("SELECT count(*) FROM audit_log")
+        events = await conn.fetchval("SELECT count(*) FROM outbox")
+    return audit, events
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == f"/problems/{slug}", response.text
+
+
+def concrete(path: str) -> str:
+    """A path with every placeholder filled in; the body is refused before any handler looks them up."""
+    values = {"year": "2025", "number": "1", "slug": "some-track", "citable_id": "x"}
+    for name in ("nri_id", "user_id", "grant_id", "donor_id", "contribution_id", "appointment_id",
+                 "nomination_id", "person_id", "output_id", "call_id", "message_id", "comment_id",
+                 "report_id", "consumer_id", "endpoint_id", "delivery_id", "recovery_id", "event_id"):  # fmt: skip
+        values[name] = str(uuid.uuid4())
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path, path
+    return path
+
+
+def test_nesting_is_measured_outside_strings_and_up_to_the_limit() -> None:
+    at_limit = b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH
+    assert not nesting_exceeds(at_limit)
+    assert nesting_exceeds(b"[" + at_limit + b"]")
+    assert nesting_exceeds(b'{"a": ' * (MAX_JSON_DEPTH + 1) + b"1" + b"}" * (MAX_JSON_DEPTH + 1))
+    assert nesting_exceeds(b"[" * DEEP)  # truncated, but already too deep
+    # Brackets inside strings (escaped quotes included) are text, not structure.
+    assert not nesting_exceeds(b'{"text": "' + b"[" * DEEP + b'", "q": "say \\"[[[\\" twice"}')
+    # Many siblings are wide, not deep.
+    assert not nesting_exceeds(b"[" + b"[[1, 2], {}]," * 10_000 + b"[]]")
+    # Malformed input is the decoder's to report (as malformed-body), not this guard's.
+    assert not nesting_exceeds(b"]]]][[[[")
+    assert not nesting_exceeds(b"[" * 10 + b"}" * 10)
+
+
+@pytest.fixture
+async def admin_headers(tokens: TokenFactory) -> dict[str, str]:
+    """A caller holding every role, so that every route guard lets the request through to its body."""
+    caller = await tokens.user(*Role)
+    return {**caller.headers, "content-type": "application/json"}
+
+
+async def test_deeply_nested_json_is_refused_on_every_operation_that_takes_a_body(
+    client: Client, app: Litestar, admin_headers: dict[str, str], db: asyncpg.Pool
+) -> None:
+    """100k nested arrays made msgspec raise RecursionError (a 500) on every JSON write; now a 400 before
+    decoding — as a whole body, inside a field of the body's struct, and inside an unknown field."""
+    before = await writes(db)
+    bodies = {
+        "whole": b"[" * DEEP + b"]" * DEEP,
+        "field": b'{"name": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+        "unknown field": b'{"zz_unknown": ' + b"{" * DEEP + b"}" * DEEP + b"}",
+    }
+    writes_with_bodies = [op for op in operations(app) if op.takes_body]
+    assert len(writes_with_bodies) > 50  # the whole API, not a sample
+    for op in writes_with_bodies:
+        for label, body in bodies.items():
+            response = await client.request(op.method, concrete(op.path), content=body, headers=admin_headers)
+            assert response.status_code == 400, (op.key, label, response.text[:300])
+            assert_problem(response, 400, "json-too-deep")
+    assert await writes(db) == before
+
+
+async def test_deep_json_is_refused_for_anonymous_callers_on_public_writes_too(client: Client) -> None:
+    """An anonymous caller meets the sign-in guard first: the body is never read, let alone decoded."""
+    body = b"[" * DEEP + b"]" * DEEP
+    response = await client.post("/v1/nris", content=body, headers={"content-type": "application/json"})
+    assert_problem(response, 401, "unauthorized")
+
+
+async def test_an_oversized_body_is_413_and_nothing_is_written(
+    client: Client, admin_headers: dict[str, str], db: asyncpg.Pool
+) -> None:
+    person = b'{"name": "Padded Person"}'
+    padded = person + b" " * (MAX_BODY + 1 - len(person))  # valid JSON, one byte over the limit
+    before = await writes(db)
+
+    declared = await client.post("/v1/mag/people", content=padded, headers=admin_headers)
+    assert_problem(declared, 413, "too-large")
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: refused while streaming
+        yield person
+        for _ in range(3):
+            yield b" " * (1024 * 1024)
+
+    streamed = await client.post("/v1/mag/people", content=chunks(), headers=admin_headers)
+    assert_problem(streamed, 413, "too-large")
+    assert await writes(db) == before
+    people = (await client.get("/v1/mag/people", headers=admin_headers)).json()["items"]
+    assert [p["name"] for p in people] == []
+
+    # The same body within the limit is accepted: the size alone made the difference.
+    within = person + b" " * (MAX_BODY - 1024)
+    assert (await client.post("/v1/mag/people", content=within, headers=admin_headers)).status_code == 201

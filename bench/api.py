@@ -39,7 +39,7 @@ from bench.common import (
 from bench.load import PER_CLIENT, ClassResult, RunResult, Target, drive
 from bench.seed import FULL, TINY, Scale, seed
 from bench.servers import ServerProcess, children_cpu_seconds
-from bench.workload import ANCHOR, MIX, Workload, client_token, make_clients
+from bench.workload import ANCHOR, MIX, Workload, client_token, commenter_tokens, secretariat_client
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings
 
@@ -54,11 +54,12 @@ class Plan:
     max_requests: int = 20_000  # ... or this many requests, whichever comes first
     rounds: int = 3  # anchor/class slice pairs per class
     warmup: int = 16  # requests per slice before measuring (the slice's new connections)
+    commenters: int = 400  # people the public comments are spread over (30 comments an hour each)
 
 
 FULL_PLAN = Plan(FULL)
-QUICK_PLAN = Plan(replace(FULL, ledger_events=2_000, messages=100), max_seconds=2.0, rounds=2)
-TINY_PLAN = Plan(TINY, concurrency=4, max_seconds=5.0, max_requests=12, rounds=1, warmup=2)  # the smoke test
+QUICK_PLAN = Plan(replace(FULL, ledger_events=2_000, messages=100), max_seconds=2.0, rounds=2, commenters=150)
+TINY_PLAN = Plan(TINY, concurrency=4, max_seconds=5.0, max_requests=12, rounds=1, warmup=2, commenters=4)
 
 
 class Meter:
@@ -119,7 +120,8 @@ class Pairs:
     measured: list[RunResult]
 
     def rate_ratio(self) -> float:
-        return statistics.median(rate(m) / rate(a) for a, m in zip(self.anchor, self.measured, strict=True))
+        ratios = [rate(m) / rate(a) for a, m in zip(self.anchor, self.measured, strict=True) if rate(a)]
+        return statistics.median(ratios) if ratios else 0.0
 
     def cpu_ratio(self) -> float:
         a, m = merge(self.anchor), merge(self.measured)
@@ -180,35 +182,38 @@ async def run(
         say("seeding through the domain services ...")
         seeded = await seed(pool, settings, plan.scale)
         seed_seconds = time.perf_counter() - started
-        clients = await make_clients(pool, commenters=8)
+        say(f"seeded in {seed_seconds:.0f} s: {seeded.counts}")
+        secretariat = await secretariat_client(pool)
         pg_version = await pool.fetchval("SHOW server_version")
+        igf_port, anchor_port = free_port(), free_port()
+        env = {
+            "IGF_HUB_DATABASE_URL": database_url, "IGF_HUB_REDIS_URL": redis_url,
+            "IGF_HUB_DATA_DIR": str(work_dir), "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{igf_port}",
+            "IGF_HUB_LOG_FORMAT": "json", "IGF_HUB_LOG_LEVEL": "info", "IGF_HUB_DB_POOL_MAX": str(settings.db.pool_max),
+            "IGF_HUB_RATE_LIMITS": "true",  # as in production: comments spread over enough people instead
+        }  # fmt: skip
+        phases = [*MIX, MIXED]
+        pairs = {name: Pairs([], []) for name in phases}
+        async with (
+            ServerProcess("igf", igf_port, env, work_dir / "igf-server.log") as igf,
+            ServerProcess("anchor", anchor_port, env, work_dir / "anchor-server.log") as anchor,
+        ):
+            workload = Workload(
+                seeded, await client_token(igf.base_url, *secretariat),
+                await commenter_tokens(pool, igf.base_url, plan.commenters),
+            )  # fmt: skip
+            on_igf, on_anchor = Meter(igf, postgres_pid, plan), Meter(anchor, postgres_pid, plan)
+            say("warming up ...")
+            await on_anchor.run(workload.only(ANCHOR), warmup=plan.warmup * 4)
+            await on_igf.run(workload.mixed(), warmup=plan.warmup * 4)
+            for round_number in range(1, plan.rounds + 1):
+                for name in phases:
+                    say(f"round {round_number}/{plan.rounds}: anchor, then {name} ...")
+                    pairs[name].anchor.append(await on_anchor.run(workload.only(ANCHOR)))
+                    target = workload.mixed() if name == MIXED else workload.only(name)
+                    pairs[name].measured.append(await on_igf.run(target))
     finally:
         await pool.close()
-    say(f"seeded in {seed_seconds:.0f} s: {seeded.counts}")
-    igf_port, anchor_port = free_port(), free_port()
-    env = {
-        "IGF_HUB_DATABASE_URL": database_url, "IGF_HUB_REDIS_URL": redis_url, "IGF_HUB_DATA_DIR": str(work_dir),
-        "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{igf_port}", "IGF_HUB_LOG_FORMAT": "json",
-        "IGF_HUB_LOG_LEVEL": "info", "IGF_HUB_DB_POOL_MAX": str(settings.db.pool_max),
-    }  # fmt: skip
-    phases = [*MIX, MIXED]
-    pairs = {name: Pairs([], []) for name in phases}
-    async with (
-        ServerProcess("igf", igf_port, env, work_dir / "igf-server.log") as igf,
-        ServerProcess("anchor", anchor_port, env, work_dir / "anchor-server.log") as anchor,
-    ):
-        tokens = [await client_token(igf.base_url, cid, secret) for cid, secret in clients]
-        workload = Workload(seeded, tokens[0], tokens[1:])
-        on_igf, on_anchor = Meter(igf, postgres_pid, plan), Meter(anchor, postgres_pid, plan)
-        say("warming up ...")
-        await on_anchor.run(workload.only(ANCHOR), warmup=plan.warmup * 4)
-        await on_igf.run(workload.mixed(), warmup=plan.warmup * 4)
-        for round_number in range(1, plan.rounds + 1):
-            for name in phases:
-                say(f"round {round_number}/{plan.rounds}: anchor, then {name} ...")
-                pairs[name].anchor.append(await on_anchor.run(workload.only(ANCHOR)))
-                target = workload.mixed() if name == MIXED else workload.only(name)
-                pairs[name].measured.append(await on_igf.run(target))
     anchor_all = merge([a for p in pairs.values() for a in p.anchor])
     merged = {name: merge(p.measured) for name, p in pairs.items()}
     rows = [row(ANCHOR, anchor_all, None, None)]

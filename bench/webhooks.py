@@ -271,7 +271,10 @@ async def measure(settings: Settings, events: int, seconds: float) -> None:
         print(f"  p99 {percentile(lat, 99):6.1f} ms   (target <= 50)")
         print(f"  mean {statistics.fmean(lat):5.1f} ms, max {max(lat):.1f} ms")
         stats = await consumer_stats(url)
-        print(f"\nconsumer: {stats['received']} requests, {stats['valid']} with a verified signature")
+        print(
+            f"\nconsumer: {stats['received']} requests, {stats['valid']} with a verified signature, "
+            f"{stats['connections']} connections"
+        )
     await pool.close()
 
 

@@ -15,9 +15,14 @@ import msgspec
 from bench.load import Target
 from bench.seed import Seeded
 from bench.servers import ANCHOR_PATH
+from igf_hub.auth import keys
 from igf_hub.auth.principal import SYSTEM, Role
-from igf_hub.auth.schemas import ClientCreate, GrantCreate
+from igf_hub.auth.schemas import ClientCreate, GrantCreate, UserCreate
+from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
 from igf_hub.auth.service import IdentityService
+from igf_hub.core.settings import Settings
+
+CONSOLE_CLIENT_ID = "igf-hub-console"  # the built-in public client people sign in through
 
 ANCHOR = "anchor: SELECT by id, bare Litestar"
 NRI = "read: NRI by id"
@@ -51,6 +56,7 @@ class Workload:
         )
         self.today = datetime.now(UTC).date().isoformat()
         self.written = 0
+        self.comments = 0
 
     def pick(self, ids: list[UUID]) -> UUID:
         return ids[self.rng.randrange(len(ids))]
@@ -68,11 +74,12 @@ class Workload:
             return Target(cls, "GET", next(self.aggregate_paths))
         self.written += 1
         if cls == COMMENT:
+            self.comments += 1  # each comment by the next person in turn
             body = {"body": f"Benchmark comment {self.written}: please mention community networks.",
                     "stakeholder_group": "civil_society", "country": "KE"}  # fmt: skip
             return Target(
                 cls, "POST", f"/v1/messages/{self.pick(self.s.open_message_ids)}/comments", frozenset({201}),
-                msgspec.json.encode(body), self.commenters[self.written % len(self.commenters)],
+                msgspec.json.encode(body), self.commenters[self.comments % len(self.commenters)],
             )  # fmt: skip
         body = {"kind": "receipt", "amount": "2500", "currency": "USD", "value_date": self.today,
                 "description": f"benchmark instalment {self.written}"}  # fmt: skip
@@ -99,15 +106,38 @@ async def client_token(base_url: str, client_id: str, secret: str) -> str:
         return token
 
 
-async def make_clients(pool: asyncpg.Pool, commenters: int) -> list[tuple[str, str]]:
-    """Machine clients (client_credentials): the Secretariat's first, then ``commenters`` with no role."""
-    made = []
+async def secretariat_client(pool: asyncpg.Pool) -> tuple[str, str]:
+    """A machine client holding the Secretariat role: (client_id, client_secret) for client_credentials."""
+    async with pool.acquire() as conn, conn.transaction():
+        client = await IdentityService(conn).create_client(
+            ClientCreate(name="bench secretariat", grants=[GrantCreate(role=Role.secretariat)]), actor=SYSTEM
+        )
+    assert client.client_secret is not None
+    return client.client_id, client.client_secret
+
+
+async def commenter_tokens(pool: asyncpg.Pool, base_url: str, count: int) -> list[str]:
+    """``count`` people without a role, signed in: access tokens as the authorization-code flow issues them
+    (igf_hub's token generator, its active key, the console client), so the API verifies them like any other.
+
+    Public comments are rate-limited per person (30 an hour): the workload spreads its comments over enough
+    people to stay under the limit, as a real comment period's many commenters would."""
     async with pool.acquire() as conn, conn.transaction():
         identity = IdentityService(conn)
-        for name, grants in [("bench secretariat", [GrantCreate(role=Role.secretariat)])] + [
-            (f"bench commenter {i}", []) for i in range(commenters)
-        ]:
-            client = await identity.create_client(ClientCreate(name=name, grants=grants), actor=SYSTEM)
-            assert client.client_secret is not None
-            made.append((client.client_id, client.client_secret))
-    return made
+        users = [
+            await identity.create_user(
+                UserCreate(email=f"bench-commenter-{i}@bench.example.org", display_name=f"Commenter {i}"),
+                actor=SYSTEM,
+            )
+            for i in range(count)
+        ]
+        key_set = await keys.private_key_set(conn)
+    generator = AccessTokenGenerator(Settings(public_url=base_url), key_set)
+    console = OAuthClient({
+        "client_id": CONSOLE_CLIENT_ID, "name": "console", "client_secret_hash": None, "redirect_uris": [],
+        "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none", "scope": "api",
+    })  # fmt: skip
+    return [
+        str(generator.access_token_generator(console, "authorization_code", OAuthUser(user.id), "api"))
+        for user in users
+    ]

@@ -39,7 +39,7 @@ from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
-from igf_hub.core.json_depth import json_depth_middleware
+from igf_hub.core.input_guard import input_guard_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
 from igf_hub.core.openapi import document_problems
@@ -314,7 +314,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             request_id_middleware,
             metrics.middleware,
             AuthenticationMiddleware(),
-            json_depth_middleware,
+            input_guard_middleware,
         ],
         before_send=[add_request_id_header],
         plugins=[

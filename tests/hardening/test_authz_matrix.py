@@ -20,12 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 import pytest
 
 from igf_hub.app import create_app
-from igf_hub.core.settings import Settings, WebhookSettings
-from tests.conftest import BASE_URL, Servers
+from igf_hub.core.settings import Settings
+from tests.conftest import BASE_URL
 from tests.hardening.live import LiveApp
 from tests.hardening.routes import Operation, operations
 from tests.hardening.world import (
@@ -33,15 +32,11 @@ from tests.hardening.world import (
     CONSUMER,
     FUNDER,
     MAG_MEMBER,
-    MAG_YEAR,
-    REPORT_YEAR,
     ROLES,
     SECRETARIAT,
     World,
-    seed,
 )
 from tests.nri.helpers import PRINCIPLES
-from tests.webhooks.conftest import TEST_SECRETS_KEY
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {ANONYMOUS}
@@ -325,59 +320,10 @@ def _cells() -> Iterator[Any]:
         yield pytest.param(op.operation_id, role, id=f"{op.operation_id}-{role}", marks=marks)
 
 
-@pytest.fixture(scope="module")
-def matrix_app(servers: Servers, template: str) -> Iterator[LiveApp]:
-    def configure(settings: Settings) -> Settings:
-        webhooks = WebhookSettings(
-            allowed_hosts="127.0.0.1", secrets_key=TEST_SECRETS_KEY, run_dispatcher=False
-        )
-        return msgspec.structs.replace(settings, webhooks=webhooks)
-
-    live = LiveApp(servers, template, configure).start()
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
-@pytest.fixture(scope="module")
-def world(matrix_app: LiveApp) -> World:
-    return matrix_app.run(seed(matrix_app.client, matrix_app.tokens, matrix_app.settings), timeout=120)
-
-
 def test_every_route_has_an_expectation() -> None:
     routed = set(OPERATIONS)
     assert routed - EXPECTED.keys() == set(), "routes without an entry in EXPECTED: say who may use them"
     assert EXPECTED.keys() - routed == set(), "entries in EXPECTED for routes that no longer exist"
-
-
-def _path(op: Operation, world: World) -> str:
-    ids = world.ids
-    values = dict(ids)
-    if op.path.startswith("/v1/mag/"):
-        values["year"] = str(MAG_YEAR)
-    elif op.path.startswith("/v1/nris/"):
-        values["year"] = str(REPORT_YEAR)
-    else:
-        values["year"] = "2025"
-    values["number"] = "1"
-    values["name"] = "stakeholder_groups"
-    values["citable_id"] = "igf:nothing:2025:1:v1"
-    if op.path.startswith("/v1/funding/nri-grants/"):
-        values["grant_id"] = ids["nri_grant_id"]
-    if "/coordinators/" in op.path:
-        values["user_id"] = ids["nri_coordinator_id"]
-    elif "/facilitators/" in op.path:
-        values["user_id"] = ids["facilitator_id"]
-    elif "/mag-liaisons/" in op.path:
-        values["user_id"] = ids["liaison_id"]
-    if "/ballot" in op.path:
-        values["message_id"] = ids["ballot_message_id"]
-    path = op.path
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", value)
-    assert "{" not in path, path
-    return path
 
 
 def _call(live: LiveApp, world: World, op: Operation, role: str) -> Any:
@@ -390,17 +336,16 @@ def _call(live: LiveApp, world: World, op: Operation, role: str) -> Any:
             headers["content-type"] = rule.content_type
         else:
             kwargs["json"] = rule.body
-    return live.request(op.method, _path(op, world), headers=headers, **kwargs)
+    return live.request(op.method, world.path(op.path), headers=headers, **kwargs)
 
 
 @pytest.mark.parametrize(("operation_id", "role"), list(_cells()))
-def test_cell(operation_id: str, role: str, matrix_app: LiveApp, world: World) -> None:
+def test_cell(operation_id: str, role: str, live: LiveApp, world: World) -> None:
     op, rule = OPERATIONS[operation_id], EXPECTED.get(operation_id)
     if rule is None:
         pytest.fail(f"{op.key} has no entry in EXPECTED")
-    response = _call(matrix_app, world, op, role)
+    response = _call(live, world, op, role)
     where = f"{op.key} as {role}: {response.status_code} {response.text[:300]}"
-    print("CELL", operation_id, role, response.status_code, response.text[:120].replace(chr(10), " "))
     assert response.status_code < 500, where
     if role in rule.allowed:
         assert response.status_code not in (401, 403), where

@@ -1,4 +1,5 @@
-"""Oversized and deeply nested bodies are refused early with a 4xx problem, and nothing is written."""
+"""Oversized bodies, deeply nested JSON and the NUL character are refused early with a 4xx problem, and
+nothing is written."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from litestar import Litestar
 
 from igf_hub.auth.principal import Role
-from igf_hub.core.json_depth import MAX_JSON_DEPTH, nesting_exceeds
+from igf_hub.core.input_guard import MAX_JSON_DEPTH, contains_nul, nesting_exceeds
 from tests.hardening.routes import operations
 from tests.support.auth import TokenFactory
 
@@ -60,6 +61,14 @@ def test_nesting_is_measured_outside_strings_and_up_to_the_limit() -> None:
     # Malformed input is the decoder's to report (as malformed-body), not this guard's.
     assert not nesting_exceeds(b"]]]][[[[")
     assert not nesting_exceeds(b"[" * 10 + b"}" * 10)
+
+
+def test_nul_is_found_as_a_byte_or_a_json_escape_but_not_as_escaped_text() -> None:
+    assert contains_nul(b'{"name": "a\x00b"}')
+    assert contains_nul(b'{"name": "a\\u0000b"}')  # the JSON escape \u0000
+    assert contains_nul(b'{"name": "a\\\\\\u0000b"}')  # \\ then \u0000
+    assert not contains_nul(b'{"name": "a\\\\u0000b"}')  # \\u0000: a backslash, then the text u0000
+    assert not contains_nul(b'{"name": "100%00 sure"}')
 
 
 @pytest.fixture
@@ -121,3 +130,30 @@ async def test_an_oversized_body_is_413_and_nothing_is_written(
     # The same body within the limit is accepted: the size alone made the difference.
     within = person + b" " * (MAX_BODY - 1024)
     assert (await client.post("/v1/mag/people", content=within, headers=admin_headers)).status_code == 201
+
+
+async def test_nul_in_a_path_query_or_body_is_refused_before_it_reaches_sql(
+    client: Client, app: Litestar, admin_headers: dict[str, str], db: asyncpg.Pool
+) -> None:
+    """PostgreSQL text cannot hold U+0000: a NUL in a search, a filter, a slug or any body field was a 500
+    (CharacterNotInRepertoireError) in every domain, and broke the ledger export after it had started."""
+    before = await writes(db)
+    for url in (
+        "/v1/nris?q=a%00b",
+        "/v1/messages?theme=a%00b",
+        "/v1/tracks?q=a%00b",
+        "/v1/audit?action=a%00",
+        "/v1/transparency/exports/ledger.json?country=K%00",
+        "/v1/tracks/a%00b",
+    ):
+        response = await client.get(url, headers=admin_headers)
+        assert_problem(response, 400, "nul-character")
+    for op in (op for op in operations(app) if op.takes_body):
+        for body in (b'{"name": "a\\u0000b"}', b'{"zz_unknown": "\x00"}'):
+            response = await client.request(op.method, concrete(op.path), content=body, headers=admin_headers)
+            assert response.status_code == 400, (op.key, body, response.text[:300])
+            assert_problem(response, 400, "nul-character")
+    assert await writes(db) == before
+    # Text that merely mentions it is text.
+    created = await client.post("/v1/mag/people", json={"name": "Back\\u0000slash"}, headers=admin_headers)
+    assert created.status_code == 201, created.text

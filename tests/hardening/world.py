@@ -46,6 +46,31 @@ class World:
     def headers(self, role: str) -> dict[str, str]:
         return dict(self.callers[role].headers) if role in self.callers else {}
 
+    def path_values(self, path: str) -> dict[str, str]:
+        """The value of each placeholder of ``path`` (a route template such as /v1/nris/{nri_id})."""
+        values = dict(self.ids)
+        values["year"] = str(MAG_YEAR if path.startswith("/v1/mag/") else REPORT_YEAR)
+        values |= {"number": "1", "name": "stakeholder-groups", "citable_id": "igf:nothing:2025:1:v1"}
+        if path.startswith("/v1/funding/nri-grants/"):
+            values["grant_id"] = self.ids["nri_grant_id"]
+        if "/coordinators/" in path:
+            values["user_id"] = self.ids["nri_coordinator_id"]
+        elif "/facilitators/" in path:
+            values["user_id"] = self.ids["facilitator_id"]
+        elif "/mag-liaisons/" in path:
+            values["user_id"] = self.ids["liaison_id"]
+        if "/ballot" in path:
+            values["message_id"] = self.ids["ballot_message_id"]
+        return values
+
+    def path(self, template: str) -> str:
+        values = self.path_values(template)
+        path = template
+        for name, value in values.items():
+            path = path.replace("{" + name + "}", value)
+        assert "{" not in path, path
+        return path
+
 
 async def _ok(response: httpx.Response, *statuses: int) -> Any:
     assert response.status_code in (statuses or (200, 201)), response.text

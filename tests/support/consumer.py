@@ -119,6 +119,7 @@ class ConsumerServer:
         self.keep_bodies = keep_bodies
         self.received: list[Received] = []
         self.valid = 0
+        self.connections = 0
         self._script: list[Reply] = []
         self._arrived = asyncio.Condition()
         self._server: asyncio.Server | None = None
@@ -164,9 +165,12 @@ class ConsumerServer:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
+        self.connections += 1
         try:
             await self._serve(reader, writer)
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        except asyncio.CancelledError:  # the server is closing
             pass
         finally:
             self._handlers.discard(task)
@@ -218,7 +222,7 @@ class ConsumerServer:
         await writer.drain()
 
     def stats(self) -> dict[str, Any]:
-        return {"received": len(self.received), "valid": self.valid}
+        return {"received": len(self.received), "valid": self.valid, "connections": self.connections}
 
 
 async def _main() -> None:

@@ -52,6 +52,7 @@ T = TypeVar("T")
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 # The years a cycle may have (CycleCreate.year): beyond them a 400, not an integer overflow in SQL.
 CycleYear = Annotated[int, Parameter(ge=2006, le=2100, description="the IGF year of the cycle")]
+CycleYearFilter = Annotated[int | None, Parameter(ge=2006, le=2100, description="the IGF year of the cycle")]
 PUBLIC_CACHE = "public, max-age=60"
 PRIVATE_CACHE = "private, no-store"
 AnyRequest = Request[Principal, Any, Any]
@@ -291,7 +292,7 @@ class MagAppointmentController(Controller):
 
     @get("/term-limit-exceptions", operation_id="ListMagTermLimitExceptions")
     async def term_limit_exceptions(
-        self, request: AnyRequest, appointments: AppointmentService, year: CycleYear | None = None,
+        self, request: AnyRequest, appointments: AppointmentService, year: CycleYearFilter = None,
         cursor: str | None = None, limit: Limit = 50,
     ) -> Response[AppointmentPage]:  # fmt: skip
         """Every appointment made beyond the term limit, with the recorded reason (public)."""

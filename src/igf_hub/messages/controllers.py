@@ -19,7 +19,7 @@ from igf_hub.core.concurrency import etag_headers, expected_version
 from igf_hub.core.settings import Settings
 from igf_hub.messages.diff import VersionDiff
 from igf_hub.messages.lifecycle import MessageLifecycle
-from igf_hub.messages.params import GdcObjective, Number, Sdg, Year
+from igf_hub.messages.params import GdcObjectiveFilter, Number, SdgFilter, YearFilter
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import (
     HistoryEntry,
@@ -76,9 +76,9 @@ class MessageController(Controller):
     @get("/", operation_id="ListMessages")
     async def list_messages(
         self, request: Req, messages: MessageService,
-        year: Year | None = None, theme: str | None = None,
+        year: YearFilter = None, theme: str | None = None,
         in_state: Annotated[MessageState | None, QueryParameter(name="state")] = None,
-        action_line: str | None = None, sdg: Sdg | None = None, gdc_objective: GdcObjective | None = None,
+        action_line: str | None = None, sdg: SdgFilter = None, gdc_objective: GdcObjectiveFilter = None,
         language: str | None = None, q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
         cursor: str | None = None, limit: Limit = 50,
     ) -> Response[MessagePage]:  # fmt: skip
@@ -161,7 +161,8 @@ class MessageController(Controller):
     @get("/{message_id:uuid}/diff", operation_id="DiffMessageVersions")
     async def diff_versions(
         self, message_id: UUID, request: Req, messages: MessageService,
-        from_version: Annotated[int, QueryParameter(name="from", ge=1)], to_version: Annotated[int, QueryParameter(name="to", ge=1)],
+        from_version: Annotated[int, QueryParameter(name="from", ge=1, le=2**31 - 1)],
+        to_version: Annotated[int, QueryParameter(name="to", ge=1, le=2**31 - 1)],
     ) -> VersionDiff:  # fmt: skip
         """Two versions of one language compared: per paragraph (by stable id), word by word, and unified."""
         return await messages.diff(message_id, from_version, to_version, request.user)

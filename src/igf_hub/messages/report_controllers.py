@@ -17,7 +17,7 @@ from igf_hub.core.concurrency import etag_headers, expected_version
 from igf_hub.core.errors import DomainError
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.errors import InvalidContent
-from igf_hub.messages.params import GdcObjective, Sdg, Year
+from igf_hub.messages.params import GdcObjectiveFilter, SdgFilter, YearFilter
 from igf_hub.messages.report_import import parse_csv, parse_json
 from igf_hub.messages.report_repository import ReportFilters
 from igf_hub.messages.report_schemas import (
@@ -57,8 +57,8 @@ class SessionReportController(Controller):
 
     @get("/", operation_id="ListSessionReports")
     async def list_reports(
-        self, reports: SessionReportService, year: Year | None = None, session_type: SessionType | None = None,
-        action_line: str | None = None, sdg: Sdg | None = None, gdc_objective: GdcObjective | None = None,
+        self, reports: SessionReportService, year: YearFilter = None, session_type: SessionType | None = None,
+        action_line: str | None = None, sdg: SdgFilter = None, gdc_objective: GdcObjectiveFilter = None,
         q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None, cursor: str | None = None,
         limit: Limit = 50,
     ) -> Response[SessionReportPage]:  # fmt: skip

@@ -27,7 +27,7 @@ from igf_hub.messages.comment_schemas import (
     DispositionSet,
 )
 from igf_hub.messages.comments import CommentService
-from igf_hub.messages.params import Number
+from igf_hub.messages.params import Number, NumberFilter
 
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 Req = Request[Principal, Any, Any]
@@ -63,7 +63,7 @@ class CommentController(Controller):
     @get("/", operation_id="ListMessageComments")
     async def list_comments(
         self, message_id: UUID, request: Req, comments: CommentService,
-        round_number: Number | None = None, paragraph_id: str | None = None, disposition: DispositionOutcome | None = None,
+        round_number: NumberFilter = None, paragraph_id: str | None = None, disposition: DispositionOutcome | None = None,
         disposed: bool | None = None, mine: bool = False, cursor: str | None = None, limit: Limit = 50,
     ) -> Response[CommentPage]:  # fmt: skip
         """Every comment with its disposition (how it was considered), oldest first."""

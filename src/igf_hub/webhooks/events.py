@@ -48,42 +48,6 @@ def subscription_problem(pattern: str) -> str | None:
     return None
 
 
-def patterns_matching(event_type: str) -> list[str]:
-    """Every subscription that receives ``event_type``: itself, each dotted prefix wildcard, and ``*``."""
-    parts = event_type.split(".")
-    return [event_type, *(".".join(parts[:i]) + ".*" for i in range(1, len(parts))), "*"]
-
-
-class Classified(msgspec.Struct, frozen=True):
-    """An event's classification as arrays for SQL (None: the event is not classified)."""
-
-    wsis_action_lines: list[str]
-    sdgs: list[int]
-    gdc_objectives: list[int]
-
-
-def classification_of(data: Any) -> Classified | None:
-    raw = data.get("classification") if isinstance(data, dict) else None
-    if not isinstance(raw, dict):
-        return None
-
-    def ints(values: Any) -> list[int]:
-        out: list[int] = []
-        for v in values if isinstance(values, list) else []:
-            try:
-                out.append(int(v))
-            except (TypeError, ValueError):
-                continue
-        return out
-
-    lines = raw.get("wsis_action_lines")
-    return Classified(
-        wsis_action_lines=[str(v) for v in lines] if isinstance(lines, list) else [],
-        sdgs=ints(raw.get("sdgs")),
-        gdc_objectives=ints(raw.get("gdc_objectives")),
-    )
-
-
 class CloudEvent(msgspec.Struct, kw_only=True):
     """CloudEvents 1.0, structured JSON mode, with the ``sequence`` extension (the schema of bodies)."""
 

@@ -60,11 +60,12 @@ class Sender:
                 follow_redirects=False, extensions=extensions,
             ) as response:  # fmt: skip
                 received = b""
-                if response.headers.get("content-length") != "0":  # (a 204 has nothing to read)
-                    async for chunk in response.aiter_bytes():
-                        received += chunk
-                        if len(received) >= EXCERPT_BYTES:
-                            break  # the rest is never read: a consumer cannot make us buffer a huge body
+                # Read to the end (even an empty body: only a finished response returns its connection to
+                # the pool), but never more than the excerpt: a consumer cannot make us buffer a huge body.
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) >= EXCERPT_BYTES:
+                        break
                 return Outcome(
                     status_code=response.status_code,
                     retry_after=response.headers.get("retry-after"),

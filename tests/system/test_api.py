@@ -131,7 +131,9 @@ async def test_audit_is_for_the_secretariat_and_filters(
     )
 
 
-async def test_missing_fields_and_bad_query_parameters_are_pointed_at(client: Client, tokens: TokenFactory) -> None:
+async def test_missing_fields_and_bad_query_parameters_are_pointed_at(
+    client: Client, tokens: TokenFactory
+) -> None:
     admin = await tokens.user(Role.secretariat)
     missing = await client.post("/v1/users", json={"display_name": "No e-mail"}, headers=admin.headers)
     assert assert_problem(missing, 422, "validation-failed")["errors"][0]["pointer"] == "/email"
@@ -148,12 +150,17 @@ async def test_metrics_count_requests_by_route_template(client: Client) -> None:
     assert 'igf_hub_http_requests_total{method="GET",route="/v1/vocab/{name}",status="404"} 1.0' in text
     assert 'igf_hub_db_pool_connections{state="max"} 5.0' in text
     assert "igf_hub_queue_depth" in text
-    assert 'igf_hub_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/vocab/{name}"} 4.0' in text
+    assert (
+        'igf_hub_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/vocab/{name}"} 4.0'
+        in text
+    )
 
 
 async def test_every_page_documents_its_item_type(client: Client) -> None:
     schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
-    pages = {name: s for name, s in schemas.items() if name.endswith("Page") and "items" in s.get("properties", {})}
+    pages = {
+        name: s for name, s in schemas.items() if name.endswith("Page") and "items" in s.get("properties", {})
+    }
     assert "AuditPage" in pages
     untyped = [name for name, s in pages.items() if "$ref" not in s["properties"]["items"].get("items", {})]
     assert untyped == []

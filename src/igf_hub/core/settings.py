@@ -62,9 +62,11 @@ class MessagesSettings(msgspec.Struct, frozen=True, kw_only=True):
     comment_min_days: int = 14
     comment_default_days: int = 21
     ballot_default_days: int = 14
-    ballot_reminder_hours: int = 48  # remind members who have not taken a position this long before the deadline
+    # Remind members who have not taken a position this long before the deadline.
+    ballot_reminder_hours: int = 48
     ballot_min_yes: int = 1
-    ballot_supermajority: str = "2/3"  # of (eligible - recused), as a fraction; yes + no_objection must reach it
+    # Of (eligible - recused), as a fraction: yes + no_objection must reach it.
+    ballot_supermajority: str = "2/3"
     ballot_min_groups: int = 3  # MAG stakeholder groups the supporters must come from
 
 
@@ -84,7 +86,8 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
     # decrypt (rotation). Empty: a key file in the data dir (development only; production refuses).
     secrets_key: str = ""
     run_dispatcher: bool = True  # the worker runs the delivery dispatcher (off: a separate process runs it)
-    max_in_flight: int = 8  # concurrent requests per dispatcher (stock httpx degrades beyond; bench/webhooks.py)
+    # Concurrent requests per dispatcher (stock httpx degrades beyond this; see bench/webhooks.py).
+    max_in_flight: int = 8
     poll_interval: float = 1.0  # seconds: the backstop when no NOTIFY arrives
     lease_seconds: int = 60  # a claimed delivery is reclaimable after this (a killed worker's deliveries)
     request_timeout: float = 15.0

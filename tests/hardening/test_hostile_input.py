@@ -157,3 +157,30 @@ async def test_nul_in_a_path_query_or_body_is_refused_before_it_reaches_sql(
     # Text that merely mentions it is text.
     created = await client.post("/v1/mag/people", json={"name": "Back\\u0000slash"}, headers=admin_headers)
     assert created.status_code == 201, created.text
+
+
+async def test_nul_in_a_csv_upload_is_refused_but_an_unreadable_file_is_left_to_its_importer(
+    client: Client, tokens: TokenFactory
+) -> None:
+    """The exchange-rate and session-report importers stored a cell holding U+0000: a 500."""
+    headers = {**(await tokens.user(Role.secretariat)).headers, "content-type": "text/csv"}
+    rates = b"currency,effective_on,usd_per_unit,source\nEUR,2024-01-01,1.1,UN\x00 rates\n"
+    assert_problem(
+        await client.post("/v1/funding/exchange-rates/upload", content=rates, headers=headers),
+        400,
+        "nul-character",
+    )
+    reports = (
+        b"year,session_ref,session_title,session_type,organisers,key_takeaways,calls_to_action\n"
+        b"2025,WS 1,Ti\x00tle,workshop,APC,A takeaway,A call\n"
+    )
+    assert_problem(
+        await client.post("/v1/session-reports/imports", content=reports, headers=headers),
+        400,
+        "nul-character",
+    )
+    # Bytes that are not UTF-8 text at all: the importer says the file is unreadable, in its own terms.
+    unreadable = await client.post(
+        "/v1/funding/exchange-rates/upload", content=b"\xff\xfe\x00", headers=headers
+    )
+    assert_problem(unreadable, 422, "invalid-exchange-rates")

@@ -12,8 +12,9 @@ before the handler gets it, so the decoder never sees a refused body; a handler 
 (a guard refused the caller first) costs nothing. Measuring costs a few C-speed passes over the body.
 
 Bodies of every content type are checked except multipart forms (binary parts may hold any byte), because
-Litestar decodes a ``data`` parameter as JSON whatever the content type says. A CSV upload would need 64
-unclosed brackets outside quotes to trip the depth check.
+Litestar decodes a ``data`` parameter as JSON whatever the content type says. A CSV upload that is not
+UTF-8 at all is left to its importer, which reports an unreadable file; one would need 64 unclosed brackets
+outside quotes to trip the depth check.
 """
 
 from __future__ import annotations
@@ -92,8 +93,18 @@ def _header(scope: Scope, wanted: bytes) -> bytes:
     return b""
 
 
-def _check_body(body: bytes, *, form: bool) -> None:
-    if contains_nul(body) or (form and _ENCODED_NUL.search(body)):
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_body(body: bytes, *, form: bool, csv: bool) -> None:
+    # A CSV upload that is not UTF-8 text at all is its importer's to report as unreadable.
+    nul = contains_nul(body) and (not csv or _is_utf8(body))
+    if nul or (form and _ENCODED_NUL.search(body)):
         raise NulCharacter("text may not contain U+0000: it cannot be stored", extra={"where": "body"})
     if nesting_exceeds(body):
         raise JsonTooDeep(
@@ -117,6 +128,7 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         form = content_type.startswith(b"application/x-www-form-urlencoded")
+        csv = content_type.startswith(b"text/csv")
         seen: list[bytes] = []
         size = 0
 
@@ -131,7 +143,7 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
             if not message.get("more_body", False) and size <= MAX_CHECKED_BYTES:
                 body = b"".join(seen)
                 seen.clear()
-                _check_body(body, form=form)
+                _check_body(body, form=form, csv=csv)
             return message
 
         await app(scope, checked_receive, send)

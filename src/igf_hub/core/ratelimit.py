@@ -7,7 +7,6 @@ address cannot spend a signed-in user's allowance and vice versa.
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -33,15 +32,17 @@ def rate_limit(name: str, limit: int, window_seconds: int) -> Guard:
         if not getattr(connection.app.state.settings, "rate_limits", True):
             return  # switched off (IGF_HUB_RATE_LIMITS=false), e.g. to benchmark the write path itself
         redis = connection.app.state.queue
-        window = int(time.time()) // window_seconds
         caller = hashlib.sha256(_caller(connection).encode()).hexdigest()[:32]
-        key = f"igf:rate:{name}:{caller}:{window}"
+        key = f"igf:rate:{name}:{caller}"
+        # The window opens at the caller's first request (SET NX with expiry), so there is no clock-aligned
+        # boundary at which a burst straddling it would be allowed twice the limit.
         async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=window_seconds, nx=True)
             pipe.incr(key)
-            pipe.expire(key, window_seconds)
-            count, _ = await pipe.execute()
+            pipe.ttl(key)
+            _, count, ttl = await pipe.execute()
         if count > limit:
-            retry_after = window_seconds - int(time.time()) % window_seconds
+            retry_after = max(int(ttl), 1)
             raise RateLimited(
                 f"at most {limit} requests per {window_seconds} s for {name}; retry in {retry_after} s",
                 headers={"Retry-After": str(retry_after)},

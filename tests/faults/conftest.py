@@ -99,10 +99,14 @@ async def fault_servers(fault_embedded: tuple[Embedded, Path]) -> FaultServers:
 
 
 async def eventually(
-    check: Callable[[], T | Awaitable[T | None] | None], *, within: float, what: str, every: float = 0.05
+    check: Callable[[], T | Awaitable[T | None] | None],
+    *,
+    within: float,
+    what: str | Callable[[], str],
+    every: float = 0.05,
 ) -> T:
     """Poll ``check`` (sync or async) until it returns something other than None/False; fail after ``within``
-    seconds naming ``what`` was awaited."""
+    seconds naming ``what`` was awaited (a callable is asked only then, e.g. for a log tail)."""
     deadline = time.monotonic() + within
     while True:
         result = check()
@@ -111,7 +115,7 @@ async def eventually(
         if result is not None and result is not False:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"not within {within} s: {what}")
+            pytest.fail(f"not within {within} s: {what() if callable(what) else what}")
         await asyncio.sleep(every)
 
 

@@ -299,12 +299,6 @@ async def _registered(load: Load, caller: Caller) -> bool:
     return (await load.request("write", "POST", "/v1/nris", caller, json=body(name="After the freeze"))).ok
 
 
-@pytest.mark.xfail(
-    reason="webhooks Dispatcher._connection keeps a pooled connection across statements; when PostgreSQL ends "
-    "its session asyncpg detaches that proxy, conn.is_closed() then raises InterfaceError before the try that "
-    "would drop it, and every later claim fails the same way until the worker restarts",
-    strict=False,
-)
 async def test_the_worker_rides_out_a_postgres_restart_and_delivers_afterwards(
     fault_servers: FaultServers, api: Api
 ) -> None:
@@ -319,7 +313,7 @@ async def test_the_worker_rides_out_a_postgres_restart_and_delivers_afterwards(
         await eventually(
             lambda: '"webhooks.claim_failed"' in worker.log_text(),
             within=15,
-            what="the dispatcher meeting the outage",
+            what=lambda: f"the dispatcher meeting the outage; worker log:\n{worker.log_tail()}",
         )
         await asyncio.to_thread(fault_servers.embedded.start_postgres)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from litestar import Litestar
 
 from igf_hub.auth.principal import Role
@@ -66,16 +65,17 @@ async def test_messages_integer_filters_and_numbers_past_the_column_are_400(
     assert (await client.get("/v1/messages", params={"year": 2025, "sdg": 9})).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nri/ (owned by its engineer): GET/PATCH /v1/nris/{id}/reports/{year} pass an unbounded int to "
-    "SQL; a year past int4 is a 500 (asyncpg DataError) instead of a 400 or 404",
-)
 async def test_nri_report_years_past_the_column_are_not_500(client: Client, tokens: TokenFactory) -> None:
     coordinator = await tokens.user()
     nri_id = (await nri.register(client, coordinator))["id"]
-    response = await client.get(f"/v1/nris/{nri_id}/reports/{BEYOND_INT4}", headers=coordinator.headers)
-    assert response.status_code in (404, 422), response.text
+    """A year past int4 reached SQL and was a 500 (asyncpg DataError); the path parameter is now bounded."""
+    url = f"/v1/nris/{nri_id}/reports/{BEYOND_INT4}"
+    assert_problem(await client.get(url, headers=coordinator.headers), 422, "validation-failed")
+    assert_problem(
+        await client.get(f"{url}/revisions", headers=coordinator.headers), 422, "validation-failed"
+    )
+    submitted = await client.post(f"{url}/submit", headers=coordinator.headers)
+    assert_problem(submitted, 422, "validation-failed")
 
 
 async def test_a_refused_message_transition_is_403_before_any_version_or_state_check(
@@ -108,6 +108,7 @@ def test_exports_document_the_media_types_they_send(app: Litestar) -> None:
         "/v1/messages/{message_id}/exports/ballots.csv",
         "/v1/messages/exports/{year}/comments.csv",
         "/v1/messages/exports/{year}/ballots.csv",
+        "/v1/nris.csv",
     ):
         assert list(paths[path]["get"]["responses"]["200"]["content"]) == ["text/csv; charset=utf-8"], path
     for path in ("/v1/messages/{message_id}/exports/message.md", "/v1/messages/exports/{year}/messages.md"):

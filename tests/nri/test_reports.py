@@ -176,7 +176,8 @@ async def test_report_refusals(client: Client, tokens: TokenFactory, clock: Cloc
         await client.post(base, json=report_body(start), headers=stranger.headers), 403, "not-nri-coordinator"
     )
     problem(await client.post(base, json=report_body(start)), 401)
-    problem(await client.get(f"{base}/1999"), 404)
+    problem(await client.get(f"{base}/2099"), 404)
+    problem(await client.get(f"{base}/1999"), 422, "validation-failed")  # before the first IGF
 
 
 async def test_overdue_reports_for_the_secretariat(

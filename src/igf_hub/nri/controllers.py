@@ -59,6 +59,7 @@ Limit = Annotated[int, Parameter(ge=1, le=100)]
 WRITE = {"nris": Provide(provide_nri_service_tx, sync_to_thread=False)}
 COORDINATORS_WRITE = {"coordinators": Provide(provide_coordinator_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
+CSV = "text/csv; charset=utf-8"
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
@@ -264,7 +265,7 @@ class NriExportController(Controller):
     tags = ["NRIs"]
     dependencies = {"directory": Provide(provide_directory, sync_to_thread=False)}
 
-    @get("/nris.csv", operation_id="ExportNrisCsv")
+    @get("/nris.csv", operation_id="ExportNrisCsv", media_type=CSV)
     async def export(
         self,
         request: Req,
@@ -285,7 +286,7 @@ class NriExportController(Controller):
             )
         )
         response = cached(request, text, tag=body_etag(text))
-        response.media_type = "text/csv"
+        response.media_type = CSV
         response.headers["Content-Disposition"] = 'attachment; filename="nris.csv"'
         return response
 

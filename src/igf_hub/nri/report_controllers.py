@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
@@ -24,6 +25,8 @@ from igf_hub.nri.reports import ReportService
 Req = Request[Principal, Any, Any]
 WRITE = {"reports": Provide(provide_report_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
+# Bounded like the column's CHECK, so a year past int4 is a 400 naming the parameter instead of a SQL error.
+ReportYear = Annotated[int, Parameter(ge=2006, le=2100, description="the year the report covers")]
 
 
 def _written(report: NriReport, status_code: int = 200) -> Response[NriReport]:
@@ -55,14 +58,14 @@ class NriReportController(Controller):
 
     @get("/{year:int}", operation_id="GetNriReport")
     async def get_report(
-        self, request: Req, nri_id: UUID, year: int, reports: ReportService
+        self, request: Req, nri_id: UUID, year: ReportYear, reports: ReportService
     ) -> Response[NriReport]:
         report = await reports.get(nri_id, year, request.user)
         return cached(request, report, tag=report.version)
 
     @patch("/{year:int}", operation_id="UpdateNriReport", guards=MANAGERS, dependencies=WRITE)
     async def update(
-        self, request: Req, nri_id: UUID, year: int, data: NriReportPatch, reports: ReportService
+        self, request: Req, nri_id: UUID, year: ReportYear, data: NriReportPatch, reports: ReportService
     ) -> Response[NriReport]:
         """Edit with ``If-Match``; an edit after submission is kept as a new published revision."""
         version = expected_version(request, required=True)
@@ -72,7 +75,7 @@ class NriReportController(Controller):
     @post("/{year:int}/submit", operation_id="SubmitNriReport", guards=MANAGERS, dependencies=WRITE,
           status_code=200)  # fmt: skip
     async def submit(
-        self, request: Req, nri_id: UUID, year: int, reports: ReportService
+        self, request: Req, nri_id: UUID, year: ReportYear, reports: ReportService
     ) -> Response[NriReport]:
         """Publish the report; an inactive NRI with a report of a recent meeting is reactivated."""
         version = expected_version(request, required=False)
@@ -80,7 +83,7 @@ class NriReportController(Controller):
 
     @get("/{year:int}/revisions", operation_id="ListNriReportRevisions")
     async def revisions(
-        self, request: Req, nri_id: UUID, year: int, reports: ReportService
+        self, request: Req, nri_id: UUID, year: ReportYear, reports: ReportService
     ) -> list[ReportRevision]:
         """Every published version of the report: the submission, then each late edit."""
         return await reports.revisions(nri_id, year, request.user)

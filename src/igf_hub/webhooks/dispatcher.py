@@ -44,6 +44,15 @@ RECORD_WINDOW = 0.002  # seconds a busy dispatcher lets results gather before wr
 DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
+def _usable(conn: asyncpg.Connection) -> bool:
+    """Whether a kept connection can take the next statement. When PostgreSQL ends the session (a restart),
+    the pool takes the connection back and detaches our proxy: then even ``is_closed()`` raises."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -224,7 +233,7 @@ class Dispatcher:
         """A pooled connection kept for one kind of statement: handing it back to the pool after every
         statement would cost a reset round trip each time (as many round trips as the statements)."""
         conn = self._held.get(role)
-        if conn is None or conn.is_closed():
+        if conn is None or not _usable(conn):
             conn = self._held[role] = await self.pool.acquire()
         try:
             yield conn

@@ -44,6 +44,7 @@ from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
 from igf_hub.core.openapi import document_problems
 from igf_hub.core.queue import provide_queue, queue_lifespan
+from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
 from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
@@ -283,6 +284,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
                 js_url=f"{assets}/swagger-ui-bundle.js",
                 css_url=f"{assets}/swagger-ui.css",
                 standalone_preset_js_url=f"{assets}/swagger-ui-standalone-preset.js",
+                favicon='<link rel="icon" href="data:,">',  # Litestar's default loads one from a CDN
                 init_oauth={
                     "clientId": "igf-hub-console",
                     "usePkceWithAuthorizationCodeGrant": True,
@@ -316,7 +318,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             AuthenticationMiddleware(),
             input_guard_middleware,
         ],
-        before_send=[add_request_id_header],
+        before_send=[add_request_id_header, add_security_headers],
         plugins=[
             ProblemDetailsPlugin(
                 ProblemDetailsConfig(

@@ -11,6 +11,7 @@ import asyncpg
 
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
+from igf_hub.core.security_headers import PAGE_CSP
 from igf_hub.core.settings import Settings
 from tests.messages.support import (
     Client,
@@ -145,6 +146,8 @@ async def test_exports_and_public_page(
 
     page = await client.get(f"/messages/{mid}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == PAGE_CSP  # no script runs on a Message's page
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
     html = page.text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html  # drafters' text is escaped
     assert "<strong>children</strong>" in html and 'href="javascript:' not in html

@@ -26,6 +26,7 @@ from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
 from igf_hub.auth.service import IdentityService
 from igf_hub.core import audit
 from igf_hub.core.clock import Clock
+from igf_hub.core.security_headers import CONSOLE_CSP, PAGE_CSP, page_headers
 from igf_hub.core.settings import Settings
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -39,28 +40,14 @@ def _server(conn: asyncpg.Connection, settings: Settings, clock: Clock, key_set:
     return IgfAuthorizationServer(conn=conn, settings=settings, clock=clock, keys=key_set or KeySet([]))
 
 
-# Sign-in pages are the one place a browser meets us: no framing, no sniffing, nothing loaded from elsewhere.
-PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-CONSOLE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-
-
 def _html(
     body: str, status: int = 200, headers: dict[str, str] | None = None, csp: str = PAGE_CSP
 ) -> Response[str]:
-    security = {
-        "Content-Security-Policy": csp,
-        "X-Frame-Options": "DENY",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
     return Response(
         body,
         status_code=status,
         media_type=MediaType.HTML,
-        headers={**NO_STORE, **security, **(headers or {})},
+        headers={**NO_STORE, **page_headers(csp), **(headers or {})},
     )
 
 

@@ -19,6 +19,7 @@ from litestar.response import Stream
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import NotFound
 from igf_hub.core.schemas import CountryCode
+from igf_hub.core.security_headers import page_headers
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.funding import exports, page
@@ -201,4 +202,4 @@ class TransparencyPageController(Controller):
     @get("/", operation_id="TransparencyPage", cache_control=PUBLIC_MINUTE)
     async def page(self, transparency: TransparencyService, year: YearParam = None) -> Response[str]:
         html = await page.render(transparency, year)
-        return Response(html, media_type=MediaType.HTML)
+        return Response(html, media_type=MediaType.HTML, headers=page_headers(page.CSP))

@@ -6,13 +6,22 @@ A stale ``If-Match`` is 412; a write to a versioned resource without ``If-Match`
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeVar
 
-from litestar import Request
+from litestar import Request, Response
 
 from igf_hub.core.errors import PreconditionFailed, PreconditionRequired
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
 
 
 def etag(version: int) -> str:
@@ -34,6 +43,18 @@ def expected_version(request: Request[Any, Any, Any], *, required: bool = True) 
     if match is None:
         raise PreconditionFailed(f"If-Match {header!r} is not an ETag this API issued")
     return int(match.group(1))
+
+
+def required_version(request: Request[Any, Any, Any]) -> int:
+    """The version from If-Match, which this write cannot go without (428 when absent)."""
+    version = expected_version(request, required=True)
+    assert version is not None  # required=True raises 428 instead of returning None
+    return version
+
+
+def written(body: V, *, status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response[V]:
+    """A write's answer: the resource with the ETag of the version it is now at (then any other ``headers``)."""
+    return Response(body, status_code=status_code, headers={**etag_headers(body.version), **(headers or {})})
 
 
 def check_version(current: int, expected: int | None) -> None:

@@ -12,6 +12,8 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from igf_hub.core.asgi import StatusRecorder
+
 REQUEST_ID_HEADER = "x-request-id"
 
 
@@ -72,24 +74,17 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        status = 500
         started = time.perf_counter()
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         with structlog.contextvars.bound_contextvars(request_id=_request_id(scope)):
             try:
-                await app(scope, receive, capture_status)
+                await app(scope, receive, recorder)
             finally:
                 access_log.info(
                     "request.completed",
                     method=scope["method"],
                     path=scope["path"],
-                    status=status,
+                    status=recorder.status,
                     ms=round((time.perf_counter() - started) * 1000, 2),
                 )
 

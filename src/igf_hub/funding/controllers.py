@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.settings import Settings
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.grants import GrantService
@@ -111,7 +111,7 @@ class FundingController(Controller):
         self, data: DonorCreate, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Donor]:
         donor = await funding.create_donor(data, actor=request.user)
-        return Response(donor, status_code=201, headers=etag_headers(donor.version))
+        return written(donor, status_code=201)
 
     @get("/donors", operation_id="ListDonors", guards=[requires_secretariat_or_funder])
     async def list_donors(
@@ -141,7 +141,7 @@ class FundingController(Controller):
         donor = await funding.patch_donor(
             donor_id, data, expected_version=expected_version(request), actor=request.user
         )
-        return Response(donor, headers=etag_headers(donor.version))
+        return written(donor)
 
     @post(
         "/donors/{donor_id:uuid}/funders", operation_id="BindFunder", guards=[requires_secretariat],
@@ -166,7 +166,7 @@ class FundingController(Controller):
         self, data: ContributionCreate, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Contribution]:
         contribution = await funding.create_contribution(data, actor=request.user)
-        return Response(contribution, status_code=201, headers=etag_headers(contribution.version))
+        return written(contribution, status_code=201)
 
     @get("/contributions", operation_id="ListContributions", guards=[requires_secretariat_or_funder])
     async def list_contributions(
@@ -202,7 +202,7 @@ class FundingController(Controller):
         contribution = await funding.patch_contribution(
             contribution_id, data, expected_version=expected_version(request), actor=request.user
         )
-        return Response(contribution, headers=etag_headers(contribution.version))
+        return written(contribution)
 
     @post(
         "/contributions/{contribution_id:uuid}/events", operation_id="RecordLedgerEvent",
@@ -269,7 +269,7 @@ class FundingController(Controller):
     ) -> Response[NriGrant]:
         """Record an application; it lists the same NRI's grants from other programmes that year."""
         grant = await grants.apply(data, actor=request.user)
-        return Response(grant, status_code=201, headers=etag_headers(grant.version))
+        return written(grant, status_code=201)
 
     @get("/nri-grants", operation_id="ListNriGrants", guards=[requires_secretariat])
     async def list_grants(
@@ -297,7 +297,7 @@ class FundingController(Controller):
         grant = await grants.patch(
             grant_id, data, expected_version=expected_version(request), actor=request.user
         )
-        return Response(grant, headers=etag_headers(grant.version))
+        return written(grant)
 
     @post(
         "/nri-grants/{grant_id:uuid}/transitions", operation_id="TransitionNriGrant",
@@ -314,4 +314,4 @@ class FundingController(Controller):
         grant = await grants.transition(
             grant_id, data, expected_version=expected_version(request), actor=request.user
         )
-        return Response(grant, headers=etag_headers(grant.version))
+        return written(grant)

@@ -111,6 +111,14 @@ class AppointmentService:
             raise AppointmentNotFound(f"no appointment {appointment_id}")
         return record
 
+    async def _locked(self, appointment_id: UUID, expected: int | None) -> AppointmentRecord:
+        """The appointment, locked for this transaction, at the version the caller last read (412 if not)."""
+        if not await self.repo.lock_appointment(appointment_id):
+            raise AppointmentNotFound(f"no appointment {appointment_id}")
+        current = await self._record_of(appointment_id)
+        check_version(current.version, expected)
+        return current
+
     # -- reads ---------------------------------------------------------------------------------------
 
     async def get(self, appointment_id: UUID, *, viewer: Principal) -> Appointment:
@@ -202,10 +210,7 @@ class AppointmentService:
     ) -> Appointment:
         """New dates (within the cycle) move the mirrored role grant with them."""
         require_secretariat(actor)
-        if not await self.repo.lock_appointment(appointment_id):
-            raise AppointmentNotFound(f"no appointment {appointment_id}")
-        current = await self._record_of(appointment_id)
-        check_version(current.version, expected)
+        current = await self._locked(appointment_id, expected)
         if current.status is not AppointmentStatus.active:
             raise AppointmentNotActive(f"the appointment is {current.status.value}: it can no longer change")
         cycle = await self._cycle(current.cycle_year)
@@ -230,10 +235,7 @@ class AppointmentService:
     ) -> Appointment:
         """A resignation (or another early end): the last day moves earlier and so does the role grant."""
         require_secretariat(actor)
-        if not await self.repo.lock_appointment(appointment_id):
-            raise AppointmentNotFound(f"no appointment {appointment_id}")
-        current = await self._record_of(appointment_id)
-        check_version(current.version, expected)
+        current = await self._locked(appointment_id, expected)
         requested = AppointmentStatus(data.status.value)
         allowed = APPOINTMENT_TRANSITIONS[current.status]
         if requested not in allowed:

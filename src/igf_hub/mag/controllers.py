@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.appointments import AppointmentService
@@ -55,6 +55,7 @@ CycleYear = Annotated[int, Parameter(ge=2006, le=2100, description="the IGF year
 CycleYearFilter = Annotated[int | None, Parameter(ge=2006, le=2100, description="the IGF year of the cycle")]
 PUBLIC_CACHE = "public, max-age=60"
 PRIVATE_CACHE = "private, no-store"
+NO_STORE = {"Cache-Control": PRIVATE_CACHE}
 AnyRequest = Request[Principal, Any, Any]
 
 
@@ -69,12 +70,6 @@ def _respond(
     if version is not None:
         headers |= etag_headers(version)
     return Response(body, headers=headers, status_code=status_code)
-
-
-def _written(body: T, version: int, status_code: int = 200) -> Response[T]:
-    return Response(
-        body, headers={**etag_headers(version), "Cache-Control": PRIVATE_CACHE}, status_code=status_code
-    )
 
 
 def provide_cycles(db: asyncpg.Connection, clock: Clock) -> CycleService:
@@ -145,7 +140,7 @@ class MagCycleController(Controller):
     ) -> Response[Cycle]:
         """Open the planning of a cycle; ``rule_overrides`` changes this cycle's composition rules."""
         cycle = await cycles.create(data, actor=request.user)
-        return _written(cycle, cycle.version, status_code=201)
+        return written(cycle, status_code=201, headers=NO_STORE)
 
     @get("/{year:int}", operation_id="GetMagCycle")
     async def get_cycle(self, year: CycleYear, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
@@ -160,7 +155,7 @@ class MagCycleController(Controller):
     ) -> Response[Cycle]:
         """Dates, target size or rule overrides (If-Match required)."""
         cycle = await cycles.update(year, data, expected=expected_version(request), actor=request.user)
-        return _written(cycle, cycle.version)
+        return written(cycle, headers=NO_STORE)
 
     @post(
         "/{year:int}/transitions", operation_id="TransitionMagCycle", guards=[requires_secretariat],
@@ -171,7 +166,7 @@ class MagCycleController(Controller):
     ) -> Response[Cycle]:
         """planning -> call_open -> appointed -> closed (If-Match required)."""
         cycle = await cycles.transition(year, data.to, expected=expected_version(request), actor=request.user)
-        return _written(cycle, cycle.version)
+        return written(cycle, headers=NO_STORE)
 
     @get("/{year:int}/balance", operation_id="GetMagBalance")
     async def balance(
@@ -213,7 +208,7 @@ class MagCycleController(Controller):
     ) -> Response[Appointment]:
         """Record an appointment; beyond the term limit only with ``term_limit_exception_reason``."""
         appointment = await appointments.appoint(year, data, actor=request.user)
-        return _written(appointment, appointment.version, status_code=201)
+        return written(appointment, status_code=201, headers=NO_STORE)
 
     @get("/{year:int}/nominations", operation_id="ListMagNominations", guards=[requires_secretariat])
     async def list_nominations(
@@ -237,7 +232,7 @@ class MagCycleController(Controller):
     ) -> Response[Nomination]:
         """Nominate someone (or yourself) while the cycle's call is open."""
         nomination = await nominations.submit(year, data, actor=request.user)
-        return _written(nomination, nomination.version, status_code=201)
+        return written(nomination, status_code=201, headers=NO_STORE)
 
     @get("/{year:int}/nominations/summary", operation_id="GetMagNominationSummary")
     async def nomination_summary(
@@ -274,7 +269,7 @@ class MagAppointmentController(Controller):
         appointment = await appointments.update(
             appointment_id, data, expected=expected_version(request), actor=request.user
         )
-        return _written(appointment, appointment.version)
+        return written(appointment, headers=NO_STORE)
 
     @post(
         "/appointments/{appointment_id:uuid}/early-end", operation_id="EndMagAppointmentEarly",
@@ -288,7 +283,7 @@ class MagAppointmentController(Controller):
         appointment = await appointments.end_early(
             appointment_id, data, expected=expected_version(request), actor=request.user
         )
-        return _written(appointment, appointment.version)
+        return written(appointment, headers=NO_STORE)
 
     @get("/term-limit-exceptions", operation_id="ListMagTermLimitExceptions")
     async def term_limit_exceptions(
@@ -323,7 +318,7 @@ class MagAppointmentController(Controller):
         nomination = await nominations.transition(
             nomination_id, data.to, data.note, expected=expected_version(request), actor=request.user
         )
-        return _written(nomination, nomination.version)
+        return written(nomination, headers=NO_STORE)
 
 
 class MagPeopleController(Controller):
@@ -345,7 +340,7 @@ class MagPeopleController(Controller):
         self, data: PersonCreate, request: AnyRequest, people: PersonService
     ) -> Response[Person]:
         person = await people.create(data, actor=request.user)
-        return _written(person, person.version, status_code=201)
+        return written(person, status_code=201, headers=NO_STORE)
 
     @get("/{person_id:uuid}", operation_id="GetMagPerson")
     async def get_person(
@@ -366,4 +361,4 @@ class MagPeopleController(Controller):
     ) -> Response[Person]:
         """Rename, or link/unlink the user account (which moves the mirrored mag_member grants); If-Match required."""
         person = await people.update(person_id, data, expected=expected_version(request), actor=request.user)
-        return _written(person, person.version)
+        return written(person, headers=NO_STORE)

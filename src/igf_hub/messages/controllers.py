@@ -15,7 +15,7 @@ from litestar.params import Parameter, QueryParameter
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.settings import Settings
 from igf_hub.messages.diff import VersionDiff
 from igf_hub.messages.lifecycle import MessageLifecycle
@@ -97,7 +97,7 @@ class MessageController(Controller):
     ) -> Response[Message]:
         """A new Message in ``draft`` with its first version; provenance must resolve."""
         message = await messages.create(data, request.user)
-        return Response(message, status_code=201, headers={**etag_headers(message.version), **PRIVATE})
+        return written(message, status_code=201, headers=PRIVATE)
 
     @get("/{message_id:uuid}", operation_id="GetMessage")
     async def get_message(

@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.errors import DomainError
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.errors import InvalidContent
@@ -81,7 +81,7 @@ class SessionReportController(Controller):
     ) -> Response[SessionReport]:
         """A session's key takeaways and calls to action, entered by its organiser (who may then edit it)."""
         report = await reports.submit(data, request.user)
-        return Response(report, status_code=201, headers=etag_headers(report.version))
+        return written(report, status_code=201)
 
     @get("/{report_id:uuid}", operation_id="GetSessionReport")
     async def get_report(self, report_id: UUID, reports: SessionReportService) -> Response[SessionReport]:
@@ -98,7 +98,7 @@ class SessionReportController(Controller):
         self, report_id: UUID, data: SessionReportPatch, request: Req, reports: SessionReportService
     ) -> Response[SessionReport]:
         report = await reports.patch(report_id, data, request.user, expected_version(request))
-        return Response(report, headers=etag_headers(report.version))
+        return written(report)
 
     @post("/imports", operation_id="ImportSessionReports", guards=[requires_secretariat], dependencies=WRITE)
     async def import_reports(self, request: Req, reports: SessionReportService) -> ImportResult:

@@ -12,6 +12,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.messages.content import Paragraph
+from igf_hub.messages.schemas import HistoryEntry
 
 MESSAGE_COLUMNS = """
 id, year, theme, sub_theme, state, source_language, classification, provenance, current_version_number,
@@ -193,16 +194,6 @@ class SummaryRow(msgspec.Struct, kw_only=True):
     title: str | None
 
 
-class HistoryRow(msgspec.Struct, kw_only=True):
-    kind: str
-    from_state: str | None
-    to_state: str | None
-    version_number: int | None
-    reason: str | None
-    actor: str
-    at: datetime
-
-
 class MessageFilters(msgspec.Struct, kw_only=True):
     year: int | None = None
     theme: str | None = None
@@ -342,8 +333,8 @@ class MessageRepository:
             INSERT_HISTORY, message_id, kind, from_state, to_state, version_number, reason, actor, at
         )
 
-    async def history(self, message_id: UUID) -> list[HistoryRow]:
-        return [HistoryRow(**r) for r in await self.conn.fetch(SELECT_HISTORY, message_id)]
+    async def history(self, message_id: UUID) -> list[HistoryEntry]:
+        return [HistoryEntry(**r) for r in await self.conn.fetch(SELECT_HISTORY, message_id)]
 
     async def page(
         self, filters: MessageFilters, *, see_all: bool, after: tuple[datetime, UUID] | None, limit: int

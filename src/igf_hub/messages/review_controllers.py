@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from igf_hub.auth.guards import requires_authenticated, requires_role
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.settings import Settings
 from igf_hub.messages.ballot_schemas import Ballot, BallotOpen, PositionTake
@@ -82,7 +82,7 @@ class CommentController(Controller):
     ) -> Response[Comment]:
         """Comment on the Message or one paragraph, while its comment period is open (any signed-in person)."""
         comment = await comments.post(message_id, data, request.user)
-        return Response(comment, status_code=201, headers={**etag_headers(comment.version), **NO_STORE})
+        return written(comment, status_code=201, headers=NO_STORE)
 
     @get("/{comment_id:uuid}", operation_id="GetMessageComment")
     async def get_comment(
@@ -102,7 +102,7 @@ class CommentController(Controller):
         comment = await comments.dispose(
             message_id, comment_id, data, request.user, expected_version(request)
         )
-        return Response(comment, headers={**etag_headers(comment.version), **NO_STORE})
+        return written(comment, headers=NO_STORE)
 
 
 class BallotController(Controller):

@@ -376,4 +376,4 @@ class MessageService:
 
     async def history(self, message_id: UUID, actor: Principal) -> list[HistoryEntry]:
         row = await self.visible(message_id, actor)
-        return [HistoryEntry(**msgspec.structs.asdict(h)) for h in await self.repo.history(row.id)]
+        return await self.repo.history(row.id)

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.nri.http import body_etag, cached, provide_report_service, provide_report_service_tx
 from igf_hub.nri.report_schemas import (
     NriReport,
@@ -27,10 +27,6 @@ WRITE = {"reports": Provide(provide_report_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
 # Bounded like the column's CHECK, so a year past int4 is a 400 naming the parameter instead of a SQL error.
 ReportYear = Annotated[int, Parameter(ge=2006, le=2100, description="the year the report covers")]
-
-
-def _written(report: NriReport, status_code: int = 200) -> Response[NriReport]:
-    return Response(report, status_code=status_code, headers=etag_headers(report.version))
 
 
 class NriReportController(Controller):
@@ -52,7 +48,7 @@ class NriReportController(Controller):
     ) -> Response[NriReport]:
         """Start the year's report as a draft (one per NRI and year)."""
         report = await reports.create(nri_id, data, actor=request.user)
-        response = _written(report, 201)
+        response = written(report, status_code=201)
         response.headers["Location"] = f"/v1/nris/{nri_id}/reports/{report.year}"
         return response
 
@@ -68,9 +64,8 @@ class NriReportController(Controller):
         self, request: Req, nri_id: UUID, year: ReportYear, data: NriReportPatch, reports: ReportService
     ) -> Response[NriReport]:
         """Edit with ``If-Match``; an edit after submission is kept as a new published revision."""
-        version = expected_version(request, required=True)
-        assert version is not None  # required=True raises 428 instead
-        return _written(await reports.patch(nri_id, year, data, expected_version=version, actor=request.user))
+        version = required_version(request)
+        return written(await reports.patch(nri_id, year, data, expected_version=version, actor=request.user))
 
     @post("/{year:int}/submit", operation_id="SubmitNriReport", guards=MANAGERS, dependencies=WRITE,
           status_code=200)  # fmt: skip
@@ -79,7 +74,7 @@ class NriReportController(Controller):
     ) -> Response[NriReport]:
         """Publish the report; an inactive NRI with a report of a recent meeting is reactivated."""
         version = expected_version(request, required=False)
-        return _written(await reports.submit(nri_id, year, expected_version=version, actor=request.user))
+        return written(await reports.submit(nri_id, year, expected_version=version, actor=request.user))
 
     @get("/{year:int}/revisions", operation_id="ListNriReportRevisions")
     async def revisions(

@@ -11,8 +11,8 @@ import msgspec
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import audit, outbox
 from igf_hub.tracks.errors import NotTrackManager, TrackNotFound
-from igf_hub.tracks.repository import TrackRepository, TrackRow
-from igf_hub.tracks.schemas import TrackStatus
+from igf_hub.tracks.repository import TrackRepository
+from igf_hub.tracks.schemas import TrackRow, TrackStatus
 
 # Statuses in which a track works: takes participants, calls for input and outputs. (An inactive DC may still
 # publish the report it owes, and be joined by people who revive it.)

@@ -10,7 +10,7 @@ from litestar.di import Provide
 
 from igf_hub.auth.guards import requires_authenticated
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import expected_version
+from igf_hub.core.concurrency import expected_version, written
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.call_schemas import (
     Call,
@@ -22,7 +22,7 @@ from igf_hub.tracks.call_schemas import (
     SubmissionPage,
 )
 from igf_hub.tracks.call_service import CallService
-from igf_hub.tracks.controllers import Cursor, Limit, Req, managers, page_headers, read_headers, written
+from igf_hub.tracks.controllers import Cursor, Limit, Req, managers, read_headers
 
 
 def provide_call_service(db: asyncpg.Connection, clock: Clock) -> CallService:
@@ -53,7 +53,7 @@ class CallController(Controller):
     ) -> Response[CallPage]:
         """A track's calls for input, latest opening first (``current=true``: only scheduled and open ones)."""
         page = await calls.list_for_track(slug, current_only=current, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))
 
     @post("/{slug:str}/calls", operation_id="CreateTrackCall", guards=[managers], dependencies=WRITE)
     async def create_call(
@@ -82,7 +82,7 @@ class CallController(Controller):
         self, call_id: UUID, request: Req, calls: CallService, cursor: Cursor = None, limit: Limit = 50
     ) -> Response[SubmissionPage]:
         page = await calls.list_submissions(call_id, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))
 
     @post(
         "/calls/{call_id:uuid}/submissions", operation_id="SubmitToTrackCall",

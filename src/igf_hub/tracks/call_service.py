@@ -33,7 +33,8 @@ from igf_hub.tracks.errors import (
     CallRulesNotMet,
     TrackNotOpen,
 )
-from igf_hub.tracks.repository import TrackRepository, TrackRow
+from igf_hub.tracks.repository import TrackRepository
+from igf_hub.tracks.schemas import TrackRow
 
 
 def window_unmet(opens_at: datetime, closes_at: datetime, now: datetime) -> list[FieldError]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
@@ -14,8 +13,7 @@ from litestar.params import Parameter
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag, expected_version
-from igf_hub.core.pagination import Page
+from igf_hub.core.concurrency import etag, expected_version, written
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
@@ -67,18 +65,6 @@ def read_headers(viewer: Principal, version: int | None = None) -> dict[str, str
     if version is not None:
         headers["ETag"] = etag(version)
     return headers
-
-
-def page_headers(request: Req, page: Page[Any]) -> dict[str, str]:
-    headers = read_headers(request.user)
-    if page.next_cursor:
-        query = {**request.query_params.dict(), "cursor": [page.next_cursor]}
-        headers["Link"] = f'<{request.url.path}?{urlencode(query, doseq=True)}>; rel="next"'
-    return headers
-
-
-def written(item: Any, *, status_code: int = 200) -> Response[Any]:
-    return Response(item, status_code=status_code, headers={"ETag": etag(item.version)})
 
 
 def provide_track_service(db: asyncpg.Connection, clock: Clock) -> TrackService:
@@ -135,7 +121,7 @@ class TrackController(Controller):
             q=q,
         )
         page = await tracks.list_tracks(filters, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))
 
     @post(
         "/", operation_id="CreateTrack", dependencies=WRITE,
@@ -251,4 +237,4 @@ class TrackController(Controller):
     ) -> Response[ParticipationPage]:
         """Who participates (the Secretariat and the track's facilitators only)."""
         page = await people.list_participants(slug, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))

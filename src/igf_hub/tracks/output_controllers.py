@@ -13,7 +13,7 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import expected_version
+from igf_hub.core.concurrency import expected_version, written
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.controllers import (
     ActionLine,
@@ -25,9 +25,7 @@ from igf_hub.tracks.controllers import (
     Search,
     YearParam,
     managers,
-    page_headers,
     read_headers,
-    written,
 )
 from igf_hub.tracks.output_repository import OutputFilters
 from igf_hub.tracks.output_schemas import (
@@ -89,7 +87,7 @@ class OutputController(Controller):
             action_line=action_line, sdg=sdg, gdc_objective=gdc_objective, language=language, q=q,
         )  # fmt: skip
         page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))
 
     @get("/outputs/by-citable-id/{citable_id:str}", operation_id="GetTrackOutputByCitableId")
     async def get_by_citable_id(
@@ -143,7 +141,7 @@ class OutputController(Controller):
         self, output_id: UUID, request: Req, outputs: OutputService, cursor: Cursor = None, limit: Limit = 50
     ) -> Response[CommentPage]:
         page = await outputs.list_comments(output_id, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))
 
     @post(
         "/outputs/{output_id:uuid}/comments", operation_id="CommentOnTrackOutput",
@@ -194,7 +192,7 @@ class OutputController(Controller):
         """A track's outputs, newest first (its facilitators and the Secretariat also see every draft)."""
         filters = OutputFilters(track_id=await outputs.track_id_of(slug), kind=kind, status=status, year=year)
         page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=page_headers(request, page))
+        return Response(page, headers=read_headers(request.user))
 
     @post("/{slug:str}/outputs", operation_id="CreateTrackOutput", guards=[managers], dependencies=WRITE)
     async def create_output(

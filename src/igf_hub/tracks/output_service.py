@@ -40,8 +40,8 @@ from igf_hub.tracks.output_schemas import (
     OutputPatch,
     OutputStatus,
 )
-from igf_hub.tracks.repository import TrackRepository, TrackRow
-from igf_hub.tracks.schemas import TrackType
+from igf_hub.tracks.repository import TrackRepository
+from igf_hub.tracks.schemas import TrackRow, TrackType
 
 REFERENCE_KIND = "track_output"
 

@@ -32,7 +32,7 @@ from igf_hub.tracks.errors import (
     TrackRulesNotMet,
 )
 from igf_hub.tracks.people_repository import PeopleRepository
-from igf_hub.tracks.repository import TrackRepository, TrackRow
+from igf_hub.tracks.repository import TrackRepository
 from igf_hub.tracks.schemas import (
     MagLiaison,
     ParticipantSummary,
@@ -40,6 +40,7 @@ from igf_hub.tracks.schemas import (
     ParticipationCreate,
     ParticipationPage,
     Person,
+    TrackRow,
 )
 
 

@@ -16,6 +16,7 @@ from igf_hub.tracks.schemas import (
     HistoryEntry,
     OtherTrackSubtype,
     TrackCreate,
+    TrackRow,
     TrackStatus,
     TrackSummary,
     TrackType,
@@ -83,29 +84,6 @@ SELECT t.id FROM tracks t
 WHERE t.type = 'dynamic_coalition' AND t.status = 'active' AND t.activated_at < $1
   AND NOT EXISTS (SELECT 1 FROM track_outputs o WHERE o.track_id = t.id AND o.year = $2 AND o.status <> 'draft')
 ORDER BY t.slug"""
-
-
-class TrackRow(msgspec.Struct, kw_only=True):
-    """A track as stored, without the people and formation the service adds."""
-
-    id: UUID
-    slug: str
-    type: TrackType
-    subtype: OtherTrackSubtype | None
-    name: str
-    description: str
-    status: TrackStatus
-    status_reason: str | None
-    status_changed_at: datetime
-    activated_at: datetime | None
-    years_active: list[int]
-    open_membership: bool
-    mailing_list_url: str | None
-    mailing_list_archive_url: str | None
-    classification: Classification
-    created_at: datetime
-    updated_at: datetime
-    version: int
 
 
 class TrackFilters(msgspec.Struct, kw_only=True):

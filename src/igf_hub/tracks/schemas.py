@@ -135,7 +135,9 @@ class PersonRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     user_id: UUID
 
 
-class Track(msgspec.Struct, kw_only=True):
+class TrackRow(msgspec.Struct, kw_only=True):
+    """A track as stored, without the people and formation the service adds."""
+
     id: UUID
     slug: str
     type: TrackType
@@ -154,6 +156,9 @@ class Track(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class Track(TrackRow, kw_only=True):
     facilitators: list[Person] = []
     mag_liaisons: list[MagLiaison] = []
     formation: DcFormation | None = None

@@ -29,7 +29,7 @@ from igf_hub.tracks.errors import (
 from igf_hub.tracks.output_repository import OutputFilters, OutputRepository, summary_of
 from igf_hub.tracks.people_repository import PeopleRepository
 from igf_hub.tracks.people_service import PeopleService
-from igf_hub.tracks.repository import TrackFilters, TrackRepository, TrackRow
+from igf_hub.tracks.repository import TrackFilters, TrackRepository
 from igf_hub.tracks.schemas import (
     DcFormation,
     FoundingMember,
@@ -40,6 +40,7 @@ from igf_hub.tracks.schemas import (
     TrackDetail,
     TrackPage,
     TrackPatch,
+    TrackRow,
     TrackStatus,
     TrackTransition,
     TrackType,

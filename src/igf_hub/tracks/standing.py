@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from igf_hub.tracks.repository import TrackRow
-from igf_hub.tracks.schemas import Standing, StandingCheck, StandingRule
+from igf_hub.tracks.schemas import Standing, StandingCheck, StandingRule, TrackRow
 
 MIN_STAKEHOLDER_GROUPS = 3
 # One month after the year ends, so that a report covering December can still be filed for that year.
@@ -53,43 +52,27 @@ def annual_output_check(track: TrackRow, output_years: Iterable[int], now: datet
     )
 
 
+def _check(rule: StandingRule, met: bool, if_met: str, if_not: str) -> StandingCheck:
+    return StandingCheck(rule=rule, met=met, detail=if_met if met else if_not)
+
+
 def evaluate(
     track: TrackRow, *, participant_groups: Iterable[str], output_years: Iterable[int], now: datetime
 ) -> Standing:
     groups = sorted(set(participant_groups))
+    listed = f" ({', '.join(groups)})" if groups else ""
+    diversity = f"participants from {len(groups)} stakeholder group(s){listed}"
     checks = [
-        StandingCheck(
-            rule=StandingRule.open_membership,
-            met=track.open_membership,
-            detail="membership is open to anyone"
-            if track.open_membership
-            else "membership is closed: a Dynamic Coalition must be open to all",
-        ),
-        StandingCheck(
-            rule=StandingRule.public_mailing_list,
-            met=track.mailing_list_url is not None,
-            detail=f"public mailing list at {track.mailing_list_url}"
-            if track.mailing_list_url
-            else "no public mailing list",
-        ),
-        StandingCheck(
-            rule=StandingRule.open_archive,
-            met=track.mailing_list_archive_url is not None,
-            detail=f"open archive at {track.mailing_list_archive_url}"
-            if track.mailing_list_archive_url
-            else "no open mailing list archive",
-        ),
-        StandingCheck(
-            rule=StandingRule.stakeholder_diversity,
-            met=len(groups) >= MIN_STAKEHOLDER_GROUPS,
-            detail=f"participants from {len(groups)} stakeholder group(s)"
-            + (f" ({', '.join(groups)})" if groups else "")
-            + (
-                "" if len(groups) >= MIN_STAKEHOLDER_GROUPS else f"; at least {MIN_STAKEHOLDER_GROUPS} needed"
-            ),
-        ),
+        _check(StandingRule.open_membership, track.open_membership, "membership is open to anyone",
+               "membership is closed: a Dynamic Coalition must be open to all"),
+        _check(StandingRule.public_mailing_list, track.mailing_list_url is not None,
+               f"public mailing list at {track.mailing_list_url}", "no public mailing list"),
+        _check(StandingRule.open_archive, track.mailing_list_archive_url is not None,
+               f"open archive at {track.mailing_list_archive_url}", "no open mailing list archive"),
+        _check(StandingRule.stakeholder_diversity, len(groups) >= MIN_STAKEHOLDER_GROUPS, diversity,
+               f"{diversity}; at least {MIN_STAKEHOLDER_GROUPS} needed"),
         annual_output_check(track, output_years, now),
-    ]
+    ]  # fmt: skip
     reasons = [c.detail for c in checks if not c.met]
     return Standing(
         track_id=track.id,

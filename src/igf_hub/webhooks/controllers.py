@@ -20,7 +20,7 @@ from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import ClientCreated, RoleGrant
 from igf_hub.core.clock import Clock
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.settings import Settings
 from igf_hub.webhooks.delivery_service import DeliveryService
 from igf_hub.webhooks.events import CloudEvent
@@ -107,7 +107,7 @@ class ConsumerController(Controller):
         self, data: ConsumerCreate, request: AnyRequest, webhooks: WebhookService
     ) -> Response[Consumer]:
         consumer = await webhooks.create_consumer(data, actor=request.user)
-        return Response(consumer, status_code=201, headers=etag_headers(consumer.version))
+        return written(consumer, status_code=201)
 
     @get("/{consumer_id:uuid}", operation_id="GetConsumer", cache_control=NO_STORE)
     async def get_consumer(
@@ -129,7 +129,7 @@ class ConsumerController(Controller):
         consumer = await webhooks.update_consumer(
             consumer_id, data, expected=expected_version(request), actor=request.user
         )
-        return Response(consumer, headers=etag_headers(consumer.version))
+        return written(consumer)
 
     @post(
         "/{consumer_id:uuid}/members", operation_id="AddConsumerMember", guards=[requires_secretariat],
@@ -175,7 +175,7 @@ class ConsumerController(Controller):
         """Register an endpoint: it starts unverified and receives a signed webhook.ping at once; real events
         wait until a ping is answered with a 2xx. The signing secret is in this response (and at .../secret)."""
         endpoint = await webhooks.create_endpoint(consumer_id, data, actor=request.user)
-        return Response(endpoint, status_code=201, headers=etag_headers(endpoint.version))
+        return written(endpoint, status_code=201)
 
     @get(ENDPOINT, operation_id="GetEndpoint", cache_control=NO_STORE)
     async def get_endpoint(
@@ -193,7 +193,7 @@ class ConsumerController(Controller):
         endpoint = await webhooks.update_endpoint(
             consumer_id, endpoint_id, data, expected=expected_version(request), actor=request.user
         )
-        return Response(endpoint, headers=etag_headers(endpoint.version))
+        return written(endpoint)
 
     @delete(ENDPOINT, operation_id="DeleteEndpoint", dependencies=WRITE)
     async def delete_endpoint(

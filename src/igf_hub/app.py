@@ -43,6 +43,7 @@ from igf_hub.core.input_guard import input_guard_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
 from igf_hub.core.openapi import document_problems
+from igf_hub.core.pagination import link_next_page, remember_request
 from igf_hub.core.queue import provide_queue, queue_lifespan
 from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
@@ -319,6 +320,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             input_guard_middleware,
         ],
         before_send=[add_request_id_header, add_security_headers],
+        before_request=remember_request,
+        after_request=link_next_page,
         plugins=[
             ProblemDetailsPlugin(
                 ProblemDetailsConfig(

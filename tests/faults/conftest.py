@@ -55,6 +55,7 @@ class FaultServers:
                 allowed_hosts="127.0.0.1", secrets_key=TEST_SECRETS_KEY, run_dispatcher=False,
                 poll_interval=0.1, lease_seconds=LEASE_SECONDS, request_timeout=5.0,
             ),
+            rate_limits=False,  # the load here writes as fast as it can; the limits have their own tests
         )  # fmt: skip
 
     def worker_env(self) -> dict[str, str]:

@@ -20,6 +20,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from tests.mag.support import Mag
 from tests.messages import support as messages
+from tests.nri import helpers as nri
 from tests.support.auth import Caller, TokenFactory
 from tests.tracks.conftest import Tracks, dc_body, if_match
 
@@ -67,6 +68,16 @@ async def test_public_comments_on_messages(client: Client, tokens: TokenFactory,
     await exhaust(comment, commenter, 30)
     assert await count(db, "message_comments") == 30
     assert (await comment(await tokens.user(), 0)).status_code == 201  # another person's own allowance
+
+
+async def test_nri_registration(client: Client, tokens: TokenFactory, db: asyncpg.Pool) -> None:
+    async def register(caller: Caller, i: int) -> httpx.Response:
+        body = nri.body(name=f"Internet Governance Forum of Somewhere {i}", acronym=f"SW{i}IGF")
+        return await client.post("/v1/nris", json=body, headers=caller.headers)
+
+    await exhaust(register, await tokens.user(), 10)
+    assert await count(db, "nris") == 10
+    assert (await register(await tokens.user(), 99)).status_code == 201
 
 
 async def test_session_report_submission(client: Client, tokens: TokenFactory, db: asyncpg.Pool) -> None:

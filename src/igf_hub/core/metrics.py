@@ -13,9 +13,12 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from igf_hub.core.asgi import StatusRecorder
+from igf_hub.core.clock import Clock
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -48,6 +51,16 @@ def register_source(
         _sources.append(Source(name=name, help=help_text, label_names=tuple(label_names), read=read))
 
 
+# Families a domain computes itself at scrape time from the database and Valkey (e.g. counters its workers
+# keep in Valkey, which no API process could count): ``read(conn, redis, clock)``.
+Collector = Callable[[asyncpg.Connection, Any, Clock], Awaitable[Sequence[Metric]]]
+_collectors: dict[str, Collector] = {}
+
+
+def register_collector(name: str, read: Collector) -> None:
+    _collectors[name] = read
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -65,28 +78,23 @@ class Metrics:
             if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
-            status = 500
             started = time.perf_counter()
-
-            async def capture(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
-
+            recorder = StatusRecorder(send)
             try:
-                await app(scope, receive, capture)
+                await app(scope, receive, recorder)
             finally:
                 # The route template, never the raw path: ids in paths would explode the label set.
                 route = scope.get("path_template") or "unmatched"
-                self.requests.labels(scope["method"], route, str(status)).inc()
+                self.requests.labels(scope["method"], route, str(recorder.status)).inc()
                 self.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
 
         return measure
 
-    async def render(self, pool: asyncpg.Pool, queue: Any) -> bytes:
-        families = [self._pool_family(pool), await self._queue_family(queue)]
+    async def render(self, pool: asyncpg.Pool, queue: Any, clock: Clock) -> bytes:
+        families: list[Metric] = [self._pool_family(pool), await self._queue_family(queue)]
         async with pool.acquire() as conn:
+            for collect in _collectors.values():
+                families.extend(await collect(conn, queue, clock))
             for source in _sources:
                 family = GaugeMetricFamily(source.name, source.help, labels=list(source.label_names))
                 for sample in await source.read(conn):
@@ -116,8 +124,8 @@ class Metrics:
 class _Static:
     """A one-family collector, so generate_latest renders scrape-time families in the standard format."""
 
-    def __init__(self, family: GaugeMetricFamily) -> None:
+    def __init__(self, family: Metric) -> None:
         self.family = family
 
-    def collect(self) -> list[GaugeMetricFamily]:
+    def collect(self) -> list[Metric]:
         return [self.family]

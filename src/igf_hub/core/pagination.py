@@ -9,9 +9,12 @@ import base64
 import binascii
 import inspect
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar, get_args, get_origin
+from urllib.parse import urlencode
 
 import msgspec
+from litestar import Request
 
 from igf_hub.core.errors import DomainError, FieldError
 
@@ -54,3 +57,29 @@ def decode_cursor(cursor: str, types: type[Any]) -> Any:
 def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], bool]:
     """Queries fetch ``limit + 1`` rows: the extra one only says whether there is a next page."""
     return list(rows[:limit]), len(rows) > limit
+
+
+# -- the next page as a Link header (RFC 8288), for clients that follow links instead of reading the body ------
+
+# Litestar's after_request hook sees the response but not the request; the app-level before_request hook
+# records it here (the same task runs both, so concurrent requests never see each other's).
+_request: ContextVar[Request[Any, Any, Any] | None] = ContextVar("igf_hub_request", default=None)
+
+
+async def remember_request(request: Request[Any, Any, Any]) -> None:
+    """before_request hook (returns nothing, so the handler runs). Hooks must be async: Litestar runs a sync
+    hook in a worker thread, whose context is not the request's."""
+    _request.set(request)
+
+
+async def link_next_page(response: Any) -> Any:
+    """after_request hook: a page with a next cursor gets ``Link: <same URL, that cursor>; rel="next"``."""
+    request = _request.get()
+    content = getattr(response, "content", None)
+    if request is None or not isinstance(content, Page) or not content.next_cursor:
+        return response
+    if "link" not in {name.lower() for name in response.headers}:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        query.append(("cursor", content.next_cursor))
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return response

@@ -12,8 +12,9 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core.concurrency import etag_headers, expected_version
+from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.core.errors import FieldError
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.nri import criteria
 from igf_hub.nri.coordinators import CoordinatorService
 from igf_hub.nri.csv_io import NriImporter, export_csv
@@ -60,11 +61,10 @@ WRITE = {"nris": Provide(provide_nri_service_tx, sync_to_thread=False)}
 COORDINATORS_WRITE = {"coordinators": Provide(provide_coordinator_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
 CSV = "text/csv; charset=utf-8"
+# Anyone signed in may register a draft NRI; an initiative registers once, so ten an hour is generous. The
+# Secretariat's bulk path is the CSV import.
+REGISTRATION_LIMIT = rate_limit("nri-registrations", 10, 3600)
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
-
-
-def _written(nri: Nri, status_code: int = 200) -> Response[Nri]:
-    return Response(nri, status_code=status_code, headers=etag_headers(nri.version))
 
 
 class NriController(Controller):
@@ -100,11 +100,16 @@ class NriController(Controller):
         )
         return cached(request, page, tag=body_etag(page))
 
-    @post("/", operation_id="RegisterNri", guards=[requires_authenticated], dependencies=WRITE)
+    @post(
+        "/",
+        operation_id="RegisterNri",
+        guards=[requires_authenticated, REGISTRATION_LIMIT],
+        dependencies=WRITE,
+    )
     async def register(self, request: Req, data: NriCreate, nris: NriService) -> Response[Nri]:
         """Register an initiative as a draft; you become its first coordinator."""
         nri = await nris.register(data, actor=request.user)
-        response = _written(nri, 201)
+        response = written(nri, status_code=201)
         response.headers["Location"] = f"/v1/nris/{nri.id}"
         return response
 
@@ -168,8 +173,8 @@ class NriController(Controller):
     async def update(self, request: Req, nri_id: UUID, data: NriPatch, nris: NriService) -> Response[Nri]:
         """Edit with ``If-Match``. Coordinators change recognition fields only in draft or changes_requested;
         contact fields (website, mailing list, e-mail, focal points, languages, description) at any time."""
-        nri = await nris.patch(nri_id, data, expected_version=_required_version(request), actor=request.user)
-        return _written(nri)
+        nri = await nris.patch(nri_id, data, expected_version=required_version(request), actor=request.user)
+        return written(nri)
 
     @get("/{nri_id:uuid}/history", operation_id="GetNriHistory")
     async def history(
@@ -191,12 +196,12 @@ class NriController(Controller):
         """Submit for recognition: 422 naming every unmet criterion; 409 if a recognised NRI of the same type
         already covers the same countries."""
         nri = await nris.submit(nri_id, data, expected_version=_version(request), actor=request.user)
-        return _written(nri)
+        return written(nri)
 
     @post("/{nri_id:uuid}/start-review", operation_id="StartNriReview", status_code=200,
           guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
     async def start_review(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
-        return _written(
+        return written(
             await nris.start_review(nri_id, expected_version=_version(request), actor=request.user)
         )
 
@@ -206,7 +211,7 @@ class NriController(Controller):
         self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
     ) -> Response[Nri]:
         nri = await nris.recognise(nri_id, data, expected_version=_version(request), actor=request.user)
-        return _written(nri)
+        return written(nri)
 
     @post("/{nri_id:uuid}/request-changes", operation_id="RequestNriChanges", status_code=200,
           guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
@@ -214,13 +219,13 @@ class NriController(Controller):
         self, request: Req, nri_id: UUID, data: NriChangesRequest, nris: NriService
     ) -> Response[Nri]:
         nri = await nris.request_changes(nri_id, data, expected_version=_version(request), actor=request.user)
-        return _written(nri)
+        return written(nri)
 
     @post("/{nri_id:uuid}/decline", operation_id="DeclineNri", status_code=200,
           guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
     async def decline(self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService) -> Response[Nri]:
         nri = await nris.decline(nri_id, data, expected_version=_version(request), actor=request.user)
-        return _written(nri)
+        return written(nri)
 
     @post("/{nri_id:uuid}/withdraw", operation_id="WithdrawNri", status_code=200, guards=MANAGERS,
           dependencies=WRITE)  # fmt: skip
@@ -229,7 +234,7 @@ class NriController(Controller):
     ) -> Response[Nri]:
         """Withdraw the NRI (its coordinators or the Secretariat), with a reason."""
         nri = await nris.withdraw(nri_id, data, expected_version=_version(request), actor=request.user)
-        return _written(nri)
+        return written(nri)
 
     # -- coordinators --------------------------------------------------------------------------------
 
@@ -293,9 +298,3 @@ class NriExportController(Controller):
 
 def _version(request: Req) -> int | None:
     return expected_version(request, required=False)
-
-
-def _required_version(request: Req) -> int:
-    version = expected_version(request, required=True)
-    assert version is not None  # required=True raises 428 instead of returning None
-    return version

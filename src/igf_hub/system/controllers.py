@@ -72,7 +72,7 @@ class MetricsController(Controller):
     @get("/", operation_id="Metrics", cache=False)
     async def metrics(self, state: State, queue: ArqRedis) -> Response[bytes]:
         """Prometheus exposition: request rate/latency by route, DB pool, queue depth, domain gauges."""
-        body = await state.metrics.render(state.pool, queue)
+        body = await state.metrics.render(state.pool, queue, state.clock)
         return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 

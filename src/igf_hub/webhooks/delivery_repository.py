@@ -233,6 +233,12 @@ DELETE FROM webhook_events ev WHERE ev.occurred_at < $1
 PURGE_DELIVERIES = "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1"
 PURGE_SECRETS = "DELETE FROM webhook_endpoint_secrets WHERE expires_at <= $1"
 PURGE_NOTICES = "DELETE FROM webhook_notices WHERE created_at < $1"
+# For /metrics: walks the pending-only due index. Held deliveries (endpoint unverified or disabled) count too.
+BACKLOG = """
+SELECT count(*) AS pending,
+       coalesce(extract(epoch FROM $1 - min(due_at) FILTER (WHERE due_at <= $1)), 0)::float8 AS oldest_due_seconds
+FROM webhook_deliveries WHERE state = 'pending'
+"""
 
 
 class Claimed(msgspec.Struct, frozen=True, kw_only=True):
@@ -262,6 +268,11 @@ class AttemptResult(msgspec.Struct, kw_only=True):
     next_due: datetime | None
     retry_after: timedelta | None = None
     gone: bool = False
+
+
+class Backlog(msgspec.Struct, frozen=True, kw_only=True):
+    pending: int
+    oldest_due_seconds: float
 
 
 class EndpointHealth(msgspec.Struct, kw_only=True):
@@ -415,3 +426,7 @@ class DeliveryRepository:
         await self.conn.execute(PURGE_DELIVERIES, before)
         await self.conn.execute(PURGE_SECRETS, now)
         await self.conn.execute(PURGE_NOTICES, before)
+
+    async def backlog(self, now: datetime) -> Backlog:
+        row = await self.conn.fetchrow(BACKLOG, now)
+        return Backlog(pending=row["pending"], oldest_due_seconds=row["oldest_due_seconds"])

@@ -18,14 +18,26 @@ from arq import cron
 # this process (nri.inactive, message.published ...) must also reach the consumers.
 from igf_hub.webhooks import health, service  # noqa: F401
 from igf_hub.webhooks.dispatcher import Dispatcher
+from igf_hub.webhooks.metrics import DeliveryMetrics
 
 log = structlog.get_logger("igf_hub.webhooks")
 DISPATCHER = "webhooks_dispatcher"
+METRICS = "webhooks_metrics"
+
+
+def _dispatcher(ctx: dict[str, Any]) -> Dispatcher:
+    metrics: DeliveryMetrics | None = ctx.get(METRICS)
+    return Dispatcher(
+        ctx["pool"], ctx["http"], ctx["settings"], ctx["clock"],
+        on_attempt=metrics.observe if metrics is not None else None,
+    )  # fmt: skip
 
 
 async def start_dispatcher(ctx: dict[str, Any]) -> None:
+    metrics = ctx[METRICS] = DeliveryMetrics()
+    metrics.start(ctx["redis"])
     if ctx["settings"].webhooks.run_dispatcher:
-        dispatcher = Dispatcher(ctx["pool"], ctx["http"], ctx["settings"], ctx["clock"])
+        dispatcher = _dispatcher(ctx)
         await dispatcher.start()
         ctx[DISPATCHER] = dispatcher
 
@@ -34,11 +46,14 @@ async def stop_dispatcher(ctx: dict[str, Any]) -> None:
     dispatcher: Dispatcher | None = ctx.pop(DISPATCHER, None)
     if dispatcher is not None:
         await dispatcher.stop()
+    metrics: DeliveryMetrics | None = ctx.pop(METRICS, None)
+    if metrics is not None:
+        await metrics.stop(ctx["redis"])  # the last attempts' counts too
 
 
 async def webhooks_dispatch(ctx: dict[str, Any]) -> int:
     """One pass of delivery: what is due now is sent and recorded (the backstop without a dispatcher)."""
-    return await Dispatcher(ctx["pool"], ctx["http"], ctx["settings"], ctx["clock"]).run_once()
+    return await _dispatcher(ctx).run_once()
 
 
 async def webhooks_recover(ctx: dict[str, Any], recovery_id: str) -> int | None:

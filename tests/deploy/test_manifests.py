@@ -49,7 +49,12 @@ SECRET_EXAMPLE = DEPLOY / "k8s/base/secret.example.yaml"
 K8S_VERSIONS = ("1.30", kubernetes_validate.latest_version())
 KUBECTL = Path(sysconfig.get_path("scripts")) / "kubectl"
 NAME_LABEL = ("app.kubernetes.io/name", "igf-hub")
-SECRET_SETTINGS = {"IGF_HUB_DATABASE_URL", "IGF_HUB_REDIS_URL", "IGF_HUB_WEBHOOK_SECRETS_KEY"}
+SECRET_SETTINGS = {
+    "IGF_HUB_DATABASE_URL",
+    "IGF_HUB_REDIS_URL",
+    "IGF_HUB_WEBHOOK_SECRETS_KEY",
+    "IGF_HUB_METRICS_TOKEN",
+}
 
 Obj = dict[str, Any]
 

@@ -75,7 +75,7 @@ EXPECTED: dict[str, Rule] = {
     # -- system, identity, OAuth -----------------------------------------------------------------------
     "Healthz": public("liveness probe"),
     "Readyz": public("readiness probe"),
-    "Metrics": public("Prometheus scrapes it; restrict at the ingress in production"),
+    "Metrics": public("Prometheus scrapes it; IGF_HUB_METRICS_TOKEN closes it (tests/system/test_api.py)"),
     "ListVocabularies": public(),
     "GetVocabulary": public(),
     "GetJwks": public("token verifiers need the keys"),

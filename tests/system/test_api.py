@@ -4,6 +4,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
 from litestar import Litestar
 
 from igf_hub.auth.principal import Role
@@ -154,6 +155,20 @@ async def test_metrics_count_requests_by_route_template(client: Client) -> None:
         'igf_hub_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/vocab/{name}"} 4.0'
         in text
     )
+
+
+async def test_metrics_answer_only_the_scrape_token_once_one_is_set(
+    client: Client, app: Litestar, tokens: TokenFactory
+) -> None:
+    app.state.settings = msgspec.structs.replace(app.state.settings, metrics_token="s3cret-scrape-token")
+    assert_problem(await client.get("/metrics"), 401, "unauthorized")
+    wrong = await client.get("/metrics", headers={"Authorization": "Bearer not-it"})
+    assert_problem(wrong, 401, "unauthorized")
+    assert wrong.headers["www-authenticate"].startswith("Bearer")
+    secretariat = await tokens.user(Role.secretariat)  # an access token is not the scrape token
+    assert_problem(await client.get("/metrics", headers=secretariat.headers), 401, "unauthorized")
+    scraped = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"})
+    assert scraped.status_code == 200 and "igf_hub_http_requests_total" in scraped.text
 
 
 async def test_every_page_documents_its_item_type(client: Client) -> None:

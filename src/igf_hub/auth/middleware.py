@@ -17,6 +17,7 @@ from igf_hub.auth.tokens import InvalidToken
 from igf_hub.core.errors import Unauthorized
 
 OAUTH_PREFIX = "/oauth/"
+METRICS_PATH = "/metrics"  # Prometheus sends its scrape token there, not an access token
 
 
 def _invalid(description: str) -> Unauthorized:
@@ -34,8 +35,9 @@ class AuthenticationMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         authorization = Headers.from_scope(scope).get("authorization")
-        if scope["path"].startswith(OAUTH_PREFIX):
-            authorization = None  # the token endpoint takes HTTP Basic client credentials, not a bearer
+        if scope["path"].startswith(OAUTH_PREFIX) or scope["path"] == METRICS_PATH:
+            # These carry their own credentials: HTTP Basic client credentials, the scrape token.
+            authorization = None
         if not authorization:
             scope["user"] = ANONYMOUS
             scope["auth"] = None

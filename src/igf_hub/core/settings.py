@@ -111,6 +111,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhooks: WebhookSettings = WebhookSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
+    # When set, /metrics answers only ``Authorization: Bearer <this>`` (Prometheus' scrape ``authorization``).
+    metrics_token: str = ""
 
     @property
     def embedded(self) -> bool:
@@ -135,6 +137,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_LOG_FORMAT": ("log_format",),
     "IGF_HUB_LOG_LEVEL": ("log_level",),
     "IGF_HUB_RATE_LIMITS": ("rate_limits",),
+    "IGF_HUB_METRICS_TOKEN": ("metrics_token",),
     "IGF_HUB_DATABASE_URL": ("db", "url"),
     "IGF_HUB_DB_POOL_MIN": ("db", "pool_min"),
     "IGF_HUB_DB_POOL_MAX": ("db", "pool_max"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,14 +11,14 @@ import asyncpg
 import msgspec
 import redis.exceptions
 from arq.connections import ArqRedis
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_secretariat
 from igf_hub.core import metrics
 from igf_hub.core.audit import AuditEntry
-from igf_hub.core.errors import NotFound
+from igf_hub.core.errors import NotFound, Unauthorized
 from igf_hub.core.pagination import Page, decode_cursor, encode_cursor, split_page
 from igf_hub.core.vocab import VOCABULARIES, Vocabulary
 from igf_hub.system.repository import AuditRepository
@@ -70,8 +71,17 @@ class MetricsController(Controller):
     include_in_schema = False
 
     @get("/", operation_id="Metrics", cache=False)
-    async def metrics(self, state: State, queue: ArqRedis) -> Response[bytes]:
+    async def metrics(
+        self, request: Request[Any, Any, Any], state: State, queue: ArqRedis
+    ) -> Response[bytes]:
         """Prometheus exposition: request rate/latency by route, DB pool, queue depth, domain gauges."""
+        token = state.settings.metrics_token
+        sent = request.headers.get("authorization", "")
+        if token and not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            raise Unauthorized(
+                "scraping needs 'Authorization: Bearer <IGF_HUB_METRICS_TOKEN>'",
+                headers={"WWW-Authenticate": 'Bearer realm="igf-hub-metrics"'},
+            )
         body = await state.metrics.render(state.pool, queue, state.clock)
         return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 

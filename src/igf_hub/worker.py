@@ -73,6 +73,7 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
         job_serializer = staticmethod(queue.job_serializer)
         job_deserializer = staticmethod(queue.job_deserializer)
         max_jobs = 50
+        job_timeout = settings.worker_job_timeout
         keep_result = 3600
         handle_signals = True
 

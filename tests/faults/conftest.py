@@ -166,8 +166,9 @@ class WorkerProcess:
 
 
 @contextlib.asynccontextmanager
-async def worker_process(servers: FaultServers, name: str) -> AsyncIterator[WorkerProcess]:
-    worker = await WorkerProcess(servers.worker_env(), servers.log_dir / f"{name}.log").start()
+async def worker_process(servers: FaultServers, name: str, **env: str) -> AsyncIterator[WorkerProcess]:
+    """A worker on these servers; ``env`` overrides its settings (e.g. IGF_HUB_WEBHOOK_RUN_DISPATCHER="false")."""
+    worker = await WorkerProcess({**servers.worker_env(), **env}, servers.log_dir / f"{name}.log").start()
     try:
         yield worker
     finally:

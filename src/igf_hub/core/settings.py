@@ -111,6 +111,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhooks: WebhookSettings = WebhookSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
+    # Seconds an arq job may run before it is cancelled. A job whose worker died (SIGKILL, OOM, a lost node) is
+    # retried by another worker this + 10 s after it started: arq holds its in-progress mark that long.
+    worker_job_timeout: int = 300
     # When set, /metrics answers only ``Authorization: Bearer <this>`` (Prometheus' scrape ``authorization``).
     metrics_token: str = ""
 
@@ -138,6 +141,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_LOG_LEVEL": ("log_level",),
     "IGF_HUB_RATE_LIMITS": ("rate_limits",),
     "IGF_HUB_METRICS_TOKEN": ("metrics_token",),
+    "IGF_HUB_WORKER_JOB_TIMEOUT": ("worker_job_timeout",),
     "IGF_HUB_DATABASE_URL": ("db", "url"),
     "IGF_HUB_DB_POOL_MIN": ("db", "pool_min"),
     "IGF_HUB_DB_POOL_MAX": ("db", "pool_max"),

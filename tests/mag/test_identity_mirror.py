@@ -145,3 +145,19 @@ async def test_linking_and_unlinking_an_account_moves_every_grant(
     unlinked = await client.patch(url, json={"user_id": None}, headers={**mag.headers, **if_match(relinked)})
     assert unlinked.status_code == 200 and unlinked.json()["user_id"] is None
     assert mag_grants(await me(client, tokens, second)) == []
+
+
+async def test_an_observer_seat_gives_no_member_role(
+    client: Client, mag: Mag, tokens: TokenFactory, clock: Clock, db: asyncpg.Pool
+) -> None:
+    """Observers (intergovernmental organisations) attend but do not decide: no mag_member, so no ballot."""
+    today = clock.now().date()
+    await mag.cycle(2027, starts_on=today, ends_on=today + timedelta(days=100))
+    user = await tokens.user()
+    person = await mag.person("Linked Observer", user_id=str(user.id))
+    await mag.appoint(
+        2027, person["id"], role="observer", stakeholder_group="intergovernmental", country="CH"
+    )
+    body = await me(client, tokens, user)
+    assert "mag_member" not in body["roles"] and mag_grants(body) == []
+    assert user.id not in await members_at(db, clock)

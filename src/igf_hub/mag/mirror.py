@@ -5,6 +5,9 @@ The grant is valid for the appointment's dates only (``valid_from`` = the first 
 appointment's id as ``resource_id`` (so a person can hold one grant per appointment across cycles; other
 domains still ask only ``has_role(mag_member)`` / ``holders_of``). A change of dates, an early end or a
 change of linked account revokes the old grant and grants again, in the caller's transaction.
+
+Observers (intergovernmental organisations' seats) get no grant: they sit in the MAG's meetings but take no part
+in its decisions, so they neither count towards the balance nor ballot on Messages.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ async def sync_grant(
     if appointment.role_grant_id is not None and previous_holder is not None:
         await identity.revoke_grant(previous_holder, appointment.role_grant_id, actor=actor)
     grant_id: UUID | None = None
-    if appointment.user_id is not None:
+    if appointment.user_id is not None and appointment.role is not AppointmentRole.observer:
         grant = await identity.grant_role(
             appointment.user_id,
             GrantCreate(

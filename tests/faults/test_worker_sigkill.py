@@ -47,53 +47,65 @@ async def client(fault_servers: FaultServers) -> AsyncIterator[httpx.AsyncClient
         yield c
 
 
-async def test_a_worker_killed_mid_delivery_is_replaced_and_the_delivery_completes_with_the_same_id(
-    fault_servers: FaultServers, client: httpx.AsyncClient
-) -> None:
-    settings = fault_servers.settings()
-    pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=2)
+@pytest.fixture
+async def pool(fault_servers: FaultServers) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(fault_servers.settings().db.url, application_name="igf-hub.tests", max_size=2)
     try:
-        admin = await TokenFactory(pool, settings, Clock()).user(Role.secretariat)
-        async with ConsumerServer() as consumer:
-            endpoint = await register(client, admin, UNGIS, consumer.url())
-            consumer.trust(endpoint["secret"])
-            never = asyncio.Event()
-            async with worker_process(fault_servers, "killed-worker") as first:
-                # The ping: the first worker's dispatcher is up.
-                await received(consumer, 1, within=30, worker=first)
-                consumer.script(Reply(hang=never))  # the consumer takes the next request and never answers
-                event = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
-                await received(consumer, 2, within=15, worker=first)  # the first worker is mid-delivery
-                await first.kill()
-            async with pool.acquire() as conn:
-                row = await conn.fetchrow(DELIVERY, event.event_id, None)
-            # Killed before recording anything: still pending, unattempted, held by the dead worker's lease.
-            assert (row["state"], row["attempt_count"], row["attempts"]) == ("pending", 0, 0)
-            assert row["lease_until"] is not None
-
-            # Published while no worker runs: it waits in PostgreSQL.
-            orphan = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
-
-            async with worker_process(fault_servers, "replacement-worker") as second:
-                got = await received(consumer, 4, within=LEASE_SECONDS + 20, worker=second)
-                async with pool.acquire() as conn:
-                    delivered = await eventually(
-                        lambda: _delivered(conn, event.event_id), within=10, what="the attempt recorded"
-                    )
-                assert second.alive, second.log_tail()
-            never.set()
-
-        first_try, retried = got[1], next(r for r in got[2:] if r.webhook_id == str(event.event_id))
-        assert first_try.webhook_id == retried.webhook_id == str(event.event_id)
-        assert retried.body == first_try.body and retried.signature_ok
-        assert {r.webhook_id for r in got[2:]} == {str(event.event_id), str(orphan.event_id)}
-        assert (delivered["state"], delivered["attempt_count"], delivered["attempts"]) == ("delivered", 1, 1)
-        async with pool.acquire() as conn:
-            assert (
-                await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'") == 0
-            )
+        yield pool
     finally:
         await pool.close()
+
+
+@pytest.fixture
+async def consumer(
+    fault_servers: FaultServers, client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> AsyncIterator[tuple[ConsumerServer, dict[str, Any]]]:
+    """A consumer server with an endpoint registered for UNGIS (verified by the first worker's ping)."""
+    admin = await TokenFactory(pool, fault_servers.settings(), Clock()).user(Role.secretariat)
+    async with ConsumerServer() as server:
+        endpoint = await register(client, admin, UNGIS, server.url())
+        server.trust(endpoint["secret"])
+        yield server, endpoint
+
+
+async def test_a_worker_killed_mid_delivery_is_replaced_and_the_delivery_completes_with_the_same_id(
+    fault_servers: FaultServers, pool: asyncpg.Pool, consumer: tuple[ConsumerServer, dict[str, Any]]
+) -> None:
+    settings = fault_servers.settings()
+    server, _ = consumer
+    never = asyncio.Event()
+    async with worker_process(fault_servers, "killed-worker") as first:
+        # The ping: the first worker's dispatcher is up.
+        await received(server, 1, within=30, worker=first)
+        server.script(Reply(hang=never))  # the consumer takes the next request and never answers
+        event = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
+        await received(server, 2, within=15, worker=first)  # the first worker is mid-delivery
+        await first.kill()
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(DELIVERY, event.event_id, None)
+    # Killed before recording anything: still pending, unattempted, held by the dead worker's lease.
+    assert (row["state"], row["attempt_count"], row["attempts"]) == ("pending", 0, 0)
+    assert row["lease_until"] is not None
+
+    # Published while no worker runs: it waits in PostgreSQL.
+    orphan = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
+
+    async with worker_process(fault_servers, "replacement-worker") as second:
+        got = await received(server, 4, within=LEASE_SECONDS + 20, worker=second)
+        async with pool.acquire() as conn:
+            delivered = await eventually(
+                lambda: _delivered(conn, event.event_id), within=10, what="the attempt recorded"
+            )
+        assert second.alive, second.log_tail()
+    never.set()
+
+    first_try, retried = got[1], next(r for r in got[2:] if r.webhook_id == str(event.event_id))
+    assert first_try.webhook_id == retried.webhook_id == str(event.event_id)
+    assert retried.body == first_try.body and retried.signature_ok
+    assert {r.webhook_id for r in got[2:]} == {str(event.event_id), str(orphan.event_id)}
+    assert (delivered["state"], delivered["attempt_count"], delivered["attempts"]) == ("delivered", 1, 1)
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'") == 0
 
 
 async def _delivered(
@@ -108,58 +120,53 @@ JOB_TIMEOUT = 2  # seconds: arq retries a dead worker's job after JOB_TIMEOUT + 
 
 
 async def test_an_arq_job_killed_mid_run_is_run_again_by_another_worker(
-    fault_servers: FaultServers, client: httpx.AsyncClient
+    fault_servers: FaultServers, pool: asyncpg.Pool, consumer: tuple[ConsumerServer, dict[str, Any]]
 ) -> None:
     """The backstop delivery job (``webhooks_dispatch``, what workers without a dispatcher run) is killed while
     its request hangs at the consumer; the replacement worker re-runs that very job and the event arrives."""
     settings = fault_servers.settings()
+    server, endpoint = consumer
     no_dispatcher = {
         "IGF_HUB_WEBHOOK_RUN_DISPATCHER": "false",
         "IGF_HUB_WORKER_JOB_TIMEOUT": str(JOB_TIMEOUT),
     }
     redis = await queue.connect(settings.redis.url)
-    pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=2)
     try:
-        admin = await TokenFactory(pool, settings, Clock()).user(Role.secretariat)
-        async with ConsumerServer() as consumer:
-            endpoint = await register(client, admin, UNGIS, consumer.url())
-            consumer.trust(endpoint["secret"])
-            never = asyncio.Event()
-            async with worker_process(fault_servers, "killed-job-worker", **no_dispatcher) as first:
-                ping_job = await redis.enqueue_job("webhooks_dispatch")
-                assert ping_job is not None
-                await received(consumer, 1, within=30, worker=first)  # the ping, sent by a job
-                # A pass sends whatever is due until nothing is: let that one end before the event exists.
-                await eventually(ping_job.result_info, within=15, what="the ping's job finished")
-                # The minute's maintenance job also dispatches when no dispatcher runs: keep clear of it.
-                second_now = dt.datetime.now(dt.UTC).second
-                if second_now in range(27, 34):
-                    await asyncio.sleep(34 - second_now)
-                consumer.script(Reply(hang=never))
-                event = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
-                job = await redis.enqueue_job("webhooks_dispatch", _job_id=f"killed-{uuid4().hex}")
-                assert job is not None
-                await received(consumer, 2, within=15, worker=first)  # the job is mid-request
-                await first.kill()
-            assert await job.result_info() is None  # killed: no result
+        never = asyncio.Event()
+        async with worker_process(fault_servers, "killed-job-worker", **no_dispatcher) as first:
+            ping_job = await redis.enqueue_job("webhooks_dispatch")
+            assert ping_job is not None
+            await received(server, 1, within=30, worker=first)  # the ping, sent by a job
+            # A pass sends whatever is due until nothing is: let that one end before the event exists.
+            await eventually(ping_job.result_info, within=15, what="the ping's job finished")
+            # The minute's maintenance job also dispatches when no dispatcher runs: keep clear of it.
+            second_now = dt.datetime.now(dt.UTC).second
+            if second_now in range(27, 34):
+                await asyncio.sleep(34 - second_now)
+            server.script(Reply(hang=never))
+            event = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))
+            job = await redis.enqueue_job("webhooks_dispatch", _job_id=f"killed-{uuid4().hex}")
+            assert job is not None
+            await received(server, 2, within=15, worker=first)  # the job is mid-request
+            await first.kill()
+        assert await job.result_info() is None  # killed: no result
 
-            async with worker_process(fault_servers, "job-retry-worker", **no_dispatcher) as second:
-                result = await eventually(job.result_info, within=JOB_TIMEOUT + 10 + 30, what=lambda: (
-                    f"the killed job run again; worker log:\n{second.log_tail()}"
-                ))  # fmt: skip
-                got = await received(consumer, 3, within=10, worker=second)
-                async with pool.acquire() as conn:
-                    delivered = await eventually(
-                        lambda: _delivered(conn, event.event_id, endpoint["id"]), within=10, what=lambda: (
-                            f"the attempt recorded; {result}; got {[r.webhook_id for r in got]}; "
-                            f"worker log:\n{second.log_tail(8000)}"
-                        ),
-                    )  # fmt: skip
-            never.set()
-
-        assert result.success and result.job_try == 2, result  # the same job, its second try
-        assert got[1].webhook_id == got[2].webhook_id == str(event.event_id) and got[2].signature_ok
-        assert (delivered["state"], delivered["attempt_count"], delivered["attempts"]) == ("delivered", 1, 1)
+        async with worker_process(fault_servers, "job-retry-worker", **no_dispatcher) as second:
+            result = await eventually(job.result_info, within=JOB_TIMEOUT + 10 + 30, what=lambda: (
+                f"the killed job run again; worker log:\n{second.log_tail()}"
+            ))  # fmt: skip
+            got = await received(server, 3, within=10, worker=second)
+            async with pool.acquire() as conn:
+                delivered = await eventually(
+                    lambda: _delivered(conn, event.event_id, endpoint["id"]), within=10, what=lambda: (
+                        f"the attempt recorded; {result}; got {[r.webhook_id for r in got]}; "
+                        f"worker log:\n{second.log_tail(8000)}"
+                    ),
+                )  # fmt: skip
+        never.set()
     finally:
-        await pool.close()
         await redis.aclose()
+
+    assert result.success and result.job_try == 2, result  # the same job, its second try
+    assert got[1].webhook_id == got[2].webhook_id == str(event.event_id) and got[2].signature_ok
+    assert (delivered["state"], delivered["attempt_count"], delivered["attempts"]) == ("delivered", 1, 1)

@@ -1,6 +1,7 @@
 """Property: on random ledgers (hypothesis), totals by year = by donor = by stakeholder group = by earmark =
 by channel = by country = the ledger total, exactly; reversals never overshoot and a full reversal nets to zero;
-pass-through money is counted once. Each example runs on the real database in a transaction rolled back after."""
+pass-through money is counted once; the trigger-kept sums (funding_event_totals) equal the events summed at read
+time, row for row and digit for digit. Each example runs on the real database in a transaction rolled back after."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import FundingSettings
 from igf_hub.funding.events import LedgerService
+from igf_hub.funding.public_repository import (
+    AGGREGATE_SQL,
+    CONTRIBUTION_BALANCES,
+    PUBLIC_EVENT_FROM,
+    TOTALS,
+    TOTALS_FROM,
+    filter_args,
+)
 from igf_hub.funding.public_schemas import AggregateBy, LedgerFilter
 from igf_hub.funding.rates import RateService
 from igf_hub.funding.schemas import (
@@ -26,6 +35,7 @@ from igf_hub.funding.schemas import (
     EventKind,
     ExchangeRateCreate,
     LedgerEvent,
+    LedgerKind,
 )
 from igf_hub.funding.service import FundingService
 from igf_hub.funding.transparency import TransparencyService
@@ -162,6 +172,7 @@ async def test_totals_agree_in_every_dimension_on_random_ledgers(
                 FundingService(conn, clock, settings), LedgerService(conn, clock, settings), spec
             )
             await _check(conn, clock, recorded)
+            await _check_kept_sums(conn)
         finally:
             await transaction.rollback()
 
@@ -202,3 +213,41 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
     assert abs(sum((r.received_usd for r in through.rows), Decimal(0))) <= sum(
         (abs(e.usd_amount) for e in recorded if e.counts_as == "receipt"), Decimal(0)
     )
+
+
+# What the kept sums must equal: the ledger's events grouped the same way, and every public query run over the
+# events themselves (as it was before funding_event_totals existed).
+EVENTS_GROUPED = """
+SELECT contribution_id, ledger_year, kind, counts_as, sum(usd_amount) AS usd_amount, count(*) AS events,
+       max(due_on) AS due_on
+FROM funding_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
+KEPT = """SELECT contribution_id, ledger_year, kind, counts_as, usd_amount, events, due_on
+FROM funding_event_totals ORDER BY 1, 2, 3, 4"""
+
+
+def _exact(rows: list[asyncpg.Record]) -> list[tuple[str, ...]]:
+    """Rows as text, so 0 and 0.00 differ (the API prints the scale)."""
+    return [tuple(str(v) for v in r.values()) for r in rows]
+
+
+async def _check_kept_sums(conn: asyncpg.Connection) -> None:
+    assert _exact(await conn.fetch(KEPT)) == _exact(await conn.fetch(EVENTS_GROUPED))
+    filters = [LedgerFilter(), LedgerFilter(year=2024), LedgerFilter(year=2019), LedgerFilter(kind=EventKind.reversal),
+               LedgerFilter(counts_as=LedgerKind.receipt, stakeholder_group="government")]  # fmt: skip
+    for f in filters:
+        args = filter_args(f)
+        from_events = TOTALS.replace(TOTALS_FROM, PUBLIC_EVENT_FROM)
+        assert _exact([await conn.fetchrow(TOTALS, *args)]) == _exact(
+            [await conn.fetchrow(from_events, *args)]
+        )
+        for by, sql in AGGREGATE_SQL.items():
+            from_events = sql.replace(TOTALS_FROM, PUBLIC_EVENT_FROM)
+            assert _exact(await conn.fetch(sql, *args)) == _exact(await conn.fetch(from_events, *args)), (
+                by,
+                f,
+            )
+    balances_from_events = CONTRIBUTION_BALANCES.replace("funding_event_totals", "funding_events")
+    for year in (None, 2024, 2019):
+        assert _exact(await conn.fetch(CONTRIBUTION_BALANCES, year, None)) == _exact(
+            await conn.fetch(balances_from_events, year, None)
+        )

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
+import msgspec
+
 from igf_hub.core.clock import Clock
+from igf_hub.funding import exports
 from igf_hub.funding.exports import CSV_COLUMNS
+from igf_hub.funding.public_repository import LIST_PUBLIC_EVENTS, PublicRepository
+from igf_hub.funding.public_schemas import LedgerFilter
+from igf_hub.funding.schemas import EventKind
 from tests.funding.conftest import Client, Ledger, assert_problem
 
 EUR_RATES = "currency,effective_on,usd_per_unit,source\nEUR,2024-03-01,1.10,UN operational rate\n"
@@ -213,3 +220,45 @@ async def test_the_api_contract_says_money_is_a_decimal_string(client: Client) -
     assert {"RecordLedgerEvent", "GetFundingSummary", "ExportLedgerCsv", "ExportIatiActivities"} <= operations
     csv_op = schema["paths"]["/v1/transparency/exports/ledger.csv"]["get"]
     assert all(f"`{column}`" in csv_op["description"] for column in CSV_COLUMNS)
+
+
+async def test_exports_are_the_same_bytes_whatever_the_page_size(
+    client: Client, ledger: Ledger, db: asyncpg.Pool
+) -> None:
+    """The exports read the ledger a keyset page at a time: page boundaries never show in the file."""
+    await known_ledger(ledger)  # 10 events
+    served_csv = (await client.get("/v1/transparency/exports/ledger.csv")).content
+    served_json = await client.get("/v1/transparency/exports/ledger.json")
+    as_of = datetime.fromisoformat(served_json.json()["as_of"])
+    for f in (LedgerFilter(), LedgerFilter(year=2024, kind=EventKind.receipt)):
+        for page_size in (1, 3, 10, 11):
+            async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+                paged_csv = b"".join([c async for c in exports.csv_export(conn, f, page_size=page_size)])
+                paged_json = b"".join(
+                    [c async for c in exports.json_export(conn, f, as_of=as_of, page_size=page_size)]
+                )
+            if f == LedgerFilter():
+                assert paged_csv == served_csv and paged_json == served_json.content, page_size
+            else:
+                query = "?year=2024&kind=receipt"
+                assert paged_csv == (await client.get(f"/v1/transparency/exports/ledger.csv{query}")).content
+                items = msgspec.json.decode(paged_json)["items"]
+                assert [i["kind"] for i in items] == ["receipt"] * 5, page_size
+
+
+async def test_ledger_pages_are_always_planned_for_their_own_values(ledger: Ledger, db: asyncpg.Pool) -> None:
+    """PostgreSQL's generic plan for the page query cannot see which filters are NULL nor the LIMIT: it reads
+    the whole rest of the ledger for every page. Pages (API and exports) must never run on it."""
+    await known_ledger(ledger)
+    repo_sql = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
+    async with db.acquire() as conn:
+        # What PostgreSQL may choose by itself on a big ledger after five runs, chosen here from the start.
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        repo = PublicRepository(conn)
+        for after in range(12):
+            await repo.events(LedgerFilter(), after_seq=after, limit=2)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            assert len([p async for p in repo.event_pages(LedgerFilter(year=2024), page_size=1)]) == 10
+        generic, custom = await conn.fetchrow(repo_sql, LIST_PUBLIC_EVENTS)
+        assert (generic, custom) == (0, 12 + 11)
+        await conn.execute("RESET plan_cache_mode")

@@ -46,12 +46,21 @@ WHERE ($1::int IS NULL OR e.ledger_year = $1)
   AND ($11::uuid IS NULL OR c.track_id = $11)
   AND ($12::uuid IS NULL OR c.via_donor_id = $12)"""
 
+# One keyset page of the public ledger: the API's pages and, page after page, the CSV and JSON exports. With
+# the LIMIT the planner walks the seq index (or (ledger_year, seq) for a year) and looks each row's contribution
+# and donors up by key, so every page costs the same however deep into the ledger it starts; an export over the
+# whole ledger never sorts it (one unlimited query would: hash joins, then a sort spilling to disk at 1M rows).
 LIST_PUBLIC_EVENTS = f"""
 SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} AND e.seq > $13
 ORDER BY e.seq
 LIMIT $14"""
-# Exports: the same rows, ordered by contribution for the IATI file (one activity per contribution).
-STREAM_PUBLIC_EVENTS = f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} ORDER BY e.seq"
+# ... but only in a plan made for the actual values. asyncpg prepares each statement once per connection, and
+# after five runs PostgreSQL may switch to its generic plan, which cannot see which of the optional filters
+# are NULL nor how small the LIMIT is: it joins donors → contributions → every later event, then sorts, so each
+# page costs the whole rest of the ledger (measured: 25 ms → 400 ms a page at 100k events, growing with the
+# ledger). Every run of LIST_PUBLIC_EVENTS happens in a transaction that has run this first.
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+# The IATI file: the same rows, ordered by contribution (one activity per contribution).
 STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION = (
     f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} ORDER BY c.created_at, c.id, e.seq"
 )
@@ -62,7 +71,17 @@ coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0) AS comm
 coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0) AS received_usd,
 coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0) AS in_kind_usd"""
 
-TOTALS = f"SELECT {SUMS} {PUBLIC_EVENT_FROM} {FILTER_WHERE}"
+# Totals and aggregates read funding_event_totals (0010_transparency.sql): the ledger's exact sums per
+# (contribution, ledger_year, kind, counts_as), kept by a trigger in each event's own transaction. Its columns
+# carry the events' names, so the filters and sums above apply unchanged; a row exists only once an event fell
+# in it, so an empty bucket is NULL (then 0) exactly as summing the events gives.
+TOTALS_FROM = """
+FROM funding_event_totals e
+JOIN funding_contributions c ON c.id = e.contribution_id
+JOIN donors d ON d.id = c.donor_id
+LEFT JOIN donors v ON v.id = c.via_donor_id"""
+
+TOTALS = f"SELECT {SUMS} {TOTALS_FROM} {FILTER_WHERE}"
 
 # Whitelisted group keys: (key expression, extra columns for the label). Built once, never from input.
 _GROUP_KEYS: dict[AggregateBy, tuple[str, str]] = {
@@ -84,14 +103,14 @@ _GROUP_KEYS: dict[AggregateBy, tuple[str, str]] = {
 }
 AGGREGATE_SQL: dict[AggregateBy, str] = {
     by: f"""
-SELECT {key} AS key, min({extra}) AS extra, {SUMS} {PUBLIC_EVENT_FROM} {FILTER_WHERE}
+SELECT {key} AS key, min({extra}) AS extra, {SUMS} {TOTALS_FROM} {FILTER_WHERE}
 {"AND c.via_donor_id IS NOT NULL" if by is AggregateBy.intermediary else ""}
 GROUP BY 1
 ORDER BY 1 NULLS LAST"""
     for by, (key, extra) in _GROUP_KEYS.items()
 }
 
-# Per contribution, over all its events (pledges are fulfilled in later years too).
+# Per contribution, over all its events (pledges are fulfilled in later years too), from the same sums.
 CONTRIBUTION_BALANCES = """
 SELECT c.id AS contribution_id, c.years, c.channel, c.earmark, d.id AS donor_id, d.is_anonymous,
        d.stakeholder_group,
@@ -103,7 +122,7 @@ SELECT c.id AS contribution_id, c.years, c.channel, c.earmark, d.id AS donor_id,
        max(e.due_on) AS due_on
 FROM funding_contributions c
 JOIN donors d ON d.id = c.donor_id
-LEFT JOIN funding_events e ON e.contribution_id = c.id
+LEFT JOIN funding_event_totals e ON e.contribution_id = c.id
 WHERE ($1::int IS NULL OR $1 = ANY(c.years))
   AND ($2::uuid IS NULL OR c.nri_id = $2)
 GROUP BY c.id, d.id
@@ -156,15 +175,33 @@ class PublicRepository:
         self.conn = conn
 
     async def events(self, f: LedgerFilter, *, after_seq: int, limit: int) -> list[PublicEvent]:
-        rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after_seq, limit)
+        async with self.conn.transaction():
+            await self.conn.execute(CUSTOM_PLANS)
+            rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after_seq, limit)
         return [public_event(r) for r in rows]
 
-    async def stream_events(
-        self, f: LedgerFilter, *, by_contribution: bool = False, prefetch: int = 500
+    async def event_pages(
+        self, f: LedgerFilter, *, page_size: int = 2000
+    ) -> AsyncIterator[list[PublicEvent]]:
+        """Every matching event in seq order, a keyset page at a time (one query per page, memory bounded by
+        the page). Call inside a repeatable-read transaction so the pages are one snapshot."""
+        await self.conn.execute(CUSTOM_PLANS)
+        after = 0
+        while True:
+            rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after, page_size)
+            if rows:
+                yield [public_event(r) for r in rows]
+            if len(rows) < page_size:
+                return
+            after = rows[-1]["seq"]
+
+    async def stream_events_by_contribution(
+        self, f: LedgerFilter, *, prefetch: int = 500
     ) -> AsyncIterator[asyncpg.Record]:
         """Raw rows (with IATI fields) through a server-side cursor: call inside a transaction."""
-        sql = STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION if by_contribution else STREAM_PUBLIC_EVENTS
-        async for row in self.conn.cursor(sql, *filter_args(f), prefetch=prefetch):
+        async for row in self.conn.cursor(
+            STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION, *filter_args(f), prefetch=prefetch
+        ):
             yield row
 
     async def totals(self, f: LedgerFilter) -> asyncpg.Record:

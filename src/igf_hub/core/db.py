@@ -51,7 +51,15 @@ async def create_pool(
         init=init_connection,
         timeout=CONNECT_TIMEOUT,
         command_timeout=command_timeout,
-        server_settings={"application_name": application_name, "timezone": "UTC"},
+        server_settings={
+            "application_name": application_name,
+            "timezone": "UTC",
+            # The keyset pages are written as ``($1 IS NULL OR (key, id) > ($1, $2))``: only a plan made for
+            # the actual cursor can walk the index from it. asyncpg prepares every statement, and after five
+            # runs PostgreSQL may switch to a generic plan that scans and sorts the whole table per page
+            # (found on the funding ledger: 25 ms pages became 400 ms at 100k rows).
+            "plan_cache_mode": "force_custom_plan",
+        },
     )
     return pool
 

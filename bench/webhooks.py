@@ -12,7 +12,10 @@ On one machine, against a signature-verifying consumer on loopback running in it
   per delivery, counted by asyncpg's query logger (target <= 3). On a shared machine the load changes from
   minute to minute, so the drain runs in several rounds, each right after an anchor slice at the dispatcher's
   bound, and the ratio is taken between neighbours (the median is the figure); CPU per request (this process,
-  and PostgreSQL's, from /proc) is printed beside it, as it depends much less on the load;
+  and PostgreSQL's, from /proc) is printed beside it, as it depends much less on the load, and so is how
+  many of the drain's updates of ``webhook_deliveries`` were HOT (heap-only: no index entries written), from
+  ``pg_stat_user_tables``. ``--fillfactor F`` sets that table's fillfactor after the migrations (100 is
+  PostgreSQL's default and the table's), to compare settings in alternating runs;
 * latency: approvals committed at 100 events/s, one transaction each, and the time from each commit to the
   consumer's 2xx arriving back at the dispatcher (targets p50 <= 10 ms, p99 <= 50 ms).
 
@@ -181,9 +184,25 @@ async def publish_backlog(pool: asyncpg.Pool, count: int) -> None:
                 await outbox.publish(conn, "message.approved", subject=data["id"], data=data)
 
 
-async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[float, float, str]:
+UPDATES = "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'"
+
+
+async def updates(pool: asyncpg.Pool, at_least: int = 0) -> tuple[int, int]:
+    """Cumulative (updates, HOT updates) of ``webhook_deliveries``; waits up to 2 s for at least ``at_least``
+    updates, as a backend reports its counters at the latest when it exits, after the pool has closed."""
+    deadline = time.perf_counter() + 2
+    while True:
+        row = await pool.fetchrow(UPDATES)
+        assert row is not None
+        if row["n_tup_upd"] >= at_least or time.perf_counter() > deadline:
+            return row["n_tup_upd"], row["n_tup_hot_upd"]
+        await asyncio.sleep(0.05)
+
+
+async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[float, float, str, str]:
     """Deliver a committed backlog (``publish_backlog``) with the running dispatcher; (deliveries/s, statements
-    per delivery, batches)."""
+    per delivery, batches, HOT updates)."""
+    upd0, hot0 = await updates(pool)
     counter = Counter()
 
     async def init(conn: asyncpg.Connection) -> None:
@@ -211,11 +230,13 @@ async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[flo
         await dispatcher.stop()
         batches = f"{dispatcher.claims} claims, {dispatcher.records} result batches for {count} deliveries"
     await dispatch_pool.close()
+    upd1, hot1 = await updates(pool, upd0 + 2 * count)  # a claim and a result per delivery
+    hot = f"{hot1 - hot0} of {upd1 - upd0} updates of webhook_deliveries HOT"
     async with pool.acquire() as conn:
         left = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'")
         assert left == 0, f"{left} deliveries not delivered"
         await conn.execute("TRUNCATE webhook_attempts, webhook_deliveries")  # the next round starts alike
-    return count / elapsed, counter.queries / count, batches
+    return count / elapsed, counter.queries / count, batches, hot
 
 
 async def latency(pool: asyncpg.Pool, settings: Settings, rate: int, seconds: float) -> list[float]:
@@ -257,7 +278,7 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-async def run(events: int, seconds: float, in_flight: int, rounds: int) -> None:
+async def run(events: int, seconds: float, in_flight: int, rounds: int, fillfactor: int | None) -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
     with tempfile.TemporaryDirectory(prefix="igf-hub-bench-") as tmp:
         os.chmod(tmp, 0o755)  # noqa: S103 (PostgreSQL runs as 'nobody' when run as root)
@@ -269,6 +290,12 @@ async def run(events: int, seconds: float, in_flight: int, rounds: int) -> None:
             url = embedded.database_url.rsplit("/", 1)[0] + "/bench"
             conn = await asyncpg.connect(url)
             await migrate.migrate(conn)
+            if fillfactor is not None:
+                await conn.execute(f"ALTER TABLE webhook_deliveries SET (fillfactor = {fillfactor})")
+            options = await conn.fetchval(
+                "SELECT reloptions FROM pg_class WHERE relname = 'webhook_deliveries'"
+            )
+            fill = next((o for o in options or [] if o.startswith("fillfactor=")), "fillfactor=100 (default)")
             await conn.close()
             settings = Settings(
                 public_url="http://127.0.0.1:8000", db=DbSettings(url=url), redis=RedisSettings(url=embedded.redis_url),
@@ -277,13 +304,13 @@ async def run(events: int, seconds: float, in_flight: int, rounds: int) -> None:
                 ),
             )  # fmt: skip
             assert embedded.servers is not None
-            await measure(settings, events, seconds, rounds, embedded.servers.postgres.pid)
+            await measure(settings, events, seconds, rounds, embedded.servers.postgres.pid, fill)
         finally:
             embedded.stop()
 
 
 async def measure(
-    settings: Settings, events: int, seconds: float, rounds: int, postgres_pid: int | None
+    settings: Settings, events: int, seconds: float, rounds: int, postgres_pid: int | None, fill: str
 ) -> None:
     pool = await create_pool(settings.db.url, application_name="bench", max_size=8)
     port = free_port()
@@ -299,7 +326,8 @@ async def measure(
             await Dispatcher(pool, http, settings, clock).run_once()
         bound = settings.webhooks.max_in_flight
         print(
-            f"igf_hub webhooks benchmark: consumer on loopback (own process), dispatcher bound {bound} in flight\n"
+            f"igf_hub webhooks benchmark: consumer on loopback (own process), dispatcher bound {bound} in flight,"
+            f" webhook_deliveries {fill}\n"
         )
         body = cloudevent_body(settings.base_url)
         print(f"anchor: raw signed httpx POST loop to the same consumer ({len(body)}-byte CloudEvent bodies)")
@@ -319,7 +347,7 @@ async def measure(
             a0 = meter.read()
             anchor = await raw_post_loop(url, endpoint.secret, 3000, bound, body)
             a1 = meter.read()
-            rate, statements, batches = await drain(pool, settings, events)
+            rate, statements, batches, hot = await drain(pool, settings, events)
             d1 = meter.read()
             ratios.append(rate / anchor)
             rates.append(rate)
@@ -327,7 +355,7 @@ async def measure(
                 f"  round {n}: anchor {anchor:5.0f} req/s, drain {rate:5.0f} deliveries/s, ratio {rate / anchor:.2f};"
                 f" CPU this process {(a1[1] - a0[1]) * 1000 / 3000:.2f} -> {(d1[1] - a1[1]) * 1000 / events:.2f},"
                 f" PostgreSQL {(a1[2] - a0[2]) * 1000 / 3000:.2f} -> {(d1[2] - a1[2]) * 1000 / events:.2f};"
-                f"\n           {statements:.2f} statements per delivery ({batches})"
+                f"\n           {statements:.2f} statements per delivery ({batches}); {hot}"
             )
         print(f"  ratio to the raw loop at {bound} in flight, median of the rounds: "
               f"{statistics.median(ratios):.2f}   (target >= 0.80)")  # fmt: skip
@@ -354,8 +382,12 @@ def main() -> None:
         "--in-flight", type=int, default=WebhookSettings().max_in_flight, help="dispatcher bound"
     )
     parser.add_argument("--rounds", type=int, default=3, help="drain rounds, each after an anchor slice")
+    parser.add_argument(
+        "--fillfactor", type=int, choices=range(10, 101), metavar="{10..100}",
+        help="set webhook_deliveries' fillfactor after the migrations (default: as migrated)",
+    )  # fmt: skip
     args = parser.parse_args()
-    asyncio.run(run(args.events, args.seconds, args.in_flight, args.rounds))
+    asyncio.run(run(args.events, args.seconds, args.in_flight, args.rounds, args.fillfactor))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+"""The transparency and webhook benchmarks run end to end as ``./dev bench`` runs them (their own process, their
+own embedded servers), at sizes so small that they only prove the machinery works: every row is produced.
+Nothing is timed or compared here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bench(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def row(report: str, name: str) -> list[str]:
+    line = next((line for line in report.splitlines() if line.startswith(f"| {name} |")), None)
+    assert line is not None, f"no row {name!r}:\n{report}"
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def test_the_transparency_benchmark_measures_every_operation_at_every_size() -> None:
+    report = run_bench("bench.transparency", "--sizes", "300,600")
+    assert report.startswith("## Transparency benchmark")
+    for name in (
+        "summary (all years)", "anchor: events summed (all years)", "export ledger.csv", "export ledger.json",
+        "export iati-activities.xml", "anchor: COPY ... TO STDOUT csv",
+    ):  # fmt: skip
+        cells = row(report, name)
+        assert all(cell.endswith(("ms", " s")) for cell in cells[1:3]), cells  # a time for 300 and for 600
+
+
+def test_the_webhook_benchmark_drains_and_every_request_verifies() -> None:
+    report = run_bench("bench.webhooks", "--events", "60", "--seconds", "1", "--rounds", "1")
+    assert "ratio to the raw loop at 8 in flight, median of the rounds:" in report, report
+    assert "statements per delivery" in report and "updates of webhook_deliveries HOT" in report
+    assert "p50" in report and "p99" in report
+    consumer = next(line for line in report.splitlines() if line.startswith("consumer:"))
+    received, verified = _counts(consumer)
+    assert received > 60 and verified == received, consumer  # the consumer checked every signature
+
+
+def _counts(line: str) -> tuple[int, int]:
+    numbers = [int(word) for word in line.replace(",", " ").split() if word.isdigit()]
+    return numbers[0], numbers[1]

@@ -49,7 +49,8 @@ def script_source(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-def add_security_headers(message: Message, scope: Scope) -> None:
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """before_send hook. Async on purpose: Litestar runs a sync hook in a worker thread, twice per response."""
     if message["type"] != "http.response.start":
         return
     headers = list(message.get("headers", []))
@@ -62,5 +63,7 @@ def add_security_headers(message: Message, scope: Scope) -> None:
         wanted.append((b"content-security-policy", csp.encode()))
     settings = getattr(scope["app"].state, "settings", None)
     if settings is not None and settings.base_url.startswith("https://"):
-        wanted.append(HSTS)  # only where the service is reached over TLS; plain-HTTP dev servers never send it
+        wanted.append(
+            HSTS
+        )  # only where the service is reached over TLS; plain-HTTP dev servers never send it
     message["headers"] = [*headers, *((name, value) for name, value in wanted if name not in present)]

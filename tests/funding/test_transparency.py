@@ -12,6 +12,8 @@ import asyncpg
 import msgspec
 
 from igf_hub.core.clock import Clock
+from igf_hub.core.db import create_pool
+from igf_hub.core.settings import Settings
 from igf_hub.funding import exports
 from igf_hub.funding.exports import CSV_COLUMNS
 from igf_hub.funding.public_repository import LIST_PUBLIC_EVENTS, PublicRepository
@@ -246,19 +248,29 @@ async def test_exports_are_the_same_bytes_whatever_the_page_size(
                 assert [i["kind"] for i in items] == ["receipt"] * 5, page_size
 
 
-async def test_ledger_pages_are_always_planned_for_their_own_values(ledger: Ledger, db: asyncpg.Pool) -> None:
+async def test_ledger_pages_are_always_planned_for_their_own_values(
+    ledger: Ledger, db: asyncpg.Pool, settings: Settings
+) -> None:
     """PostgreSQL's generic plan for the page query cannot see which filters are NULL nor the LIMIT: it reads
-    the whole rest of the ledger for every page. Pages (API and exports) must never run on it."""
+    the whole rest of the ledger for every page, and after five runs of a prepared statement PostgreSQL may
+    switch to it (on a big ledger). Pages (API and exports) on the app's pooled connections must never run on
+    it, whatever the server's default."""
     await known_ledger(ledger)
-    repo_sql = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
-    async with db.acquire() as conn:
-        # What PostgreSQL may choose by itself on a big ledger after five runs, chosen here from the start.
-        await conn.execute("SET plan_cache_mode = force_generic_plan")
-        repo = PublicRepository(conn)
-        for after in range(12):
-            await repo.events(LedgerFilter(), after_seq=after, limit=2)
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            assert len([p async for p in repo.event_pages(LedgerFilter(year=2024), page_size=1)]) == 10
-        generic, custom = await conn.fetchrow(repo_sql, LIST_PUBLIC_EVENTS)
-        assert (generic, custom) == (0, 12 + 11)
-        await conn.execute("RESET plan_cache_mode")
+    async with db.acquire() as conn:  # what PostgreSQL may choose by itself, as this database's default
+        await conn.execute(f'ALTER DATABASE "{await conn.fetchval("SELECT current_database()")}" '
+                           "SET plan_cache_mode = force_generic_plan")  # fmt: skip
+    pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            repo = PublicRepository(conn)
+            for after in range(12):
+                await repo.events(LedgerFilter(), after_seq=after, limit=2)
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                assert len([p async for p in repo.event_pages(LedgerFilter(year=2024), page_size=1)]) == 10
+            generic, custom = await conn.fetchrow(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+                LIST_PUBLIC_EVENTS,
+            )
+    finally:
+        await pool.close()
+    assert (generic, custom) == (0, 12 + 11)

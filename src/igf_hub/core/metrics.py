@@ -1,7 +1,7 @@
 """Prometheus metrics: request rate and latency by route, plus gauges read from the system at scrape time.
 
-Domains add scrape-time gauges (queue depth, deliveries by outcome …) with :func:`register_source`; core
-imports no domain. Each app has its own registry, so tests and several apps in one process don't collide.
+Domains add families computed at scrape time (webhook deliveries by outcome, their backlog …) with
+:func:`register_collector`; core imports no domain. Each app has its own registry, so tests and several apps in one process don't collide.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
-import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
@@ -24,31 +23,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-class Sample(msgspec.Struct, frozen=True):
-    labels: dict[str, str]
-    value: float
-
-
-class Source(msgspec.Struct, frozen=True):
-    name: str
-    help: str
-    label_names: tuple[str, ...]
-    read: Callable[[asyncpg.Connection], Awaitable[Sequence[Sample]]]
-
-
-_sources: list[Source] = []
 disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series add only noise
-
-
-def register_source(
-    name: str,
-    help_text: str,
-    label_names: Sequence[str],
-    read: Callable[[asyncpg.Connection], Awaitable[Sequence[Sample]]],
-) -> None:
-    """A gauge family computed from the database at each scrape (e.g. webhook deliveries by outcome)."""
-    if all(s.name != name for s in _sources):
-        _sources.append(Source(name=name, help=help_text, label_names=tuple(label_names), read=read))
 
 
 # Families a domain computes itself at scrape time from the database and Valkey (e.g. counters its workers
@@ -58,6 +33,7 @@ _collectors: dict[str, Collector] = {}
 
 
 def register_collector(name: str, read: Collector) -> None:
+    """Idempotent per name (a module imported twice registers once)."""
     _collectors[name] = read
 
 
@@ -95,11 +71,6 @@ class Metrics:
         async with pool.acquire() as conn:
             for collect in _collectors.values():
                 families.extend(await collect(conn, queue, clock))
-            for source in _sources:
-                family = GaugeMetricFamily(source.name, source.help, labels=list(source.label_names))
-                for sample in await source.read(conn):
-                    family.add_metric([sample.labels[n] for n in source.label_names], sample.value)
-                families.append(family)
         lines = [generate_latest(self.registry)]
         lines += [generate_latest(_Static(f)) for f in families]
         return b"".join(lines)

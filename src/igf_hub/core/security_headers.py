@@ -62,8 +62,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         csp = DOCS_CSP if scope.get("path", "").startswith(DOCS_PREFIX) else PAGE_CSP
         wanted.append((b"content-security-policy", csp.encode()))
     settings = getattr(scope["app"].state, "settings", None)
+    # Only where the service is reached over TLS: a plain-HTTP development server never sends it.
     if settings is not None and settings.base_url.startswith("https://"):
-        wanted.append(
-            HSTS
-        )  # only where the service is reached over TLS; plain-HTTP dev servers never send it
+        wanted.append(HSTS)
     message["headers"] = [*headers, *((name, value) for name, value in wanted if name not in present)]

@@ -54,12 +54,10 @@ LIST_PUBLIC_EVENTS = f"""
 SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} AND e.seq > $13
 ORDER BY e.seq
 LIMIT $14"""
-# ... but only in a plan made for the actual values. asyncpg prepares each statement once per connection, and
-# after five runs PostgreSQL may switch to its generic plan, which cannot see which of the optional filters
-# are NULL nor how small the LIMIT is: it joins donors → contributions → every later event, then sorts, so each
-# page costs the whole rest of the ledger (measured: 25 ms → 400 ms a page at 100k events, growing with the
-# ledger). Every run of LIST_PUBLIC_EVENTS happens in a transaction that has run this first.
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+# ... but only in a plan made for the actual values: PostgreSQL's generic plan for this statement cannot see
+# which optional filters are NULL nor how small the LIMIT is, and reads the whole rest of the ledger for every
+# page (measured: 25 ms → 400 ms a page at 100k events). Every pooled connection forces custom plans
+# (core/db.py); tests/funding/test_transparency.py checks the pages never run on a generic one.
 # The IATI file: the same rows, ordered by contribution (one activity per contribution).
 STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION = (
     f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} ORDER BY c.created_at, c.id, e.seq"
@@ -175,9 +173,7 @@ class PublicRepository:
         self.conn = conn
 
     async def events(self, f: LedgerFilter, *, after_seq: int, limit: int) -> list[PublicEvent]:
-        async with self.conn.transaction():
-            await self.conn.execute(CUSTOM_PLANS)
-            rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after_seq, limit)
+        rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after_seq, limit)
         return [public_event(r) for r in rows]
 
     async def event_pages(
@@ -185,7 +181,6 @@ class PublicRepository:
     ) -> AsyncIterator[list[PublicEvent]]:
         """Every matching event in seq order, a keyset page at a time (one query per page, memory bounded by
         the page). Call inside a repeatable-read transaction so the pages are one snapshot."""
-        await self.conn.execute(CUSTOM_PLANS)
         after = 0
         while True:
             rows = await self.conn.fetch(LIST_PUBLIC_EVENTS, *filter_args(f), after, page_size)

@@ -25,7 +25,7 @@ from igf_hub.nri.reports import ReportService
 Req = Request[Principal, Any, Any]
 WRITE = {"reports": Provide(provide_report_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
-# Bounded like the column's CHECK, so a year past int4 is a 400 naming the parameter instead of a SQL error.
+# Bounded like the column's CHECK, so a year past int4 is a 422 naming the parameter instead of a SQL error.
 ReportYear = Annotated[int, Parameter(ge=2006, le=2100, description="the year the report covers")]
 
 

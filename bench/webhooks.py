@@ -52,6 +52,7 @@ from igf_hub.core import migrate, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool, init_connection
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings, WebhookSettings
+from igf_hub.core.vault import new_key_text
 from igf_hub.embedded import Embedded
 from igf_hub.webhooks.delivery_repository import AttemptResult
 from igf_hub.webhooks.dispatcher import Dispatcher
@@ -59,7 +60,6 @@ from igf_hub.webhooks.events import EventRow, render
 from igf_hub.webhooks.schemas import EndpointCreate
 from igf_hub.webhooks.sender import USER_AGENT
 from igf_hub.webhooks.service import WebhookService
-from igf_hub.webhooks.vault import new_key_text
 
 UNGIS = UUID("dccce80e-91f7-4a05-b3ca-9233becf7d05")  # seeded by the migration
 

@@ -10,9 +10,9 @@ from uuid import uuid4
 
 import pytest
 
+from igf_hub.core.vault import Vault, VaultError, decode_key, new_key_text
 from igf_hub.webhooks import policy, signing, ssrf
 from igf_hub.webhooks.events import THIN_ABOVE, EventRow, render, subscription_problem
-from igf_hub.webhooks.vault import Vault, VaultError, decode_key, new_key_text
 from tests.support.consumer import Verifier
 
 # The Standard Webhooks specification's published example.

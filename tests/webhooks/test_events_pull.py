@@ -84,6 +84,81 @@ async def test_an_uncommitted_event_never_slips_behind_a_readers_cursor(
     assert [e["subject"] for e in after["items"]] == ["early", "later"]
 
 
+async def burn_transaction_ids_to_just_below_a_power_of_ten(db: asyncpg.Pool, margin: int = 8) -> int:
+    """Spend transaction ids until the next one is ``margin`` short of a power of ten; returns that power."""
+    async with db.acquire() as conn:
+        current = int(await conn.fetchval("SELECT pg_current_xact_id()::text"))
+        boundary = 10 ** len(str(current + 50))
+        # One xid per COMMIT, server-side (about 250,000 a second here), outside any transaction block.
+        burn = boundary - margin - current - 1
+        await conn.execute(
+            f"DO $$ BEGIN FOR i IN 1..{burn} LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$"
+        )
+    return boundary
+
+
+async def read_whole_log(client: Client, caller: Caller, *, follow_links: bool, **params: str) -> list[str]:
+    """Every event id of the pull log, page by page (3 a page), by next_cursor or by the Link header."""
+    ids: list[str] = []
+    url, query = "/v1/events", {"limit": "3", **params}
+    for _ in range(100):
+        if not query:  # a Link target carries its whole query (httpx would replace it with params={})
+            response = await client.get(url, headers=caller.headers)
+        else:
+            response = await client.get(url, params=query, headers=caller.headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        ids += [e["id"] for e in page["items"]]
+        link = response.headers.get("link")
+        assert (link is not None) == page["has_more"], (link, page["has_more"])
+        if not page["has_more"]:
+            return ids
+        assert link is not None
+        if follow_links:
+            target = link.split(">", 1)[0].removeprefix("<")
+            assert link.endswith('; rel="next"') and f"after={page['next_cursor']}" in target
+            url, query = target, {}
+        else:
+            query = {**query, "after": page["next_cursor"]}
+    raise AssertionError("the log never ended")
+
+
+async def test_the_pull_log_returns_every_event_once_in_order_across_a_txid_digit_boundary(
+    client: Client, admin: Caller, db: asyncpg.Pool
+) -> None:
+    boundary = await burn_transaction_ids_to_just_below_a_power_of_ten(db)
+    families = ["message.approved", "nri.recognised", "track.created"]
+    for n in range(18):  # one transaction each: their ids run from below the power of ten to above it
+        await publish(db, families[n % 3], uuid4(), {"n": n})
+        if n == 9:  # and one transaction with several events (one txid, several sequences)
+            async with db.acquire() as conn, conn.transaction():
+                for k in range(4):
+                    await outbox.publish(conn, "message.published", subject=uuid4(), data={"k": k})
+    async with db.acquire() as conn:
+        span = await conn.fetchrow(
+            "SELECT min(txid::text::bigint) AS low, max(txid::text::bigint) AS high FROM webhook_events"
+        )
+        assert span["low"] < boundary <= span["high"]  # the log really crosses the digit boundary
+
+        async def expected(patterns: list[str] | None) -> list[str]:
+            rows = await conn.fetch(
+                "SELECT id::text, seq FROM webhook_events WHERE endpoint_id IS NULL"
+                " AND ($1::text[] IS NULL OR webhook_type_matches($1, type)) ORDER BY txid, seq",
+                patterns,
+            )
+            assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)  # committed one after another
+            return [r["id"] for r in rows]
+
+        everything = await expected(None)
+        assert len(everything) == 22
+        assert await read_whole_log(client, admin, follow_links=False) == everything
+        assert await read_whole_log(client, admin, follow_links=True) == everything
+        for types in ("nri.*", "message.*,track.created", "message.published"):
+            wanted = await expected(types.split(","))
+            assert await read_whole_log(client, admin, follow_links=False, types=types) == wanted, types
+            assert await read_whole_log(client, admin, follow_links=True, types=types) == wanted, types
+
+
 async def test_pull_refusals(client: Client, tokens: TokenFactory, admin: Caller) -> None:
     funder = await tokens.user(Role.funder)
     assert (await client.get("/v1/events")).status_code == 401
@@ -92,6 +167,15 @@ async def test_pull_refusals(client: Client, tokens: TokenFactory, admin: Caller
     assert bad_cursor.status_code == 400 and bad_cursor.json()["type"] == "/problems/invalid-cursor"
     bad_type = await client.get("/v1/events", params={"types": "Nonsense"}, headers=admin.headers)
     assert bad_type.status_code == 422 and bad_type.json()["errors"][0]["pointer"] == "query:types"
+    # One cursor parameter, after=: cursor= (or any unknown parameter) is refused, not silently ignored.
+    wrong_name = await client.get(
+        "/v1/events", params={"cursor": "x", "type": "nri.*"}, headers=admin.headers
+    )
+    assert wrong_name.status_code == 400, wrong_name.text
+    problem = wrong_name.json()
+    assert problem["type"] == "/problems/unknown-query-parameter"
+    assert [e["pointer"] for e in problem["errors"]] == ["query:cursor", "query:type"]
+    assert "after=" in problem["errors"][0]["detail"]
     missing = await client.get(f"/v1/events/{uuid4()}", headers=admin.headers)
     assert missing.status_code == 404 and missing.json()["type"] == "/problems/event-not-found"
     assert (await client.get("/v1/events", params={"limit": 0}, headers=admin.headers)).status_code in (

@@ -79,7 +79,12 @@ async def link_next_page(response: Any) -> Any:
     if request is None or not isinstance(content, Page) or not content.next_cursor:
         return response
     if "link" not in {name.lower() for name in response.headers}:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        query.append(("cursor", content.next_cursor))
-        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+        response.headers["Link"] = next_link(request, content.next_cursor)
     return response
+
+
+def next_link(request: Request[Any, Any, Any], cursor: str, parameter: str = "cursor") -> str:
+    """``<same URL, this cursor>; rel="next"`` (a list whose cursor parameter has another name passes it)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != parameter]
+    query.append((parameter, cursor))
+    return f'<{request.url.path}?{urlencode(query)}>; rel="next"'

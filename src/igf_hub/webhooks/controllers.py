@@ -21,8 +21,11 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import ClientCreated, RoleGrant
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.errors import FieldError
+from igf_hub.core.pagination import next_link
 from igf_hub.core.settings import Settings
 from igf_hub.webhooks.delivery_service import DeliveryService
+from igf_hub.webhooks.errors import UnknownQueryParameter
 from igf_hub.webhooks.events import CloudEvent
 from igf_hub.webhooks.schemas import (
     Consumer,
@@ -76,6 +79,24 @@ WRITE = {
     "deliveries": Provide(provide_deliveries_tx, sync_to_thread=False),
 }
 ENDPOINT = "/{consumer_id:uuid}/endpoints/{endpoint_id:uuid}"
+
+
+EVENT_LOG_PARAMETERS = frozenset({"after", "types", "limit"})
+
+
+def refuse_unknown_parameters(request: AnyRequest, known: frozenset[str]) -> None:
+    """A misspelt parameter silently ignored reads as "no filter" or "from the start": refuse it instead."""
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        hint = {"cursor": "this list continues from after=<next_cursor>, not cursor="}
+        raise UnknownQueryParameter(
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}; "
+            f"this list takes {', '.join(sorted(known))}",
+            errors=[
+                FieldError(f"query:{name}", hint.get(name, "not a parameter of this list"))
+                for name in unknown
+            ],
+        )
 
 
 async def _enqueue_recovery(queue: ArqRedis, recovery_id: UUID) -> None:
@@ -295,15 +316,19 @@ class EventController(Controller):
         responses={200: ResponseSpec(data_container=EventLog, description="the events after the cursor")},
     )  # fmt: skip
     async def list_events(
-        self, deliveries: DeliveryService,
+        self, request: AnyRequest, deliveries: DeliveryService,
         after: Annotated[str | None, Parameter(description="next_cursor of the previous call")] = None,
         types: Annotated[str | None, Parameter(description="comma-separated types or families (message.*)")] = None,
         limit: Limit = 100,
     ) -> Response[bytes]:  # fmt: skip
         """The event log in order, each item byte-for-byte the webhook body, so a consumer can catch up
-        without webhooks. Keep ``next_cursor`` and pass it as ``after``; it is returned also when empty."""
-        body = await deliveries.event_log(after=after, types=types, limit=limit)
-        return Response(body, media_type=MediaType.JSON)
+        without webhooks. Keep ``next_cursor`` and pass it as ``after`` (the only cursor parameter: any
+        other query parameter is refused with 400); it is returned also when empty. While ``has_more`` is
+        true, ``Link: <...>; rel="next"`` carries the next page's URL."""
+        refuse_unknown_parameters(request, EVENT_LOG_PARAMETERS)
+        body, next_cursor = await deliveries.event_log(after=after, types=types, limit=limit)
+        headers = {"Link": next_link(request, next_cursor, "after")} if next_cursor else None
+        return Response(body, media_type=MediaType.JSON, headers=headers)
 
     @get(
         "/signing-keys", operation_id="GetWebhookSigningKeys",

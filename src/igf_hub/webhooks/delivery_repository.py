@@ -198,13 +198,15 @@ RETURNING deliveries_created"""
 PENDING_RECOVERIES = "SELECT id FROM webhook_recoveries WHERE state = 'pending' ORDER BY created_at LIMIT $1"
 
 # The pull log: only rows of transactions older than every running one (see the migration), in (txid, seq).
+# The order is the xid8 column's own (numeric): the text form rides along under another name, because an
+# ORDER BY name picks an output column first, and text order puts txid 1000 before 999.
 EVENT_COLUMNS = "seq, id, type, subject, occurred_at, data::text AS data_json"
 EVENT_LOG = f"""
-SELECT {EVENT_COLUMNS}, txid::text AS txid FROM webhook_events
+SELECT {EVENT_COLUMNS}, txid::text AS txid_text FROM webhook_events
 WHERE endpoint_id IS NULL AND (txid, seq) > ($1::text::xid8, $2::bigint)
   AND txid < pg_snapshot_xmin(pg_current_snapshot())
   AND ($3::text[] IS NULL OR webhook_type_matches($3, type))
-ORDER BY txid, seq LIMIT $4"""
+ORDER BY webhook_events.txid, webhook_events.seq LIMIT $4"""
 SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM webhook_events WHERE id = $1 AND endpoint_id IS NULL"
 
 # Health: endpoints to tell their consumer about (failing past the threshold, or disabled by igf_hub).
@@ -398,7 +400,9 @@ class DeliveryRepository:
         self, after: tuple[int, int], types: list[str] | None, limit: int
     ) -> list[tuple[int, EventRow]]:
         rows = await self.conn.fetch(EVENT_LOG, str(after[0]), after[1], types, limit)
-        return [(int(r["txid"]), EventRow(**{k: v for k, v in r.items() if k != "txid"})) for r in rows]
+        return [
+            (int(r["txid_text"]), EventRow(**{k: v for k, v in r.items() if k != "txid_text"})) for r in rows
+        ]
 
     async def get_event(self, event_id: UUID) -> EventRow | None:
         row = await self.conn.fetchrow(SELECT_EVENT, event_id)

@@ -135,8 +135,11 @@ class DeliveryService:
 
     # -- the pull log --------------------------------------------------------------------------------
 
-    async def event_log(self, *, after: str | None, types: str | None, limit: int) -> bytes:
-        """Events after the cursor, in log order, as JSON whose items are the webhook bodies themselves."""
+    async def event_log(
+        self, *, after: str | None, types: str | None, limit: int
+    ) -> tuple[bytes, str | None]:
+        """Events after the cursor, in log order, as JSON whose items are the webhook bodies themselves;
+        and the cursor of the next page when there is one (for the ``Link`` header)."""
         position = tuple(decode_cursor(after, tuple[int, int])) if after else START
         wanted = [t.strip() for t in types.split(",") if t.strip()] if types else None
         if wanted:
@@ -149,13 +152,15 @@ class DeliveryService:
         page, more = split_page(rows, limit)
         last = (page[-1][0], page[-1][1].seq) if page else position
         base = self.settings.base_url
-        return _encoder.encode(
+        next_cursor = encode_cursor(*last)
+        body = _encoder.encode(
             _RawEventLog(
                 items=[msgspec.Raw(render(event, base)) for _, event in page],
-                next_cursor=encode_cursor(*last),
+                next_cursor=next_cursor,
                 has_more=more,
             )
         )
+        return body, next_cursor if more else None
 
     async def event(self, event_id: UUID) -> bytes:
         """One event in full (also when its webhook body is thin: the link in a thin body points here)."""

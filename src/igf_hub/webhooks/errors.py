@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from igf_hub.core.errors import Conflict, NotFound, Unprocessable
+from igf_hub.core.errors import Conflict, DomainError, NotFound, Unprocessable
 
 
 class ConsumerNotFound(NotFound):
@@ -35,3 +35,11 @@ class InvalidEndpoint(Unprocessable):
 
 class DeliveryStillPending(Conflict):
     slug, title = "delivery-pending", "The delivery is still being attempted"
+
+
+class UnknownQueryParameter(DomainError):
+    status, slug, title = (
+        400,
+        "unknown-query-parameter",
+        "The request has a query parameter this list does not take",
+    )

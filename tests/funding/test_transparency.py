@@ -6,16 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from igf_hub.core import csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import Settings
 from igf_hub.funding import exports
-from igf_hub.funding.exports import CSV_COLUMNS
+from igf_hub.funding.exports import CSV_COLUMNS, CSV_HEADERS
 from igf_hub.funding.public_repository import LIST_PUBLIC_EVENTS, PublicRepository
 from igf_hub.funding.public_schemas import LedgerFilter
 from igf_hub.funding.schemas import EventKind
@@ -193,21 +195,54 @@ async def test_csv_and_json_exports_have_exactly_the_ledgers_rows(client: Client
         assert exported.headers["content-type"].startswith("text/csv")
         assert "attachment" in exported.headers["content-disposition"] and exported.headers["x-as-of"]
         text = exported.content.decode()
-        assert text.startswith(",".join(CSV_COLUMNS) + "\r\n")  # RFC 4180: CRLF line breaks
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        # A BOM, then human headers; RFC 4180: CRLF line breaks.
+        assert text.startswith("\ufeff" + ",".join(CSV_HEADERS.values()) + "\r\n")
+        table = csvfile.read(text)
+        rows = [dict(csvfile.rename(r or {}, CSV_HEADERS)) for _, r in table.records()]
         assert [r["id"] for r in rows] == [r["id"] for r in api], query
         for row, item in zip(rows, api, strict=True):
-            assert row == {k: csv_cell(item[k]) for k in CSV_COLUMNS}
+            expected = {k: csv_cell(item[k]) for k in CSV_COLUMNS}
+            expected["amount"] = csvfile.amount(
+                Decimal(item["amount"]), 0 if item["currency"] == "JPY" else 2
+            )
+            assert row == expected
         as_json = (await client.get(f"/v1/transparency/exports/ledger.json{query}")).json()
         assert as_json["items"] == api and as_json["as_of"] and as_json["methodology"]
-    quoted = (await client.get("/v1/transparency/exports/ledger.csv?earmark=travel_grants")).text
+    quoted = (await client.get("/v1/transparency/exports/ledger.csv?earmark=travel_grants&bom=0")).text
+    assert quoted.startswith("Sequence,")  # ?bom=0: no byte order mark
     assert '"Fellows, ""Global South"""' in quoted  # a comma and quotes survive, quoted per RFC 4180
-    eur = [r for r in csv.DictReader(io.StringIO(quoted, newline="")) if r["currency"] == "EUR"]
-    assert (eur[0]["amount"], eur[0]["usd_amount"], eur[0]["rate_source"]) == (
-        "10.0000",
+    eur = [r for r in csv.DictReader(io.StringIO(quoted, newline="")) if r["Currency"] == "EUR"]
+    assert (eur[0]["Amount"], eur[0]["Amount (USD)"], eur[0]["Rate source"]) == (
+        "10.00",
         "11.00",
         "UN operational rate",
     )
+
+
+async def test_ledger_csv_escapes_formula_cells_and_writes_minor_units(
+    client: Client, ledger: Ledger
+) -> None:
+    """ledger.csv wrote a cell starting with = + - @ as it was (a spreadsheet runs it), and amounts at the
+    ledger's four decimal places whatever the currency."""
+    await ledger.rates(
+        "currency,effective_on,usd_per_unit,source\nJPY,2024-03-01,0.0068,UN operational rate\n"
+    )
+    donor = await ledger.donor(legal_name='=HYPERLINK("http://x.test")', stakeholder_group="private_sector")
+    contribution = await ledger.contribution(donor["id"], earmark="other", earmark_detail="@SUM(A1:A2)")
+    receipt = await ledger.event(contribution["id"], amount="150000", currency="JPY", description="+1 dial")
+    await ledger.event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="-wrong donor",
+                       amount=None, currency=None, value_date="2024-03-02")  # fmt: skip
+    text = (await client.get("/v1/transparency/exports/ledger.csv")).text
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    assert [r["Donor"] for r in rows] == ['\'=HYPERLINK("http://x.test")'] * 2
+    assert rows[0]["Earmark detail"] == "'@SUM(A1:A2)" and rows[0]["Description"] == "'+1 dial"
+    assert rows[1]["Reason"] == "'-wrong donor"
+    # Numbers stay numbers (a negative amount is not a formula); JPY has no minor unit.
+    assert [r["Amount"] for r in rows] == ["150000", "-150000"]
+    assert [r["Amount (USD)"] for r in rows] == ["1020.00", "-1020.00"]
+    # Read back through the shared reader, every cell is what the API holds.
+    back = [dict(csvfile.rename(r or {}, CSV_HEADERS)) for _, r in csvfile.read(text).records()]
+    assert back[0]["donor_name"] == donor["legal_name"] and back[1]["reason"] == "-wrong donor"
 
 
 async def test_the_api_contract_says_money_is_a_decimal_string(client: Client) -> None:

@@ -125,13 +125,14 @@ async def test_exports_and_public_page(
 
     comments = await client.get(f"/v1/messages/{mid}/exports/comments.csv")
     assert comments.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(comments.text)))
-    assert rows[0]["body"] == "'=cmd|' /C calc'!A0"  # a formula stays text in a spreadsheet
-    assert rows[0]["disposition"] == "out_of_scope" and rows[0]["paragraph_id"] == "p1"
-    ballots = list(
-        csv.DictReader(io.StringIO((await client.get(f"/v1/messages/{mid}/exports/ballots.csv")).text))
-    )
-    assert sorted(r["position"] for r in ballots) == ["yes", "yes", "yes"]
+    assert comments.headers["content-type"] == "text/csv; charset=utf-8"  # the charset once
+    assert comments.text.startswith("\ufeffMessage ID,")  # a BOM, human headers
+    rows = list(csv.DictReader(io.StringIO(comments.text.removeprefix("\ufeff"))))
+    assert rows[0]["Comment"] == "'=cmd|' /C calc'!A0"  # a formula stays text in a spreadsheet
+    assert rows[0]["Disposition"] == "out_of_scope" and rows[0]["Paragraph"] == "p1"
+    ballots_csv = (await client.get(f"/v1/messages/{mid}/exports/ballots.csv?bom=0")).text
+    ballots = list(csv.DictReader(io.StringIO(ballots_csv)))
+    assert sorted(r["Position"] for r in ballots) == ["yes", "yes", "yes"]
     markdown = (await client.get(f"/v1/messages/{mid}/exports/message.md")).text
     assert markdown.startswith("# Safe <script>") and "Protect **children** online." in markdown
     assert "- SDGs: 9" in markdown and "IGF 2025: Community networks" in markdown

@@ -146,3 +146,17 @@ async def test_import_updates_an_nri_recognised_through_the_workflow(
     # Columns in the file are taken from it; the rest (the committee, the meeting report) are kept.
     assert updated["name"] == "Kenya IGF" and updated["acronym"] == "KIGF"
     assert len(updated["committee"]) == 3 and updated["meeting_report_url"] == nri["meeting_report_url"]
+
+
+async def test_an_exported_file_reads_back_with_human_headers_and_no_stray_apostrophe(
+    client: Client, tokens: TokenFactory
+) -> None:
+    """nris.csv writes a formula-like acronym as '=FIB (so a spreadsheet shows it as text); importing that file
+    stored the apostrophe. The import now reads the export's human headers and strips the escape."""
+    secretariat = await tokens.user(Role.secretariat)
+    content = "\ufeffType,Name,Acronym,Countries,Languages,Focal point name\r\nnational,Fórum Brasil,'=FIB,BR,pt,Ana\r\n".encode()
+    report = await _import(client, secretariat, content)
+    nri = (await client.get(f"/v1/nris/{report['rows'][0]['id']}")).json()
+    assert (nri["name"], nri["acronym"]) == ("Fórum Brasil", "=FIB")
+    exported = (await client.get("/v1/nris.csv")).text
+    assert "'=FIB" in exported

@@ -8,9 +8,6 @@ time grows linearly however long the ledger grows.
 
 from __future__ import annotations
 
-import csv
-import io
-import operator
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -20,6 +17,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from igf_hub.core import csvfile
 from igf_hub.core.settings import FundingSettings
 from igf_hub.funding import currencies
 from igf_hub.funding.labels import (
@@ -32,8 +30,42 @@ from igf_hub.funding.labels import (
 from igf_hub.funding.public_repository import PublicRepository, public_event
 from igf_hub.funding.public_schemas import LedgerFilter, PublicEvent
 
-# The CSV columns, in order: the public ledger's fields. This list is the documented, stable contract.
+# The CSV columns, in order: the public ledger's fields, each under a human header. This is the documented,
+# stable contract; the ledger import reads either the header or the field name.
+CSV_HEADERS: dict[str, str] = {
+    "seq": "Sequence",
+    "id": "Event ID",
+    "kind": "Kind",
+    "counts_as": "Counts as",
+    "ledger_year": "Year",
+    "value_date": "Value date",
+    "amount": "Amount",
+    "currency": "Currency",
+    "usd_amount": "Amount (USD)",
+    "rate": "Rate (USD per unit)",
+    "rate_source": "Rate source",
+    "rate_date": "Rate date",
+    "contribution_id": "Contribution ID",
+    "donor_id": "Donor ID",
+    "donor_name": "Donor",
+    "stakeholder_group": "Stakeholder group",
+    "country": "Country",
+    "via_donor_id": "Via donor ID",
+    "via_donor_name": "Via donor",
+    "channel": "Channel",
+    "earmark": "Earmark",
+    "earmark_detail": "Earmark detail",
+    "nri_id": "NRI ID",
+    "track_id": "Track ID",
+    "in_kind": "In kind",
+    "due_on": "Due on",
+    "reverses_id": "Reverses event ID",
+    "reason": "Reason",
+    "description": "Description",
+    "recorded_at": "Recorded at",
+}
 CSV_COLUMNS: tuple[str, ...] = tuple(PublicEvent.__struct_fields__)
+assert tuple(CSV_HEADERS) == CSV_COLUMNS, "every ledger field has a CSV header"
 
 IATI_TRANSACTION_TYPE = {"pledge": "13", "commitment": "11", "receipt": "1", "in_kind_valuation": "1"}
 IATI_SECTOR_COMMUNICATIONS = "220"  # DAC 3-digit sector category (vocabulary 2): Communications
@@ -42,44 +74,25 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PAGE_SIZE = 2000  # events per query and per chunk sent
 
 
-def _csv_value(value: Any) -> str:
-    """Cells hold exactly what the JSON holds (msgspec's text for decimals and times), null as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# The same cells, a row at a time: csv.writer already writes None as empty and other values as str(); only
-# booleans need their JSON spelling.
-_CELLS = operator.itemgetter(*CSV_COLUMNS)
-_BOOL_CELLS = tuple(
-    i
-    for i, f in enumerate(msgspec.structs.fields(PublicEvent))
-    if bool in (f.type, *getattr(f.type, "__args__", ()))
-)
-
-
-def _csv_row(builtins: dict[str, Any]) -> list[Any]:
-    row = list(_CELLS(builtins))
-    for i in _BOOL_CELLS:
-        row[i] = _csv_value(row[i])
+def _csv_row(e: PublicEvent) -> list[Any]:
+    """A ledger event's cells: the amount with its currency's minor units, USD with cents."""
+    row: list[Any] = [getattr(e, c) for c in CSV_COLUMNS]
+    row[_AMOUNT] = csvfile.amount(e.amount, currencies.minor_units(e.currency))
+    row[_USD] = csvfile.amount(e.usd_amount, 2)
     return row
 
 
+_AMOUNT = CSV_COLUMNS.index("amount")
+_USD = CSV_COLUMNS.index("usd_amount")
+
+
 async def csv_export(
-    conn: asyncpg.Connection, f: LedgerFilter, *, page_size: int = PAGE_SIZE
+    conn: asyncpg.Connection, f: LedgerFilter, *, page_size: int = PAGE_SIZE, bom: bool = True
 ) -> AsyncIterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CRLF, quotes doubled
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue().encode()
+    writer = csvfile.Writer(list(CSV_HEADERS.values()), bom=bom)
+    yield writer.head().encode()
     async for page in PublicRepository(conn).event_pages(f, page_size=page_size):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(map(_csv_row, msgspec.to_builtins(page)))
-        yield buffer.getvalue().encode()
+        yield writer.rows(map(_csv_row, page)).encode()
 
 
 async def json_export(

@@ -88,12 +88,17 @@ def _download(name: str, as_of: datetime) -> dict[str, str]:
 
 
 CSV_DESCRIPTION = (
-    "RFC 4180 CSV (UTF-8, CRLF, a header row), one row per ledger event, with exactly the rows and filters of "
-    "`ListPublicLedger`. Stable columns, in this order: "
-    + ", ".join(f"`{c}`" for c in exports.CSV_COLUMNS)
-    + ". Amounts are decimal text, empty cells are nulls, booleans are true/false. The snapshot time is in "
-    "the `X-As-Of` header."
+    "RFC 4180 CSV (UTF-8 with a byte order mark unless `?bom=0`, CRLF, a header row), one row per ledger event, "
+    "with exactly the rows and filters of `ListPublicLedger`. Stable columns, in this order (header: field): "
+    + ", ".join(f"{h}: `{c}`" for c, h in exports.CSV_HEADERS.items())
+    + ". Amounts are decimal text with their currency's minor units (none for JPY), USD with cents; empty "
+    "cells are nulls, booleans are true/false; a text cell a spreadsheet would run as a formula starts with an "
+    "apostrophe. The snapshot time is in the `X-As-Of` header."
 )
+BomParam = Annotated[
+    bool,
+    Parameter(description="Start the file with a UTF-8 byte order mark (Excel needs it); `0` leaves it out."),
+]
 
 
 class TransparencyController(Controller):
@@ -151,9 +156,11 @@ class TransparencyController(Controller):
         media_type="text/csv",
         description=CSV_DESCRIPTION,
     )
-    async def export_csv(self, state: State, filters: LedgerFilter, clock: Clock) -> Stream:
+    async def export_csv(
+        self, state: State, filters: LedgerFilter, clock: Clock, bom: BomParam = True
+    ) -> Stream:
         return Stream(
-            _stream(state, lambda conn: exports.csv_export(conn, filters)),
+            _stream(state, lambda conn: exports.csv_export(conn, filters, bom=bom)),
             media_type="text/csv; charset=utf-8; header=present",
             headers=_download("igf-funding-ledger.csv", clock.now()),
         )

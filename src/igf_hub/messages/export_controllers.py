@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
 from litestar.enums import MediaType
+from litestar.params import Parameter
 
 from igf_hub.auth.principal import Principal
+from igf_hub.core import csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.messages import pages
@@ -27,7 +29,7 @@ from igf_hub.messages.params import Year
 from igf_hub.messages.service import MessageService
 
 Req = Request[Principal, Any, Any]
-CSV = "text/csv; charset=utf-8"
+CSV = csvfile.MEDIA_TYPE
 MARKDOWN = "text/markdown; charset=utf-8"
 
 
@@ -35,9 +37,13 @@ def provide_exports(db: asyncpg.Connection, clock: Clock, settings: Settings) ->
     return ExportService(db, clock, settings)
 
 
+Bom = Annotated[bool, Parameter(description="Start with a UTF-8 byte order mark; `0` leaves it out.")]
+
+
 def _download(body: str, media: str, filename: str) -> Response[str]:
+    # Litestar appends the charset to a text/* type itself: given it too, it would be sent twice.
     return Response(
-        body, media_type=media,
+        body, media_type=media.removesuffix("; charset=utf-8"),
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "public, max-age=60"},
     )  # fmt: skip
 
@@ -58,14 +64,18 @@ class ExportController(Controller):
         return _download(message_markdown(bundle.message), MARKDOWN, f"igf-message-{message_id}.md")
 
     @get("/{message_id:uuid}/exports/comments.csv", operation_id="ExportMessageCommentsCsv", media_type=CSV)
-    async def message_comments(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
+    async def message_comments(
+        self, message_id: UUID, request: Req, exports: ExportService, bom: Bom = True
+    ) -> Response[str]:
         bundle = await exports.bundle(message_id, request.user)
-        return _download(comments_csv([bundle]), CSV, f"igf-message-{message_id}-comments.csv")
+        return _download(comments_csv([bundle], bom=bom), CSV, f"igf-message-{message_id}-comments.csv")
 
     @get("/{message_id:uuid}/exports/ballots.csv", operation_id="ExportMessageBallotsCsv", media_type=CSV)
-    async def message_ballots(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
+    async def message_ballots(
+        self, message_id: UUID, request: Req, exports: ExportService, bom: Bom = True
+    ) -> Response[str]:
         bundle = await exports.bundle(message_id, request.user)
-        return _download(ballots_csv([bundle]), CSV, f"igf-message-{message_id}-ballots.csv")
+        return _download(ballots_csv([bundle], bom=bom), CSV, f"igf-message-{message_id}-ballots.csv")
 
     @get("/exports/{year:int}/messages.json", operation_id="ExportYearJson")
     async def year_json(self, year: Year, exports: ExportService) -> YearExport:
@@ -81,12 +91,16 @@ class ExportController(Controller):
         return _download(body, MARKDOWN, f"igf-{year}-messages.md")
 
     @get("/exports/{year:int}/comments.csv", operation_id="ExportYearCommentsCsv", media_type=CSV)
-    async def year_comments(self, year: Year, exports: ExportService) -> Response[str]:
-        return _download(comments_csv((await exports.year(year)).messages), CSV, f"igf-{year}-comments.csv")
+    async def year_comments(self, year: Year, exports: ExportService, bom: Bom = True) -> Response[str]:
+        return _download(
+            comments_csv((await exports.year(year)).messages, bom=bom), CSV, f"igf-{year}-comments.csv"
+        )
 
     @get("/exports/{year:int}/ballots.csv", operation_id="ExportYearBallotsCsv", media_type=CSV)
-    async def year_ballots(self, year: Year, exports: ExportService) -> Response[str]:
-        return _download(ballots_csv((await exports.year(year)).messages), CSV, f"igf-{year}-ballots.csv")
+    async def year_ballots(self, year: Year, exports: ExportService, bom: Bom = True) -> Response[str]:
+        return _download(
+            ballots_csv((await exports.year(year)).messages, bom=bom), CSV, f"igf-{year}-ballots.csv"
+        )
 
 
 class MessagePageController(Controller):

@@ -3,8 +3,6 @@ positions) and Markdown (the texts)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
@@ -13,6 +11,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import ANONYMOUS, Principal
+from igf_hub.core import csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.messages.ballot_schemas import Ballot
@@ -49,21 +48,46 @@ BALLOT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
-    # A cell a spreadsheet would run as a formula is kept as text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# Human headers for the spreadsheet; the columns themselves are the fields above, in order.
+COLUMN_HEADERS: dict[str, str] = {
+    "message_id": "Message ID",
+    "message_title": "Message title",
+    "comment_id": "Comment ID",
+    "round_number": "Round",
+    "version_number": "Version",
+    "paragraph_id": "Paragraph",
+    "stakeholder_group": "Stakeholder group",
+    "country": "Country",
+    "language": "Language",
+    "display_name": "Name",
+    "created_at": "Created at",
+    "body": "Comment",
+    "disposition": "Disposition",
+    "rationale": "Rationale",
+    "disposition_version_number": "Disposition version",
+    "duplicate_of": "Duplicate of",
+    "disposed_by": "Disposed by",
+    "disposed_at": "Disposed at",
+    "ballot_number": "Ballot",
+    "content_sha256": "Content SHA-256",
+    "status": "Status",
+    "closed_reason": "Closed reason",
+    "passes": "Passes",
+    "member_id": "Member ID",
+    "member_name": "Member",
+    "is_chair": "Chair",
+    "position": "Position",
+    "text": "Statement",
+    "revision": "Revision",
+    "updated_at": "Updated at",
+}
 
 
-def _csv(columns: list[str], rows: Iterable[list[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return out.getvalue()
+def _csv(columns: list[str], rows: Iterable[list[object]], *, bom: bool = True) -> str:
+    return csvfile.write([COLUMN_HEADERS[c] for c in columns], rows, bom=bom)
 
 
-def comments_csv(bundles: Iterable[MessageExport]) -> str:
+def comments_csv(bundles: Iterable[MessageExport], *, bom: bool = True) -> str:
     rows = []
     for b in bundles:
         for c in b.comments:
@@ -74,10 +98,10 @@ def comments_csv(bundles: Iterable[MessageExport]) -> str:
                 d.outcome if d else None, d.rationale if d else None, d.version_number if d else None,
                 d.duplicate_of if d else None, d.recorded_by if d else None, d.recorded_at if d else None,
             ])  # fmt: skip
-    return _csv(COMMENT_COLUMNS, rows)
+    return _csv(COMMENT_COLUMNS, rows, bom=bom)
 
 
-def ballots_csv(bundles: Iterable[MessageExport]) -> str:
+def ballots_csv(bundles: Iterable[MessageExport], *, bom: bool = True) -> str:
     rows = []
     for b in bundles:
         for ballot in b.ballots:
@@ -90,7 +114,7 @@ def ballots_csv(bundles: Iterable[MessageExport]) -> str:
                     p.stakeholder_group if p else m.stakeholder_group, m.is_chair, p.position if p else "none",
                     p.text if p else None, p.revision if p else None, p.updated_at if p else None,
                 ])  # fmt: skip
-    return _csv(BALLOT_COLUMNS, rows)
+    return _csv(BALLOT_COLUMNS, rows, bom=bom)
 
 
 def message_markdown(m: Message) -> str:

@@ -12,6 +12,7 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
+from igf_hub.core import csvfile
 from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.core.errors import FieldError
 from igf_hub.core.ratelimit import rate_limit
@@ -60,7 +61,7 @@ Limit = Annotated[int, Parameter(ge=1, le=100)]
 WRITE = {"nris": Provide(provide_nri_service_tx, sync_to_thread=False)}
 COORDINATORS_WRITE = {"coordinators": Provide(provide_coordinator_service_tx, sync_to_thread=False)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
-CSV = "text/csv; charset=utf-8"
+CSV = csvfile.MEDIA_TYPE
 # Anyone signed in may register a draft NRI; an initiative registers once, so ten an hour is generous. The
 # Secretariat's bulk path is the CSV import.
 REGISTRATION_LIMIT = rate_limit("nri-registrations", 10, 3600)
@@ -282,16 +283,21 @@ class NriExportController(Controller):
         language: LanguageFilter = None,
         year_active: YearActiveFilter = None,
         q: SearchFilter = None,
+        bom: Annotated[
+            bool, Parameter(description="Start with a UTF-8 byte order mark; `0` leaves it out.")
+        ] = True,
     ) -> Response[str]:
-        """The directory as CSV, with the same filters as ``GET /v1/nris``."""
+        """The directory as CSV, with the same filters as ``GET /v1/nris`` (human headers; the import reads
+        them back)."""
         text = export_csv(
             await directory.export(
                 directory_filters(nri_type, status, country, regional_group, language, year_active, q),
                 actor=request.user,
-            )
+            ),
+            bom=bom,
         )
         response = cached(request, text, tag=body_etag(text))
-        response.media_type = CSV
+        response.media_type = csvfile.BODY_MEDIA_TYPE
         response.headers["Content-Disposition"] = 'attachment; filename="nris.csv"'
         return response
 

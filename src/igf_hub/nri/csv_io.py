@@ -8,7 +8,6 @@ file (absent columns are left alone); an identical row changes nothing, so re-im
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -17,7 +16,7 @@ import msgspec
 
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate, User
-from igf_hub.core import audit, countries, outbox
+from igf_hub.core import audit, countries, csvfile, outbox
 from igf_hub.core.errors import FieldError
 from igf_hub.nri.errors import ImportRejected
 from igf_hub.nri.schemas import ImportReport, ImportRow, Nri, NriCreate, NriStatus
@@ -34,6 +33,31 @@ FOCAL_POINT_COLUMNS = ("focal_point_name", "focal_point_email", "focal_point_rol
 MAX_ROWS = 5_000
 _LIST_SEPARATORS = re.compile(r"[;,\s]+")
 
+# Human headers for the file, export and import alike; the import also takes the field names themselves.
+COLUMN_HEADERS: dict[str, str] = {
+    "id": "ID",
+    "type": "Type",
+    "youth_scope": "Youth scope",
+    "name": "Name",
+    "acronym": "Acronym",
+    "status": "Status",
+    "countries": "Countries",
+    "regional_groups": "Regional groups",
+    "scope_note": "Scope note",
+    "website": "Website",
+    "mailing_list_url": "Mailing list",
+    "contact_email": "Contact email",
+    "languages": "Languages",
+    "year_founded": "Year founded",
+    "description": "Description",
+    "focal_point_name": "Focal point name",
+    "focal_point_email": "Focal point email",
+    "focal_point_role": "Focal point role",
+    "coordinator_email": "Coordinator email",
+    "recognised_at": "Recognised at",
+    "last_activity_on": "Last activity on",
+}
+
 EXPORT_COLUMNS = (
     "id", "type", "youth_scope", "name", "acronym", "status", "countries", "regional_groups", "scope_note",
     "website", "mailing_list_url", "contact_email", "languages", "year_founded", "recognised_at",
@@ -41,24 +65,12 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        text = ""
-    elif isinstance(value, list):
-        text = ";".join(str(v) for v in value)
-    else:
-        text = str(msgspec.to_builtins(value))
-    # A spreadsheet would run a cell starting like a formula: quote it (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def export_csv(nris: Iterable[Nri]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for nri in nris:
-        writer.writerow([_cell(getattr(nri, c)) for c in EXPORT_COLUMNS])
-    return out.getvalue()
+def export_csv(nris: Iterable[Nri], *, bom: bool = True) -> str:
+    return csvfile.write(
+        [COLUMN_HEADERS[c] for c in EXPORT_COLUMNS],
+        ([getattr(nri, c) for c in EXPORT_COLUMNS] for nri in nris),
+        bom=bom,
+    )
 
 
 class _Row(msgspec.Struct, kw_only=True):
@@ -86,23 +98,18 @@ class NriImporter:
     @staticmethod
     def _parse(text: str) -> tuple[list[str], list[tuple[int, dict[str, str] | None]]]:
         """The header and each row by its line number (None: a row whose cells do not match the header)."""
-        reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
         try:
-            header = [h.strip() for h in reader.fieldnames or []]
-            reader.fieldnames = header
-            # DictReader puts surplus cells under the key None and fills missing ones with None.
-            records = [
-                (
-                    reader.line_num,
-                    None if None in r or None in r.values() else {k: v.strip() for k, v in r.items()},
-                )
-                for r in reader
-            ]
+            table = csvfile.read(text)
         except csv.Error as exc:
             raise ImportRejected(
                 f"not a readable CSV file: {exc}", errors=[FieldError("", str(exc))]
             ) from None
+        # A header cell may be the human header or the field name; unknown ones are reported as written.
+        header = [csvfile.field_of(h, COLUMN_HEADERS) or h for h in table.header]
+        records = table.records(header)
         errors = [FieldError("/header", f"unknown column {h!r}") for h in header if h not in IMPORT_COLUMNS]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        errors += [FieldError("/header", f"column {h!r} appears twice") for h in twice]
         errors += [
             FieldError("/header", f"missing column {c!r}") for c in REQUIRED_COLUMNS if c not in header
         ]

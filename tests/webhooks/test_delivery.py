@@ -72,7 +72,8 @@ async def test_an_approved_message_reaches_the_consumer_signed_and_exactly_as_ap
     assert body["data"] == approved  # the whole approved Message, nothing else needed
     assert body["data"]["languages"][0]["text"] == "Meaningful access for all, in every UN language."
     assert body["datacontenttype"] == "application/json" and body["source"] == "http://127.0.0.1:8000"
-    assert delivered.headers["content-type"] == "application/json"
+    # Structured mode (CloudEvents HTTP binding 3.2.1): the media type says the whole body is the event.
+    assert delivered.headers["content-type"] == "application/cloudevents+json; charset=utf-8"
     assert delivered.headers["host"] == f"127.0.0.1:{consumer.port}"
 
     listed = await deliveries(client, admin, event_type="message.approved")

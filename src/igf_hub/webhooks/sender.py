@@ -15,6 +15,8 @@ from igf_hub.webhooks.policy import EXCERPT_BYTES
 from igf_hub.webhooks.ssrf import Refused, Resolver
 
 USER_AGENT = "igf-hub-webhooks/1 (+https://www.intgovforum.org)"
+# A structured-mode CloudEvent (CloudEvents HTTP protocol binding 1.0, section 3.2.1).
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -49,7 +51,7 @@ class Sender:
             )
         request_headers = {
             **headers,
-            "content-type": "application/json",
+            "content-type": CONTENT_TYPE,
             "user-agent": USER_AGENT,
             "host": target.host_header,
         }

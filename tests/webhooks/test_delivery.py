@@ -177,7 +177,13 @@ async def test_exhausted_deliveries_die_visibly_and_can_be_replayed(
     )
     assert again.status_code == 409  # still pending
     await dispatcher.run_once()
-    assert consumer.received[-1].webhook_id == str(event.event_id)  # same id: the consumer can deduplicate
+    # A replay is a new message: a new webhook-id (a consumer de-duplicating by it takes the replay it asked
+    # for), the delivery's own id; the CloudEvent inside is the same, id and bytes.
+    original, replayed = consumer.received[-2], consumer.received[-1]
+    assert original.webhook_id == dead["webhook_id"] == str(event.event_id)
+    assert replayed.webhook_id == replay.json()["webhook_id"] == replay.json()["id"] != original.webhook_id
+    assert replayed.json()["id"] == replay.json()["event_id"] == str(event.event_id)
+    assert replayed.body == original.body and replayed.signature_ok
     states = {d["id"]: d["state"] for d in await deliveries(client, admin, event_type="message.approved")}
     assert states == {dead["id"]: "dead", replay.json()["id"]: "delivered"}
     unknown = await client.post(f"/v1/consumers/{UNGIS}/deliveries/{uuid4()}/replay", headers=member.headers)

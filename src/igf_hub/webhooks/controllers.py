@@ -302,7 +302,8 @@ class ConsumerController(Controller):
     async def replay(
         self, consumer_id: UUID, delivery_id: UUID, request: AnyRequest, deliveries: DeliveryService
     ) -> DeliveryDetail:
-        """Send a delivered or dead delivery again (a new delivery, the same webhook-id)."""
+        """Send a delivered or dead delivery again: a new delivery with a new ``webhook-id`` (so a consumer
+        that de-duplicates by webhook-id takes it) carrying the same CloudEvent, ``id`` included."""
         return await deliveries.replay(consumer_id, delivery_id, actor=request.user)
 
 

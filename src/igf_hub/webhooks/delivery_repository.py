@@ -39,6 +39,10 @@ INSERT INTO webhook_deliveries (event_seq, endpoint_id, consumer_id, event_type,
 SELECT ev.seq, $2::uuid, $5, 'webhook.ping', $2::uuid::text, true, $3, $3 FROM ev
 RETURNING id"""
 
+# The webhook-id of a delivery: the event's id, the same on every retry (consumers de-duplicate by it); a
+# replay, which the consumer asked for, is a new message with its own id (the CloudEvent id stays the event's).
+WEBHOOK_ID = "CASE WHEN d.replay_of IS NULL THEN ev.id ELSE d.id END AS webhook_id"
+
 # Claim what is due, under a lease. Per (endpoint, subject) only the oldest pending delivery is eligible, so
 # one subject's events go out in order while other subjects flow in parallel. An endpoint past the failure
 # threshold gets one probe (its oldest eligible delivery, due or not) per backoff step, and nothing else:
@@ -82,12 +86,12 @@ WITH due AS (
 UPDATE webhook_deliveries d SET lease_until = $1 + make_interval(secs => $4)
 FROM chosen c, webhook_events ev, webhook_endpoints e
 WHERE d.id = c.id AND ev.seq = d.event_seq AND e.id = d.endpoint_id
-RETURNING d.id, d.seq, d.attempt_count, d.is_ping, d.lease_until, d.endpoint_id, e.url, e.sign_ed25519,
+RETURNING d.id, d.seq, d.attempt_count, d.is_ping, d.lease_until, d.endpoint_id, {WEBHOOK_ID}, e.url, e.sign_ed25519,
           e.retry_schedule, e.consecutive_failures, ev.seq AS event_seq, ev.id AS event_id, ev.type, ev.subject,
           ev.occurred_at, ev.data::text AS data_json,
           ARRAY(SELECT s.ciphertext FROM webhook_endpoint_secrets s
                 WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > $1)
-                ORDER BY s.created_at DESC) AS secrets"""
+                ORDER BY s.created_at DESC) AS secrets""".replace("{WEBHOOK_ID}", WEBHOOK_ID)
 
 # Record a batch of attempts in one statement: the attempt log, each delivery's new state (fenced by the lease
 # it was claimed under: a delivery reclaimed after its lease expired is not overwritten), and each endpoint's
@@ -148,19 +152,21 @@ FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, lease_until)
 WHERE d.id = r.id AND d.lease_until = r.lease_until AND d.state = 'pending'"""
 
 LIST_DELIVERIES = """
-SELECT d.seq, d.id, d.endpoint_id, d.consumer_id, ev.id AS event_id, d.event_type, d.subject, d.is_ping, d.state,
+SELECT d.seq, d.id, d.endpoint_id, d.consumer_id, ev.id AS event_id, {WEBHOOK_ID}, d.event_type, d.subject, d.is_ping, d.state,
        d.attempt_count, d.due_at, d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.replay_of,
        d.created_at
 FROM webhook_deliveries d JOIN webhook_events ev ON ev.seq = d.event_seq
 WHERE d.consumer_id = $1 AND ($2::uuid IS NULL OR d.endpoint_id = $2) AND ($3::text IS NULL OR d.state = $3)
   AND ($4::text IS NULL OR d.event_type = $4) AND ($5::timestamptz IS NULL OR d.created_at >= $5)
   AND ($6::timestamptz IS NULL OR d.created_at < $6) AND ($7::bigint IS NULL OR d.seq < $7)
-ORDER BY d.seq DESC LIMIT $8"""
+ORDER BY d.seq DESC LIMIT $8""".replace("{WEBHOOK_ID}", WEBHOOK_ID)
 SELECT_DELIVERY = """
-SELECT d.id, d.endpoint_id, d.consumer_id, ev.id AS event_id, d.event_type, d.subject, d.is_ping, d.state,
+SELECT d.id, d.endpoint_id, d.consumer_id, ev.id AS event_id, {WEBHOOK_ID}, d.event_type, d.subject, d.is_ping, d.state,
        d.attempt_count, d.due_at, d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.replay_of,
        d.created_at
-FROM webhook_deliveries d JOIN webhook_events ev ON ev.seq = d.event_seq WHERE d.id = $1"""
+FROM webhook_deliveries d JOIN webhook_events ev ON ev.seq = d.event_seq WHERE d.id = $1""".replace(
+    "{WEBHOOK_ID}", WEBHOOK_ID
+)
 SELECT_ATTEMPTS = """
 SELECT attempted_at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts
 WHERE delivery_id = $1 ORDER BY id"""
@@ -250,6 +256,7 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
     is_ping: bool
     lease_until: datetime
     endpoint_id: UUID
+    webhook_id: UUID
     url: str
     sign_ed25519: bool
     retry_schedule: list[int]
@@ -301,7 +308,7 @@ class HealthRow(msgspec.Struct, frozen=True, kw_only=True):
 def _claimed(row: asyncpg.Record) -> Claimed:
     return Claimed(
         id=row["id"], seq=row["seq"], attempt_count=row["attempt_count"], is_ping=row["is_ping"],
-        lease_until=row["lease_until"], endpoint_id=row["endpoint_id"], url=row["url"],
+        lease_until=row["lease_until"], endpoint_id=row["endpoint_id"], webhook_id=row["webhook_id"], url=row["url"],
         sign_ed25519=row["sign_ed25519"], retry_schedule=list(row["retry_schedule"]),
         consecutive_failures=row["consecutive_failures"], secrets=list(row["secrets"]),
         event=EventRow(

@@ -83,7 +83,8 @@ class DeliveryService:
         return delivery
 
     async def replay(self, consumer_id: UUID, delivery_id: UUID, *, actor: Principal) -> DeliveryDetail:
-        """Send a delivered or dead delivery again, as a new delivery with the same webhook-id."""
+        """Send a delivered or dead delivery again, as a new delivery: a new ``webhook-id`` (a consumer that
+        de-duplicates by it must not drop a replay it asked for), the same CloudEvent ``id`` and body."""
         original = await self.get(consumer_id, delivery_id, actor=actor)
         if original.state is DeliveryState.pending:
             raise DeliveryStillPending(

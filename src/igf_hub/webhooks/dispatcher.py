@@ -304,7 +304,7 @@ class Dispatcher:
         body = self._body(delivery.event)
         now = self.clock.now()
         headers = signing.headers(
-            str(delivery.event.id), int(now.timestamp()), body,
+            str(delivery.webhook_id), int(now.timestamp()), body,
             hmac_keys=[self._hmac_key(c) for c in delivery.secrets],
             ed25519_key=await self._ed25519_key() if delivery.sign_ed25519 else None,
         )  # fmt: skip

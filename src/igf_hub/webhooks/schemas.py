@@ -180,7 +180,9 @@ class Delivery(msgspec.Struct, kw_only=True):
     id: UUID
     endpoint_id: UUID
     consumer_id: UUID
-    event_id: UUID  # the webhook-id and CloudEvents id, stable across retries and replays
+    event_id: UUID  # the CloudEvent id, the same in every delivery of the event (replays too)
+    # The webhook-id header: the event id, the same on every retry; a replay is a new message with its own.
+    webhook_id: UUID
     event_type: str
     subject: str
     is_ping: bool

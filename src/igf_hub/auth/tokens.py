@@ -31,19 +31,42 @@ class InvalidToken(Exception):
 
 
 def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Header and claims before verification: only to choose the issuer's key set."""
+    """Header and claims before verification: only to choose the issuer's key set.
+
+    Both are hostile input until the signature is checked, so their shape is checked here: a ``kid`` that
+    was a list once reached a set lookup and made every route answer 500.
+    """
     try:
         header_b64, claims_b64, _ = token.split(".")
-        return _b64json(header_b64), _b64json(claims_b64)
-    except (ValueError, TypeError) as exc:
-        raise InvalidToken("malformed token") from exc
+        header, claims = _b64json(header_b64), _b64json(claims_b64)
+    except ValueError as exc:  # binascii, JSON and UTF-8 errors are all ValueErrors
+        raise InvalidToken("the token is not a JSON Web Token (three base64url parts of JSON)") from exc
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ALGORITHMS:
+        raise InvalidToken(f"the token's algorithm must be one of {', '.join(ALGORITHMS)}")
+    if not isinstance(header.get("kid", ""), str):
+        raise InvalidToken("the token's key id (kid) must be a string")
+    if "crit" in header:
+        raise InvalidToken("the token names critical header extensions, which igf-hub does not support")
+    if not isinstance(claims.get("iss"), str):
+        raise InvalidToken("the token's issuer (iss) must be a string")
+    return header, claims
 
 
 def _b64json(segment: str) -> dict[str, Any]:
+    if not segment.isascii():
+        raise ValueError("not base64url")
     value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
+
+
+def _check_types(claims: dict[str, Any]) -> None:
+    """Claims the middleware reads beyond those joserfc checks: a wrong type is a refusal, not a crash."""
+    for name in ("scope", "client_id"):
+        if not isinstance(claims.get(name, ""), str):
+            raise InvalidToken(f"the token's {name} claim must be a string")
 
 
 class CachedKeySet:
@@ -105,11 +128,21 @@ class TokenVerifier:
                 iss={"essential": True, "value": issuer},
                 aud={"essential": True, "value": audience},
                 exp={"essential": True},
+                iat={"essential": True},  # without it the lifetime below cannot be checked
                 sub={"essential": True},
             ).validate(decoded.claims)
-        except (JoseError, ValueError) as exc:
+        except (JoseError, ValueError, TypeError) as exc:  # TypeError: joserfc on odd header values
             raise InvalidToken(str(exc) or type(exc).__name__) from exc
-        return dict(decoded.claims)
+        claims = dict(decoded.claims)
+        _check_types(claims)
+        # A stolen signing key (or a careless issuer) must not yield a token that lives for decades.
+        lifetime = claims["exp"] - claims["iat"]
+        if lifetime > self.settings.auth.max_token_lifetime:
+            raise InvalidToken(
+                f"the token lives {int(lifetime)} s from issue to expiry, longer than the "
+                f"{self.settings.auth.max_token_lifetime} s this service accepts"
+            )
+        return claims
 
     async def _fetch_external_jwks(self) -> dict[str, Any]:
         url = self.settings.auth.external_jwks_url

@@ -32,6 +32,8 @@ class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
 class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     audience: str = "igf-hub"
     access_token_ttl: int = 900  # seconds: short-lived, verified locally
+    # Longest lifetime (exp - iat, seconds) of any access token accepted, ours or an external issuer's.
+    max_token_lifetime: int = 3600
     refresh_token_ttl: int = 30 * 24 * 3600
     authorization_code_ttl: int = 300
     # Failed sign-ins allowed per (e-mail, address) within the window before 429.
@@ -41,6 +43,14 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     external_issuer: str = ""
     external_audience: str = ""
     external_jwks_url: str = ""  # default: discovered from the issuer's openid-configuration
+
+    def __post_init__(self) -> None:
+        if self.access_token_ttl > self.max_token_lifetime:
+            raise ValueError(
+                f"IGF_HUB_AUTH_ACCESS_TOKEN_TTL ({self.access_token_ttl} s) is longer than "
+                f"IGF_HUB_AUTH_MAX_TOKEN_LIFETIME ({self.max_token_lifetime} s): the service would refuse "
+                "its own tokens"
+            )
 
 
 class FundingSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -149,6 +159,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUTH_AUDIENCE": ("auth", "audience"),
     "IGF_HUB_AUTH_ACCESS_TOKEN_TTL": ("auth", "access_token_ttl"),
     "IGF_HUB_AUTH_REFRESH_TOKEN_TTL": ("auth", "refresh_token_ttl"),
+    "IGF_HUB_AUTH_MAX_TOKEN_LIFETIME": ("auth", "max_token_lifetime"),
     "IGF_HUB_AUTH_SIGNIN_MAX_FAILURES": ("auth", "signin_max_failures"),
     "IGF_HUB_AUTH_SIGNIN_WINDOW": ("auth", "signin_window"),
     "IGF_HUB_AUTH_EXTERNAL_ISSUER": ("auth", "external_issuer"),

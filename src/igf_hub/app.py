@@ -37,7 +37,7 @@ from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.core.clock import Clock
-from igf_hub.core.db import pool_lifespan, provide_db, provide_tx
+from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
 from igf_hub.core.input_guard import input_guard_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
@@ -47,6 +47,7 @@ from igf_hub.core.pagination import link_next_page, remember_request
 from igf_hub.core.queue import provide_queue, queue_lifespan
 from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
+from igf_hub.core.streaming import StreamBudget, provide_stream_slot
 from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
 from igf_hub.messages import MESSAGE_CONTROLLERS
@@ -239,7 +240,7 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False) as http:
         app.state.http = http
         app.state.verifier = TokenVerifier(settings, app.state.clock, http)
-        async with app.state.pool.acquire() as conn, conn.transaction():
+        async with acquire(app.state) as conn, conn.transaction():
             await keys.ensure_signing_key(conn)
             await IdentityService(conn, app.state.clock).ensure_console_client(settings.base_url)
         yield
@@ -311,6 +312,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "db": Provide(provide_db),
             "tx": Provide(provide_tx),
             "queue": Provide(provide_queue, sync_to_thread=False),
+            "stream_slot": Provide(provide_stream_slot),
         },
         lifespan=[pool_lifespan, queue_lifespan, services_lifespan],
         middleware=[
@@ -343,5 +345,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     app.state.settings = settings
     app.state.clock = clock or Clock()
     app.state.metrics = metrics
+    app.state.stream_budget = StreamBudget(
+        max_concurrent=settings.exports.max_concurrent,
+        max_per_client=settings.exports.max_per_client,
+        pool_max=settings.db.pool_max,
+    )
     document_problems(app)  # error responses documented as the problem+json they are
     return app

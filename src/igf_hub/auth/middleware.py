@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from igf_hub.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import InvalidToken
+from igf_hub.core.db import acquire
 from igf_hub.core.errors import Unauthorized
 
 OAUTH_PREFIX = "/oauth/"
@@ -61,7 +62,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
     @staticmethod
     async def _principal(state: Any, claims: dict[str, Any]) -> Principal | None:
         scopes = frozenset(str(claims.get("scope") or "").split())
-        async with state.pool.acquire() as conn:
+        async with acquire(state) as conn:
             identity = IdentityService(conn, state.clock)
             if claims["iss"] == state.settings.base_url:
                 if claims["sub"] == claims.get("client_id"):

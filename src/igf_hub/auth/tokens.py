@@ -101,7 +101,7 @@ class TokenVerifier:
         if issuer == self.settings.base_url:
             audience = self.settings.auth.audience
             if self.own.needs_refresh(header.get("kid")):
-                async with pool.acquire() as conn:
+                async with pool.acquire(timeout=self.settings.db.acquire_timeout) as conn:
                     self.own.set(
                         await keys.published_jwks(
                             conn,

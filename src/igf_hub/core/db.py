@@ -13,10 +13,12 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 # A database that is down, restarting or saturated must not hold a request forever: a new connection gets
-# CONNECT_TIMEOUT seconds to be established, a request waits at most ACQUIRE_TIMEOUT seconds for a pooled
-# connection (connecting included), and an API statement at most API_COMMAND_TIMEOUT seconds (a frozen
-# server or a half-open TCP connection otherwise waits on the kernel's keepalive, for hours). Each raises
-# TimeoutError, which the API answers with 503 and Retry-After.
+# CONNECT_TIMEOUT seconds to be established, a request waits at most ``db.acquire_timeout`` seconds (setting;
+# ACQUIRE_TIMEOUT where no settings are at hand) for a pooled connection (connecting included), and an API
+# statement at most API_COMMAND_TIMEOUT seconds (a frozen server or a half-open TCP connection otherwise waits
+# on the kernel's keepalive, for hours). Each raises TimeoutError, which the API answers with 503 and
+# Retry-After. Every acquire in the API goes through :func:`acquire` (or passes a timeout): one acquire
+# without a bound made every signed-in request hang while the pool was saturated.
 CONNECT_TIMEOUT = 5.0
 ACQUIRE_TIMEOUT = 10.0
 API_COMMAND_TIMEOUT = 60.0
@@ -80,15 +82,20 @@ async def pool_lifespan(app: Litestar) -> AsyncIterator[None]:
         await app.state.pool.close()
 
 
+def acquire(state: State) -> Any:
+    """``async with acquire(app.state) as conn``: a pooled connection, waiting at most the configured time."""
+    return state.pool.acquire(timeout=state.settings.db.acquire_timeout)
+
+
 async def provide_db(state: State) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection without BEGIN: for handlers that only read."""
-    async with state.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
+    async with acquire(state) as conn:
         yield conn
 
 
 async def provide_tx(state: State) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection inside one transaction: committed before the response, rolled back on any error."""
-    async with state.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
+    async with acquire(state) as conn:
         transaction = conn.transaction()
         await transaction.start()
         try:

@@ -18,6 +18,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from igf_hub.core.asgi import StatusRecorder
 from igf_hub.core.clock import Clock
+from igf_hub.core.db import ACQUIRE_TIMEOUT
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -68,7 +69,7 @@ class Metrics:
 
     async def render(self, pool: asyncpg.Pool, queue: Any, clock: Clock) -> bytes:
         families: list[Metric] = [self._pool_family(pool), await self._queue_family(queue)]
-        async with pool.acquire() as conn:
+        async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             for collect in _collectors.values():
                 families.extend(await collect(conn, queue, clock))
         lines = [generate_latest(self.registry)]

@@ -23,6 +23,19 @@ class DbSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str = ""  # empty: the embedded PostgreSQL is started
     pool_min: int = 1
     pool_max: int = 10
+    # Seconds a request waits for a pooled connection before it is answered 503 with Retry-After.
+    acquire_timeout: float = 10.0
+
+
+class ExportSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The streaming exports hold a pooled connection for as long as the client reads: their own budget."""
+
+    # Exports streaming at once in one process (never more than half the pool: the rest serves the API).
+    max_concurrent: int = 4
+    # Exports streaming at once for one client address: 429 beyond.
+    max_per_client: int = 2
+    # Seconds a client may leave one chunk unread before its export is cut off (its slot is freed).
+    send_timeout: float = 30.0
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,6 +132,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     messages: MessagesSettings = MessagesSettings()
     funding: FundingSettings = FundingSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    exports: ExportSettings = ExportSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
     # Seconds an arq job may run before it is cancelled. A job whose worker died (SIGKILL, OOM, a lost node) is
@@ -155,6 +169,10 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_DATABASE_URL": ("db", "url"),
     "IGF_HUB_DB_POOL_MIN": ("db", "pool_min"),
     "IGF_HUB_DB_POOL_MAX": ("db", "pool_max"),
+    "IGF_HUB_DB_ACQUIRE_TIMEOUT": ("db", "acquire_timeout"),
+    "IGF_HUB_EXPORT_MAX_CONCURRENT": ("exports", "max_concurrent"),
+    "IGF_HUB_EXPORT_MAX_PER_CLIENT": ("exports", "max_per_client"),
+    "IGF_HUB_EXPORT_SEND_TIMEOUT": ("exports", "send_timeout"),
     "IGF_HUB_REDIS_URL": ("redis", "url"),
     "IGF_HUB_AUTH_AUDIENCE": ("auth", "audience"),
     "IGF_HUB_AUTH_ACCESS_TOKEN_TTL": ("auth", "access_token_ttl"),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -21,6 +21,7 @@ from igf_hub.core.errors import NotFound
 from igf_hub.core.schemas import CountryCode
 from igf_hub.core.security_headers import page_headers
 from igf_hub.core.settings import Settings
+from igf_hub.core.streaming import STREAM_RESPONSES, StreamSlot, stream_guard_middleware
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.funding import exports, page
 from igf_hub.funding.public_repository import PublicRepository
@@ -69,17 +70,24 @@ def provide_ledger_filter(
     )  # fmt: skip
 
 
-def _stream(
-    state: State, produce: Callable[[asyncpg.Connection], AsyncIterator[bytes]]
-) -> AsyncIterator[bytes]:
-    """Exports hold their own connection for as long as they stream, in one consistent snapshot."""
+async def _stream(
+    state: State, slot: StreamSlot, produce: Callable[[asyncpg.Connection], AsyncIterator[bytes]]
+) -> AsyncGenerator[bytes, None]:
+    """Exports hold their own connection for as long as they stream, in one consistent snapshot. It is taken
+    before the response starts (a saturated pool is a 503) and returned by the slot, however the stream ends;
+    the slot bounds how many exports run and how long a client may leave a chunk unread (core/streaming.py)."""
+    conn = await slot.connection(state.pool, wait=state.settings.db.acquire_timeout)
 
-    async def generate() -> AsyncIterator[bytes]:
-        async with state.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async def generate() -> AsyncGenerator[bytes, None]:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
             async for chunk in produce(conn):
                 yield chunk
 
-    return generate()
+    return slot.hold(generate())
+
+
+# Every export streams under the budget of core/streaming.py (its handlers take a ``stream_slot``).
+EXPORT_MIDDLEWARE = [stream_guard_middleware]
 
 
 def _download(name: str, as_of: datetime) -> dict[str, str]:
@@ -155,46 +163,73 @@ class TransparencyController(Controller):
         operation_id="ExportLedgerCsv",
         media_type="text/csv",
         description=CSV_DESCRIPTION,
+        middleware=EXPORT_MIDDLEWARE,
+        responses=STREAM_RESPONSES,
     )
     async def export_csv(
-        self, state: State, filters: LedgerFilter, clock: Clock, bom: BomParam = True
+        self, state: State, stream_slot: StreamSlot, filters: LedgerFilter, clock: Clock, bom: BomParam = True
     ) -> Stream:
         return Stream(
-            _stream(state, lambda conn: exports.csv_export(conn, filters, bom=bom)),
+            await _stream(state, stream_slot, lambda conn: exports.csv_export(conn, filters, bom=bom)),
             media_type="text/csv; charset=utf-8; header=present",
             headers=_download("igf-funding-ledger.csv", clock.now()),
         )
 
-    @get("/exports/ledger.json", operation_id="ExportLedgerJson", media_type=MediaType.JSON)
-    async def export_json(self, state: State, filters: LedgerFilter, clock: Clock) -> Stream:
+    @get(
+        "/exports/ledger.json",
+        operation_id="ExportLedgerJson",
+        media_type=MediaType.JSON,
+        middleware=EXPORT_MIDDLEWARE,
+        responses=STREAM_RESPONSES,
+    )
+    async def export_json(
+        self, state: State, stream_slot: StreamSlot, filters: LedgerFilter, clock: Clock
+    ) -> Stream:
         as_of = clock.now()
         return Stream(
-            _stream(state, lambda conn: exports.json_export(conn, filters, as_of=as_of)),
+            await _stream(state, stream_slot, lambda conn: exports.json_export(conn, filters, as_of=as_of)),
             media_type=MediaType.JSON, headers=_download("igf-funding-ledger.json", as_of),
         )  # fmt: skip
 
-    @get("/exports/iati-activities.xml", operation_id="ExportIatiActivities", media_type=MediaType.XML)
+    @get(
+        "/exports/iati-activities.xml",
+        operation_id="ExportIatiActivities",
+        media_type=MediaType.XML,
+        middleware=EXPORT_MIDDLEWARE,
+        responses=STREAM_RESPONSES,
+    )
     async def export_iati_activities(
-        self, state: State, db: asyncpg.Connection, filters: LedgerFilter, settings: Settings, clock: Clock
+        self, state: State, stream_slot: StreamSlot, filters: LedgerFilter, settings: Settings, clock: Clock
     ) -> Stream:
         """IATI 2.03 activity file: one activity per contribution; pledges, commitments and receipts as
         transaction types 13, 11 and 1; earmarks as IATI earmarking categories (aid-type vocabulary 2)."""
-        if not await PublicRepository(db).events(filters, after_seq=0, limit=1):
-            raise NotFound("no ledger events match these filters: an IATI file needs at least one activity")
         now = clock.now()
+        body = await _stream(
+            state, stream_slot, lambda conn: exports.iati_activities(conn, filters, settings.funding, now=now)
+        )
+        if not await PublicRepository(stream_slot.held()).events(filters, after_seq=0, limit=1):
+            raise NotFound("no ledger events match these filters: an IATI file needs at least one activity")
         return Stream(
-            _stream(state, lambda conn: exports.iati_activities(conn, filters, settings.funding, now=now)),
+            body,
             media_type="application/xml; charset=utf-8", headers=_download("igf-funding-iati-activities.xml", now),
         )  # fmt: skip
 
-    @get("/exports/iati-organisation.xml", operation_id="ExportIatiOrganisation", media_type=MediaType.XML)
+    @get(
+        "/exports/iati-organisation.xml",
+        operation_id="ExportIatiOrganisation",
+        media_type=MediaType.XML,
+        middleware=EXPORT_MIDDLEWARE,
+        responses=STREAM_RESPONSES,
+    )
     async def export_iati_organisation(
-        self, state: State, filters: LedgerFilter, settings: Settings, clock: Clock
+        self, state: State, stream_slot: StreamSlot, filters: LedgerFilter, settings: Settings, clock: Clock
     ) -> Stream:
         """IATI 2.03 organisation file: the reporting organisation and its total budget per year."""
         now = clock.now()
         return Stream(
-            _stream(state, lambda conn: exports.iati_organisation(conn, filters, settings.funding, now=now)),
+            await _stream(
+                state, stream_slot, lambda conn: exports.iati_organisation(conn, filters, settings.funding, now=now)
+            ),
             media_type="application/xml; charset=utf-8", headers=_download("igf-funding-iati-organisation.xml", now),
         )  # fmt: skip
 

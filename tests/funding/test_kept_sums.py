@@ -27,7 +27,11 @@ async def test_a_new_ledger_event_is_in_the_very_next_summary(client: Client, le
     contribution = await ledger.contribution(donor["id"], years=[2024])
     await ledger.event(contribution["id"], kind="pledge", amount="5000.00", value_date="2024-01-10")
     first = (await client.get("/v1/transparency/summary?year=2024")).json()
-    assert (first["received_usd"], first["outstanding_pledges_usd"], first["donors"]) == ("0", "5000.00", 1)
+    assert (first["received_usd"], first["outstanding_pledges_usd"], first["donors"]) == (
+        "0.00",
+        "5000.00",
+        1,
+    )
 
     receipt = await ledger.event(
         contribution["id"], kind="receipt", amount="1234.56", value_date="2024-02-01"

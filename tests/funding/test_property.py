@@ -13,14 +13,17 @@ from typing import Any
 import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree as ET
 
 from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import FundingSettings
+from igf_hub.funding import exports
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.public_repository import (
     AGGREGATE_SQL,
     CONTRIBUTION_BALANCES,
+    PLEDGE_YEARS,
     PUBLIC_EVENT_FROM,
     TOTALS,
     TOTALS_FROM,
@@ -70,6 +73,7 @@ contributions = st.lists(
     st.fixed_dictionaries({
         "donor": st.integers(0, 9), "via": st.none() | st.integers(0, 9), "earmark": st.sampled_from(EARMARKS),
         "channel": st.sampled_from(CHANNELS), "in_kind": st.booleans(),
+        "years": st.lists(st.integers(2021, 2025), min_size=1, max_size=3, unique=True),
     }),
     min_size=1, max_size=6,
 )  # fmt: skip
@@ -117,7 +121,7 @@ async def _build(
             ContributionCreate(
                 donor_id=donor, via_donor_id=via if via != donor else None, title="Random", channel=c["channel"],
                 earmark=c["earmark"], in_kind=c["in_kind"], in_kind_description="Goods" if c["in_kind"] else None,
-                valuation_method="Market value" if c["in_kind"] else None, years=[2024],
+                valuation_method="Market value" if c["in_kind"] else None, years=c["years"],
             ),
             actor=SYSTEM,
         )  # fmt: skip
@@ -172,6 +176,7 @@ async def test_totals_agree_in_every_dimension_on_random_ledgers(
                 FundingService(conn, clock, settings), LedgerService(conn, clock, settings), spec
             )
             await _check(conn, clock, recorded)
+            await _check_years_add_up(conn, clock, recorded)
             await _check_kept_sums(conn)
         finally:
             await transaction.rollback()
@@ -215,6 +220,84 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
     )
 
 
+async def _check_years_add_up(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEvent]) -> None:
+    """One attribution rule (the year of the value date) everywhere: for every figure of the summary, every
+    aggregate row, every donor's pledge row and both IATI files, the years add up to "all years"."""
+    transparency = TransparencyService(conn, clock)
+    years = range(2021, 2026)
+    figures = (*BUCKETS, "outstanding_pledges_usd")
+    every = await transparency.summary(None)
+    singles = [await transparency.summary(y) for y in years]
+    for figure in figures:
+        assert sum((getattr(s, figure) for s in singles), Decimal(0)) == getattr(every, figure), figure
+    # Outstanding is, per contribution, pledged minus received and in kind, floored at zero.
+    per_contribution: dict[Any, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for e in recorded:
+        per_contribution[e.contribution_id][e.counts_as] += e.usd_amount
+    floored = [
+        max(c["pledge"] - c["receipt"] - c["in_kind_valuation"], Decimal(0))
+        for c in per_contribution.values()
+    ]
+    assert every.outstanding_pledges_usd == sum(floored, Decimal(0))
+    for by in AggregateBy:
+        everything = await transparency.aggregates(by, LedgerFilter())
+        added: dict[str | None, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for y in years:
+            for row in (await transparency.aggregates(by, LedgerFilter(year=y))).rows:
+                for bucket in BUCKETS:
+                    added[row.key][bucket] += getattr(row, bucket)
+        assert {r.key: {b: getattr(r, b) for b in BUCKETS} for r in everything.rows} == {
+            k: {b: v[b] for b in BUCKETS} for k, v in added.items()
+        }, by
+    pledge_figures = ("pledged_usd", "fulfilled_usd", "outstanding_usd", "overdue_usd")
+    all_pledges = {r.donor_id: r for r in (await transparency.pledges(None)).rows}
+    pledges_added: dict[Any, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for y in years:
+        for row in (await transparency.pledges(y)).rows:
+            for figure in pledge_figures:
+                pledges_added[row.donor_id][figure] += getattr(row, figure)
+    assert {d: {f: getattr(r, f) for f in pledge_figures} for d, r in all_pledges.items()} == {
+        d: {f: v[f] for f in pledge_figures} for d, v in pledges_added.items()
+    }
+    # IATI: the organisation file's budget per year, and each activity's budgets against its pledges.
+    funding = FundingSettings()
+    now = clock.now()
+
+    async def org(f: LedgerFilter) -> dict[str, Decimal]:
+        xml = b"".join([c async for c in exports.iati_organisation(conn, f, funding, now=now)])
+        return {
+            b.find("period-start").get("iso-date")[:4]: Decimal(b.findtext("value"))
+            for b in ET.fromstring(xml).iter("total-budget")
+        }
+
+    per_year_files: dict[str, Decimal] = {}
+    for y in years:
+        per_year_files.update(await org(LedgerFilter(year=y)))
+    assert await org(LedgerFilter()) == per_year_files
+    xml = b"".join([c async for c in exports.iati_activities(conn, LedgerFilter(), funding, now=now)])
+    budget_years: dict[str, Decimal] = defaultdict(Decimal)
+    for activity in ET.fromstring(xml).iter("iati-activity"):
+        contribution = activity.findtext("iati-identifier").removeprefix(f"{funding.iati_reporting_org_ref}-")
+        pledged = sum(
+            (
+                e.usd_amount
+                for e in recorded
+                if str(e.contribution_id) == contribution and e.counts_as == "pledge"
+            ),
+            Decimal(0),
+        )
+        budgets = sum((Decimal(b.findtext("value")) for b in activity.iter("budget")), Decimal(0))
+        assert budgets == pledged
+        for b in activity.iter("budget"):
+            budget_years[b.find("period-start").get("iso-date")[:4]] += Decimal(b.findtext("value"))
+    # ... and in the same years as everything else: the year the pledges were made.
+    pledged_by_year: dict[str, Decimal] = defaultdict(Decimal)
+    for e in recorded:
+        if e.counts_as == "pledge":
+            pledged_by_year[str(e.ledger_year)] += e.usd_amount
+    assert budget_years == {y: v for y, v in pledged_by_year.items() if v > 0}
+
+
 # What the kept sums must equal: the ledger's events grouped the same way, and every public query run over the
 # events themselves (as it was before funding_event_totals existed).
 EVENTS_GROUPED = """
@@ -246,6 +329,9 @@ async def _check_kept_sums(conn: asyncpg.Connection) -> None:
                 by,
                 f,
             )
+    assert _exact(await conn.fetch(PLEDGE_YEARS)) == _exact(
+        await conn.fetch(PLEDGE_YEARS.replace("funding_event_totals", "funding_events"))
+    )
     balances_from_events = CONTRIBUTION_BALANCES.replace("funding_event_totals", "funding_events")
     for year in (None, 2024, 2019):
         assert _exact(await conn.fetch(CONTRIBUTION_BALANCES, year, None)) == _exact(

@@ -83,7 +83,13 @@ async def test_summary_totals_and_concentration_are_exact(client: Client, ledger
                                   "hhi": "0.3573", "effective_donors": "2.80"}  # fmt: skip
     assert "counted once" in s["methodology"]
     empty = (await client.get("/v1/transparency/summary?year=2019")).json()
-    assert empty["received_usd"] == "0" and empty["donors"] == 0 and empty["concentration"]["donors"] == 0
+    # Zero is written one way, as every other amount: with cents ("0" and "0.00" both appeared).
+    assert {empty[k] for k in ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd")} == {"0.00"}
+    assert (
+        empty["outstanding_pledges_usd"] == "0.00"
+        and empty["donors"] == 0
+        and empty["concentration"]["donors"] == 0
+    )
     assert empty["concentration"]["hhi"] is None
     assert_problem(await client.get("/v1/transparency/summary?year=1999"), 422, "validation-failed")
 

@@ -9,9 +9,10 @@ time grows linearly however long the ledger grows.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -188,20 +189,22 @@ class IatiWriter:
             IATI_TIGHTLY_EARMARKED if first["nri_id"] or first["track_id"] else IATI_EARMARKING[earmark]
         )
         ET.SubElement(activity, "default-aid-type", code=earmarking, vocabulary="2")
-        self._budgets(activity, years, events)
+        self._budgets(activity, events)
         for event in events:
             self._transaction(activity, event, first)
         ET.indent(activity, space="  ", level=1)
         return b"  " + bytes(ET.tostring(activity, encoding="utf-8", xml_declaration=False)) + b"\n"
 
-    def _budgets(self, activity: ET.Element, years: list[int], events: list[PublicEvent]) -> None:
-        """Pledged USD spread evenly over the contribution's years: one budget per calendar year."""
-        pledged = sum((e.usd_amount for e in events if e.counts_as == "pledge"), Decimal(0))
-        if pledged <= 0:
-            return
-        share = (pledged / len(years)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-        for index, year in enumerate(years):
-            amount = share if index < len(years) - 1 else pledged - share * (len(years) - 1)
+    def _budgets(self, activity: ET.Element, events: list[PublicEvent]) -> None:
+        """One budget per year in which pledges were made, by their value date, as every other figure (the
+        summary, the aggregates, the organisation file): the budgets add up to the activity's pledges."""
+        pledged: dict[int, Decimal] = defaultdict(Decimal)
+        for e in events:
+            if e.counts_as == "pledge":
+                pledged[e.ledger_year] += e.usd_amount
+        for year, amount in sorted(pledged.items()):
+            if amount <= 0:
+                continue
             budget = ET.SubElement(activity, "budget", type="1", status="1")
             ET.SubElement(budget, "period-start", {"iso-date": f"{year}-01-01"})
             ET.SubElement(budget, "period-end", {"iso-date": f"{year}-12-31"})

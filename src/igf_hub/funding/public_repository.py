@@ -64,10 +64,10 @@ STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION = (
 )
 
 SUMS = """
-coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0) AS pledged_usd,
-coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0) AS committed_usd,
-coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0) AS received_usd,
-coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0) AS in_kind_usd"""
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0.00) AS pledged_usd,
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0.00) AS committed_usd,
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0.00) AS received_usd,
+coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0.00) AS in_kind_usd"""
 
 # Totals and aggregates read funding_event_totals (0010_transparency.sql): the ledger's exact sums per
 # (contribution, ledger_year, kind, counts_as), kept by a trigger in each event's own transaction. Its columns
@@ -113,10 +113,10 @@ CONTRIBUTION_BALANCES = """
 SELECT c.id AS contribution_id, c.years, c.channel, c.earmark, d.id AS donor_id, d.is_anonymous,
        d.stakeholder_group,
        CASE WHEN d.is_anonymous THEN NULL ELSE coalesce(d.display_name, d.legal_name) END AS donor_named,
-       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0) AS pledged_usd,
-       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0) AS committed_usd,
-       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0) AS received_usd,
-       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0) AS in_kind_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0.00) AS pledged_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'commitment'), 0.00) AS committed_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'receipt'), 0.00) AS received_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0.00) AS in_kind_usd,
        max(e.due_on) AS due_on
 FROM funding_contributions c
 JOIN donors d ON d.id = c.donor_id
@@ -125,6 +125,23 @@ WHERE ($1::int IS NULL OR $1 = ANY(c.years))
   AND ($2::uuid IS NULL OR c.nri_id = $2)
 GROUP BY c.id, d.id
 ORDER BY c.created_at, c.id"""
+
+# Pledges and their fulfilment per contribution and ledger year (the year of the value date), for every
+# contribution that has a pledge: the rows the year attribution of outstanding pledges is computed from.
+PLEDGE_YEARS = """
+SELECT c.id AS contribution_id, d.id AS donor_id, d.is_anonymous, d.stakeholder_group,
+       CASE WHEN d.is_anonymous THEN NULL ELSE coalesce(d.display_name, d.legal_name) END AS donor_named,
+       e.ledger_year,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0.00) AS pledged_usd,
+       coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as IN ('receipt', 'in_kind_valuation')), 0.00)
+           AS fulfilled_usd,
+       max(e.due_on) FILTER (WHERE e.counts_as = 'pledge') AS due_on
+FROM funding_event_totals e
+JOIN funding_contributions c ON c.id = e.contribution_id
+JOIN donors d ON d.id = c.donor_id
+WHERE e.contribution_id IN (SELECT contribution_id FROM funding_event_totals WHERE kind = 'pledge')
+GROUP BY c.id, d.id, e.ledger_year
+ORDER BY c.created_at, c.id, e.ledger_year"""
 
 LIST_CORRECTIONS = f"""
 SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM}
@@ -210,6 +227,10 @@ class PublicRepository:
         self, *, year: int | None = None, nri_id: UUID | None = None
     ) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(CONTRIBUTION_BALANCES, year, nri_id)
+        return rows
+
+    async def pledge_years(self) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.conn.fetch(PLEDGE_YEARS)
         return rows
 
     async def corrections(self, *, year: int | None, after_seq: int, limit: int) -> list[PublicEvent]:

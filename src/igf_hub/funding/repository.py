@@ -52,8 +52,8 @@ SELECT c.id, c.donor_id, c.via_donor_id, c.title, c.channel, c.earmark, c.earmar
        c.in_kind, c.in_kind_description, c.valuation_method, c.years, c.agreement_reference, c.private_notes,
        c.documents, c.version, c.created_by, c.created_at, c.updated_at,
        d.is_anonymous, d.stakeholder_group, d.display_name, d.legal_name,
-       coalesce(t.pledged, 0) AS pledged_usd, coalesce(t.committed, 0) AS committed_usd,
-       coalesce(t.received, 0) AS received_usd, coalesce(t.in_kind, 0) AS in_kind_usd
+       coalesce(t.pledged, 0.00) AS pledged_usd, coalesce(t.committed, 0.00) AS committed_usd,
+       coalesce(t.received, 0.00) AS received_usd, coalesce(t.in_kind, 0.00) AS in_kind_usd
 FROM funding_contributions c
 JOIN donors d ON d.id = c.donor_id
 LEFT JOIN LATERAL (
@@ -151,7 +151,7 @@ def _contribution(row: asyncpg.Record) -> Contribution:
         received_usd=row["received_usd"],
         in_kind_usd=row["in_kind_usd"],
     )
-    outstanding = max(totals.pledged_usd - totals.received_usd - totals.in_kind_usd, Decimal(0))
+    outstanding = max(totals.pledged_usd - totals.received_usd - totals.in_kind_usd, Decimal("0.00"))
     return Contribution(
         id=row["id"],
         donor_id=row["donor_id"],

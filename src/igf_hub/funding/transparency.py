@@ -9,6 +9,7 @@ reading costs the same at 10k or 1M events. The ledger and its exports read the 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -95,6 +96,40 @@ def _label(by: AggregateBy, key: str | None, extra: str | None) -> str:
     return key
 
 
+class PledgeYear(msgspec.Struct, kw_only=True, frozen=True):
+    """One contribution's pledges of one year (the year of their value date) and what fulfils them."""
+
+    contribution_id: UUID
+    donor_id: UUID
+    donor_name: str
+    stakeholder_group: str
+    year: int
+    pledged: Decimal
+    fulfilled: Decimal
+    outstanding: Decimal
+    due_on: date | None
+
+
+def attribute_fulfilment(
+    pledged: list[tuple[int, Decimal]], fulfilled: Decimal
+) -> list[tuple[Decimal, Decimal]]:
+    """(fulfilled, outstanding) for each pledge year of one contribution, in the order given (by year).
+
+    What the contribution received and was given in kind, in any year, fulfils its earliest pledges first;
+    anything beyond everything pledged counts with the latest pledge year. So the years' fulfilled add up to
+    what the contribution received, and their outstanding to max(pledged - fulfilled, 0), exactly."""
+    remaining = fulfilled
+    out = []
+    for _, amount in pledged:
+        part = min(amount, max(remaining, ZERO))
+        remaining -= part
+        out.append((part, amount - part))
+    if out and remaining > 0:
+        last_fulfilled, last_outstanding = out[-1]
+        out[-1] = (last_fulfilled + remaining, last_outstanding)
+    return out
+
+
 class TransparencyService:
     def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
         self.conn = conn
@@ -111,10 +146,7 @@ class TransparencyService:
             for r in per_donor
             if any(r[k] != 0 for k in ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd"))
         ]
-        balances = await self.repo.contribution_balances(year=year)
-        outstanding = sum(
-            (max(b["pledged_usd"] - b["received_usd"] - b["in_kind_usd"], ZERO) for b in balances), ZERO
-        )
+        outstanding = sum((p.outstanding for p in await self.pledge_years(year)), ZERO)
         return Summary(
             as_of=as_of, year=year, pledged_usd=totals.pledged_usd, committed_usd=totals.committed_usd,
             received_usd=totals.received_usd, in_kind_usd=totals.in_kind_usd, donors=len(active),
@@ -143,33 +175,69 @@ class TransparencyService:
             ],
         )  # fmt: skip
 
+    async def pledge_years(self, year: int | None) -> list[PledgeYear]:
+        """Every contribution's pledges by the year they were made, with their fulfilment attributed (see
+        :func:`attribute_fulfilment`); only ``year``'s when given. Summed over the years, every figure is the
+        all-years figure."""
+        by_contribution: dict[UUID, list[asyncpg.Record]] = defaultdict(list)
+        for row in await self.repo.pledge_years():
+            by_contribution[row["contribution_id"]].append(row)
+        pieces = []
+        for rows in by_contribution.values():
+            pledged = [(r["ledger_year"], r["pledged_usd"]) for r in rows if r["pledged_usd"] > 0]
+            fulfilled = sum((r["fulfilled_usd"] for r in rows), ZERO)
+            due = {r["ledger_year"]: r["due_on"] for r in rows}
+            first = rows[0]
+            name = public_donor_name(
+                is_anonymous=first["is_anonymous"],
+                display_name=first["donor_named"],
+                legal_name=None,
+                stakeholder_group=first["stakeholder_group"],
+            )
+            for (pledge_year, amount), (done, left) in zip(
+                pledged, attribute_fulfilment(pledged, fulfilled), strict=True
+            ):
+                if year is not None and pledge_year != year:
+                    continue
+                pieces.append(
+                    PledgeYear(
+                        contribution_id=first["contribution_id"],
+                        donor_id=first["donor_id"],
+                        donor_name=name,
+                        stakeholder_group=first["stakeholder_group"],
+                        year=pledge_year,
+                        pledged=amount,
+                        fulfilled=done,
+                        outstanding=left,
+                        due_on=due[pledge_year],
+                    )
+                )
+        return pieces
+
     async def pledges(self, year: int | None) -> PledgeReport:
         as_of = self.clock.now()
         today = as_of.date()
         by_donor: dict[UUID, dict[str, Any]] = {}
-        for b in await self.repo.contribution_balances(year=year):
-            if b["pledged_usd"] <= 0:
-                continue
-            fulfilled = b["received_usd"] + b["in_kind_usd"]
-            outstanding = max(b["pledged_usd"] - fulfilled, ZERO)
-            overdue = outstanding > 0 and b["due_on"] is not None and b["due_on"] < today
+        for p in await self.pledge_years(year):
+            overdue = p.outstanding > 0 and p.due_on is not None and p.due_on < today
             d = by_donor.setdefault(
-                b["donor_id"],
+                p.donor_id,
                 {
-                    "donor_name": public_donor_name(
-                        is_anonymous=b["is_anonymous"], display_name=b["donor_named"], legal_name=None,
-                        stakeholder_group=b["stakeholder_group"],
-                    ),
-                    "stakeholder_group": b["stakeholder_group"], "pledged": ZERO, "fulfilled": ZERO,
-                    "outstanding": ZERO, "overdue": ZERO, "due": [],
+                    "donor_name": p.donor_name,
+                    "stakeholder_group": p.stakeholder_group,
+                    "pledged": ZERO,
+                    "fulfilled": ZERO,
+                    "outstanding": ZERO,
+                    "overdue": ZERO,
+                    "due": [],
                 },
-            )  # fmt: skip
-            d["pledged"] += b["pledged_usd"]
-            d["fulfilled"] += fulfilled
-            d["outstanding"] += outstanding
-            d["overdue"] += outstanding if overdue else ZERO
-            if outstanding > 0 and b["due_on"] is not None:
-                d["due"].append(b["due_on"])
+            )
+            d["pledged"] += p.pledged
+            d["fulfilled"] += p.fulfilled
+            d["outstanding"] += p.outstanding
+            d["overdue"] += p.outstanding if overdue else ZERO
+            if p.outstanding > 0 and p.due_on is not None:
+                d["due"].append(p.due_on)
         rows = [
             PledgeRow(
                 donor_id=donor_id, donor_name=d["donor_name"], stakeholder_group=d["stakeholder_group"],

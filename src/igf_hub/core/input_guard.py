@@ -7,7 +7,15 @@
   string carrying one failed in SQL with CharacterNotInRepertoireError, in every domain (and mid-stream
   in the exports, after the response had started).
 
-Both are 400 problems. The body is measured as the handler reads it: once the last chunk is in, and
+- Invalid UTF-8 inside a JSON string: msgspec raises UnicodeDecodeError (not a decode error), a 500 on every
+  JSON route. JSON text is UTF-8 (RFC 8259 §8.1): a body that is not is a 400 ``malformed-body``, checked for
+  JSON content types and for every route whose handler decodes a ``data`` parameter (Litestar decodes it as
+  JSON whatever the content type says).
+- A multipart form sent to a route whose ``data`` is JSON: such bodies skip these checks (binary parts may
+  hold any byte) yet were decoded as JSON, so deep nesting and NUL were 500s again. No JSON route reads a
+  form: 415.
+
+The first three are 400 problems. The body is measured as the handler reads it: once the last chunk is in, and
 before the handler gets it, so the decoder never sees a refused body; a handler that never reads its body
 (a guard refused the caller first) costs nothing. Measuring costs a few C-speed passes over the body.
 
@@ -24,7 +32,7 @@ import re
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from igf_hub.core.errors import DomainError
+from igf_hub.core.errors import DomainError, FieldError
 
 MAX_JSON_DEPTH = 64
 # Never hold more than this much of a body for checking (handlers refuse bigger ones with 413 anyway).
@@ -45,6 +53,14 @@ _MULTIPART = b"multipart/form-data"
 
 class JsonTooDeep(DomainError):
     status, slug, title = 400, "json-too-deep", "The JSON body is nested too deeply"
+
+
+class NotUtf8(DomainError):
+    status, slug, title = 400, "malformed-body", "The request body is not valid JSON"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "This media type is not accepted here"
 
 
 class NulCharacter(DomainError):
@@ -101,7 +117,29 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def _check_body(body: bytes, *, form: bool, csv: bool) -> None:
+def _utf8_error(body: bytes) -> UnicodeDecodeError | None:
+    if body.isascii():
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc
+    return None
+
+
+def _decodes_json(scope: Scope, content_type: bytes) -> bool:
+    """The body will be read as JSON: a JSON content type, or a handler with a ``data`` parameter."""
+    media = content_type.split(b";", 1)[0].strip()
+    if media == b"application/json" or media.endswith(b"+json"):
+        return True
+    handler = scope.get("route_handler")
+    return handler is not None and "data" in handler.parsed_fn_signature.parameters
+
+
+def _check_body(body: bytes, *, form: bool, csv: bool, json: bool) -> None:
+    if json and (error := _utf8_error(body)) is not None:
+        detail = f"JSON text must be UTF-8: the byte at offset {error.start} is not valid UTF-8"
+        raise NotUtf8(detail, errors=[FieldError(pointer="", detail=detail)])
     # A CSV upload that is not UTF-8 text at all is its importer's to report as unreadable.
     nul = contains_nul(body) and (not csv or _is_utf8(body))
     if nul or (form and _ENCODED_NUL.search(body)):
@@ -124,7 +162,13 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
             where = "path" if "\x00" in scope["path"] else "query"
             raise NulCharacter("text may not contain U+0000: it cannot be stored", extra={"where": where})
         content_type = _header(scope, b"content-type")
+        json = _decodes_json(scope, content_type)
         if content_type.startswith(_MULTIPART):
+            if json:
+                raise UnsupportedMediaType(
+                    "this operation reads a JSON body: send it as application/json, not as a multipart form",
+                    extra={"accepted": ["application/json"]},
+                )
             await app(scope, receive, send)
             return
         form = content_type.startswith(b"application/x-www-form-urlencoded")
@@ -143,7 +187,7 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
             if not message.get("more_body", False) and size <= MAX_CHECKED_BYTES:
                 body = b"".join(seen)
                 seen.clear()
-                _check_body(body, form=form, csv=csv)
+                _check_body(body, form=form, csv=csv, json=json)
             return message
 
         await app(scope, checked_receive, send)

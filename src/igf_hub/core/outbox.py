@@ -2,6 +2,11 @@
 
 Other domains subscribe by event type (``message.approved``) without importing the publisher. Handlers run
 in the worker, in one transaction with marking the event dispatched, so each runs once per committed event.
+
+Every event says whether it is ``public``: about something anyone could read through the API at that moment.
+The publishing domain decides (a draft Message, an unrecognised NRI, a nomination are not). Non-public events
+reach igf_hub's own subscribers but never the consumer feed; the change that makes an object public publishes
+an event carrying its public state, so consumers start from there.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import structlog
 log = structlog.get_logger("igf_hub.outbox")
 
 INSERT_EVENT = """
-INSERT INTO outbox (type, subject, data) VALUES ($1, $2, $3)
-RETURNING id, event_id, type, subject, data, occurred_at"""
+INSERT INTO outbox (type, subject, data, public) VALUES ($1, $2, $3, $4)
+RETURNING id, event_id, type, subject, data, occurred_at, public"""
 CLAIM_PENDING = """
-SELECT id, event_id, type, subject, data, occurred_at FROM outbox
+SELECT id, event_id, type, subject, data, occurred_at, public FROM outbox
 WHERE dispatched_at IS NULL ORDER BY id LIMIT $1
 FOR UPDATE SKIP LOCKED"""
 MARK_DISPATCHED = "UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])"
@@ -34,6 +39,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     subject: str
     data: dict[str, Any]
     occurred_at: datetime
+    public: bool = True
 
 
 Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
@@ -53,9 +59,13 @@ def subscribe_in_transaction(handler: Handler) -> None:
         _in_transaction.append(handler)
 
 
-async def publish(conn: asyncpg.Connection, event_type: str, *, subject: object, data: Any) -> Event:
-    """Write a domain event in the caller's transaction (``type`` is dotted: ``nri.recognised``)."""
-    row = await conn.fetchrow(INSERT_EVENT, event_type, str(subject), msgspec.to_builtins(data))
+async def publish(
+    conn: asyncpg.Connection, event_type: str, *, subject: object, data: Any, public: bool = True
+) -> Event:
+    """Write a domain event in the caller's transaction (``type`` is dotted: ``nri.recognised``). Events of one
+    transaction are ordered as published: publish the change that causes the others first. ``public=False``
+    for an event about something the API does not show everyone yet (see the module's note)."""
+    row = await conn.fetchrow(INSERT_EVENT, event_type, str(subject), msgspec.to_builtins(data), public)
     event = Event(**row)
     for handler in _in_transaction:
         await handler(conn, event)

@@ -304,4 +304,5 @@ class GrantService:
                 "amount_approved": grant.amount_approved,
                 "other_programmes": grant.other_programmes,
             },
+            public=grant.status in FUNDED,  # what GET /v1/transparency/nris/{id} shows
         )  # fmt: skip

@@ -44,7 +44,8 @@ class RateService:
             self.conn, actor=actor.subject, action="funding.rates.uploaded", subject_type="exchange_rates",
             subject_id=via, data={"rates": stored},
         )  # fmt: skip
-        await outbox.publish(self.conn, "funding.rates.uploaded", subject=via, data=summary)
+        # Exchange rates are read by the Secretariat and funders only: not for the consumer feed.
+        await outbox.publish(self.conn, "funding.rates.uploaded", subject=via, data=summary, public=False)
         return summary
 
     async def upload_rates_csv(self, body: bytes, *, actor: Principal) -> RatesUploaded:

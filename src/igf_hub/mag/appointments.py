@@ -274,6 +274,7 @@ class AppointmentService:
             "mag.nomination.status_changed",
             subject=nomination_id,
             data=change | {"id": nomination_id},
+            public=False,  # nominations are the Secretariat's; the appointment's own event is public
         )
 
     # -- checks --------------------------------------------------------------------------------------

@@ -222,4 +222,7 @@ class NominationService:
             self.conn, actor=actor.subject, action=action, subject_type="mag_nomination",
             subject_id=record.id, data=data | (audit_extra or {}),
         )  # fmt: skip
-        await outbox.publish(self.conn, action, subject=record.id, data=data | {"id": record.id})
+        # Nominations are read by the Secretariat only: never in the consumer feed (appointments are).
+        await outbox.publish(
+            self.conn, action, subject=record.id, data=data | {"id": record.id}, public=False
+        )

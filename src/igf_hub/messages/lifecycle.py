@@ -51,6 +51,11 @@ TARGETS: dict[type, MessageState] = {
     OpenPublicComment: S.public_comment, CloseCommentPeriod: S.synthesis, SubmitForReview: S.mag_review,
     SendBack: S.draft, Approve: S.approved, Publish: S.published, Supersede: S.superseded, Withdraw: S.withdrawn,
 }  # fmt: skip
+BALLOT_CLOSED_BY: dict[type, ClosedReason] = {
+    SendBack: ClosedReason.sent_back,
+    Approve: ClosedReason.approved,
+    Withdraw: ClosedReason.withdrawn,
+}
 
 
 class MessageLifecycle:
@@ -111,13 +116,10 @@ class MessageLifecycle:
                             "undisposed_comment_ids": [str(c) for c in undisposed],
                         },
                     )
-                await self.ballots.open(row, actor, days=days, member_groups=groups)
             case SendBack(reason=why):
                 reason = why
-                await self.ballots.close_open(row.id, ClosedReason.sent_back, actor)
             case Approve():
                 await self.ballots.require_passed(row)
-                await self.ballots.close_open(row.id, ClosedReason.approved, actor)
             case Publish():
                 pass
             case Supersede(superseded_by=newer_id):
@@ -127,11 +129,17 @@ class MessageLifecycle:
                 reason = why
                 if open_round := await self.comments.open_round_of(row.id):
                     await self.comments.close_round(open_round.id, now)
-                await self.ballots.close_open(row.id, ClosedReason.withdrawn, actor)
         updated = await self.messages.repo.set_state(
             row.id, target, now=now, actor=actor.subject, reason=reason, superseded_by=superseded_by
         )
         await self._record(row, updated, actor, reason)
+        # The ballot moves because of the transition, so its event follows the transition's (a refusal while
+        # opening it still rolls the whole transition back).
+        match data:
+            case SubmitForReview(ballot_days=days, member_groups=groups):
+                await self.ballots.open(row, actor, days=days, member_groups=groups)
+            case SendBack() | Approve() | Withdraw():
+                await self.ballots.close_open(row.id, BALLOT_CLOSED_BY[type(data)], actor)
         if newer is not None and newer.supersedes is None:
             await self.messages.repo.set_supersedes(newer.id, row.id, now)
         if target is S.published and updated.supersedes is not None:
@@ -154,8 +162,14 @@ class MessageLifecycle:
             data={"from": before.state, "to": after.state, "version_number": after.current_version_number,
                   "content_sha256": view.content_sha256, "reason": reason},
         )  # fmt: skip
+        # Public once it was opened for comment (public_comment_opened carries its whole public state); a draft
+        # withdrawn before that was never public, and neither is its withdrawal.
         await outbox.publish(
-            self.conn, TRANSITION_EVENTS[S(after.state)], subject=after.id, data=msgspec.to_builtins(view)
+            self.conn,
+            TRANSITION_EVENTS[S(after.state)],
+            subject=after.id,
+            data=msgspec.to_builtins(view),
+            public=after.public_since is not None,
         )
 
     async def _open_comment(self, row: MessageRow, days: int | None, actor: Principal) -> None:

@@ -161,7 +161,7 @@ class MessageService:
         )  # fmt: skip
         await self.repo.replace_drafters(row.id, data.drafters)
         await self.repo.add_history(row.id, "created", to_state=row.state, actor=actor.subject, at=now)
-        row = await self._save(row, data.language, data.title, paragraphs, None, False, ids, actor, now)
+        # Created comes before its first version_saved (the cause first). A new Message is a draft: not public.
         await audit.append(
             self.conn, actor=actor.subject, action="message.created", subject_type=SUBJECT, subject_id=row.id,
             data={"year": row.year, "theme": row.theme, "drafters": data.drafters},
@@ -171,7 +171,9 @@ class MessageService:
             "message.created",
             subject=row.id,
             data={"id": row.id, "year": row.year, "theme": row.theme},
+            public=False,
         )
+        row = await self._save(row, data.language, data.title, paragraphs, None, False, ids, actor, now)
         return await self.view(row)
 
     async def _save(
@@ -198,6 +200,7 @@ class MessageService:
         await outbox.publish(
             self.conn, "message.version_saved", subject=row.id,
             data={"id": row.id, "version_number": number, "language": language, "content_sha256": digest},
+            public=row.public_since is not None,
         )  # fmt: skip
         return row
 
@@ -314,8 +317,13 @@ class MessageService:
             self.conn, actor=actor.subject, action="message.updated", subject_type=SUBJECT, subject_id=row.id,
             data=msgspec.to_builtins({k: changes[k] for k in changed}),
         )  # fmt: skip
+        # The classification rides along, so consumers' classification filters follow a reclassified Message.
         await outbox.publish(
-            self.conn, "message.updated", subject=row.id, data={"id": row.id, "changed": changed}
+            self.conn,
+            "message.updated",
+            subject=row.id,
+            data={"id": row.id, "changed": changed, "classification": row.classification},
+            public=row.public_since is not None,
         )
         return await self.view(row)
 

@@ -19,7 +19,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.nri.errors import AlreadyCoordinator, FieldsLocked, LastCoordinator, NriNotFound, UnknownUser
 from igf_hub.nri.schemas import Coordinator, CoordinatorInvite, Nri
-from igf_hub.nri.service import NriService, event_data
+from igf_hub.nri.service import NriService, event_data, is_public
 from igf_hub.nri.workflow import CLOSED
 
 
@@ -84,4 +84,6 @@ class CoordinatorService:
         await audit.append(
             self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
         )
-        await outbox.publish(self.conn, action, subject=nri.id, data=event_data(nri, **data))
+        await outbox.publish(
+            self.conn, action, subject=nri.id, data=event_data(nri, **data), public=is_public(nri)
+        )

@@ -20,7 +20,7 @@ from igf_hub.core import audit, countries, csvfile, outbox
 from igf_hub.core.errors import FieldError
 from igf_hub.nri.errors import ImportRejected
 from igf_hub.nri.schemas import ImportReport, ImportRow, Nri, NriCreate, NriStatus
-from igf_hub.nri.service import NriService, content_of, event_data, validation_error
+from igf_hub.nri.service import NriService, content_of, event_data, is_public, validation_error
 
 IMPORT_COLUMNS = (
     "type", "youth_scope", "name", "acronym", "countries", "scope_note", "website", "mailing_list_url",
@@ -237,4 +237,6 @@ class NriImporter:
             self.service.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id,
             data=data,
         )  # fmt: skip
-        await outbox.publish(self.service.conn, action, subject=nri.id, data=event_data(nri, **data))
+        await outbox.publish(
+            self.service.conn, action, subject=nri.id, data=event_data(nri, **data), public=is_public(nri)
+        )

@@ -28,7 +28,7 @@ from igf_hub.nri.report_schemas import (
 )
 from igf_hub.nri.reports_repository import ReportRepository
 from igf_hub.nri.schemas import Nri, NriStatus
-from igf_hub.nri.service import NriService, is_manager, validation_error
+from igf_hub.nri.service import NriService, is_manager, is_public, validation_error
 
 REPORTING = frozenset({NriStatus.recognised, NriStatus.inactive})
 
@@ -195,6 +195,8 @@ class ReportService:
                 "report": msgspec.to_builtins(report),
                 "classification": msgspec.to_builtins(report.classification),
             }
+        # Public once submitted (a draft report is its coordinators' workspace) by a recognised NRI.
         await outbox.publish(
             self.conn, action, subject=report.id, data=event,
+            public=report.status == "submitted" and is_public(nri),
         )  # fmt: skip

@@ -93,6 +93,11 @@ def redacted(nri: Nri) -> Nri:
     )
 
 
+def is_public(nri: Nri) -> bool:
+    """Everyone reads an NRI once it was recognised (``load``): only then are its events public."""
+    return nri.recognised_at is not None
+
+
 def event_data(nri: Nri, **extra: Any) -> dict[str, Any]:
     return {
         "id": str(nri.id), "name": nri.name, "type": nri.type.value, "countries": nri.countries,
@@ -159,7 +164,7 @@ class NriService:
             self.conn, actor=actor.subject, action="nri.registered", subject_type="nri", subject_id=nri.id,
             data={"to": nri.status.value, "content": content_of(nri), "coordinator": str(actor.user_id)},
         )  # fmt: skip
-        await outbox.publish(self.conn, "nri.registered", subject=nri.id, data=event_data(nri))
+        await outbox.publish(self.conn, "nri.registered", subject=nri.id, data=event_data(nri), public=False)
         return await self.present(nri, actor, manager=True)
 
     async def get(self, nri_id: UUID, actor: Principal) -> Nri:
@@ -194,7 +199,11 @@ class NriService:
             data={"fields": changed, "changes": {f: after[f] for f in changed}, "version": updated.version},
         )  # fmt: skip
         await outbox.publish(
-            self.conn, "nri.updated", subject=nri.id, data=event_data(updated, fields=changed)
+            self.conn,
+            "nri.updated",
+            subject=nri.id,
+            data=event_data(updated, fields=changed),
+            public=is_public(updated),
         )
         return await self.present(updated, actor)
 
@@ -382,7 +391,9 @@ class NriService:
         await audit.append(
             self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
         )
-        await outbox.publish(self.conn, action, subject=nri.id, data=event_data(updated, **data))
+        await outbox.publish(
+            self.conn, action, subject=nri.id, data=event_data(updated, **data), public=is_public(updated)
+        )
         return updated
 
     # -- reading one NRI -----------------------------------------------------------------------------

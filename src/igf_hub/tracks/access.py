@@ -30,13 +30,21 @@ def require_manager(actor: Principal, track: TrackRow) -> None:
 
 
 async def record(
-    conn: asyncpg.Connection, actor: Principal, event: str, *, subject_type: str, subject_id: UUID, data: Any
+    conn: asyncpg.Connection,
+    actor: Principal,
+    event: str,
+    *,
+    subject_type: str,
+    subject_id: UUID,
+    data: Any,
+    public: bool = True,
 ) -> None:
-    """The audit row and the outbox event of one state change, in the caller's transaction."""
+    """The audit row and the outbox event of one state change, in the caller's transaction (``public``: may
+    everyone read the subject now; tracks and calls are always public, draft outputs are not)."""
     await audit.append(
         conn, actor=actor.subject, action=event, subject_type=subject_type, subject_id=subject_id, data=data
     )
-    await outbox.publish(conn, event, subject=subject_id, data=data)
+    await outbox.publish(conn, event, subject=subject_id, data=data, public=public)
 
 
 def track_event_data(track: TrackRow, **extra: Any) -> dict[str, Any]:

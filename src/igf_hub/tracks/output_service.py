@@ -122,11 +122,13 @@ class OutputService:
 
     def _visible(self, output: Output, viewer: Principal) -> bool:
         """Drafts are the facilitators' workspace until opened for community comment."""
+        return self._public(output) or manages(viewer, output.track_id)
+
+    def _public(self, output: Output) -> bool:
+        """May everyone read it (and consumers receive its events)?"""
         window = output.comment_window
-        return (
-            output.status is not OutputStatus.draft
-            or manages(viewer, output.track_id)
-            or (window is not None and window.opens_at <= self.clock.now())
+        return output.status is not OutputStatus.draft or (
+            window is not None and window.opens_at <= self.clock.now()
         )
 
     async def get(self, output_id: UUID, *, viewer: Principal) -> Output:
@@ -206,7 +208,7 @@ class OutputService:
         )
         await record(
             self.conn, actor, "track_output.created", subject_type="track_output", subject_id=output.id,
-            data=output_event_data(output, track),
+            data=output_event_data(output, track), public=False,
         )  # fmt: skip
         return output
 
@@ -221,7 +223,7 @@ class OutputService:
         changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
         await record(
             self.conn, actor, "track_output.updated", subject_type="track_output", subject_id=output.id,
-            data=output_event_data(updated, track, changed=changed),
+            data=output_event_data(updated, track, changed=changed), public=self._public(updated),
         )  # fmt: skip
         return updated
 
@@ -233,6 +235,7 @@ class OutputService:
         await record(
             self.conn, actor, "track_output.deleted", subject_type="track_output", subject_id=output.id,
             data={"id": str(output.id), "track_id": str(track.id), "track_slug": track.slug},
+            public=self._public(output),  # consumers who saw the draft learn that it is gone
         )  # fmt: skip
 
     async def new_version(self, output_id: UUID, data: OutputPatch, *, actor: Principal) -> Output:
@@ -256,7 +259,7 @@ class OutputService:
             raise DraftVersionExists(f"a draft of the next version of {source.citable_id} exists") from None
         await record(
             self.conn, actor, "track_output.created", subject_type="track_output", subject_id=draft.id,
-            data=output_event_data(draft, track),
+            data=output_event_data(draft, track), public=False,
         )  # fmt: skip
         return draft
 
@@ -342,16 +345,23 @@ class OutputService:
         )  # fmt: skip
         assert published is not None
         await self.tracks.add_history(track.id, "output_published", now=now, output_id=published.id)
+        superseded = None
         if predecessor is not None:
             superseded = await self.repo.supersede(predecessor.id, by=published.id, now=now)
             assert superseded is not None
             await self.tracks.add_history(track.id, "output_superseded", now=now, output_id=superseded.id)
-            await record(
-                self.conn, actor, "track_output.superseded", subject_type="track_output",
-                subject_id=superseded.id, data=output_event_data(superseded, track),
-            )  # fmt: skip
+        # The publication causes the supersession: its event comes first.
         await record(
             self.conn, actor, "track_output.published", subject_type="track_output", subject_id=published.id,
             data=output_event_data(published, track),
         )  # fmt: skip
+        if superseded is not None:
+            await record(
+                self.conn,
+                actor,
+                "track_output.superseded",
+                subject_type="track_output",
+                subject_id=superseded.id,
+                data=output_event_data(superseded, track),
+            )
         return published

@@ -13,16 +13,28 @@ from igf_hub.webhooks.events import EventRow
 from igf_hub.webhooks.schemas import Attempt, Delivery, DeliveryDetail, DeliveryState
 
 # In the publishing transaction: the immutable event, and one delivery per enabled endpoint that takes it.
-# Unverified endpoints get theirs too: they wait, they are not dropped.
+# Unverified endpoints get theirs too: they wait, they are not dropped. Classification filters match the
+# subject's classification: the event's own when it carries one (remembered for the subject's later events),
+# else the one the subject's latest classified event carried.
 RECORD_EVENT = """
-WITH ev AS (
-    INSERT INTO webhook_events (id, type, subject, occurred_at, data) VALUES ($1, $2, $3, $4, $5)
-    RETURNING seq, type, data
+WITH own AS (
+    SELECT CASE WHEN jsonb_typeof($5::jsonb -> 'classification') = 'object'
+                THEN $5::jsonb -> 'classification' END AS classification
+), remembered AS (
+    INSERT INTO webhook_subjects (subject, classification, updated_at)
+    SELECT $3, own.classification, $4 FROM own WHERE own.classification IS NOT NULL
+    ON CONFLICT (subject) DO UPDATE SET classification = EXCLUDED.classification, updated_at = EXCLUDED.updated_at
+), ev AS (
+    INSERT INTO webhook_events (id, type, subject, occurred_at, data, classification)
+    SELECT $1, $2, $3, $4, $5,
+           coalesce(own.classification, (SELECT s.classification FROM webhook_subjects s WHERE s.subject = $3))
+    FROM own
+    RETURNING seq, type, classification
 )
 INSERT INTO webhook_deliveries (event_seq, endpoint_id, consumer_id, event_type, subject, due_at, created_at)
 SELECT ev.seq, e.id, e.consumer_id, $2, $3, $4, $4
 FROM ev CROSS JOIN webhook_endpoints e
-WHERE e.enabled AND webhook_endpoint_matches(e, ev.type, ev.data)
+WHERE e.enabled AND webhook_endpoint_takes(e, ev.type, ev.classification)
 ORDER BY e.id"""
 
 # A ping is an event for one endpoint only (never in the pull log); a newer ping supersedes a pending one.
@@ -188,7 +200,7 @@ WITH r AS (
     FROM r JOIN webhook_endpoints e ON e.id = r.endpoint_id
     JOIN webhook_events ev ON ev.endpoint_id IS NULL AND ev.occurred_at >= r.since
                           AND (r.until IS NULL OR ev.occurred_at < r.until)
-    WHERE webhook_endpoint_matches(e, ev.type, ev.data)
+    WHERE webhook_endpoint_takes(e, ev.type, ev.classification)
       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
                       WHERE d.endpoint_id = e.id AND d.event_seq = ev.seq AND d.state IN ('pending', 'delivered'))
 ), created AS (

@@ -49,8 +49,9 @@ T = TypeVar("T")
 
 
 async def record_for_consumers(conn: asyncpg.Connection, event: outbox.Event) -> None:
-    """In the publisher's transaction: keep deliverable events, fan them out to the endpoints that take them."""
-    if is_deliverable(event.type):
+    """In the publisher's transaction: keep public deliverable events, fan them out to the endpoints that take
+    them. A non-public event (about something the API still hides) never enters the feed, not even later."""
+    if event.public and is_deliverable(event.type):
         await DeliveryRepository(conn).record_event(
             event.event_id, event.type, event.subject, event.occurred_at, event.data
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -168,7 +169,7 @@ async def test_contribution_edits_take_if_match_and_keep_the_donor_once_money_is
 
 
 async def test_a_missing_rate_is_a_422_naming_it_and_an_uploaded_rate_is_frozen_on_the_event(
-    client: Client, ledger: Ledger
+    client: Client, ledger: Ledger, db: asyncpg.Pool
 ) -> None:
     contribution = await ledger.contribution((await ledger.donor())["id"])
     missing = await ledger.post_event(
@@ -180,14 +181,48 @@ async def test_a_missing_rate_is_a_422_naming_it_and_an_uploaded_rate_is_frozen_
 
     uploaded = await ledger.rates(EUR_RATES)
     assert uploaded.status_code == 201, uploaded.text
-    assert uploaded.json() == {"rows": 1, "currencies": ["EUR"]}
+    assert uploaded.json() == {"rows": 1, "currencies": ["EUR"], "added": 1, "corrected": 0, "unchanged": 0}
     event = await ledger.event(contribution["id"], amount="1000.00", currency="EUR", value_date="2024-03-15")
     assert (event["amount"], event["usd_amount"], event["rate"]) == ("1000.0000", "1085.00", "1.0850000000")
     assert (event["rate_source"], event["rate_date"]) == ("UN operational rate 2024-03", "2024-03-01")
     assert isinstance(event["usd_amount"], str)  # money travels as decimal strings, never floats
 
-    # A corrected rate later changes new events only: the recorded one keeps what was frozen.
-    await ledger.rates("currency,effective_on,usd_per_unit,source\nEUR,2024-03-01,2.0,corrected\n")
+    # The same file again changes nothing; a different rate for that date silently replaced the old one: now
+    # it is a 409 naming the row, the old and new values and the events that used it, and nothing is stored.
+    again = await ledger.rates(EUR_RATES)
+    assert again.status_code == 201 and again.json()["unchanged"] == 1 and again.json()["rows"] == 0
+    corrected = "currency,effective_on,usd_per_unit,source\nEUR,2024-03-01,2.0,corrected\n"
+    refused = assert_problem(await ledger.rates(corrected), 409, "exchange-rate-already-recorded")
+    assert pointers(refused) == ["/rows/2"]
+    assert (
+        "1.0850000000" in refused["errors"][0]["detail"]
+        and "used by 1 recorded event" in refused["errors"][0]["detail"]
+    )
+    as_json = [
+        {"currency": "EUR", "effective_on": "2024-03-01", "usd_per_unit": "2.0", "source": "corrected"}
+    ]
+    refused = await client.post("/v1/funding/exchange-rates", json=as_json, headers=ledger.headers)
+    assert pointers(assert_problem(refused, 409, "exchange-rate-already-recorded")) == ["/0"]
+    no_reason = await client.post(
+        "/v1/funding/exchange-rates?correction=true", json=as_json, headers=ledger.headers
+    )
+    assert pointers(assert_problem(no_reason, 422, "invalid-exchange-rates")) == ["/reason"]
+    listed = (await client.get("/v1/funding/exchange-rates", headers=ledger.headers)).json()["items"]
+    assert [r["usd_per_unit"] for r in listed] == ["1.0850000000"]
+    # An explicit correction with its reason replaces it, and the audit log keeps both values.
+    done = await client.post(
+        "/v1/funding/exchange-rates/upload?correction=true&reason=typo+in+the+UN+table", content=corrected.encode(),
+        headers={**ledger.headers, "content-type": "text/csv"},
+    )  # fmt: skip
+    assert done.status_code == 201 and done.json()["corrected"] == 1, done.text
+    async with db.acquire() as conn:
+        audit = await conn.fetchrow(
+            "SELECT data FROM audit_log WHERE action = 'funding.rate.corrected' ORDER BY id DESC LIMIT 1"
+        )
+    data = json.loads(audit["data"]) if isinstance(audit["data"], str) else audit["data"]
+    assert (data["old"]["usd_per_unit"], data["new"]["usd_per_unit"]) == ("1.0850000000", "2.0")
+    assert data["reason"] == "typo in the UN table" and data["events_using_old_rate"] == 1
+    # ... and changes new events only: the recorded one keeps what was frozen.
     events = (
         await client.get(f"/v1/funding/contributions/{contribution['id']}/events", headers=ledger.headers)
     ).json()

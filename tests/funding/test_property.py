@@ -191,7 +191,7 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
         by_year[e.ledger_year][COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
     transparency = TransparencyService(conn, clock)
     for by in (AggregateBy.year, AggregateBy.donor, AggregateBy.stakeholder_group, AggregateBy.earmark,
-               AggregateBy.channel, AggregateBy.country):  # fmt: skip
+               AggregateBy.channel, AggregateBy.country, AggregateBy.currency):  # fmt: skip
         result = await transparency.aggregates(by, LedgerFilter())
         for bucket in BUCKETS:
             rows_sum = sum((getattr(r, bucket) for r in result.rows), Decimal(0))
@@ -211,6 +211,23 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
         assert amount >= 0 and usd >= 0
         if amount == 0:
             assert usd == 0
+    # By currency, each disclosed currency's own amounts are its events' amounts summed.
+    by_currency = {
+        r.key: r for r in (await transparency.aggregates(AggregateBy.currency, LedgerFilter())).rows
+    }
+    hidden_contributions = {
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT c.id FROM funding_contributions c JOIN donors d ON d.id = c.donor_id WHERE d.is_anonymous"
+        )
+    }
+    in_currency: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for e in recorded:
+        if e.contribution_id not in hidden_contributions:
+            in_currency[e.currency][e.counts_as] += e.amount
+    for currency, sums in in_currency.items():
+        row = by_currency[currency].in_currency
+        assert row is not None and row.received == sums["receipt"] and row.pledged == sums["pledge"], currency
     # Pass-through is shown by intermediary but never added: the donor view already holds every dollar once.
     through = await transparency.aggregates(AggregateBy.intermediary, LedgerFilter())
     donors = await transparency.aggregates(AggregateBy.donor, LedgerFilter())
@@ -301,11 +318,11 @@ async def _check_years_add_up(conn: asyncpg.Connection, clock: Clock, recorded: 
 # What the kept sums must equal: the ledger's events grouped the same way, and every public query run over the
 # events themselves (as it was before funding_event_totals existed).
 EVENTS_GROUPED = """
-SELECT contribution_id, ledger_year, kind, counts_as, sum(usd_amount) AS usd_amount, count(*) AS events,
-       max(due_on) AS due_on
-FROM funding_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
-KEPT = """SELECT contribution_id, ledger_year, kind, counts_as, usd_amount, events, due_on
-FROM funding_event_totals ORDER BY 1, 2, 3, 4"""
+SELECT contribution_id, ledger_year, kind, counts_as, currency, sum(amount) AS amount,
+       sum(usd_amount) AS usd_amount, count(*) AS events, max(due_on) AS due_on
+FROM funding_events GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"""
+KEPT = """SELECT contribution_id, ledger_year, kind, counts_as, currency, amount, usd_amount, events, due_on
+FROM funding_event_totals ORDER BY 1, 2, 3, 4, 5"""
 
 
 def _exact(rows: list[asyncpg.Record]) -> list[tuple[str, ...]]:

@@ -315,3 +315,25 @@ async def test_ledger_pages_are_always_planned_for_their_own_values(
     finally:
         await pool.close()
     assert (generic, custom) == (0, 12 + 11)
+
+
+async def test_aggregates_by_currency_show_each_currencys_own_amounts(client: Client, ledger: Ledger) -> None:
+    """by=currency was missing. Rows add up to the total like every other aggregate; an anonymous donor's
+    currency is not disclosed (it could name the donor), so its money is in the undisclosed row."""
+    await ledger.rates(EUR_RATES + "JPY,2024-03-01,0.0068,UN operational rate\n")
+    made = await known_ledger(ledger)
+    await ledger.event(
+        made["travel"]["id"], kind="receipt", amount="10.00", currency="EUR", value_date="2024-03-05"
+    )
+    hidden = await ledger.donor(legal_name="Quiet Tokyo KK", is_anonymous=True, country="JP")
+    quiet = await ledger.contribution(hidden["id"])
+    await ledger.event(quiet["id"], kind="receipt", amount="150000", currency="JPY", value_date="2024-03-05")
+    body = (await client.get("/v1/transparency/aggregates?by=currency")).json()
+    rows = {r["key"]: r for r in body["rows"]}
+    assert list(rows) == ["EUR", "USD", None]
+    assert rows["EUR"]["in_currency"] == {"currency": "EUR", "pledged": "0.00", "committed": "0.00",
+                                          "received": "10.00", "in_kind": "0.00"}  # fmt: skip
+    assert rows["EUR"]["received_usd"] == "11.00" and rows["USD"]["received_usd"] == "10500.00"
+    assert rows[None]["label"] == "Not disclosed (anonymous donors)" and "in_currency" not in rows[None]
+    assert rows[None]["received_usd"] == "1020.00" and "JPY" not in str(body)
+    assert sum(Decimal(r["received_usd"]) for r in rows.values()) == Decimal(body["total"]["received_usd"])

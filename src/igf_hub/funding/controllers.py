@@ -51,6 +51,10 @@ from igf_hub.funding.service import FundingService
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
 PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
+CorrectionParam = Annotated[
+    bool, Parameter(description="Replace rates already recorded with different values (give a reason)")
+]
+ReasonParam = Annotated[str | None, Parameter(max_length=500, description="Why recorded rates are corrected")]
 requires_secretariat_or_funder = requires_role(Role.secretariat, Role.funder)
 
 
@@ -245,19 +249,37 @@ class FundingController(Controller):
         dependencies=RATES_WRITE,
     )
     async def add_rates(
-        self, data: list[ExchangeRateCreate], rates: RateService, request: Request[Principal, Any, Any]
+        self,
+        data: list[ExchangeRateCreate],
+        rates: RateService,
+        request: Request[Principal, Any, Any],
+        correction: CorrectionParam = False,
+        reason: ReasonParam = None,
     ) -> RatesUploaded:
-        """Add or replace rates (one per currency and effective date)."""
-        return await rates.add_rates(data, actor=request.user, via="api")
+        """Add rates (one per currency and effective date). Sending a recorded rate again changes nothing; a
+        different rate for a recorded currency and date is a 409 unless sent with ``correction=true`` and a
+        ``reason`` (audited; recorded events keep the rate they froze)."""
+        return await rates.add_rates(
+            data, actor=request.user, via="api", correction=correction, reason=reason
+        )
 
     @post(
         "/exchange-rates/upload", operation_id="UploadExchangeRates", guards=[requires_secretariat],
         dependencies=RATES_WRITE,
     )  # fmt: skip
-    async def upload_rates(self, rates: RateService, request: Request[Principal, Any, Any]) -> RatesUploaded:
+    async def upload_rates(
+        self,
+        rates: RateService,
+        request: Request[Principal, Any, Any],
+        correction: CorrectionParam = False,
+        reason: ReasonParam = None,
+    ) -> RatesUploaded:
         """Send a CSV file as the body (``Content-Type: text/csv``; header ``currency,effective_on,usd_per_unit,
-        source``; dates YYYY-MM-DD; decimals as text). All rows or none: every bad cell is listed."""
-        return await rates.upload_rates_csv(await request.body(), actor=request.user)
+        source``; dates YYYY-MM-DD; decimals as text). All rows or none: every bad cell is listed. A different
+        rate for a recorded currency and date is a 409 unless sent with ``correction=true`` and a ``reason``."""
+        return await rates.upload_rates_csv(
+            await request.body(), actor=request.user, correction=correction, reason=reason
+        )
 
     # -- NRI grants -----------------------------------------------------------------------------------
 

@@ -49,6 +49,13 @@ class InvalidRates(Unprocessable):
     slug, title = "invalid-exchange-rates", "The exchange-rate upload has errors; nothing was stored"
 
 
+class RateAlreadyRecorded(Conflict):
+    slug, title = (
+        "exchange-rate-already-recorded",
+        "A different rate is already recorded for this currency and date",
+    )
+
+
 class InvalidGrant(Unprocessable):
     slug, title = "invalid-nri-grant", "The NRI grant breaks one or more rules"
 

@@ -93,15 +93,23 @@ _GROUP_KEYS: dict[AggregateBy, tuple[str, str]] = {
     AggregateBy.country: ("CASE WHEN d.is_anonymous THEN NULL ELSE d.country END", "NULL::text"),
     AggregateBy.earmark: ("c.earmark", "NULL::text"),
     AggregateBy.channel: ("c.channel", "NULL::text"),
+    AggregateBy.currency: ("CASE WHEN d.is_anonymous THEN NULL ELSE e.currency END", "NULL::text"),
     AggregateBy.intermediary: (
         "v.id::text",
         "jsonb_build_object('is_anonymous', v.is_anonymous, 'group', v.stakeholder_group, 'named', "
         "CASE WHEN v.is_anonymous THEN NULL ELSE coalesce(v.display_name, v.legal_name) END)::text",
     ),
 }
+# The amounts in their own currency, for the by-currency rows (one currency per row, so they add up).
+SUMS_IN_CURRENCY = """,
+coalesce(sum(e.amount) FILTER (WHERE e.counts_as = 'pledge'), 0) AS pledged_amount,
+coalesce(sum(e.amount) FILTER (WHERE e.counts_as = 'commitment'), 0) AS committed_amount,
+coalesce(sum(e.amount) FILTER (WHERE e.counts_as = 'receipt'), 0) AS received_amount,
+coalesce(sum(e.amount) FILTER (WHERE e.counts_as = 'in_kind_valuation'), 0) AS in_kind_amount"""
 AGGREGATE_SQL: dict[AggregateBy, str] = {
     by: f"""
-SELECT {key} AS key, min({extra}) AS extra, {SUMS} {TOTALS_FROM} {FILTER_WHERE}
+SELECT {key} AS key, min({extra}) AS extra, {SUMS} {SUMS_IN_CURRENCY if by is AggregateBy.currency else ""}
+{TOTALS_FROM} {FILTER_WHERE}
 {"AND c.via_donor_id IS NOT NULL" if by is AggregateBy.intermediary else ""}
 GROUP BY 1
 ORDER BY 1 NULLS LAST"""

@@ -35,6 +35,7 @@ class AggregateBy(enum.StrEnum):
     intermediary = (
         "intermediary"  # pass-through money by intermediary: information only, never added to totals
     )
+    currency = "currency"  # the currency money was given in (anonymous donors' is not disclosed)
 
 
 class LedgerFilter(msgspec.Struct, kw_only=True, frozen=True):
@@ -78,13 +79,26 @@ class Summary(msgspec.Struct, kw_only=True):
     methodology: str
 
 
-class AggregateRow(msgspec.Struct, kw_only=True):
-    key: str | None  # the year, donor id, group, country code, earmark or channel; None: not disclosed
+class CurrencyTotals(msgspec.Struct, kw_only=True):
+    """Amounts in the currency they were given in, with its minor units."""
+
+    currency: str
+    pledged: Amount
+    committed: Amount
+    received: Amount
+    in_kind: Amount
+
+
+class AggregateRow(msgspec.Struct, kw_only=True, omit_defaults=True):
+    key: (
+        str | None
+    )  # the year, donor id, group, country code, earmark, channel or currency; None: not disclosed
     label: str
     pledged_usd: Usd
     committed_usd: Usd
     received_usd: Usd
     in_kind_usd: Usd
+    in_currency: CurrencyTotals | None = None  # by=currency only
 
 
 class Aggregates(msgspec.Struct, kw_only=True):

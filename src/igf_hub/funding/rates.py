@@ -18,7 +18,7 @@ from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
 from igf_hub.core.settings import FundingSettings
 from igf_hub.funding import currencies
-from igf_hub.funding.errors import InvalidRates, MissingExchangeRate
+from igf_hub.funding.errors import InvalidRates, MissingExchangeRate, RateAlreadyRecorded
 from igf_hub.funding.repository import FundingRepository
 from igf_hub.funding.schemas import ExchangeRate, ExchangeRateCreate, ExchangeRatePage, RatesUploaded
 
@@ -34,23 +34,114 @@ class RateService:
         self.repo = FundingRepository(conn)
 
     async def add_rates(
-        self, rates: list[ExchangeRateCreate], *, actor: Principal, via: str
+        self,
+        rates: list[ExchangeRateCreate],
+        *,
+        actor: Principal,
+        via: str,
+        correction: bool = False,
+        reason: str | None = None,
+        pointers: list[str] | None = None,
     ) -> RatesUploaded:
+        """Add rates. The same rate sent again changes nothing; a different rate for a currency and date already
+        recorded is refused (409) unless ``correction`` is set with a ``reason``: then it replaces the old one
+        and the audit log keeps both, with how many recorded events used it (they keep the rate they froze)."""
+        where = pointers or [f"/{i}" for i in range(len(rates))]
+        if correction and not (reason and reason.strip()):
+            raise InvalidRates(
+                "a correction gives its reason",
+                errors=[FieldError("/reason", "say why the rate is corrected")],
+            )
+        seen: dict[tuple[str, date], str] = {}
+        duplicates = []
+        for pointer, r in zip(where, rates, strict=True):
+            key = (r.currency, r.effective_on)
+            if key in seen:
+                duplicates.append(
+                    FieldError(pointer, f"{r.currency} on {r.effective_on} is also at {seen[key]}")
+                )
+            seen.setdefault(key, pointer)
+        if duplicates:
+            raise InvalidRates(f"{len(duplicates)} rate(s) sent twice; nothing was stored", errors=duplicates)
+        existing = await self.repo.rates_for_update(list(seen))
+        added, changed, unchanged = [], [], 0
+        conflicts = []
+        for pointer, r in zip(where, rates, strict=True):
+            old = existing.get((r.currency, r.effective_on))
+            if old is None:
+                added.append(r)
+            elif old.usd_per_unit == r.usd_per_unit and old.source == r.source:
+                unchanged += 1
+            else:
+                used = await self.repo.events_using_rate(r.currency, r.effective_on)
+                changed.append((r, old, used))
+                conflicts.append(
+                    FieldError(
+                        pointer,
+                        f"{r.currency} on {r.effective_on} is already {old.usd_per_unit} USD ({old.source}), "
+                        f"used by {used} recorded event(s); to replace it with {r.usd_per_unit} ({r.source}), "
+                        "send it as a correction with a reason",
+                    )
+                )
+        if conflicts and not correction:
+            raise RateAlreadyRecorded(
+                f"{len(conflicts)} rate(s) differ from the ones recorded; nothing was stored",
+                errors=conflicts,
+            )
         now = self.clock.now()
-        rows = [(r.currency, r.effective_on, r.usd_per_unit, r.source, now, actor.subject) for r in rates]
-        stored = await self.repo.upsert_rates(rows)
-        summary = RatesUploaded(rows=len(stored), currencies=sorted({r.currency for r in stored}))
-        await audit.append(
-            self.conn, actor=actor.subject, action="funding.rates.uploaded", subject_type="exchange_rates",
-            subject_id=via, data={"rates": stored},
-        )  # fmt: skip
-        # Exchange rates are read by the Secretariat and funders only: not for the consumer feed.
-        await outbox.publish(self.conn, "funding.rates.uploaded", subject=via, data=summary, public=False)
+        try:
+            new = await self.repo.insert_rates(
+                [(r.currency, r.effective_on, r.usd_per_unit, r.source, now, actor.subject) for r in added]
+            )
+        except asyncpg.UniqueViolationError:
+            raise RateAlreadyRecorded(
+                "another upload recorded some of these rates at the same time; nothing was stored: send the "
+                "file again"
+            ) from None
+        replaced = await self.repo.upsert_rates(
+            [
+                (r.currency, r.effective_on, r.usd_per_unit, r.source, now, actor.subject)
+                for r, _, _ in changed
+            ]
+        )
+        stored = new + replaced
+        summary = RatesUploaded(
+            rows=len(stored),
+            currencies=sorted({r.currency for r in stored}),
+            added=len(added),
+            corrected=len(changed),
+            unchanged=unchanged,
+        )
+        if added:
+            await audit.append(
+                self.conn,
+                actor=actor.subject,
+                action="funding.rates.uploaded",
+                subject_type="exchange_rates",
+                subject_id=via,
+                data={"rates": new},
+            )
+        for r, old, used in changed:
+            await audit.append(
+                self.conn,
+                actor=actor.subject,
+                action="funding.rate.corrected",
+                subject_type="exchange_rate",
+                subject_id=f"{r.currency}:{r.effective_on}",
+                data={"old": old, "new": r, "reason": reason, "events_using_old_rate": used, "via": via},
+            )
+        if stored:
+            # Exchange rates are read by the Secretariat and funders only: not for the consumer feed.
+            await outbox.publish(self.conn, "funding.rates.uploaded", subject=via, data=summary, public=False)
         return summary
 
-    async def upload_rates_csv(self, body: bytes, *, actor: Principal) -> RatesUploaded:
-        rates = parse_rates_csv(body)
-        return await self.add_rates(rates, actor=actor, via="csv")
+    async def upload_rates_csv(
+        self, body: bytes, *, actor: Principal, correction: bool = False, reason: str | None = None
+    ) -> RatesUploaded:
+        rates, pointers = parse_rates_csv(body)
+        return await self.add_rates(
+            rates, actor=actor, via="csv", correction=correction, reason=reason, pointers=pointers
+        )
 
     async def list_rates(self, *, currency: str | None, cursor: str | None, limit: int) -> ExchangeRatePage:
         after = decode_cursor(cursor, tuple[str, date]) if cursor else None
@@ -77,7 +168,7 @@ class RateService:
         return rate
 
 
-def parse_rates_csv(body: bytes) -> list[ExchangeRateCreate]:
+def parse_rates_csv(body: bytes) -> tuple[list[ExchangeRateCreate], list[str]]:
     """Rows of ``currency,effective_on,usd_per_unit,source``; every bad cell is reported, nothing is stored."""
     try:
         text = body.decode("utf-8-sig")
@@ -90,7 +181,7 @@ def parse_rates_csv(body: bytes) -> list[ExchangeRateCreate]:
             f"the header must be exactly: {','.join(RATE_COLUMNS)}",
             errors=[FieldError("/header", f"got {header}")],
         )
-    rates, errors, seen = [], [], set()
+    rates, pointers, errors, seen = [], [], [], set()
     for number, raw in enumerate(reader, start=2):  # line 1 is the header
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         where = f"/rows/{number}"
@@ -127,6 +218,7 @@ def parse_rates_csv(body: bytes) -> list[ExchangeRateCreate]:
             and row["source"]
         ):
             seen.add((currency, effective_on))
+            pointers.append(where)
             rates.append(
                 ExchangeRateCreate(
                     currency=currency,
@@ -139,4 +231,4 @@ def parse_rates_csv(body: bytes) -> list[ExchangeRateCreate]:
         raise InvalidRates(f"{len(errors)} problem(s) in the file; nothing was stored", errors=errors)
     if not rates:
         raise InvalidRates("the file has no rows", errors=[FieldError("/rows", "empty")])
-    return rates
+    return rates, pointers

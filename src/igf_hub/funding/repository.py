@@ -112,6 +112,17 @@ ON CONFLICT (currency, effective_on) DO UPDATE
     SET usd_per_unit = EXCLUDED.usd_per_unit, source = EXCLUDED.source, recorded_at = EXCLUDED.recorded_at,
         recorded_by = EXCLUDED.recorded_by
 RETURNING {RATE_COLUMNS}"""
+INSERT_RATE = f"""
+INSERT INTO funding_exchange_rates (currency, effective_on, usd_per_unit, source, recorded_at, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING {RATE_COLUMNS}"""
+SELECT_RATES_FOR_UPDATE = f"""
+SELECT {RATE_COLUMNS} FROM funding_exchange_rates
+WHERE (currency, effective_on) IN (SELECT * FROM unnest($1::text[], $2::date[]))
+ORDER BY currency, effective_on
+FOR UPDATE"""
+# How many recorded events froze a given rate (an event keeps the rate's currency and effective date).
+COUNT_EVENTS_USING_RATE = "SELECT count(*) FROM funding_events WHERE currency = $1 AND rate_date = $2"
 # The rate in force on a date: the latest one effective on or before it, and not older than the maximum age.
 SELECT_RATE_IN_FORCE = f"""
 SELECT {RATE_COLUMNS} FROM funding_exchange_rates
@@ -302,6 +313,18 @@ class FundingRepository:
         for values in rows:
             stored.append(ExchangeRate(**await self.conn.fetchrow(UPSERT_RATE, *values)))
         return stored
+
+    async def insert_rates(self, rows: list[tuple[Any, ...]]) -> list[ExchangeRate]:
+        """New rates only: a concurrent upload of the same currency and date raises UniqueViolationError."""
+        return [ExchangeRate(**await self.conn.fetchrow(INSERT_RATE, *values)) for values in rows]
+
+    async def rates_for_update(self, keys: list[tuple[str, date]]) -> dict[tuple[str, date], ExchangeRate]:
+        rows = await self.conn.fetch(SELECT_RATES_FOR_UPDATE, [k[0] for k in keys], [k[1] for k in keys])
+        return {(r["currency"], r["effective_on"]): ExchangeRate(**r) for r in rows}
+
+    async def events_using_rate(self, currency: str, effective_on: date) -> int:
+        count: int = await self.conn.fetchval(COUNT_EVENTS_USING_RATE, currency, effective_on)
+        return count
 
     async def rate_in_force(self, currency: str, on: date, max_age_days: int) -> ExchangeRate | None:
         row = await self.conn.fetchrow(SELECT_RATE_IN_FORCE, currency, on, max_age_days)

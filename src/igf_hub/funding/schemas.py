@@ -317,8 +317,11 @@ class ExchangeRatePage(Page[ExchangeRate]):
 
 
 class RatesUploaded(msgspec.Struct, kw_only=True):
-    rows: int
+    rows: int  # rows written: added plus corrected
     currencies: list[str]
+    added: int = 0
+    corrected: int = 0
+    unchanged: int = 0  # the same rate and source sent again: nothing written
 
 
 # -- NRI grants ------------------------------------------------------------------------------------------

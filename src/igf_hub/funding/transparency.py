@@ -20,6 +20,7 @@ import msgspec
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.funding import currencies
 from igf_hub.funding.grants_repository import GrantRepository
 from igf_hub.funding.labels import (
     CHANNEL_LABELS,
@@ -36,6 +37,7 @@ from igf_hub.funding.public_schemas import (
     Concentration,
     Correction,
     CorrectionPage,
+    CurrencyTotals,
     LedgerFilter,
     NriContribution,
     NriFunding,
@@ -75,6 +77,23 @@ def _totals(row: asyncpg.Record | dict[str, Any]) -> Totals:
     )  # fmt: skip
 
 
+def _in_currency(by: AggregateBy, row: asyncpg.Record) -> CurrencyTotals | None:
+    if by is not AggregateBy.currency or row["key"] is None:
+        return None
+    places = currencies.minor_units(row["key"])
+
+    def amount(name: str) -> Decimal:
+        return Decimal(row[f"{name}_amount"]).quantize(Decimal(1).scaleb(-places))
+
+    return CurrencyTotals(
+        currency=row["key"],
+        pledged=amount("pledged"),
+        committed=amount("committed"),
+        received=amount("received"),
+        in_kind=amount("in_kind"),
+    )
+
+
 def _label(by: AggregateBy, key: str | None, extra: str | None) -> str:
     if by in (AggregateBy.donor, AggregateBy.intermediary) and extra:
         info = msgspec.json.decode(extra)
@@ -83,6 +102,8 @@ def _label(by: AggregateBy, key: str | None, extra: str | None) -> str:
             stakeholder_group=info["group"],
         )  # fmt: skip
     if key is None:
+        if by is AggregateBy.currency:
+            return "Not disclosed (anonymous donors)"
         return "No country (intergovernmental) or not disclosed" if by is AggregateBy.country else "None"
     if by is AggregateBy.country:
         country = countries.get(key)
@@ -170,7 +191,8 @@ class TransparencyService:
         return Aggregates(
             as_of=as_of, by=by, filters=f, total=total, methodology=METHODOLOGY,
             rows=[
-                AggregateRow(key=r["key"], label=_label(by, r["key"], r["extra"]), **msgspec.structs.asdict(_totals(r)))
+                AggregateRow(key=r["key"], label=_label(by, r["key"], r["extra"]), in_currency=_in_currency(by, r),
+                             **msgspec.structs.asdict(_totals(r)))
                 for r in rows
             ],
         )  # fmt: skip

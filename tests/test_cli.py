@@ -181,3 +181,28 @@ def test_serve_keeps_data_across_restarts_and_leaves_no_orphans(tmp_path: Path) 
     assert verified.returncode == 0, verified.stderr
     assert not (data_dir / "servers.json").exists()
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_sigterm_stops_serve_cleanly(tmp_path: Path) -> None:
+    """uvicorn re-raised the SIGTERM it had handled, which killed serve before its cleanup: the worker and the
+    embedded PostgreSQL died at once, in no order, and the worker logged "Future exception was never
+    retrieved … connection_lost" with a traceback. Now: the API, then the worker, then the servers stop."""
+    data_dir = Path(tempfile.mkdtemp(prefix="igf-hub-sigterm-"))
+    data_dir.chmod(0o755)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IGF_HUB_")}
+    env |= {"IGF_HUB_DATA_DIR": str(data_dir), "IGF_HUB_PORT": str(port), "IGF_HUB_LOG_LEVEL": "info"}
+    log = tmp_path / "serve.log"
+    with serving(env, port, log) as proc:
+        _wait(lambda: "worker.started" in log.read_text(), 90, "the worker to start")
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/transparency/summary").status_code == 200
+        pids = _server_pids(data_dir)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    text = log.read_text()
+    assert proc.returncode == 0, text[-4000:]
+    for sign in ("Traceback", "never retrieved", "Failed to restore", "[error", "[warning", "[critical"):
+        assert sign not in text, text[-4000:]
+    _wait(lambda: not any(_alive(p) for p in pids), 30, "the servers to stop with serve")
+    assert not (data_dir / "servers.json").exists()  # stopped by serve itself, not killed with it
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -76,6 +76,14 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
+class Terminated(Exception):
+    """SIGTERM, once uvicorn has finished its graceful shutdown."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 # -- commands ----------------------------------------------------------------------------------------------
 
 
@@ -116,6 +124,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 "(shown once; create more users with `./dev users create --email ... --role ...`)\n",
                 flush=True,
             )
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: with the default action that
+        # killed this process before the cleanup below, so the worker and the embedded servers died with it
+        # in no order (the worker logged lost connections). Raised as an exception, it reaches the cleanup.
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             server = uvicorn.Server(
                 uvicorn.Config(
@@ -124,8 +136,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 )
             )  # fmt: skip
             server.run()
-        except KeyboardInterrupt:
-            pass  # uvicorn re-raises the Ctrl-C it handled: the shutdown below is the clean end
+        except (KeyboardInterrupt, Terminated):
+            pass  # uvicorn re-raises the Ctrl-C or SIGTERM it handled: the shutdown below is the clean end
         finally:
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)

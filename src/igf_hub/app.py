@@ -341,6 +341,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
+        # Logging is configured once, by core/logging.py (JSON in production): Litestar's default config would
+        # replace that root handler with its own plain-text one when the app is built.
+        logging_config=None,
     )
     app.state.settings = settings
     app.state.clock = clock or Clock()

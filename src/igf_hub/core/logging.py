@@ -40,7 +40,12 @@ def configure_logging(*, fmt: str = "console", level: str = "info") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            # A library's exc_info becomes the same "exception" text our own lines carry.
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
             foreign_pre_chain=[
                 structlog.contextvars.merge_contextvars,
                 structlog.stdlib.add_logger_name,

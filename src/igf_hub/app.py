@@ -38,7 +38,7 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
-from igf_hub.core.errors import DomainError, FieldError, problem, to_problem
+from igf_hub.core.errors import DomainError, FieldError, plain_detail, problem, to_problem
 from igf_hub.core.input_guard import input_guard_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
@@ -113,7 +113,7 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
         source = getattr(source, "value", source)  # Litestar passes a ParamType enum
         malformed |= "malformed" in message.lower() or "truncated" in message.lower()
         pointer = _pointer(message, key)
-        detail = _AT_PATH.sub("", message)
+        detail = plain_detail(message)  # never a raw regex
         if source in ("query", "path", "header", "cookie"):
             pointer = f"{source}:{key}"  # not a body location: name the parameter instead
         errors.append(FieldError(pointer=pointer, detail=detail))

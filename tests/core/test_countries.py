@@ -55,7 +55,7 @@ def test_special_situation_counts() -> None:
 def test_economies_in_transition() -> None:
     eit = {c.code for c in COUNTRIES.values() if c.development_status == "economy_in_transition"}
     assert eit == {
-        *("AL", "BA", "ME", "MK", "RS"),
+        *("AL", "BA", "ME", "MK", "RS", "XK"),
         *("AM", "AZ", "BY", "GE", "KZ", "KG", "MD", "RU", "TJ", "TM", "UA", "UZ"),
     }
 
@@ -115,9 +115,9 @@ def test_observers_and_territories_have_no_group() -> None:
 def test_lookup_helpers() -> None:
     assert countries.is_known("ke")
     assert countries.get("ke") == countries.get("KE")
-    assert not countries.is_known("XK")
+    assert not countries.is_known("XX")
     assert not countries.is_known("ZZ")
-    assert countries.get("XK") is None
+    assert countries.get("XX") is None
     assert countries.regional_group("ZZ") is None
 
 
@@ -125,3 +125,11 @@ def test_regional_groups() -> None:
     assert countries.regional_groups(["KE", "BR", "KE"]) == ["african", "latin_american_caribbean"]
     assert countries.regional_groups(["PS", "ZZ"]) == []
     assert countries.regional_groups([]) == []
+
+
+def test_kosovo_uses_the_user_assigned_code_of_the_un_system_and_iati() -> None:
+    # Issue 15: a regional NRI covering the Western Balkans lists Kosovo as XK; it was refused.
+    kosovo = countries.get("XK")
+    assert kosovo is not None and kosovo.name == "Kosovo"
+    assert kosovo.regional_group is None  # not a UN Member State: no regional group
+    assert countries.regional_groups(["AL", "XK", "RS"]) == ["eastern_european"]

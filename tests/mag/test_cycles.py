@@ -229,3 +229,20 @@ async def test_cycles_list_newest_first_with_keyset_pages(client: Client, mag: M
     assert [c["year"] for c in only_open["items"]] == [2025]
     assert_problem(await client.get("/v1/mag/cycles", params={"cursor": "garbage!"}), 400, "invalid-cursor")
     assert_problem(await client.get("/v1/mag/cycles", params={"limit": 0}), 422, "validation-failed")
+
+
+async def test_a_cycle_carries_notes_even_after_it_closed(client: Client, mag: Mag, clock: Clock) -> None:
+    # Issue 15: real cycles come with notes (published size, renewal) and there was nowhere to keep them.
+    today = clock.now().date()
+    created = await mag.cycle(
+        2027, starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=30), notes="40 members"
+    )
+    assert created["notes"] == "40 members"
+    current = await client.get("/v1/mag/cycles/2027")
+    changed = await client.patch(
+        "/v1/mag/cycles/2027",
+        json={"notes": "40 members; a third renewed"},
+        headers={**mag.headers, **if_match(current)},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.get("/v1/mag/cycles/2027")).json()["notes"] == "40 members; a third renewed"

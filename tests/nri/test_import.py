@@ -101,7 +101,7 @@ async def test_a_bad_row_imports_nothing_and_every_problem_is_reported(
     assert "XX" in by_line["3"]["detail"]
     assert by_line["4"]["pointer"] == "/rows/4/name"
     assert "same type and countries as line 2" in by_line["5"]["detail"]
-    assert "year_founded 'twenty'" in by_line["6"]["detail"]
+    assert "year_founded: 'twenty' is not a year" in by_line["6"]["detail"]
     assert by_line["7"]["pointer"] == "/rows/7/coordinator_email"
     assert "number of cells" in by_line["8"]["detail"]
     assert data["rows_checked"] == 7
@@ -160,3 +160,74 @@ async def test_an_exported_file_reads_back_with_human_headers_and_no_stray_apost
     assert (nri["name"], nri["acronym"]) == ("Fórum Brasil", "=FIB")
     exported = (await client.get("/v1/nris.csv")).text
     assert "'=FIB" in exported
+
+
+async def test_each_row_reports_every_problem_by_column(client: Client, tokens: TokenFactory) -> None:
+    # Issue 15: a row reported only its first error, so a file took one round trip per mistake.
+    secretariat = await tokens.user(Role.secretariat)
+    row = "national,,K,,KE,not-a-url,en,1800,Someone,,"  # name too short, website not a URL, year too early
+    response = await client.post(
+        "/v1/nris/import", content=csv_text(row), headers={**secretariat.headers, "content-type": "text/csv"}
+    )
+    errors = problem(response, 422, "nri-import-rejected")["errors"]
+    assert sorted(e["pointer"] for e in errors) == ["/rows/2/name", "/rows/2/website", "/rows/2/year_founded"]
+    by_pointer = {e["pointer"]: e["detail"] for e in errors}
+    assert by_pointer["/rows/2/website"] == (
+        "line 2: website: Must be a web address starting with http:// or https://"
+    )
+    assert all("regex" not in d and "^" not in d for d in by_pointer.values())
+
+
+async def test_real_values_kosovo_a_2005_initiative_and_a_sub_regional_youth_igf(
+    client: Client, tokens: TokenFactory
+) -> None:
+    # Issue 15: XK was refused in a regional NRI's countries, 2005 as a founding year, and a youth IGF could
+    # only be national or regional.
+    secretariat = await tokens.user(Role.secretariat)
+    rows = [
+        'regional,,South Eastern European Dialogue on Internet Governance,SEEDIG,"AL;BA;ME;MK;RS;XK",'
+        "https://seedig.net,en,2014,Sorina Teleanu,,",
+        'regional,,Caribbean Internet Governance Forum,CIGF,"BB;JM;TT",https://ctu.int,en,2005,Nigel Cassimire,,',
+        'youth,sub_regional,West African Youth IGF,,"GH;NG;SN",https://youth.example,en,2019,Ama Owusu,,',
+    ]
+    report = await _import(client, secretariat, csv_text(*rows))
+    assert report["created"] == 3
+    seedig, cigf, youth = [(await client.get(f"/v1/nris/{r['id']}")).json() for r in report["rows"]]
+    assert "XK" in seedig["countries"] and seedig["regional_groups"] == ["eastern_european"]
+    assert cigf["year_founded"] == 2005
+    assert youth["youth_scope"] == "sub_regional"
+
+
+async def test_the_export_reimports_to_the_same_records_with_real_recognition_dates(
+    client: Client, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
+    # Issue 15: nris.csv had five columns its import refused, and a formula-escaped name came back with a "'".
+    secretariat = await tokens.user(Role.secretariat)
+    header = f"{HEADER},recognised_on"
+    rows = [
+        ROWS[0].format(coordinator="") + ",2009-05-12",
+        "national,,=Formula IGF,,UG,https://ug.example,en,2010,Someone,,,2012-01-30",
+    ]
+    report = await _import(client, secretariat, csv_text(*rows, header=header))
+    first = (await client.get(f"/v1/nris/{report['rows'][0]['id']}")).json()
+    assert first["recognised_on"] == "2009-05-12"
+    assert first["import_source"] == "CSV import" and first["imported_at"] is not None
+    assert first["imported_by"] is None  # who loaded it is shown to the Secretariat only
+    assert (await client.get(f"/v1/nris/{first['id']}", headers=secretariat.headers)).json()["imported_by"]
+
+    exported = await client.get("/v1/nris.csv", headers=secretariat.headers)
+    assert "'=Formula IGF" in exported.text
+    before = await _counts(db)
+    again = await _import(client, secretariat, exported.content)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert await _counts(db) == before
+
+    # Into an empty directory the same file recreates the same records.
+    async with db.acquire() as conn:
+        await conn.execute("DELETE FROM nris")
+    recreated = await _import(client, secretariat, exported.content)
+    assert recreated["created"] == 2
+    names = sorted(n["name"] for n in (await client.get("/v1/nris")).json()["items"])
+    assert names == ["=Formula IGF", "Kenya IGF"]
+    dates = {n["name"]: n["recognised_on"] for n in (await client.get("/v1/nris")).json()["items"]}
+    assert dates == {"=Formula IGF": "2012-01-30", "Kenya IGF": "2009-05-12"}

@@ -289,6 +289,10 @@ _TABLE: tuple[tuple[str, str, str | None, str], ...] = (
     ("TC", "Turks and Caicos Islands", None, DVG),
     ("VI", "United States Virgin Islands", None, DVG),
     ("WF", "Wallis and Futuna", None, DVG),
+    # Kosovo: XK is the user-assigned code the UN system and IATI use (ISO 3166 has no code for it). Referred to
+    # "in the context of UN Security Council resolution 1244 (1999)"; no regional group. Its economy sits with
+    # the Western Balkans in the WESP's economies in transition.
+    ("XK", "Kosovo", None, EIT),
     ("EH", "Western Sahara", None, DVG),
 )
 

@@ -1,7 +1,9 @@
 """Fixed-window rate limits in Valkey/Redis, as route guards: ``guards=[rate_limit("comments", 20, 3600)]``.
 
 The key is the caller's subject when signed in, otherwise the client address, so one noisy anonymous
-address cannot spend a signed-in user's allowance and vice versa.
+address cannot spend a signed-in user's allowance and vice versa. The limits are sized for the public; the
+Secretariat's bulk work (loading 31 Dynamic Coalitions one call at a time) gets its own, larger allowance
+(``IGF_HUB_SECRETARIAT_RATE_LIMIT`` per window), so a runaway script still stops but real work does not.
 """
 
 from __future__ import annotations
@@ -27,10 +29,20 @@ def _caller(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return f"ip:{connection.client.host if connection.client else 'unknown'}"
 
 
+def _is_secretariat(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    # Duck-typed: core imports no auth module; the principal answers has_role("secretariat").
+    has_role = getattr(connection.scope.get("user"), "has_role", None)
+    return bool(callable(has_role) and has_role("secretariat"))
+
+
 def rate_limit(name: str, limit: int, window_seconds: int) -> Guard:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not getattr(connection.app.state.settings, "rate_limits", True):
+        settings = connection.app.state.settings
+        if not getattr(settings, "rate_limits", True):
             return  # switched off (IGF_HUB_RATE_LIMITS=false), e.g. to benchmark the write path itself
+        allowed = limit
+        if _is_secretariat(connection):
+            allowed = max(limit, getattr(settings, "secretariat_rate_limit", limit))
         redis = connection.app.state.queue
         caller = hashlib.sha256(_caller(connection).encode()).hexdigest()[:32]
         key = f"igf:rate:{name}:{caller}"
@@ -41,10 +53,10 @@ def rate_limit(name: str, limit: int, window_seconds: int) -> Guard:
             pipe.incr(key)
             pipe.ttl(key)
             _, count, ttl = await pipe.execute()
-        if count > limit:
+        if count > allowed:
             retry_after = max(int(ttl), 1)
             raise RateLimited(
-                f"at most {limit} requests per {window_seconds} s for {name}; retry in {retry_after} s",
+                f"at most {allowed} requests per {window_seconds} s for {name}; retry in {retry_after} s",
                 headers={"Retry-After": str(retry_after)},
             )
 

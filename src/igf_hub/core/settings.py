@@ -135,6 +135,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     exports: ExportSettings = ExportSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
+    # The Secretariat's allowance per limited route and window: sized for bulk work, not for the public.
+    secretariat_rate_limit: int = 5_000
     # Seconds an arq job may run before it is cancelled. A job whose worker died (SIGKILL, OOM, a lost node) is
     # retried by another worker this + 10 s after it started: arq holds its in-progress mark that long.
     worker_job_timeout: int = 300
@@ -164,6 +166,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_LOG_FORMAT": ("log_format",),
     "IGF_HUB_LOG_LEVEL": ("log_level",),
     "IGF_HUB_RATE_LIMITS": ("rate_limits",),
+    "IGF_HUB_SECRETARIAT_RATE_LIMIT": ("secretariat_rate_limit",),
     "IGF_HUB_METRICS_TOKEN": ("metrics_token",),
     "IGF_HUB_WORKER_JOB_TIMEOUT": ("worker_job_timeout",),
     "IGF_HUB_DATABASE_URL": ("db", "url"),

@@ -66,6 +66,16 @@ def _nri_type(data: dict[str, Any]) -> str | None:
     return None
 
 
+def _youth_scope(data: dict[str, Any]) -> str | None:
+    """The level a youth NRI is organised at (national, sub_regional or regional), when the event says."""
+    value = data.get("youth_scope")
+    if isinstance(value, str):
+        value = _TYPE_ALIASES.get(value, value)
+        if value in ("national", "sub_regional", "regional"):
+            return value
+    return None
+
+
 async def record_nri_event(conn: asyncpg.Connection, event: Event) -> None:
     """In the NRI domain's transaction: keep funding's directory of NRIs current. NRI events carry the NRI's
     ``status``, ``type`` and ``name``; events about other subjects (e.g. reports) carry no top-level status."""
@@ -86,6 +96,7 @@ async def record_nri_event(conn: asyncpg.Connection, event: Event) -> None:
         nri_id,
         name=name,
         nri_type=_nri_type(data),
+        youth_scope=_youth_scope(data),
         status=status,
         event_type=event.type,
         at=event.occurred_at,
@@ -102,9 +113,13 @@ class GrantService:
         self.settings = settings
         self.repo = GrantRepository(conn)
 
-    def ceiling(self, nri_type: str | None) -> Decimal:
-        """The grant ceiling for an NRI type; an NRI whose type funding does not know gets the lowest one."""
+    def ceiling(self, nri_type: str | None, youth_scope: str | None = None) -> Decimal:
+        """The grant ceiling for an NRI type; an NRI whose type funding does not know gets the lowest one. A youth
+        NRI's ceiling follows the level it is organised at (a regional youth IGF gets the regional ceiling); the
+        youth ceiling applies only while that level is unknown."""
         s = self.settings
+        if nri_type == "youth" and youth_scope is not None:
+            nri_type = youth_scope
         ceilings = {
             "national": s.grant_ceiling_national,
             "sub_regional": s.grant_ceiling_sub_regional,
@@ -121,7 +136,7 @@ class GrantService:
         return msgspec.convert(
             {
                 **dict(row),
-                "ceiling_usd": self.ceiling(row["nri_type"]),
+                "ceiling_usd": self.ceiling(row["nri_type"], row["nri_youth_scope"]),
                 "other_programmes": [dict(o) for o in others],
             },
             NriGrant,
@@ -152,14 +167,15 @@ class GrantService:
         next_cursor = encode_cursor(items[-1].created_at.isoformat(), items[-1].id) if more else None
         return NriGrantPage(items=items, next_cursor=next_cursor)
 
-    async def _recognised_type(self, nri_id: UUID, errors: list[FieldError]) -> str | None:
+    async def _recognised_type(self, nri_id: UUID, errors: list[FieldError]) -> tuple[str | None, str | None]:
+        """The NRI's type and, for a youth NRI, the level it is organised at."""
         entry = await self.repo.directory_entry(nri_id)
         if entry is None:
             errors.append(FieldError("/nri_id", f"NRI {nri_id} is not a recognised NRI"))
-            return None
+            return None, None
         if entry.status != "recognised":
             errors.append(FieldError("/nri_id", f"NRI {nri_id} is {entry.status}, not recognised"))
-        return entry.nri_type.value if entry.nri_type else None
+        return (entry.nri_type.value if entry.nri_type else None), entry.youth_scope
 
     @staticmethod
     def _money_rule(pointer: str, amount: Decimal, errors: list[FieldError]) -> None:
@@ -171,11 +187,12 @@ class GrantService:
         if data.programme == "other" and not data.programme_detail:
             errors.append(FieldError("/programme_detail", "name the programme when it is 'other'"))
         self._money_rule("/amount_requested", data.amount_requested, errors)
-        nri_type = await self._recognised_type(data.nri_id, errors)
-        ceiling = self.ceiling(nri_type)
+        nri_type, youth_scope = await self._recognised_type(data.nri_id, errors)
+        ceiling = self.ceiling(nri_type, youth_scope)
         if data.amount_requested.is_finite() and data.amount_requested > ceiling:
+            kind = " ".join(filter(None, [youth_scope, nri_type])).replace("_", "-") or "NRI"
             errors.append(
-                FieldError("/amount_requested", f"above the USD {ceiling} ceiling for a {nri_type or 'NRI'}")
+                FieldError("/amount_requested", f"above the USD {ceiling} ceiling for a {kind} NRI")
             )
         if errors:
             raise InvalidGrant(errors=errors)

@@ -13,16 +13,21 @@ import msgspec
 from igf_hub.funding.schemas import NriDirectoryEntry
 
 UPSERT_DIRECTORY = """
-INSERT INTO funding_nri_directory (nri_id, name, nri_type, status, last_event_type, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO funding_nri_directory (nri_id, name, nri_type, status, last_event_type, updated_at, youth_scope)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (nri_id) DO UPDATE
     SET name = coalesce(EXCLUDED.name, funding_nri_directory.name),
         nri_type = coalesce(EXCLUDED.nri_type, funding_nri_directory.nri_type),
+        youth_scope = CASE WHEN coalesce(EXCLUDED.nri_type, funding_nri_directory.nri_type) = 'youth'
+                           THEN coalesce(EXCLUDED.youth_scope, funding_nri_directory.youth_scope) END,
         status = coalesce(EXCLUDED.status, funding_nri_directory.status),
         last_event_type = EXCLUDED.last_event_type, updated_at = EXCLUDED.updated_at"""
-SELECT_DIRECTORY = "SELECT nri_id, name, nri_type, status FROM funding_nri_directory WHERE nri_id = $1"
+SELECT_DIRECTORY = (
+    "SELECT nri_id, name, nri_type, youth_scope, status FROM funding_nri_directory WHERE nri_id = $1"
+)
 
-GRANT_COLUMNS = """g.id, g.programme, g.programme_detail, g.nri_id, n.name AS nri_name, g.nri_type, g.year,
+GRANT_COLUMNS = """g.id, g.programme, g.programme_detail, g.nri_id, n.name AS nri_name, g.nri_type,
+n.youth_scope AS nri_youth_scope, g.year,
 g.amount_requested, g.amount_approved, g.co_funding_evidence, g.status, g.decision_reason, g.paid_on,
 g.report_url, g.version, g.created_at, g.updated_at"""
 GRANT_FROM = "FROM funding_nri_grants g LEFT JOIN funding_nri_directory n ON n.nri_id = g.nri_id"
@@ -64,9 +69,9 @@ class GrantRepository:
 
     async def upsert_directory(
         self, nri_id: UUID, *, name: str | None, nri_type: str | None, status: str | None, event_type: str,
-        at: datetime,
+        at: datetime, youth_scope: str | None = None,
     ) -> None:  # fmt: skip
-        await self.conn.execute(UPSERT_DIRECTORY, nri_id, name, nri_type, status, event_type, at)
+        await self.conn.execute(UPSERT_DIRECTORY, nri_id, name, nri_type, status, event_type, at, youth_scope)
 
     async def directory_entry(self, nri_id: UUID) -> NriDirectoryEntry | None:
         row = await self.conn.fetchrow(SELECT_DIRECTORY, nri_id)

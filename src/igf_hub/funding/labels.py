@@ -17,6 +17,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "igfsa": "IGF Support Association",
     "host_country_agreement": "Host country agreement",
     "direct_to_nri": "Direct support to an NRI",
+    "mixed": "Several channels",
     "other": "Other",
 }
 

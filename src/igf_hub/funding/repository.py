@@ -50,7 +50,7 @@ LIMIT $4"""
 CONTRIBUTION_SELECT = """
 SELECT c.id, c.donor_id, c.via_donor_id, c.title, c.channel, c.earmark, c.earmark_detail, c.nri_id, c.track_id,
        c.in_kind, c.in_kind_description, c.valuation_method, c.years, c.agreement_reference, c.private_notes,
-       c.documents, c.version, c.created_by, c.created_at, c.updated_at,
+       c.documents, c.version, c.created_by, c.created_at, c.updated_at, c.fiscal_year_start_month,
        d.is_anonymous, d.stakeholder_group, d.display_name, d.legal_name,
        coalesce(t.pledged, 0.00) AS pledged_usd, coalesce(t.committed, 0.00) AS committed_usd,
        coalesce(t.received, 0.00) AS received_usd, coalesce(t.in_kind, 0.00) AS in_kind_usd
@@ -76,14 +76,14 @@ LIMIT $7"""
 INSERT_CONTRIBUTION = """
 INSERT INTO funding_contributions (donor_id, via_donor_id, title, channel, earmark, earmark_detail, nri_id,
     track_id, in_kind, in_kind_description, valuation_method, years, agreement_reference, private_notes,
-    documents, created_by, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+    documents, created_by, created_at, updated_at, fiscal_year_start_month)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
 RETURNING id"""
 UPDATE_CONTRIBUTION = """
 UPDATE funding_contributions SET donor_id = $2, via_donor_id = $3, title = $4, channel = $5, earmark = $6,
     earmark_detail = $7, nri_id = $8, track_id = $9, in_kind = $10, in_kind_description = $11,
     valuation_method = $12, years = $13, agreement_reference = $14, private_notes = $15, documents = $16,
-    updated_at = $17, version = version + 1
+    updated_at = $17, fiscal_year_start_month = $18, version = version + 1
 WHERE id = $1"""
 COUNT_EVENTS = "SELECT count(*) FROM funding_events WHERE contribution_id = $1"
 
@@ -192,6 +192,7 @@ def _contribution(row: asyncpg.Record) -> Contribution:
         created_by=row["created_by"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        fiscal_year_start_month=row["fiscal_year_start_month"],
     )
 
 
@@ -238,6 +239,7 @@ class FundingRepository:
             values["earmark_detail"], values["nri_id"], values["track_id"], values["in_kind"],
             values["in_kind_description"], values["valuation_method"], values["years"],
             values["agreement_reference"], values["private_notes"], values["documents"], created_by, now,
+            values.get("fiscal_year_start_month"),
         )  # fmt: skip
         return new_id
 
@@ -250,6 +252,7 @@ class FundingRepository:
             values["earmark_detail"], values["nri_id"], values["track_id"], values["in_kind"],
             values["in_kind_description"], values["valuation_method"], values["years"],
             values["agreement_reference"], values["private_notes"], values["documents"], now,
+            values.get("fiscal_year_start_month"),
         )  # fmt: skip
 
     async def get_contribution(self, contribution_id: UUID) -> Contribution | None:

@@ -49,11 +49,19 @@ IatiOrgRef = Annotated[
 ]
 
 
+# A donor that reports by fiscal year: the month its fiscal year starts (4 = April-March). ``years`` then name
+# fiscal years by the calendar year they start in (UK FY 2019-20 is 2019); null means calendar years.
+FiscalYearStart = Annotated[
+    int, msgspec.Meta(ge=1, le=12, description="month the donor's fiscal year starts; null: calendar years")
+]
+
+
 class Channel(enum.StrEnum):
     igf_trust_fund = "igf_trust_fund"
     igfsa = "igfsa"
     host_country_agreement = "host_country_agreement"
     direct_to_nri = "direct_to_nri"
+    mixed = "mixed"  # one contribution paid through several channels (e.g. part Trust Fund, part IGFSA)
     other = "other"
 
 
@@ -185,6 +193,7 @@ class ContributionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     in_kind_description: ShortText | None = None
     valuation_method: ShortText | None = None
     years: Annotated[list[Year], msgspec.Meta(min_length=1, max_length=10)]
+    fiscal_year_start_month: FiscalYearStart | None = None
     agreement_reference: ShortText | None = None
     private_notes: Notes = ""
     documents: Annotated[list[Document], msgspec.Meta(max_length=50)] = []
@@ -205,6 +214,7 @@ class ContributionPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     years: Annotated[list[Year], msgspec.Meta(min_length=1, max_length=10)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
+    fiscal_year_start_month: FiscalYearStart | msgspec.UnsetType | None = msgspec.UNSET
     agreement_reference: ShortText | msgspec.UnsetType | None = msgspec.UNSET
     private_notes: Notes | msgspec.UnsetType = msgspec.UNSET
     documents: Annotated[list[Document], msgspec.Meta(max_length=50)] | msgspec.UnsetType = msgspec.UNSET
@@ -239,6 +249,7 @@ class Contribution(msgspec.Struct, kw_only=True):
     agreement_reference: str | None
     private_notes: str
     documents: list[Document]
+    fiscal_year_start_month: int | None = None
     totals: Totals
     outstanding_pledge_usd: Usd
     version: int
@@ -410,4 +421,5 @@ class NriDirectoryEntry(msgspec.Struct, kw_only=True):
     nri_id: UUID
     name: str | None
     nri_type: GrantNriType | None
+    youth_scope: str | None = None
     status: str

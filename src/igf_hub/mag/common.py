@@ -65,6 +65,9 @@ def cycle_view(record: CycleRecord) -> Cycle:
         created_at=record.created_at,
         updated_at=record.updated_at,
         version=record.version,
+        notes=record.notes,
+        imported_at=record.imported_at,
+        import_source=record.import_source,
     )
 
 

@@ -33,10 +33,13 @@ ORDER BY p.name, p.id LIMIT $5"""
 PERSON_HAS_APPOINTMENTS = "SELECT EXISTS (SELECT 1 FROM mag_appointments WHERE person_id = $1)"
 
 CYCLE_COLUMNS = (
-    "id, year, starts_on, ends_on, target_size, status, rule_overrides, created_at, updated_at, version"
+    "id, year, starts_on, ends_on, target_size, status, rule_overrides, created_at, updated_at, version, notes,"
+    " imported_at, imported_by, import_source"
 )
 INSERT_CYCLE = f"""
-INSERT INTO mag_cycles (year, starts_on, ends_on, target_size, rule_overrides) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO mag_cycles (year, starts_on, ends_on, target_size, rule_overrides, notes, status, imported_at,
+                        imported_by, import_source)
+VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, 'planning'), $8, $9, $10)
 RETURNING {CYCLE_COLUMNS}"""
 SELECT_CYCLE = f"SELECT {CYCLE_COLUMNS} FROM mag_cycles WHERE year = $1"
 LOCK_CYCLE = f"SELECT {CYCLE_COLUMNS} FROM mag_cycles WHERE year = $1 FOR UPDATE"
@@ -46,7 +49,7 @@ WHERE ($1::text IS NULL OR status = $1) AND ($2::int IS NULL OR year < $2)
 ORDER BY year DESC LIMIT $3"""
 UPDATE_CYCLE = f"""
 UPDATE mag_cycles SET starts_on = $2, ends_on = $3, target_size = $4, rule_overrides = $5,
-                      version = version + 1, updated_at = $6
+                      version = version + 1, updated_at = $6, notes = $7
 WHERE id = $1 RETURNING {CYCLE_COLUMNS}"""
 UPDATE_CYCLE_STATUS = f"""
 UPDATE mag_cycles SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1
@@ -123,6 +126,10 @@ class CycleRecord(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    notes: str = ""
+    imported_at: datetime | None = None
+    imported_by: str | None = None
+    import_source: str | None = None
 
 
 class AppointmentRecord(msgspec.Struct, kw_only=True):
@@ -197,10 +204,32 @@ class MagRepository:
     # -- cycles --------------------------------------------------------------------------------------
 
     async def insert_cycle(
-        self, year: int, starts_on: date, ends_on: date, target_size: int, overrides: dict[str, Any]
+        self,
+        year: int,
+        starts_on: date,
+        ends_on: date,
+        target_size: int,
+        overrides: dict[str, Any],
+        notes: str = "",
+        *,
+        imported: tuple[CycleStatus, datetime, str, str] | None = None,
     ) -> CycleRecord:
+        """``imported``: (status, when, by whom, source) of a cycle loaded from the archive."""
+        status, at, by, source = imported if imported else (None, None, None, None)
         return _cycle(
-            await self.conn.fetchrow(INSERT_CYCLE, year, starts_on, ends_on, target_size, overrides)
+            await self.conn.fetchrow(
+                INSERT_CYCLE,
+                year,
+                starts_on,
+                ends_on,
+                target_size,
+                overrides,
+                notes,
+                status.value if status else None,
+                at,
+                by,
+                source,
+            )
         )
 
     async def get_cycle(self, year: int, *, lock: bool = False) -> CycleRecord | None:
@@ -226,6 +255,7 @@ class MagRepository:
             cycle.target_size,
             cycle.rule_overrides,
             now,
+            cycle.notes,
         )
         return _cycle(row)
 

@@ -73,12 +73,17 @@ class PersonPage(Page[Person]):
 # -- cycles ---------------------------------------------------------------------------------------------
 
 
+# Notes on a cycle: its published size, the renewal rate, anything the public record needs to say.
+CycleNotes = Annotated[str, msgspec.Meta(max_length=5000)]
+
+
 class CycleCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     year: Year
     starts_on: date
     ends_on: date
     target_size: TargetSize = 40
     rule_overrides: BalanceRulesOverride = msgspec.field(default_factory=BalanceRulesOverride)
+    notes: CycleNotes = ""
 
     def __post_init__(self) -> None:
         if self.ends_on <= self.starts_on:
@@ -90,6 +95,7 @@ class CyclePatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     ends_on: date | msgspec.UnsetType = msgspec.UNSET
     target_size: TargetSize | msgspec.UnsetType = msgspec.UNSET
     rule_overrides: BalanceRulesOverride | msgspec.UnsetType = msgspec.UNSET  # replaces the whole set
+    notes: CycleNotes | msgspec.UnsetType = msgspec.UNSET  # may change even after the cycle closed
 
 
 class CycleTransition(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -109,6 +115,10 @@ class Cycle(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    notes: str = ""
+    # Set on a cycle loaded from the archive: it never went through planning, call and appointment here.
+    imported_at: datetime | None = None
+    import_source: str | None = None
 
 
 class CyclePage(Page[Cycle]):

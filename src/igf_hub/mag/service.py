@@ -181,6 +181,7 @@ class CycleService:
                     data.ends_on,
                     data.target_size,
                     encode_overrides(data.rule_overrides),
+                    data.notes,
                 )
         except asyncpg.UniqueViolationError:
             raise CycleExists(f"the {data.year} cycle already exists") from None
@@ -192,11 +193,12 @@ class CycleService:
         require_secretariat(actor)
         current = await self._get(year, lock=True)
         check_version(current.version, expected)
-        if current.status is CycleStatus.closed:
-            raise CycleNotOpen(f"the {year} cycle is closed and can no longer change")
         changes: dict[str, Any] = {
             k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET
         }
+        # Notes are commentary on the record, not its composition: they may be added after the cycle closed.
+        if current.status is CycleStatus.closed and set(changes) - {"notes"}:
+            raise CycleNotOpen(f"the {year} cycle is closed and can no longer change")
         if isinstance(patch.rule_overrides, BalanceRulesOverride):
             changes["rule_overrides"] = encode_overrides(patch.rule_overrides)
         updated = msgspec.structs.replace(current, **changes)

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from igf_hub.core.errors import DomainError, FieldError
+from igf_hub.core.errors import DomainError, FieldError, convert_all, plain_detail
 from igf_hub.messages.report_schemas import SessionReportCreate, SessionReportImport
 
 REQUIRED = ("year", "session_ref", "session_title", "session_type", "organisers", "key_takeaways")
@@ -35,7 +35,7 @@ def _pointer(prefix: str, message: str) -> tuple[str, str]:
     parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]", path)
     pointer = prefix + "".join(f"/{name or index}" for name, index in parts)
     unknown = _UNKNOWN.search(message)
-    return (f"{pointer}/{unknown.group(1)}" if unknown else pointer), _AT.sub("", message)
+    return (f"{pointer}/{unknown.group(1)}" if unknown else pointer), plain_detail(message)
 
 
 def _items(cell: str, *, semicolons: bool = False) -> list[str]:
@@ -95,11 +95,13 @@ def _parse_rows(text: str) -> tuple[list[SessionReportCreate], list[FieldError]]
         return [], errors
     reports: list[SessionReportCreate] = []
     for i, row in enumerate(reader):
-        try:
-            reports.append(msgspec.convert(_row_dict(row), SessionReportCreate, strict=False))
-        except msgspec.ValidationError as exc:
-            pointer, detail = _pointer(f"/reports/{i}", str(exc))
-            errors.append(FieldError(pointer, f"line {reader.line_num}: {detail}"))
+        # Every problem of the row, not only the first: the file is fixed in one pass.
+        report, row_errors = convert_all(
+            _row_dict(row), SessionReportCreate, prefix=f"/reports/{i}", strict=False
+        )
+        if report is not None:
+            reports.append(report)
+        errors += [FieldError(e.pointer, f"line {reader.line_num}: {e.detail}") for e in row_errors]
     if not reports and not errors:
         errors.append(FieldError("/reports", "the file has no rows"))
     return reports, errors

@@ -66,6 +66,10 @@ CSV = csvfile.MEDIA_TYPE
 # Secretariat's bulk path is the CSV import.
 REGISTRATION_LIMIT = rate_limit("nri-registrations", 10, 3600)
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+ImportSource = Annotated[
+    str | None,
+    Parameter(min_length=1, max_length=300, description="where the records come from (kept on each new NRI)"),
+]
 
 
 class NriController(Controller):
@@ -150,12 +154,15 @@ class NriController(Controller):
         dependencies=WRITE,
         status_code=200,
     )
-    async def import_nris(self, request: Req, nris: NriService) -> ImportReport:
+    async def import_nris(self, request: Req, nris: NriService, source: ImportSource = None) -> ImportReport:
         """Import existing, recognised NRIs from a CSV body (``text/csv``); all rows or none.
 
         Columns: type, name, countries (required), youth_scope, acronym, scope_note, website, mailing_list_url,
         contact_email, languages, year_founded, description, focal_point_name, focal_point_email,
-        focal_point_role, coordinator_email. Lists (countries, languages) are separated by ``;``."""
+        focal_point_role, coordinator_email, recognised_on (the real recognition date, YYYY-MM-DD), status
+        (recognised or inactive). Lists (countries, languages) are separated by ``;``. The export
+        (``nris.csv``) is a valid import file: its derived columns are ignored. New NRIs are marked as imported
+        from ``source``."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in CSV_TYPES:
             raise UnsupportedMediaType(f"send the file as text/csv, not {media_type or 'nothing'}")
@@ -163,7 +170,7 @@ class NriController(Controller):
             text = (await request.body()).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ImportRejected("the file is not UTF-8", errors=[FieldError("", str(exc))]) from None
-        return await NriImporter(nris).run(text, actor=request.user)
+        return await NriImporter(nris).run(text, actor=request.user, source=source)
 
     @get("/{nri_id:uuid}", operation_id="GetNri")
     async def get_nri(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:

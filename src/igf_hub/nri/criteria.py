@@ -109,7 +109,10 @@ CRITERIA: tuple[Criterion, ...] = (
 
 
 def _regional_diversity(nri: Nri) -> str | None:
-    regional = nri.type in (NriType.regional, NriType.sub_regional) or nri.youth_scope is YouthScope.regional
+    regional = nri.type in (NriType.regional, NriType.sub_regional) or nri.youth_scope in (
+        YouthScope.regional,
+        YouthScope.sub_regional,
+    )
     if regional:
         places = {m.country for m in nri.committee}
         if len(places) > 1:

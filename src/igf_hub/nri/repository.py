@@ -14,18 +14,19 @@ from igf_hub.nri.schemas import HistoryEntry, Nri, NriCreate, NriFilters, NriSum
 NRI_COLUMNS = """id, type, youth_scope, parent_nri_id, name, acronym, countries, regional_groups, scope_note,
 website, mailing_list_url, contact_email, languages, year_founded, description, committee, focal_points,
 meeting_report_url, meeting_report_text, status, status_reason, requested_changes, recognised_at,
-last_activity_on, version, created_at, updated_at"""
+recognised_on, last_activity_on, imported_at, imported_by, import_source, version, created_at, updated_at"""
 SUMMARY_COLUMNS = """n.id, n.type, n.youth_scope, n.name, n.acronym, n.countries, n.regional_groups, n.languages,
-n.website, n.status, n.recognised_at, n.last_activity_on"""
+n.website, n.status, n.recognised_at, n.recognised_on, n.last_activity_on"""
 
 # The content columns, in the order of ContentArgs below: $3 .. $20.
 INSERT_NRI = f"""
 INSERT INTO nris (status, created_by, type, youth_scope, parent_nri_id, name, acronym, countries, regional_groups,
                   scope_note, website, mailing_list_url, contact_email, languages, year_founded, description,
                   committee, focal_points, meeting_report_url, meeting_report_text,
-                  recognised_at, last_activity_on, created_at, updated_at)
+                  recognised_at, last_activity_on, created_at, updated_at, recognised_on, imported_at, imported_by,
+                  import_source)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-        $21, $22, $23, $23)
+        $21, $22, $23, $23, $24, $25, $26, $27)
 RETURNING {NRI_COLUMNS}"""
 # Compare-and-swap on version: None back means someone else changed the NRI first.
 UPDATE_CONTENT = f"""
@@ -37,7 +38,8 @@ WHERE id = $1 AND version = $2
 RETURNING {NRI_COLUMNS}"""
 UPDATE_STATUS = f"""
 UPDATE nris SET status = $3, status_reason = $4, requested_changes = $5,
-    recognised_at = coalesce(recognised_at, $6), last_activity_on = greatest(last_activity_on, $7),
+    recognised_at = coalesce(recognised_at, $6),
+    recognised_on = coalesce(recognised_on, ($6::timestamptz AT TIME ZONE 'UTC')::date), last_activity_on = greatest(last_activity_on, $7),
     updated_at = $8, version = version + 1
 WHERE id = $1 AND version = $2
 RETURNING {NRI_COLUMNS}"""
@@ -165,10 +167,15 @@ class NriRepository:
         now: datetime,
         recognised_at: datetime | None = None,
         last_activity_on: date | None = None,
+        recognised_on: date | None = None,
+        imported_source: str | None = None,
     ) -> Nri:
+        """``imported_source`` marks the NRI as loaded from a record kept elsewhere (by ``created_by``, ``now``)."""
+        imported = imported_source is not None
         row = await self.conn.fetchrow(
             INSERT_NRI, status, created_by, *ContentArgs.of(content, regional_groups), recognised_at,
-            last_activity_on, now,
+            last_activity_on, now, recognised_on, now if imported else None, created_by if imported else None,
+            imported_source,
         )  # fmt: skip
         return _nri(row)
 

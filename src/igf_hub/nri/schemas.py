@@ -11,7 +11,16 @@ import msgspec
 
 from igf_hub.core import countries
 from igf_hub.core.pagination import Page
-from igf_hub.core.schemas import CountryCode, Email, HttpUrl, LanguageTag, LongText, Name, ShortText, Year
+from igf_hub.core.schemas import (
+    CountryCode,
+    Email,
+    FoundedYear,
+    HttpUrl,
+    LanguageTag,
+    LongText,
+    Name,
+    ShortText,
+)
 from igf_hub.core.vocab import StakeholderGroup
 
 Acronym = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
@@ -27,7 +36,10 @@ class NriType(enum.StrEnum):
 
 
 class YouthScope(enum.StrEnum):
+    """The level a youth NRI is organised at; its grant ceiling follows that level."""
+
     national = "national"
+    sub_regional = "sub_regional"
     regional = "regional"
 
 
@@ -97,7 +109,7 @@ class NriCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     mailing_list_url: HttpUrl | None = None
     contact_email: Email | None = None
     languages: Annotated[list[LanguageTag], msgspec.Meta(max_length=30)] = []
-    year_founded: Year | None = None
+    year_founded: FoundedYear | None = None
     description: Description = ""
     committee: Annotated[list[CommitteeMember], msgspec.Meta(max_length=500)] = []
     focal_points: Annotated[list[FocalPoint], msgspec.Meta(min_length=1, max_length=3)]
@@ -111,7 +123,9 @@ class NriCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         self.countries = sorted(set(self.countries))
         self.languages = list(dict.fromkeys(self.languages))
         if (self.type is NriType.youth) != (self.youth_scope is not None):
-            problems.append("youth_scope (national or regional) is required for youth NRIs and only for them")
+            problems.append(
+                "youth_scope (national, sub_regional or regional) is required for youth NRIs and only for them"
+            )
         if self.parent_nri_id is not None and self.type is not NriType.youth:
             problems.append("only a youth NRI is integrated into a parent NRI")
         single = self.type is NriType.national or self.youth_scope is YouthScope.national
@@ -139,7 +153,7 @@ class NriPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
     mailing_list_url: HttpUrl | msgspec.UnsetType | None = msgspec.UNSET
     contact_email: Email | msgspec.UnsetType | None = msgspec.UNSET
     languages: Annotated[list[LanguageTag], msgspec.Meta(max_length=30)] | msgspec.UnsetType = msgspec.UNSET
-    year_founded: Year | msgspec.UnsetType | None = msgspec.UNSET
+    year_founded: FoundedYear | msgspec.UnsetType | None = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     committee: Annotated[list[CommitteeMember], msgspec.Meta(max_length=500)] | msgspec.UnsetType = (
         msgspec.UNSET
@@ -206,6 +220,13 @@ class Nri(msgspec.Struct, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    # The date the Secretariat recognised the NRI (for an NRI loaded from the archive, the historical date).
+    recognised_on: date | None = None
+    # Set on an NRI loaded by an import rather than through the recognition workflow: when, from what source,
+    # and by whom (the last shown to the Secretariat and the NRI's coordinators only).
+    imported_at: datetime | None = None
+    import_source: str | None = None
+    imported_by: str | None = None
     # Shown to the NRI's coordinators and the Secretariat only.
     latest_submission: Submission | None = None
 
@@ -223,6 +244,7 @@ class NriSummary(msgspec.Struct, kw_only=True):
     status: NriStatus
     recognised_at: datetime | None
     last_activity_on: date | None
+    recognised_on: date | None = None
 
 
 class NriPage(Page[NriSummary]):

@@ -6,7 +6,6 @@ caller's transaction; nothing here commits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +20,13 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.core import audit, countries, outbox, references
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
-from igf_hub.core.errors import FieldError, Forbidden, IllegalTransition, PreconditionFailed
+from igf_hub.core.errors import (
+    FieldError,
+    Forbidden,
+    IllegalTransition,
+    PreconditionFailed,
+    validation_field_error,
+)
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
 from igf_hub.core.references import Reference
 from igf_hub.core.settings import NriSettings
@@ -61,17 +66,10 @@ from igf_hub.nri.workflow import (
     S,
 )
 
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`")
-
 
 def validation_error(exc: msgspec.ValidationError, *, prefix: str = "") -> FieldError:
     """msgspec says where (``- at `$.countries[0]` ``); name it as a JSON Pointer (``/countries/0``)."""
-    message = str(exc)
-    match = _AT.search(message)
-    # `[...]` (a dict value) names no key: the pointer stops at the dict.
-    parts = re.findall(r"\.([^.\[\]]+)|\[(\d+)\]", match.group("path") if match else "")
-    pointer = prefix + "".join(f"/{name or index}" for name, index in parts)
-    return FieldError(pointer=pointer, detail=_AT.sub("", message))
+    return validation_field_error(exc, prefix=prefix)
 
 
 def content_of(nri: Nri) -> dict[str, Any]:
@@ -90,6 +88,7 @@ def redacted(nri: Nri) -> Nri:
         committee=[msgspec.structs.replace(m, gender=None) for m in nri.committee],
         focal_points=[FocalPoint(name=f.name, role=f.role) for f in nri.focal_points],
         latest_submission=None,
+        imported_by=None,
     )
 
 
@@ -100,7 +99,8 @@ def is_public(nri: Nri) -> bool:
 
 def event_data(nri: Nri, **extra: Any) -> dict[str, Any]:
     return {
-        "id": str(nri.id), "name": nri.name, "type": nri.type.value, "countries": nri.countries,
+        "id": str(nri.id), "name": nri.name, "type": nri.type.value,
+        "youth_scope": nri.youth_scope.value if nri.youth_scope else None, "countries": nri.countries,
         "regional_groups": nri.regional_groups, "status": nri.status.value, **extra,
     }  # fmt: skip
 

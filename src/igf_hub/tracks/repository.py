@@ -24,22 +24,36 @@ from igf_hub.tracks.schemas import (
 
 TRACK_COLUMNS = """id, slug, type, subtype, name, description, status, status_reason, status_changed_at,
     activated_at, years_active, open_membership, mailing_list_url, mailing_list_archive_url, wsis_action_lines,
-    sdgs, gdc_objectives, created_at, updated_at, version"""
+    sdgs, gdc_objectives, created_at, updated_at, version, acronym, predecessor_id,
+    (SELECT p.slug FROM tracks p WHERE p.id = tracks.predecessor_id) AS predecessor,
+    ARRAY(SELECT s.slug FROM tracks s WHERE s.predecessor_id = tracks.id ORDER BY s.slug) AS successors,
+    imported_at, import_source, imported_by"""
 
 INSERT_TRACK = f"""
 INSERT INTO tracks (slug, type, subtype, name, description, years_active, open_membership, mailing_list_url,
                     mailing_list_archive_url, wsis_action_lines, sdgs, gdc_objectives, created_by,
-                    status_changed_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14)
+                    status_changed_at, created_at, updated_at, acronym, predecessor_id, status, activated_at,
+                    imported_at, imported_by, import_source)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15, $16,
+        coalesce($17, 'proposed'), $18, $19, $20, $21)
 RETURNING {TRACK_COLUMNS}"""
 SELECT_TRACK_BY_SLUG = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE slug = $1"
+SELECT_ID_BY_SLUG = "SELECT id FROM tracks WHERE slug = $1"
+SELECT_PREDECESSOR_CHAIN = """
+WITH RECURSIVE chain(id, depth) AS (
+    SELECT predecessor_id, 1 FROM tracks WHERE id = $1 AND predecessor_id IS NOT NULL
+    UNION ALL
+    SELECT t.predecessor_id, c.depth + 1 FROM tracks t JOIN chain c ON t.id = c.id
+    WHERE t.predecessor_id IS NOT NULL AND c.depth < 100
+)
+SELECT id FROM chain ORDER BY depth"""
 SELECT_TRACK_BY_ID = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id = $1"
 LOCK_TRACK_BY_SLUG = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE slug = $1 FOR UPDATE"
 LOCK_TRACK_BY_ID = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id = $1 FOR UPDATE"
 UPDATE_TRACK = f"""
 UPDATE tracks SET name = $2, subtype = $3, description = $4, years_active = $5, open_membership = $6,
     mailing_list_url = $7, mailing_list_archive_url = $8, wsis_action_lines = $9, sdgs = $10,
-    gdc_objectives = $11, updated_at = $12, version = version + 1
+    gdc_objectives = $11, updated_at = $12, acronym = $13, predecessor_id = $14, version = version + 1
 WHERE id = $1
 RETURNING {TRACK_COLUMNS}"""
 UPDATE_STATUS = f"""
@@ -84,6 +98,12 @@ SELECT t.id FROM tracks t
 WHERE t.type = 'dynamic_coalition' AND t.status = 'active' AND t.activated_at < $1
   AND NOT EXISTS (SELECT 1 FROM track_outputs o WHERE o.track_id = t.id AND o.year = $2 AND o.status <> 'draft')
 ORDER BY t.slug"""
+
+
+class ImportedTrack(msgspec.Struct, kw_only=True):
+    status: TrackStatus
+    activated_at: datetime | None
+    source: str
 
 
 class TrackFilters(msgspec.Struct, kw_only=True):
@@ -136,6 +156,13 @@ def _track(row: asyncpg.Record) -> TrackRow:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         version=row["version"],
+        acronym=row["acronym"],
+        predecessor_id=row["predecessor_id"],
+        predecessor=row["predecessor"],
+        successors=list(row["successors"]),
+        imported_at=row["imported_at"],
+        import_source=row["import_source"],
+        imported_by=row["imported_by"],
     )
 
 
@@ -158,7 +185,16 @@ class TrackRepository:
 
     # -- tracks --------------------------------------------------------------------------------------
 
-    async def insert(self, data: TrackCreate, *, created_by: str, now: datetime) -> TrackRow:
+    async def insert(
+        self,
+        data: TrackCreate,
+        *,
+        created_by: str,
+        now: datetime,
+        predecessor_id: UUID | None = None,
+        imported: ImportedTrack | None = None,
+    ) -> TrackRow:
+        """``imported``: a track loaded from the archive, with its real status and years and the import marks."""
         row = await self.conn.fetchrow(
             INSERT_TRACK,
             data.slug,
@@ -173,8 +209,23 @@ class TrackRepository:
             *classification_args(data.classification),
             created_by,
             now,
+            data.acronym,
+            predecessor_id,
+            imported.status.value if imported else None,
+            imported.activated_at if imported else None,
+            now if imported else None,
+            created_by if imported else None,
+            imported.source if imported else None,
         )
         return _track(row)
+
+    async def id_of(self, slug: str) -> UUID | None:
+        found: UUID | None = await self.conn.fetchval(SELECT_ID_BY_SLUG, slug)
+        return found
+
+    async def predecessors_of(self, track_id: UUID) -> list[UUID]:
+        """The chain of predecessors above a track, nearest first (to refuse a cycle)."""
+        return [r["id"] for r in await self.conn.fetch(SELECT_PREDECESSOR_CHAIN, track_id)]
 
     async def get_by_slug(self, slug: str, *, for_update: bool = False) -> TrackRow | None:
         row = await self.conn.fetchrow(LOCK_TRACK_BY_SLUG if for_update else SELECT_TRACK_BY_SLUG, slug)
@@ -198,6 +249,8 @@ class TrackRepository:
             track.mailing_list_archive_url,
             *classification_args(track.classification),
             now,
+            track.acronym,
+            track.predecessor_id,
         )
         return _track(row)
 

@@ -52,6 +52,7 @@ class TrackStatus(enum.StrEnum):
 
 
 YearsActive = Annotated[list[Year], msgspec.Meta(max_length=100)]
+Acronym = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["DC-IoT"])]
 
 
 class FoundingMember(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -95,6 +96,8 @@ class TrackCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     type: TrackType
     subtype: OtherTrackSubtype | None = None
     name: Name
+    acronym: Acronym | None = None
+    predecessor: Slug | None = None  # the slug of the track (e.g. an earlier coalition) this one continues
     description: LongText = ""
     years_active: YearsActive = []
     open_membership: bool = True
@@ -108,6 +111,8 @@ class TrackPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     """The slug and type never change: citable output ids are built from the slug."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
+    acronym: Acronym | msgspec.UnsetType | None = msgspec.UNSET
+    predecessor: Slug | msgspec.UnsetType | None = msgspec.UNSET
     subtype: OtherTrackSubtype | msgspec.UnsetType = msgspec.UNSET
     description: LongText | msgspec.UnsetType = msgspec.UNSET
     years_active: YearsActive | msgspec.UnsetType = msgspec.UNSET
@@ -156,6 +161,14 @@ class TrackRow(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    acronym: str | None = None
+    predecessor_id: UUID | None = None
+    predecessor: str | None = None  # the predecessor's slug
+    successors: list[str] = []  # the slugs of the tracks that continue this one
+    # Set on a track loaded from the archive rather than created here: when, from what source, by whom.
+    imported_at: datetime | None = None
+    import_source: str | None = None
+    imported_by: str | None = None
 
 
 class Track(TrackRow, kw_only=True):

@@ -153,13 +153,17 @@ class TrackService:
         if not is_dc and not actor.has_role(Role.secretariat):
             # BPFs and PNs are MAG-led, other tracks are set up by the Secretariat; DCs are community-led.
             raise Forbidden(f"only the Secretariat creates {data.type.value} tracks; anyone may propose a DC")
-        if unmet := creation_unmet(data):
+        unmet = creation_unmet(data)
+        predecessor_id = await self._predecessor_id(data.predecessor, unmet)
+        if unmet:
             raise TrackRulesNotMet(f"{len(unmet)} rule(s) not met", errors=unmet)
         now = self.clock.now()
         try:
             # A savepoint: a taken slug is a 409, not a broken transaction.
             async with self.conn.transaction():
-                track = await self.repo.insert(data, created_by=actor.subject, now=now)
+                track = await self.repo.insert(
+                    data, created_by=actor.subject, now=now, predecessor_id=predecessor_id
+                )
         except asyncpg.UniqueViolationError:
             raise TrackSlugTaken(f"the slug {data.slug!r} is taken") from None
         if data.formation is not None:
@@ -189,12 +193,30 @@ class TrackService:
             raise TrackRulesNotMet(
                 errors=[FieldError("/subtype", "only tracks of type 'other' have a subtype")]
             )
+        if "predecessor" in changes:
+            errors: list[FieldError] = []
+            changes["predecessor_id"] = await self._predecessor_id(changes.pop("predecessor"), errors, track)
+            if errors:
+                raise TrackRulesNotMet(errors=errors)
         updated = await self.repo.update(msgspec.structs.replace(track, **changes), now=self.clock.now())
         await record(
             self.conn, actor, "track.updated", subject_type="track", subject_id=track.id,
             data=track_event_data(updated, changed=sorted(changes)),
         )  # fmt: skip
         return await self._full(updated, actor)
+
+    async def _predecessor_id(
+        self, slug: str | None, errors: list[FieldError], track: TrackRow | None = None
+    ) -> UUID | None:
+        """The track a track continues, by slug: it must exist, and the chain of predecessors has no loop."""
+        if slug is None:
+            return None
+        found = await self.repo.id_of(slug)
+        if found is None:
+            errors.append(FieldError("/predecessor", f"there is no track {slug!r}"))
+        elif track is not None and (found == track.id or track.id in await self.repo.predecessors_of(found)):
+            errors.append(FieldError("/predecessor", f"{slug!r} continues this track: the links would loop"))
+        return found
 
     async def transition(
         self, slug: str, data: TrackTransition, *, expected_version: int | None, actor: Principal

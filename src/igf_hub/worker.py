@@ -7,11 +7,11 @@ from typing import Any, ClassVar
 
 import httpx
 import structlog
-from arq import cron
 from arq.connections import RedisSettings
 
 from igf_hub.core import outbox, queue
 from igf_hub.core.clock import Clock
+from igf_hub.core.cron import cron
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import Settings
 from igf_hub.funding import jobs as funding_jobs

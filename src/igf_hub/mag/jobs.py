@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
+from igf_hub.core.cron import cron
 from igf_hub.mag.appointments import AppointmentService
 
 

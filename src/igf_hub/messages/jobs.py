@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from arq import cron
 
+from igf_hub.core.cron import cron
 from igf_hub.messages.ballot_repository import BallotRepository
 from igf_hub.messages.ballots import BallotService
 from igf_hub.messages.comment_repository import CommentRepository

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from arq import cron
 
 from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
+from igf_hub.core.cron import cron
 from igf_hub.core.settings import Settings
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.service import NriService

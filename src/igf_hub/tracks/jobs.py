@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from arq import cron
 
 from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
 from igf_hub.core.clock import Clock
+from igf_hub.core.cron import cron
 from igf_hub.tracks import standing
 from igf_hub.tracks.repository import TrackRepository
 from igf_hub.tracks.service import TrackService

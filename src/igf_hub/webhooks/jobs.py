@@ -12,7 +12,8 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from arq import cron
+
+from igf_hub.core.cron import cron
 
 # Importing the service subscribes webhooks inside publishing transactions: events published by any job in
 # this process (nri.inactive, message.published ...) must also reach the consumers.

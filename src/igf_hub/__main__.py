@@ -267,20 +267,124 @@ def cmd_clients(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_checkpoint(source: str) -> bytes:
+    """A checkpoint someone kept: a file, or a URL (e.g. /v1/audit/checkpoints/latest of a mirror)."""
+    import httpx
+
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, timeout=30.0, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise ValueError(f"{source} could not be fetched ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            raise ValueError(f"{source} answered {response.status_code}, not a checkpoint")
+        return response.content
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(1_000_001)
+    except OSError as exc:
+        raise ValueError(f"{source} cannot be read ({exc.strerror})") from None
+
+
+def _verifier_keys(settings: Settings, given: list[str]) -> list[Any]:
+    """The keys a kept checkpoint may be signed with: each ``--key`` (text or a file holding it), then ours."""
+    from igf_hub.core.audit_keys import verifier_key
+    from igf_hub.core.tlog import VerifierKey
+
+    keys = []
+    for text in given:
+        if "+" not in text and os.path.exists(text):
+            with open(text) as handle:
+                text = handle.read()
+        keys.append(VerifierKey.parse(text))
+    return [*keys, verifier_key(settings)]
+
+
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    from igf_hub.core import audit
+    from igf_hub.core import audit, audit_checkpoints
+    from igf_hub.core.audit_keys import seal_keys
+    from igf_hub.core.tlog import CheckpointError, parse
+
+    given: list[audit.ClaimedHead] = []
+    try:
+        keys = _verifier_keys(settings, args.key)
+    except (CheckpointError, ValueError, OSError) as exc:
+        print(f"igf-hub audit verify: --key: {exc}", file=sys.stderr)
+        return 2
+    for source in args.checkpoint:
+        try:
+            note = parse(_read_checkpoint(source))
+            if note.signed_by(keys) is None:
+                names = ", ".join(s.name for s in note.signatures)
+                raise CheckpointError(
+                    f"it is signed by {names}, with none of the keys given ({keys[-1].text()})"
+                )
+        except (CheckpointError, ValueError) as exc:
+            print(f"igf-hub audit verify: {source}: {exc}", file=sys.stderr)
+            return 2
+        given.append(audit.ClaimedHead(source=source, tree_size=note.size, root=note.root))
+
+    async def check(conn: asyncpg.Connection) -> audit.VerifyReport:
+        heads, bad = audit_checkpoints.stored_heads(await audit_checkpoints.stored(conn), live)
+        report = await audit.verify(conn, keys=seal_keys(live), heads=[*given, *heads])
+        report.checkpoints += bad
+        return report
 
     with runtime(settings) as live:
-        report = asyncio.run(_with_conn(live, audit.verify))
+        report = asyncio.run(_with_conn(live, check))
     if args.json:
         print(msgspec.json.encode(report).decode())
-    elif report.ok:
+        return 0 if report.ok else 1
+    if report.ok:
         print(f"audit log intact: {report.rows} rows, head #{report.head_seq} {report.head_hash}")
     else:
-        print(f"audit log TAMPERED: {len(report.breaks)} broken link(s)")
-        for b in report.breaks:
+        first = report.first_bad_seq
+        print(
+            f"audit log TAMPERED: {f'the first bad row is #{first}' if first else 'see the checkpoints below'}"
+        )
+        for b in report.breaks[:MAX_LISTED]:
             print(f"  row #{b.seq}: {b.reason}")
+        if len(report.breaks) > MAX_LISTED:
+            print(f"  ... and {len(report.breaks) - MAX_LISTED} more (--json lists them all)")
+    for c in report.checkpoints:
+        if not c.ok or c.source in args.checkpoint:
+            print(f"  {'extends' if c.ok else 'DOES NOT EXTEND'} {c.source}: {c.detail}")
+    if report.unsealed_until:
+        print(
+            f"  (rows #1 to #{report.unsealed_until} predate sealing: the chain and checkpoints vouch for them)"
+        )
     return 0 if report.ok else 1
+
+
+MAX_LISTED = 20
+
+
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    import igf_hub.webhooks.service  # noqa: F401 - subscribes webhooks, so the event reaches its consumers
+    from igf_hub.core import audit_checkpoints
+    from igf_hub.core.clock import Clock
+
+    with runtime(settings) as live:
+        outcome = asyncio.run(
+            _with_conn(live, lambda c: audit_checkpoints.make_checkpoint(c, live, now=Clock().now()))
+        )
+    if outcome.refused is not None:
+        print(
+            f"igf-hub audit checkpoint: refused, the log does not verify (the first bad row is "
+            f"#{outcome.refused.first_bad_seq}); run `igf-hub audit verify` for details",
+            file=sys.stderr,
+        )
+        return 1
+    if outcome.checkpoint is None:
+        print("igf-hub audit checkpoint: the audit log is empty; nothing to sign", file=sys.stderr)
+        return 0
+    if args.json:
+        print(msgspec.json.encode(outcome.checkpoint).decode())
+    else:
+        print(outcome.checkpoint.checkpoint, end="")
+    if not outcome.created:
+        print("(the log has not grown since this checkpoint)", file=sys.stderr)
+    return 0
 
 
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
@@ -336,9 +440,29 @@ def build_parser() -> argparse.ArgumentParser:
     create_client.set_defaults(fn=cmd_clients)
 
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
-    verify = audit_cmd.add_parser("verify", help="check the hash chain; exit 1 on tampering")
+    verify = audit_cmd.add_parser(
+        "verify",
+        help="check the chain, the seals and the checkpoints; exit 1 on tampering, 2 on a bad checkpoint",
+    )
     verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="FILE|URL",
+        help="a checkpoint someone kept: prove the log still extends it (repeatable)",
+    )
+    verify.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="VKEY|FILE",
+        help="a verifier key the checkpoints may be signed with (default: this deployment's; repeatable)",
+    )
     verify.set_defaults(fn=cmd_audit)
+    checkpoint = audit_cmd.add_parser("checkpoint", help="sign and publish a checkpoint of the log now")
+    checkpoint.add_argument("--json", action="store_true")
+    checkpoint.set_defaults(fn=cmd_audit_checkpoint)
 
     keys_cmd = sub.add_parser("keys", help="token signing keys").add_subparsers(dest="action", required=True)
     keys_cmd.add_parser("rotate", help="make a new signing key active").set_defaults(fn=cmd_keys)
@@ -351,7 +475,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
-    result: int = args.fn(settings, args)
+    from igf_hub.core.audit_keys import AuditKeyError
+
+    try:
+        result: int = args.fn(settings, args)
+    except AuditKeyError as exc:
+        print(f"igf-hub: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

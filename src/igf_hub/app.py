@@ -36,6 +36,7 @@ from igf_hub.auth.controllers import (
 from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
+from igf_hub.core import audit
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, plain_detail, problem, to_problem
@@ -52,7 +53,13 @@ from igf_hub.funding import FundingController, TransparencyController, Transpare
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
-from igf_hub.system.controllers import AuditController, HealthController, MetricsController, VocabController
+from igf_hub.system.controllers import (
+    AuditCheckpointController,
+    AuditController,
+    HealthController,
+    MetricsController,
+    VocabController,
+)
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.webhooks import ConsumerController, EventController
 
@@ -64,6 +71,7 @@ CONTROLLERS: list[Any] = [
     MetricsController,
     VocabController,
     AuditController,
+    AuditCheckpointController,
     OAuthController,
     WellKnownController,
     ConsoleController,
@@ -298,6 +306,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
+    audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
     metrics = Metrics()
     app = Litestar(
         route_handlers=[

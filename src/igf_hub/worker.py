@@ -9,7 +9,7 @@ import httpx
 import structlog
 from arq.connections import RedisSettings
 
-from igf_hub.core import outbox, queue
+from igf_hub.core import audit, outbox, queue
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.core.db import create_pool
@@ -18,6 +18,7 @@ from igf_hub.funding import jobs as funding_jobs
 from igf_hub.mag import jobs as mag_jobs
 from igf_hub.messages import jobs as messages_jobs
 from igf_hub.nri import jobs as nri_jobs
+from igf_hub.system import jobs as system_jobs
 from igf_hub.tracks import jobs as tracks_jobs
 from igf_hub.webhooks import jobs as webhooks_jobs
 
@@ -33,7 +34,15 @@ async def dispatch_outbox(ctx: dict[str, Any]) -> int:
 
 
 # Each domain's jobs.py exposes FUNCTIONS (arq functions) and CRON_JOBS (arq cron jobs); list the module here.
-JOB_MODULES: list[ModuleType] = [mag_jobs, tracks_jobs, nri_jobs, messages_jobs, webhooks_jobs, funding_jobs]
+JOB_MODULES: list[ModuleType] = [
+    mag_jobs,
+    tracks_jobs,
+    nri_jobs,
+    messages_jobs,
+    webhooks_jobs,
+    funding_jobs,
+    system_jobs,
+]
 
 FUNCTIONS: list[Any] = [dispatch_outbox, *(f for m in JOB_MODULES for f in getattr(m, "FUNCTIONS", []))]
 CRON_JOBS: list[Any] = [
@@ -48,6 +57,7 @@ ON_SHUTDOWN: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_SHUTDOW
 
 def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
     """arq's WorkerSettings as a class built from our Settings (arq reads class attributes)."""
+    audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings

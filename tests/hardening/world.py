@@ -50,7 +50,12 @@ class World:
         """The value of each placeholder of ``path`` (a route template such as /v1/nris/{nri_id})."""
         values = dict(self.ids)
         values["year"] = str(MAG_YEAR if path.startswith("/v1/mag/") else REPORT_YEAR)
-        values |= {"number": "1", "name": "stakeholder-groups", "citable_id": "igf:nothing:2025:1:v1"}
+        values |= {
+            "number": "1",
+            "name": "stakeholder-groups",
+            "citable_id": "igf:nothing:2025:1:v1",
+            "tree_size": "1",
+        }
         if path.startswith("/v1/funding/nri-grants/"):
             values["grant_id"] = self.ids["nri_grant_id"]
         if "/coordinators/" in path:

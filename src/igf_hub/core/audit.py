@@ -1,7 +1,16 @@
-"""The audit log: one hash-chained, append-only row per state change, written in the change's transaction."""
+"""The audit log: one hash-chained, append-only row per state change, written in the change's transaction.
+
+Each row is also sealed (an HMAC of its position and hash with a key from the environment, see
+``core/audit_keys.py``), and ``core/audit_checkpoints.py`` publishes signed checkpoints of the log, so
+``verify`` detects rows rewritten or appended by anyone without the application's keys, and, given a
+checkpoint someone kept, rows removed from the end.
+"""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,10 +18,15 @@ import asyncpg
 import msgspec
 import structlog
 
+from igf_hub.core.audit_keys import SealKeys, seal_keys
+from igf_hub.core.settings import Settings, load_settings
+from igf_hub.core.tlog import CompactRange
+
 INSERT_AUDIT = """
 INSERT INTO audit_log (actor, action, subject_type, subject_id, data, request_id, prev_hash, hash)
 VALUES ($1, $2, $3, $4, $5, $6, '', '')
-RETURNING seq"""
+RETURNING seq, hash"""
+INSERT_SEAL = "INSERT INTO audit_log_seals (seq, key_id, mac) VALUES ($1, $2, $3)"
 
 # Recompute every row's digest from its stored content and the previous row's stored hash.
 SELECT_BROKEN_LINKS = """
@@ -28,6 +42,10 @@ SELECT seq, reason FROM (
 ) checked
 WHERE reason IS NOT NULL
 ORDER BY seq"""
+# Every row's position, hash and seal, in order: the seals are checked and the checkpoint roots computed in one pass.
+SELECT_SEALED_ROWS = """
+SELECT a.seq, a.hash, s.key_id, s.mac FROM audit_log a LEFT JOIN audit_log_seals s ON s.seq = a.seq ORDER BY a.seq"""
+SELECT_UNSEALED_UNTIL = "SELECT coalesce(max(unsealed_until), 0) FROM audit_log_sealing"
 SELECT_HEAD = "SELECT count(*) AS rows, max(seq) AS seq, (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash FROM audit_log"
 
 
@@ -49,15 +67,57 @@ class ChainBreak(msgspec.Struct, frozen=True):
     reason: str
 
 
+class ClaimedHead(msgspec.Struct, frozen=True, kw_only=True):
+    """What a checkpoint (already checked for its signature) says: the first ``tree_size`` rows hash to ``root``."""
+
+    source: str
+    tree_size: int
+    root: bytes
+
+
+class CheckpointCheck(msgspec.Struct, kw_only=True):
+    source: str
+    tree_size: int
+    ok: bool
+    detail: str
+    first_bad_seq: int | None = None
+
+
 class VerifyReport(msgspec.Struct, kw_only=True):
     rows: int
     head_seq: int | None
     head_hash: str | None
     breaks: list[ChainBreak]
+    checkpoints: list[CheckpointCheck] = msgspec.field(default_factory=list)
+    root_hash: str = (
+        ""  # base64 RFC 6962 root over every row's hash: what a checkpoint of this log would sign
+    )
+    unsealed_until: int = 0  # rows up to this one predate sealing (migration 0016)
 
     @property
     def ok(self) -> bool:
-        return not self.breaks
+        return not self.breaks and all(c.ok for c in self.checkpoints)
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        bad = [b.seq for b in self.breaks] + [c.first_bad_seq for c in self.checkpoints if c.first_bad_seq]
+        return min(bad) if bad else None
+
+
+_seal_keys: SealKeys | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Seal rows with this deployment's key (the app, the worker and the CLI call it once at start-up)."""
+    global _seal_keys
+    _seal_keys = seal_keys(settings)
+
+
+def _keys() -> SealKeys:
+    if _seal_keys is None:
+        configure(load_settings())
+    assert _seal_keys is not None
+    return _seal_keys
 
 
 def _plain(data: Any) -> Any:
@@ -76,13 +136,105 @@ async def append(
 ) -> int:
     """Record ``action`` by ``actor`` on a subject, in the caller's transaction; returns the chain position."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    seq: int = await conn.fetchval(
+    row = await conn.fetchrow(
         INSERT_AUDIT, actor, action, subject_type, str(subject_id), _plain(data or {}), request_id
     )
+    # The hash exists only once the trigger has chained the row, hence a second statement.
+    key_id, mac = _keys().seal(row["seq"], row["hash"])
+    await conn.execute(INSERT_SEAL, row["seq"], key_id, mac)
+    seq: int = row["seq"]
     return seq
 
 
-async def verify(conn: asyncpg.Connection) -> VerifyReport:
-    head = await conn.fetchrow(SELECT_HEAD)
-    breaks = [ChainBreak(seq=r["seq"], reason=r["reason"]) for r in await conn.fetch(SELECT_BROKEN_LINKS)]
-    return VerifyReport(rows=head["rows"], head_seq=head["seq"], head_hash=head["hash"], breaks=breaks)
+def leaf(row_hash: str) -> bytes:
+    """Row #n's hash is leaf n-1 of the checkpoint tree (a malformed stored hash still hashes to something)."""
+    try:
+        return bytes.fromhex(row_hash) if len(row_hash) == 64 else row_hash.encode()
+    except ValueError:
+        return row_hash.encode()
+
+
+async def verify(
+    conn: asyncpg.Connection, *, keys: SealKeys | None = None, heads: Sequence[ClaimedHead] = ()
+) -> VerifyReport:
+    """Check the chain, every row's seal and, for each claimed checkpoint head, that the log extends it."""
+    keys = keys or _keys()
+    # One snapshot for every query (a caller already in a transaction brings its own).
+    snapshot = (
+        contextlib.nullcontext()
+        if conn.is_in_transaction()
+        else conn.transaction(isolation="repeatable_read", readonly=True)
+    )
+    async with snapshot:
+        head = await conn.fetchrow(SELECT_HEAD)
+        breaks = [ChainBreak(seq=r["seq"], reason=r["reason"]) for r in await conn.fetch(SELECT_BROKEN_LINKS)]
+        unsealed_until: int = await conn.fetchval(SELECT_UNSEALED_UNTIL)
+        wanted = {h.tree_size for h in heads}
+        tree, roots = CompactRange(), {}
+        if 0 in wanted:
+            roots[0] = tree.root()
+        async for row in conn.cursor(SELECT_SEALED_ROWS, prefetch=5000):
+            if row["seq"] > unsealed_until:
+                problem = keys.problem(row["seq"], row["hash"], row["key_id"], row["mac"])
+                if problem:
+                    breaks.append(ChainBreak(seq=row["seq"], reason=problem))
+            tree.append(leaf(row["hash"]))
+            if tree.size in wanted:
+                roots[tree.size] = tree.root()
+    breaks.sort(key=lambda b: b.seq)
+    return VerifyReport(
+        rows=head["rows"],
+        head_seq=head["seq"],
+        head_hash=head["hash"],
+        breaks=breaks,
+        checkpoints=[_check(h, roots, tree.size, breaks, heads) for h in heads],
+        root_hash=base64.b64encode(tree.root()).decode(),
+        unsealed_until=unsealed_until,
+    )
+
+
+def _check(
+    head: ClaimedHead,
+    roots: dict[int, bytes],
+    rows: int,
+    breaks: list[ChainBreak],
+    heads: Sequence[ClaimedHead],
+) -> CheckpointCheck:
+    """Does the log extend this checkpoint? If not, which row is the first one that differs?"""
+    size, root = head.tree_size, roots.get(head.tree_size)
+    within = [b.seq for b in breaks if b.seq <= size]
+    first_bad = min(within) if within else None
+
+    def failed(detail: str, first: int | None) -> CheckpointCheck:
+        return CheckpointCheck(
+            source=head.source, tree_size=size, ok=False, detail=detail, first_bad_seq=first
+        )
+
+    if root is None:  # the log is shorter than the checkpoint
+        first_bad = min(first_bad or rows + 1, rows + 1)
+        return failed(
+            f"the checkpoint covers {size} rows but the log has only {rows}: rows were removed "
+            f"(the first bad row is #{first_bad})",
+            first_bad,
+        )
+    if root != head.root:
+        if first_bad:
+            return failed(
+                f"the first {size} rows do not hash to the checkpoint's root (the first bad row is #{first_bad})",
+                first_bad,
+            )
+        # Every row is sealed and chained, yet the prefix differs: rows were removed and the log grew again
+        # (or rows from before sealing were rewritten). Checkpoints the log still extends narrow it down.
+        good = max(
+            (h.tree_size for h in heads if h.tree_size < size and roots.get(h.tree_size) == h.root), default=0
+        )
+        return failed(
+            f"the first {size} rows do not hash to the checkpoint's root: rows were removed or replaced and the "
+            f"log grew again (the first bad row is between #{good + 1} and #{size})",
+            None,
+        )
+    if first_bad:
+        return failed(f"the rows hash to the checkpoint's root, but row #{first_bad} was changed", first_bad)
+    return CheckpointCheck(
+        source=head.source, tree_size=size, ok=True, detail=f"the log extends it ({rows} rows)"
+    )

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -117,6 +118,21 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
     retention_days: int = 90  # events, finished deliveries and their attempts
 
 
+class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Keys that make the audit log verifiable; neither is stored in the database (see README, "The audit log")."""
+
+    # Comma-separated base64url 32-byte HMAC keys: the application seals every audit row it writes with the first,
+    # and `audit verify` accepts any (rotation). Empty: a key file in the data dir (development only).
+    seal_keys: str = ""
+    # The Ed25519 private key (base64 of its 32-byte seed) that signs checkpoints. Empty: a key file in the data
+    # dir (development only).
+    checkpoint_key: str = ""
+    # The log's name: the checkpoint's origin line and the signing key's name. Default: <public host>/audit.
+    checkpoint_origin: str = ""
+    # The worker signs a new checkpoint at most this often, and only when rows were added.
+    checkpoint_interval: int = 600  # seconds
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: Environment = Environment.development
     data_dir: str = ".igf_hub"
@@ -133,6 +149,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     funding: FundingSettings = FundingSettings()
     webhooks: WebhookSettings = WebhookSettings()
     exports: ExportSettings = ExportSettings()
+    audit: AuditSettings = AuditSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
     # The Secretariat's allowance per limited route and window: sized for bulk work, not for the public.
@@ -150,6 +167,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def audit_origin(self) -> str:
+        """The checkpoints' origin line: unique per log, no spaces (C2SP tlog-checkpoint)."""
+        return self.audit.checkpoint_origin or f"{urlsplit(self.base_url).netloc}/audit"
 
     @property
     def data_path(self) -> Path:
@@ -202,6 +224,10 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_FUNDING_RATE_MAX_AGE_DAYS": ("funding", "rate_max_age_days"),
     "IGF_HUB_FUNDING_IATI_REPORTING_ORG_REF": ("funding", "iati_reporting_org_ref"),
     "IGF_HUB_FUNDING_IATI_REPORTING_ORG_NAME": ("funding", "iati_reporting_org_name"),
+    "IGF_HUB_AUDIT_SEAL_KEYS": ("audit", "seal_keys"),
+    "IGF_HUB_AUDIT_CHECKPOINT_KEY": ("audit", "checkpoint_key"),
+    "IGF_HUB_AUDIT_CHECKPOINT_ORIGIN": ("audit", "checkpoint_origin"),
+    "IGF_HUB_AUDIT_CHECKPOINT_INTERVAL": ("audit", "checkpoint_interval"),
     "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": ("webhooks", "allowed_hosts"),
     "IGF_HUB_WEBHOOK_SECRETS_KEY": ("webhooks", "secrets_key"),
     "IGF_HUB_WEBHOOK_RUN_DISPATCHER": ("webhooks", "run_dispatcher"),

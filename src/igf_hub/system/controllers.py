@@ -1,4 +1,4 @@
-"""/healthz, /readyz, /v1/vocab/* and /v1/audit."""
+"""/healthz, /readyz, /v1/vocab/*, /v1/audit and the public /v1/audit/checkpoints."""
 
 from __future__ import annotations
 
@@ -16,15 +16,20 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_secretariat
-from igf_hub.core import metrics
+from igf_hub.core import audit_checkpoints, metrics
 from igf_hub.core.audit import AuditEntry
+from igf_hub.core.audit_checkpoints import AuditCheckpoint
+from igf_hub.core.audit_keys import verifier_key
 from igf_hub.core.errors import NotFound, Unauthorized
 from igf_hub.core.pagination import Page, decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import VOCABULARIES, Vocabulary
 from igf_hub.system.repository import AuditRepository
 
 READY_TIMEOUT = 2.0
 PUBLIC_HOUR = CacheControlHeader(max_age=3600, public=True)
+PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
+TEXT = "text/plain; charset=utf-8"
 
 
 class Health(msgspec.Struct):
@@ -134,3 +139,52 @@ class AuditController(Controller):
         )
         items, more = split_page(rows, limit)
         return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)
+
+
+class AuditCheckpointPage(Page[AuditCheckpoint]):
+    pass
+
+
+class AuditCheckpointController(Controller):
+    """Signed checkpoints of the audit log, for anyone: keep one, and later prove the log still extends it."""
+
+    path = "/v1/audit/checkpoints"
+    tags = ["Audit"]
+
+    @get("/", operation_id="ListAuditCheckpoints", cache_control=PUBLIC_MINUTE)
+    async def list_checkpoints(
+        self,
+        db: asyncpg.Connection,
+        cursor: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+    ) -> AuditCheckpointPage:
+        """Every checkpoint published so far, newest first."""
+        before = decode_cursor(cursor, tuple[int]) if cursor else None
+        rows = await audit_checkpoints.history(db, before=before[0] if before else None, limit=limit + 1)
+        items, more = split_page(rows, limit)
+        return AuditCheckpointPage(
+            items=items, next_cursor=encode_cursor(items[-1].tree_size) if more else None
+        )
+
+    @get("/latest", operation_id="GetLatestAuditCheckpoint", cache_control=PUBLIC_MINUTE, media_type=TEXT)
+    async def latest(self, db: asyncpg.Connection) -> str:
+        """The newest checkpoint as a C2SP signed note (text/plain)."""
+        checkpoint = await audit_checkpoints.latest(db)
+        if checkpoint is None:
+            raise NotFound("no audit checkpoint has been published yet")
+        return checkpoint.checkpoint
+
+    @get("/key", operation_id="GetAuditCheckpointKey", cache_control=PUBLIC_HOUR, media_type=TEXT)
+    async def key(self, settings: Settings) -> str:
+        """The checkpoint verifier key, in the signed-note form ``<name>+<key hash>+<base64 key>``."""
+        return verifier_key(settings).text() + "\n"
+
+    @get("/{tree_size:int}", operation_id="GetAuditCheckpoint", cache_control=PUBLIC_HOUR, media_type=TEXT)
+    async def by_size(
+        self, db: asyncpg.Connection, tree_size: Annotated[int, Parameter(ge=0, le=2**63 - 1)]
+    ) -> str:
+        """The checkpoint of the first ``tree_size`` rows as a C2SP signed note (text/plain)."""
+        checkpoint = await audit_checkpoints.by_size(db, tree_size)
+        if checkpoint is None:
+            raise NotFound(f"no audit checkpoint of {tree_size} rows was published")
+        return checkpoint.checkpoint

@@ -14,7 +14,7 @@ from uuid import UUID
 import msgspec
 
 # Event families a consumer may subscribe to (the domains' published events; webhook.* stays internal).
-DELIVERABLE_FAMILIES = frozenset({"message", "nri", "track", "track_output", "mag", "funding"})
+DELIVERABLE_FAMILIES = frozenset({"message", "nri", "track", "track_output", "mag", "funding", "audit"})
 PING = "webhook.ping"
 THIN_ABOVE = 64 * 1024  # bytes: bigger bodies carry links instead of the resource
 SPECVERSION = "1.0"

@@ -1,0 +1,28 @@
+"""System jobs: the audit log's signed checkpoint, published when the log has grown (at most every
+``IGF_HUB_AUDIT_CHECKPOINT_INTERVAL`` seconds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron
+
+from igf_hub.core import audit_checkpoints
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+
+
+async def publish_audit_checkpoint(ctx: dict[str, Any]) -> int | None:
+    """Sign a checkpoint of the audit log when one is due; returns its tree size (None: nothing new)."""
+    settings: Settings = ctx["settings"]
+    clock: Clock = ctx["clock"]
+    async with ctx["pool"].acquire() as conn:
+        outcome = await audit_checkpoints.make_checkpoint(
+            conn, settings, now=clock.now(), min_interval=settings.audit.checkpoint_interval
+        )
+    return outcome.checkpoint.tree_size if outcome.created and outcome.checkpoint else None
+
+
+FUNCTIONS: list[Any] = [publish_audit_checkpoint]
+# Every minute: the job itself decides whether a checkpoint is due, so the interval is a setting.
+CRON_JOBS: list[Any] = [cron(publish_audit_checkpoint, second={40}, unique=True, run_at_startup=True)]

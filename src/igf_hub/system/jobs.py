@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
 from igf_hub.core import audit_checkpoints
 from igf_hub.core.clock import Clock
+from igf_hub.core.cron import cron
 from igf_hub.core.settings import Settings
 
 

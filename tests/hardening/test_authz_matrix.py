@@ -136,6 +136,7 @@ EXPECTED: dict[str, Rule] = {
     "ListOverdueNriReports": secretariat(),
     # -- intersessional tracks ---------------------------------------------------------------------------
     "ListTracks": public(),
+    "ImportTracks": secretariat(body=b"slug\n", content_type="text/csv"),
     "GetTrack": public(),
     "GetTrackStanding": public(),
     "GetTrackParticipantSummary": public("counts only"),

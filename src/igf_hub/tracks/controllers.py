@@ -14,7 +14,10 @@ from igf_hub.auth.guards import requires_authenticated, requires_role, requires_
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag, expected_version, written
+from igf_hub.core.errors import FieldError
 from igf_hub.core.ratelimit import rate_limit
+from igf_hub.tracks.errors import TrackImportRejected, UnsupportedImportType
+from igf_hub.tracks.imports import parse_csv, parse_json
 from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
 from igf_hub.tracks.schemas import (
@@ -29,6 +32,7 @@ from igf_hub.tracks.schemas import (
     Track,
     TrackCreate,
     TrackDetail,
+    TrackImportReport,
     TrackPage,
     TrackPatch,
     TrackStatus,
@@ -84,6 +88,12 @@ def provide_people_service_tx(tx: asyncpg.Connection, clock: Clock) -> PeopleSer
 
 
 WRITE = {"tracks": Provide(provide_track_service_tx, sync_to_thread=False)}
+ImportSource = Annotated[
+    str | None,
+    Parameter(
+        min_length=1, max_length=300, description="where the records come from (kept on each new track)"
+    ),
+]
 PEOPLE_WRITE = {"people": Provide(provide_people_service_tx, sync_to_thread=False)}
 
 
@@ -131,6 +141,37 @@ class TrackController(Controller):
         """The Secretariat creates BPFs, Policy Networks and other tracks; anyone signed in may propose a
         Dynamic Coalition (with its formation) and then facilitates it. Tracks start as ``proposed``."""
         return written(await tracks.create(data, actor=request.user), status_code=201)
+
+    @post(
+        "/import",
+        operation_id="ImportTracks",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
+    async def import_tracks(
+        self, request: Req, tracks: TrackService, dry_run: bool = False, source: ImportSource = None
+    ) -> TrackImportReport:
+        """Load many tracks at once, all or none: a CSV body (``text/csv``, a header row of the field names) or
+        JSON (``{"tracks": [...]}``). Every problem is listed by row and column; ``?dry_run=true`` checks the
+        file and writes nothing. Each track keeps its real status and years active and is marked as imported
+        from ``source``. The columns are documented in docs/archive-import.md."""
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if media_type in ("text/csv", "application/csv", "text/plain"):
+            try:
+                rows = parse_csv(body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise TrackImportRejected(
+                    "the file is not UTF-8", errors=[FieldError("", "the file is not UTF-8")]
+                ) from None
+        elif media_type == "application/json":
+            rows = parse_json(body)
+        else:
+            raise UnsupportedImportType(f"send text/csv or application/json, not {media_type or 'nothing'}")
+        return await tracks.import_tracks(
+            rows, actor=request.user, source=source or "tracks import", dry_run=dry_run
+        )
 
     @get("/{slug:str}", operation_id="GetTrack")
     async def get_track(self, slug: str, request: Req, tracks: TrackService) -> Response[TrackDetail]:

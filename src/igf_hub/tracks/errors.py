@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from igf_hub.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from igf_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 
 
 class TrackNotFound(NotFound):
@@ -103,3 +103,14 @@ class CallClosed(Conflict):
 
 class CallRulesNotMet(Unprocessable):
     slug, title = "call-rules-not-met", "The call for input's dates are not valid"
+
+
+class TrackImportRejected(Unprocessable):
+    slug, title = (
+        "track-import-rejected",
+        "The tracks were not imported: fix the rows listed and send them again",
+    )
+
+
+class UnsupportedImportType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Send the import as CSV or JSON"

@@ -39,6 +39,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $
 RETURNING {TRACK_COLUMNS}"""
 SELECT_TRACK_BY_SLUG = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE slug = $1"
 SELECT_ID_BY_SLUG = "SELECT id FROM tracks WHERE slug = $1"
+SET_PREDECESSOR = "UPDATE tracks SET predecessor_id = $2 WHERE id = $1"
 SELECT_PREDECESSOR_CHAIN = """
 WITH RECURSIVE chain(id, depth) AS (
     SELECT predecessor_id, 1 FROM tracks WHERE id = $1 AND predecessor_id IS NOT NULL
@@ -222,6 +223,9 @@ class TrackRepository:
     async def id_of(self, slug: str) -> UUID | None:
         found: UUID | None = await self.conn.fetchval(SELECT_ID_BY_SLUG, slug)
         return found
+
+    async def set_predecessor(self, track_id: UUID, predecessor_id: UUID | None) -> None:
+        await self.conn.execute(SET_PREDECESSOR, track_id, predecessor_id)
 
     async def predecessors_of(self, track_id: UUID) -> list[UUID]:
         """The chain of predecessors above a track, nearest first (to refuse a cycle)."""

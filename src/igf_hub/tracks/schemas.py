@@ -51,6 +51,9 @@ class TrackStatus(enum.StrEnum):
     concluded = "concluded"
 
 
+# Path segments under /v1/tracks that are not track slugs.
+RESERVED_SLUGS = frozenset({"outputs", "calls", "import"})
+
 YearsActive = Annotated[list[Year], msgspec.Meta(max_length=100)]
 Acronym = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["DC-IoT"])]
 
@@ -120,6 +123,40 @@ class TrackPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     mailing_list_url: HttpUrl | msgspec.UnsetType | None = msgspec.UNSET
     mailing_list_archive_url: HttpUrl | msgspec.UnsetType | None = msgspec.UNSET
     classification: Classification | msgspec.UnsetType = msgspec.UNSET
+
+
+class TrackImportRow(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One track of an import: a CSV row (these fields are the columns; lists separated by ``;``) or a JSON
+    object. ``status`` and ``years_active`` are the track's real history (a concluded BPF keeps its years)."""
+
+    slug: Slug
+    type: TrackType
+    subtype: OtherTrackSubtype | None = None
+    name: Name
+    acronym: Acronym | None = None
+    description: LongText = ""
+    status: TrackStatus = TrackStatus.active
+    years_active: YearsActive = []
+    open_membership: bool = True
+    mailing_list_url: HttpUrl | None = None
+    mailing_list_archive_url: HttpUrl | None = None
+    wsis_action_lines: Annotated[list[str], msgspec.Meta(max_length=11)] = []
+    sdgs: Annotated[list[int], msgspec.Meta(max_length=17)] = []
+    gdc_objectives: Annotated[list[int], msgspec.Meta(max_length=5)] = []
+    predecessor: Slug | None = None
+
+
+class TrackImportOutcome(msgspec.Struct, kw_only=True):
+    row: int
+    slug: str
+    outcome: str  # created | would_create (a dry run)
+
+
+class TrackImportReport(msgspec.Struct, kw_only=True):
+    dry_run: bool
+    source: str
+    created: int
+    rows: list[TrackImportOutcome]
 
 
 class TrackTransition(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

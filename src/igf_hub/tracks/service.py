@@ -26,11 +26,13 @@ from igf_hub.tracks.errors import (
     TrackRulesNotMet,
     TrackSlugTaken,
 )
+from igf_hub.tracks.imports import TrackImporter
 from igf_hub.tracks.output_repository import OutputFilters, OutputRepository, summary_of
 from igf_hub.tracks.people_repository import PeopleRepository
 from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters, TrackRepository
 from igf_hub.tracks.schemas import (
+    RESERVED_SLUGS,
     DcFormation,
     FoundingMember,
     PublicContactPerson,
@@ -38,6 +40,7 @@ from igf_hub.tracks.schemas import (
     Track,
     TrackCreate,
     TrackDetail,
+    TrackImportReport,
     TrackPage,
     TrackPatch,
     TrackRow,
@@ -46,8 +49,6 @@ from igf_hub.tracks.schemas import (
     TrackType,
 )
 
-# Path segments under /v1/tracks that are not track slugs.
-RESERVED_SLUGS = frozenset({"outputs", "calls"})
 DETAIL_OUTPUTS = 50
 DETAIL_CALLS = 20
 MIN_FOUNDING_GROUPS = 3
@@ -204,6 +205,16 @@ class TrackService:
             data=track_event_data(updated, changed=sorted(changes)),
         )  # fmt: skip
         return await self._full(updated, actor)
+
+    async def import_tracks(
+        self, rows: list[tuple[int, dict[str, Any]]], *, actor: Principal, source: str, dry_run: bool
+    ) -> TrackImportReport:
+        """The Secretariat's bulk import (and the archive of concluded tracks): see tracks/imports.py."""
+        if not actor.has_role(Role.secretariat):
+            raise Forbidden("only the Secretariat imports tracks")
+        return await TrackImporter(self.repo, self.clock.now()).run(
+            rows, actor=actor, source=source, dry_run=dry_run
+        )
 
     async def _predecessor_id(
         self, slug: str | None, errors: list[FieldError], track: TrackRow | None = None

@@ -21,6 +21,7 @@ from litestar import Litestar
 
 from igf_hub.auth.principal import Role
 from igf_hub.core.settings import DbSettings, ExportSettings, Settings
+from igf_hub.core.streaming import SEND_PIECE, pieces
 from tests.faults.conftest import eventually
 from tests.funding.conftest import Ledger
 from tests.support.auth import TokenFactory
@@ -205,3 +206,17 @@ async def test_signed_in_requests_wait_for_a_connection_a_bounded_time(
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"].isdigit()
     assert (await client.get("/v1/audit", headers=caller.headers)).status_code == 200
+
+
+def test_the_send_timeout_applies_to_each_64_kib_piece_not_to_a_whole_page() -> None:
+    """An export sends about a megabyte per page: a client reading slowly but steadily could not take a page
+    within the timeout, so the timeout measures progress, piece by piece."""
+    page = bytes(range(256)) * (3 * SEND_PIECE // 256) + b"tail"
+    sent = pieces({"type": "http.response.body", "body": page, "more_body": True})
+    assert [len(p["body"]) for p in sent] == [SEND_PIECE] * 3 + [4]  # type: ignore[typeddict-item]
+    assert all(p["more_body"] for p in sent)  # type: ignore[typeddict-item]
+    assert b"".join(p["body"] for p in sent) == page  # type: ignore[typeddict-item]
+    last = pieces({"type": "http.response.body", "body": page, "more_body": False})
+    assert [p["more_body"] for p in last] == [True, True, True, False]  # type: ignore[typeddict-item]
+    small = {"type": "http.response.body", "body": b"]}", "more_body": True}
+    assert pieces(small) == [small]  # type: ignore[arg-type]

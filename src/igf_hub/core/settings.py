@@ -35,7 +35,7 @@ class ExportSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_concurrent: int = 4
     # Exports streaming at once for one client address: 429 beyond.
     max_per_client: int = 2
-    # Seconds a client may leave one chunk unread before its export is cut off (its slot is freed).
+    # Seconds a client may take nothing (not one 64 KiB piece) before its export is cut off (its slot freed).
     send_timeout: float = 30.0
 
 

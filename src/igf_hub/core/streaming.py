@@ -10,8 +10,8 @@ So a streaming handler first claims a :class:`StreamSlot` (the ``stream_slot`` d
   per process, never more than half the pool (503 beyond), both with Retry-After, before the response starts;
 - the slot takes its pooled connection before the response starts too, so a saturated pool is a 503, not a
   200 that never sends a byte;
-- :func:`stream_guard_middleware` (on the streaming routes) gives every ``send`` ``exports.send_timeout``
-  seconds: a client that leaves a chunk unread that long is cut off. Whatever happened, the middleware then
+- :func:`stream_guard_middleware` (on the streaming routes) gives every 64 KiB of the body
+  ``exports.send_timeout`` seconds to leave: a client that takes nothing for that long is cut off. Whatever happened, the middleware then
   closes the stream, returns the connection and frees the slot.
 """
 
@@ -26,7 +26,7 @@ import asyncpg
 import structlog
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, Message, Receive, Scope, Send
 
 from igf_hub.core.errors import DomainError, TooManyRequests
 from igf_hub.core.openapi import PROBLEM_MEDIA_TYPE, Problem
@@ -35,6 +35,7 @@ log = structlog.get_logger("igf_hub.streaming")
 
 _SLOT = "igf_hub.stream_slot"
 RETRY_AFTER_SECONDS = 30
+SEND_PIECE = 64 * 1024  # bytes: the send timeout applies to each piece of this size (uvicorn's write buffer)
 
 
 class StreamsBusy(DomainError):
@@ -140,6 +141,26 @@ async def provide_stream_slot(request: Request[Any, Any, Any]) -> StreamSlot:
     return slot
 
 
+def pieces(message: Message) -> list[Message]:
+    """A body message as pieces of at most SEND_PIECE bytes, so that the send timeout measures progress (no
+    piece taken in that time), not the rate: one page of an export is about a megabyte, which a slow but
+    steady client could not take within the timeout in one go."""
+    body: bytes = message.get("body", b"") if message["type"] == "http.response.body" else b""
+    if len(body) <= SEND_PIECE:
+        return [message]
+    more = bool(message.get("more_body", False))
+    starts = range(0, len(body), SEND_PIECE)
+    out: list[Message] = []
+    for start in starts:
+        piece: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": body[start : start + SEND_PIECE],
+            "more_body": more or start + SEND_PIECE < len(body),
+        }
+        out.append(piece)
+    return out
+
+
 def _too_slow(exc: BaseException) -> bool:
     """Whether ``exc`` is (or wraps: task groups and Litestar's "after response started") a send timeout."""
     pending, seen = [exc], 0
@@ -163,11 +184,12 @@ def stream_guard_middleware(app: ASGIApp) -> ASGIApp:
         timeout = scope["litestar_app"].state.settings.exports.send_timeout
 
         async def timed_send(message: Message) -> None:
-            try:
-                async with asyncio.timeout(timeout):
-                    await send(message)
-            except TimeoutError:
-                raise _ClientTooSlow from None
+            for piece in pieces(message):
+                try:
+                    async with asyncio.timeout(timeout):
+                        await send(piece)
+                except TimeoutError:
+                    raise _ClientTooSlow from None
 
         try:
             await app(scope, receive, timed_send)

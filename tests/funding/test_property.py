@@ -267,12 +267,13 @@ async def _check_years_add_up(conn: asyncpg.Connection, clock: Clock, recorded: 
             k: {b: v[b] for b in BUCKETS} for k, v in added.items()
         }, by
     pledge_figures = ("pledged_usd", "fulfilled_usd", "outstanding_usd", "overdue_usd")
-    all_pledges = {r.donor_id: r for r in (await transparency.pledges(None)).rows}
+    # Anonymous donors are one row per stakeholder group without an id: key rows by id and name.
+    all_pledges = {(r.donor_id, r.donor_name): r for r in (await transparency.pledges(None)).rows}
     pledges_added: dict[Any, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for y in years:
         for row in (await transparency.pledges(y)).rows:
             for figure in pledge_figures:
-                pledges_added[row.donor_id][figure] += getattr(row, figure)
+                pledges_added[(row.donor_id, row.donor_name)][figure] += getattr(row, figure)
     assert {d: {f: getattr(r, f) for f in pledge_figures} for d, r in all_pledges.items()} == {
         d: {f: v[f] for f in pledge_figures} for d, v in pledges_added.items()
     }

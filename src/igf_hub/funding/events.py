@@ -65,7 +65,14 @@ class LedgerService:
         )  # fmt: skip
         public = msgspec.to_builtins(event)
         public.pop("recorded_by")
-        public["donor_id"] = str(contribution.donor_id)
+        donor = await self.repo.get_donor(contribution.donor_id)
+        if donor is not None and donor.is_anonymous:
+            # As the public ledger shows it: the USD value only (see funding/public_repository.public_event).
+            for field in ("amount", "currency", "rate", "rate_source", "rate_date", "reason", "description"):
+                public[field] = None
+            public["donor_id"] = None
+        else:
+            public["donor_id"] = str(contribution.donor_id)
         await outbox.publish(self.conn, "funding.event.recorded", subject=event.id, data=public)
         return event
 

@@ -78,7 +78,8 @@ PAGE_SIZE = 2000  # events per query and per chunk sent
 def _csv_row(e: PublicEvent) -> list[Any]:
     """A ledger event's cells: the amount with its currency's minor units, USD with cents."""
     row: list[Any] = [getattr(e, c) for c in CSV_COLUMNS]
-    row[_AMOUNT] = csvfile.amount(e.amount, currencies.minor_units(e.currency))
+    if e.amount is not None and e.currency is not None:  # an anonymous donor's are withheld
+        row[_AMOUNT] = csvfile.amount(e.amount, currencies.minor_units(e.currency))
     row[_USD] = csvfile.amount(e.usd_amount, 2)
     return row
 
@@ -216,17 +217,26 @@ class IatiWriter:
         transaction = ET.SubElement(activity, "transaction", ref=str(e.id))
         ET.SubElement(transaction, "transaction-type", code=IATI_TRANSACTION_TYPE[e.counts_as])
         ET.SubElement(transaction, "transaction-date", {"iso-date": e.value_date.isoformat()})
-        value = ET.SubElement(
-            transaction, "value", {"currency": e.currency, "value-date": e.value_date.isoformat()}
-        )
-        value.text = _money(e.amount.quantize(Decimal(1).scaleb(-currencies.minor_units(e.currency))))
         what = e.kind.replace("_", " ")
         if e.reverses_id:
-            what = f"reversal of {e.reverses_id} ({e.reason})"
-        _narrative(
-            transaction, "description",
-            f"{what.capitalize()}: USD {e.usd_amount} at {e.rate} ({e.rate_source}, {e.rate_date})",
-        )  # fmt: skip
+            what = f"reversal of {e.reverses_id}" + (f" ({e.reason})" if e.reason else "")
+        if e.amount is None or e.currency is None or e.rate is None:
+            # An anonymous donor's original currency and amount are withheld: the value is in USD.
+            value = ET.SubElement(
+                transaction, "value", {"currency": "USD", "value-date": e.value_date.isoformat()}
+            )
+            value.text = _money(e.usd_amount)
+            _narrative(transaction, "description", f"{what.capitalize()}: USD {e.usd_amount}")
+        else:
+            value = ET.SubElement(
+                transaction, "value", {"currency": e.currency, "value-date": e.value_date.isoformat()}
+            )
+            value.text = _money(e.amount.quantize(Decimal(1).scaleb(-currencies.minor_units(e.currency))))
+            _narrative(
+                transaction,
+                "description",
+                f"{what.capitalize()}: USD {e.usd_amount} at {e.rate} ({e.rate_source}, {e.rate_date})",
+            )
         _org(
             transaction,
             "provider-org",

@@ -149,7 +149,7 @@ def _summary_block(s: Summary) -> str:
 
 def _pledge_table(rows: list[PledgeRow]) -> str:
     body = "".join(
-        f'<tr data-donor="{r.donor_id}"><td>{escape(r.donor_name)}</td>'
+        f'<tr data-donor="{r.donor_id or ""}"><td>{escape(r.donor_name)}</td>'
         f'<td class="num" data-value="{r.pledged_usd}">{money(r.pledged_usd)}</td>'
         f'<td class="num" data-value="{r.fulfilled_usd}">{money(r.fulfilled_usd)}</td>'
         f'<td class="num">{"" if r.fulfilment_pct is None else f"{r.fulfilment_pct}%"}</td>'

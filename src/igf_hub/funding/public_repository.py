@@ -1,6 +1,7 @@
 """SQL for the public transparency view. Every query here selects a donor's name only through
 ``CASE WHEN is_anonymous THEN NULL ...``, so an anonymous donor's legal name never leaves the database on a
-public path, and its country is withheld the same way."""
+public path, and its country is withheld the same way. What else anonymity withholds (the donor's id, the
+original amount and currency, free text) is applied by :func:`public_event` and the group keys below."""
 
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ v.is_anonymous AS via_is_anonymous, v.stakeholder_group AS via_group, v.iati_org
 CASE WHEN v.is_anonymous THEN NULL ELSE coalesce(v.display_name, v.legal_name) END AS via_named,
 CASE WHEN v.is_anonymous THEN NULL ELSE v.iati_org_ref END AS via_iati_ref"""
 
-# The shared filters: $1..$12 in LedgerFilter order. The country filter sees only disclosed countries.
+# The shared filters: $1..$12 in LedgerFilter order. The country filter sees only disclosed countries, and the
+# donor filters only donors that are not anonymous (an id from an earlier file must not find one).
 FILTER_WHERE = """
 WHERE ($1::int IS NULL OR e.ledger_year = $1)
-  AND ($2::uuid IS NULL OR d.id = $2)
+  AND ($2::uuid IS NULL OR (d.id = $2 AND NOT d.is_anonymous))
   AND ($3::uuid IS NULL OR c.id = $3)
   AND ($4::text IS NULL OR d.stakeholder_group = $4)
   AND ($5::text IS NULL OR (NOT d.is_anonymous AND d.country = $5))
@@ -44,7 +46,7 @@ WHERE ($1::int IS NULL OR e.ledger_year = $1)
   AND ($9::text IS NULL OR e.counts_as = $9)
   AND ($10::uuid IS NULL OR c.nri_id = $10)
   AND ($11::uuid IS NULL OR c.track_id = $11)
-  AND ($12::uuid IS NULL OR c.via_donor_id = $12)"""
+  AND ($12::uuid IS NULL OR (c.via_donor_id = $12 AND NOT v.is_anonymous))"""
 
 # One keyset page of the public ledger: the API's pages and, page after page, the CSV and JSON exports. With
 # the LIMIT the planner walks the seq index (or (ledger_year, seq) for a year) and looks each row's contribution
@@ -84,8 +86,9 @@ TOTALS = f"SELECT {SUMS} {TOTALS_FROM} {FILTER_WHERE}"
 # Whitelisted group keys: (key expression, extra columns for the label). Built once, never from input.
 _GROUP_KEYS: dict[AggregateBy, tuple[str, str]] = {
     AggregateBy.year: ("e.ledger_year::text", "NULL::text"),
+    # Anonymous donors are one row per stakeholder group: a per-donor key would let its rows be followed.
     AggregateBy.donor: (
-        "d.id::text",
+        "CASE WHEN d.is_anonymous THEN 'anonymous:' || d.stakeholder_group ELSE d.id::text END",
         "jsonb_build_object('is_anonymous', d.is_anonymous, 'group', d.stakeholder_group, 'named', "
         "CASE WHEN d.is_anonymous THEN NULL ELSE coalesce(d.display_name, d.legal_name) END)::text",
     ),
@@ -95,7 +98,7 @@ _GROUP_KEYS: dict[AggregateBy, tuple[str, str]] = {
     AggregateBy.channel: ("c.channel", "NULL::text"),
     AggregateBy.currency: ("CASE WHEN d.is_anonymous THEN NULL ELSE e.currency END", "NULL::text"),
     AggregateBy.intermediary: (
-        "v.id::text",
+        "CASE WHEN v.is_anonymous THEN 'anonymous:' || v.stakeholder_group ELSE v.id::text END",
         "jsonb_build_object('is_anonymous', v.is_anonymous, 'group', v.stakeholder_group, 'named', "
         "CASE WHEN v.is_anonymous THEN NULL ELSE coalesce(v.display_name, v.legal_name) END)::text",
     ),
@@ -115,6 +118,12 @@ GROUP BY 1
 ORDER BY 1 NULLS LAST"""
     for by, (key, extra) in _GROUP_KEYS.items()
 }
+
+# Received plus in kind per donor, anonymous ones included one by one: for donor concentration and the donor
+# count only (no name, no id leaves this query's caller).
+DONOR_SHARES = f"""
+SELECT d.id, {SUMS} {TOTALS_FROM} {FILTER_WHERE}
+GROUP BY d.id"""
 
 # Per contribution, over all its events (pledges are fulfilled in later years too), from the same sums.
 CONTRIBUTION_BALANCES = """
@@ -170,26 +179,35 @@ def filter_args(f: LedgerFilter) -> list[Any]:
 
 
 def public_event(row: asyncpg.Record) -> PublicEvent:
+    """A ledger row as the public sees it. An anonymous donor's event shows only its USD value: no donor id, no
+    original amount, currency or rate (a currency or an exact amount can name a donor), and no free text."""
+    hidden = row["is_anonymous"]
     via_name = None
-    if row["via_donor_id"] is not None:
+    via_id = row["via_donor_id"]
+    if via_id is not None:
         via_name = public_donor_name(
             is_anonymous=row["via_is_anonymous"], display_name=row["via_named"], legal_name=None,
             stakeholder_group=row["via_group"],
         )  # fmt: skip
+        if row["via_is_anonymous"]:
+            via_id = None
     return PublicEvent(
         seq=row["seq"], id=row["id"], kind=row["kind"], counts_as=row["counts_as"], ledger_year=row["ledger_year"],
-        value_date=row["value_date"], amount=row["amount"], currency=row["currency"], usd_amount=row["usd_amount"],
-        rate=row["rate"], rate_source=row["rate_source"], rate_date=row["rate_date"],
-        contribution_id=row["contribution_id"], donor_id=row["donor_id"],
+        value_date=row["value_date"], amount=None if hidden else row["amount"],
+        currency=None if hidden else row["currency"], usd_amount=row["usd_amount"],
+        rate=None if hidden else row["rate"], rate_source=None if hidden else row["rate_source"],
+        rate_date=None if hidden else row["rate_date"],
+        contribution_id=row["contribution_id"], donor_id=None if hidden else row["donor_id"],
         donor_name=public_donor_name(
             is_anonymous=row["is_anonymous"], display_name=row["donor_named"], legal_name=None,
             stakeholder_group=row["stakeholder_group"],
         ),
         stakeholder_group=row["stakeholder_group"], country=row["donor_country"],
-        via_donor_id=row["via_donor_id"], via_donor_name=via_name, channel=row["channel"],
-        earmark=row["earmark"], earmark_detail=row["earmark_detail"], nri_id=row["nri_id"],
+        via_donor_id=via_id, via_donor_name=via_name, channel=row["channel"],
+        earmark=row["earmark"], earmark_detail=None if hidden else row["earmark_detail"], nri_id=row["nri_id"],
         track_id=row["track_id"], in_kind=row["in_kind"], due_on=row["due_on"], reverses_id=row["reverses_id"],
-        reason=row["reason"], description=row["description"], recorded_at=row["recorded_at"],
+        reason=None if hidden else row["reason"], description=None if hidden else row["description"],
+        recorded_at=row["recorded_at"],
     )  # fmt: skip
 
 
@@ -229,6 +247,10 @@ class PublicRepository:
 
     async def aggregate(self, by: AggregateBy, f: LedgerFilter) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(AGGREGATE_SQL[by], *filter_args(f))
+        return rows
+
+    async def donor_shares(self, f: LedgerFilter) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.conn.fetch(DONOR_SHARES, *filter_args(f))
         return rows
 
     async def contribution_balances(

@@ -111,7 +111,7 @@ class Aggregates(msgspec.Struct, kw_only=True):
 
 
 class PledgeRow(msgspec.Struct, kw_only=True):
-    donor_id: UUID
+    donor_id: UUID | None  # None: anonymous donors, one row per stakeholder group
     donor_name: str
     stakeholder_group: str
     pledged_usd: Usd
@@ -139,14 +139,14 @@ class PublicEvent(msgspec.Struct, kw_only=True):
     counts_as: LedgerKind
     ledger_year: int
     value_date: date
-    amount: Amount
-    currency: str
+    amount: Amount | None  # None: an anonymous donor's (only its USD value is public)
+    currency: str | None
     usd_amount: Usd
-    rate: Rate
-    rate_source: str
-    rate_date: date
+    rate: Rate | None
+    rate_source: str | None
+    rate_date: date | None
     contribution_id: UUID
-    donor_id: UUID
+    donor_id: UUID | None  # None: an anonymous donor
     donor_name: str
     stakeholder_group: str
     country: str | None
@@ -191,7 +191,7 @@ class PublicGrant(msgspec.Struct, kw_only=True):
 
 class NriContribution(msgspec.Struct, kw_only=True):
     contribution_id: UUID
-    donor_id: UUID
+    donor_id: UUID | None  # None: an anonymous donor
     donor_name: str
     channel: Channel
     earmark: Earmark

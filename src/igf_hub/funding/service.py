@@ -115,7 +115,11 @@ class FundingService:
             subject_id=donor.id, data=donor,
         )  # fmt: skip
         await outbox.publish(
-            self.conn, "funding.donor.created", subject=donor.id, data=self._public_donor(donor)
+            self.conn,
+            "funding.donor.created",
+            subject=donor.id,
+            data=self._public_donor(donor),
+            public=not donor.is_anonymous,
         )
         return donor
 
@@ -152,8 +156,14 @@ class FundingService:
             self.conn, actor=actor.subject, action="funding.donor.updated", subject_type="donor",
             subject_id=donor_id, data={"changed": sorted(msgspec.structs.asdict(patch)), "donor": donor},
         )  # fmt: skip
+        # An anonymous donor's changes are not for consumers, except the change that makes it anonymous: that
+        # one tells them to stop showing the name they were given.
         await outbox.publish(
-            self.conn, "funding.donor.updated", subject=donor_id, data=self._public_donor(donor)
+            self.conn,
+            "funding.donor.updated",
+            subject=donor_id,
+            data=self._public_donor(donor),
+            public=not donor.is_anonymous or not current.is_anonymous,
         )
         return donor
 
@@ -233,7 +243,7 @@ class FundingService:
             self.conn,
             "funding.contribution.created",
             subject=new_id,
-            data=self._public_contribution(contribution),
+            data=await self._public_contribution(contribution),
         )
         return contribution
 
@@ -312,17 +322,29 @@ class FundingService:
         )  # fmt: skip
         await outbox.publish(
             self.conn, "funding.contribution.updated", subject=contribution_id,
-            data=self._public_contribution(updated),
+            data=await self._public_contribution(updated),
         )  # fmt: skip
         return updated
 
-    @staticmethod
-    def _public_contribution(c: Contribution) -> dict[str, Any]:
+    async def _public_contribution(self, c: Contribution) -> dict[str, Any]:
+        """What consumers may know of a contribution: an anonymous donor's has no donor id and no title (free
+        text that may name it), as in the public ledger."""
+        donor = await self.repo.get_donor(c.donor_id)
+        via = await self.repo.get_donor(c.via_donor_id) if c.via_donor_id else None
+        hidden = donor is None or donor.is_anonymous
         return {
-            "id": c.id, "donor_id": c.donor_id, "donor_public_name": c.donor_public_name,
-            "via_donor_id": c.via_donor_id, "title": c.title, "channel": c.channel, "earmark": c.earmark,
-            "nri_id": c.nri_id, "track_id": c.track_id, "in_kind": c.in_kind, "years": c.years,
-        }  # fmt: skip
+            "id": c.id,
+            "donor_id": None if hidden else c.donor_id,
+            "donor_public_name": c.donor_public_name,
+            "via_donor_id": None if via is None or via.is_anonymous else c.via_donor_id,
+            "title": None if hidden else c.title,
+            "channel": c.channel,
+            "earmark": c.earmark,
+            "nri_id": c.nri_id,
+            "track_id": c.track_id,
+            "in_kind": c.in_kind,
+            "years": c.years,
+        }
 
 
 def _ts_key(after: tuple[str, UUID] | None) -> tuple[datetime, UUID] | None:

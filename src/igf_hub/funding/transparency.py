@@ -121,7 +121,7 @@ class PledgeYear(msgspec.Struct, kw_only=True, frozen=True):
     """One contribution's pledges of one year (the year of their value date) and what fulfils them."""
 
     contribution_id: UUID
-    donor_id: UUID
+    donor_id: UUID | None  # None: an anonymous donor
     donor_name: str
     stakeholder_group: str
     year: int
@@ -161,7 +161,7 @@ class TransparencyService:
         as_of = self.clock.now()
         f = LedgerFilter(year=year)
         totals = _totals(await self.repo.totals(f))
-        per_donor = await self.repo.aggregate(AggregateBy.donor, f)
+        per_donor = await self.repo.donor_shares(f)  # every donor, anonymous ones one by one
         active = [
             r
             for r in per_donor
@@ -224,7 +224,7 @@ class TransparencyService:
                 pieces.append(
                     PledgeYear(
                         contribution_id=first["contribution_id"],
-                        donor_id=first["donor_id"],
+                        donor_id=None if first["is_anonymous"] else first["donor_id"],
                         donor_name=name,
                         stakeholder_group=first["stakeholder_group"],
                         year=pledge_year,
@@ -239,12 +239,14 @@ class TransparencyService:
     async def pledges(self, year: int | None) -> PledgeReport:
         as_of = self.clock.now()
         today = as_of.date()
-        by_donor: dict[UUID, dict[str, Any]] = {}
+        # Anonymous donors are one row per stakeholder group (donor_id None).
+        by_donor: dict[UUID | str, dict[str, Any]] = {}
         for p in await self.pledge_years(year):
             overdue = p.outstanding > 0 and p.due_on is not None and p.due_on < today
             d = by_donor.setdefault(
-                p.donor_id,
+                p.donor_id or f"anonymous:{p.stakeholder_group}",
                 {
+                    "donor_id": p.donor_id,
                     "donor_name": p.donor_name,
                     "stakeholder_group": p.stakeholder_group,
                     "pledged": ZERO,
@@ -262,13 +264,13 @@ class TransparencyService:
                 d["due"].append(p.due_on)
         rows = [
             PledgeRow(
-                donor_id=donor_id, donor_name=d["donor_name"], stakeholder_group=d["stakeholder_group"],
+                donor_id=d["donor_id"], donor_name=d["donor_name"], stakeholder_group=d["stakeholder_group"],
                 pledged_usd=d["pledged"], fulfilled_usd=d["fulfilled"],
                 fulfilment_pct=(d["fulfilled"] * 100 / d["pledged"]).quantize(Decimal("0.1")),
                 outstanding_usd=d["outstanding"], overdue_usd=d["overdue"], overdue=d["overdue"] > 0,
                 next_due_on=min(d["due"]) if d["due"] else None,
             )
-            for donor_id, d in by_donor.items()
+            for d in by_donor.values()
         ]  # fmt: skip
         rows.sort(key=lambda r: (-r.pledged_usd, r.donor_name, str(r.donor_id)))
         return PledgeReport(as_of=as_of, year=year, rows=rows, methodology=METHODOLOGY)
@@ -312,7 +314,7 @@ class TransparencyService:
             programmes_by_year[g.year].add(g.programme.value)
         contributions = [
             NriContribution(
-                contribution_id=b["contribution_id"], donor_id=b["donor_id"],
+                contribution_id=b["contribution_id"], donor_id=None if b["is_anonymous"] else b["donor_id"],
                 donor_name=public_donor_name(
                     is_anonymous=b["is_anonymous"], display_name=b["donor_named"], legal_name=None,
                     stakeholder_group=b["stakeholder_group"],

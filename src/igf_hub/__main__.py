@@ -92,7 +92,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from igf_hub.app import create_app
     from igf_hub.auth.service import IdentityService
-    from igf_hub.core import migrate
+    from igf_hub.core import audit, migrate
 
     if args.port:
         settings = msgspec.structs.replace(settings, port=args.port)
@@ -100,6 +100,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         async def prepare(conn: asyncpg.Connection) -> tuple[str, str] | None:
             await migrate.migrate(conn)
+            await audit.mark_sealing_start(conn)
             async with conn.transaction():
                 created: tuple[str, str] | None = await IdentityService(conn).bootstrap_admin()
             return created
@@ -159,7 +160,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from igf_hub.core import migrate
+    from igf_hub.core import audit, migrate
 
     with runtime(settings) as live:
         try:
@@ -178,6 +179,10 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(f"applied  {v}" for v in applied) or "up to date")
         if dry_run:
             print("(dry run: rolled back)")
+        elif legacy := asyncio.run(_with_conn(live, audit.mark_sealing_start)):
+            print(
+                f"audit: the {legacy} rows written before sealing began are recorded as such in a sealed row"
+            )
     return 0
 
 

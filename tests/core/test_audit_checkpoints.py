@@ -345,6 +345,44 @@ async def test_a_middle_row_rewritten_with_triggers_disabled_is_detected(
     assert "do not hash to the checkpoint's root (the first bad row is #3)" in out
 
 
+async def test_rows_from_before_sealing_are_sealed_by_the_migration_and_the_boundary_cannot_be_moved(
+    db: asyncpg.Pool, settings: Settings, cli_env: dict[str, str]
+) -> None:
+    # A database that had two audit rows when migration 0016 ran: they carry no seal yet.
+    insert = """INSERT INTO audit_log (actor, action, subject_type, subject_id, data, prev_hash, hash)
+                VALUES ('user:old', 'thing.changed', 'thing', 'old', '{}', '', '')"""
+    await as_owner(
+        settings,
+        "SET session_replication_role = DEFAULT",
+        insert,
+        insert,
+        "SET session_replication_role = replica",
+        "UPDATE audit_log_sealing SET unsealed_until = 2",
+    )
+    before = run(["audit", "verify"], cli_env)
+    assert before.returncode == 1 and "row #1: the row has no seal" in before.stdout
+    migrated = run(["migrate", "up"], cli_env)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "the 2 rows written before sealing began are recorded as such in a sealed row" in migrated.stdout
+    await write_rows(db, 2, settings)
+    after = run(["audit", "verify"], cli_env)
+    assert after.returncode == 0 and "rows #1 to #2 predate sealing" in after.stdout
+
+    # The boundary lives in the database, so it is no excuse later: a forged row stays a forged row.
+    await as_owner(
+        settings,
+        "SET session_replication_role = DEFAULT",
+        insert,
+        "SET session_replication_role = replica",
+        "UPDATE audit_log_sealing SET unsealed_until = 1000",
+    )
+    code, out, _ = verify(cli_env)
+    assert code == 1 and "row #6: the row has no seal" in out
+    again = run(["migrate", "up"], cli_env)  # nor does a later run move the recorded boundary
+    assert again.returncode == 0 and "before sealing" not in again.stdout
+    assert verify(cli_env)[0] == 1
+
+
 # -- keys and malformed checkpoints -------------------------------------------------------------------------
 
 

@@ -45,7 +45,13 @@ ORDER BY seq"""
 # Every row's position, hash and seal, in order: the seals are checked and the checkpoint roots computed in one pass.
 SELECT_SEALED_ROWS = """
 SELECT a.seq, a.hash, s.key_id, s.mac FROM audit_log a LEFT JOIN audit_log_seals s ON s.seq = a.seq ORDER BY a.seq"""
-SELECT_UNSEALED_UNTIL = "SELECT coalesce(max(unsealed_until), 0) FROM audit_log_sealing"
+# Rows that predate sealing: counted by migration 0016 into audit_log_sealing, a table anyone with database
+# rights can change, so verify believes the count only as recorded in a sealed row (SEALING_STARTED).
+SEALING_STARTED = "audit.sealing_started"
+SELECT_LEGACY_ROWS = "SELECT coalesce(max(unsealed_until), 0) FROM audit_log_sealing"
+SELECT_SEALING_MARKERS = """
+SELECT a.seq, a.hash, a.data, s.key_id, s.mac FROM audit_log a LEFT JOIN audit_log_seals s ON s.seq = a.seq
+WHERE a.action = 'audit.sealing_started' ORDER BY a.seq"""
 SELECT_HEAD = "SELECT count(*) AS rows, max(seq) AS seq, (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash FROM audit_log"
 
 
@@ -92,7 +98,9 @@ class VerifyReport(msgspec.Struct, kw_only=True):
     root_hash: str = (
         ""  # base64 RFC 6962 root over every row's hash: what a checkpoint of this log would sign
     )
-    unsealed_until: int = 0  # rows up to this one predate sealing (migration 0016)
+    unsealed_until: int = (
+        0  # rows up to this one predate sealing (as a sealed audit.sealing_started row says)
+    )
 
     @property
     def ok(self) -> bool:
@@ -146,6 +154,38 @@ async def append(
     return seq
 
 
+async def _unsealed_until(conn: asyncpg.Connection, keys: SealKeys) -> int:
+    """How many rows predate sealing, as the first validly sealed SEALING_STARTED row says (0 without one)."""
+    for row in await conn.fetch(SELECT_SEALING_MARKERS):
+        if keys.problem(row["seq"], row["hash"], row["key_id"], row["mac"]) is None:
+            count = row["data"].get("unsealed_until") if isinstance(row["data"], dict) else None
+            if isinstance(count, int) and 0 <= count < row["seq"]:
+                return count
+    return 0
+
+
+async def mark_sealing_start(conn: asyncpg.Connection, *, keys: SealKeys | None = None) -> int:
+    """On a database that had audit rows before migration 0016, record once, in a sealed row, how many rows
+    predate sealing (they are vouched for by the chain and the checkpoints only); returns that number when
+    it records it, else 0. Run right after migrating (``igf-hub migrate up``, ``serve``)."""
+    legacy: int = await conn.fetchval(SELECT_LEGACY_ROWS)
+    if not legacy:
+        return 0
+    keys = keys or _keys()
+    if await _unsealed_until(conn, keys):
+        return 0
+    async with conn.transaction():
+        await append(
+            conn,
+            actor="system:igf-hub",
+            action=SEALING_STARTED,
+            subject_type="audit_log",
+            subject_id="audit_log",
+            data={"unsealed_until": legacy},
+        )
+    return legacy
+
+
 def leaf(row_hash: str) -> bytes:
     """Row #n's hash is leaf n-1 of the checkpoint tree (a malformed stored hash still hashes to something)."""
     try:
@@ -168,7 +208,7 @@ async def verify(
     async with snapshot:
         head = await conn.fetchrow(SELECT_HEAD)
         breaks = [ChainBreak(seq=r["seq"], reason=r["reason"]) for r in await conn.fetch(SELECT_BROKEN_LINKS)]
-        unsealed_until: int = await conn.fetchval(SELECT_UNSEALED_UNTIL)
+        unsealed_until = await _unsealed_until(conn, keys)
         wanted = {h.tree_size for h in heads}
         tree, roots = CompactRange(), {}
         if 0 in wanted:

@@ -273,3 +273,31 @@ async def test_funding_grants_reach_consumers_once_funded_and_exchange_rates_nev
     public = (await client.get(f"/v1/transparency/nris/{nri}")).json()
     assert [g["id"] for g in public["grants"]] == [grant["id"]]
     assert await watcher.feed() == [("nri.recognised", str(nri)), ("funding.nri_grant.approved", grant["id"])]
+
+
+async def test_imported_nris_reach_consumers_without_what_the_public_view_redacts(
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    tokens: TokenFactory,
+) -> None:
+    watcher = await Watcher.start(client, admin, consumer, dispatcher, tokens)
+    header = "type,name,countries,website,focal_point_name,focal_point_email"
+    for line in (
+        "national,Kenya IGF,KE,https://kigf.or.ke,Grace Mutung'u,grace@example.org",
+        "national,Kenya IGF,KE,https://kigf.or.ke,Grace Mutung'u,grace.m@example.org",
+    ):
+        imported = await client.post(
+            "/v1/nris/import",
+            content=f"{header}\r\n{line}\r\n".encode(),
+            headers={**admin.headers, "content-type": "text/csv"},
+        )
+        assert imported.status_code == 200, imported.text
+    nri_id = imported.json()["rows"][0]["id"]
+    public = (await client.get(f"/v1/nris/{nri_id}")).json()
+    assert public["focal_points"][0]["email"] is None  # redacted
+    assert await watcher.feed() == [("nri.imported", nri_id), ("nri.updated", nri_id)]
+    pulled = await watcher.pulled()
+    assert all(b"example.org" not in httpx.Response(200, json=e).content for e in pulled)
+    assert pulled[1]["data"]["fields"] == ["focal_points"]

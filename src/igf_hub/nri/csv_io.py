@@ -39,6 +39,7 @@ REQUIRED_COLUMNS = ("type", "name", "countries")
 LIST_COLUMNS = frozenset({"countries", "languages"})
 FOCAL_POINT_COLUMNS = ("focal_point_name", "focal_point_email", "focal_point_role")
 MAX_ROWS = 5_000
+PRIVATE_IMPORT_KEYS = frozenset({"content", "changes"})  # audited, never published
 _LIST_SEPARATORS = re.compile(r"[;,\s]+")
 
 # Human headers for the file, export and import alike; the import also takes the field names themselves.
@@ -325,6 +326,13 @@ class NriImporter:
             self.service.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id,
             data=data,
         )  # fmt: skip
+        # The event says what the API's own events say: the imported content and changed values stay in the
+        # audit log (they hold what the public view redacts: focal points' e-mails, committee genders).
+        public_data = {k: v for k, v in data.items() if k not in PRIVATE_IMPORT_KEYS}
         await outbox.publish(
-            self.service.conn, action, subject=nri.id, data=event_data(nri, **data), public=is_public(nri)
+            self.service.conn,
+            action,
+            subject=nri.id,
+            data=event_data(nri, **public_data),
+            public=is_public(nri),
         )

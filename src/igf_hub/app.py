@@ -37,22 +37,28 @@ from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.core import audit
+from igf_hub.core.audit_checkpoints import AUDIT_EVENTS
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, plain_detail, problem, to_problem
 from igf_hub.core.input_guard import input_guard_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
-from igf_hub.core.openapi import document_problems
+from igf_hub.core.openapi import document_problems, webhooks_section
+from igf_hub.core.outbox import EventDoc
 from igf_hub.core.pagination import link_next_page, remember_request
 from igf_hub.core.queue import provide_queue, queue_lifespan
 from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
 from igf_hub.core.streaming import StreamBudget, provide_stream_slot
 from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
+from igf_hub.funding.event_schemas import FUNDING_EVENTS
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
+from igf_hub.mag.event_schemas import MAG_EVENTS
 from igf_hub.messages import MESSAGE_CONTROLLERS
+from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
+from igf_hub.nri.event_schemas import NRI_EVENTS
 from igf_hub.system.controllers import (
     AuditCheckpointController,
     AuditController,
@@ -61,6 +67,7 @@ from igf_hub.system.controllers import (
     VocabController,
 )
 from igf_hub.tracks import CallController, OutputController, TrackController
+from igf_hub.tracks.event_schemas import TRACK_EVENTS
 from igf_hub.webhooks import ConsumerController, EventController
 
 log = structlog.get_logger("igf_hub.app")
@@ -264,6 +271,17 @@ def provide_clock(request: Request[Any, Any, Any]) -> Clock:
     return clock
 
 
+# Every event type consumers receive, with the schema of its data (the OpenAPI document's webhooks section).
+EVENT_CATALOGUE: list[EventDoc] = [
+    *MESSAGE_EVENTS,
+    *NRI_EVENTS,
+    *TRACK_EVENTS,
+    *MAG_EVENTS,
+    *FUNDING_EVENTS,
+    *AUDIT_EVENTS,
+]
+
+
 def _openapi(settings: Settings) -> OpenAPIConfig:
     base = settings.base_url
     oauth = SecurityScheme(
@@ -286,6 +304,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
         description="The Internet Governance Forum ecosystem: NRIs, intersessional tracks, the MAG, funding, "
         "IGF Messages and their webhooks. Errors are RFC 9457 problem+json.",
         path="/schema",
+        webhooks=webhooks_section(EVENT_CATALOGUE),
         components=Components(security_schemes={"oauth2": oauth, "bearer": bearer}),
         security=[{}, {"oauth2": ["api"]}, {"bearer": []}],
         render_plugins=[

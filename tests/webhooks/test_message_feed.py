@@ -17,6 +17,7 @@ from igf_hub.webhooks.dispatcher import Dispatcher
 from tests.messages import support as m
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer
+from tests.webhooks import schemas
 from tests.webhooks.conftest import UNGIS, register, verified_endpoint
 
 Client = httpx.AsyncClient
@@ -65,6 +66,9 @@ async def test_an_approved_message_reaches_the_consumer_as_the_api_shows_it_afte
         "message.approved",  # the approval, then the ballot it closed
         "message.ballot_closed",
     ]
+    document = await schemas.openapi(client)
+    for r in received:
+        schemas.check_event(document, r.json())
     sequences = [int(r.json()["sequence"]) for r in received]
     assert sequences == sorted(sequences)
     event = next(r.json() for r in received if r.json()["type"] == "message.approved")

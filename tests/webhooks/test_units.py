@@ -142,7 +142,9 @@ def test_bodies_are_cloudevents_and_thin_above_64_kib() -> None:
     assert body == {
         "specversion": "1.0", "id": str(event_id), "source": "https://hub.example", "type": "message.approved",
         "subject": "m-1", "time": "2026-11-10T12:00:00Z", "datacontenttype": "application/json",
-        "dataschema": "https://hub.example/schema/openapi.json", "sequence": "00000000000000000042",
+        "dataschema": "https://hub.example/schema/openapi.json#/webhooks/message.approved/post/requestBody/content"
+                      "/application~1cloudevents+json/schema/properties/data",
+        "sequence": "00000000000000000042",
         "data": {"title": "x"},
     }  # fmt: skip
     big = EventRow(seq=43, id=event_id, type="message.approved", subject="m-1", occurred_at=row.occurred_at,

@@ -8,23 +8,22 @@ what the pull log serves with what an anonymous GET shows.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from igf_hub.webhooks.dispatcher import Dispatcher
-from tests.funding.conftest import Ledger, announce_nri
+from tests.funding.conftest import Ledger
 from tests.mag.support import Mag
 from tests.messages import support as messages
 from tests.nri import helpers as nris
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer
 from tests.tracks.conftest import Tracks, if_match
+from tests.webhooks import schemas
 from tests.webhooks.conftest import UNGIS, verified_endpoint
 
 Client = httpx.AsyncClient
@@ -64,10 +63,15 @@ class Watcher:
         return items
 
     async def feed(self) -> Feed:
-        """The (type, subject) sequence, after checking that webhook and pull log agree on it."""
+        """The (type, subject) sequence, after checking that webhook and pull log agree on it and that every
+        event's data matches the schema its ``dataschema`` URL names."""
         pushed = [(e["type"], e["subject"]) for e in await self.pushed()]
-        pulled = [(e["type"], e["subject"]) for e in await self.pulled()]
+        events = await self.pulled()
+        pulled = [(e["type"], e["subject"]) for e in events]
         assert sorted(pushed) == sorted(pulled)
+        document = await schemas.openapi(self.client)
+        for event in events:
+            schemas.check_event(document, event)
         return pulled
 
 
@@ -239,18 +243,16 @@ async def test_funding_grants_reach_consumers_once_funded_and_exchange_rates_nev
     consumer: ConsumerServer,
     dispatcher: Dispatcher,
     tokens: TokenFactory,
-    db: asyncpg.Pool,
 ) -> None:
     watcher = await Watcher.start(client, admin, consumer, dispatcher, tokens)
     ledger = Ledger(client, admin)
-    nri = uuid.uuid4()
-    await announce_nri(db, nri)
+    nri = (await nris.recognised(client, await tokens.user(), admin))["id"]  # funding learns of it by event
     applied = await client.post(
         "/v1/funding/nri-grants",
         headers=ledger.headers,
         json={
             "programme": "igf_secretariat",
-            "nri_id": str(nri),
+            "nri_id": nri,
             "year": 2024,
             "amount_requested": "4000.00",
             "co_funding_evidence": "Host university covers the venue",
@@ -262,7 +264,7 @@ async def test_funding_grants_reach_consumers_once_funded_and_exchange_rates_nev
         "currency,effective_on,usd_per_unit,source\r\nEUR,2024-03-01,1.0850,UN rate\r\n"
     )
     assert rates.status_code in (200, 201), rates.text
-    assert await watcher.feed() == [("nri.recognised", str(nri))]
+    assert await watcher.feed() == [("nri.recognised", nri)]
 
     approved = await client.post(
         f"/v1/funding/nri-grants/{grant['id']}/transitions",
@@ -272,7 +274,7 @@ async def test_funding_grants_reach_consumers_once_funded_and_exchange_rates_nev
     assert approved.status_code == 200, approved.text
     public = (await client.get(f"/v1/transparency/nris/{nri}")).json()
     assert [g["id"] for g in public["grants"]] == [grant["id"]]
-    assert await watcher.feed() == [("nri.recognised", str(nri)), ("funding.nri_grant.approved", grant["id"])]
+    assert await watcher.feed() == [("nri.recognised", nri), ("funding.nri_grant.approved", grant["id"])]
 
 
 async def test_imported_nris_reach_consumers_without_what_the_public_view_redacts(

@@ -53,6 +53,26 @@ class AuditCheckpoint(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class CheckpointSigned(msgspec.Struct, kw_only=True):
+    """The ``data`` of an ``audit.checkpoint`` event (its subject is the tree size)."""
+
+    origin: str
+    tree_size: int
+    root_hash: str
+    checkpoint: str  # the signed note: keep it, and verify later logs against it
+    url: str
+
+
+# For the OpenAPI webhooks section (app.py collects every family's catalogue).
+AUDIT_EVENTS = [
+    outbox.EventDoc(
+        type=EVENT,
+        summary="A signed checkpoint of the audit log's head was published.",
+        data=CheckpointSigned,
+    )
+]
+
+
 def _row(row: asyncpg.Record) -> AuditCheckpoint:
     return AuditCheckpoint(
         tree_size=row["tree_size"],

@@ -9,6 +9,7 @@ the document is built (lazily, on the first request for it), so clients and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 import msgspec
@@ -16,9 +17,19 @@ from litestar import Litestar
 from litestar.constants import RESERVED_KWARGS
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    PathItem,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.routes import HTTPRoute
 
 from igf_hub.core.errors import FieldError
+from igf_hub.core.outbox import EventDoc
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -76,3 +87,118 @@ def document_problems(app: Litestar) -> None:
                 documented[400] = _INVALID_INPUT
             documented.update(handler.responses or {})
             handler.responses = cast("dict[int, ResponseSpec]", documented)
+
+
+# -- the webhooks section (OpenAPI 3.1): every event consumers receive, with the schema of its data ----------
+
+CLOUDEVENTS_MEDIA_TYPE = "application/cloudevents+json"
+_THIN_DATA = {
+    "title": "ThinData",
+    "description": "Sent instead of the data when the body would pass 64 KiB: fetch `links.event` for it.",
+    "type": "object",
+    "required": ["thin", "id", "size", "links"],
+    "properties": {
+        "thin": {"const": True},
+        "id": {"type": "string", "description": "the event's subject"},
+        "size": {"type": "integer", "description": "bytes of the full body"},
+        "links": {
+            "type": "object",
+            "required": ["event"],
+            "properties": {
+                "event": {"type": "string", "format": "uri"},
+                "self": {"type": "string", "format": "uri"},
+            },
+        },
+    },
+}
+
+
+def data_schema_pointer(event_type: str) -> str:
+    """Where the schema of an event type's ``data`` sits in the OpenAPI document (a JSON Pointer)."""
+    media = CLOUDEVENTS_MEDIA_TYPE.replace("~", "~0").replace("/", "~1")
+    return f"/webhooks/{event_type}/post/requestBody/content/{media}/schema/properties/data"
+
+
+def data_schema_url(base_url: str, event_type: str) -> str:
+    """The CloudEvents ``dataschema`` of an event: the OpenAPI document, at its data's schema."""
+    return f"{base_url}/schema/openapi.json#{data_schema_pointer(event_type)}"
+
+
+def inline_schema(type_: Any) -> dict[str, Any]:
+    """The JSON Schema of a msgspec type with every ``$ref`` resolved in place: the webhooks section cannot
+    register components (Litestar rebuilds them from the routes), and event data types are not recursive."""
+    (root,), defs = msgspec.json.schema_components([type_])
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(root)
+    return resolved
+
+
+def _envelope(doc: EventDoc) -> dict[str, Any]:
+    text = {"type": "string"}
+    return {
+        "title": f"CloudEvent {doc.type}",
+        "type": "object",
+        "required": [
+            "specversion",
+            "id",
+            "source",
+            "type",
+            "subject",
+            "time",
+            "datacontenttype",
+            "dataschema",
+            "sequence",
+            "data",
+        ],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {
+                **text,
+                "format": "uuid",
+                "description": "the event's id (stable across retries and replays)",
+            },
+            "source": {**text, "format": "uri", "description": "the igf_hub deployment's base URL"},
+            "type": {"const": doc.type},
+            "subject": {**text, "description": "the id of the object the event is about"},
+            "time": {**text, "format": "date-time"},
+            "datacontenttype": {"const": "application/json"},
+            "dataschema": {
+                **text,
+                "format": "uri",
+                "description": "this schema's data member, in this document",
+            },
+            "sequence": {
+                **text,
+                "pattern": "^[0-9]{20}$",
+                "description": "the event's position in the whole feed (zero-padded; gaps are normal)",
+            },
+            "data": {"anyOf": [inline_schema(doc.data), _THIN_DATA]},
+        },
+    }
+
+
+def webhooks_section(events: Iterable[EventDoc]) -> dict[str, PathItem | Reference]:
+    """One OpenAPI webhook per event type consumers receive: the CloudEvent body igf_hub POSTs, signed."""
+    section: dict[str, PathItem | Reference] = {}
+    for doc in events:
+        body = OpenAPIMediaType(schema=cast("Schema", _envelope(doc)))
+        section[doc.type] = PathItem(
+            post=Operation(
+                summary=doc.summary,
+                description=f"{doc.summary} Sent as a structured-mode CloudEvent, signed per Standard Webhooks.",
+                operation_id=f"Webhook_{doc.type.replace('.', '_')}",
+                tags=["Webhooks"],
+                request_body=RequestBody(content={CLOUDEVENTS_MEDIA_TYPE: body}, required=True),
+                responses={"2XX": OpenAPIResponse(description="Received: any 2xx acknowledges the event")},
+            )
+        )
+    return section

@@ -42,6 +42,15 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     public: bool = True
 
 
+class EventDoc(msgspec.Struct, frozen=True, kw_only=True):
+    """One event type consumers receive, as integrators read it (the OpenAPI ``webhooks`` section): what it
+    means and the type of its ``data`` (a msgspec Struct; unknown members may be added later)."""
+
+    type: str
+    summary: str
+    data: Any
+
+
 Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
 _handlers: dict[str, list[Handler]] = {}
 _in_transaction: list[Handler] = []

@@ -229,17 +229,16 @@ class CycleService:
             raise IllegalTransition(current=current.status, requested=to, allowed=allowed)
         if to is CycleStatus.appointed and (await self.repo.cycle_appointment_span(current.id))[0] == 0:
             raise TransitionGuard(f"the {year} cycle has no appointments yet")
-        if to is CycleStatus.closed:
-            if today(self.clock) <= current.ends_on:
-                raise TransitionGuard(
-                    f"the {year} cycle runs until {current.ends_on}: close it after that day"
-                )
-            await end_completed(self.repo, self.clock, actor=actor, cycle_id=current.id)
+        if to is CycleStatus.closed and today(self.clock) <= current.ends_on:
+            raise TransitionGuard(f"the {year} cycle runs until {current.ends_on}: close it after that day")
         cycle = cycle_view(await self.repo.set_cycle_status(current.id, to, self.clock.now()))
         await self._record(
             actor, "mag.cycle.status_changed", cycle,
             {"year": year, "from": current.status, "to": to, "version": cycle.version},
         )  # fmt: skip
+        if to is CycleStatus.closed:
+            # Closing ends its completed appointments: their events follow the cycle's.
+            await end_completed(self.repo, self.clock, actor=actor, cycle_id=current.id)
         return cycle
 
     async def _record(self, actor: Principal, action: str, cycle: Cycle, data: dict[str, Any]) -> None:

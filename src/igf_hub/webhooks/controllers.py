@@ -314,7 +314,8 @@ class EventController(Controller):
 
     @get(
         "/", operation_id="ListEvents", guards=[requires_consumer_or_secretariat], cache_control=NO_STORE,
-        responses={200: ResponseSpec(data_container=EventLog, description="the events after the cursor")},
+        responses={200: ResponseSpec(data_container=EventLog, description="the events after the cursor",
+                                     generate_examples=False)},
     )  # fmt: skip
     async def list_events(
         self, request: AnyRequest, deliveries: DeliveryService,
@@ -343,7 +344,8 @@ class EventController(Controller):
     @get(
         "/{event_id:uuid}", operation_id="GetEvent", guards=[requires_consumer_or_secretariat],
         cache_control=CacheControlHeader(max_age=3600, private=True),
-        responses={200: ResponseSpec(data_container=CloudEvent, description="the event with its full data")},
+        responses={200: ResponseSpec(data_container=CloudEvent, description="the event with its full data",
+                                     generate_examples=False)},
     )  # fmt: skip
     async def get_event(self, event_id: UUID, deliveries: DeliveryService) -> Response[bytes]:
         """One event with its full data (the ``event`` link of a thin webhook body points here)."""

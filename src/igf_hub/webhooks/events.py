@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+
+from igf_hub.core.openapi import data_schema_url
 
 # Event families a consumer may subscribe to (the domains' published events; webhook.* stays internal).
 DELIVERABLE_FAMILIES = frozenset({"message", "nri", "track", "track_output", "mag", "funding", "audit"})
@@ -48,19 +50,49 @@ def subscription_problem(pattern: str) -> str | None:
     return None
 
 
-class CloudEvent(msgspec.Struct, kw_only=True):
-    """CloudEvents 1.0, structured JSON mode, with the ``sequence`` extension (the schema of bodies)."""
+def _example(description: str, example: Any) -> Any:
+    return msgspec.Meta(description=description, examples=[example])
 
-    specversion: str
-    id: str
-    source: str
-    type: str
-    subject: str
-    time: datetime
-    datacontenttype: str
-    dataschema: str
-    sequence: str  # zero-padded, so it also orders as a string
-    data: dict[str, Any]
+
+_SUBJECT = "5f0c2a4e-8d1b-4c3a-9e7f-2b6d4a1c8e90"
+
+
+class CloudEvent(msgspec.Struct, kw_only=True):
+    """CloudEvents 1.0, structured JSON mode, with the ``sequence`` extension (the schema of bodies; each type's
+    ``data`` is in the document's ``webhooks`` section, where ``dataschema`` points)."""
+
+    specversion: Annotated[str, _example("CloudEvents version", SPECVERSION)]
+    id: Annotated[
+        str, _example("the event's id, stable across retries", "0b8e6a52-3f0d-4a8e-b7c4-9d2e1f6a5c3b")
+    ]
+    source: Annotated[str, _example("the igf_hub deployment", "https://hub.intgovforum.org")]
+    type: Annotated[str, _example("the event type", "message.approved")]
+    subject: Annotated[str, _example("the id of the object the event is about", _SUBJECT)]
+    time: Annotated[datetime, _example("when the change committed", "2026-11-10T12:00:00Z")]
+    datacontenttype: Annotated[str, _example("the media type of data", "application/json")]
+    dataschema: Annotated[
+        str,
+        _example(
+            "the schema of data, in the OpenAPI document",
+            "https://hub.intgovforum.org/schema/openapi.json#/webhooks/message.approved/post/requestBody/content"
+            "/application~1cloudevents+json/schema/properties/data",
+        ),
+    ]
+    sequence: Annotated[
+        str, _example("position in the whole feed, zero-padded (gaps are normal)", "00000000000000004217")
+    ]
+    data: Annotated[
+        dict[str, Any],
+        _example(
+            "the event's data (see dataschema), or a thin body above 64 KiB",
+            {
+                "id": _SUBJECT,
+                "year": 2026,
+                "theme": "Universal and meaningful connectivity",
+                "state": "approved",
+            },
+        ),
+    ]
 
 
 class _Envelope(msgspec.Struct, kw_only=True):
@@ -107,7 +139,7 @@ def render(event: EventRow, base_url: str, *, full: bool = False) -> bytes:
         subject=event.subject,
         time=event.occurred_at,
         datacontenttype="application/json",
-        dataschema=f"{base_url}/schema/openapi.json",
+        dataschema=data_schema_url(base_url, event.type),
         sequence=sequence_text(event.seq),
         data=msgspec.Raw(event.data_json.encode()),
     )

@@ -187,6 +187,7 @@ EXPECTED: dict[str, Rule] = {
     "GetMagNomination": secretariat("nominations are private, even to the MAG and its Chair"),
     "TransitionMagNomination": secretariat(),
     "CreateMagCycle": secretariat(),
+    "ImportMagArchive": secretariat(body={"cycles": []}),
     "UpdateMagCycle": secretariat(),
     "TransitionMagCycle": secretariat(),
     "PreviewMagBalance": secretariat(),

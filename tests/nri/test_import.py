@@ -231,3 +231,23 @@ async def test_the_export_reimports_to_the_same_records_with_real_recognition_da
     assert names == ["=Formula IGF", "Kenya IGF"]
     dates = {n["name"]: n["recognised_on"] for n in (await client.get("/v1/nris")).json()["items"]}
     assert dates == {"=Formula IGF": "2012-01-30", "Kenya IGF": "2009-05-12"}
+
+
+async def test_a_dry_run_reports_what_the_import_would_do_and_writes_nothing(
+    client: Client, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
+    secretariat = await tokens.user(Role.secretariat)
+    before = await _counts(db)
+    response = await client.post(
+        "/v1/nris/import?dry_run=true",
+        content=csv_text(ROWS[1], ROWS[2]),
+        headers={**secretariat.headers, "content-type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["dry_run"], report["created"], [r["id"] for r in report["rows"]]) == (
+        True,
+        2,
+        [None, None],
+    )
+    assert await _counts(db) == before

@@ -15,9 +15,13 @@ from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.errors import FieldError
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.appointments import AppointmentService
+from igf_hub.mag.archive import ArchiveRejected, MagArchiveReport, MagArchiveService
+from igf_hub.mag.archive import parse_csv as parse_archive_csv
+from igf_hub.mag.archive import parse_json as parse_archive_json
 from igf_hub.mag.balance import Balance
 from igf_hub.mag.balance_service import BalanceService
 from igf_hub.mag.common import is_secretariat
@@ -116,6 +120,17 @@ READ = {
     "people": Provide(provide_people, sync_to_thread=False),
 }
 WRITE_CYCLES = {"cycles": Provide(provide_cycles_tx, sync_to_thread=False)}
+
+
+def provide_archive_tx(tx: asyncpg.Connection, clock: Clock) -> MagArchiveService:
+    return MagArchiveService(tx, clock)
+
+
+WRITE_ARCHIVE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
+ArchiveSource = Annotated[
+    str | None,
+    Parameter(min_length=1, max_length=300, description="where the records come from (kept on each cycle)"),
+]
 WRITE_APPOINTMENTS = {"appointments": Provide(provide_appointments_tx, sync_to_thread=False)}
 WRITE_NOMINATIONS = {"nominations": Provide(provide_nominations_tx, sync_to_thread=False)}
 WRITE_PEOPLE = {"people": Provide(provide_people_tx, sync_to_thread=False)}
@@ -141,6 +156,39 @@ class MagCycleController(Controller):
         """Open the planning of a cycle; ``rule_overrides`` changes this cycle's composition rules."""
         cycle = await cycles.create(data, actor=request.user)
         return written(cycle, status_code=201, headers=NO_STORE)
+
+    @post(
+        "/archive",
+        operation_id="ImportMagArchive",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE_ARCHIVE,
+    )
+    async def import_archive(
+        self,
+        request: AnyRequest,
+        archive: MagArchiveService,
+        dry_run: bool = False,
+        source: ArchiveSource = None,
+    ) -> MagArchiveReport:
+        """Past cycles with their members, as history (closed, appointments ended, marked as imported); they
+        count toward term limits. JSON ``{"cycles": [...]}`` or CSV (one row per member); all or nothing;
+        ``?dry_run=true`` checks and writes nothing. Formats: docs/archive-import.md."""
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if media_type in ("text/csv", "application/csv", "text/plain"):
+            try:
+                cycles = parse_archive_csv(body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ArchiveRejected("the file is not UTF-8", errors=[FieldError("", "not UTF-8")]) from None
+        elif media_type == "application/json":
+            cycles = parse_archive_json(body)
+        else:
+            raise ArchiveRejected(
+                f"send text/csv or application/json, not {media_type or 'nothing'}",
+                errors=[FieldError("", "send text/csv or application/json")],
+            )
+        return await archive.load(cycles, actor=request.user, source=source or "MAG archive", dry_run=dry_run)
 
     @get("/{year:int}", operation_id="GetMagCycle")
     async def get_cycle(self, year: CycleYear, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:

@@ -90,6 +90,15 @@ INSERT INTO mag_appointments (cycle_id, person_id, nomination_id, role, stakehol
     term_limit_exception_recorded_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING id"""
+INSERT_ARCHIVED_APPOINTMENT = """
+INSERT INTO mag_appointments (cycle_id, person_id, role, stakeholder_group, regional_group, country, gender,
+    starts_on, ends_on, status, imported_at, imported_by, import_source)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ended', $10, $11, $12)
+RETURNING id"""
+# The archive names people, not ids: the same name (any case) and country is the same person.
+FIND_PERSON = """
+SELECT id FROM mag_people WHERE lower(name) = lower($1) AND country IS NOT DISTINCT FROM $2 ORDER BY created_at, id
+LIMIT 1"""
 UPDATE_APPOINTMENT = """
 UPDATE mag_appointments SET starts_on = $2, ends_on = $3, gender = $4, version = version + 1, updated_at = $5
 WHERE id = $1"""
@@ -296,6 +305,44 @@ class MagRepository:
             exception_recorded_at,
         )
         return appointment_id
+
+    async def insert_archived_appointment(
+        self,
+        *,
+        cycle_id: UUID,
+        person_id: UUID,
+        role: str,
+        stakeholder_group: str,
+        regional_group: str,
+        country: str,
+        gender: str | None,
+        starts_on: date,
+        ends_on: date,
+        imported_at: datetime,
+        imported_by: str,
+        source: str,
+    ) -> UUID:
+        """An appointment from the archive: ended, and marked as imported."""
+        appointment_id: UUID = await self.conn.fetchval(
+            INSERT_ARCHIVED_APPOINTMENT,
+            cycle_id,
+            person_id,
+            role,
+            stakeholder_group,
+            regional_group,
+            country,
+            gender,
+            starts_on,
+            ends_on,
+            imported_at,
+            imported_by,
+            source,
+        )
+        return appointment_id
+
+    async def find_person(self, name: str, country: str | None) -> UUID | None:
+        found: UUID | None = await self.conn.fetchval(FIND_PERSON, name, country)
+        return found
 
     async def get_appointment(self, appointment_id: UUID) -> AppointmentRecord | None:
         row = await self.conn.fetchrow(SELECT_APPOINTMENT, appointment_id)

@@ -154,7 +154,9 @@ class NriController(Controller):
         dependencies=WRITE,
         status_code=200,
     )
-    async def import_nris(self, request: Req, nris: NriService, source: ImportSource = None) -> ImportReport:
+    async def import_nris(
+        self, request: Req, nris: NriService, source: ImportSource = None, dry_run: bool = False
+    ) -> ImportReport:
         """Import existing, recognised NRIs from a CSV body (``text/csv``); all rows or none.
 
         Columns: type, name, countries (required), youth_scope, acronym, scope_note, website, mailing_list_url,
@@ -162,7 +164,7 @@ class NriController(Controller):
         focal_point_role, coordinator_email, recognised_on (the real recognition date, YYYY-MM-DD), status
         (recognised or inactive). Lists (countries, languages) are separated by ``;``. The export
         (``nris.csv``) is a valid import file: its derived columns are ignored. New NRIs are marked as imported
-        from ``source``."""
+        from ``source``. ``?dry_run=true`` checks the file and reports what it would do, writing nothing."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in CSV_TYPES:
             raise UnsupportedMediaType(f"send the file as text/csv, not {media_type or 'nothing'}")
@@ -170,7 +172,7 @@ class NriController(Controller):
             text = (await request.body()).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ImportRejected("the file is not UTF-8", errors=[FieldError("", str(exc))]) from None
-        return await NriImporter(nris).run(text, actor=request.user, source=source)
+        return await NriImporter(nris).run(text, actor=request.user, source=source, dry_run=dry_run)
 
     @get("/{nri_id:uuid}", operation_id="GetNri")
     async def get_nri(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:

@@ -120,12 +120,28 @@ class NriImporter:
         self.service = service
         self.repo = service.repo
 
-    async def run(self, text: str, *, actor: Principal, source: str | None = None) -> ImportReport:
+    async def run(
+        self, text: str, *, actor: Principal, source: str | None = None, dry_run: bool = False
+    ) -> ImportReport:
         self.source = source or "CSV import"
         header, records = self._parse(text)
         rows = await self._check(header, records)
-        report = ImportReport(created=0, updated=0, unchanged=0, rows=[])
+        report = ImportReport(created=0, updated=0, unchanged=0, rows=[], dry_run=dry_run)
         for row in rows:
+            if dry_run:  # what the import would do, with nothing written (an NRI not created yet has no id)
+                outcome = (
+                    "created"
+                    if row.existing is None
+                    else "updated"
+                    if self._changed(row.existing, row.content)
+                    else "unchanged"
+                )
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                existing_id = row.existing.id if row.existing else None
+                report.rows.append(
+                    ImportRow(row=row.line, id=existing_id, name=row.content.name, outcome=outcome)
+                )
+                continue
             nri, outcome = await self._apply(row, header, actor)
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.rows.append(ImportRow(row=row.line, id=nri.id, name=nri.name, outcome=outcome))

@@ -341,7 +341,7 @@ class NriStats(msgspec.Struct, kw_only=True):
 
 class ImportRow(msgspec.Struct, kw_only=True):
     row: int
-    id: UUID
+    id: UUID | None  # None in a dry run, for an NRI not created yet
     name: str
     outcome: str  # created | updated | unchanged
 
@@ -351,3 +351,4 @@ class ImportReport(msgspec.Struct, kw_only=True):
     updated: int
     unchanged: int
     rows: list[ImportRow]
+    dry_run: bool = False  # true: the counts say what the import would do; nothing was written

@@ -27,6 +27,7 @@ from igf_hub.core.audit_keys import AuditKeyError, checkpoint_key, seal_keys, ve
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import AuditSettings, Environment, Settings
 from igf_hub.core.tlog import CheckpointError, parse
+from igf_hub.webhooks.events import subscription_problem
 from tests.support.worker import run_worker_burst
 
 IGF_HUB = [sys.executable, "-m", "igf_hub"]
@@ -162,6 +163,7 @@ async def test_the_checkpoint_is_an_event_for_consumers(
     assert event["subject"] == "2" and event["data"]["tree_size"] == 2
     assert parse(event["data"]["checkpoint"]).size == 2
     assert event["data"]["url"] == "http://127.0.0.1:8000/v1/audit/checkpoints/2"
+    assert subscription_problem("audit.*") is None and subscription_problem("audit.checkpoint") is None
 
 
 async def test_a_checkpoint_is_signed_only_when_the_log_grew_and_is_due(

@@ -95,12 +95,10 @@ class VerifyReport(msgspec.Struct, kw_only=True):
     head_hash: str | None
     breaks: list[ChainBreak]
     checkpoints: list[CheckpointCheck] = msgspec.field(default_factory=list)
-    root_hash: str = (
-        ""  # base64 RFC 6962 root over every row's hash: what a checkpoint of this log would sign
-    )
-    unsealed_until: int = (
-        0  # rows up to this one predate sealing (as a sealed audit.sealing_started row says)
-    )
+    # The base64 RFC 6962 root over every row's hash: what a checkpoint of this log would sign.
+    root_hash: str = ""
+    # Rows up to this one predate sealing (as a sealed audit.sealing_started row says).
+    unsealed_until: int = 0
 
     @property
     def ok(self) -> bool:

@@ -33,11 +33,13 @@ class PublicDonor(msgspec.Struct, kw_only=True):
 
 
 class PublicContribution(msgspec.Struct, kw_only=True):
+    """An anonymous donor's contribution has no donor id and no title, as in the public ledger."""
+
     id: UUID
-    donor_id: UUID
+    donor_id: UUID | None
     donor_public_name: str
     via_donor_id: UUID | None
-    title: str
+    title: str | None
     channel: Channel
     earmark: Earmark
     nri_id: UUID | None
@@ -47,18 +49,19 @@ class PublicContribution(msgspec.Struct, kw_only=True):
 
 
 class PublicLedgerEvent(msgspec.Struct, kw_only=True):
-    """A ledger entry as the public ledger lists it (every amount with its USD value and rate)."""
+    """A ledger entry as the public ledger lists it: every amount with its USD value and rate; for an anonymous
+    donor the USD value only (no donor id, original amount, currency, rate or free text)."""
 
     id: UUID
     contribution_id: UUID
-    donor_id: UUID
+    donor_id: UUID | None
     kind: EventKind
-    amount: Amount
-    currency: str
+    amount: Amount | None
+    currency: str | None
     value_date: date
     due_on: date | None
     usd_amount: Usd
-    rate: Rate
+    rate: Rate | None
     reverses_id: UUID | None
     reason: str | None
     recorded_at: datetime
@@ -76,7 +79,11 @@ class FundedGrant(msgspec.Struct, kw_only=True):
 
 
 FUNDING_EVENTS = [
-    EventDoc(type="funding.donor.created", summary="A donor was added (by public name).", data=PublicDonor),
+    EventDoc(
+        type="funding.donor.created",
+        summary="A donor was added (by public name; anonymous ones are not sent).",
+        data=PublicDonor,
+    ),
     EventDoc(type="funding.donor.updated", summary="A donor's public details changed.", data=PublicDonor),
     EventDoc(
         type="funding.contribution.created", summary="A contribution was recorded.", data=PublicContribution

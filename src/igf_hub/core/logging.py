@@ -56,6 +56,7 @@ def configure_logging(*, fmt: str = "console", level: str = "info") -> None:
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    logging.captureWarnings(True)  # Python's warnings too, instead of plain text on stderr
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

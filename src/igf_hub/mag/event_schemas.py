@@ -3,6 +3,8 @@ which are public (an appointment as the public reads it: without ``gender`` and 
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import msgspec
 
 from igf_hub.core.outbox import EventDoc
@@ -13,6 +15,14 @@ from igf_hub.mag.schemas import Appointment, Cycle
 class CycleChanged(msgspec.Struct, kw_only=True):
     cycle: Cycle
     changed: list[str] | msgspec.UnsetType = msgspec.UNSET  # mag.cycle.updated: the fields that changed
+
+
+class CycleImported(msgspec.Struct, kw_only=True):
+    year: int
+    source: str  # where the Secretariat's record came from
+    status: CycleStatus
+    appointments: list[UUID]  # its members' appointments, imported with it
+    notes: str | None
 
 
 class CycleStatusChanged(msgspec.Struct, kw_only=True):
@@ -33,6 +43,11 @@ MAG_EVENTS = [
         type="mag.cycle.status_changed",
         summary="A MAG cycle moved on (call open, appointed, closed).",
         data=CycleStatusChanged,
+    ),
+    EventDoc(
+        type="mag.cycle.imported",
+        summary="A past MAG cycle was loaded from the archive with its members.",
+        data=CycleImported,
     ),
     EventDoc(type="mag.appointment.created", summary="Someone was appointed to the MAG.", data=Appointment),
     EventDoc(type="mag.appointment.updated", summary="An appointment changed.", data=Appointment),

@@ -57,6 +57,11 @@ SELECT id AS grant_id, programme, status FROM funding_nri_grants
 WHERE nri_id = $1 AND year = $2 AND id <> $3 AND status <> 'declined'
   AND (programme, coalesce(programme_detail, '')) <> ($4, coalesce($5::text, ''))
 ORDER BY created_at, id"""
+# Money going out: grants paid (or paid and reported on), in the year of their payment (its value date).
+PAID_OUT = """
+SELECT coalesce(sum(amount_approved), 0.00) AS paid_usd, count(*) AS grants
+FROM funding_nri_grants
+WHERE status IN ('paid', 'reported') AND ($1::int IS NULL OR extract(year FROM paid_on) = $1)"""
 PUBLIC_GRANTS_OF_NRI = f"""
 SELECT {GRANT_COLUMNS} {GRANT_FROM}
 WHERE g.nri_id = $1 AND g.status IN ('approved', 'paid', 'reported')
@@ -72,6 +77,9 @@ class GrantRepository:
         at: datetime, youth_scope: str | None = None,
     ) -> None:  # fmt: skip
         await self.conn.execute(UPSERT_DIRECTORY, nri_id, name, nri_type, status, event_type, at, youth_scope)
+
+    async def paid_out(self, year: int | None) -> asyncpg.Record:
+        return await self.conn.fetchrow(PAID_OUT, year)
 
     async def directory_entry(self, nri_id: UUID) -> NriDirectoryEntry | None:
         row = await self.conn.fetchrow(SELECT_DIRECTORY, nri_id)

@@ -9,7 +9,16 @@ from html import escape
 from urllib.parse import urlencode
 
 from igf_hub.core.security_headers import PAGE_CSP, script_source
-from igf_hub.funding.public_schemas import AggregateBy, AggregateRow, LedgerFilter, PledgeRow, Summary
+from igf_hub.funding import currencies
+from igf_hub.funding.public_schemas import (
+    AggregateBy,
+    AggregateRow,
+    DonorGiving,
+    LedgerFilter,
+    PledgeRow,
+    PublicEvent,
+    Summary,
+)
 from igf_hub.funding.transparency import TransparencyService
 
 API = "/v1/transparency"
@@ -138,6 +147,8 @@ def _summary_block(s: Summary) -> str:
             _metric("received_usd", "Received", s.received_usd),
             _metric("in_kind_usd", "In kind", s.in_kind_usd),
             _metric("outstanding_pledges_usd", "Outstanding pledges", s.outstanding_pledges_usd),
+            _metric("nri_grants_paid_usd", "Paid out (NRI grants)", s.nri_grants_paid_usd),
+            _metric("balance_usd", "Balance (received minus paid out)", s.balance_usd),
             _metric("donors", "Donors", s.donors, usd=False),
             _metric("top1_share", "Largest donor's share", c.top1_share, usd=False),
             _metric("hhi", "Herfindahl-Hirschman index", c.hhi, usd=False),
@@ -163,11 +174,62 @@ def _pledge_table(rows: list[PledgeRow]) -> str:
     )
 
 
+def _num(value: Decimal) -> str:
+    return f'<td class="num" data-value="{value}">{money(value)}</td>'
+
+
+def _donor_table(rows: list[DonorGiving]) -> str:
+    """Every donor with what it gave, in USD and in the currencies it gave in."""
+    if not rows:
+        return '<p id="donors">No contributions yet.</p>'
+    body = []
+    for r in rows:
+        own = "; ".join(
+            ", ".join(
+                f"{label} {c.currency} {v:,.{currencies.minor_units(c.currency)}f}"
+                for label, v in (("received", c.received), ("in kind", c.in_kind), ("pledged", c.pledged))
+                if v
+            )
+            for c in r.in_currency
+        )
+        body.append(
+            f'<tr data-donor="{r.donor_id or ""}"><th scope="row">{escape(r.donor_name)}</th>'
+            f"{_num(r.received_usd)}{_num(r.in_kind_usd)}{_num(r.pledged_usd)}{_num(r.outstanding_usd)}"
+            f'<td data-currency="{escape(own)}">{escape(own) or "—"}</td></tr>'
+        )
+    return (
+        '<table id="donors"><caption>Who gave, and what (anonymous donors are grouped by stakeholder group and '
+        'shown in US dollars only)</caption><thead><tr><th scope="col">Donor</th>'
+        '<th scope="col" class="num">Received (USD)</th><th scope="col" class="num">In kind (USD)</th>'
+        '<th scope="col" class="num">Pledged (USD)</th><th scope="col" class="num">Outstanding (USD)</th>'
+        f'<th scope="col">In the donor\'s currency</th></tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
+
+
+def _latest_table(events: list[PublicEvent]) -> str:
+    if not events:
+        return '<p id="latest">No transactions yet.</p>'
+    body = "".join(
+        f'<tr data-event="{e.id}"><td><time datetime="{e.value_date.isoformat()}">{e.value_date.isoformat()}</time></td>'
+        f"<td>{escape(e.donor_name)}</td><td>{escape(e.kind.replace('_', ' '))}</td>"
+        f'<td class="num">{escape(f"{e.currency} {e.amount}") if e.amount is not None else "—"}</td>{_num(e.usd_amount)}</tr>'
+        for e in events
+    )
+    return (
+        '<table id="latest"><caption>The latest ledger events, newest first</caption><thead><tr>'
+        '<th scope="col">Date</th><th scope="col">Donor</th><th scope="col">Event</th>'
+        '<th scope="col" class="num">Amount</th><th scope="col" class="num">USD</th></tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
 async def render(transparency: TransparencyService, year: int | None) -> str:
     summary = await transparency.summary(year)
     per_year = await transparency.aggregates(AggregateBy.year, LedgerFilter())
     by_group = await transparency.aggregates(AggregateBy.stakeholder_group, LedgerFilter(year=year))
     pledges = await transparency.pledges(year)
+    donors = await transparency.donors(year)
+    latest = await transparency.latest(year)
     years = sorted({int(r.key) for r in per_year.rows if r.key}, reverse=True)
     options = ['<option value="">All years</option>'] + [
         f'<option value="{y}"{" selected" if y == year else ""}>{y}</option>' for y in years
@@ -191,6 +253,10 @@ async def render(transparency: TransparencyService, year: int | None) -> str:
 <form method="get" action="/transparency"><label for="year">Year</label>
 <select id="year" name="year">{"".join(options)}</select> <button id="year-submit" type="submit">Show</button></form>
 <section id="summary" data-year="{year or ""}">{_summary_block(summary)}</section>
+<section><h2>Who gave</h2>{_donor_table(donors.rows)}</section>
+<section><h2>Money going out</h2><p>NRI grants paid {escape(scope)}: USD {money(summary.nri_grants_paid_usd)}.
+Received {escape(scope)}: USD {money(summary.received_usd)}. Balance: USD {money(summary.balance_usd)}.</p></section>
+<section><h2>Latest transactions</h2>{_latest_table(latest)}</section>
 <section><h2>Received per year (USD)</h2>
 {_bars([(r.key or "", r.received_usd) for r in sorted(per_year.rows, key=lambda r: r.key or "")], title="Received per year", chart="received-per-year")}
 </section>

@@ -29,6 +29,7 @@ from igf_hub.funding.public_schemas import (
     AggregateBy,
     Aggregates,
     CorrectionPage,
+    DonorReport,
     LedgerFilter,
     NriFunding,
     PledgeReport,
@@ -132,6 +133,12 @@ class TransparencyController(Controller):
         """Totals grouped by year, donor, stakeholder group, country, earmark, channel (or pass-through by
         intermediary, which is not added to any total)."""
         return await transparency.aggregates(by, filters)
+
+    @get("/donors", operation_id="GetDonorGiving")
+    async def donors(self, transparency: TransparencyService, year: YearParam = None) -> DonorReport:
+        """Every donor with what it gave (received, in kind, pledged, outstanding) in USD and in each currency it
+        gave in; anonymous donors as one row per stakeholder group, in USD only."""
+        return await transparency.donors(year)
 
     @get("/pledges", operation_id="GetPledgeFulfilment")
     async def pledges(self, transparency: TransparencyService, year: YearParam = None) -> PledgeReport:

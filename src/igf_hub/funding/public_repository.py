@@ -119,6 +119,20 @@ ORDER BY 1 NULLS LAST"""
     for by, (key, extra) in _GROUP_KEYS.items()
 }
 
+# What each donor gave, per currency: anonymous donors one row per stakeholder group, their currency withheld.
+DONOR_CURRENCIES = f"""
+SELECT {_GROUP_KEYS[AggregateBy.donor][0]} AS key, min({_GROUP_KEYS[AggregateBy.donor][1]}) AS extra,
+       CASE WHEN d.is_anonymous THEN NULL ELSE e.currency END AS currency, {SUMS} {SUMS_IN_CURRENCY}
+{TOTALS_FROM} {FILTER_WHERE}
+GROUP BY 1, 3
+ORDER BY 1, 3 NULLS LAST"""
+
+# The latest ledger events, newest first.
+LATEST_PUBLIC_EVENTS = f"""
+SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE}
+ORDER BY e.seq DESC
+LIMIT $13"""
+
 # Received plus in kind per donor, anonymous ones included one by one: for donor concentration and the donor
 # count only (no name, no id leaves this query's caller).
 DONOR_SHARES = f"""
@@ -248,6 +262,13 @@ class PublicRepository:
     async def aggregate(self, by: AggregateBy, f: LedgerFilter) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(AGGREGATE_SQL[by], *filter_args(f))
         return rows
+
+    async def donor_currencies(self, f: LedgerFilter) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.conn.fetch(DONOR_CURRENCIES, *filter_args(f))
+        return rows
+
+    async def latest(self, f: LedgerFilter, limit: int) -> list[PublicEvent]:
+        return [public_event(r) for r in await self.conn.fetch(LATEST_PUBLIC_EVENTS, *filter_args(f), limit)]
 
     async def donor_shares(self, f: LedgerFilter) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(DONOR_SHARES, *filter_args(f))

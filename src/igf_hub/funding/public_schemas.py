@@ -75,6 +75,8 @@ class Summary(msgspec.Struct, kw_only=True):
     in_kind_usd: Usd
     donors: int
     outstanding_pledges_usd: Usd
+    nri_grants_paid_usd: Usd  # money going out: NRI grants paid, in the year of payment
+    balance_usd: Usd  # received minus NRI grants paid (in kind is not money that can be paid out)
     concentration: Concentration
     methodology: str
 
@@ -107,6 +109,26 @@ class Aggregates(msgspec.Struct, kw_only=True):
     filters: LedgerFilter
     rows: list[AggregateRow]
     total: Totals
+    methodology: str
+
+
+class DonorGiving(msgspec.Struct, kw_only=True):
+    """What one donor gave (anonymous donors: one row per stakeholder group, in USD only)."""
+
+    donor_id: UUID | None
+    donor_name: str
+    stakeholder_group: str
+    received_usd: Usd
+    in_kind_usd: Usd
+    pledged_usd: Usd
+    outstanding_usd: Usd
+    in_currency: list[CurrencyTotals]  # what it gave in each currency it gave in (empty for anonymous donors)
+
+
+class DonorReport(msgspec.Struct, kw_only=True):
+    as_of: datetime
+    year: int | None
+    rows: list[DonorGiving]
     methodology: str
 
 

@@ -38,11 +38,14 @@ from igf_hub.funding.public_schemas import (
     Correction,
     CorrectionPage,
     CurrencyTotals,
+    DonorGiving,
+    DonorReport,
     LedgerFilter,
     NriContribution,
     NriFunding,
     PledgeReport,
     PledgeRow,
+    PublicEvent,
     PublicGrant,
     PublicLedgerPage,
     Summary,
@@ -80,13 +83,17 @@ def _totals(row: asyncpg.Record | dict[str, Any]) -> Totals:
 def _in_currency(by: AggregateBy, row: asyncpg.Record) -> CurrencyTotals | None:
     if by is not AggregateBy.currency or row["key"] is None:
         return None
-    places = currencies.minor_units(row["key"])
+    return _currency_totals(row["key"], row)
+
+
+def _currency_totals(currency: str, row: asyncpg.Record) -> CurrencyTotals:
+    places = currencies.minor_units(currency)
 
     def amount(name: str) -> Decimal:
         return Decimal(row[f"{name}_amount"]).quantize(Decimal(1).scaleb(-places))
 
     return CurrencyTotals(
-        currency=row["key"],
+        currency=currency,
         pledged=amount("pledged"),
         committed=amount("committed"),
         received=amount("received"),
@@ -168,10 +175,12 @@ class TransparencyService:
             if any(r[k] != 0 for k in ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd"))
         ]
         outstanding = sum((p.outstanding for p in await self.pledge_years(year)), ZERO)
+        paid_out = (await GrantRepository(self.conn).paid_out(year))["paid_usd"]
         return Summary(
             as_of=as_of, year=year, pledged_usd=totals.pledged_usd, committed_usd=totals.committed_usd,
             received_usd=totals.received_usd, in_kind_usd=totals.in_kind_usd, donors=len(active),
-            outstanding_pledges_usd=outstanding,
+            outstanding_pledges_usd=outstanding, nri_grants_paid_usd=paid_out,
+            balance_usd=totals.received_usd - paid_out,
             concentration=concentration([r["received_usd"] + r["in_kind_usd"] for r in per_donor]),
             methodology=METHODOLOGY,
         )  # fmt: skip
@@ -235,6 +244,43 @@ class TransparencyService:
                     )
                 )
         return pieces
+
+    async def donors(self, year: int | None) -> DonorReport:
+        """Every donor with what it gave: received, in kind, pledged and outstanding in USD, and what it gave in
+        each of its currencies. Largest giver (received plus in kind) first."""
+        as_of = self.clock.now()
+        outstanding: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for p in await self.pledge_years(year):
+            outstanding[str(p.donor_id) if p.donor_id else f"anonymous:{p.stakeholder_group}"] += (
+                p.outstanding
+            )
+        rows: dict[str, DonorGiving] = {}
+        for r in await self.repo.donor_currencies(LedgerFilter(year=year)):
+            info = msgspec.json.decode(r["extra"])
+            row = rows.get(r["key"])
+            if row is None:
+                row = rows[r["key"]] = DonorGiving(
+                    donor_id=None if info["is_anonymous"] else UUID(r["key"]),
+                    donor_name=_label(AggregateBy.donor, r["key"], r["extra"]),
+                    stakeholder_group=info["group"],
+                    received_usd=ZERO,
+                    in_kind_usd=ZERO,
+                    pledged_usd=ZERO,
+                    outstanding_usd=outstanding.get(r["key"], ZERO),
+                    in_currency=[],
+                )
+            row.received_usd += r["received_usd"]
+            row.in_kind_usd += r["in_kind_usd"]
+            row.pledged_usd += r["pledged_usd"]
+            if r["currency"] is not None:
+                row.in_currency.append(_currency_totals(r["currency"], r))
+        ordered = sorted(
+            rows.values(), key=lambda d: (-(d.received_usd + d.in_kind_usd), -d.pledged_usd, d.donor_name)
+        )
+        return DonorReport(as_of=as_of, year=year, rows=ordered, methodology=METHODOLOGY)
+
+    async def latest(self, year: int | None, limit: int = 10) -> list[PublicEvent]:
+        return await self.repo.latest(LedgerFilter(year=year), limit)
 
     async def pledges(self, year: int | None) -> PledgeReport:
         as_of = self.clock.now()

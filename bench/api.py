@@ -42,6 +42,7 @@ from bench.servers import ServerProcess, children_cpu_seconds
 from bench.workload import ANCHOR, MIX, Workload, client_token, commenter_tokens, secretariat_client
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings
+from igf_hub.core.vault import Vault, decode_key, new_key_text
 
 MIXED = "mixed read/write"
 
@@ -186,7 +187,9 @@ async def run(
         secretariat = await secretariat_client(pool)
         pg_version = await pool.fetchval("SHOW server_version")
         igf_port, anchor_port = free_port(), free_port()
+        signing_keys_key = new_key_text()  # the servers encrypt their token-signing key with it
         env = {
+            "IGF_HUB_AUTH_SIGNING_KEYS_KEY": signing_keys_key,
             "IGF_HUB_DATABASE_URL": database_url, "IGF_HUB_REDIS_URL": redis_url,
             "IGF_HUB_DATA_DIR": str(work_dir), "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{igf_port}",
             "IGF_HUB_LOG_FORMAT": "json", "IGF_HUB_LOG_LEVEL": "info", "IGF_HUB_DB_POOL_MAX": str(settings.db.pool_max),
@@ -200,7 +203,7 @@ async def run(
         ):
             workload = Workload(
                 seeded, await client_token(igf.base_url, *secretariat),
-                await commenter_tokens(pool, igf.base_url, plan.commenters),
+                await commenter_tokens(pool, igf.base_url, plan.commenters, Vault([decode_key(signing_keys_key)])),
             )  # fmt: skip
             on_igf, on_anchor = Meter(igf, postgres_pid, plan), Meter(anchor, postgres_pid, plan)
             say("warming up ...")

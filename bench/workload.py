@@ -21,6 +21,7 @@ from igf_hub.auth.schemas import ClientCreate, GrantCreate, UserCreate
 from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
 from igf_hub.auth.service import IdentityService
 from igf_hub.core.settings import Settings
+from igf_hub.core.vault import Vault
 
 CONSOLE_CLIENT_ID = "igf-hub-console"  # the built-in public client people sign in through
 
@@ -116,7 +117,7 @@ async def secretariat_client(pool: asyncpg.Pool) -> tuple[str, str]:
     return client.client_id, client.client_secret
 
 
-async def commenter_tokens(pool: asyncpg.Pool, base_url: str, count: int) -> list[str]:
+async def commenter_tokens(pool: asyncpg.Pool, base_url: str, count: int, vault: Vault) -> list[str]:
     """``count`` people without a role, signed in: access tokens as the authorization-code flow issues them
     (igf_hub's token generator, its active key, the console client), so the API verifies them like any other.
 
@@ -131,7 +132,7 @@ async def commenter_tokens(pool: asyncpg.Pool, base_url: str, count: int) -> lis
             )
             for i in range(count)
         ]
-        key_set = await keys.private_key_set(conn)
+        key_set = await keys.private_key_set(conn, vault)
     generator = AccessTokenGenerator(Settings(public_url=base_url), key_set)
     console = OAuthClient({
         "client_id": CONSOLE_CLIENT_ID, "name": "console", "client_secret_hash": None, "redirect_uris": [],

@@ -68,7 +68,7 @@ class TokenFactory:
 
     async def token_for(self, user_id: UUID) -> str:
         async with self.pool.acquire() as conn:
-            key_set = await keys.private_key_set(conn)
+            key_set = await keys.private_key_set(conn, keys.vault_for(self.settings))
         generator = AccessTokenGenerator(self.settings, key_set, self.clock)
         client = OAuthClient(
             {

@@ -1,60 +1,121 @@
-"""Token signing keys: generated on first start, stored in the database, rotatable.
+"""Token signing keys: generated on first start, stored in the database encrypted, rotatable.
 
-Retired keys stay in the published JWKS for as long as a token they signed can still be valid.
+The private half is encrypted with the deployment's key (``IGF_HUB_AUTH_SIGNING_KEYS_KEY``, core/vault.py), bound
+to its key id, so a database dump alone cannot mint tokens. Only the active key keeps a private half: retiring
+a key erases it, and the public half stays in the published JWKS while a token it signed can still be valid.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+import structlog
 from joserfc.jwk import KeySet, RSAKey
 
-ALGORITHM = "RS256"
+from igf_hub.core.settings import Settings
+from igf_hub.core.vault import Vault, VaultError, open_vault
 
-SELECT_ACTIVE = "SELECT kid, private_jwk FROM signing_keys WHERE retired_at IS NULL"
+log = structlog.get_logger("igf_hub.auth.keys")
+
+ALGORITHM = "RS256"
+KEY_FILE = "auth-signing-keys.key"
+VARIABLE = "IGF_HUB_AUTH_SIGNING_KEYS_KEY"
+# Serialises key changes across processes (several API pods starting at once).
+LOCK_KEY = 0x1F6_0A_0013
+
+LOCK = "SELECT pg_advisory_xact_lock($1)"
+SELECT_ACTIVE = "SELECT kid, private_jwk IS NOT NULL AS in_clear, private_ciphertext FROM signing_keys WHERE retired_at IS NULL"
 SELECT_PUBLISHED = """
 SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC"""
 INSERT_KEY = """
-INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)
+INSERT INTO signing_keys (kid, alg, private_ciphertext, public_jwk) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING RETURNING kid"""
-RETIRE_ACTIVE = "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING kid"
+RETIRE_ACTIVE = """
+UPDATE signing_keys SET retired_at = $1, private_jwk = NULL, private_ciphertext = NULL
+WHERE retired_at IS NULL RETURNING kid"""
+ERASE_RETIRED = """
+UPDATE signing_keys SET private_jwk = NULL, private_ciphertext = NULL
+WHERE retired_at IS NOT NULL AND (private_jwk IS NOT NULL OR private_ciphertext IS NOT NULL) RETURNING kid"""
+REENCRYPT = "UPDATE signing_keys SET private_ciphertext = $2 WHERE kid = $1"
 
 
-def _new_key() -> tuple[str, dict[str, Any], dict[str, Any]]:
+def vault_for(settings: Settings) -> Vault:
+    return open_vault(
+        settings.auth.signing_keys_key,
+        variable=VARIABLE,
+        key_file=KEY_FILE,
+        environment=settings.environment,
+        data_dir=settings.data_dir,
+        purpose="token-signing key",
+    )
+
+
+async def _insert_new_key(conn: asyncpg.Connection, vault: Vault) -> str | None:
     kid = secrets.token_urlsafe(12)
     key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"})
-    return kid, dict(key.as_dict(private=True)), dict(key.as_dict(private=False))
+    private = json.dumps(key.as_dict(private=True)).encode()
+    inserted: str | None = await conn.fetchval(
+        INSERT_KEY, kid, ALGORITHM, vault.encrypt(private, kid.encode()), dict(key.as_dict(private=False))
+    )
+    return inserted
 
 
-async def ensure_signing_key(conn: asyncpg.Connection) -> str:
-    """The active key id, creating the first key if there is none (safe under concurrent starts)."""
-    row = await conn.fetchrow(SELECT_ACTIVE)
-    if row is not None:
-        return str(row["kid"])
-    kid, private, public = _new_key()
-    if await conn.fetchval(INSERT_KEY, kid, ALGORITHM, private, public) is None:
-        row = await conn.fetchrow(SELECT_ACTIVE)  # another process created it first
-        return str(row["kid"])
-    return kid
-
-
-async def rotate(conn: asyncpg.Connection, *, now: datetime) -> str:
-    """Retire the active key (still published for verification) and make a new one active."""
+async def ensure_signing_key(conn: asyncpg.Connection, vault: Vault, *, now: datetime) -> str:
+    """The active key id, on every start: creates the first key, replaces a key stored in clear (before
+    migration 0013) with a new encrypted one, and re-encrypts the active key under the current encryption key."""
     async with conn.transaction():
-        await conn.execute(RETIRE_ACTIVE, now)
-        kid, private, public = _new_key()
-        await conn.execute(INSERT_KEY, kid, ALGORITHM, private, public)
+        await conn.execute(LOCK, LOCK_KEY)
+        erased = await conn.fetch(ERASE_RETIRED)
+        if erased:
+            log.info("auth.signing_keys_erased", kids=[r["kid"] for r in erased], reason="retired")
+        row = await conn.fetchrow(SELECT_ACTIVE)
+        if row is None:
+            kid = await _insert_new_key(conn, vault)
+            assert kid is not None  # the lock is held: nobody else inserts
+            return kid
+        if row["in_clear"]:
+            # A key that was ever stored in clear may be in old dumps and backups: stop signing with it.
+            new_kid = await _rotate_locked(conn, vault, now)
+            log.warning(
+                "auth.signing_key_replaced", old_kid=row["kid"], kid=new_kid, reason="stored in clear"
+            )
+            return new_kid
+        kid = str(row["kid"])
+        blob = bytes(row["private_ciphertext"])
+        if not vault.is_current(blob):
+            try:
+                private = vault.decrypt(blob, kid.encode())
+            except VaultError as exc:
+                raise VaultError(f"{exc}; list the previous key after the new one in {VARIABLE}") from None
+            await conn.execute(REENCRYPT, kid, vault.encrypt(private, kid.encode()))
+            log.info("auth.signing_key_reencrypted", kid=kid)
+        return kid
+
+
+async def _rotate_locked(conn: asyncpg.Connection, vault: Vault, now: datetime) -> str:
+    await conn.execute(RETIRE_ACTIVE, now)
+    kid = await _insert_new_key(conn, vault)
+    assert kid is not None  # none is active any more
     return kid
 
 
-async def private_key_set(conn: asyncpg.Connection) -> KeySet:
+async def rotate(conn: asyncpg.Connection, vault: Vault, *, now: datetime) -> str:
+    """Retire the active key (still published for verification, its private half erased) and make a new one."""
+    async with conn.transaction():
+        await conn.execute(LOCK, LOCK_KEY)
+        return await _rotate_locked(conn, vault, now)
+
+
+async def private_key_set(conn: asyncpg.Connection, vault: Vault) -> KeySet:
     row = await conn.fetchrow(SELECT_ACTIVE)
-    if row is None:
-        raise RuntimeError("no active signing key: igf-hub creates one at start-up")
-    return KeySet.import_key_set({"keys": [row["private_jwk"]]})
+    if row is None or row["private_ciphertext"] is None:
+        raise RuntimeError("no encrypted active signing key: igf-hub creates one at start-up")
+    private = vault.decrypt(bytes(row["private_ciphertext"]), str(row["kid"]).encode())
+    return KeySet.import_key_set({"keys": [json.loads(private)]})
 
 
 async def published_jwks(

@@ -24,6 +24,9 @@ from igf_hub.core.settings import Settings
 ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]
 LEEWAY_SECONDS = 30
 REFRESH_MIN_INTERVAL = 5.0  # an unknown kid re-reads the keys at most this often
+# Keys are re-read this often anyway, so a retired key (rotated after a leak) stops verifying everywhere.
+OWN_KEYS_MAX_AGE = 60.0
+EXTERNAL_KEYS_MAX_AGE = 600.0
 
 
 class InvalidToken(Exception):
@@ -70,15 +73,17 @@ def _check_types(claims: dict[str, Any]) -> None:
 
 
 class CachedKeySet:
-    def __init__(self) -> None:
+    def __init__(self, max_age: float) -> None:
         self.keys: KeySet | None = None
         self.kids: set[str] = set()
         self.loaded_at = 0.0
+        self.max_age = max_age
 
     def needs_refresh(self, kid: str | None) -> bool:
         if self.keys is None:
             return True
-        return kid not in self.kids and time.monotonic() - self.loaded_at > REFRESH_MIN_INTERVAL
+        age = time.monotonic() - self.loaded_at
+        return age > self.max_age or (kid not in self.kids and age > REFRESH_MIN_INTERVAL)
 
     def set(self, jwks: dict[str, Any]) -> None:
         self.keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
@@ -91,8 +96,8 @@ class TokenVerifier:
         self.settings = settings
         self.clock = clock
         self.http = http
-        self.own = CachedKeySet()
-        self.external = CachedKeySet()
+        self.own = CachedKeySet(OWN_KEYS_MAX_AGE)
+        self.external = CachedKeySet(EXTERNAL_KEYS_MAX_AGE)
 
     async def verify(self, token: str, pool: asyncpg.Pool) -> dict[str, Any]:
         """The verified claims, or InvalidToken; ``iss``, ``aud`` and ``exp`` are always checked."""

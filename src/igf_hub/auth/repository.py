@@ -81,10 +81,13 @@ TAKE_CODE = """
 DELETE FROM oauth_authorization_codes WHERE code_hash = $1 AND client_id = $2
 RETURNING client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, expires_at, auth_time"""
 INSERT_REFRESH = """
-INSERT INTO oauth_refresh_tokens (token_hash, client_id, user_id, scope, expires_at) VALUES ($1, $2, $3, $4, $5)"""
+INSERT INTO oauth_refresh_tokens (token_hash, client_id, user_id, scope, expires_at, family_id)
+VALUES ($1, $2, $3, $4, $5, coalesce($6, gen_random_uuid()))"""
 SELECT_REFRESH = """
-SELECT token_hash, client_id, user_id, scope, expires_at, revoked_at FROM oauth_refresh_tokens
+SELECT token_hash, client_id, user_id, scope, expires_at, revoked_at, family_id FROM oauth_refresh_tokens
 WHERE token_hash = $1 FOR UPDATE"""
+REVOKE_REFRESH_FAMILY = """
+UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING token_hash"""
 REVOKE_REFRESH = (
     "UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL"
 )
@@ -197,12 +200,23 @@ class IdentityRepository:
         return await self.conn.fetchrow(TAKE_CODE, code_hash, client_id)
 
     async def insert_refresh(
-        self, token_hash: str, client_id: str, user_id: UUID, scope: str, expires_at: datetime
+        self,
+        token_hash: str,
+        client_id: str,
+        user_id: UUID,
+        scope: str,
+        expires_at: datetime,
+        family_id: UUID | None = None,
     ) -> None:
-        await self.conn.execute(INSERT_REFRESH, token_hash, client_id, user_id, scope, expires_at)
+        """``family_id``: the family of the token this one replaces; None starts a new family."""
+        await self.conn.execute(INSERT_REFRESH, token_hash, client_id, user_id, scope, expires_at, family_id)
 
     async def refresh_token(self, token_hash: str) -> asyncpg.Record | None:
         return await self.conn.fetchrow(SELECT_REFRESH, token_hash)
 
     async def revoke_refresh(self, token_hash: str, now: datetime) -> None:
         await self.conn.execute(REVOKE_REFRESH, token_hash, now)
+
+    async def revoke_refresh_family(self, family_id: UUID, now: datetime) -> int:
+        """Revoke every live token of a family; how many were still live."""
+        return len(await self.conn.fetch(REVOKE_REFRESH_FAMILY, family_id, now))

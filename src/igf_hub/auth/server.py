@@ -18,7 +18,7 @@ import anyio.from_thread
 import asyncpg
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
@@ -28,6 +28,7 @@ from joserfc.jwk import KeySet
 from igf_hub.auth import passwords
 from igf_hub.auth.keys import ALGORITHM
 from igf_hub.auth.repository import IdentityRepository
+from igf_hub.core import audit
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 
@@ -87,10 +88,15 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]
         return self.redirect_uris[0] if self.redirect_uris else None
 
     def get_allowed_scope(self, scope: str | None) -> str:
+        """The requested scopes this client may have (its own when none is asked for); none of them is an error,
+        not a token with an empty scope that the API would refuse."""
         if not scope:
             return self.scope
         allowed = set(self.scope.split())
-        return " ".join(s for s in scope.split() if s in allowed)
+        granted = " ".join(s for s in scope.split() if s in allowed)
+        if not granted:
+            raise InvalidScopeError(f"this client may request only: {self.scope}")
+        return granted
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return redirect_uri in self.redirect_uris
@@ -133,6 +139,7 @@ class RefreshToken(TokenMixin):  # type: ignore[misc]
         self.client_id: str = row["client_id"]
         self.user_id: UUID = row["user_id"]
         self.scope: str = row["scope"]
+        self.family_id: UUID = row["family_id"]
 
     def check_client(self, client: OAuthClient) -> bool:
         return client.client_id == self.client_id
@@ -172,7 +179,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
                 client_id=request.client.get_client_id(),
                 user_id=request.user.id,
                 redirect_uri=request.payload.redirect_uri,
-                scope=request.payload.scope or "",
+                scope=request.client.get_allowed_scope(request.payload.scope),  # none asked: the client's
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
                 nonce=data.get("nonce"),
@@ -200,9 +207,23 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
         row = _run(self.server.repo.refresh_token, token_hash(refresh_token))
-        if row is None or row["revoked_at"] is not None or row["expires_at"] <= self.server.clock.now():
+        if row is None or row["expires_at"] <= self.server.clock.now():
+            return None
+        if row["revoked_at"] is not None:
+            # A rotated-out token presented again: it leaked, to an attacker or from the client. Either party may
+            # hold the newest one, so revoke the whole family (RFC 9700 section 4.14.2); the user signs in again.
+            _run(self._revoke_family, row)
             return None
         return RefreshToken(row, refresh_token)
+
+    async def _revoke_family(self, row: Mapping[str, Any]) -> None:
+        s = self.server
+        revoked = await s.repo.revoke_refresh_family(row["family_id"], s.clock.now())
+        await audit.append(
+            s.repo.conn, actor=f"client:{row['client_id']}", action="oauth.refresh_token_reused",
+            subject_type="user", subject_id=row["user_id"],
+            data={"family_id": row["family_id"], "revoked": revoked},
+        )  # fmt: skip
 
     def authenticate_user(self, refresh_token: RefreshToken) -> OAuthUser:
         return OAuthUser(refresh_token.user_id)
@@ -277,6 +298,7 @@ class IgfAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         if "refresh_token" not in token or request.user is None:
             return
         expires_at: datetime = self.clock.now() + timedelta(seconds=self.settings.auth.refresh_token_ttl)
+        previous = getattr(request, "refresh_token", None)  # set by the refresh_token grant: same family
         _run(
             self.repo.insert_refresh,
             token_hash(token["refresh_token"]),
@@ -284,6 +306,7 @@ class IgfAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             request.user.id,
             token.get("scope", ""),
             expires_at,
+            previous.family_id if isinstance(previous, RefreshToken) else None,
         )
 
     def create_oauth2_request(self, request: FormRequest) -> FormRequest:

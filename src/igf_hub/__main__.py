@@ -92,7 +92,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from igf_hub.app import create_app
     from igf_hub.auth.service import IdentityService
-    from igf_hub.core import audit, migrate
+    from igf_hub.core import audit, migrate, proxies
 
     if args.port:
         settings = msgspec.structs.replace(settings, port=args.port)
@@ -133,7 +133,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             server = uvicorn.Server(
                 uvicorn.Config(
                     create_app(live), host=live.host, port=live.port, log_config=None, access_log=False,
-                    proxy_headers=True, server_header=False, lifespan="on",
+                    server_header=False, lifespan="on", **proxies.server_options(live),
                 )
             )  # fmt: skip
             server.run()
@@ -397,7 +397,7 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from igf_hub.core.clock import Clock
 
     with runtime(settings) as live:
-        kid = asyncio.run(_with_conn(live, lambda c: keys.rotate(c, now=Clock().now())))
+        kid = asyncio.run(_with_conn(live, lambda c: keys.rotate(c, keys.vault_for(live), now=Clock().now())))
     print(f"active signing key: {kid} (the previous key stays published until its tokens expire)")
     return 0
 

@@ -79,3 +79,13 @@ async def test_external_tokens_with_the_wrong_audience_or_issuer_are_refused(
         )
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def test_external_tokens_need_the_configured_scope(
+    trusting_client: httpx.AsyncClient, issuer: ExternalIssuer
+) -> None:
+    for scope, status in (("openid api", 200), ("openid profile", 403), ("", 403)):
+        token = issuer.token("alice", "igf-hub-ext", scope=scope)
+        response = await trusting_client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == status, (scope, response.text)
+    assert 'error="insufficient_scope", scope="api"' in response.headers["www-authenticate"]

@@ -98,7 +98,7 @@ async def test_odd_claims_signed_with_our_key_are_401(
 ) -> None:  # fmt: skip
     """Even a token our own key signed is refused, not a 500, when a claim has the wrong type."""
     async with db.acquire() as conn:
-        key = next(iter(await keys.private_key_set(conn)))
+        key = next(iter(await keys.private_key_set(conn, keys.vault_for(settings))))
     token = jwt.encode({"alg": "RS256", "kid": key.kid}, _claims(settings, **overrides), key)
     await _refused(client, token)
 
@@ -118,5 +118,5 @@ async def test_an_algorithm_that_does_not_match_our_key_is_401(
     alg: str, client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings
 ) -> None:
     async with db.acquire() as conn:
-        kid = next(iter(await keys.private_key_set(conn))).kid
+        kid = next(iter(await keys.private_key_set(conn, keys.vault_for(settings)))).kid
     await _refused(client, f"{_segment({'alg': alg, 'kid': kid})}.{_segment(_claims(settings))}.{SIGNATURE}")

@@ -103,6 +103,7 @@ EXPECTED: dict[str, Rule] = {
     "GetUser": secretariat(),
     "GrantRole": secretariat(),
     "RevokeRole": secretariat(),
+    "LiftSignInLockout": secretariat(),
     # -- NRIs --------------------------------------------------------------------------------------------
     "ListNris": public("recognised NRIs for everyone, more for coordinators and the Secretariat"),
     "ExportNrisCsv": public(),

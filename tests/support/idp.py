@@ -52,5 +52,13 @@ class ExternalIssuer:
 
     def token(self, subject: str, audience: str, **claims: Any) -> str:
         now = int(time.time())
-        payload = {"iss": self.url, "sub": subject, "aud": audience, "iat": now, "exp": now + 300} | claims
+        payload = {
+            "iss": self.url,
+            "sub": subject,
+            "aud": audience,
+            "iat": now,
+            "exp": now + 300,
+            "scope": "api",
+        }
+        payload |= claims
         return jwt.encode({"alg": "RS256", "kid": "idp-1"}, payload, self.key)

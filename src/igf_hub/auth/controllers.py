@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +23,7 @@ from igf_hub.auth.principal import Principal
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
 from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
 from igf_hub.auth.service import IdentityService
+from igf_hub.auth.throttle import SignInThrottle
 from igf_hub.core import audit
 from igf_hub.core.clock import Clock
 from igf_hub.core.security_headers import CONSOLE_CSP, PAGE_CSP, page_headers
@@ -62,7 +62,7 @@ class OAuthController(Controller):
         """client_credentials (HTTP Basic or form post), authorization_code with PKCE, refresh_token.
         Errors follow RFC 6749 section 5.2 (`{"error": ...}`), as OAuth clients expect."""
         data = _form_dict(await request.form())
-        server = _server(tx, settings, clock, await keys.private_key_set(tx))
+        server = _server(tx, settings, clock, await keys.private_key_set(tx, keys.vault_for(settings)))
         oauth_request = FormRequest("POST", f"{settings.base_url}/oauth/token", request.headers, data)
         status, body, headers = await anyio.to_thread.run_sync(server.create_token_response, oauth_request)
         return Response(
@@ -96,21 +96,23 @@ class OAuthController(Controller):
             server, grant = await self._validated(tx, settings, clock, "POST", request, params)
         except OAuth2Error as exc:
             return _html(login.error_page(exc.description or exc.error), 400)
-        limiter = SignInLimiter(queue, settings, email, request.client.host if request.client else "")
-        try:
-            await limiter.check()
-        except TooManySignInFailures as exc:
-            page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
-            return _html(page, 429, {"Retry-After": str(settings.auth.signin_window)})
-        identity = IdentityService(tx, clock)
-        user = await identity.authenticate(email, password) if email and password else None
+        throttle = SignInThrottle(queue, settings, email, request.client.host if request.client else "")
+        user = None
+        if email and password:
+            try:
+                await (
+                    throttle.attempt()
+                )  # counted before the password is checked: parallel guesses cannot race it
+            except TooManySignInFailures as exc:
+                page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
+                return _html(page, 429, exc.headers)
+            user = await IdentityService(tx, clock).authenticate(email, password)
         if user is None:
-            await limiter.failed()
             page = login.signin_form(
                 params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email
             )
             return _html(page, 401)
-        await limiter.succeeded()
+        await throttle.succeeded()
         await audit.append(
             tx, actor=f"user:{user.id}", action="user.signed_in", subject_type="user", subject_id=user.id,
             data={"client_id": grant.client.client_id},
@@ -129,31 +131,6 @@ class OAuthController(Controller):
         server = _server(conn, settings, clock)
         oauth_request = FormRequest(method, f"{settings.base_url}/oauth/authorize", request.headers, params)
         return server, await anyio.to_thread.run_sync(server.get_consent_grant, oauth_request)
-
-
-class SignInLimiter:
-    """Failed sign-ins per (e-mail, client address), counted in Valkey over a sliding window."""
-
-    def __init__(self, redis: ArqRedis, settings: Settings, email: str, address: str) -> None:
-        digest = hashlib.sha256(f"{email.lower()}|{address}".encode()).hexdigest()
-        self.key = f"igf:signin-failures:{digest}"
-        self.redis = redis
-        self.max_failures = settings.auth.signin_max_failures
-        self.window = settings.auth.signin_window
-
-    async def check(self) -> None:
-        failures = int(await self.redis.get(self.key) or 0)
-        if failures >= self.max_failures:
-            raise TooManySignInFailures(f"{failures} failed sign-ins; wait {self.window // 60} minutes")
-
-    async def failed(self) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(self.key)
-            pipe.expire(self.key, self.window)
-            await pipe.execute()
-
-    async def succeeded(self) -> None:
-        await self.redis.delete(self.key)
 
 
 class WellKnownController(Controller):
@@ -263,6 +240,23 @@ class IdentityController(Controller):
         self, user_id: UUID, grant_id: UUID, request: Request[Principal, Any, Any], identity: IdentityService
     ) -> None:
         await identity.revoke_grant(user_id, grant_id, actor=request.user)
+
+    @delete(
+        "/users/{user_id:uuid}/sign-in-lockout",
+        operation_id="LiftSignInLockout",
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
+    async def lift_lockout(
+        self,
+        user_id: UUID,
+        request: Request[Principal, Any, Any],
+        identity: IdentityService,
+        queue: ArqRedis,
+        settings: Settings,
+    ) -> None:
+        """Let an account sign in again at once after too many failed sign-ins (from any address); audited."""
+        await identity.lift_sign_in_lockout(user_id, queue, settings, actor=request.user)
 
     @post("/clients", operation_id="CreateClient", guards=[requires_secretariat], dependencies=WRITE)
     async def create_client(

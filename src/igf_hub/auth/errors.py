@@ -21,3 +21,7 @@ class GrantAlreadyExists(Conflict):
 
 class TooManySignInFailures(TooManyRequests):
     slug, title = "too-many-sign-in-failures", "Too many failed sign-ins; try again later"
+
+
+class AccountLockedOut(TooManySignInFailures):
+    slug, title = "account-locked-out", "This account is locked after too many failed sign-ins"

@@ -1,4 +1,5 @@
-"""Every request gets a Principal in ``scope["user"]``: anonymous without a token, 401 with a bad one."""
+"""Every request gets a Principal in ``scope["user"]``: anonymous without a token, 401 with a bad one, 403 with
+one that lacks the API scope."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from igf_hub.auth.principal import ANONYMOUS, Principal, PrincipalKind
+from igf_hub.auth.principal import ANONYMOUS, API_SCOPE, Principal, PrincipalKind
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import InvalidToken
 from igf_hub.core.db import acquire
-from igf_hub.core.errors import Unauthorized
+from igf_hub.core.errors import Forbidden, Unauthorized
 
 OAUTH_PREFIX = "/oauth/"
 METRICS_PATH = "/metrics"  # Prometheus sends its scrape token there, not an access token
@@ -27,6 +28,19 @@ def _invalid(description: str) -> Unauthorized:
         f"the access token was refused: {safe}",
         headers={
             "WWW-Authenticate": f'Bearer realm="igf-hub", error="invalid_token", error_description="{safe}"'
+        },
+    )
+
+
+class InsufficientScope(Forbidden):
+    slug, title = "insufficient-scope", "The access token lacks the scope this API requires"
+
+
+def _insufficient_scope(required: str) -> InsufficientScope:
+    return InsufficientScope(
+        f"the access token does not carry the scope {required!r}; request it when obtaining the token",
+        headers={
+            "WWW-Authenticate": f'Bearer realm="igf-hub", error="insufficient_scope", scope="{required}"'
         },
     )
 
@@ -51,6 +65,10 @@ class AuthenticationMiddleware(ASGIMiddleware):
                 claims = await state.verifier.verify(token.strip(), state.pool)
             except InvalidToken as exc:
                 raise _invalid(str(exc)) from None
+            own = claims["iss"] == state.settings.base_url
+            required = API_SCOPE if own else state.settings.auth.external_scope
+            if required not in str(claims.get("scope") or "").split():
+                raise _insufficient_scope(required)
             principal = await self._principal(state, claims)
             if principal is None:
                 raise _invalid("the account is unknown or disabled")

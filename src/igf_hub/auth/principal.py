@@ -7,6 +7,11 @@ from uuid import UUID
 
 import msgspec
 
+# The one scope the API grants: a token may call the API, within what its holder's roles allow. Roles and object
+# bindings (data, checked per request) decide what a caller may do; a token without this scope (e.g. "openid"
+# only, or an empty scope) is refused on every route.
+API_SCOPE = "api"
+
 
 class Role(enum.StrEnum):
     secretariat = "secretariat"

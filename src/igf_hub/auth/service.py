@@ -10,18 +10,20 @@ from uuid import UUID
 import anyio.to_thread
 import asyncpg
 import msgspec
+from arq.connections import ArqRedis
 
-from igf_hub.auth import passwords
+from igf_hub.auth import passwords, throttle
 from igf_hub.auth.errors import GrantAlreadyExists, GrantNotFound, UserAlreadyExists, UserNotFound
-from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
+from igf_hub.auth.principal import API_SCOPE, Grant, Principal, PrincipalKind, Role
 from igf_hub.auth.repository import IdentityRepository
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, RoleGrant, User, UserCreate
 from igf_hub.core import audit
 from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 
 BOOTSTRAP_ADMIN_EMAIL = "admin@igf-hub.local"
 CONSOLE_CLIENT_ID = "igf-hub-console"
-DEFAULT_SCOPE = "api"
+DEFAULT_SCOPE = API_SCOPE
 
 
 def _principal_grants(rows: Iterable[asyncpg.Record]) -> tuple[Grant, ...]:
@@ -103,6 +105,22 @@ class IdentityService:
             raise UserNotFound(f"no user {user_id}")
         user.grants = await self.repo.grants_of(user_id)
         return user
+
+    async def lift_sign_in_lockout(
+        self, user_id: UUID, redis: ArqRedis, settings: Settings, *, actor: Principal
+    ) -> bool:
+        """Clear the account's failed sign-ins (every address); whether it was locked out. Audited either way."""
+        user = await self.get_user(user_id)
+        was_locked = await throttle.lift_lockout(redis, settings, user.email)
+        await audit.append(
+            self.conn,
+            actor=actor.subject,
+            action="user.sign_in_lockout_lifted",
+            subject_type="user",
+            subject_id=user.id,
+            data={"was_locked_out": was_locked},
+        )
+        return was_locked
 
     async def find_user_by_email(self, email: str) -> User | None:
         found = await self.repo.user_for_signin(email)

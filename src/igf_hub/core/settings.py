@@ -6,6 +6,7 @@ No other module reads ``os.environ``; tests build ``Settings(...)`` directly.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +47,9 @@ class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
 class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     audience: str = "igf-hub"
     access_token_ttl: int = 900  # seconds: short-lived, verified locally
+    # Comma-separated base64url 32-byte keys encrypting the token-signing private keys at rest; the first
+    # encrypts, all decrypt (rotation). Empty: a key file in the data dir (development only; production refuses).
+    signing_keys_key: str = ""
     # Longest lifetime (exp - iat, seconds) of any access token accepted, ours or an external issuer's.
     max_token_lifetime: int = 3600
     refresh_token_ttl: int = 30 * 24 * 3600
@@ -53,10 +57,16 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Failed sign-ins allowed per (e-mail, address) within the window before 429.
     signin_max_failures: int = 5
     signin_window: int = 900
+    # Failed sign-ins allowed per account from any address within the window; past it the account is locked out
+    # until the window ends or the Secretariat lifts the lock-out.
+    signin_account_max_failures: int = 20
+    signin_account_window: int = 3600
     # Optionally also trust tokens from an external OIDC issuer.
     external_issuer: str = ""
     external_audience: str = ""
     external_jwks_url: str = ""  # default: discovered from the issuer's openid-configuration
+    # The scope (in the space-separated "scope" claim) an external issuer's tokens must carry to use the API.
+    external_scope: str = "api"
 
     def __post_init__(self) -> None:
         if self.access_token_ttl > self.max_token_lifetime:
@@ -157,8 +167,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Seconds an arq job may run before it is cancelled. A job whose worker died (SIGKILL, OOM, a lost node) is
     # retried by another worker this + 10 s after it started: arq holds its in-progress mark that long.
     worker_job_timeout: int = 300
+    # Comma-separated addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For / -Proto are believed
+    # ("*": any peer, only when nothing but the proxy can reach the API). Empty: the socket's peer is the client.
+    trusted_proxies: str = ""
     # When set, /metrics answers only ``Authorization: Bearer <this>`` (Prometheus' scrape ``authorization``).
     metrics_token: str = ""
+
+    def __post_init__(self) -> None:
+        parse_trusted_proxies(self.trusted_proxies)
 
     @property
     def embedded(self) -> bool:
@@ -178,6 +194,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return Path(self.data_dir).resolve()
 
 
+def parse_trusted_proxies(text: str) -> list[str]:
+    """IGF_HUB_TRUSTED_PROXIES: each entry ``*``, an address or a CIDR range; ValueError names a bad one."""
+    entries = [item.strip() for item in text.split(",") if item.strip()]
+    for entry in entries:
+        if entry != "*":
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"IGF_HUB_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR range (or *)"
+                ) from None
+    return entries
+
+
 # Environment variable -> path in the Settings tree.
 _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_ENVIRONMENT": ("environment",),
@@ -190,6 +220,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_RATE_LIMITS": ("rate_limits",),
     "IGF_HUB_SECRETARIAT_RATE_LIMIT": ("secretariat_rate_limit",),
     "IGF_HUB_METRICS_TOKEN": ("metrics_token",),
+    "IGF_HUB_TRUSTED_PROXIES": ("trusted_proxies",),
     "IGF_HUB_WORKER_JOB_TIMEOUT": ("worker_job_timeout",),
     "IGF_HUB_DATABASE_URL": ("db", "url"),
     "IGF_HUB_DB_POOL_MIN": ("db", "pool_min"),
@@ -203,11 +234,15 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUTH_ACCESS_TOKEN_TTL": ("auth", "access_token_ttl"),
     "IGF_HUB_AUTH_REFRESH_TOKEN_TTL": ("auth", "refresh_token_ttl"),
     "IGF_HUB_AUTH_MAX_TOKEN_LIFETIME": ("auth", "max_token_lifetime"),
+    "IGF_HUB_AUTH_SIGNING_KEYS_KEY": ("auth", "signing_keys_key"),
     "IGF_HUB_AUTH_SIGNIN_MAX_FAILURES": ("auth", "signin_max_failures"),
     "IGF_HUB_AUTH_SIGNIN_WINDOW": ("auth", "signin_window"),
+    "IGF_HUB_AUTH_SIGNIN_ACCOUNT_MAX_FAILURES": ("auth", "signin_account_max_failures"),
+    "IGF_HUB_AUTH_SIGNIN_ACCOUNT_WINDOW": ("auth", "signin_account_window"),
     "IGF_HUB_AUTH_EXTERNAL_ISSUER": ("auth", "external_issuer"),
     "IGF_HUB_AUTH_EXTERNAL_AUDIENCE": ("auth", "external_audience"),
     "IGF_HUB_AUTH_EXTERNAL_JWKS_URL": ("auth", "external_jwks_url"),
+    "IGF_HUB_AUTH_EXTERNAL_SCOPE": ("auth", "external_scope"),
     "IGF_HUB_NRI_INACTIVE_AFTER_YEARS": ("nri", "inactive_after_years"),
     "IGF_HUB_NRI_REPORT_DUE_MONTHS": ("nri", "report_due_months"),
     "IGF_HUB_MESSAGES_COMMENT_MIN_DAYS": ("messages", "comment_min_days"),

@@ -11,8 +11,8 @@ So a streaming handler first claims a :class:`StreamSlot` (the ``stream_slot`` d
 - the slot takes its pooled connection before the response starts too, so a saturated pool is a 503, not a
   200 that never sends a byte;
 - :func:`stream_guard_middleware` (on the streaming routes) gives every 64 KiB of the body
-  ``exports.send_timeout`` seconds to leave: a client that takes nothing for that long is cut off. Whatever happened, the middleware then
-  closes the stream, returns the connection and frees the slot.
+  ``exports.send_timeout`` seconds to leave: a client that takes nothing for that long is cut off. Whatever
+  happened, the middleware then closes the stream, returns the connection and frees the slot.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ STREAM_RESPONSES = {
 
 
 class _ClientTooSlow(Exception):
-    """Raised from ``send`` when the client left a chunk unread for longer than the send timeout."""
+    """Raised from ``send`` when the client took nothing for longer than the send timeout."""
 
 
 class StreamBudget:

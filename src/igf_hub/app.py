@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
 import redis.exceptions
 import structlog
 from litestar import Litestar, Request, Response
@@ -48,6 +49,7 @@ from igf_hub.core.openapi import document_problems, webhooks_section
 from igf_hub.core.outbox import EventDoc
 from igf_hub.core.pagination import link_next_page, remember_request
 from igf_hub.core.queue import provide_queue, queue_lifespan
+from igf_hub.core.schemas import TYPE_DECODERS, BoundedSchemaPlugin
 from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
 from igf_hub.core.streaming import StreamBudget, provide_stream_slot
@@ -121,6 +123,13 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
     raw = exc.extra if isinstance(exc.extra, list) else []
     errors = []
     malformed = False
+    # For a list body Litestar keeps only the key "data"; msgspec's own error (the cause) still says where.
+    cause = (
+        _AT_PATH.search(str(exc.__cause__)) if isinstance(exc.__cause__, msgspec.ValidationError) else None
+    )
+    list_path = (
+        cause.group("path")[len(".data") :] if cause and cause.group("path").startswith(".data[") else None
+    )
     for item in raw:
         message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
         key = item.get("key") if isinstance(item, dict) else None
@@ -128,6 +137,8 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
         source = getattr(source, "value", source)  # Litestar passes a ParamType enum
         malformed |= "malformed" in message.lower() or "truncated" in message.lower()
         pointer = _pointer(message, key)
+        if key == "data" and list_path is not None and len(raw) == 1:
+            pointer = _pointer(f" - at `${list_path}`", None)
         detail = plain_detail(message)  # never a raw regex
         if source in ("query", "path", "header", "cookie"):
             pointer = f"{source}:{key}"  # not a body location: name the parameter instead
@@ -362,8 +373,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
                         HTTPException: http_problem,
                     },
                 )
-            )
+            ),
+            BoundedSchemaPlugin(),
         ],
+        type_decoders=TYPE_DECODERS,  # money, rates and dates read strictly (core/schemas.py)
         exception_handlers={Exception: internal_error},
         openapi_config=_openapi(settings),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

@@ -256,9 +256,9 @@ async def test_event_rules_are_all_reported_at_once(ledger: Ledger, clock: Clock
     )  # fmt: skip
     body = assert_problem(wrong, 422, "invalid-ledger-event")
     assert pointers(body) == ["/value_date", "/amount", "/reason", "/due_on", "/due_on", "/kind"]
-    for amount in ("NaN", "-5", "0", "Infinity"):
+    for amount in ("NaN", "-5", "0", "Infinity"):  # refused as they are read (core/schemas.py)
         response = await ledger.post_event(contribution["id"], amount=amount)
-        assert pointers(assert_problem(response, 422, "invalid-ledger-event")) == ["/amount"], amount
+        assert pointers(assert_problem(response, 422, "validation-failed")) == ["/amount"], amount
     jpy = await ledger.post_event(contribution["id"], amount="10.5", currency="JPY")
     assert "0 decimal places" in assert_problem(jpy, 422, "invalid-ledger-event")["errors"][0]["detail"]
     unknown = await ledger.post_event(contribution["id"], currency="ABC")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import asyncpg
 
@@ -16,6 +16,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.schemas import BoundedDate, UsdRateRule
 from igf_hub.core.settings import FundingSettings
 from igf_hub.funding import currencies
 from igf_hub.funding.errors import InvalidRates, MissingExchangeRate, RateAlreadyRecorded
@@ -191,21 +192,18 @@ def parse_rates_csv(body: bytes) -> tuple[list[ExchangeRateCreate], list[str]]:
         currency = row["currency"].upper()
         if not currencies.is_known(currency):
             errors.append(FieldError(f"{where}/currency", f"{row['currency']!r} is not an ISO 4217 code"))
+        # the same rules as the JSON route (core/schemas.py)
+        effective_on: date | None
         try:
-            effective_on = date.fromisoformat(row["effective_on"])
-        except ValueError:
-            errors.append(
-                FieldError(f"{where}/effective_on", f"{row['effective_on']!r} is not a YYYY-MM-DD date")
-            )
+            effective_on = BoundedDate.parse(row["effective_on"])
+        except ValueError as e:
+            errors.append(FieldError(f"{where}/effective_on", f"{row['effective_on']!r}: {e}"))
             effective_on = None
+        per_unit: Decimal | None
         try:
-            per_unit = Decimal(row["usd_per_unit"])
-            if not per_unit.is_finite() or per_unit <= 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.append(
-                FieldError(f"{where}/usd_per_unit", f"{row['usd_per_unit']!r} is not a positive decimal")
-            )
+            per_unit = UsdRateRule.parse(row["usd_per_unit"])
+        except ValueError as e:
+            errors.append(FieldError(f"{where}/usd_per_unit", f"{row['usd_per_unit']!r}: {e}"))
             per_unit = None
         if not row["source"]:
             errors.append(FieldError(f"{where}/source", "name the source of the rate"))

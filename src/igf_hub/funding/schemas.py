@@ -1,7 +1,8 @@
 """Funding bodies for the Secretariat and funders: donors, contributions, ledger events, rates and NRI grants.
 
-Money is ``Decimal`` everywhere and travels as a JSON **string** (msgspec's default for Decimal), so no amount
-ever passes through a binary float. Requests may send numbers, which are read exactly from their JSON text.
+Money is ``Decimal`` everywhere and travels as a JSON **string**, so no amount ever passes through a binary
+float. Requests must send strings of plain digits: the bounded types of core/schemas.py refuse JSON numbers,
+NaN, Infinity, signs, exponents, zero and absurd magnitudes with a 422 naming the field.
 """
 
 from __future__ import annotations
@@ -15,28 +16,32 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.core.pagination import Page
-from igf_hub.core.schemas import CountryCode, CurrencyCode, HttpUrl, ShortText, Year
+from igf_hub.core.schemas import (
+    CountryCode,
+    CurrencyAmount,
+    CurrencyCode,
+    Day,
+    HttpUrl,
+    ShortText,
+    UsdAmount,
+    UsdRate,
+    Year,
+)
 from igf_hub.core.vocab import StakeholderGroup
 
+# What clients send: bounded, strictly read (core/schemas.py). Responses carry what the ledger holds, which can
+# be negative (a reversal) or zero (a total), as decimal strings.
 Amount = Annotated[
     Decimal,
     msgspec.Meta(
-        description='An amount in the given currency: a decimal string such as "1250.00" (never a float; '
-        "at most 4 decimal places)",
-        examples=["1250.00"],
+        description="An amount in the given currency, a decimal string, never a float (negative for a reversal)"
     ),
 ]
 Usd = Annotated[
-    Decimal,
-    msgspec.Meta(
-        description='US dollars as a decimal string (never a float), e.g. "1250.00"', examples=["1250.00"]
-    ),
+    Decimal, msgspec.Meta(description='US dollars as a decimal string (never a float), e.g. "1250.00"')
 ]
 Rate = Annotated[
-    Decimal,
-    msgspec.Meta(
-        description="USD per one unit of the currency, a decimal string (never a float)", examples=["1.0850"]
-    ),
+    Decimal, msgspec.Meta(description="USD per one unit of the currency, a decimal string (never a float)")
 ]
 Notes = Annotated[str, msgspec.Meta(max_length=20_000)]
 IatiOrgRef = Annotated[
@@ -270,10 +275,10 @@ class EventCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reversed event's currency) defaults to everything not yet reversed, and ``currency`` is the original's."""
 
     kind: EventKind
-    amount: Amount | None = None
+    amount: CurrencyAmount | None = None
     currency: CurrencyCode | None = None
-    value_date: date
-    due_on: date | None = None
+    value_date: Day
+    due_on: Day | None = None
     reverses: UUID | None = None
     reason: ShortText | None = None
     description: ShortText | None = None
@@ -310,8 +315,8 @@ class LedgerEventPage(Page[LedgerEvent]):
 
 class ExchangeRateCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     currency: CurrencyCode
-    effective_on: date
-    usd_per_unit: Rate
+    effective_on: Day
+    usd_per_unit: UsdRate
     source: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
@@ -366,20 +371,20 @@ class NriGrantCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     programme_detail: ShortText | None = None
     nri_id: UUID
     year: Year
-    amount_requested: Usd
+    amount_requested: UsdAmount
     co_funding_evidence: Notes = ""
 
 
 class NriGrantPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    amount_requested: Usd | msgspec.UnsetType = msgspec.UNSET
+    amount_requested: UsdAmount | msgspec.UnsetType = msgspec.UNSET
     co_funding_evidence: Notes | msgspec.UnsetType = msgspec.UNSET
 
 
 class GrantTransition(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     to: GrantStatus
     reason: ShortText | None = None
-    amount_approved: Usd | None = None
-    paid_on: date | None = None
+    amount_approved: UsdAmount | None = None
+    paid_on: Day | None = None
     report_url: HttpUrl | None = None
 
 

@@ -62,6 +62,21 @@ UPDATE message_ballot_positions SET position = $3, text = $4, stakeholder_group 
                                     revision = revision + 1
 WHERE ballot_id = $1 AND user_id = $2 RETURNING revision"""
 
+# What messages knows of the MAG roster: a projection of the MAG domain's appointment events (roster.py).
+UPSERT_ROSTER = """
+INSERT INTO message_mag_roster (appointment_id, person_id, name, stakeholder_group, updated_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (appointment_id) DO UPDATE SET person_id = EXCLUDED.person_id, name = EXCLUDED.name,
+    stakeholder_group = EXCLUDED.stakeholder_group, updated_at = EXCLUDED.updated_at"""
+SELECT_ROSTER = """
+SELECT appointment_id, name, stakeholder_group FROM message_mag_roster WHERE appointment_id = ANY($1::uuid[])"""
+
+
+class RosterEntry(msgspec.Struct, kw_only=True):
+    appointment_id: UUID
+    name: str
+    stakeholder_group: str | None  # None: an observer seat
+
 
 class BallotRow(msgspec.Struct, kw_only=True):
     id: UUID
@@ -114,6 +129,15 @@ class MemberSnapshot(msgspec.Struct, kw_only=True):
 
 
 class BallotRepository:
+    async def upsert_roster(
+        self, appointment_id: UUID, *, person_id: UUID, name: str, group: str | None, at: datetime
+    ) -> None:
+        await self.conn.execute(UPSERT_ROSTER, appointment_id, person_id, name, group, at)
+
+    async def roster(self, appointment_ids: list[UUID]) -> dict[UUID, RosterEntry]:
+        rows = await self.conn.fetch(SELECT_ROSTER, appointment_ids)
+        return {r["appointment_id"]: RosterEntry(**r) for r in rows}
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 

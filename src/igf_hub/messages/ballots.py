@@ -1,5 +1,6 @@
 """The MAG ballot: one exact version, an eligibility snapshot taken when it opens, positions, and the pass
-rule (``ballot_rule.py``). Eligibility comes only from identity: the holders of ``mag_member`` at opening."""
+rule (``ballot_rule.py``). Eligibility comes only from identity: the holders of ``mag_member`` at opening; each
+member's stakeholder group and name come from the MAG roster (``roster.py``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import MagStakeholderGroup
+from igf_hub.messages.actors import public_role
 from igf_hub.messages.ballot_repository import BallotRepository, BallotRow, MemberRow, MemberSnapshot
 from igf_hub.messages.ballot_rule import BallotRule, Outcome, Position, evaluate
 from igf_hub.messages.ballot_schemas import (
@@ -42,6 +44,7 @@ from igf_hub.messages.errors import (
     WrongStateForAction,
 )
 from igf_hub.messages.repository import MessageRow
+from igf_hub.messages.roster import roster_entry
 from igf_hub.messages.service import SUBJECT, MessageService
 from igf_hub.messages.states import MessageState
 
@@ -106,25 +109,36 @@ class BallotService:
         ]
         if strangers:
             raise InvalidContent("stakeholder groups given for people outside the MAG", errors=strangers)
-        members = []
+        # Each member's group and name come from the MAG roster (roster.py); the Secretariat's member_groups
+        # only fills in a member the roster does not seat (a hand-made grant), and may not contradict it.
+        members, conflicts = [], []
         for user_id in holders:
             user = await identity.get_user(user_id)
-            group = member_groups.get(user_id)
+            seat = await roster_entry(self.repo, user, now)
+            given = member_groups.get(user_id)
+            group = seat.stakeholder_group if seat else None
+            if group and given and given.value != group:
+                conflicts.append(
+                    FieldError(f"/member_groups/{user_id}", f"the MAG roster seats {user_id} for {group}")
+                )
             members.append(
                 MemberSnapshot(
-                    user_id=user_id, display_name=user.display_name or f"MAG member {str(user_id)[:8]}",
-                    stakeholder_group=group.value if group else None, is_chair=_is_chair(user, now),
+                    user_id=user_id,
+                    display_name=seat.name if seat else user.display_name or f"MAG member {str(user_id)[:8]}",
+                    stakeholder_group=group or (given.value if given else None), is_chair=_is_chair(user, now),
                 )
             )  # fmt: skip
+        if conflicts:
+            raise InvalidContent("stakeholder groups that contradict the MAG roster", errors=conflicts)
         version = await self.messages.repo.version(row.id, row.current_version_number)
         assert version is not None
         ballot = await self.repo.open(
             row.id, version_number=version.number, content_sha256=version.content_sha256,
-            rule=rule_from(self.settings), opened_by=actor.subject, opened_at=now,
+            rule=rule_from(self.settings), opened_by=public_role(actor), opened_at=now,
             closes_at=now + timedelta(days=days or self.settings.messages.ballot_default_days), members=members,
         )  # fmt: skip
         await self.messages.repo.add_history(
-            row.id, "ballot_opened", version_number=version.number, actor=actor.subject, at=now
+            row.id, "ballot_opened", version_number=version.number, actor=actor, at=now
         )
         details = {
             "message_id": row.id, "ballot_number": ballot.number, "version_number": version.number,
@@ -163,7 +177,7 @@ class BallotService:
             "ballot_closed",
             version_number=ballot.version_number,
             reason=reason,
-            actor=actor.subject,
+            actor=actor,
             at=now,
         )
         details = {
@@ -283,7 +297,13 @@ class BallotService:
         declared = data.stakeholder_group.value if data.stakeholder_group else None
         if fixed and declared and declared != fixed:
             raise InvalidContent(
-                errors=[FieldError("/stakeholder_group", f"your stakeholder group in this ballot is {fixed}")]
+                errors=[
+                    FieldError(
+                        "/stakeholder_group",
+                        f"your stakeholder group in this ballot is {fixed}, as the MAG roster records it; "
+                        "a position cannot change it",
+                    )
+                ]
             )
         group = fixed or declared
         if group is None:

@@ -130,7 +130,7 @@ class MessageLifecycle:
                 if open_round := await self.comments.open_round_of(row.id):
                     await self.comments.close_round(open_round.id, now)
         updated = await self.messages.repo.set_state(
-            row.id, target, now=now, actor=actor.subject, reason=reason, superseded_by=superseded_by
+            row.id, target, now=now, actor=actor, reason=reason, superseded_by=superseded_by
         )
         await self._record(row, updated, actor, reason)
         # The ballot moves because of the transition, so its event follows the transition's (a refusal while
@@ -153,7 +153,7 @@ class MessageLifecycle:
         now = self.clock.now()
         await self.messages.repo.add_history(
             after.id, "transition", from_state=before.state, to_state=after.state,
-            version_number=after.current_version_number, reason=reason, actor=actor.subject, at=now,
+            version_number=after.current_version_number, reason=reason, actor=actor, at=now,
         )  # fmt: skip
         view = await self.messages.view(after)
         await audit.append(
@@ -214,7 +214,7 @@ class MessageLifecycle:
         if not await self._close_comment(row, early_refused=False):
             return False
         updated = await self.messages.repo.set_state(
-            row.id, S.synthesis, now=self.clock.now(), actor=SYSTEM_ACTOR.subject
+            row.id, S.synthesis, now=self.clock.now(), actor=SYSTEM_ACTOR
         )
         await self._record(row, updated, SYSTEM_ACTOR, "the comment period ended")
         return True
@@ -242,6 +242,6 @@ class MessageLifecycle:
         if older is None or older.state != S.published:
             return  # withdrawn or already superseded meanwhile: nothing to replace
         updated = await self.messages.repo.set_state(
-            older.id, S.superseded, now=self.clock.now(), actor=actor.subject, superseded_by=newer.id
+            older.id, S.superseded, now=self.clock.now(), actor=actor, superseded_by=newer.id
         )
         await self._record(older, updated, actor, f"superseded by {newer.id}")

@@ -11,6 +11,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from igf_hub.auth.principal import Principal
+from igf_hub.messages.actors import public_role
 from igf_hub.messages.content import Paragraph
 from igf_hub.messages.schemas import HistoryEntry
 
@@ -57,6 +59,12 @@ RETURNING {MESSAGE_COLUMNS}"""
 VERSION_COLUMNS = """
 id, message_id, number, language, title, paragraphs, body, content_sha256, is_machine_translation, translation_of,
 created_by, created_at"""
+# What readers get as a version's author: the role recorded with its "version_saved" history entry.
+VERSION_OUT_COLUMNS = """
+id, message_id, number, language, title, paragraphs, body, content_sha256, is_machine_translation, translation_of,
+coalesce((SELECT h.actor_role FROM message_history h
+          WHERE h.message_id = v.message_id AND h.kind = 'version_saved' AND h.version_number = v.number
+          ORDER BY h.id LIMIT 1), 'IGF Hub') AS created_by, created_at"""
 INSERT_VERSION = f"""
 INSERT INTO message_versions (message_id, number, language, title, paragraphs, body, content_sha256,
                               is_machine_translation, translation_of, created_by, created_at)
@@ -86,18 +94,18 @@ UPDATE messages m SET
                                           OR v.translation_of = m.current_version_number)
                                    ORDER BY v.language, v.number DESC) l))
 WHERE id = $1"""
-SELECT_VERSION = f"SELECT {VERSION_COLUMNS} FROM message_versions WHERE message_id = $1 AND number = $2"
+SELECT_VERSION = f"SELECT {VERSION_OUT_COLUMNS} FROM message_versions v WHERE message_id = $1 AND number = $2"
 LIST_VERSIONS = f"""
-SELECT {VERSION_COLUMNS} FROM message_versions
+SELECT {VERSION_OUT_COLUMNS} FROM message_versions v
 WHERE message_id = $1 AND ($2::text IS NULL OR language = $2) AND number > $3
 ORDER BY number LIMIT $4"""
-ALL_VERSIONS = f"SELECT {VERSION_COLUMNS} FROM message_versions WHERE message_id = $1 ORDER BY number"
+ALL_VERSIONS = f"SELECT {VERSION_OUT_COLUMNS} FROM message_versions v WHERE message_id = $1 ORDER BY number"
 LATEST_OF_LANGUAGE = f"""
-SELECT {VERSION_COLUMNS} FROM message_versions WHERE message_id = $1 AND language = $2
+SELECT {VERSION_OUT_COLUMNS} FROM message_versions v WHERE message_id = $1 AND language = $2
 ORDER BY number DESC LIMIT 1"""
 # The texts a reader gets: the source version, and each language's latest translation of that same version.
 SELECT_TEXTS = f"""
-SELECT DISTINCT ON (language) {VERSION_COLUMNS} FROM message_versions
+SELECT DISTINCT ON (language) {VERSION_OUT_COLUMNS} FROM message_versions v
 WHERE message_id = $1 AND (number = $2 OR (language <> $3 AND translation_of = $2))
 ORDER BY language, number DESC"""
 
@@ -108,10 +116,12 @@ INSERT INTO message_drafters (message_id, user_id) SELECT $1, unnest($2::uuid[])
 IS_DRAFTER = "SELECT EXISTS (SELECT 1 FROM message_drafters WHERE message_id = $1 AND user_id = $2)"
 
 INSERT_HISTORY = """
-INSERT INTO message_history (message_id, kind, from_state, to_state, version_number, reason, actor, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
+INSERT INTO message_history (message_id, kind, from_state, to_state, version_number, reason, actor, actor_role, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"""
+# The public record names the actor's role (messages/actors.py), never the subject the audit log keeps.
 SELECT_HISTORY = """
-SELECT kind, from_state, to_state, version_number, reason, actor, at FROM message_history
+SELECT kind, from_state, to_state, version_number, reason, coalesce(actor_role, 'IGF Hub') AS actor, at
+FROM message_history
 WHERE message_id = $1 ORDER BY id"""
 
 LIST_MESSAGES = """
@@ -262,10 +272,13 @@ class MessageRepository:
         return MessageRow(**await self.conn.fetchrow(TOUCH_MESSAGE, message_id, now))
 
     async def set_state(
-        self, message_id: UUID, state: str, *, now: datetime, actor: str, reason: str | None = None,
+        self, message_id: UUID, state: str, *, now: datetime, actor: Principal, reason: str | None = None,
         superseded_by: UUID | None = None,
     ) -> MessageRow:  # fmt: skip
-        row = await self.conn.fetchrow(UPDATE_STATE, message_id, state, now, actor, reason, superseded_by)
+        # an approval records the approver's role (public), not the subject (the audit log keeps that)
+        row = await self.conn.fetchrow(
+            UPDATE_STATE, message_id, state, now, public_role(actor), reason, superseded_by
+        )
         return MessageRow(**row)
 
     async def set_supersedes(self, message_id: UUID, older: UUID, now: datetime) -> MessageRow:
@@ -326,12 +339,13 @@ class MessageRepository:
         return found
 
     async def add_history(
-        self, message_id: UUID, kind: str, *, actor: str, at: datetime, from_state: str | None = None,
+        self, message_id: UUID, kind: str, *, actor: Principal, at: datetime, from_state: str | None = None,
         to_state: str | None = None, version_number: int | None = None, reason: str | None = None,
     ) -> None:  # fmt: skip
         await self.conn.execute(
-            INSERT_HISTORY, message_id, kind, from_state, to_state, version_number, reason, actor, at
-        )
+            INSERT_HISTORY, message_id, kind, from_state, to_state, version_number, reason, actor.subject,
+            public_role(actor), at,
+        )  # fmt: skip
 
     async def history(self, message_id: UUID) -> list[HistoryEntry]:
         return [HistoryEntry(**r) for r in await self.conn.fetch(SELECT_HISTORY, message_id)]

@@ -238,7 +238,7 @@ class SubmitForReview(
     msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="to", tag="mag_review"
 ):
     ballot_days: Annotated[int, msgspec.Meta(ge=1, le=90)] | None = None
-    # Optional MAG stakeholder groups of members (otherwise each declares theirs with their position).
+    # Groups for members the MAG roster does not seat (a hand-made mag_member grant); the roster's always win.
     member_groups: dict[UUID, MagStakeholderGroup] = {}
 
 

@@ -160,7 +160,7 @@ class MessageService:
             supersedes=data.supersedes, created_by=actor.subject, now=now,
         )  # fmt: skip
         await self.repo.replace_drafters(row.id, data.drafters)
-        await self.repo.add_history(row.id, "created", to_state=row.state, actor=actor.subject, at=now)
+        await self.repo.add_history(row.id, "created", to_state=row.state, actor=actor, at=now)
         # Created comes before its first version_saved (the cause first). A new Message is a draft: not public.
         await audit.append(
             self.conn, actor=actor.subject, action="message.created", subject_type=SUBJECT, subject_id=row.id,
@@ -194,9 +194,7 @@ class MessageService:
             is_source=language == row.source_language,
             now=now,
         )
-        await self.repo.add_history(
-            row.id, "version_saved", version_number=number, actor=actor.subject, at=now
-        )
+        await self.repo.add_history(row.id, "version_saved", version_number=number, actor=actor, at=now)
         await outbox.publish(
             self.conn, "message.version_saved", subject=row.id,
             data={"id": row.id, "version_number": number, "language": language, "content_sha256": digest},
@@ -312,7 +310,7 @@ class MessageService:
             await self.repo.replace_drafters(row.id, data.drafters)
         await self.repo.refresh_search(row.id)
         changed = sorted(k for k, v in changes.items() if v is not msgspec.UNSET)
-        await self.repo.add_history(row.id, "updated", reason=", ".join(changed), actor=actor.subject, at=now)
+        await self.repo.add_history(row.id, "updated", reason=", ".join(changed), actor=actor, at=now)
         await audit.append(
             self.conn, actor=actor.subject, action="message.updated", subject_type=SUBJECT, subject_id=row.id,
             data=msgspec.to_builtins({k: changes[k] for k in changed}),

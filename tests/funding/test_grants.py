@@ -34,7 +34,7 @@ async def test_applications_need_a_recognised_nri_and_respect_the_ceiling(
     assert pointers(assert_problem(not_yet, 422, "invalid-nri-grant")) == ["/programme_detail", "/nri_id"]
     # (an amount with too many decimal places is refused before the rules run: tests/funding/test_money_bounds.py)
     unknown = await _apply(client, ledger, uuid.uuid4(), amount_requested="999999.00")
-    assert pointers(assert_problem(unknown, 422, "invalid-nri-grant")) == ["/amount_requested", "/nri_id"]
+    assert pointers(assert_problem(unknown, 422, "invalid-nri-grant")) == ["/nri_id", "/amount_requested"]
 
     created = await _apply(client, ledger, national)
     assert created.status_code == 201, created.text

@@ -297,13 +297,7 @@ class BallotService:
         declared = data.stakeholder_group.value if data.stakeholder_group else None
         if fixed and declared and declared != fixed:
             raise InvalidContent(
-                errors=[
-                    FieldError(
-                        "/stakeholder_group",
-                        f"your stakeholder group in this ballot is {fixed}, as the MAG roster records it; "
-                        "a position cannot change it",
-                    )
-                ]
+                errors=[FieldError("/stakeholder_group", f"your stakeholder group in this ballot is {fixed}")]
             )
         group = fixed or declared
         if group is None:

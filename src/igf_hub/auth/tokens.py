@@ -142,9 +142,9 @@ class TokenVerifier:
         _check_types(claims)
         # A stolen signing key (or a careless issuer) must not yield a token that lives for decades.
         lifetime = claims["exp"] - claims["iat"]
-        if lifetime > self.settings.auth.max_token_lifetime:
+        if not lifetime <= self.settings.auth.max_token_lifetime:  # "not <=": a NaN exp or iat is refused too
             raise InvalidToken(
-                f"the token lives {int(lifetime)} s from issue to expiry, longer than the "
+                "the token's lifetime from issue to expiry is longer than the "
                 f"{self.settings.auth.max_token_lifetime} s this service accepts"
             )
         return claims

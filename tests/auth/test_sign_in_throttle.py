@@ -125,6 +125,9 @@ async def test_the_account_locks_across_addresses_until_the_secretariat_lifts_it
         # ... but the account's count is over all of them: the next attempt, from anywhere, is refused.
         locked = await _sign_in(http, person.user.email, PASSWORD, forwarded_for="203.0.113.9")
         assert locked.status_code == 429
+        assert (
+            await _sign_in(http, person.user.email, "wrong", forwarded_for="203.0.113.8")
+        ).status_code == 429
         assert "This account is locked after 7 failed sign-ins" in locked.text
         assert "ask the IGF Secretariat to unlock it" in locked.text
         assert 3500 < int(locked.headers["retry-after"]) <= 3600
@@ -145,11 +148,15 @@ async def test_the_account_locks_across_addresses_until_the_secretariat_lifts_it
             await _sign_in(http, person.user.email, PASSWORD, forwarded_for="198.51.100.0")
         ).status_code == 302
     async with db.acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT actor, subject_id, data FROM audit_log WHERE action = 'user.sign_in_lockout_lifted'"
+        rows = await conn.fetch(
+            "SELECT action, actor, subject_id, data FROM audit_log WHERE action LIKE 'user.sign_in_lock%' ORDER BY seq"
         )
-    assert row["actor"] == f"user:{admin.id}" and row["subject_id"] == str(person.id)
-    assert row["data"] == {"was_locked_out": True}
+    assert [(r["action"], r["actor"], r["subject_id"]) for r in rows] == [
+        ("user.sign_in_locked_out", "anonymous", str(person.id)),  # once, when it happened
+        ("user.sign_in_lockout_lifted", f"user:{admin.id}", str(person.id)),
+    ]
+    assert rows[0]["data"] == {"failed_sign_ins": ACCOUNT_LIMIT, "seconds": 3600}
+    assert rows[1]["data"] == {"was_locked_out": True}
 
 
 def test_trusted_proxies_is_a_validated_setting() -> None:

@@ -17,7 +17,7 @@ from litestar.di import Provide
 from litestar.enums import MediaType
 
 from igf_hub.auth import keys, login
-from igf_hub.auth.errors import TooManySignInFailures
+from igf_hub.auth.errors import AccountLockedOut, TooManySignInFailures
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
@@ -100,10 +100,11 @@ class OAuthController(Controller):
         user = None
         if email and password:
             try:
-                await (
-                    throttle.attempt()
-                )  # counted before the password is checked: parallel guesses cannot race it
+                # Counted before the password is checked: parallel guesses cannot race the count.
+                await throttle.attempt()
             except TooManySignInFailures as exc:
+                if isinstance(exc, AccountLockedOut) and exc.newly_locked:
+                    await IdentityService(tx, clock).record_sign_in_lockout(email, settings)
                 page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
                 return _html(page, 429, exc.headers)
             user = await IdentityService(tx, clock).authenticate(email, password)

@@ -25,3 +25,4 @@ class TooManySignInFailures(TooManyRequests):
 
 class AccountLockedOut(TooManySignInFailures):
     slug, title = "account-locked-out", "This account is locked after too many failed sign-ins"
+    newly_locked = False  # this attempt crossed the limit (the lock-out is recorded once)

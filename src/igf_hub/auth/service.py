@@ -106,6 +106,22 @@ class IdentityService:
         user.grants = await self.repo.grants_of(user_id)
         return user
 
+    async def record_sign_in_lockout(self, email: str, settings: Settings) -> None:
+        """An account just got locked out by failed sign-ins: audited, so the Secretariat can see it."""
+        user = await self.find_user_by_email(email)
+        if user is not None:  # an unknown e-mail is throttled all the same, but there is no one to record
+            await audit.append(
+                self.conn,
+                actor="anonymous",
+                action="user.sign_in_locked_out",
+                subject_type="user",
+                subject_id=user.id,
+                data={
+                    "failed_sign_ins": settings.auth.signin_account_max_failures,
+                    "seconds": settings.auth.signin_account_window,
+                },
+            )
+
     async def lift_sign_in_lockout(
         self, user_id: UUID, redis: ArqRedis, settings: Settings, *, actor: Principal
     ) -> bool:

@@ -43,7 +43,7 @@ class SignInThrottle:
         self.pair = f"{_pair_prefix(email)}:{_digest(address)}"
 
     async def attempt(self) -> None:
-        """Count this attempt; TooManySignInFailures or AccountLockedOut (both with ``retry_after``) past a limit."""
+        """Count this attempt; TooManySignInFailures or AccountLockedOut (with Retry-After) past a limit."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self.pair, 0, ex=self.auth.signin_window, nx=True)
             pipe.incr(self.pair)
@@ -53,14 +53,16 @@ class SignInThrottle:
             pipe.ttl(self.account)
             _, pair_count, pair_ttl, _, account_count, account_ttl = await pipe.execute()
         if account_count > self.auth.signin_account_max_failures:
-            if account_count == self.auth.signin_account_max_failures + 1:
-                log.warning("auth.sign_in_locked_out", account=self.account, seconds=account_ttl)
             wait = max(int(account_ttl), 1)
-            raise AccountLockedOut(
+            locked = AccountLockedOut(
                 f"This account is locked after {self.auth.signin_account_max_failures} failed sign-ins. Try "
                 f"again in {_minutes(wait)}, or ask the IGF Secretariat to unlock it.",
                 headers={"Retry-After": str(wait)},
             )
+            locked.newly_locked = account_count == self.auth.signin_account_max_failures + 1
+            if locked.newly_locked:
+                log.warning("auth.sign_in_locked_out", account=self.account, seconds=wait)
+            raise locked
         if pair_count > self.auth.signin_max_failures:
             wait = max(int(pair_ttl), 1)
             raise TooManySignInFailures(

@@ -251,6 +251,7 @@ EXPECTED: dict[str, Rule] = {
     "ExportYearMarkdown": public(),
     "ExportYearCommentsCsv": public(),
     "ExportYearBallotsCsv": public(),
+    "ImportMessageArchive": secretariat(body={"messages": []}),
     "CreateMessage": secretariat(),
     "UpdateMessage": secretariat("and the Message's drafters"),
     "SaveMessageVersion": secretariat("and the Message's drafters", body=MESSAGE_TEXT),

@@ -16,7 +16,11 @@ from igf_hub.auth.guards import requires_authenticated, requires_role, requires_
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
+from igf_hub.messages.archive import ArchiveRejected, MessageArchiveReport, MessageArchiveService
+from igf_hub.messages.archive import parse_csv as parse_archive_csv
+from igf_hub.messages.archive import parse_json as parse_archive_json
 from igf_hub.messages.diff import VersionDiff
 from igf_hub.messages.lifecycle import MessageLifecycle
 from igf_hub.messages.params import GdcObjectiveFilter, Number, SdgFilter, YearFilter
@@ -65,6 +69,17 @@ def provide_lifecycle_tx(tx: asyncpg.Connection, clock: Clock, settings: Setting
 
 
 WRITE = {"messages": Provide(provide_messages_tx, sync_to_thread=False)}
+
+
+def provide_archive_tx(tx: asyncpg.Connection, clock: Clock) -> MessageArchiveService:
+    return MessageArchiveService(tx, clock)
+
+
+WRITE_ARCHIVE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
+ArchiveSource = Annotated[
+    str | None,
+    Parameter(min_length=1, max_length=300, description="where the records come from (kept on each Message)"),
+]
 LIFECYCLE = {"lifecycle": Provide(provide_lifecycle_tx, sync_to_thread=False)}
 
 
@@ -90,6 +105,42 @@ class MessageController(Controller):
         )  # fmt: skip
         page = await messages.page(filters, request.user, cursor=cursor, limit=limit)
         return Response(page, headers=cache_for(not request.user.has_role(Role.secretariat)))
+
+    @post(
+        "/archive",
+        operation_id="ImportMessageArchive",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE_ARCHIVE,
+    )
+    async def import_archive(
+        self,
+        request: Req,
+        archive: MessageArchiveService,
+        dry_run: bool = False,
+        source: ArchiveSource = None,
+    ) -> MessageArchiveReport:
+        """Published Messages from the archive, as history: published on their real date, with their
+        languages and source URL, marked as imported, never approved here; citable and supersedable. JSON
+        ``{"messages": [...]}`` or CSV; all or nothing; ``?dry_run=true`` writes nothing. Formats:
+        docs/archive-import.md."""
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if media_type in ("text/csv", "application/csv", "text/plain"):
+            try:
+                items = parse_archive_csv(body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ArchiveRejected("the file is not UTF-8", errors=[FieldError("", "not UTF-8")]) from None
+        elif media_type == "application/json":
+            items = parse_archive_json(body)
+        else:
+            raise ArchiveRejected(
+                f"send text/csv or application/json, not {media_type or 'nothing'}",
+                errors=[FieldError("", "send text/csv or application/json")],
+            )
+        return await archive.load(
+            items, actor=request.user, source=source or "Messages archive", dry_run=dry_run
+        )
 
     @post("/", operation_id="CreateMessage", guards=[requires_secretariat], dependencies=WRITE)
     async def create_message(

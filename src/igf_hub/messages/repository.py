@@ -20,7 +20,7 @@ MESSAGE_COLUMNS = """
 id, year, theme, sub_theme, state, source_language, classification, provenance, current_version_number,
 approved_version_number, approved_at, approved_by, published_at, public_since, supersedes, superseded_by,
 withdrawn_reason, withdrawn_at, next_version_number, next_paragraph_number, languages, created_by, version,
-created_at, updated_at"""
+created_at, updated_at, source_url, imported_at, imported_by, import_source"""
 
 # Inserted at version 0: saving the first text (in the same transaction) makes it version 1.
 INSERT_MESSAGE = f"""
@@ -50,6 +50,12 @@ UPDATE messages SET
     withdrawn_at = CASE WHEN $2 = 'withdrawn' THEN $3 ELSE withdrawn_at END,
     withdrawn_reason = CASE WHEN $2 = 'withdrawn' THEN $5 ELSE withdrawn_reason END,
     superseded_by = CASE WHEN $2 = 'superseded' THEN $6 ELSE superseded_by END
+WHERE id = $1
+RETURNING {MESSAGE_COLUMNS}"""
+# A Message from the archive: published on its real date at its source, marked as imported; never approved here.
+MARK_ARCHIVED = f"""
+UPDATE messages SET state = 'published', published_at = $2, public_since = $2, source_url = $3,
+    imported_at = $4, imported_by = $5, import_source = $6, updated_at = $4, version = version + 1
 WHERE id = $1
 RETURNING {MESSAGE_COLUMNS}"""
 SET_SUPERSEDES = f"""
@@ -172,6 +178,10 @@ class MessageRow(msgspec.Struct, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    source_url: str | None = None
+    imported_at: datetime | None = None
+    imported_by: str | None = None
+    import_source: str | None = None
 
 
 class VersionRow(msgspec.Struct, kw_only=True):
@@ -299,6 +309,19 @@ class MessageRepository:
     ) -> MessageRow:
         row = await self.conn.fetchrow(AFTER_VERSION, message_id, number, next_paragraph, is_source, now)
         await self.conn.execute(REFRESH_SEARCH, message_id)
+        return MessageRow(**row)
+
+    async def mark_archived(
+        self,
+        message_id: UUID,
+        *,
+        published_at: datetime,
+        source_url: str,
+        now: datetime,
+        by: str,
+        source: str,
+    ) -> MessageRow:
+        row = await self.conn.fetchrow(MARK_ARCHIVED, message_id, published_at, source_url, now, by, source)
         return MessageRow(**row)
 
     async def refresh_search(self, message_id: UUID) -> None:

@@ -184,6 +184,10 @@ class Message(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     links: MessageLinks
+    # A Message loaded from the archive: where it was published, and when and from what source it was loaded.
+    source_url: str | None = None
+    imported_at: datetime | None = None
+    import_source: str | None = None
 
 
 class MessageSummary(msgspec.Struct, kw_only=True):

@@ -71,7 +71,8 @@ async def message_view(
         comment_count=total, undisposed_comment_count=undisposed, supersedes=row.supersedes,
         superseded_by=row.superseded_by, approved_at=row.approved_at, approved_by=row.approved_by,
         published_at=row.published_at, withdrawn_reason=row.withdrawn_reason, created_at=row.created_at,
-        updated_at=row.updated_at,
+        updated_at=row.updated_at, source_url=row.source_url, imported_at=row.imported_at,
+        import_source=row.import_source,
         links=MessageLinks(
             self=link(base), versions=link(f"{base}/versions"), comments=link(f"{base}/comments"),
             ballot=link(f"{base}/ballot"), history=link(f"{base}/history"),

@@ -251,7 +251,7 @@ class MessageArchiveService:
             f"published on {message.published_on.isoformat()} ({message.source_url}); loaded from {source}"
         )
         await self.repo.add_history(
-            row.id, "imported", to_state=row.state, reason=reason, actor=actor.subject, at=now
+            row.id, "imported", to_state=row.state, reason=reason, actor=actor, at=now
         )
         data = {
             "id": row.id,
@@ -306,9 +306,7 @@ class MessageArchiveService:
             is_source=language == row.source_language,
             now=now,
         )
-        await self.repo.add_history(
-            row.id, "version_saved", version_number=number, actor=actor.subject, at=now
-        )
+        await self.repo.add_history(row.id, "version_saved", version_number=number, actor=actor, at=now)
         await outbox.publish(
             self.conn,
             "message.version_saved",

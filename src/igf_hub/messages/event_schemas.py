@@ -77,6 +77,18 @@ class BallotReminder(msgspec.Struct, kw_only=True):
     pending_member_ids: list[UUID]
 
 
+class MessageImported(msgspec.Struct, kw_only=True):
+    """A published Message loaded from the archive (docs/archive-import.md): never approved here."""
+
+    id: UUID
+    year: int
+    theme: str
+    state: MessageState
+    published_at: datetime  # the real publication date
+    source_url: str
+    source: str  # where the Secretariat loaded it from
+
+
 _TRANSITIONS = {
     MessageState.public_comment: "Opened for public comment: the Message becomes public; its whole public state.",
     MessageState.synthesis: "The comment period ended (on its date, or closed by the Secretariat).",
@@ -100,6 +112,11 @@ MESSAGE_EVENTS = [
     *(
         EventDoc(type=TRANSITION_EVENTS[state], summary=summary, data=Message)
         for state, summary in _TRANSITIONS.items()
+    ),
+    EventDoc(
+        type="message.imported",
+        summary="A published Message was loaded from the archive, with its real publication date.",
+        data=MessageImported,
     ),
     EventDoc(type="message.comment_posted", summary="A public comment was posted.", data=CommentPosted),
     EventDoc(

@@ -335,7 +335,7 @@ async def test_a_middle_row_rewritten_with_triggers_disabled_is_detected(
         END $$"""
     await as_owner(settings, """UPDATE audit_log SET data = '{"i": 99}' WHERE seq = 3""", rechain)
     async with db.acquire() as conn:
-        chain_only = await conn.fetch(audit.SELECT_BROKEN_LINKS)
+        chain_only = await conn.fetch(audit.SELECT_BROKEN_LINKS, 0)
     assert chain_only == []  # the hash chain alone no longer notices
 
     code, out, report = verify(cli_env, kept)
@@ -345,6 +345,13 @@ async def test_a_middle_row_rewritten_with_triggers_disabled_is_detected(
     assert [b["seq"] for b in report["breaks"]] == [3, 4, 5, 6]  # type: ignore[index]
     assert report["checkpoints"][0]["first_bad_seq"] == 3  # type: ignore[index]
     assert "do not hash to the checkpoint's root (the first bad row is #3)" in out
+
+    # The checkpointer, which re-checks only the rows after its previous checkpoint, will not sign it either.
+    await write_rows(db, 1, settings)
+    async with db.acquire() as conn:
+        refused = await audit_checkpoints.make_checkpoint(conn, settings, now=NOW + timedelta(hours=1))
+    assert not refused.created and refused.refused is not None
+    assert [c.ok for c in refused.refused.checkpoints] == [False]
 
 
 async def test_rows_from_before_sealing_are_sealed_by_the_migration_and_the_boundary_cannot_be_moved(

@@ -28,7 +28,7 @@ VALUES ($1, $2, $3, $4, $5, $6, '', '')
 RETURNING seq, hash"""
 INSERT_SEAL = "INSERT INTO audit_log_seals (seq, key_id, mac) VALUES ($1, $2, $3)"
 
-# Recompute every row's digest from its stored content and the previous row's stored hash.
+# Recompute every row's digest (after row $1) from its stored content and the previous row's stored hash.
 SELECT_BROKEN_LINKS = """
 SELECT seq, reason FROM (
     SELECT seq,
@@ -38,9 +38,9 @@ SELECT seq, reason FROM (
              WHEN hash <> audit_row_digest(prev_hash, seq, occurred_at, actor, action, subject_type, subject_id,
                                            data, request_id) THEN 'content does not match its hash'
            END AS reason
-    FROM audit_log WINDOW w AS (ORDER BY seq)
+    FROM audit_log WHERE seq >= $1 WINDOW w AS (ORDER BY seq)
 ) checked
-WHERE reason IS NOT NULL
+WHERE reason IS NOT NULL AND seq > $1
 ORDER BY seq"""
 # Every row's position, hash and seal, in order: the seals are checked and the checkpoint roots computed in one pass.
 SELECT_SEALED_ROWS = """
@@ -193,9 +193,17 @@ def leaf(row_hash: str) -> bytes:
 
 
 async def verify(
-    conn: asyncpg.Connection, *, keys: SealKeys | None = None, heads: Sequence[ClaimedHead] = ()
+    conn: asyncpg.Connection,
+    *,
+    keys: SealKeys | None = None,
+    heads: Sequence[ClaimedHead] = (),
+    since: int = 0,
 ) -> VerifyReport:
-    """Check the chain, every row's seal and, for each claimed checkpoint head, that the log extends it."""
+    """Check the chain, every row's seal and, for each claimed checkpoint head, that the log extends it.
+
+    With ``since``, rows up to that one are only hashed into the tree (their content and seals are not
+    checked again): for the checkpointer, whose previous checkpoint of ``since`` rows vouches for their hashes.
+    """
     keys = keys or _keys()
     # One snapshot for every query (a caller already in a transaction brings its own).
     snapshot = (
@@ -205,14 +213,17 @@ async def verify(
     )
     async with snapshot:
         head = await conn.fetchrow(SELECT_HEAD)
-        breaks = [ChainBreak(seq=r["seq"], reason=r["reason"]) for r in await conn.fetch(SELECT_BROKEN_LINKS)]
+        breaks = [
+            ChainBreak(seq=r["seq"], reason=r["reason"]) for r in await conn.fetch(SELECT_BROKEN_LINKS, since)
+        ]
         unsealed_until = await _unsealed_until(conn, keys)
+        checked_after = max(unsealed_until, since)
         wanted = {h.tree_size for h in heads}
         tree, roots = CompactRange(), {}
         if 0 in wanted:
             roots[0] = tree.root()
         async for row in conn.cursor(SELECT_SEALED_ROWS, prefetch=5000):
-            if row["seq"] > unsealed_until:
+            if row["seq"] > checked_after:
                 problem = keys.problem(row["seq"], row["hash"], row["key_id"], row["mac"])
                 if problem:
                     breaks.append(ChainBreak(seq=row["seq"], reason=problem))

@@ -138,6 +138,9 @@ EXPECTED: dict[str, Rule] = {
     # -- intersessional tracks ---------------------------------------------------------------------------
     "ListTracks": public(),
     "ImportTracks": secretariat(body=b"slug\n", content_type="text/csv"),
+    "ImportDonors": secretariat(body=b"Legal name\n", content_type="text/csv"),
+    "ImportContributions": secretariat(body=b"Title\n", content_type="text/csv"),
+    "ImportLedgerEvents": secretariat(body=b"Kind\n", content_type="text/csv"),
     "GetTrack": public(),
     "GetTrackStanding": public(),
     "GetTrackParticipantSummary": public("counts only"),

@@ -15,9 +15,12 @@ from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
+from igf_hub.funding.errors import FundingImportRejected, UnsupportedImportType
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.grants import GrantService
+from igf_hub.funding.imports import FundingImporter, ImportKind, ImportReport, parse_csv, parse_json
 from igf_hub.funding.rates import RateService
 from igf_hub.funding.schemas import (
     Channel,
@@ -90,7 +93,39 @@ def provide_grants_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) 
     return GrantService(tx, clock, settings.funding)
 
 
+def provide_importer_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingImporter:
+    return FundingImporter(tx, clock, settings.funding)
+
+
 WRITE = {"funding": Provide(provide_funding_tx, sync_to_thread=False)}
+IMPORT: dict[str, Any] = {
+    "status_code": 200,
+    "dependencies": {"importer": Provide(provide_importer_tx, sync_to_thread=False)},
+}
+DryRun = Annotated[bool, Parameter(description="Check every row and write nothing")]
+
+
+async def _import(
+    kind: ImportKind, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: bool
+) -> ImportReport:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    headers = None
+    if media_type in ("text/csv", "application/csv", "text/plain"):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FundingImportRejected(
+                "the file is not UTF-8", errors=[FieldError("", "the file is not UTF-8")]
+            ) from None
+        headers, rows = parse_csv(kind, text)
+    elif media_type == "application/json":
+        rows = parse_json(kind, body)
+    else:
+        raise UnsupportedImportType(f"send text/csv or application/json, not {media_type or 'nothing'}")
+    return await importer.run(kind, rows, actor=request.user, dry_run=dry_run, headers=headers)
+
+
 GRANTS_WRITE = {"grants": Provide(provide_grants_tx, sync_to_thread=False)}
 LEDGER_WRITE = {"ledger": Provide(provide_ledger_tx, sync_to_thread=False)}
 RATES_WRITE = {"rates": Provide(provide_rates_tx, sync_to_thread=False)}
@@ -229,6 +264,38 @@ class FundingController(Controller):
         cursor: str | None = None, limit: Limit = 100,
     ) -> LedgerEventPage:  # fmt: skip
         return await ledger.list_events(contribution_id, actor=request.user, cursor=cursor, limit=limit)
+
+    # -- bulk imports ---------------------------------------------------------------------------------
+
+    @post("/donors/import", operation_id="ImportDonors", guards=[requires_secretariat], **IMPORT)
+    async def import_donors(
+        self, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: DryRun = False
+    ) -> ImportReport:
+        """Load donors at once, all or none (see ``ImportLedgerEvents``). A donor whose legal name is already
+        recorded with the same values is left as it is; with other values the row is refused."""
+        return await _import(ImportKind.donors, importer, request, dry_run)
+
+    @post(
+        "/contributions/import", operation_id="ImportContributions", guards=[requires_secretariat], **IMPORT
+    )
+    async def import_contributions(
+        self, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: DryRun = False
+    ) -> ImportReport:
+        """Load contributions at once, all or none (see ``ImportLedgerEvents``). A row names its donor by id
+        (``Donor ID``) or by its legal name (``Donor``); years are separated by ``;``."""
+        return await _import(ImportKind.contributions, importer, request, dry_run)
+
+    @post("/events/import", operation_id="ImportLedgerEvents", guards=[requires_secretariat], **IMPORT)
+    async def import_events(
+        self, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: DryRun = False
+    ) -> ImportReport:
+        """Load ledger events at once, all or none: a CSV body (``text/csv``; headers as ``ledger.csv`` writes
+        them, or the field names) or JSON (``{"events": [...]}``; ``ledger.json`` as exported reads back too).
+        Every problem is listed by row and column; ``?dry_run=true`` checks everything and writes nothing. Each
+        row is recorded as ``RecordLedgerEvent`` would (the USD value from the rate in force); derived ledger
+        columns are ignored; a row whose ``Event ID`` is already in the ledger is left as it is (so the public
+        ``ledger.csv`` re-imports as a no-op), and a reversal may name an event of an earlier row by its id."""
+        return await _import(ImportKind.events, importer, request, dry_run)
 
     # -- exchange rates -------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from igf_hub.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from igf_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 
 
 class DonorNotFound(NotFound):
@@ -66,3 +66,14 @@ class GrantAlreadyExists(Conflict):
 
 class FundedByAnotherProgramme(Conflict):
     slug, title = "nri-funded-by-another-programme", "Another programme already funds this NRI this year"
+
+
+class FundingImportRejected(Unprocessable):
+    slug, title = (
+        "funding-import-rejected",
+        "The file was not imported: fix the rows listed and send it again",
+    )
+
+
+class UnsupportedImportType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Send text/csv or application/json"

@@ -33,6 +33,7 @@ INSERT INTO donors (legal_name, display_name, is_anonymous, stakeholder_group, c
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 RETURNING {DONOR_COLUMNS}"""
 SELECT_DONOR = f"SELECT {DONOR_COLUMNS} FROM donors WHERE id = $1"
+SELECT_DONOR_BY_LEGAL_NAME = f"SELECT {DONOR_COLUMNS} FROM donors WHERE lower(legal_name) = lower($1)"
 SELECT_DONOR_FOR_UPDATE = f"SELECT {DONOR_COLUMNS} FROM donors WHERE id = $1 FOR UPDATE"
 UPDATE_DONOR = f"""
 UPDATE donors SET legal_name = $2, display_name = $3, is_anonymous = $4, stakeholder_group = $5, country = $6,
@@ -212,6 +213,10 @@ class FundingRepository:
 
     async def get_donor(self, donor_id: UUID, *, for_update: bool = False) -> Donor | None:
         row = await self.conn.fetchrow(SELECT_DONOR_FOR_UPDATE if for_update else SELECT_DONOR, donor_id)
+        return _donor(row) if row else None
+
+    async def donor_by_legal_name(self, legal_name: str) -> Donor | None:
+        row = await self.conn.fetchrow(SELECT_DONOR_BY_LEGAL_NAME, legal_name)
         return _donor(row) if row else None
 
     async def update_donor(self, donor_id: UUID, values: dict[str, Any], *, now: datetime) -> Donor:

@@ -226,6 +226,7 @@ EXPECTED: dict[str, Rule] = {
     "GetFundingSummary": public(),
     "GetFundingAggregates": public(),
     "GetPledgeFulfilment": public(),
+    "GetDonorGiving": public(),
     "ListPublicLedger": public(),
     "ListCorrections": public(),
     "ExportLedgerCsv": public(),

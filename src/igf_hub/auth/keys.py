@@ -16,6 +16,15 @@ import asyncpg
 import structlog
 from joserfc.jwk import KeySet, RSAKey
 
+from igf_hub.auth.repository import (
+    ERASE_RETIRED_SIGNING_KEYS,
+    INSERT_SIGNING_KEY,
+    LOCK_SIGNING_KEYS,
+    REENCRYPT_SIGNING_KEY,
+    RETIRE_ACTIVE_SIGNING_KEY,
+    SELECT_ACTIVE_SIGNING_KEY,
+    SELECT_PUBLISHED_SIGNING_KEYS,
+)
 from igf_hub.core.settings import Settings
 from igf_hub.core.vault import Vault, VaultError, open_vault
 
@@ -26,21 +35,6 @@ KEY_FILE = "auth-signing-keys.key"
 VARIABLE = "IGF_HUB_AUTH_SIGNING_KEYS_KEY"
 # Serialises key changes across processes (several API pods starting at once).
 LOCK_KEY = 0x1F6_0A_0013
-
-LOCK = "SELECT pg_advisory_xact_lock($1)"
-SELECT_ACTIVE = "SELECT kid, private_jwk IS NOT NULL AS in_clear, private_ciphertext FROM signing_keys WHERE retired_at IS NULL"
-SELECT_PUBLISHED = """
-SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC"""
-INSERT_KEY = """
-INSERT INTO signing_keys (kid, alg, private_ciphertext, public_jwk) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING RETURNING kid"""
-RETIRE_ACTIVE = """
-UPDATE signing_keys SET retired_at = $1, private_jwk = NULL, private_ciphertext = NULL
-WHERE retired_at IS NULL RETURNING kid"""
-ERASE_RETIRED = """
-UPDATE signing_keys SET private_jwk = NULL, private_ciphertext = NULL
-WHERE retired_at IS NOT NULL AND (private_jwk IS NOT NULL OR private_ciphertext IS NOT NULL) RETURNING kid"""
-REENCRYPT = "UPDATE signing_keys SET private_ciphertext = $2 WHERE kid = $1"
 
 
 def vault_for(settings: Settings) -> Vault:
@@ -59,7 +53,11 @@ async def _insert_new_key(conn: asyncpg.Connection, vault: Vault) -> str | None:
     key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"})
     private = json.dumps(key.as_dict(private=True)).encode()
     inserted: str | None = await conn.fetchval(
-        INSERT_KEY, kid, ALGORITHM, vault.encrypt(private, kid.encode()), dict(key.as_dict(private=False))
+        INSERT_SIGNING_KEY,
+        kid,
+        ALGORITHM,
+        vault.encrypt(private, kid.encode()),
+        dict(key.as_dict(private=False)),
     )
     return inserted
 
@@ -68,11 +66,11 @@ async def ensure_signing_key(conn: asyncpg.Connection, vault: Vault, *, now: dat
     """The active key id, on every start: creates the first key, replaces a key stored in clear (before
     migration 0013) with a new encrypted one, and re-encrypts the active key under the current encryption key."""
     async with conn.transaction():
-        await conn.execute(LOCK, LOCK_KEY)
-        erased = await conn.fetch(ERASE_RETIRED)
+        await conn.execute(LOCK_SIGNING_KEYS, LOCK_KEY)
+        erased = await conn.fetch(ERASE_RETIRED_SIGNING_KEYS)
         if erased:
             log.info("auth.signing_keys_erased", kids=[r["kid"] for r in erased], reason="retired")
-        row = await conn.fetchrow(SELECT_ACTIVE)
+        row = await conn.fetchrow(SELECT_ACTIVE_SIGNING_KEY)
         if row is None:
             kid = await _insert_new_key(conn, vault)
             assert kid is not None  # the lock is held: nobody else inserts
@@ -91,13 +89,13 @@ async def ensure_signing_key(conn: asyncpg.Connection, vault: Vault, *, now: dat
                 private = vault.decrypt(blob, kid.encode())
             except VaultError as exc:
                 raise VaultError(f"{exc}; list the previous key after the new one in {VARIABLE}") from None
-            await conn.execute(REENCRYPT, kid, vault.encrypt(private, kid.encode()))
+            await conn.execute(REENCRYPT_SIGNING_KEY, kid, vault.encrypt(private, kid.encode()))
             log.info("auth.signing_key_reencrypted", kid=kid)
         return kid
 
 
 async def _rotate_locked(conn: asyncpg.Connection, vault: Vault, now: datetime) -> str:
-    await conn.execute(RETIRE_ACTIVE, now)
+    await conn.execute(RETIRE_ACTIVE_SIGNING_KEY, now)
     kid = await _insert_new_key(conn, vault)
     assert kid is not None  # none is active any more
     return kid
@@ -106,12 +104,12 @@ async def _rotate_locked(conn: asyncpg.Connection, vault: Vault, now: datetime) 
 async def rotate(conn: asyncpg.Connection, vault: Vault, *, now: datetime) -> str:
     """Retire the active key (still published for verification, its private half erased) and make a new one."""
     async with conn.transaction():
-        await conn.execute(LOCK, LOCK_KEY)
+        await conn.execute(LOCK_SIGNING_KEYS, LOCK_KEY)
         return await _rotate_locked(conn, vault, now)
 
 
 async def private_key_set(conn: asyncpg.Connection, vault: Vault) -> KeySet:
-    row = await conn.fetchrow(SELECT_ACTIVE)
+    row = await conn.fetchrow(SELECT_ACTIVE_SIGNING_KEY)
     if row is None or row["private_ciphertext"] is None:
         raise RuntimeError("no encrypted active signing key: igf-hub creates one at start-up")
     private = vault.decrypt(bytes(row["private_ciphertext"]), str(row["kid"]).encode())
@@ -121,5 +119,5 @@ async def private_key_set(conn: asyncpg.Connection, vault: Vault) -> KeySet:
 async def published_jwks(
     conn: asyncpg.Connection, *, now: datetime, max_token_age: timedelta
 ) -> dict[str, Any]:
-    rows = await conn.fetch(SELECT_PUBLISHED, now - max_token_age)
+    rows = await conn.fetch(SELECT_PUBLISHED_SIGNING_KEYS, now - max_token_age)
     return {"keys": [r["public_jwk"] for r in rows]}

@@ -1,4 +1,4 @@
-"""Identity SQL: users, clients, role grants, authorization codes and refresh tokens."""
+"""Identity SQL: users, clients, role grants, authorization codes, refresh tokens and token-signing keys."""
 
 from __future__ import annotations
 
@@ -91,6 +91,23 @@ UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked
 REVOKE_REFRESH = (
     "UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL"
 )
+
+
+# Token-signing keys (auth/keys.py): changed only under the advisory lock, by whichever process starts first.
+LOCK_SIGNING_KEYS = "SELECT pg_advisory_xact_lock($1)"
+SELECT_ACTIVE_SIGNING_KEY = "SELECT kid, private_jwk IS NOT NULL AS in_clear, private_ciphertext FROM signing_keys WHERE retired_at IS NULL"
+SELECT_PUBLISHED_SIGNING_KEYS = """
+SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC"""
+INSERT_SIGNING_KEY = """
+INSERT INTO signing_keys (kid, alg, private_ciphertext, public_jwk) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING RETURNING kid"""
+RETIRE_ACTIVE_SIGNING_KEY = """
+UPDATE signing_keys SET retired_at = $1, private_jwk = NULL, private_ciphertext = NULL
+WHERE retired_at IS NULL RETURNING kid"""
+ERASE_RETIRED_SIGNING_KEYS = """
+UPDATE signing_keys SET private_jwk = NULL, private_ciphertext = NULL
+WHERE retired_at IS NOT NULL AND (private_jwk IS NOT NULL OR private_ciphertext IS NOT NULL) RETURNING kid"""
+REENCRYPT_SIGNING_KEY = "UPDATE signing_keys SET private_ciphertext = $2 WHERE kid = $1"
 
 
 class IdentityRepository:

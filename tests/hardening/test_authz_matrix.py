@@ -209,6 +209,7 @@ EXPECTED: dict[str, Rule] = {
     "GetContribution": secretariat("and the donor's own funders"),
     "ListContributionEvents": secretariat("and the donor's own funders"),
     "ListExchangeRates": Rule(frozenset({SECRETARIAT, FUNDER}), "the rates behind a funder's USD figures"),
+    "ImportFundingArchive": secretariat(body={}),
     "CreateDonor": secretariat(),
     "UpdateDonor": secretariat(),
     "BindFunder": secretariat(),

@@ -17,6 +17,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
+from igf_hub.funding.archive import FundingArchive, FundingArchiveReport, FundingArchiveService
 from igf_hub.funding.errors import FundingImportRejected, UnsupportedImportType
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.grants import GrantService
@@ -128,6 +129,19 @@ async def _import(
 
 GRANTS_WRITE = {"grants": Provide(provide_grants_tx, sync_to_thread=False)}
 LEDGER_WRITE = {"ledger": Provide(provide_ledger_tx, sync_to_thread=False)}
+
+
+def provide_archive_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingArchiveService:
+    return FundingArchiveService(tx, clock, settings.funding)
+
+
+ARCHIVE_WRITE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
+ArchiveSource = Annotated[
+    str | None,
+    Parameter(
+        min_length=1, max_length=300, description="where the records come from (kept on each contribution)"
+    ),
+]
 RATES_WRITE = {"rates": Provide(provide_rates_tx, sync_to_thread=False)}
 
 
@@ -195,6 +209,27 @@ class FundingController(Controller):
     ) -> FunderBound:
         """Give a user the funder role bound to this donor: it then sees this donor's private details."""
         return await funding.bind_funder(donor_id, data.user_id, actor=request.user)
+
+    @post(
+        "/archive",
+        operation_id="ImportFundingArchive",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=ARCHIVE_WRITE,
+    )
+    async def import_archive(
+        self,
+        data: FundingArchive,
+        archive: FundingArchiveService,
+        request: Request[Principal, Any, Any],
+        dry_run: bool = False,
+        source: ArchiveSource = None,
+    ) -> FundingArchiveReport:
+        """Donors' historical contributions with their ledger events, through the same rules as live entries;
+        all or nothing (every problem listed), ``?dry_run=true`` keeps nothing. See docs/archive-import.md."""
+        return await archive.load(
+            data, actor=request.user, source=source or "funding archive", dry_run=dry_run
+        )
 
     # -- contributions --------------------------------------------------------------------------------
 

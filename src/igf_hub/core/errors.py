@@ -7,7 +7,7 @@ through :func:`to_problem`. Repositories never raise HTTP errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -137,13 +137,18 @@ def validation_field_error(exc: msgspec.ValidationError, *, prefix: str = "") ->
 
 
 def convert_all(
-    data: Mapping[str, Any], type_: type[T], *, prefix: str = "", strict: bool = True
+    data: Mapping[str, Any],
+    type_: type[T],
+    *,
+    prefix: str = "",
+    strict: bool = True,
+    dec_hook: Callable[[type, Any], Any] | None = None,
 ) -> tuple[T | None, list[FieldError]]:
     """Convert ``data`` to the Struct ``type_`` and report EVERY field that is wrong, not only the first one
     msgspec meets (a CSV row or an import record should be fixed in one pass). Each field is checked on its
     own; the cross-field rules (``__post_init__``) run once every field is valid."""
     try:
-        return msgspec.convert(data, type_, strict=strict), []
+        return msgspec.convert(data, type_, strict=strict, dec_hook=dec_hook), []
     except msgspec.ValidationError as first:
         first_error = validation_field_error(first, prefix=prefix)
     fields = {f.encode_name: f for f in msgspec.structs.fields(type_)}  # type: ignore[arg-type]
@@ -154,7 +159,7 @@ def convert_all(
             errors.append(FieldError(f"{prefix}/{name}", "is not a known field"))
             continue
         try:
-            msgspec.convert(value, info.type, strict=strict)
+            msgspec.convert(value, info.type, strict=strict, dec_hook=dec_hook)
         except msgspec.ValidationError as exc:
             errors.append(validation_field_error(exc, prefix=f"{prefix}/{name}"))
     errors += [

@@ -24,6 +24,7 @@ from igf_hub.auth.principal import Principal
 from igf_hub.core import csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, convert_all
+from igf_hub.core.schemas import dec_hook
 from igf_hub.core.settings import FundingSettings
 from igf_hub.funding.errors import FundingImportRejected
 from igf_hub.funding.events import LedgerService
@@ -241,7 +242,7 @@ class FundingImporter:
     ) -> tuple[UUID | None, str]:
         fields = _cells(fields)
         given_id = fields.pop("id", None)
-        data, problems = convert_all(fields, DonorCreate, prefix=where, strict=False)
+        data, problems = convert_all(fields, DonorCreate, prefix=where, strict=False, dec_hook=dec_hook)
         errors += problems
         if data is None:
             return None, ""
@@ -274,7 +275,9 @@ class FundingImporter:
                 errors.append(FieldError(f"{where}/donor", "names another donor than the donor id"))
             else:
                 fields["donor_id"] = str(donor.id)
-        data, problems = convert_all(fields, ContributionCreate, prefix=where, strict=False)
+        data, problems = convert_all(
+            fields, ContributionCreate, prefix=where, strict=False, dec_hook=dec_hook
+        )
         errors += problems
         if data is None or errors:
             return None, ""
@@ -310,7 +313,7 @@ class FundingImporter:
             errors.append(
                 FieldError(f"{where}/contribution_id", "is required" if not given else "is not an id")
             )
-        data, problems = convert_all(values, EventCreate, prefix=where, strict=False)
+        data, problems = convert_all(values, EventCreate, prefix=where, strict=False, dec_hook=dec_hook)
         errors += [
             FieldError(p.pointer.replace(f"{where}/reverses", f"{where}/reverses_id"), p.detail)
             for p in problems

@@ -1,4 +1,4 @@
-"""The transparency and webhook benchmarks run end to end as ``./dev bench`` runs them (their own process, their
+"""The transparency, webhook and audit benchmarks run end to end as ``./dev bench`` runs them (their own process, their
 own embedded servers), at sizes so small that they only prove the machinery works: every row is produced.
 Nothing is timed or compared here."""
 
@@ -49,3 +49,13 @@ def test_the_webhook_benchmark_drains_and_every_request_verifies() -> None:
 def _counts(line: str) -> tuple[int, int]:
     numbers = [int(word) for word in line.replace(",", " ").split() if word.isdigit()]
     return numbers[0], numbers[1]
+
+
+def test_the_audit_benchmark_times_writes_checkpoints_and_verify() -> None:
+    report = run_bench("bench.audit", "--rows", "300", "--writes", "5", "--rounds", "1")
+    assert report.startswith("## Audit benchmark")
+    for name in ("anchor: the chained insert alone", "audit.append (insert + seal)"):
+        assert row(report, name)[1].endswith("ms")
+    for name in ("checkpoint, first (full verification)", "checkpoint, +1 % rows (incremental)"):
+        assert row(report, name)[2].endswith(("ms", " s"))
+    assert row(report, "audit verify (chain, seals, 2 checkpoints)")[1] == "303"

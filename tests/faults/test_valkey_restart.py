@@ -24,7 +24,7 @@ from tests.conftest import BASE_URL, running
 from tests.faults.conftest import FaultServers, WorkerProcess, eventually, publish, received, worker_process
 from tests.support.auth import TokenFactory
 from tests.support.consumer import ConsumerServer
-from tests.webhooks.conftest import UNGIS, approved_message, register
+from tests.webhooks.conftest import UNGIS, approved_message, register, verify
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,7 @@ async def test_valkey_restarted_loses_no_delivery_and_jobs_resume_in_the_same_wo
         async with ConsumerServer() as consumer, worker_process(fault_servers, "valkey-worker") as worker:
             endpoint = await register(client, admin, UNGIS, consumer.url())
             consumer.trust(endpoint["secret"])
+            await verify(client, admin, endpoint)
             # The ping: the worker's dispatcher is up.
             await received(consumer, 1, within=30, worker=worker)
             before = await publish(settings.db.url, "message.approved", uuid4(), approved_message(uuid4()))

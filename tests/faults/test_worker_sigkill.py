@@ -28,7 +28,7 @@ from tests.conftest import BASE_URL, running
 from tests.faults.conftest import LEASE_SECONDS, FaultServers, eventually, publish, received, worker_process
 from tests.support.auth import TokenFactory
 from tests.support.consumer import ConsumerServer, Reply
-from tests.webhooks.conftest import UNGIS, approved_message, register
+from tests.webhooks.conftest import UNGIS, approved_message, register, verify
 
 DELIVERY = """
 SELECT d.state, d.attempt_count, d.lease_until, (SELECT count(*) FROM webhook_attempts a WHERE a.delivery_id = d.id)
@@ -65,6 +65,7 @@ async def consumer(
     async with ConsumerServer() as server:
         endpoint = await register(client, admin, UNGIS, server.url())
         server.trust(endpoint["secret"])
+        await verify(client, admin, endpoint)  # the ping goes once a worker's dispatcher is up
         yield server, endpoint
 
 

@@ -151,6 +151,7 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
     # -- webhooks: UNGIS has an endpoint, its ping delivery and a recovery; CSTD is the matrix consumer's -
     endpoint = await register(client, secretariat, UNGIS, HOOK)
     base = f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}"
+    _ok(await client.post(f"{base}/ping", headers=secretariat.headers), 202)  # registration sends none itself
     deliveries = _ok(await client.get(f"/v1/consumers/{UNGIS}/deliveries", headers=secretariat.headers))
     recovery = await client.post(
         f"{base}/recoveries",

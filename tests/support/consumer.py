@@ -121,6 +121,7 @@ class ConsumerServer:
         self.valid = 0
         self.connections = 0
         self._script: list[Reply] = []
+        self.unavailable = False  # while set, every request gets a 503 (an outage), scripted replies wait
         self._arrived = asyncio.Condition()
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
@@ -197,7 +198,9 @@ class ConsumerServer:
             async with self._arrived:
                 self.received.append(record)
                 self._arrived.notify_all()
-            if self._script:
+            if self.unavailable:
+                reply = fail(503)
+            elif self._script:
                 reply = self._script.pop(0)
             elif ok or v1a_ok:
                 reply = Reply(204)

@@ -89,14 +89,25 @@ async def register(
     return created
 
 
+async def verify(client: httpx.AsyncClient, caller: Caller, endpoint: dict[str, Any]) -> dict[str, Any]:
+    """The handshake's second step, once the consumer stores the secret: ask for the verification ping."""
+    response = await client.post(
+        f"/v1/consumers/{endpoint['consumer_id']}/endpoints/{endpoint['id']}/ping", headers=caller.headers
+    )
+    assert response.status_code == 202, response.text
+    ping: dict[str, Any] = response.json()
+    return ping
+
+
 async def verified_endpoint(
     client: httpx.AsyncClient, caller: Caller, consumer: ConsumerServer, dispatcher: Dispatcher,
     consumer_id: UUID = UNGIS, **fields: Any,
 ) -> dict[str, Any]:  # fmt: skip
-    """Register an endpoint on the consumer server and let its ping verify it."""
+    """Register an endpoint on the consumer server, store its secret there, and let the ping verify it."""
     endpoint = await register(client, caller, consumer_id, consumer.url(), **fields)
     consumer.trust(endpoint["secret"], public_key=consumer.verifier.public_key)
     before = len(consumer.received)
+    await verify(client, caller, endpoint)
     await dispatcher.run_once()
     ping = consumer.received[before]
     assert ping.json()["type"] == "webhook.ping" and ping.signature_ok

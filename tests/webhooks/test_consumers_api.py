@@ -126,7 +126,7 @@ async def test_consumer_updates_need_the_current_version(client: Client, admin: 
     assert stale["current_version"] == 2
 
 
-async def test_endpoint_registration_pings_and_waits_for_verification(
+async def test_endpoint_registration_waits_for_the_consumer_to_ask_for_verification(
     client: Client, tokens: TokenFactory, db: asyncpg.Pool
 ) -> None:
     ungis = await member_of(tokens, UNGIS)
@@ -137,12 +137,16 @@ async def test_endpoint_registration_pings_and_waits_for_verification(
     assert endpoint["status"] == "unverified" and endpoint["secret"].startswith("whsec_")
     assert endpoint["event_types"] == ["message.approved", "nri.*"]
     assert endpoint["retry_schedule"] == [0, 5, 30, 120, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+    # Nothing is sent before the consumer has stored the secret and asks for the ping (POST .../ping).
     pings = await client.get(
         f"/v1/consumers/{UNGIS}/deliveries", params={"endpoint_id": endpoint["id"]}, headers=ungis.headers
     )
-    assert [(d["event_type"], d["state"], d["is_ping"]) for d in pings.json()["items"]] == [
-        ("webhook.ping", "pending", True)
-    ]
+    assert pings.json()["items"] == []
+    asked = await client.post(f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}/ping", headers=ungis.headers)
+    assert asked.status_code == 202
+    assert (asked.json()["event_type"], asked.json()["state"], asked.json()["is_ping"]) == (
+        "webhook.ping", "pending", True,
+    )  # fmt: skip
     async with db.acquire() as conn:  # stored encrypted, never as the secret itself
         stored = await conn.fetchval("SELECT ciphertext FROM webhook_endpoint_secrets")
     assert endpoint["secret"].encode() not in stored and endpoint["secret"][6:].encode() not in stored
@@ -242,6 +246,8 @@ async def test_ssrf_targets_are_refused_at_registration(client: Client, tokens: 
         "https://localhost.invalid/hooks": "does not resolve",
         "http://ungis.example.org/hooks": "https",  # plain http only for allowlisted hosts
         "https://user:pw@ungis.example.org/hooks": "credentials",
+        "https://ungis.example.org:0/hooks": "port 0",
+        "https://ungis.example.org:25/hooks": "port 25",
     }
     for url, reason in targets.items():
         response = await client.post(
@@ -250,6 +256,15 @@ async def test_ssrf_targets_are_refused_at_registration(client: Client, tokens: 
         )  # fmt: skip
         body = problem(response, 422, "invalid-endpoint")
         assert any(reason in e["detail"] for e in body["errors"]), (url, body["errors"])
+        assert {e["pointer"] for e in body["errors"]} == {"/url"}
+    # Refused for a local address: the answer names the setting that allows one in development.
+    local = await client.post(
+        f"/v1/consumers/{UNGIS}/endpoints", json={"url": "http://127.0.0.2:8080/in", "event_types": ["message.*"]},
+        headers=ungis.headers,
+    )  # fmt: skip
+    assert "IGF_HUB_WEBHOOK_ALLOWED_HOSTS" in " ".join(
+        e["detail"] for e in problem(local, 422, "invalid-endpoint")["errors"]
+    )
     # A later change of URL is vetted the same way.
     endpoint = await register(client, ungis, UNGIS, "http://127.0.0.1:9/hooks")
     moved = await client.patch(

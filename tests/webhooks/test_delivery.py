@@ -19,7 +19,16 @@ from igf_hub.webhooks.dispatcher import Dispatcher
 from igf_hub.webhooks.policy import FAILING_THRESHOLD
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer, Reply, fail
-from tests.webhooks.conftest import CSTD, UNGIS, approved_message, later, publish, register, verified_endpoint
+from tests.webhooks.conftest import (
+    CSTD,
+    UNGIS,
+    approved_message,
+    later,
+    publish,
+    register,
+    verified_endpoint,
+    verify,
+)
 
 Client = httpx.AsyncClient
 
@@ -45,8 +54,9 @@ async def test_an_approved_message_reaches_the_consumer_signed_and_exactly_as_ap
     approved = approved_message(message_id, text="Meaningful access for all, in every UN language.")
     event = await publish(db, "message.approved", message_id, approved)
 
-    # Unverified: the ping goes out, the real event waits (it is not dropped) while the ping fails.
+    # Unverified: the ping goes out when asked, the real event waits (it is not dropped) while the ping fails.
     consumer.script(fail(503))
+    await verify(client, admin, endpoint)
     await dispatcher.run_once()
     assert [r.json()["type"] for r in consumer.received] == ["webhook.ping"]
     ping = consumer.received[0]
@@ -84,6 +94,31 @@ async def test_an_approved_message_reaches_the_consumer_signed_and_exactly_as_ap
         await client.get(f"/v1/consumers/{UNGIS}/deliveries/{listed[0]['id']}", headers=admin.headers)
     ).json()
     assert detail["attempts"][0]["status_code"] == 204 and detail["attempts"][0]["latency_ms"] >= 0
+
+
+async def test_the_handshake_verifies_with_the_first_ping_at_a_consumer_that_checks_signatures(
+    client: Client, tokens: TokenFactory, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool
+) -> None:
+    ungis = await tokens.user((Role.consumer, UNGIS))
+    # Step 1: register. The secret exists only in this answer: nothing may be sent before the receiver has it
+    # (this consumer answers 400 to any request whose signature it cannot verify).
+    endpoint = await register(client, ungis, UNGIS, consumer.url())
+    assert endpoint["status"] == "unverified"
+    held = await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
+    await dispatcher.run_once()
+    assert consumer.received == []  # neither a ping nor the event: both wait for the consumer
+    # Step 2: the receiver stores the secret, then asks for the verification ping.
+    consumer.trust(endpoint["secret"])
+    ping = await verify(client, ungis, endpoint)
+    await dispatcher.run_once()
+    first, then = consumer.received
+    assert first.json()["type"] == "webhook.ping" and first.signature_ok  # the first ping verifies
+    assert then.webhook_id == str(held.event_id) and then.signature_ok  # the held event follows at once
+    base = f"/v1/consumers/{UNGIS}"
+    state = (await client.get(f"{base}/endpoints/{endpoint['id']}", headers=ungis.headers)).json()
+    assert state["status"] == "active" and state["verified_at"]
+    detail = (await client.get(f"{base}/deliveries/{ping['id']}", headers=ungis.headers)).json()
+    assert (detail["state"], [a["status_code"] for a in detail["attempts"]]) == ("delivered", [204])
 
 
 async def test_a_rollback_leaves_neither_event_nor_delivery(
@@ -146,6 +181,12 @@ async def test_retry_after_is_honoured_and_redirects_are_not_followed(
     clock.advance(timedelta(seconds=301))
     assert await dispatcher.run_once() == 1  # the 302: a failure, and /elsewhere is never requested
     assert [r.path for r in consumer.received[1:]] == ["/hooks/igf", "/hooks/igf"]
+    (redirected,) = await deliveries(client, admin, event_type="message.approved")
+    assert redirected["last_status"] == 302
+    assert redirected["last_error"] == (
+        f"redirects are not followed: the endpoint answered 302 to {consumer.url('/elsewhere')}; "
+        "register the final URL instead"
+    )
     later(clock, 30)
     await dispatcher.run_once()
     (delivery,) = await deliveries(client, admin, event_type="message.approved")
@@ -237,14 +278,15 @@ async def test_a_failing_endpoint_is_probed_not_flooded_and_its_consumer_told(
     for subject in more:
         await publish(db, "message.approved", subject, approved_message(subject))
     assert await dispatcher.run_once() == 0
-    later(clock, 300)  # the endpoint's backoff step; every retry of the failed four is due by now too
+    later(clock, 300)  # past the endpoint's backoff step; every retry of the failed ones is due by now too
     consumer.script(fail(500))
     assert await dispatcher.run_once() == 1
     admin = Caller(admin.user, await tokens.token_for(admin.id))  # time moved past the token's life
     waiting = await deliveries(client, admin, state="pending")
-    assert sorted(d["attempt_count"] for d in waiting) == [0, 0, 0, 1, 1, 1, 2]  # only the probe spent budget
+    # Only the probe was sent (the three new ones never were, the failed ones not again).
+    assert sorted(d["attempt_count"] for d in waiting) == [0, 0, 0] + [1] * (FAILING_THRESHOLD - 1) + [2]
     later(clock, 1800)
-    assert await dispatcher.run_once() >= 1  # the probe succeeds, then everything flows
+    assert await dispatcher.run_once() >= 1  # the probe succeeds, and releases everything that waited
     await dispatcher.run_once()
     admin = Caller(admin.user, await tokens.token_for(admin.id))
     assert await deliveries(client, admin, state="pending") == []
@@ -339,6 +381,49 @@ async def test_ed25519_lets_a_un_body_verify_with_the_published_key_alone(
     assert consumer.received[-1].v1a_ok is True and consumer.received[-1].signature_ok is False
 
 
+async def test_each_v1a_signature_names_its_key_and_a_rotation_publishes_the_new_one(
+    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    tokens: TokenFactory,
+) -> None:  # fmt: skip
+    await verified_endpoint(client, admin, consumer, dispatcher, sign_ed25519=True)
+
+    async def delivered_with(document: dict) -> tuple[str, bool]:
+        """Publish, deliver, and verify as a consumer would: the key whose kid the header names, alone."""
+        await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
+        await dispatcher.run_once()
+        got = consumer.received[-1]
+        kid = got.headers["webhook-key-id"]
+        by_kid = {k["kid"]: k["public_key"] for k in document["keys"]}
+        if kid not in by_kid:
+            return kid, False
+        consumer.trust(public_key=by_kid[kid])
+        return kid, bool(consumer.verifier.check(got.headers, got.body)[1])
+
+    before = (await client.get("/v1/events/signing-keys")).json()
+    kid, verified = await delivered_with(before)
+    assert kid == before["keys"][0]["kid"] and verified and before["keys"][0]["retired_at"] is None
+
+    member = await tokens.user((Role.consumer, UNGIS))
+    refused = await client.post("/v1/events/signing-keys/rotate", headers=member.headers)
+    assert refused.status_code == 403  # only the Secretariat rotates
+    rotated = await client.post("/v1/events/signing-keys/rotate", headers=admin.headers)
+    assert rotated.status_code == 200, rotated.text
+    after = rotated.json()
+    active = [k for k in after["keys"] if k["retired_at"] is None]
+    retired = [k for k in after["keys"] if k["retired_at"] is not None]
+    assert len(active) == 1 and [k["kid"] for k in retired] == [kid]  # the old key stays published
+
+    # The running dispatcher signs with the new key at once; a consumer holding the old document sees a kid it
+    # does not know (so it fetches the document again) instead of trying every key.
+    new_kid, verified_with_stale = await delivered_with(before)
+    assert new_kid == active[0]["kid"] != kid and not verified_with_stale
+    fresh = (await client.get("/v1/events/signing-keys")).json()
+    assert (await delivered_with(fresh)) == (new_kid, True)
+    consumer.trust(public_key=retired[0]["public_key"])
+    last = consumer.received[-1]
+    assert consumer.verifier.check(last.headers, last.body)[1] is False  # the retired key no longer signs
+
+
 async def test_classification_filters_and_event_types_choose_what_an_endpoint_gets(
     client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool
 ) -> None:
@@ -405,6 +490,7 @@ async def test_a_consumer_sees_only_its_own_deliveries(
     async with ConsumerServer() as other:
         cstd_endpoint = await register(client, cstd, CSTD, other.url())
         other.trust(cstd_endpoint["secret"])
+        await verify(client, cstd, cstd_endpoint)
         await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
         await dispatcher.run_once()
         await dispatcher.run_once()

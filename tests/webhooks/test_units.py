@@ -105,6 +105,45 @@ def test_url_rules_and_the_allowlist() -> None:
     assert not loopback.allows_address(ipaddress.ip_address("127.0.0.2"))
 
 
+def test_unusable_ports_are_refused_naming_the_url() -> None:
+    nothing = ssrf.Allowlist.parse("")
+    cases = {
+        "https://ungis.example.org:0/in": "port 0 cannot be connected to",
+        "https://ungis.example.org:25/in": "port 25 belongs to another protocol",
+        "https://ungis.example.org:22/in": "port 22 belongs to another protocol",
+        "https://ungis.example.org:70000/in": "from 1 to 65535",
+        "https://ungis.example.org:-1/in": "from 1 to 65535",
+    }
+    for url, detail in cases.items():
+        problems = ssrf.static_problems(url, nothing)
+        assert [e.pointer for e in problems] == ["/url"] and detail in problems[0].detail, (url, problems)
+    assert ssrf.static_problems("https://ungis.example.org:8443/in", nothing) == []
+    # Port 0 never works, allowlisted or not; other protocols' ports only for allowlisted (local) hosts.
+    local = ssrf.Allowlist.parse("127.0.0.1")
+    assert ssrf.static_problems("http://127.0.0.1:9/in", local) == []
+    assert "port 0" in ssrf.static_problems("http://127.0.0.1:0/in", local)[0].detail
+
+
+def test_allowlist_entries_opening_metadata_or_private_ranges_are_reported() -> None:
+    assert (
+        ssrf.allowlist_warnings(ssrf.Allowlist.parse("127.0.0.1, ::1, 127.0.0.0/8, localhost, hooks.test"))
+        == []
+    )
+    assert ssrf.allowlist_warnings(ssrf.Allowlist.parse("203.0.113.7")) != []  # documentation range: reserved
+    warnings = ssrf.allowlist_warnings(
+        ssrf.Allowlist.parse(
+            "10.0.0.0/8, 169.254.0.0/16, 0.0.0.0/0, fd00::/8, 8.8.8.8, metadata.google.internal"
+        )
+    )
+    assert warnings == [
+        "IGF_HUB_WEBHOOK_ALLOWED_HOSTS entry 10.0.0.0/8 opens a private or reserved range",
+        "IGF_HUB_WEBHOOK_ALLOWED_HOSTS entry 169.254.0.0/16 opens the cloud metadata address 169.254.169.254",
+        "IGF_HUB_WEBHOOK_ALLOWED_HOSTS entry 0.0.0.0/0 opens the cloud metadata address 100.100.100.200",
+        "IGF_HUB_WEBHOOK_ALLOWED_HOSTS entry fd00::/8 opens the cloud metadata address fd00:ec2::254",
+        "IGF_HUB_WEBHOOK_ALLOWED_HOSTS entry metadata.google.internal names a cloud metadata service",
+    ]
+
+
 async def test_the_resolver_vets_every_address_and_connects_to_the_vetted_one() -> None:
     resolver = ssrf.Resolver(ssrf.Allowlist.parse("127.0.0.1"))
     target = await resolver.target("http://127.0.0.1:8123/in?x=1")

@@ -128,3 +128,21 @@ async def test_the_worker_process_alone_fans_its_events_out_to_consumers() -> No
     )
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", check)
     assert await proc.wait() == 0
+
+
+async def test_the_worker_warns_at_start_up_about_an_allowlist_that_opens_private_ranges(
+    settings: Settings, clock: Clock
+) -> None:
+    from structlog.testing import capture_logs
+
+    from tests.support.worker import run_worker_burst
+
+    wide = msgspec.structs.replace(
+        settings, webhooks=msgspec.structs.replace(settings.webhooks, allowed_hosts="127.0.0.1, 10.0.0.0/8")
+    )
+    with capture_logs() as logs:
+        await run_worker_burst(wide, clock)
+    warned = [e for e in logs if e["event"] == "webhooks.allowlist_opens_internal_addresses"]
+    assert [(e["log_level"], e["detail"]) for e in warned] == [
+        ("warning", "IGF_HUB_WEBHOOK_ALLOWED_HOSTS entry 10.0.0.0/8 opens a private or reserved range")
+    ]

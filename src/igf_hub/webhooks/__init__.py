@@ -2,5 +2,6 @@
 
 from igf_hub.webhooks import metrics  # noqa: F401  (registers the delivery metrics of /metrics)
 from igf_hub.webhooks.controllers import ConsumerController, EventController
+from igf_hub.webhooks.ssrf import warn_about_allowlist
 
-__all__ = ["ConsumerController", "EventController"]
+__all__ = ["ConsumerController", "EventController", "warn_about_allowlist"]

@@ -193,8 +193,11 @@ class ConsumerController(Controller):
     async def create_endpoint(
         self, consumer_id: UUID, data: EndpointCreate, request: AnyRequest, webhooks: WebhookService
     ) -> Response[EndpointCreated]:
-        """Register an endpoint: it starts unverified and receives a signed webhook.ping at once; real events
-        wait until a ping is answered with a 2xx. The signing secret is in this response (and at .../secret)."""
+        """Register an endpoint (step 1 of the handshake). It starts ``unverified`` and nothing is sent to it
+        yet: store the signing secret from this response (also at .../secret) in your receiver, then call
+        ``POST .../ping`` (step 2): a signed ``webhook.ping`` goes out at once (retried after 5 s and 30 s), and
+        its 2xx verifies the endpoint. Events it subscribes to are queued from registration and held, in order
+        and without spending retry budget, until it is verified; then they follow at once."""
         endpoint = await webhooks.create_endpoint(consumer_id, data, actor=request.user)
         return written(endpoint, status_code=201)
 
@@ -210,7 +213,8 @@ class ConsumerController(Controller):
         self, consumer_id: UUID, endpoint_id: UUID, data: EndpointPatch, request: AnyRequest,
         webhooks: WebhookService,
     ) -> Response[Endpoint]:  # fmt: skip
-        """A new URL makes the endpoint unverified and pings it; re-enabling clears its failure record."""
+        """A new URL makes the endpoint unverified and pings it at once (the secret is unchanged, so the
+        receiver already checks it); re-enabling clears its failure record."""
         endpoint = await webhooks.update_endpoint(
             consumer_id, endpoint_id, data, expected=expected_version(request), actor=request.user
         )
@@ -229,7 +233,9 @@ class ConsumerController(Controller):
         self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService,
         deliveries: DeliveryService,
     ) -> DeliveryDetail:  # fmt: skip
-        """Send a signed webhook.ping now (a 2xx verifies the endpoint); returns the ping's delivery."""
+        """Send a signed webhook.ping now, whatever the backoff: a 2xx verifies the endpoint (the second step
+        of the handshake, after storing the secret) and releases every delivery waiting for it. Returns the
+        ping's delivery; poll it (GET .../deliveries/{id}) to see the outcome."""
         delivery_id = await webhooks.ping(consumer_id, endpoint_id, actor=request.user)
         return await deliveries.get(consumer_id, delivery_id, actor=request.user)
 
@@ -338,8 +344,20 @@ class EventController(Controller):
         dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
     )  # fmt: skip
     async def signing_keys(self, deliveries: DeliveryService) -> SigningKeys:
-        """igf_hub's Ed25519 public keys: verify a ``v1a`` webhook signature without a shared secret."""
+        """igf_hub's Ed25519 public keys: verify a ``v1a`` webhook signature without a shared secret. Each
+        delivery signed with ``v1a`` names its key in the ``webhook-key-id`` header (a ``kid`` here); the
+        active key has no ``retired_at``. This document may be cached for 5 minutes: when a delivery names a
+        ``kid`` your copy lacks, the key was rotated; fetch the document again."""
         return await deliveries.signing_keys()
+
+    @post(
+        "/signing-keys/rotate", operation_id="RotateWebhookSigningKey", status_code=200,
+        guards=[requires_secretariat],
+        dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
+    )  # fmt: skip
+    async def rotate_signing_key(self, request: AnyRequest, deliveries: DeliveryService) -> SigningKeys:
+        """Make a new Ed25519 key active at once (the Secretariat): the old one stays published, retired."""
+        return await deliveries.rotate_signing_key(actor=request.user)
 
     @get(
         "/{event_id:uuid}", operation_id="GetEvent", guards=[requires_consumer_or_secretariat],

@@ -58,7 +58,8 @@ WEBHOOK_ID = "CASE WHEN d.replay_of IS NULL THEN ev.id ELSE d.id END AS webhook_
 # Claim what is due, under a lease. Per (endpoint, subject) only the oldest pending delivery is eligible, so
 # one subject's events go out in order while other subjects flow in parallel. An endpoint past the failure
 # threshold gets one probe (its oldest eligible delivery, due or not) per backoff step, and nothing else:
-# the rest wait without spending their retry budget. The due branch walks the (due_at, seq) index and stops
+# the rest wait without spending their retry budget. A ping goes whatever the backoff: it is how a consumer
+# says "I am back" (its 2xx releases the backlog). The due branch walks the (due_at, seq) index and stops
 # at the limit, so a large backlog costs no more per claim than a small one. Secrets ride along, encrypted.
 CLAIM = """
 WITH due AS (
@@ -67,7 +68,8 @@ WITH due AS (
       AND (d.lease_until IS NULL OR d.lease_until <= $1)
       AND EXISTS (SELECT 1 FROM webhook_endpoints e
                   WHERE e.id = d.endpoint_id AND e.enabled AND (e.verified_at IS NOT NULL OR d.is_ping)
-                    AND (e.blocked_until IS NULL OR e.blocked_until <= $1) AND e.consecutive_failures < $3)
+                    AND (d.is_ping OR ((e.blocked_until IS NULL OR e.blocked_until <= $1)
+                                       AND e.consecutive_failures < $3)))
       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                       WHERE p.endpoint_id = d.endpoint_id AND p.subject = d.subject AND p.state = 'pending'
                         AND p.seq < d.seq)
@@ -81,8 +83,8 @@ WITH due AS (
 ), probe AS (
     SELECT head.id, probing.id AS endpoint_id FROM probing CROSS JOIN LATERAL (
         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-        WHERE d.endpoint_id = probing.id AND d.state = 'pending'
-          AND (d.lease_until IS NULL OR d.lease_until <= $1) AND (e.verified_at IS NOT NULL OR d.is_ping)
+        WHERE d.endpoint_id = probing.id AND d.state = 'pending' AND NOT d.is_ping AND e.verified_at IS NOT NULL
+          AND (d.lease_until IS NULL OR d.lease_until <= $1)
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                           WHERE p.endpoint_id = d.endpoint_id AND p.subject = d.subject AND p.state = 'pending'
                             AND p.seq < d.seq)
@@ -98,21 +100,26 @@ WITH due AS (
 UPDATE webhook_deliveries d SET lease_until = $1 + make_interval(secs => $4)
 FROM chosen c, webhook_events ev, webhook_endpoints e
 WHERE d.id = c.id AND ev.seq = d.event_seq AND e.id = d.endpoint_id
-RETURNING d.id, d.seq, d.attempt_count, d.is_ping, d.lease_until, d.endpoint_id, {WEBHOOK_ID}, e.url, e.sign_ed25519,
-          e.retry_schedule, e.consecutive_failures, ev.seq AS event_seq, ev.id AS event_id, ev.type, ev.subject,
+RETURNING d.id, d.seq, d.attempt_count, d.probe_count, d.is_ping, d.lease_until, d.endpoint_id, {WEBHOOK_ID}, e.url, e.sign_ed25519,
+          e.retry_schedule, e.consecutive_failures, e.failing_since, ev.seq AS event_seq, ev.id AS event_id, ev.type, ev.subject,
           ev.occurred_at, ev.data::text AS data_json,
           ARRAY(SELECT s.ciphertext FROM webhook_endpoint_secrets s
                 WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > $1)
-                ORDER BY s.created_at DESC) AS secrets""".replace("{WEBHOOK_ID}", WEBHOOK_ID)
+                ORDER BY s.created_at DESC) AS secrets,
+          (SELECT k.kid FROM webhook_signing_keys k WHERE k.retired_at IS NULL) AS signing_kid""".replace(
+    "{WEBHOOK_ID}", WEBHOOK_ID
+)
 
 # Record a batch of attempts in one statement: the attempt log, each delivery's new state (fenced by the lease
 # it was claimed under: a delivery reclaimed after its lease expired is not overwritten), and each endpoint's
-# health. Endpoints are locked first so their old values come back for notices.
+# health. Endpoints are locked first so their old values come back for notices. A 2xx from an endpoint that
+# was failing (past the threshold, $21) releases its backlog at once: what failed during the outage is due now.
 RECORD_RESULTS = """
 WITH r AS (
     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::text[],
-                         $7::text[], $8::text[], $9::timestamptz[])
-        AS r(delivery_id, lease_until, attempted_at, status_code, latency_ms, excerpt, error, new_state, next_due)
+                         $7::text[], $8::text[], $9::timestamptz[], $20::bool[])
+        AS r(delivery_id, lease_until, attempted_at, status_code, latency_ms, excerpt, error, new_state, next_due,
+             probe)
 ), attempts AS (
     INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error)
     SELECT r.delivery_id, r.attempted_at, r.status_code, r.latency_ms, r.excerpt, r.error
@@ -120,6 +127,7 @@ WITH r AS (
 ), deliveries AS (
     UPDATE webhook_deliveries d SET
         state = r.new_state, attempt_count = d.attempt_count + 1, due_at = coalesce(r.next_due, d.due_at),
+        probe_count = d.probe_count + CASE WHEN r.probe AND r.new_state = 'pending' THEN 1 ELSE 0 END,
         lease_until = NULL, last_attempt_at = r.attempted_at, last_status = r.status_code, last_error = r.error,
         delivered_at = CASE WHEN r.new_state = 'delivered' THEN r.attempted_at END
     FROM r
@@ -131,6 +139,12 @@ WITH r AS (
              gone, verified_url)
 ), locked AS (
     SELECT e.id FROM webhook_endpoints e JOIN h ON h.endpoint_id = e.id ORDER BY e.id FOR UPDATE OF e
+), released AS (
+    UPDATE webhook_deliveries d SET due_at = h.last_at
+    FROM h JOIN webhook_endpoints e ON e.id = h.endpoint_id  -- the endpoint as it was before this batch
+    WHERE h.any_success AND e.consecutive_failures >= $21 AND d.endpoint_id = h.endpoint_id
+      AND d.state = 'pending' AND NOT d.is_ping AND d.due_at > h.last_at AND d.last_attempt_at >= e.failing_since
+      AND d.id NOT IN (SELECT delivery_id FROM r)
 ), health AS (
     UPDATE webhook_endpoints e SET
         consecutive_failures = CASE WHEN h.any_success THEN h.trailing_failures
@@ -265,6 +279,7 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     seq: int
     attempt_count: int
+    probe_count: int
     is_ping: bool
     lease_until: datetime
     endpoint_id: UUID
@@ -272,9 +287,11 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     sign_ed25519: bool
     retry_schedule: list[int]
-    consecutive_failures: int
+    consecutive_failures: int  # of its endpoint when claimed: past the threshold, this attempt is a probe
+    failing_since: datetime | None
     event: EventRow
     secrets: list[bytes]
+    signing_kid: str | None  # the active Ed25519 key when claimed (a rotation reloads the dispatcher's copy)
 
 
 class AttemptResult(msgspec.Struct, kw_only=True):
@@ -289,6 +306,7 @@ class AttemptResult(msgspec.Struct, kw_only=True):
     next_due: datetime | None
     retry_after: timedelta | None = None
     gone: bool = False
+    probe: bool = False  # sent as the probe of a failing endpoint (a failed probe spends no retry budget)
 
 
 class Backlog(msgspec.Struct, frozen=True, kw_only=True):
@@ -319,10 +337,12 @@ class HealthRow(msgspec.Struct, frozen=True, kw_only=True):
 
 def _claimed(row: asyncpg.Record) -> Claimed:
     return Claimed(
-        id=row["id"], seq=row["seq"], attempt_count=row["attempt_count"], is_ping=row["is_ping"],
+        id=row["id"], seq=row["seq"], attempt_count=row["attempt_count"], probe_count=row["probe_count"],
+        is_ping=row["is_ping"], failing_since=row["failing_since"],
         lease_until=row["lease_until"], endpoint_id=row["endpoint_id"], webhook_id=row["webhook_id"], url=row["url"],
         sign_ed25519=row["sign_ed25519"], retry_schedule=list(row["retry_schedule"]),
         consecutive_failures=row["consecutive_failures"], secrets=list(row["secrets"]),
+        signing_kid=row["signing_kid"],
         event=EventRow(
             seq=row["event_seq"], id=row["event_id"], type=row["type"], subject=row["subject"],
             occurred_at=row["occurred_at"], data_json=row["data_json"],
@@ -367,8 +387,9 @@ class DeliveryRepository:
         return [_claimed(r) for r in rows]
 
     async def record(
-        self, results: list[AttemptResult], health: list[EndpointHealth], disable_before: datetime
-    ) -> list[HealthRow]:
+        self, results: list[AttemptResult], health: list[EndpointHealth], disable_before: datetime,
+        failing_threshold: int,
+    ) -> list[HealthRow]:  # fmt: skip
         r = results
         rows = await self.conn.fetch(
             RECORD_RESULTS,
@@ -376,7 +397,7 @@ class DeliveryRepository:
             *_columns(r, "attempted_at", "status_code", "latency_ms", "excerpt", "error", "new_state", "next_due"),
             *_columns(health, "endpoint_id", "any_success", "trailing_failures", "failures", "first_failure_at",
                       "last_at", "blocked_until", "gone", "verified_url"),
-            disable_before,
+            disable_before, [x.probe for x in r], failing_threshold,
         )  # fmt: skip
         return [HealthRow(**row) for row in rows]
 

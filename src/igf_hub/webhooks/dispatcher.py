@@ -81,7 +81,7 @@ class Dispatcher:
         self._vault: Vault | None = None
         self._bodies: OrderedDict[int, bytes] = OrderedDict()
         self._hmac_keys: dict[bytes, bytes] = {}
-        self._ed25519: Ed25519PrivateKey | None = None
+        self._ed25519: tuple[str, Ed25519PrivateKey] | None = None
         self._wake = asyncio.Event()
         self._has_ready = asyncio.Event()
         self._flush = asyncio.Event()
@@ -292,8 +292,9 @@ class Dispatcher:
             self._hmac_keys[ciphertext] = key
         return key
 
-    async def _ed25519_key(self) -> Ed25519PrivateKey:
-        if self._ed25519 is None:
+    async def _ed25519_key(self, active_kid: str | None) -> tuple[str, Ed25519PrivateKey]:
+        """The active Ed25519 key; reloaded when the claim saw another kid active (a rotation)."""
+        if self._ed25519 is None or (active_kid is not None and self._ed25519[0] != active_kid):
             if self._vault is None:
                 self._vault = vault_for(self.settings)
             async with self.pool.acquire() as conn:
@@ -303,10 +304,12 @@ class Dispatcher:
     async def _attempt(self, delivery: Claimed) -> AttemptResult:
         body = self._body(delivery.event)
         now = self.clock.now()
+        kid, ed25519 = (
+            await self._ed25519_key(delivery.signing_kid) if delivery.sign_ed25519 else (None, None)
+        )
         headers = signing.headers(
             str(delivery.webhook_id), int(now.timestamp()), body,
-            hmac_keys=[self._hmac_key(c) for c in delivery.secrets],
-            ed25519_key=await self._ed25519_key() if delivery.sign_ed25519 else None,
+            hmac_keys=[self._hmac_key(c) for c in delivery.secrets], ed25519_key=ed25519, ed25519_kid=kid,
         )  # fmt: skip
         outcome = await self.sender.post(delivery.url, body, headers)
         status = outcome.status_code
@@ -315,14 +318,17 @@ class Dispatcher:
             latency_ms=outcome.latency_ms, excerpt=outcome.excerpt, error=outcome.error,
             new_state="delivered", next_due=None, gone=status == 410,
         )  # fmt: skip
+        result.probe = not delivery.is_ping and delivery.consecutive_failures >= policy.FAILING_THRESHOLD
         if not policy.is_success(status):
             schedule = policy.PING_SCHEDULE if delivery.is_ping else delivery.retry_schedule
             if status in (429, 503):
                 result.retry_after = policy.retry_after(outcome.retry_after, now)
-            result.next_due = policy.next_due(
-                schedule, delivery.attempt_count + 1, now, self.rng, result.retry_after
-            )
-            result.new_state = "pending" if result.next_due else "dead"
+            if result.probe:  # the endpoint is down: the probe keeps its place in its own schedule
+                result.new_state, result.next_due = "pending", None
+            else:
+                spent = delivery.attempt_count - delivery.probe_count + 1
+                result.next_due = policy.next_due(schedule, spent, now, self.rng, result.retry_after)
+                result.new_state = "pending" if result.next_due else "dead"
         if self.on_attempt is not None:
             self.on_attempt(result)
         return result
@@ -332,7 +338,7 @@ class Dispatcher:
         async with self._connection("record") as conn:
             self.records += 1
             rows = await DeliveryRepository(conn).record(
-                results, self._health(results, now), now - policy.AUTO_DISABLE_AFTER
+                results, self._health(results, now), now - policy.AUTO_DISABLE_AFTER, policy.FAILING_THRESHOLD
             )
         needs_notice = any(
             (r.enabled and r.consecutive_failures >= policy.FAILING_THRESHOLD and not r.failing_notified)
@@ -357,8 +363,12 @@ class Dispatcher:
             blocked_until = None
             if not policy.is_success(last.status_code):
                 if failures_now >= policy.FAILING_THRESHOLD:
+                    # Paced by how long the endpoint has been failing (since its first failure without a 2xx
+                    # after it), not by how many deliveries happened to fail meanwhile.
+                    known = [r.delivery.failing_since for r in rs if r.delivery.failing_since is not None]
+                    since = trailing[0].attempted_at if ok or not known else max(known)
                     blocked_until = policy.endpoint_backoff(
-                        last.delivery.retry_schedule, failures_now, now, self.rng
+                        last.delivery.retry_schedule, now - since, now, self.rng
                     )
                 if last.retry_after is not None:
                     blocked_until = max(blocked_until or now, now + last.retry_after)

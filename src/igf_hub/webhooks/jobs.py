@@ -17,7 +17,7 @@ from igf_hub.core.cron import cron
 
 # Importing the service subscribes webhooks inside publishing transactions: events published by any job in
 # this process (nri.inactive, message.published ...) must also reach the consumers.
-from igf_hub.webhooks import health, service  # noqa: F401
+from igf_hub.webhooks import health, service, ssrf  # noqa: F401
 from igf_hub.webhooks.dispatcher import Dispatcher
 from igf_hub.webhooks.metrics import DeliveryMetrics
 
@@ -35,6 +35,7 @@ def _dispatcher(ctx: dict[str, Any]) -> Dispatcher:
 
 
 async def start_dispatcher(ctx: dict[str, Any]) -> None:
+    ssrf.warn_about_allowlist(ctx["settings"].webhooks.allowed_hosts)
     metrics = ctx[METRICS] = DeliveryMetrics()
     metrics.start(ctx["redis"])
     if ctx["settings"].webhooks.run_dispatcher:

@@ -9,7 +9,10 @@ import random
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-FAILING_THRESHOLD = 4  # consecutive failed attempts: notice + event, then one probe per backoff step
+# Consecutive failed attempts (no 2xx between them) after which the endpoint counts as down: a notice and an
+# event, then one probe per backoff step and nothing else. Three: a lone delivery reaches it at its third
+# attempt (about 35 s), so a short outage is paced by the endpoint's backoff, not by that delivery's schedule.
+FAILING_THRESHOLD = 3
 AUTO_DISABLE_AFTER = timedelta(days=5)  # of continuous failure
 PING_SCHEDULE = (0, 5, 30)  # a ping is retried briefly; it can be re-sent through the API
 JITTER = 0.2  # ±20 % on every retry delay
@@ -56,6 +59,21 @@ def next_due(
     return now + jittered(schedule[attempts_made], rng)
 
 
-def endpoint_backoff(schedule: list[int], failures: int, now: datetime, rng: random.Random) -> datetime:
-    """The next probe of a failing endpoint: the schedule's step for its failure count (the last step repeats)."""
-    return now + jittered(schedule[min(failures, len(schedule) - 1)], rng)
+MIN_PROBE_STEP = 5  # seconds, when the schedule has no positive step
+
+
+def probe_step(schedule: list[int] | tuple[int, ...], failing_for: timedelta) -> int:
+    """Seconds to the next probe of an endpoint failing for ``failing_for``: the longest step of its schedule
+    that is no longer than the outage so far (at least its shortest positive step). The wait grows with the
+    outage, never with how many deliveries were in flight, and after a short outage it stays short: a
+    consumer back after T seconds is probed again within about min(T, step) (+20 % jitter)."""
+    steps = sorted({s for s in schedule if s > 0}) or [MIN_PROBE_STEP]
+    elapsed = failing_for.total_seconds()
+    return max([s for s in steps if s <= elapsed], default=steps[0])
+
+
+def endpoint_backoff(
+    schedule: list[int], failing_for: timedelta, now: datetime, rng: random.Random
+) -> datetime:
+    """When a failing endpoint is probed next (jittered ``probe_step``)."""
+    return now + jittered(probe_step(schedule, failing_for), rng)

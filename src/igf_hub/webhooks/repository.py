@@ -39,7 +39,7 @@ WHERE id = $1 RETURNING {CONSUMER_COLUMNS}"""
 ENDPOINT_COLUMNS = """
 id, consumer_id, url, description, event_types, filter_wsis_action_lines, filter_sdgs, filter_gdc_objectives,
 enabled, disabled_reason, verified_at, sign_ed25519, retry_schedule, replay_rate, consecutive_failures,
-failing_since, last_success_at, last_failure_at, version, created_at, updated_at"""
+failing_since, blocked_until, last_success_at, last_failure_at, version, created_at, updated_at"""
 INSERT_ENDPOINT = f"""
 INSERT INTO webhook_endpoints (consumer_id, url, description, event_types, filter_wsis_action_lines,
                                filter_sdgs, filter_gdc_objectives, enabled, disabled_reason, sign_ed25519,
@@ -93,6 +93,7 @@ SIGNING_KEYS = """
 SELECT kid, public_key, created_at, retired_at FROM webhook_signing_keys ORDER BY created_at DESC"""
 ACTIVE_SIGNING_KEY = """
 SELECT kid, private_ciphertext FROM webhook_signing_keys WHERE retired_at IS NULL"""
+RETIRE_SIGNING_KEY = "UPDATE webhook_signing_keys SET retired_at = $1 WHERE retired_at IS NULL RETURNING kid"
 INSERT_SIGNING_KEY = """
 INSERT INTO webhook_signing_keys (kid, private_ciphertext, public_key) VALUES ($1, $2, $3)
 ON CONFLICT DO NOTHING"""
@@ -133,6 +134,8 @@ def endpoint_from(row: asyncpg.Record) -> Endpoint:
         replay_rate=row["replay_rate"],
         consecutive_failures=row["consecutive_failures"],
         failing_since=row["failing_since"],
+        next_probe_at=row["blocked_until"] if row["consecutive_failures"] >= FAILING_THRESHOLD else None,
+        not_before=row["blocked_until"],
         last_success_at=row["last_success_at"],
         last_failure_at=row["last_failure_at"],
         version=row["version"],
@@ -236,6 +239,10 @@ class WebhookRepository:
     async def active_signing_key(self) -> asyncpg.Record | None:
         row: asyncpg.Record | None = await self.conn.fetchrow(ACTIVE_SIGNING_KEY)
         return row
+
+    async def retire_signing_key(self, now: datetime) -> str | None:
+        kid: str | None = await self.conn.fetchval(RETIRE_SIGNING_KEY, now)
+        return kid
 
     async def insert_signing_key(self, kid: str, private_ciphertext: bytes, public_key: bytes) -> None:
         await self.conn.execute(INSERT_SIGNING_KEY, kid, private_ciphertext, public_key)

@@ -87,7 +87,8 @@ class ConsumerClientCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
 
 
 class EndpointStatus(enum.StrEnum):
-    unverified = "unverified"  # no ping has been answered with a 2xx since the URL was set
+    # No ping answered with a 2xx since the URL was set: events are queued and held until one is.
+    unverified = "unverified"
     active = "active"
     failing = "failing"  # consecutive failures past the threshold: one probe per backoff step
     disabled = "disabled"
@@ -136,7 +137,12 @@ class Endpoint(msgspec.Struct, kw_only=True):
     retry_schedule: list[int]
     replay_rate: int
     consecutive_failures: int
-    failing_since: datetime | None
+    failing_since: datetime | None  # the first failure with no 2xx after it
+    # While failing: when the next probe goes (not before; the longest retry_schedule step no longer than the
+    # outage so far). A 2xx to it, or to POST .../ping, releases everything that waits at once.
+    next_probe_at: datetime | None
+    # Nothing but a ping is sent before this (the backoff above, or the consumer's Retry-After).
+    not_before: datetime | None
     last_success_at: datetime | None
     last_failure_at: datetime | None
     version: int

@@ -31,6 +31,18 @@ def _text(raw: bytes) -> str:
     return raw[:EXCERPT_BYTES].decode("utf-8", "replace").replace("\x00", "\ufffd")
 
 
+def _redirect_error(response: httpx.Response) -> str | None:
+    """A 3xx is a failure: say so, and where it pointed (the endpoint's URL probably needs updating)."""
+    if not 300 <= response.status_code < 400:
+        return None
+    location = response.headers.get("location")
+    where = f" to {location[:500]}" if location else " (no Location header)"
+    return (
+        f"redirects are not followed: the endpoint answered {response.status_code}{where}; "
+        "register the final URL instead"
+    )
+
+
 class Sender:
     def __init__(self, http: httpx.AsyncClient, resolver: Resolver, *, timeout: float) -> None:
         self.http = http
@@ -72,7 +84,7 @@ class Sender:
                     status_code=response.status_code,
                     retry_after=response.headers.get("retry-after"),
                     excerpt=_text(received),
-                    error=None,
+                    error=_redirect_error(response),
                     latency_ms=elapsed(),
                 )
         except httpx.TimeoutException as exc:

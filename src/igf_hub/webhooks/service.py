@@ -160,7 +160,11 @@ class WebhookService:
                     await self.resolver.vet(parts.hostname or "", parts.port or 443)
                 except ssrf.Refused as exc:
                     errors.append(
-                        FieldError("/url", f"{exc}: endpoints must be reachable on the public Internet")
+                        FieldError(
+                            "/url",
+                            f"{exc}: endpoints must be reachable on the public Internet (for local development "
+                            f"a deployment can allow a host or range with {ssrf.ALLOWLIST_SETTING})",
+                        )
                     )
         for i, pattern in enumerate(event_types or []):
             if problem := subscription_problem(pattern):
@@ -202,7 +206,8 @@ class WebhookService:
         await self.repo.add_secret(endpoint.id, vault_for(self.settings).encrypt(secret.encode()), now)
         await self._audit(actor, "webhook_endpoint.created", "webhook_endpoint", endpoint.id, endpoint)
         await outbox.publish(self.conn, "webhook.endpoint.created", subject=endpoint.id, data=endpoint)
-        await self._ping(endpoint, reason="registered")
+        # No ping yet: the consumer has not seen the secret, so a signature-checking receiver would refuse it.
+        # It stores the secret, then asks for the verification ping (POST .../ping); events wait meanwhile.
         return EndpointCreated(**msgspec.structs.asdict(endpoint), secret=secret)
 
     async def update_endpoint(
@@ -248,7 +253,8 @@ class WebhookService:
         )
 
     async def ping(self, consumer_id: UUID, endpoint_id: UUID, *, actor: Principal) -> UUID:
-        """Send a signed webhook.ping now; a 2xx verifies the endpoint. Returns the ping's delivery id."""
+        """Send a signed webhook.ping now, whatever the endpoint's backoff; a 2xx verifies the endpoint (the
+        handshake's second step) and releases what waits for it. Returns the ping's delivery id."""
         endpoint = await self.get_endpoint(consumer_id, endpoint_id, actor=actor)
         await self._audit(actor, "webhook_endpoint.ping_requested", "webhook_endpoint", endpoint_id, {})
         return await self._ping(endpoint, reason="requested")

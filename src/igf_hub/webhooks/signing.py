@@ -68,6 +68,9 @@ def signature_header(
     return " ".join(parts)
 
 
+KEY_ID_HEADER = "webhook-key-id"  # the kid (signing-keys document) of the key behind the v1a signature
+
+
 def headers(
     msg_id: str,
     timestamp: int,
@@ -75,14 +78,18 @@ def headers(
     *,
     hmac_keys: Iterable[bytes],
     ed25519_key: Ed25519PrivateKey | None = None,
+    ed25519_kid: str | None = None,
 ) -> dict[str, str]:
-    return {
+    result = {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature_header(
             msg_id, timestamp, body, hmac_keys=hmac_keys, ed25519_key=ed25519_key
         ),
     }
+    if ed25519_key is not None and ed25519_kid is not None:
+        result[KEY_ID_HEADER] = ed25519_kid
+    return result
 
 
 def verify(

@@ -17,8 +17,11 @@ import time
 from urllib.parse import SplitResult, urlsplit
 
 import msgspec
+import structlog
 
 from igf_hub.core.errors import FieldError
+
+log = structlog.get_logger("igf_hub.webhooks")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -29,7 +32,18 @@ METADATA = {
     ipaddress.ip_address("fd00:ec2::254"),
     ipaddress.ip_address("100.100.100.200"),
 }
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
 RESOLVE_TTL = 30.0  # seconds a vetted resolution is reused by the sender
+ALLOWLIST_SETTING = "IGF_HUB_WEBHOOK_ALLOWED_HOSTS"
+# Ports of other protocols (the WHATWG Fetch standard's "bad ports"): a webhook POST to them is a
+# cross-protocol request (mail, SSH, DNS ...), never a receiver. Refused unless the host is allowlisted.
+_BAD_PORT_LIST = (
+    "1 7 9 11 13 15 17 19 20 21 22 23 25 37 42 43 53 69 77 79 87 95 101 102 103 104 109 110 111 113 115 "
+    "117 119 123 135 137 139 143 161 179 389 427 465 512 513 514 515 526 530 531 532 540 548 554 556 563 "
+    "587 601 636 989 990 993 995 1719 1720 1723 2049 3659 4045 4190 5060 5061 6000 6566 6665 6666 6667 "
+    "6668 6669 6679 6697 10080"
+)
+BAD_PORTS = frozenset(int(port) for port in _BAD_PORT_LIST.split())
 
 
 class Allowlist(msgspec.Struct, frozen=True):
@@ -112,14 +126,31 @@ def static_problems(url: str, allowlist: Allowlist) -> list[FieldError]:
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        _ = parts.port  # raises on a bad port
     except ValueError as exc:
         return [FieldError("/url", f"not a valid URL: {exc}")]
+    try:
+        port = parts.port
+    except ValueError:
+        return [FieldError("/url", "the port must be a number from 1 to 65535")]
     if not host:
         errors.append(FieldError("/url", "the URL has no host"))
     allowed = bool(host) and (allowlist.allows_host(host) or _literal_allowed(host, allowlist))
     if parts.scheme != "https" and not (parts.scheme == "http" and allowed):
-        errors.append(FieldError("/url", "endpoints must use https (http only for allowlisted hosts)"))
+        errors.append(
+            FieldError(
+                "/url", f"endpoints must use https (http only for hosts listed in {ALLOWLIST_SETTING})"
+            )
+        )
+    if port == 0:
+        errors.append(
+            FieldError("/url", "port 0 cannot be connected to; use the port the receiver listens on")
+        )
+    elif port in BAD_PORTS and not allowed:
+        errors.append(
+            FieldError(
+                "/url", f"port {port} belongs to another protocol (mail, SSH, DNS ...); use 443 or another"
+            )
+        )
     if parts.username is not None or parts.password is not None:
         errors.append(FieldError("/url", "credentials in the URL are not allowed; verify the signature"))
     if parts.fragment:
@@ -132,6 +163,33 @@ def _literal_allowed(host: str, allowlist: Allowlist) -> bool:
         return allowlist.allows_address(ipaddress.ip_address(host))
     except ValueError:
         return False
+
+
+def allowlist_warnings(allowlist: Allowlist) -> list[str]:
+    """What an operator should know about the allowlist: entries that open cloud-metadata or private ranges
+    (loopback is the ordinary development entry and is not reported)."""
+    warnings = []
+    for network in allowlist.networks:
+        metadata = sorted(str(a) for a in METADATA if a.version == network.version and a in network)
+        if metadata:
+            warnings.append(
+                f"{ALLOWLIST_SETTING} entry {network} opens the cloud metadata address {metadata[0]}"
+            )
+        elif not network.network_address.is_loopback and not (
+            network.network_address.is_global and network.broadcast_address.is_global
+        ):
+            warnings.append(f"{ALLOWLIST_SETTING} entry {network} opens a private or reserved range")
+    for host in sorted(allowlist.hosts & METADATA_HOSTS):
+        warnings.append(f"{ALLOWLIST_SETTING} entry {host} names a cloud metadata service")
+    return warnings
+
+
+def warn_about_allowlist(text: str) -> list[str]:
+    """At start-up (API and worker): log each allowlist entry that opens more than loopback."""
+    warnings = allowlist_warnings(Allowlist.parse(text))
+    for warning in warnings:
+        log.warning("webhooks.allowlist_opens_internal_addresses", detail=warning)
+    return warnings
 
 
 class Resolver:

@@ -144,6 +144,7 @@ async def test_nri_events_wait_until_the_nri_is_recognised(
     assert feed == [("nri.recognised", recognised["id"])]  # registration, submission, review: held back
     event = (await watcher.pulled())[0]["data"]
     public = (await client.get(f"/v1/nris/{recognised['id']}")).json()
+    assert event["nri"] == public  # its whole public state, as anyone reads it
     assert event["status"] == public["status"] == "recognised"
     assert {k: event[k] for k in ("id", "name", "type", "countries")} == {
         k: public[k] for k in ("id", "name", "type", "countries")
@@ -298,6 +299,10 @@ async def test_imported_nris_reach_consumers_without_what_the_public_view_redact
         assert imported.status_code == 200, imported.text
     nri_id = imported.json()["rows"][0]["id"]
     public = (await client.get(f"/v1/nris/{nri_id}")).json()
+    first = (await watcher.pulled())[0]["data"]["nri"]
+    assert {k: v for k, v in first.items() if k not in ("version", "focal_points", "updated_at")} == {
+        k: v for k, v in public.items() if k not in ("version", "focal_points", "updated_at")
+    }  # its public state when imported (the second import changed its focal point)
     assert public["focal_points"][0]["email"] is None  # redacted
     assert await watcher.feed() == [("nri.imported", nri_id), ("nri.updated", nri_id)]
     pulled = await watcher.pulled()

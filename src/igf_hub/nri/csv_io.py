@@ -25,7 +25,7 @@ from igf_hub.core import audit, countries, csvfile, outbox
 from igf_hub.core.errors import FieldError, convert_all
 from igf_hub.nri.errors import ImportRejected
 from igf_hub.nri.schemas import ImportReport, ImportRow, Nri, NriCreate, NriStatus
-from igf_hub.nri.service import NriService, content_of, event_data, is_public
+from igf_hub.nri.service import NriService, content_of, event_data, is_public, redacted
 
 IMPORT_COLUMNS = (
     "type", "youth_scope", "name", "acronym", "countries", "scope_note", "website", "mailing_list_url",
@@ -344,11 +344,7 @@ class NriImporter:
         )  # fmt: skip
         # The event says what the API's own events say: the imported content and changed values stay in the
         # audit log (they hold what the public view redacts: focal points' e-mails, committee genders).
-        public_data = {k: v for k, v in data.items() if k not in PRIVATE_IMPORT_KEYS}
-        await outbox.publish(
-            self.service.conn,
-            action,
-            subject=nri.id,
-            data=event_data(nri, **public_data),
-            public=is_public(nri),
-        )
+        published = event_data(nri, **{k: v for k, v in data.items() if k not in PRIVATE_IMPORT_KEYS})
+        if action == "nri.imported":  # it becomes public here: consumers start from its public state
+            published["nri"] = msgspec.to_builtins(redacted(nri))
+        await outbox.publish(self.service.conn, action, subject=nri.id, data=published, public=is_public(nri))

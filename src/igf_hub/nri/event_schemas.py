@@ -11,7 +11,7 @@ import msgspec
 from igf_hub.core.outbox import EventDoc
 from igf_hub.core.schemas import Classification
 from igf_hub.nri.report_schemas import NriReport
-from igf_hub.nri.schemas import NriStatus, NriType
+from igf_hub.nri.schemas import Nri, NriStatus, NriType
 
 
 class NriEvent(msgspec.Struct, kw_only=True):
@@ -27,11 +27,14 @@ class NriTransition(NriEvent, kw_only=True):
     from_: NriStatus = msgspec.field(name="from")
     to: NriStatus
     reason: str | None
+    # On the first recognition (the NRI becomes public): the NRI as GET /v1/nris/{id} shows it to everyone.
+    nri: Nri | msgspec.UnsetType = msgspec.UNSET
 
 
 class NriImported(NriEvent, kw_only=True):
     to: NriStatus
     line: int  # the row of the Secretariat's CSV
+    nri: Nri | msgspec.UnsetType = msgspec.UNSET  # the NRI as everyone reads it (when it is public)
 
 
 class NriUpdated(NriEvent, kw_only=True):

@@ -391,9 +391,12 @@ class NriService:
         await audit.append(
             self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
         )
-        await outbox.publish(
-            self.conn, action, subject=nri.id, data=event_data(updated, **data), public=is_public(updated)
-        )
+        published = event_data(updated, **data)
+        if not is_public(nri) and is_public(
+            updated
+        ):  # becoming public: consumers start from its public state
+            published["nri"] = msgspec.to_builtins(redacted(updated))
+        await outbox.publish(self.conn, action, subject=nri.id, data=published, public=is_public(updated))
         return updated
 
     # -- reading one NRI -----------------------------------------------------------------------------

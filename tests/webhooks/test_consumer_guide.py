@@ -37,8 +37,15 @@ def guide_examples() -> dict[str, Any]:
 
 def test_the_guide_links_the_event_pages_and_keeps_feed_b_s_sections() -> None:
     text = GUIDE.read_text()
-    for heading in ("## Visibility", "## Ordering and sequence", "## Event catalogue"):
-        assert f"{heading}\n\n<!-- feed-b -->" in text, heading
+    events = (GUIDE.parent / "consumers-events.md").read_text()
+    for heading, anchor in (
+        ("## Visibility", "visibility"),
+        ("## Ordering and sequence", "ordering-and-sequence"),
+        ("## Event catalogue", "event-catalogue"),
+    ):
+        section = text.split(f"{heading}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"(consumers-events.md#{anchor})" in section, heading
+        assert f"\n{heading}\n" in events  # the anchor exists
     assert "(docs/consumers.md)" in (GUIDE.parents[1] / "README.md").read_text()
 
 

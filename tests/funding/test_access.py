@@ -86,13 +86,31 @@ async def test_anonymous_donors_are_never_named_in_any_public_response_or_export
 ) -> None:
     made = await _anonymous_ledger(ledger)
     public = [
-        "/v1/transparency/summary", "/v1/transparency/summary?year=2024", "/v1/transparency/pledges",
-        "/v1/transparency/ledger", f"/v1/transparency/ledger?donor_id={made['donor']['id']}",
-        "/v1/transparency/corrections", "/v1/transparency/exports/ledger.csv", "/v1/transparency/exports/ledger.json",
-        "/v1/transparency/exports/iati-activities.xml", "/v1/transparency/exports/iati-organisation.xml",
-        "/transparency", "/transparency?year=2024",
-    ] + [f"/v1/transparency/aggregates?by={by}" for by in
-         ("year", "donor", "stakeholder_group", "country", "earmark", "channel", "intermediary", "currency")]  # fmt: skip
+        "/v1/transparency/summary",
+        "/v1/transparency/summary?year=2024",
+        "/v1/transparency/pledges",
+        "/v1/transparency/ledger",
+        f"/v1/transparency/ledger?donor_id={made['donor']['id']}",
+        "/v1/transparency/corrections",
+        "/v1/transparency/exports/ledger.csv",
+        "/v1/transparency/exports/ledger.json",
+        "/v1/transparency/exports/iati-activities.xml",
+        "/v1/transparency/exports/iati-organisation.xml",
+        "/transparency",
+        "/transparency?year=2024",
+    ] + [
+        f"/v1/transparency/aggregates?by={by}"
+        for by in (
+            "year",
+            "donor",
+            "stakeholder_group",
+            "country",
+            "earmark",
+            "channel",
+            "intermediary",
+            "currency",
+        )
+    ]
     for url in public:
         response = await client.get(url)  # no sign-in
         assert response.status_code == 200, (url, response.text)

@@ -14,14 +14,32 @@ from tests.funding.conftest import Client, Ledger
 
 RATES = "currency,effective_on,usd_per_unit,source\nCHF,2024-03-01,1.13,UN operational rate\n"
 PUBLIC = [
-    "/v1/transparency/summary", "/v1/transparency/summary?year=2024", "/v1/transparency/pledges",
-    "/v1/transparency/pledges?year=2024", "/v1/transparency/ledger", "/v1/transparency/corrections",
-    "/v1/transparency/exports/ledger.csv", "/v1/transparency/exports/ledger.json",
-    "/v1/transparency/exports/iati-activities.xml", "/v1/transparency/exports/iati-organisation.xml",
-    "/transparency", "/transparency?year=2024",
-    *(f"/v1/transparency/aggregates?by={by}" for by in ("year", "donor", "stakeholder_group", "country", "earmark",
-                                                         "channel", "intermediary", "currency")),
-]  # fmt: skip
+    "/v1/transparency/summary",
+    "/v1/transparency/summary?year=2024",
+    "/v1/transparency/pledges",
+    "/v1/transparency/pledges?year=2024",
+    "/v1/transparency/ledger",
+    "/v1/transparency/corrections",
+    "/v1/transparency/exports/ledger.csv",
+    "/v1/transparency/exports/ledger.json",
+    "/v1/transparency/exports/iati-activities.xml",
+    "/v1/transparency/exports/iati-organisation.xml",
+    "/transparency",
+    "/transparency?year=2024",
+    *(
+        f"/v1/transparency/aggregates?by={by}"
+        for by in (
+            "year",
+            "donor",
+            "stakeholder_group",
+            "country",
+            "earmark",
+            "channel",
+            "intermediary",
+            "currency",
+        )
+    ),
+]
 
 
 async def _helvetia(ledger: Ledger) -> dict[str, Any]:
@@ -32,11 +50,23 @@ async def _helvetia(ledger: Ledger) -> dict[str, Any]:
     contribution = await ledger.contribution(
         donor["id"], earmark="other", earmark_detail="Helvetia Digital fellowships", title="Helvetia support"
     )
-    await ledger.event(contribution["id"], kind="pledge", amount="12345.67", currency="CHF",
-                       description="Letter from Helvetia Digital")  # fmt: skip
+    await ledger.event(
+        contribution["id"],
+        kind="pledge",
+        amount="12345.67",
+        currency="CHF",
+        description="Letter from Helvetia Digital",
+    )
     receipt = await ledger.event(contribution["id"], amount="4321.09", currency="CHF")
-    await ledger.event(contribution["id"], kind="reversal", reverses=receipt["id"], amount=None, currency=None,
-                       reason="Helvetia Digital paid twice", value_date="2024-03-02")  # fmt: skip
+    await ledger.event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        amount=None,
+        currency=None,
+        reason="Helvetia Digital paid twice",
+        value_date="2024-03-02",
+    )
     return {"donor": donor, "contribution": contribution}
 
 
@@ -58,8 +88,12 @@ async def test_a_donor_made_anonymous_leaves_no_trace_in_any_public_output(
         url, json={"is_anonymous": True}, headers={**ledger.headers, "If-Match": '"1"'}
     )
     assert patched.status_code == 200, patched.text
-    later = await ledger.event(made["contribution"]["id"], amount="999.99", currency="CHF",
-                               description="Second tranche, Helvetia Digital")  # fmt: skip
+    later = await ledger.event(
+        made["contribution"]["id"],
+        amount="999.99",
+        currency="CHF",
+        description="Second tranche, Helvetia Digital",
+    )
 
     for path in PUBLIC:
         response = await client.get(path)
@@ -86,8 +120,10 @@ async def test_a_donor_made_anonymous_leaves_no_trace_in_any_public_output(
     async with db.acquire() as conn:
         rows = await conn.fetch(
             "SELECT type, data, public FROM outbox WHERE type LIKE 'funding.%' AND (subject = $1 OR subject = $2)"
-            " ORDER BY id", donor_id, later["id"],
-        )  # fmt: skip
+            " ORDER BY id",
+            donor_id,
+            later["id"],
+        )
     made_anonymous = [r for r in rows if r["type"] == "funding.donor.updated"]
     assert (
         made_anonymous[-1]["public"]
@@ -95,6 +131,9 @@ async def test_a_donor_made_anonymous_leaves_no_trace_in_any_public_output(
     )
     recorded = next(r["data"] for r in rows if r["type"] == "funding.event.recorded")
     assert (recorded["donor_id"], recorded["amount"], recorded["currency"], recorded["description"]) == (
-        None, None, None, None,
-    )  # fmt: skip
+        None,
+        None,
+        None,
+        None,
+    )
     assert recorded["usd_amount"] == "1129.99"

@@ -23,8 +23,13 @@ async def _paid_grant(client: Client, ledger: Ledger, db: asyncpg.Pool) -> None:
     body = {"programme": "igf_secretariat", "nri_id": str(nri), "year": 2024, "amount_requested": "4000.00"}
     grant = (await client.post("/v1/funding/nri-grants", json=body, headers=ledger.headers)).json()
     url = f"/v1/funding/nri-grants/{grant['id']}/transitions"
-    for version, step in enumerate(({"to": "approved", "amount_approved": "1500.00", "reason": "ok"},
-                                    {"to": "paid", "paid_on": "2024-07-01"}), start=1):  # fmt: skip
+    for version, step in enumerate(
+        (
+            {"to": "approved", "amount_approved": "1500.00", "reason": "ok"},
+            {"to": "paid", "paid_on": "2024-07-01"},
+        ),
+        start=1,
+    ):
         moved = await client.post(url, json=step, headers={**ledger.headers, "If-Match": f'"{version}"'})
         assert moved.status_code == 200, moved.text
 
@@ -41,9 +46,15 @@ async def test_every_donor_is_named_with_what_it_gave_and_money_going_out_is_sho
     report = (await client.get("/v1/transparency/donors")).json()
     rows = {r["donor_name"]: r for r in report["rows"]}
     # Germany gave most and pledged; Big Tech gave without an open pledge; Member Company gave in EUR.
-    assert (rows["Germany"]["received_usd"], rows["Germany"]["pledged_usd"], rows["Germany"]["outstanding_usd"]) == (
-        "6000.00", "10000.00", "4000.00",
-    )  # fmt: skip
+    assert (
+        rows["Germany"]["received_usd"],
+        rows["Germany"]["pledged_usd"],
+        rows["Germany"]["outstanding_usd"],
+    ) == (
+        "6000.00",
+        "10000.00",
+        "4000.00",
+    )
     assert report["rows"][0]["donor_name"] == "Germany"
     assert rows["Venue Trust"]["in_kind_usd"] == "1000.00"
     member = rows["Member Company SA"]
@@ -56,8 +67,10 @@ async def test_every_donor_is_named_with_what_it_gave_and_money_going_out_is_sho
     summary = (await client.get("/v1/transparency/summary")).json()
     assert sum(Decimal(r["received_usd"]) for r in report["rows"]) == Decimal(summary["received_usd"])
     assert (summary["received_usd"], summary["nri_grants_paid_usd"], summary["balance_usd"]) == (
-        "11490.00", "1500.00", "9990.00",
-    )  # fmt: skip
+        "11490.00",
+        "1500.00",
+        "9990.00",
+    )
     assert (await client.get("/v1/transparency/summary?year=2023")).json()["nri_grants_paid_usd"] == "0.00"
 
     response = await client.get("/transparency")

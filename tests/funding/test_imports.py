@@ -24,8 +24,9 @@ DONORS = (
 )
 
 
-async def _post(client: Client, ledger: Ledger, what: str, body: str, *, dry_run: bool = False,
-                media: str = "text/csv") -> httpx.Response:  # fmt: skip
+async def _post(
+    client: Client, ledger: Ledger, what: str, body: str, *, dry_run: bool = False, media: str = "text/csv"
+) -> httpx.Response:
     return await client.post(
         f"/v1/funding/{what}/import{'?dry_run=true' if dry_run else ''}",
         content=body.encode(),
@@ -49,8 +50,12 @@ async def test_donors_contributions_and_events_load_in_bulk_and_the_ledger_reimp
     done = (await _post(client, ledger, "donors", DONORS)).json()
     assert (done["created"], [r["row"] for r in done["rows"]]) == (4, [2, 3, 4, 5])
     listed = (await client.get("/v1/funding/donors", headers=ledger.headers)).json()["items"]
-    assert {d["legal_name"] for d in listed} == {"Federal Ministry", "=Acme Corp", "هيئة تنظيم الاتصالات",
-                                                "中国互联网络信息中心"}  # fmt: skip
+    assert {d["legal_name"] for d in listed} == {
+        "Federal Ministry",
+        "=Acme Corp",
+        "هيئة تنظيم الاتصالات",
+        "中国互联网络信息中心",
+    }
     again = (await _post(client, ledger, "donors", DONORS)).json()
     assert (again["created"], again["unchanged"]) == (0, 4)
 
@@ -73,8 +78,10 @@ async def test_donors_contributions_and_events_load_in_bulk_and_the_ledger_reimp
     assert loaded["created"] == 3, loaded
     items = (await client.get("/v1/transparency/ledger")).json()["items"]
     assert [(i["kind"], i["amount"], i["currency"]) for i in items] == [
-        ("receipt", "1000.0000", "EUR"), ("reversal", "-1000.0000", "EUR"), ("receipt", "150000.0000", "JPY"),
-    ]  # fmt: skip
+        ("receipt", "1000.0000", "EUR"),
+        ("reversal", "-1000.0000", "EUR"),
+        ("receipt", "150000.0000", "JPY"),
+    ]
     assert items[1]["reverses_id"] == items[0]["id"] and items[0]["description"] == "=first tranche"
 
     # Every export re-imports to the same records: the ledger's own CSV and JSON are a no-op.
@@ -125,6 +132,9 @@ async def test_a_bad_file_imports_nothing_and_every_problem_is_named_by_row_and_
         "funding-import-rejected",
     )
     assert [e["pointer"] for e in unknown["errors"]] == ["/header/Colour"]
-    wrong_type = await client.post("/v1/funding/events/import", content=b"x", headers={**ledger.headers,
-                                   "content-type": "application/xml"})  # fmt: skip
+    wrong_type = await client.post(
+        "/v1/funding/events/import",
+        content=b"x",
+        headers={**ledger.headers, "content-type": "application/xml"},
+    )
     assert_problem(wrong_type, 415, "unsupported-media-type")

@@ -66,23 +66,26 @@ async def test_donor_rules_are_all_reported_at_once(client: Client, ledger: Ledg
     body = assert_problem(igo_with_country, 422, "invalid-donor")
     assert pointers(body) == ["/country", "/iati_org_type"]
     no_country = await client.post(
-        "/v1/funding/donors", json={"legal_name": "A company", "stakeholder_group": "private_sector"},
+        "/v1/funding/donors",
+        json={"legal_name": "A company", "stakeholder_group": "private_sector"},
         headers=ledger.headers,
-    )  # fmt: skip
+    )
     assert pointers(assert_problem(no_country, 422, "invalid-donor")) == ["/country"]
     unknown = await client.post(
-        "/v1/funding/donors", json={"legal_name": "A company", "stakeholder_group": "private_sector", "country": "XX"},
+        "/v1/funding/donors",
+        json={"legal_name": "A company", "stakeholder_group": "private_sector", "country": "XX"},
         headers=ledger.headers,
-    )  # fmt: skip
+    )
     assert "XX" in assert_problem(unknown, 422, "invalid-donor")["errors"][0]["detail"]
 
 
 async def test_a_duplicate_legal_name_is_a_conflict(client: Client, ledger: Ledger) -> None:
     await ledger.donor(legal_name="Acme Foundation")
     again = await client.post(
-        "/v1/funding/donors", json={"legal_name": "ACME foundation", "stakeholder_group": "civil_society", "country": "US"},
+        "/v1/funding/donors",
+        json={"legal_name": "ACME foundation", "stakeholder_group": "civil_society", "country": "US"},
         headers=ledger.headers,
-    )  # fmt: skip
+    )
     assert_problem(again, 409, "donor-already-exists")
 
 
@@ -120,12 +123,17 @@ async def test_contribution_rules_are_all_reported_at_once(client: Client, ledge
     response = await client.post(
         "/v1/funding/contributions",
         json={
-            "donor_id": donor["id"], "via_donor_id": donor["id"], "title": "Bad", "channel": "direct_to_nri",
-            "earmark": "other", "in_kind": True, "years": [2024, 2024],
+            "donor_id": donor["id"],
+            "via_donor_id": donor["id"],
+            "title": "Bad",
+            "channel": "direct_to_nri",
+            "earmark": "other",
+            "in_kind": True,
+            "years": [2024, 2024],
             "track_id": "00000000-0000-0000-0000-000000000001",
         },
         headers=ledger.headers,
-    )  # fmt: skip
+    )
     body = assert_problem(response, 422, "invalid-contribution")
     assert pointers(body) == [
         "/via_donor_id", "/earmark_detail", "/track_id", "/nri_id", "/in_kind_description", "/valuation_method",
@@ -133,10 +141,15 @@ async def test_contribution_rules_are_all_reported_at_once(client: Client, ledge
     ]  # fmt: skip
     unknown_donor = await client.post(
         "/v1/funding/contributions",
-        json={"donor_id": "00000000-0000-0000-0000-000000000009", "title": "xx", "channel": "other",
-              "earmark": "core", "years": [2024]},
+        json={
+            "donor_id": "00000000-0000-0000-0000-000000000009",
+            "title": "xx",
+            "channel": "other",
+            "earmark": "core",
+            "years": [2024],
+        },
         headers=ledger.headers,
-    )  # fmt: skip
+    )
     assert pointers(assert_problem(unknown_donor, 422, "invalid-contribution")) == ["/donor_id"]
 
 
@@ -211,9 +224,10 @@ async def test_a_missing_rate_is_a_422_naming_it_and_an_uploaded_rate_is_frozen_
     assert [r["usd_per_unit"] for r in listed] == ["1.0850000000"]
     # An explicit correction with its reason replaces it, and the audit log keeps both values.
     done = await client.post(
-        "/v1/funding/exchange-rates/upload?correction=true&reason=typo+in+the+UN+table", content=corrected.encode(),
+        "/v1/funding/exchange-rates/upload?correction=true&reason=typo+in+the+UN+table",
+        content=corrected.encode(),
         headers={**ledger.headers, "content-type": "text/csv"},
-    )  # fmt: skip
+    )
     assert done.status_code == 201 and done.json()["corrected"] == 1, done.text
     async with db.acquire() as conn:
         audit = await conn.fetchrow(
@@ -251,9 +265,14 @@ async def test_event_rules_are_all_reported_at_once(ledger: Ledger, clock: Clock
     contribution = await ledger.contribution((await ledger.donor())["id"])
     tomorrow = (clock.now() + timedelta(days=1)).date().isoformat()
     wrong = await ledger.post_event(
-        contribution["id"], kind="in_kind_valuation", amount="10.123", currency="USD", value_date=tomorrow,
-        due_on="2020-01-01", reason="why",
-    )  # fmt: skip
+        contribution["id"],
+        kind="in_kind_valuation",
+        amount="10.123",
+        currency="USD",
+        value_date=tomorrow,
+        due_on="2020-01-01",
+        reason="why",
+    )
     body = assert_problem(wrong, 422, "invalid-ledger-event")
     assert pointers(body) == ["/value_date", "/amount", "/reason", "/due_on", "/due_on", "/kind"]
     for amount in ("NaN", "-5", "0", "Infinity"):  # refused as they are read (core/schemas.py)
@@ -389,3 +408,25 @@ async def test_each_event_is_audited_and_published_without_private_details(
                                                 "funding.event.recorded"}  # fmt: skip
     for row in outbox_rows:
         assert "Very Private Holdings" not in row["data"] and "secret terms" not in row["data"]
+
+
+async def test_zero_is_written_one_way_everywhere(client: Client, ledger: Ledger) -> None:
+    """Zero was "0" where no event matched and "0.00" where events netted to zero; now always "0.00"."""
+    contribution = await ledger.contribution((await ledger.donor())["id"])
+    read = (
+        await client.get(f"/v1/funding/contributions/{contribution['id']}", headers=ledger.headers)
+    ).json()
+    assert set(read["totals"].values()) == {"0.00"} and read["outstanding_pledge_usd"] == "0.00"
+    empty = (await client.get("/v1/transparency/aggregates?by=currency")).json()
+    assert set(empty["total"].values()) == {"0.00"}
+    summary = (await client.get("/v1/transparency/summary")).json()
+    money = (
+        "pledged_usd",
+        "committed_usd",
+        "received_usd",
+        "in_kind_usd",
+        "outstanding_pledges_usd",
+        "nri_grants_paid_usd",
+        "balance_usd",
+    )
+    assert {summary[k] for k in money} == {"0.00"}

@@ -190,8 +190,15 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
         expected[COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
         by_year[e.ledger_year][COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
     transparency = TransparencyService(conn, clock)
-    for by in (AggregateBy.year, AggregateBy.donor, AggregateBy.stakeholder_group, AggregateBy.earmark,
-               AggregateBy.channel, AggregateBy.country, AggregateBy.currency):  # fmt: skip
+    for by in (
+        AggregateBy.year,
+        AggregateBy.donor,
+        AggregateBy.stakeholder_group,
+        AggregateBy.earmark,
+        AggregateBy.channel,
+        AggregateBy.country,
+        AggregateBy.currency,
+    ):
         result = await transparency.aggregates(by, LedgerFilter())
         for bucket in BUCKETS:
             rows_sum = sum((getattr(r, bucket) for r in result.rows), Decimal(0))

@@ -44,21 +44,30 @@ CONTRIBUTIONS = (
 )
 # (contribution row, kind, amount, currency, value date): pledges made before their years, paid over years.
 EVENTS = [
-    (0, "pledge", "1000000.00", "EUR", "2019-11-26"), (0, "receipt", "400000.00", "EUR", "2020-06-01"),
-    (0, "receipt", "300000.00", "EUR", "2021-06-01"), (1, "pledge", "250000.00", "GBP", "2021-04-10"),
-    (1, "receipt", "250000.00", "GBP", "2022-02-01"), (2, "pledge", "80000.00", "CAD", "2022-12-01"),
-    (2, "receipt", "50000.00", "CAD", "2023-05-01"), (3, "receipt", "5000.00", "USD", "2024-02-01"),
-    (4, "receipt", "20000.00", "USD", "2024-03-01"), (5, "pledge", "30000.00", "USD", "2023-01-15"),
-    (5, "receipt", "30000.00", "USD", "2024-01-15"), (6, "pledge", "9000000", "JPY", "2022-03-01"),
+    (0, "pledge", "1000000.00", "EUR", "2019-11-26"),
+    (0, "receipt", "400000.00", "EUR", "2020-06-01"),
+    (0, "receipt", "300000.00", "EUR", "2021-06-01"),
+    (1, "pledge", "250000.00", "GBP", "2021-04-10"),
+    (1, "receipt", "250000.00", "GBP", "2022-02-01"),
+    (2, "pledge", "80000.00", "CAD", "2022-12-01"),
+    (2, "receipt", "50000.00", "CAD", "2023-05-01"),
+    (3, "receipt", "5000.00", "USD", "2024-02-01"),
+    (4, "receipt", "20000.00", "USD", "2024-03-01"),
+    (5, "pledge", "30000.00", "USD", "2023-01-15"),
+    (5, "receipt", "30000.00", "USD", "2024-01-15"),
+    (6, "pledge", "9000000", "JPY", "2022-03-01"),
     (6, "receipt", "4500000", "JPY", "2022-09-01"),
-]  # fmt: skip
+]
 FIGURES = ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd", "outstanding_pledges_usd")
 SECRETS = ("Kabushiki", "Quiet", "JPY", "9000000", "4500000")
 
 
 async def _import(client: Client, ledger: Ledger, what: str, body: str) -> dict:  # type: ignore[type-arg]
-    response = await client.post(f"/v1/funding/{what}/import", content=body.encode(),
-                                 headers={**ledger.headers, "content-type": "text/csv"})  # fmt: skip
+    response = await client.post(
+        f"/v1/funding/{what}/import",
+        content=body.encode(),
+        headers={**ledger.headers, "content-type": "text/csv"},
+    )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -84,13 +93,22 @@ async def test_a_realistic_multi_year_data_set_tells_the_same_story_everywhere(
 
     # No public output names the anonymous donor or shows its currency or amounts.
     public = [
-        "/v1/transparency/summary", "/v1/transparency/pledges", "/v1/transparency/donors", "/v1/transparency/ledger",
-        "/v1/transparency/corrections", "/transparency", "/transparency?year=2022",
-        "/v1/transparency/exports/ledger.csv", "/v1/transparency/exports/ledger.json",
-        "/v1/transparency/exports/iati-activities.xml", "/v1/transparency/exports/iati-organisation.xml",
-        *(f"/v1/transparency/aggregates?by={by}" for by in ("year", "donor", "stakeholder_group", "country",
-                                                             "earmark", "channel", "currency")),
-    ]  # fmt: skip
+        "/v1/transparency/summary",
+        "/v1/transparency/pledges",
+        "/v1/transparency/donors",
+        "/v1/transparency/ledger",
+        "/v1/transparency/corrections",
+        "/transparency",
+        "/transparency?year=2022",
+        "/v1/transparency/exports/ledger.csv",
+        "/v1/transparency/exports/ledger.json",
+        "/v1/transparency/exports/iati-activities.xml",
+        "/v1/transparency/exports/iati-organisation.xml",
+        *(
+            f"/v1/transparency/aggregates?by={by}"
+            for by in ("year", "donor", "stakeholder_group", "country", "earmark", "channel", "currency")
+        ),
+    ]
     for path in public:
         text = (await client.get(path)).text
         assert [s for s in SECRETS if s in text] == [], path
@@ -111,7 +129,8 @@ async def test_a_realistic_multi_year_data_set_tells_the_same_story_everywhere(
         etree.fromstring(xml)
 
     # The exports re-import to the same records.
-    again = await client.post("/v1/funding/events/import", content=exported,
-                              headers={**ledger.headers, "content-type": "text/csv"})  # fmt: skip
+    again = await client.post(
+        "/v1/funding/events/import", content=exported, headers={**ledger.headers, "content-type": "text/csv"}
+    )
     assert again.status_code == 200 and again.json()["unchanged"] == len(EVENTS), again.text
     assert (await _import(client, ledger, "donors", DONORS))["unchanged"] == 7

@@ -236,8 +236,15 @@ async def test_ledger_csv_escapes_formula_cells_and_writes_minor_units(
     donor = await ledger.donor(legal_name='=HYPERLINK("http://x.test")', stakeholder_group="private_sector")
     contribution = await ledger.contribution(donor["id"], earmark="other", earmark_detail="@SUM(A1:A2)")
     receipt = await ledger.event(contribution["id"], amount="150000", currency="JPY", description="+1 dial")
-    await ledger.event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="-wrong donor",
-                       amount=None, currency=None, value_date="2024-03-02")  # fmt: skip
+    await ledger.event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="-wrong donor",
+        amount=None,
+        currency=None,
+        value_date="2024-03-02",
+    )
     text = (await client.get("/v1/transparency/exports/ledger.csv")).text
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     assert [r["Donor"] for r in rows] == ['\'=HYPERLINK("http://x.test")'] * 2
@@ -331,8 +338,13 @@ async def test_aggregates_by_currency_show_each_currencys_own_amounts(client: Cl
     body = (await client.get("/v1/transparency/aggregates?by=currency")).json()
     rows = {r["key"]: r for r in body["rows"]}
     assert list(rows) == ["EUR", "USD", None]
-    assert rows["EUR"]["in_currency"] == {"currency": "EUR", "pledged": "0.00", "committed": "0.00",
-                                          "received": "10.00", "in_kind": "0.00"}  # fmt: skip
+    assert rows["EUR"]["in_currency"] == {
+        "currency": "EUR",
+        "pledged": "0.00",
+        "committed": "0.00",
+        "received": "10.00",
+        "in_kind": "0.00",
+    }
     assert rows["EUR"]["received_usd"] == "11.00" and rows["USD"]["received_usd"] == "10500.00"
     assert rows[None]["label"] == "Not disclosed (anonymous donors)" and "in_currency" not in rows[None]
     assert rows[None]["received_usd"] == "1020.00" and "JPY" not in str(body)

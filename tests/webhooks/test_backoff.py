@@ -37,9 +37,15 @@ async def outage(db: asyncpg.Pool, consumer: ConsumerServer, in_flight: int) -> 
 # schedule would wait 120 s after its third attempt), and a bigger backlog.
 @pytest.mark.parametrize(("in_flight", "down_for"), [(6, 37), (6, 60), (1, 37), (1, 60), (20, 45)])
 async def test_after_an_outage_of_up_to_a_minute_the_backlog_arrives_within_a_minute_of_the_return(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, in_flight: int, down_for: int,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    in_flight: int,
+    down_for: int,
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     ids = await outage(db, consumer, in_flight)
     back = clock.now() + timedelta(seconds=down_for)
@@ -58,9 +64,14 @@ async def test_after_an_outage_of_up_to_a_minute_the_backlog_arrives_within_a_mi
 
 
 async def test_the_probe_waits_with_the_outage_and_a_ping_releases_the_backlog_at_once(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, tokens: TokenFactory,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    tokens: TokenFactory,
+) -> None:
     endpoint = await verified_endpoint(client, admin, consumer, dispatcher)
     base = f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}"
     ids = await outage(db, consumer, 6)

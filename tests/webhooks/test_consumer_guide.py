@@ -50,9 +50,13 @@ def test_the_guide_links_the_event_pages_and_keeps_feed_b_s_sections() -> None:
 
 
 async def test_every_example_of_the_consumer_guide_works_against_real_deliveries(
-    app: Litestar, client: httpx.AsyncClient, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher,
+    app: Litestar,
+    client: httpx.AsyncClient,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
     db: asyncpg.Pool,
-) -> None:  # fmt: skip
+) -> None:
     guide = guide_examples()
     # Signing in: a machine client of UNGIS, made by the Secretariat, gets a token.
     made = await client.post(

@@ -145,8 +145,10 @@ async def test_endpoint_registration_waits_for_the_consumer_to_ask_for_verificat
     asked = await client.post(f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}/ping", headers=ungis.headers)
     assert asked.status_code == 202
     assert (asked.json()["event_type"], asked.json()["state"], asked.json()["is_ping"]) == (
-        "webhook.ping", "pending", True,
-    )  # fmt: skip
+        "webhook.ping",
+        "pending",
+        True,
+    )
     async with db.acquire() as conn:  # stored encrypted, never as the secret itself
         stored = await conn.fetchval("SELECT ciphertext FROM webhook_endpoint_secrets")
     assert endpoint["secret"].encode() not in stored and endpoint["secret"][6:].encode() not in stored
@@ -259,9 +261,10 @@ async def test_ssrf_targets_are_refused_at_registration(client: Client, tokens: 
         assert {e["pointer"] for e in body["errors"]} == {"/url"}
     # Refused for a local address: the answer names the setting that allows one in development.
     local = await client.post(
-        f"/v1/consumers/{UNGIS}/endpoints", json={"url": "http://127.0.0.2:8080/in", "event_types": ["message.*"]},
+        f"/v1/consumers/{UNGIS}/endpoints",
+        json={"url": "http://127.0.0.2:8080/in", "event_types": ["message.*"]},
         headers=ungis.headers,
-    )  # fmt: skip
+    )
     assert "IGF_HUB_WEBHOOK_ALLOWED_HOSTS" in " ".join(
         e["detail"] for e in problem(local, 422, "invalid-endpoint")["errors"]
     )

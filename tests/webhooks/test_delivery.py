@@ -382,9 +382,13 @@ async def test_ed25519_lets_a_un_body_verify_with_the_published_key_alone(
 
 
 async def test_each_v1a_signature_names_its_key_and_a_rotation_publishes_the_new_one(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     tokens: TokenFactory,
-) -> None:  # fmt: skip
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher, sign_ed25519=True)
 
     async def delivered_with(document: dict) -> tuple[str, bool]:

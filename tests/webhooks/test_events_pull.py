@@ -190,3 +190,12 @@ async def test_the_openapi_document_describes_the_webhook_api(client: Client) ->
     listed = schema["paths"]["/v1/events"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert listed["$ref"].endswith("EventLog")
     assert "CloudEvent" in schema["components"]["schemas"]
+    # Each webhook names the headers a receiver checks, beside its CloudEvent body.
+    approved = schema["webhooks"]["message.approved"]["post"]
+    assert {(p["name"], p["in"], p["required"]) for p in approved["parameters"]} == {
+        ("webhook-id", "header", True),
+        ("webhook-timestamp", "header", True),
+        ("webhook-signature", "header", True),
+        ("webhook-key-id", "header", False),
+    }
+    assert list(approved["requestBody"]["content"]) == ["application/cloudevents+json"]

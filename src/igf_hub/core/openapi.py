@@ -20,7 +20,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
+    OpenAPIType,
     Operation,
+    Parameter,
     PathItem,
     Reference,
     RequestBody,
@@ -186,6 +188,40 @@ def _envelope(doc: EventDoc) -> dict[str, Any]:
     }
 
 
+# The headers of every delivery (Standard Webhooks 1.0; webhook-key-id is igf_hub's, with v1a signatures).
+_DELIVERY_HEADERS = [
+    Parameter(
+        name=name,
+        param_in="header",
+        required=required,
+        description=description,
+        schema=Schema(type=OpenAPIType.STRING),
+    )
+    for name, required, description in (
+        (
+            "webhook-id",
+            True,
+            "the message id: the same on every retry (de-duplicate by it); a replay gets a new one",
+        ),
+        (
+            "webhook-timestamp",
+            True,
+            "seconds since the epoch when this attempt was signed (refuse if 5+ min away)",
+        ),
+        (
+            "webhook-signature",
+            True,
+            "space-separated v1,<HMAC-SHA256> per live secret, and v1a,<Ed25519> if asked",
+        ),
+        (
+            "webhook-key-id",
+            False,
+            "the kid (GET /v1/events/signing-keys) of the key behind the v1a signature",
+        ),
+    )
+]
+
+
 def webhooks_section(events: Iterable[EventDoc]) -> dict[str, PathItem | Reference]:
     """One OpenAPI webhook per event type consumers receive: the CloudEvent body igf_hub POSTs, signed."""
     section: dict[str, PathItem | Reference] = {}
@@ -197,6 +233,7 @@ def webhooks_section(events: Iterable[EventDoc]) -> dict[str, PathItem | Referen
                 description=f"{doc.summary} Sent as a structured-mode CloudEvent, signed per Standard Webhooks.",
                 operation_id=f"Webhook_{doc.type.replace('.', '_')}",
                 tags=["Webhooks"],
+                parameters=list(_DELIVERY_HEADERS),
                 request_body=RequestBody(content={CLOUDEVENTS_MEDIA_TYPE: body}, required=True),
                 responses={"2XX": OpenAPIResponse(description="Received: any 2xx acknowledges the event")},
             )

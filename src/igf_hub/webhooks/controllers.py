@@ -351,10 +351,12 @@ class EventController(Controller):
         return await deliveries.signing_keys()
 
     @post(
-        "/signing-keys/rotate", operation_id="RotateWebhookSigningKey", status_code=200,
+        "/signing-keys/rotate",
+        operation_id="RotateWebhookSigningKey",
+        status_code=200,
         guards=[requires_secretariat],
         dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
-    )  # fmt: skip
+    )
     async def rotate_signing_key(self, request: AnyRequest, deliveries: DeliveryService) -> SigningKeys:
         """Make a new Ed25519 key active at once (the Secretariat): the old one stays published, retired."""
         return await deliveries.rotate_signing_key(actor=request.user)

@@ -387,9 +387,12 @@ class DeliveryRepository:
         return [_claimed(r) for r in rows]
 
     async def record(
-        self, results: list[AttemptResult], health: list[EndpointHealth], disable_before: datetime,
+        self,
+        results: list[AttemptResult],
+        health: list[EndpointHealth],
+        disable_before: datetime,
         failing_threshold: int,
-    ) -> list[HealthRow]:  # fmt: skip
+    ) -> list[HealthRow]:
         r = results
         rows = await self.conn.fetch(
             RECORD_RESULTS,

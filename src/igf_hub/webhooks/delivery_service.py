@@ -177,7 +177,11 @@ class DeliveryService:
         """A new Ed25519 key signs from now on; the old one stays published, retired (see keys.py)."""
         old, new = await keys.rotate(self.conn, vault_for(self.settings), self.clock.now())
         await audit.append(
-            self.conn, actor=actor.subject, action="webhook_signing_key.rotated", subject_type="webhook_signing_key",
-            subject_id=new, data={"retired": old, "active": new},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="webhook_signing_key.rotated",
+            subject_type="webhook_signing_key",
+            subject_id=new,
+            data={"retired": old, "active": new},
+        )
         return await self.signing_keys()

@@ -24,6 +24,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
@@ -42,7 +43,7 @@ from igf_hub.core.audit_checkpoints import AUDIT_EVENTS
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, FieldError, plain_detail, problem, to_problem
-from igf_hub.core.input_guard import input_guard_middleware
+from igf_hub.core.input_guard import UnsupportedMediaType, input_guard_middleware
 from igf_hub.core.logging import add_request_id_header, request_id_middleware
 from igf_hub.core.metrics import Metrics
 from igf_hub.core.openapi import document_problems, webhooks_section
@@ -336,6 +337,42 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
     )
 
 
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Every request: remember it for the Link header, and read a JSON body only when it says it is JSON."""
+    await remember_request(request)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    json = media == "application/json" or media.endswith("+json")
+    # Litestar would decode a data body as JSON whatever it says (text/plain, a form ...): say what is expected.
+    if media and not json and "data" in request.route_handler.parsed_fn_signature.parameters:
+        raise UnsupportedMediaType(
+            f"this operation reads a JSON body: send it with Content-Type: application/json, not {media}"
+        )
+
+
+def complete_options(app: Litestar) -> None:
+    """``OPTIONS`` answers every route's methods in ``Allow``, to anyone (it says no more than /schema does).
+
+    Litestar builds an OPTIONS handler for the first handlers registered on a path; when another controller
+    adds methods to that path, the merged route keeps the old handler, whose ``Allow`` lists the first methods
+    only, and which inherits the first controller's guards (a 401 with no ``Allow``). Rebind each one to the
+    route it serves now.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.http_methods == {"OPTIONS"} and handler.handler_name == "options_handler":
+                allow = ", ".join(sorted(route.methods))
+
+                def options_handler(scope: Any, allow: str = allow) -> Response[None]:
+                    return Response(
+                        content=None, status_code=204, headers={"Allow": allow}, media_type="text/plain"
+                    )
+
+                handler._fn = options_handler  # type: ignore[assignment]  # a sync fn, as Litestar's own
+                handler._resolved_guards = []
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
     metrics = Metrics()
@@ -362,7 +399,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             input_guard_middleware,
         ],
         before_send=[add_request_id_header, add_security_headers],
-        before_request=remember_request,
+        before_request=before_request,
         after_request=link_next_page,
         plugins=[
             ProblemDetailsPlugin(
@@ -396,4 +433,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         pool_max=settings.db.pool_max,
     )
     document_problems(app)  # error responses documented as the problem+json they are
+    complete_options(app)
     return app

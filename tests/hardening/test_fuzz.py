@@ -4,14 +4,16 @@ Schemathesis generates requests from the document — valid ones and, in its neg
 the schema — and checks each answer: never a 5xx, a documented Content-Type and headers, and a body that
 matches the schema documented for its status (errors are problem+json: core/openapi.py documents them).
 Every operation is fuzzed as a Secretariat user, who passes every route guard, on real objects (world.py)
-so that the generated parameters and bodies reach the services and their SQL; and anonymously.
+so that the generated parameters and bodies reach the services and their SQL; as an NRI coordinator on its
+own NRI; and anonymously.
 
-Budget (CI, 2 cores): FUZZ_EXAMPLES = 8 examples per operation as the Secretariat and anonymously on public
-routes, 2 anonymously on guarded routes (the guard answers before the input is read), derandomised so that
-every run replays the same requests. About 186 + 85 + 100 tests and 2,400 requests, under 3 minutes with
-collection; generation, not the app, is most of it (~30 ms an example). The bugs this found (integers past
-int4, NUL characters, undocumented content types) showed up within the first few examples; a deeper local
-run: FUZZ_EXAMPLES=100 pytest tests/hardening/test_fuzz.py.
+Budget (CI, 2 cores): FUZZ_EXAMPLES = 8 examples per operation as the Secretariat, anonymously on public
+routes and as the NRI coordinator on NRI routes, a third of that (2) anonymously on guarded routes and as the
+coordinator elsewhere (a guard answers before the input is read), derandomised so that every run replays the
+same requests. Generation, not the app, is most of the time (~30 ms an example). The bugs this found
+(integers past int4, NUL characters, undocumented content types, NaN and out-of-range money and dates) showed
+up within the first few examples. The full run of issue 14 (at least 100 examples per operation, every caller):
+FUZZ_EXAMPLES=100 FUZZ_GUARDED_EXAMPLES=100 ./dev test tests/hardening/test_fuzz.py (README "Input rules").
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from igf_hub.core.settings import Settings
 from tests.conftest import BASE_URL
 from tests.hardening.live import LiveApp
 from tests.hardening.routes import operations
-from tests.hardening.world import World
+from tests.hardening.world import OWN_COORDINATOR, World
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
@@ -72,7 +74,7 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 GUARDED = sorted(
     {op.operation_id for op in operations(create_app(Settings(public_url=BASE_URL))) if op.guards}
 )
-ANONYMOUS_EXAMPLES = max(1, FUZZ_EXAMPLES // 3)
+ANONYMOUS_EXAMPLES = int(os.environ.get("FUZZ_GUARDED_EXAMPLES", max(1, FUZZ_EXAMPLES // 3)))
 
 # A failure found here in a domain not fixed yet goes in as {"test_id[METHOD /path]": reason}; the hardening
 # conftest marks each xfail(strict=True), so the marker fails once the bug is fixed and must go.
@@ -119,6 +121,33 @@ def test_as_the_secretariat(case: schemathesis.Case, live: LiveApp, world: World
     if case.operation.path != "/oauth/token":  # there a bearer token is no client credential
         # The token must have worked, or this run silently fuzzed the route guards only.
         assert response.status_code != 401, response.text
+
+
+# As an NRI coordinator (of NRI A, whose id the paths get): the NRI routes with the full budget, the rest
+# (mostly refused by their guards before any input is read) with a third of it.
+NRI_PATHS = r"^/v1/nris"
+
+
+def _as_coordinator(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+    token = live.run(live.tokens.token_for(world.callers[OWN_COORDINATOR].id))
+    _real_objects(case, world)
+    response = case.call_and_validate(
+        session=live.session({"Authorization": f"Bearer {token}"}), base_url=BASE_URL
+    )
+    if case.operation.path != "/oauth/token":
+        assert response.status_code != 401, response.text
+
+
+@schema.include(path_regex=NRI_PATHS).parametrize()
+@hypothesis.settings(max_examples=FUZZ_EXAMPLES, **SETTINGS)
+def test_as_an_nri_coordinator_on_nri_routes(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+    _as_coordinator(case, live, world)
+
+
+@schema.exclude(path_regex=NRI_PATHS).parametrize()
+@hypothesis.settings(max_examples=ANONYMOUS_EXAMPLES, **SETTINGS)
+def test_as_an_nri_coordinator_elsewhere(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+    _as_coordinator(case, live, world)
 
 
 @schema.exclude(operation_id=GUARDED).parametrize()

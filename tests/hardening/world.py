@@ -31,6 +31,7 @@ CONSUMER = "consumer_of_another_org"
 MAG_MEMBER = "mag_member"
 SECRETARIAT = "secretariat"
 ROLES = (ANONYMOUS, COORDINATOR, FUNDER, CONSUMER, MAG_MEMBER, SECRETARIAT)
+OWN_COORDINATOR = "coordinator_of_nri_a"  # not a matrix role: the fuzzing's NRI coordinator, on its own NRI
 
 TRACK = "bpf-matrix"
 REPORT_YEAR = 2025  # NRI A's draft report
@@ -239,7 +240,7 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
     # The matrix's callers, with tokens minted now (the clock moved while seeding).
     for role, caller in (
         (COORDINATOR, coordinator_b), (FUNDER, funder), (CONSUMER, consumer), (MAG_MEMBER, mag_member),
-        (SECRETARIAT, secretariat),
+        (SECRETARIAT, secretariat), (OWN_COORDINATOR, coordinator_a),
     ):  # fmt: skip
         world.callers[role] = Caller(caller.user, await tokens.token_for(caller.id))
     return world

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import anyio.to_thread
 import asyncpg
+import msgspec
 from arq.connections import ArqRedis
 from authlib.oauth2 import OAuth2Error
 from joserfc.jwk import KeySet
@@ -15,6 +16,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.enums import MediaType
+from litestar.openapi.datastructures import ResponseSpec
 
 from igf_hub.auth import keys, login
 from igf_hub.auth.errors import AccountLockedOut, TooManySignInFailures
@@ -51,11 +53,39 @@ def _html(
     )
 
 
+class OAuthError(msgspec.Struct, kw_only=True):
+    """An RFC 6749 section 5.2 error, as OAuth clients expect it (not problem+json)."""
+
+    error: str
+    error_description: str | None = None
+
+
+TOKEN_ERRORS = {
+    400: ResponseSpec(
+        data_container=OAuthError,
+        description="The request is refused: `invalid_request`, `invalid_grant`, `unsupported_grant_type`, "
+        "`invalid_scope` (RFC 6749 section 5.2)",
+        generate_examples=False,
+    ),
+    401: ResponseSpec(
+        data_container=OAuthError,
+        description="The client could not be authenticated: `invalid_client`",
+        generate_examples=False,
+    ),
+}
+
+
 class OAuthController(Controller):
     path = "/oauth"
     tags = ["Identity"]
 
-    @post("/token", operation_id="IssueToken", status_code=200, summary="OAuth 2 token endpoint (RFC 6749)")
+    @post(
+        "/token",
+        operation_id="IssueToken",
+        status_code=200,
+        summary="OAuth 2 token endpoint (RFC 6749)",
+        responses=TOKEN_ERRORS,
+    )
     async def token(
         self, request: Request[Any, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Response[Any]:

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.auth.principal import Role
-from igf_hub.core.schemas import Email, HttpUrl
+from igf_hub.core.schemas import Email, HttpUrl, Moment
 
 Password = Annotated[str, msgspec.Meta(min_length=12, max_length=256)]
 DisplayName = Annotated[str, msgspec.Meta(max_length=200)]
@@ -19,8 +19,8 @@ class GrantCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     role: Role
     resource_id: UUID | None = None
     is_chair: bool = False
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
 
     def __post_init__(self) -> None:
         if self.is_chair and self.role is not Role.mag_member:

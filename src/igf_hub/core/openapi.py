@@ -68,7 +68,16 @@ def _validates_input(route: HTTPRoute, handler: HTTPRouteHandler) -> bool:
         for name in handler.parsed_fn_signature.parameters
         if name == "data" or (name not in RESERVED_KWARGS and name not in dependencies)
     ]
-    return bool(own or route.path_parameters)
+    if own or route.path_parameters:
+        return True
+    # Parameters read by a dependency (e.g. the transparency exports' filters) are input too.
+    for method in handler.http_methods:
+        handler_and_model = route.route_handler_map.get(method)
+        if handler_and_model is not None and handler_and_model[0] is handler:
+            model = handler_and_model[1]
+            if model.expected_query_params or model.expected_header_params or model.expected_cookie_params:
+                return True
+    return False
 
 
 def document_problems(app: Litestar) -> None:

@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.core.pagination import Page
-from igf_hub.core.schemas import CountryCode, Email, Name, ShortText, Year
+from igf_hub.core.schemas import CountryCode, Day, Email, Name, ShortText, Year
 from igf_hub.core.vocab import MagStakeholderGroup, RegionalGroup, StakeholderGroup
 from igf_hub.mag.enums import (
     AppointmentRole,
@@ -79,8 +79,8 @@ CycleNotes = Annotated[str, msgspec.Meta(max_length=5000)]
 
 class CycleCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     year: Year
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     target_size: TargetSize = 40
     rule_overrides: BalanceRulesOverride = msgspec.field(default_factory=BalanceRulesOverride)
     notes: CycleNotes = ""
@@ -91,8 +91,8 @@ class CycleCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class CyclePatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    starts_on: date | msgspec.UnsetType = msgspec.UNSET
-    ends_on: date | msgspec.UnsetType = msgspec.UNSET
+    starts_on: Day | msgspec.UnsetType = msgspec.UNSET
+    ends_on: Day | msgspec.UnsetType = msgspec.UNSET
     target_size: TargetSize | msgspec.UnsetType = msgspec.UNSET
     rule_overrides: BalanceRulesOverride | msgspec.UnsetType = msgspec.UNSET  # replaces the whole set
     notes: CycleNotes | msgspec.UnsetType = msgspec.UNSET  # may change even after the cycle closed
@@ -137,15 +137,15 @@ class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
         None  # derived from the country; needed only for a country without one
     )
     gender: Gender | None = None
-    starts_on: date | None = None  # default: the cycle's dates
-    ends_on: date | None = None
+    starts_on: Day | None = None  # default: the cycle's dates
+    ends_on: Day | None = None
     nomination_id: UUID | None = None
     term_limit_exception_reason: Reason | None = None  # required (and public) beyond the term limit
 
 
 class AppointmentPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    starts_on: date | msgspec.UnsetType = msgspec.UNSET
-    ends_on: date | msgspec.UnsetType = msgspec.UNSET
+    starts_on: Day | msgspec.UnsetType = msgspec.UNSET
+    ends_on: Day | msgspec.UnsetType = msgspec.UNSET
     gender: Gender | msgspec.UnsetType | None = msgspec.UNSET
 
 
@@ -153,7 +153,7 @@ class AppointmentEarlyEnd(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
     """A resignation, or an early end for another reason; the appointment's last day becomes ``ends_on``."""
 
     status: EarlyEndStatus = EarlyEndStatus.resigned
-    ends_on: date
+    ends_on: Day
     reason: Reason
 
 

@@ -25,7 +25,7 @@ from igf_hub.messages.ballot_repository import BallotRepository, RosterEntry
 async def record_mag_appointment(conn: asyncpg.Connection, event: Event) -> None:
     """In the MAG domain's transaction: keep the roster current (appointment events carry the public view:
     ``id``, ``person`` {``id``, ``name``} and ``mag_stakeholder_group``, None for an observer seat)."""
-    if not event.type.startswith("mag.appointment."):
+    if event.type.split(".")[:2] != ["mag", "appointment"]:  # mag.appointment.created, .updated, .ended …
         return
     data = event.data if isinstance(event.data, dict) else {}
     raw_person = data.get("person")

@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.core import countries
-from igf_hub.core.schemas import Classification, CountryCode, HttpUrl, LongText, ShortText, Year
+from igf_hub.core.schemas import Classification, CountryCode, Day, HttpUrl, LongText, ShortText, Year
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.nri.schemas import Gender
 
@@ -36,8 +36,8 @@ class ReportTopic(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class NriReportCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     year: Year
-    meeting_start: date
-    meeting_end: date
+    meeting_start: Day
+    meeting_end: Day
     format: MeetingFormat
     host_city: ShortText | None = None
     host_country: CountryCode | None = None
@@ -64,8 +64,8 @@ class NriReportCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class NriReportPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """Absent fields are kept; ``null`` clears an optional field. The year of a report never changes."""
 
-    meeting_start: date | msgspec.UnsetType = msgspec.UNSET
-    meeting_end: date | msgspec.UnsetType = msgspec.UNSET
+    meeting_start: Day | msgspec.UnsetType = msgspec.UNSET
+    meeting_end: Day | msgspec.UnsetType = msgspec.UNSET
     format: MeetingFormat | msgspec.UnsetType = msgspec.UNSET
     host_city: ShortText | msgspec.UnsetType | None = msgspec.UNSET
     host_country: CountryCode | msgspec.UnsetType | None = msgspec.UNSET

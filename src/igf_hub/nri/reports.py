@@ -15,7 +15,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition, PreconditionFailed
-from igf_hub.core.schemas import Classification
+from igf_hub.core.schemas import Classification, dec_hook
 from igf_hub.core.settings import NriSettings
 from igf_hub.nri.errors import ReportExists, ReportInvalid, ReportNotAccepted, ReportNotFound
 from igf_hub.nri.report_schemas import (
@@ -103,7 +103,7 @@ class ReportService:
         check_version(report.version, expected_version)
         merged = {**content_of(report), **msgspec.to_builtins(patch.changes())}
         try:
-            content = msgspec.convert(merged, NriReportCreate)
+            content = msgspec.convert(merged, NriReportCreate, dec_hook=dec_hook)
         except msgspec.ValidationError as exc:
             raise ReportInvalid(str(exc), errors=[validation_error(exc)]) from None
         if report.status == "submitted":
@@ -136,7 +136,7 @@ class ReportService:
             raise IllegalTransition(current=report.status, requested="submitted", allowed=[])
         if nri.status not in REPORTING:
             raise ReportNotAccepted(f"{nri.name} is {nri.status.value}; only recognised NRIs report activity")
-        self._check_dates(msgspec.convert(content_of(report), NriReportCreate))
+        self._check_dates(msgspec.convert(content_of(report), NriReportCreate, dec_hook=dec_hook))
         now = self.clock.now()
         submitted = await self.repo.submit(report.id, report.version, at=now, by=actor.subject)
         if submitted is None:

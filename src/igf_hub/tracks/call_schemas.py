@@ -10,11 +10,11 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.core.pagination import Page
-from igf_hub.core.schemas import CountryCode, HttpUrl, LongText, ShortText
+from igf_hub.core.schemas import CountryCode, HttpUrl, LongText, Moment, ShortText
 from igf_hub.core.vocab import StakeholderGroup
 
 CallTitle = Annotated[str, msgspec.Meta(min_length=2, max_length=300)]
-AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339 with a UTC offset")]
+AwareDatetime = Moment  # RFC 3339 with a UTC offset, bounded (core/schemas.py)
 
 
 class CallState(enum.StrEnum):

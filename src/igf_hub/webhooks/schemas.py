@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.core.pagination import Page
-from igf_hub.core.schemas import Classification, Email, Name
+from igf_hub.core.schemas import Classification, Email, Moment, Name
 from igf_hub.webhooks.events import EVENT_TYPE_PATTERN, CloudEvent
 
 # Attempts at 0, 5 s, 30 s, 2 min, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (about 3 days), ±20 % jitter.
@@ -220,8 +220,8 @@ class DeliveryPage(Page[Delivery]):
 
 
 class RecoveryCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    since: datetime
-    until: datetime | None = None
+    since: Moment
+    until: Moment | None = None
 
     def __post_init__(self) -> None:
         if self.since.tzinfo is None or (self.until is not None and self.until.tzinfo is None):

@@ -137,12 +137,22 @@ class Endpoint(msgspec.Struct, kw_only=True):
     retry_schedule: list[int]
     replay_rate: int
     consecutive_failures: int
-    failing_since: datetime | None  # the first failure with no 2xx after it
-    # While failing: when the next probe goes (not before; the longest retry_schedule step no longer than the
-    # outage so far). A 2xx to it, or to POST .../ping, releases everything that waits at once.
-    next_probe_at: datetime | None
-    # Nothing but a ping is sent before this (the backoff above, or the consumer's Retry-After).
-    not_before: datetime | None
+    failing_since: Annotated[
+        datetime | None, msgspec.Meta(description="the first failed attempt with no 2xx after it")
+    ]
+    next_probe_at: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description="while failing: when the next probe goes, not before (the longest retry_schedule step "
+            "no longer than the outage so far); a 2xx to it, or to POST .../ping, releases every waiting delivery"
+        ),
+    ]
+    not_before: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description="nothing but a ping is sent before this (the back-off, or your Retry-After)"
+        ),
+    ]
     last_success_at: datetime | None
     last_failure_at: datetime | None
     version: int
@@ -186,9 +196,16 @@ class Delivery(msgspec.Struct, kw_only=True):
     id: UUID
     endpoint_id: UUID
     consumer_id: UUID
-    event_id: UUID  # the CloudEvent id, the same in every delivery of the event (replays too)
-    # The webhook-id header: the event id, the same on every retry; a replay is a new message with its own.
-    webhook_id: UUID
+    event_id: Annotated[
+        UUID,
+        msgspec.Meta(description="the CloudEvent id, the same in every delivery of the event, replays too"),
+    ]
+    webhook_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="the webhook-id header: the same on every retry; a replay is a new message with its own"
+        ),
+    ]
     event_type: str
     subject: str
     is_ping: bool

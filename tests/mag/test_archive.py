@@ -65,6 +65,7 @@ async def test_past_cycles_load_as_history_and_count_toward_term_limits(
     )
     assert cycle["imported_at"] is not None
     roster = (await client.get(f"/v1/mag/cycles/{years[2]}/appointments")).json()["items"]
+    assert {a["import_source"] for a in roster} == {"UN press releases"}
     assert sorted((a["person"]["name"], a["term_number"], a["status"]) for a in roster) == [
         ("Ana Pérez", 3, "ended"),
         ("王芳", 2, "ended"),

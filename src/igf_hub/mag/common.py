@@ -127,6 +127,8 @@ def appointment_view(r: AppointmentRecord, *, private: bool) -> Appointment:
         version=r.version,
         gender=r.gender if private else msgspec.UNSET,
         nomination_id=r.nomination_id if private else msgspec.UNSET,
+        imported_at=r.imported_at,
+        import_source=r.import_source,
     )
 
 

@@ -65,7 +65,7 @@ SELECT a.id, a.cycle_id, c.year AS cycle_year, a.person_id, p.name AS person_nam
        p.affiliation AS person_affiliation, p.user_id, a.role, a.stakeholder_group, a.regional_group,
        a.country, a.gender, a.starts_on, a.ends_on, t.term_number, a.status, a.end_reason,
        a.term_limit_exception_reason, a.term_limit_exception_recorded_at, a.nomination_id, a.role_grant_id,
-       a.created_at, a.updated_at, a.version
+       a.created_at, a.updated_at, a.version, a.imported_at, a.import_source
 FROM mag_appointments a
 JOIN mag_cycles c ON c.id = a.cycle_id
 JOIN mag_people p ON p.id = a.person_id
@@ -168,6 +168,8 @@ class AppointmentRecord(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    imported_at: datetime | None = None
+    import_source: str | None = None
 
 
 def _appointment(row: asyncpg.Record) -> AppointmentRecord:

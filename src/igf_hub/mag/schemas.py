@@ -183,6 +183,9 @@ class Appointment(msgspec.Struct, kw_only=True):
     version: int
     gender: Gender | msgspec.UnsetType | None = msgspec.UNSET  # Secretariat only
     nomination_id: UUID | msgspec.UnsetType | None = msgspec.UNSET  # Secretariat only
+    # An appointment loaded from the archive (POST /v1/mag/cycles/archive): when and from what source.
+    imported_at: datetime | None = None
+    import_source: str | None = None
 
 
 class AppointmentPage(Page[Appointment]):

@@ -98,3 +98,23 @@ async def test_a_bad_archive_loads_nothing_and_names_every_problem(
     # (the first row spans lines 2-4: its body holds a blank line)
     assert all(e["detail"].startswith("line 5: ") for e in errors)
     assert (await client.get("/v1/messages")).json()["items"] == []
+
+
+async def test_a_refused_change_names_the_state_in_plain_words(client: Client, tokens: TokenFactory) -> None:
+    # Issue 15: "cannot save a new version while the Message is <MessageState.published: 'published'>".
+    secretariat = await tokens.user(Role.secretariat)
+    done = await client.post(
+        "/v1/messages/archive", json={"messages": [archived(2018)]}, headers=secretariat.headers
+    )
+    message_id = done.json()["messages"][0]["id"]
+    current = await get(client, message_id, secretariat)
+    response = await client.post(
+        f"/v1/messages/{message_id}/versions",
+        json={"title": "A new text", "body": "Changed after publication."},
+        headers={**secretariat.headers, "If-Match": current.headers["etag"]},
+    )
+    body = assert_problem(response, 409, "wrong-state")
+    assert body["detail"].startswith(
+        "cannot save a new version while the Message is published; possible in: "
+    )
+    assert "MessageState" not in body["detail"] and body["current_state"] == "published"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from igf_hub.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from igf_hub.core.errors import Conflict, Forbidden, NotFound, Unprocessable, state_name
 
 
 class MessageNotFound(NotFound):
@@ -43,11 +43,13 @@ class WrongStateForAction(Conflict):
 
     slug, title = "wrong-state", "Not possible in the Message's current state"
 
-    def __init__(self, action: str, *, current: str, allowed_in: Iterable[str]) -> None:
-        states = sorted(allowed_in)
+    def __init__(self, action: str, *, current: object, allowed_in: Iterable[object]) -> None:
+        # States are named as a person reads them, never as a Python enum repr (core.errors.state_name).
+        now = state_name(current)
+        states = sorted(state_name(s) for s in allowed_in)
         super().__init__(
-            f"cannot {action} while the Message is {current!r}; possible in: {', '.join(states)}",
-            extra={"current_state": current, "allowed_in": states},
+            f"cannot {action} while the Message is {now}; possible in: {', '.join(states)}",
+            extra={"current_state": now, "allowed_in": states},
         )
 
 

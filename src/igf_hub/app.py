@@ -317,6 +317,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
         description="The Internet Governance Forum ecosystem: NRIs, intersessional tracks, the MAG, funding, "
         "IGF Messages and their webhooks. Errors are RFC 9457 problem+json.",
         path="/schema",
+        use_handler_docstrings=True,
         webhooks=webhooks_section(EVENT_CATALOGUE),
         components=Components(security_schemes={"oauth2": oauth, "bearer": bearer}),
         security=[{}, {"oauth2": ["api"]}, {"bearer": []}],

@@ -180,6 +180,8 @@ class WellKnownController(Controller):
         cache_control=CacheControlHeader(max_age=300, public=True),
     )
     async def openid_configuration(self, settings: Settings) -> dict[str, Any]:
+        """The OpenID Connect discovery document: issuer, authorization, token and key endpoints, and the
+        grant types, scopes and signing algorithm igf_hub supports. Public."""
         base = settings.base_url
         return {
             "issuer": base,
@@ -227,6 +229,8 @@ class IdentityController(Controller):
 
     @get("/me", operation_id="GetMe", guards=[requires_authenticated])
     async def me(self, request: Request[Principal, Any, Any], identity: IdentityService) -> Me:
+        """Who you are signed in as: your subject, whether you are a user or a machine client, your email,
+        your roles and the grants behind them. Any signed-in caller."""
         principal = request.user
         grants = await identity.repo.grants_of(principal.user_id) if principal.user_id else []
         return Me(
@@ -241,10 +245,13 @@ class IdentityController(Controller):
     async def create_user(
         self, data: UserCreate, request: Request[Principal, Any, Any], identity: IdentityService
     ) -> User:
+        """Register a person by email (Secretariat only); audited. 409 when the email is already
+        registered."""
         return await identity.create_user(data, actor=request.user)
 
     @get("/users/{user_id:uuid}", operation_id="GetUser", guards=[requires_secretariat])
     async def get_user(self, user_id: UUID, identity: IdentityService) -> User:
+        """One registered user (Secretariat only); 404 when there is no such user."""
         return await identity.get_user(user_id)
 
     @post(
@@ -260,6 +267,9 @@ class IdentityController(Controller):
         request: Request[Principal, Any, Any],
         identity: IdentityService,
     ) -> RoleGrant:
+        """Give a user a role, optionally for one object (an NRI, a track, a consumer ...) and for a period
+        (Secretariat only); audited. 409 when that role is already granted for the object; ``is_chair``
+        applies only to MAG members."""
         await identity.get_user(user_id)
         return await identity.grant_role(user_id, data, actor=request.user)
 
@@ -270,6 +280,8 @@ class IdentityController(Controller):
     async def revoke(
         self, user_id: UUID, grant_id: UUID, request: Request[Principal, Any, Any], identity: IdentityService
     ) -> None:
+        """Take back one of a user's role grants (Secretariat only); audited. 404 when the user holds no such
+        grant."""
         await identity.revoke_grant(user_id, grant_id, actor=request.user)
 
     @delete(

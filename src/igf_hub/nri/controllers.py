@@ -176,6 +176,9 @@ class NriController(Controller):
 
     @get("/{nri_id:uuid}", operation_id="GetNri")
     async def get_nri(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
+        """One NRI, with an ETag. Anyone reads an NRI once it has been recognised (the public view: no focal
+        point e-mail addresses, no committee members' gender, no review details); before that it is 404 except
+        to its coordinators and the Secretariat, who see everything including the latest submission."""
         nri = await nris.get(nri_id, request.user)
         return cached(request, nri, tag=nri.version)
 
@@ -211,6 +214,8 @@ class NriController(Controller):
     @post("/{nri_id:uuid}/start-review", operation_id="StartNriReview", status_code=200,
           guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
     async def start_review(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
+        """The Secretariat takes a submitted NRI into review (submitted to under_review). 409 naming the
+        allowed steps from any other status; If-Match optional (412 when stale)."""
         return written(
             await nris.start_review(nri_id, expected_version=_version(request), actor=request.user)
         )
@@ -220,6 +225,9 @@ class NriController(Controller):
     async def recognise(
         self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
     ) -> Response[Nri]:
+        """The Secretariat recognises an NRI under review, with a reason: it becomes public to everyone. 409
+        if a recognised NRI of the same type already covers the same countries, or from any status but
+        under_review; If-Match optional."""
         nri = await nris.recognise(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
@@ -228,12 +236,17 @@ class NriController(Controller):
     async def request_changes(
         self, request: Req, nri_id: UUID, data: NriChangesRequest, nris: NriService
     ) -> Response[Nri]:
+        """The Secretariat sends an NRI under review back to its coordinators with a reason and the list of
+        changes wanted (under_review to changes_requested); they edit and submit again. 409 from any other
+        status; If-Match optional."""
         nri = await nris.request_changes(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
     @post("/{nri_id:uuid}/decline", operation_id="DeclineNri", status_code=200,
           guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
     async def decline(self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService) -> Response[Nri]:
+        """The Secretariat declines an NRI under review, with a reason; this is final. 409 from any other
+        status; If-Match optional."""
         nri = await nris.decline(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
@@ -252,6 +265,8 @@ class NriController(Controller):
     async def list_coordinators(
         self, request: Req, nri_id: UUID, coordinators: CoordinatorService
     ) -> list[Coordinator]:
+        """The people who coordinate the NRI (name and e-mail). For its coordinators and the Secretariat
+        only."""
         return await coordinators.coordinators(nri_id, request.user)
 
     @post(

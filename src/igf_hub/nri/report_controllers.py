@@ -56,6 +56,8 @@ class NriReportController(Controller):
     async def get_report(
         self, request: Req, nri_id: UUID, year: ReportYear, reports: ReportService
     ) -> Response[NriReport]:
+        """The NRI's activity report for one year, with an ETag. Submitted reports are public (for NRIs the
+        caller may see); a draft is 404 except to the NRI's coordinators and the Secretariat."""
         report = await reports.get(nri_id, year, request.user)
         return cached(request, report, tag=report.version)
 

@@ -97,10 +97,14 @@ class VocabController(Controller):
 
     @get("/", operation_id="ListVocabularies", cache_control=PUBLIC_HOUR)
     async def list_vocabularies(self) -> list[str]:
+        """The names of the controlled vocabularies the API's fields use (stakeholder groups, UN regional
+        groups, WSIS action lines, SDGs, GDC objectives, UN languages, development status). Public."""
         return sorted(VOCABULARIES)
 
     @get("/{name:str}", operation_id="GetVocabulary", cache_control=PUBLIC_HOUR)
     async def get_vocabulary(self, name: str) -> Vocabulary:
+        """The terms of one controlled vocabulary (code, label, parent, note) and its source. Public; 404
+        names the known vocabularies."""
         if name not in VOCABULARIES:
             raise NotFound(f"no vocabulary {name!r}; known: {', '.join(sorted(VOCABULARIES))}")
         return VOCABULARIES[name]

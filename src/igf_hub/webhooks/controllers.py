@@ -127,6 +127,8 @@ class ConsumerController(Controller):
     async def create_consumer(
         self, data: ConsumerCreate, request: AnyRequest, webhooks: WebhookService
     ) -> Response[Consumer]:
+        """Register a consumer of the event feed, e.g. a UN agency's system (Secretariat only); audited. 409
+        when a consumer of that name exists. Then add its members and endpoints."""
         consumer = await webhooks.create_consumer(data, actor=request.user)
         return written(consumer, status_code=201)
 
@@ -134,6 +136,8 @@ class ConsumerController(Controller):
     async def get_consumer(
         self, consumer_id: UUID, request: AnyRequest, webhooks: WebhookService
     ) -> Response[Consumer]:
+        """One consumer, with an ETag for later updates. The Secretariat sees every consumer; a consumer's
+        members see only their own (403 otherwise)."""
         consumer = await webhooks.get_consumer(consumer_id, actor=request.user)
         return Response(consumer, headers=etag_headers(consumer.version))
 
@@ -187,6 +191,8 @@ class ConsumerController(Controller):
         self, consumer_id: UUID, request: AnyRequest, webhooks: WebhookService, cursor: str | None = None,
         limit: Limit = 50,
     ) -> EndpointPage:  # fmt: skip
+        """The consumer's webhook endpoints, with their verification state and failure record. For the
+        Secretariat and the consumer's own members."""
         return await webhooks.list_endpoints(consumer_id, actor=request.user, cursor=cursor, limit=limit)
 
     @post("/{consumer_id:uuid}/endpoints", operation_id="CreateEndpoint", dependencies=WRITE)
@@ -205,6 +211,8 @@ class ConsumerController(Controller):
     async def get_endpoint(
         self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
     ) -> Response[Endpoint]:
+        """One webhook endpoint of the consumer (its URL, subscriptions, verification and failure state), with
+        an ETag for updates. For the Secretariat and the consumer's own members."""
         endpoint = await webhooks.get_endpoint(consumer_id, endpoint_id, actor=request.user)
         return Response(endpoint, headers=etag_headers(endpoint.version))
 
@@ -224,6 +232,8 @@ class ConsumerController(Controller):
     async def delete_endpoint(
         self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
     ) -> None:
+        """Remove a webhook endpoint and its queued deliveries: nothing more is sent to it; audited. If-Match is optional (412 when
+        stale). For the Secretariat and the consumer's own members."""
         await webhooks.delete_endpoint(
             consumer_id, endpoint_id, expected=expected_version(request, required=False), actor=request.user
         )
@@ -243,6 +253,8 @@ class ConsumerController(Controller):
     async def secret(
         self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
     ) -> EndpointSecrets:
+        """The endpoint's current signing secret, and the rotated-out secrets that still sign until their
+        grace period ends. For the Secretariat and the consumer's own members."""
         return await webhooks.secrets(consumer_id, endpoint_id, actor=request.user)
 
     @post(
@@ -271,6 +283,8 @@ class ConsumerController(Controller):
         self, consumer_id: UUID, endpoint_id: UUID, recovery_id: UUID, request: AnyRequest,
         deliveries: DeliveryService,
     ) -> Recovery:  # fmt: skip
+        """The progress of one replay of missed events (its state and how many deliveries it queued). For the
+        Secretariat and the consumer's own members."""
         return await deliveries.get_recovery(consumer_id, endpoint_id, recovery_id, actor=request.user)
 
     # -- deliveries ----------------------------------------------------------------------------------

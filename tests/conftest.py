@@ -27,6 +27,22 @@ from tests.support.auth import TokenFactory
 TEMPLATE = "igf_template"
 BASE_URL = "http://127.0.0.1:8000"
 
+# Tests that start, stop and kill real processes (embedded servers, workers, ``igf-hub serve``) and wait on them
+# with deadlines. Under ``-n 2 --dist loadgroup`` (.ci/run) they run one after another on one worker while the
+# other worker runs the rest: two of them at once failed their deadlines on a loaded 2-core machine.
+PROCESS_TESTS = (
+    "tests/faults/",
+    "tests/test_cli.py",
+    "tests/core/test_logging.py",
+    "tests/hardening/test_slow_readers.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(PROCESS_TESTS):
+            item.add_marker(pytest.mark.xdist_group("processes"))
+
 
 class Servers:
     def __init__(self, embedded: Embedded) -> None:

@@ -13,9 +13,9 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
+from igf_hub.core import imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
-from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
 from igf_hub.funding.archive import FundingArchive, FundingArchiveReport, FundingArchiveService
 from igf_hub.funding.errors import FundingImportRejected, UnsupportedImportType
@@ -109,21 +109,12 @@ DryRun = Annotated[bool, Parameter(description="Check every row and write nothin
 async def _import(
     kind: ImportKind, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: bool
 ) -> ImportReport:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
+    body = await imports.read_body(request, FundingImportRejected, unsupported=UnsupportedImportType)
     headers = None
-    if media_type in ("text/csv", "application/csv", "text/plain"):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise FundingImportRejected(
-                "the file is not UTF-8", errors=[FieldError("", "the file is not UTF-8")]
-            ) from None
-        headers, rows = parse_csv(kind, text)
-    elif media_type == "application/json":
-        rows = parse_json(kind, body)
+    if isinstance(body, str):
+        headers, rows = parse_csv(kind, body)
     else:
-        raise UnsupportedImportType(f"send text/csv or application/json, not {media_type or 'nothing'}")
+        rows = parse_json(kind, body)
     return await importer.run(kind, rows, actor=request.user, dry_run=dry_run, headers=headers)
 
 

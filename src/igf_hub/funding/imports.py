@@ -10,7 +10,6 @@ field names. Ledger columns that are derived (sequence, USD amount, rate, donor 
 
 from __future__ import annotations
 
-import csv
 import enum
 import re
 from decimal import Decimal
@@ -21,7 +20,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import csvfile
+from igf_hub.core import csvfile, imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, convert_all
 from igf_hub.core.schemas import dec_hook
@@ -109,12 +108,7 @@ class ImportReport(msgspec.Struct, kw_only=True):
 
 def parse_csv(kind: ImportKind, text: str) -> tuple[dict[str, str], list[tuple[int, dict[str, Any]]]]:
     """The header each field was given under, and each row's fields by line; an empty cell is absent."""
-    try:
-        table = csvfile.read(text)
-    except csv.Error as exc:
-        raise FundingImportRejected(
-            f"not a readable CSV file: {exc}", errors=[FieldError("", str(exc))]
-        ) from None
+    table = imports.read_csv(text, FundingImportRejected)
     columns = COLUMNS[kind]
     headers: dict[str, str] = {}
     errors = []
@@ -131,9 +125,7 @@ def parse_csv(kind: ImportKind, text: str) -> tuple[dict[str, str], list[tuple[i
     rows = []
     for line, cells in table.rows:
         if cells is None:
-            errors.append(
-                FieldError(f"/rows/{line}", f"row {line}: the number of cells does not match the header")
-            )
+            errors.append(imports.ragged_row(line, word="row"))
             continue
         rows.append((line, {f: c for f, c in zip(fields, cells, strict=True) if f is not None and c != ""}))
     if not rows and not errors:
@@ -147,12 +139,7 @@ def parse_csv(kind: ImportKind, text: str) -> tuple[dict[str, str], list[tuple[i
 
 def parse_json(kind: ImportKind, body: bytes) -> list[tuple[int, dict[str, Any]]]:
     """``{"<kind>": [...]}`` (``ledger.json``'s ``{"items": [...]}`` for events); items are numbered from 1."""
-    try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise FundingImportRejected(
-            f"the JSON cannot be read: {exc}", errors=[FieldError("", str(exc))]
-        ) from None
+    data = imports.decode_json(body, FundingImportRejected)
     items = None
     if isinstance(data, dict):
         items = data.get(kind.value, data.get("items") if kind is ImportKind.events else None)

@@ -15,7 +15,6 @@ of a year) and the member's fields.
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from typing import Annotated, Any
 
@@ -23,7 +22,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, csvfile, outbox
+from igf_hub.core import audit, imports, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Unprocessable, convert_all
 from igf_hub.core.schemas import CountryCode, Name, Year
@@ -95,10 +94,7 @@ class MagArchiveReport(msgspec.Struct, kw_only=True):
 
 
 def parse_json(body: bytes) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise ArchiveRejected(f"the JSON cannot be read: {exc}", errors=[FieldError("", str(exc))]) from None
+    data = imports.decode_json(body, ArchiveRejected)
     cycles = data.get("cycles") if isinstance(data, dict) else None
     if not isinstance(cycles, list) or not cycles or not all(isinstance(c, dict) for c in cycles):
         raise ArchiveRejected('send {"cycles": [...]}', errors=[FieldError("/cycles", "a list of cycles")])
@@ -107,10 +103,7 @@ def parse_json(body: bytes) -> list[tuple[str, dict[str, Any]]]:
 
 def parse_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
     """Rows grouped into cycles by year; a cycle's pointer names the line of its first row."""
-    try:
-        table = csvfile.read(text)
-    except csv.Error as exc:
-        raise ArchiveRejected(f"not a readable CSV file: {exc}", errors=[FieldError("", str(exc))]) from None
+    table = imports.read_csv(text, ArchiveRejected)
     errors = [
         FieldError("/header", f"unknown column {h!r}")
         for h in table.header
@@ -123,9 +116,7 @@ def parse_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
     lines: dict[str, list[int]] = {}
     for line, record in table.records():
         if record is None:
-            errors.append(
-                FieldError(f"/rows/{line}", f"line {line}: the number of cells does not match the header")
-            )
+            errors.append(imports.ragged_row(line))
             continue
         year = record.get("year", "")
         _, cycle = cycles.setdefault(year, (f"/rows/{line}", {"members": []}))

@@ -13,9 +13,9 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
+from igf_hub.core import imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
-from igf_hub.core.errors import FieldError
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.appointments import AppointmentService
@@ -174,20 +174,8 @@ class MagCycleController(Controller):
         """Past cycles with their members, as history (closed, appointments ended, marked as imported); they
         count toward term limits. JSON ``{"cycles": [...]}`` or CSV (one row per member); all or nothing;
         ``?dry_run=true`` checks and writes nothing. Formats: docs/archive-import.md."""
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if media_type in ("text/csv", "application/csv", "text/plain"):
-            try:
-                cycles = parse_archive_csv(body.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise ArchiveRejected("the file is not UTF-8", errors=[FieldError("", "not UTF-8")]) from None
-        elif media_type == "application/json":
-            cycles = parse_archive_json(body)
-        else:
-            raise ArchiveRejected(
-                f"send text/csv or application/json, not {media_type or 'nothing'}",
-                errors=[FieldError("", "send text/csv or application/json")],
-            )
+        body = await imports.read_body(request, ArchiveRejected, not_utf8="not UTF-8")
+        cycles = parse_archive_csv(body) if isinstance(body, str) else parse_archive_json(body)
         return await archive.load(cycles, actor=request.user, source=source or "MAG archive", dry_run=dry_run)
 
     @get("/{year:int}", operation_id="GetMagCycle")

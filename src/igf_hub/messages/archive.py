@@ -15,7 +15,6 @@ gdc_objectives`` (translations: JSON only).
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -24,7 +23,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit, csvfile, outbox, references
+from igf_hub.core import audit, imports, outbox, references
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden, Unprocessable, convert_all
 from igf_hub.core.references import Reference
@@ -109,10 +108,7 @@ references.register(MESSAGE, resolve_message)
 
 
 def parse_json(body: bytes) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise ArchiveRejected(f"the JSON cannot be read: {exc}", errors=[FieldError("", str(exc))]) from None
+    data = imports.decode_json(body, ArchiveRejected)
     items = data.get("messages") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise ArchiveRejected(
@@ -122,10 +118,7 @@ def parse_json(body: bytes) -> list[tuple[str, dict[str, Any]]]:
 
 
 def parse_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        table = csvfile.read(text)
-    except csv.Error as exc:
-        raise ArchiveRejected(f"not a readable CSV file: {exc}", errors=[FieldError("", str(exc))]) from None
+    table = imports.read_csv(text, ArchiveRejected)
     errors = [FieldError("/header", f"unknown column {h!r}") for h in table.header if h not in CSV_COLUMNS]
     errors += [
         FieldError("/header", f"missing column {c!r}")
@@ -135,9 +128,7 @@ def parse_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
     rows: list[tuple[str, dict[str, Any]]] = []
     for line, record in table.records():
         if record is None:
-            errors.append(
-                FieldError(f"/rows/{line}", f"line {line}: the number of cells does not match the header")
-            )
+            errors.append(imports.ragged_row(line))
             continue
         fields: dict[str, Any] = {
             k: v for k, v in record.items() if v and k not in ("wsis_action_lines", "sdgs", "gdc_objectives")

@@ -14,9 +14,9 @@ from litestar.params import Parameter, QueryParameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
+from igf_hub.core import imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
-from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
 from igf_hub.messages.archive import ArchiveRejected, MessageArchiveReport, MessageArchiveService
 from igf_hub.messages.archive import parse_csv as parse_archive_csv
@@ -124,20 +124,8 @@ class MessageController(Controller):
         languages and source URL, marked as imported, never approved here; citable and supersedable. JSON
         ``{"messages": [...]}`` or CSV; all or nothing; ``?dry_run=true`` writes nothing. Formats:
         docs/archive-import.md."""
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if media_type in ("text/csv", "application/csv", "text/plain"):
-            try:
-                items = parse_archive_csv(body.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise ArchiveRejected("the file is not UTF-8", errors=[FieldError("", "not UTF-8")]) from None
-        elif media_type == "application/json":
-            items = parse_archive_json(body)
-        else:
-            raise ArchiveRejected(
-                f"send text/csv or application/json, not {media_type or 'nothing'}",
-                errors=[FieldError("", "send text/csv or application/json")],
-            )
+        body = await imports.read_body(request, ArchiveRejected, not_utf8="not UTF-8")
+        items = parse_archive_csv(body) if isinstance(body, str) else parse_archive_json(body)
         return await archive.load(
             items, actor=request.user, source=source or "Messages archive", dry_run=dry_run
         )

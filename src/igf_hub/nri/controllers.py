@@ -12,7 +12,7 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import csvfile
+from igf_hub.core import csvfile, imports
 from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.core.errors import FieldError
 from igf_hub.core.ratelimit import rate_limit
@@ -65,7 +65,6 @@ CSV = csvfile.MEDIA_TYPE
 # Anyone signed in may register a draft NRI; an initiative registers once, so ten an hour is generous. The
 # Secretariat's bulk path is the CSV import.
 REGISTRATION_LIMIT = rate_limit("nri-registrations", 10, 3600)
-CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 ImportSource = Annotated[
     str | None,
     Parameter(min_length=1, max_length=300, description="where the records come from (kept on each new NRI)"),
@@ -165,8 +164,8 @@ class NriController(Controller):
         (recognised or inactive). Lists (countries, languages) are separated by ``;``. The export
         (``nris.csv``) is a valid import file: its derived columns are ignored. New NRIs are marked as imported
         from ``source``. ``?dry_run=true`` checks the file and reports what it would do, writing nothing."""
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type not in CSV_TYPES:
+        media_type = imports.media_type(request)
+        if media_type not in imports.CSV_TYPES:
             raise UnsupportedMediaType(f"send the file as text/csv, not {media_type or 'nothing'}")
         try:
             text = (await request.body()).decode("utf-8")

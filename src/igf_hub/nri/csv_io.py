@@ -11,7 +11,6 @@ its protective quote again. A new NRI is marked as imported (who, when, from whi
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -21,7 +20,7 @@ import msgspec
 
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate, User
-from igf_hub.core import audit, countries, csvfile, outbox
+from igf_hub.core import audit, countries, csvfile, imports, outbox
 from igf_hub.core.errors import FieldError, convert_all
 from igf_hub.nri.errors import ImportRejected
 from igf_hub.nri.schemas import ImportReport, ImportRow, Nri, NriCreate, NriStatus
@@ -150,12 +149,7 @@ class NriImporter:
     @staticmethod
     def _parse(text: str) -> tuple[list[str], list[tuple[int, dict[str, str] | None]]]:
         """The header and each row by its line number (None: a row whose cells do not match the header)."""
-        try:
-            table = csvfile.read(text)
-        except csv.Error as exc:
-            raise ImportRejected(
-                f"not a readable CSV file: {exc}", errors=[FieldError("", str(exc))]
-            ) from None
+        table = imports.read_csv(text, ImportRejected)
         # A header cell may be the human header or the field name; unknown ones are reported as written.
         header = [csvfile.field_of(h, COLUMN_HEADERS) or h for h in table.header]
         # The columns igf_hub derives (in the export) are accepted and their values ignored.
@@ -188,9 +182,7 @@ class NriImporter:
         for line, record in records:
             where = f"/rows/{line}"
             if record is None:
-                errors.append(
-                    FieldError(where, f"line {line}: the number of cells does not match the header")
-                )
+                errors.append(imports.ragged_row(line))
                 continue
             raw, row_errors = self._raw(record, where)
             status, recognised_on = self._history(record, where, row_errors)

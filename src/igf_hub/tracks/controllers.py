@@ -12,9 +12,9 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
+from igf_hub.core import imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag, expected_version, written
-from igf_hub.core.errors import FieldError
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.errors import TrackImportRejected, UnsupportedImportType
 from igf_hub.tracks.imports import parse_csv, parse_json
@@ -156,19 +156,8 @@ class TrackController(Controller):
         JSON (``{"tracks": [...]}``). Every problem is listed by row and column; ``?dry_run=true`` checks the
         file and writes nothing. Each track keeps its real status and years active and is marked as imported
         from ``source``. The columns are documented in docs/archive-import.md."""
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if media_type in ("text/csv", "application/csv", "text/plain"):
-            try:
-                rows = parse_csv(body.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise TrackImportRejected(
-                    "the file is not UTF-8", errors=[FieldError("", "the file is not UTF-8")]
-                ) from None
-        elif media_type == "application/json":
-            rows = parse_json(body)
-        else:
-            raise UnsupportedImportType(f"send text/csv or application/json, not {media_type or 'nothing'}")
+        body = await imports.read_body(request, TrackImportRejected, unsupported=UnsupportedImportType)
+        rows = parse_csv(body) if isinstance(body, str) else parse_json(body)
         return await tracks.import_tracks(
             rows, actor=request.user, source=source or "tracks import", dry_run=dry_run
         )

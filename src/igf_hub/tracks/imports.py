@@ -9,7 +9,6 @@ of its first year active (the archive gives years, not dates), so the annual-rep
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import csvfile
+from igf_hub.core import imports
 from igf_hub.core.errors import FieldError, convert_all
 from igf_hub.core.schemas import Classification
 from igf_hub.tracks.access import record, track_event_data
@@ -43,12 +42,7 @@ _SEPARATORS = re.compile(r"[;,\s]+")
 def parse_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     """Each row's fields by its line number; an empty cell is absent (its default applies). Headers are the
     field names (the formula escape of an exported cell is undone by the shared CSV reader)."""
-    try:
-        table = csvfile.read(text)
-    except csv.Error as exc:
-        raise TrackImportRejected(
-            f"not a readable CSV file: {exc}", errors=[FieldError("", str(exc))]
-        ) from None
+    table = imports.read_csv(text, TrackImportRejected)
     known = set(TrackImportRow.__struct_fields__)
     errors = [FieldError("/header", f"unknown column {h!r}") for h in table.header if h not in known]
     errors += [
@@ -59,9 +53,7 @@ def parse_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     rows: list[tuple[int, dict[str, Any]]] = []
     for line, cells in table.records():
         if cells is None:
-            errors.append(
-                FieldError(f"/rows/{line}", f"line {line}: the number of cells does not match the header")
-            )
+            errors.append(imports.ragged_row(line))
         else:
             rows.append((line, _fields(cells)))
     if errors:
@@ -89,12 +81,7 @@ def _fields(row: dict[str, str]) -> dict[str, Any]:
 
 def parse_json(body: bytes) -> list[tuple[int, dict[str, Any]]]:
     """``{"tracks": [{...}, ...]}``; rows are numbered from 1."""
-    try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise TrackImportRejected(
-            f"the JSON cannot be read: {exc}", errors=[FieldError("", str(exc))]
-        ) from None
+    data = imports.decode_json(body, TrackImportRejected)
     items = data.get("tracks") if isinstance(data, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise TrackImportRejected(

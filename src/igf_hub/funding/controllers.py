@@ -154,6 +154,8 @@ class FundingController(Controller):
     async def create_donor(
         self, data: DonorCreate, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Donor]:
+        """Register a donor (Secretariat only); audited. 422 naming each invalid field; 409 when a donor of
+        that legal name exists."""
         donor = await funding.create_donor(data, actor=request.user)
         return written(donor, status_code=201)
 
@@ -169,6 +171,8 @@ class FundingController(Controller):
     async def get_donor(
         self, donor_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Donor]:
+        """One donor in full, with an ETag. The Secretariat sees every donor; a funder only the donor it is
+        bound to (403 otherwise)."""
         donor = await funding.get_donor(donor_id, actor=request.user)
         return Response(donor, headers=etag_headers(donor.version))
 
@@ -230,6 +234,8 @@ class FundingController(Controller):
     async def create_contribution(
         self, data: ContributionCreate, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Contribution]:
+        """Record a pledge or contribution of a donor (Secretariat only); audited. 422 naming each invalid
+        field. Money then moves through its ledger events."""
         contribution = await funding.create_contribution(data, actor=request.user)
         return written(contribution, status_code=201)
 
@@ -252,6 +258,8 @@ class FundingController(Controller):
     async def get_contribution(
         self, contribution_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Contribution]:
+        """One contribution in full (private notes and documents included), with an ETag. The Secretariat sees
+        every contribution; a funder only its donor's."""
         contribution = await funding.get_contribution(contribution_id, actor=request.user)
         return Response(contribution, headers=etag_headers(contribution.version))
 
@@ -289,6 +297,9 @@ class FundingController(Controller):
         self, contribution_id: UUID, ledger: LedgerService, request: Request[Principal, Any, Any],
         cursor: str | None = None, limit: Limit = 100,
     ) -> LedgerEventPage:  # fmt: skip
+        """The contribution's ledger events (pledge, commitment, receipt, in-kind valuation, reversal), oldest
+        first, each with its frozen USD equivalent. The Secretariat sees every contribution; a funder only its
+        donor's."""
         return await ledger.list_events(contribution_id, actor=request.user, cursor=cursor, limit=limit)
 
     # -- bulk imports ---------------------------------------------------------------------------------
@@ -333,6 +344,8 @@ class FundingController(Controller):
         cursor: str | None = None,
         limit: Limit = 100,
     ) -> ExchangeRatePage:
+        """The USD exchange rates on file, by currency and date from which each is in force; filter by
+        ``currency``. For the Secretariat and funders."""
         return await rates.list_rates(currency=currency, cursor=cursor, limit=limit)
 
     @post(
@@ -392,6 +405,8 @@ class FundingController(Controller):
         programme: GrantProgramme | None = None, status: GrantStatus | None = None, cursor: str | None = None,
         limit: Limit = 50,
     ) -> NriGrantPage:  # fmt: skip
+        """The NRI grant applications and grants (Secretariat only), filtered by NRI, year, programme and
+        status."""
         return await grants.list_grants(
             nri_id=nri_id, year=year, programme=programme.value if programme else None,
             status=status.value if status else None, cursor=cursor, limit=limit,
@@ -399,6 +414,7 @@ class FundingController(Controller):
 
     @get("/nri-grants/{grant_id:uuid}", operation_id="GetNriGrant", guards=[requires_secretariat])
     async def get_grant(self, grant_id: UUID, grants: GrantService) -> Response[NriGrant]:
+        """One NRI grant or application, with an ETag (Secretariat only)."""
         grant = await grants.get(grant_id)
         return Response(grant, headers=etag_headers(grant.version))
 
@@ -409,6 +425,9 @@ class FundingController(Controller):
     async def update_grant(
         self, grant_id: UUID, data: NriGrantPatch, grants: GrantService, request: Request[Principal, Any, Any]
     ) -> Response[NriGrant]:
+        """Edit an application's requested amount or co-funding evidence (Secretariat only). Needs If-Match
+        (428 when missing, 412 when stale); 409 once the grant has left the applied status: move it on with
+        its transitions instead."""
         grant = await grants.patch(
             grant_id, data, expected_version=expected_version(request), actor=request.user
         )

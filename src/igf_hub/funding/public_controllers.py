@@ -150,6 +150,9 @@ class TransparencyController(Controller):
         self, transparency: TransparencyService, filters: LedgerFilter, cursor: str | None = None,
         limit: Limit = 50,
     ) -> PublicLedgerPage:  # fmt: skip
+        """The public funding ledger: every ledger event, oldest first, with donors by their public name only
+        (anonymous ones as their stakeholder group), filtered like the exports. Public; the page says the time
+        it was read (``as_of``) and the methodology."""
         return await transparency.ledger(filters, cursor=cursor, limit=limit)
 
     @get("/corrections", operation_id="ListCorrections")
@@ -192,6 +195,8 @@ class TransparencyController(Controller):
     async def export_json(
         self, state: State, stream_slot: StreamSlot, filters: LedgerFilter, clock: Clock
     ) -> Stream:
+        """The whole public ledger as one JSON download, with the same rows and filters as
+        ``ListPublicLedger``, plus the snapshot time, the filters and the methodology. Public."""
         as_of = clock.now()
         return Stream(
             await _stream(state, stream_slot, lambda conn: exports.json_export(conn, filters, as_of=as_of)),

@@ -180,6 +180,9 @@ class MagCycleController(Controller):
 
     @get("/{year:int}", operation_id="GetMagCycle")
     async def get_cycle(self, year: CycleYear, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
+        """One MAG cycle by year: its dates, target size, status and the steps allowed from it, and the
+        balance rules in force (defaults with this cycle's overrides). Public; 404 for a year with no
+        cycle."""
         cycle = await cycles.get(year)
         return _respond(cycle, request.user, version=cycle.version)
 
@@ -252,6 +255,8 @@ class MagCycleController(Controller):
         status: NominationStatus | None = None, stakeholder_group: StakeholderGroup | None = None,
         regional_group: RegionalGroup | None = None, cursor: str | None = None, limit: Limit = 50,
     ) -> Response[NominationPage]:  # fmt: skip
+        """The cycle's nominations, filtered by status, stakeholder group and regional group (Secretariat
+        only: they hold nominees' contact details and gender)."""
         page = await nominations.list_page(
             year, viewer=request.user, status=status, stakeholder_group=stakeholder_group,
             regional_group=regional_group, cursor=cursor, limit=limit,
@@ -287,6 +292,8 @@ class MagAppointmentController(Controller):
     async def get_appointment(
         self, appointment_id: UUID, request: AnyRequest, appointments: AppointmentService
     ) -> Response[Appointment]:
+        """One MAG appointment: the person, role, groups, country, term and status. Public; the Secretariat
+        also sees the appointee's gender and the nomination behind it."""
         appointment = await appointments.get(appointment_id, viewer=request.user)
         return _respond(appointment, request.user, version=appointment.version)
 
@@ -336,6 +343,8 @@ class MagAppointmentController(Controller):
     async def get_nomination(
         self, nomination_id: UUID, request: AnyRequest, nominations: NominationService
     ) -> Response[Nomination]:
+        """One nomination in full, with how often the nominee's country held a seat before and the steps
+        allowed from its status (Secretariat only)."""
         nomination = await nominations.get(nomination_id, viewer=request.user)
         return _respond(nomination, request.user, version=nomination.version)
 
@@ -375,6 +384,9 @@ class MagPeopleController(Controller):
     async def create_person(
         self, data: PersonCreate, request: AnyRequest, people: PersonService
     ) -> Response[Person]:
+        """Register a person who can be nominated or appointed to the MAG (Secretariat only). Linking a user
+        account (``user_id``) makes their appointments grant the mag_member role; 409 when that user is
+        already linked to another person."""
         person = await people.create(data, actor=request.user)
         return written(person, status_code=201, headers=NO_STORE)
 

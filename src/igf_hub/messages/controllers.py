@@ -142,6 +142,8 @@ class MessageController(Controller):
     async def get_message(
         self, message_id: UUID, request: Req, messages: MessageService
     ) -> Response[Message]:
+        """One IGF Message with its current text and state, with an ETag. Everyone reads a Message once it has
+        been opened for comment; before that it is 404 except to its drafters and the Secretariat."""
         message = await messages.get(message_id, request.user)
         return Response(message, headers=message_headers(message))
 
@@ -163,6 +165,8 @@ class MessageController(Controller):
         self, message_id: UUID, request: Req, messages: MessageService, language: str | None = None,
         cursor: str | None = None, limit: Limit = 50,
     ) -> VersionPage:  # fmt: skip
+        """The Message's saved versions, oldest first (number, language, title, content hash), optionally in
+        one language. Readable by whoever may read the Message (404 otherwise)."""
         return await messages.versions(
             message_id, request.user, language=language, cursor=cursor, limit=limit
         )
@@ -222,4 +226,7 @@ class MessageController(Controller):
 
     @get("/{message_id:uuid}/history", operation_id="GetMessageHistory")
     async def history(self, message_id: UUID, request: Req, messages: MessageService) -> list[HistoryEntry]:
+        """Everything that happened to the Message, in order: each state change and saved version, with the
+        role of whoever did it (not the person) and the reason given. Readable by whoever may read the Message
+        (404 otherwise)."""
         return await messages.history(message_id, request.user)

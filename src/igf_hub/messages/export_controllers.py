@@ -60,6 +60,7 @@ class ExportController(Controller):
 
     @get("/{message_id:uuid}/exports/message.md", operation_id="ExportMessageMarkdown", media_type=MARKDOWN)
     async def message_md(self, message_id: UUID, request: Req, exports: ExportService) -> Response[str]:
+        """The Message as a Markdown download. Readable by whoever may read the Message (404 otherwise)."""
         bundle = await exports.bundle(message_id, request.user)
         return _download(message_markdown(bundle.message), MARKDOWN, f"igf-message-{message_id}.md")
 
@@ -67,6 +68,8 @@ class ExportController(Controller):
     async def message_comments(
         self, message_id: UUID, request: Req, exports: ExportService, bom: Bom = True
     ) -> Response[str]:
+        """The Message's comments and their dispositions as a CSV download (UTF-8 with a byte order mark
+        unless ``?bom=0``). Readable by whoever may read the Message."""
         bundle = await exports.bundle(message_id, request.user)
         return _download(comments_csv([bundle], bom=bom), CSV, f"igf-message-{message_id}-comments.csv")
 
@@ -74,6 +77,8 @@ class ExportController(Controller):
     async def message_ballots(
         self, message_id: UUID, request: Req, exports: ExportService, bom: Bom = True
     ) -> Response[str]:
+        """The Message's MAG ballots as a CSV download, one row per member and ballot with their position
+        (UTF-8 with a byte order mark unless ``?bom=0``). Readable by whoever may read the Message."""
         bundle = await exports.bundle(message_id, request.user)
         return _download(ballots_csv([bundle], bom=bom), CSV, f"igf-message-{message_id}-ballots.csv")
 
@@ -84,6 +89,7 @@ class ExportController(Controller):
 
     @get("/exports/{year:int}/messages.md", operation_id="ExportYearMarkdown", media_type=MARKDOWN)
     async def year_md(self, year: Year, exports: ExportService) -> Response[str]:
+        """Every public Message of an IGF year as one Markdown download. Public."""
         bundle = await exports.year(year)
         body = f"# IGF {year} Messages\n\n" + "\n---\n\n".join(
             message_markdown(m.message) for m in bundle.messages
@@ -92,12 +98,16 @@ class ExportController(Controller):
 
     @get("/exports/{year:int}/comments.csv", operation_id="ExportYearCommentsCsv", media_type=CSV)
     async def year_comments(self, year: Year, exports: ExportService, bom: Bom = True) -> Response[str]:
+        """The comments and dispositions on every public Message of an IGF year as one CSV download (byte
+        order mark unless ``?bom=0``). Public."""
         return _download(
             comments_csv((await exports.year(year)).messages, bom=bom), CSV, f"igf-{year}-comments.csv"
         )
 
     @get("/exports/{year:int}/ballots.csv", operation_id="ExportYearBallotsCsv", media_type=CSV)
     async def year_ballots(self, year: Year, exports: ExportService, bom: Bom = True) -> Response[str]:
+        """The MAG ballots on every public Message of an IGF year as one CSV download, one row per member and
+        ballot (byte order mark unless ``?bom=0``). Public."""
         return _download(
             ballots_csv((await exports.year(year)).messages, bom=bom), CSV, f"igf-{year}-ballots.csv"
         )

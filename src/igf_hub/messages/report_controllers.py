@@ -62,6 +62,8 @@ class SessionReportController(Controller):
         q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None, cursor: str | None = None,
         limit: Limit = 50,
     ) -> Response[SessionReportPage]:  # fmt: skip
+        """The IGF session reports (key takeaways and calls to action), newest year first, filtered by year,
+        session type, WSIS action line, SDG, GDC objective and a text search (``q``). Public."""
         filters = ReportFilters(
             year=year,
             session_type=session_type,
@@ -85,6 +87,7 @@ class SessionReportController(Controller):
 
     @get("/{report_id:uuid}", operation_id="GetSessionReport")
     async def get_report(self, report_id: UUID, reports: SessionReportService) -> Response[SessionReport]:
+        """One session report, with an ETag. Public."""
         report = await reports.get(report_id)
         return Response(report, headers={**etag_headers(report.version), **PUBLIC})
 
@@ -97,6 +100,8 @@ class SessionReportController(Controller):
     async def update_report(
         self, report_id: UUID, data: SessionReportPatch, request: Req, reports: SessionReportService
     ) -> Response[SessionReport]:
+        """Edit a session report: the organiser who entered it, or the Secretariat (403 for anyone else).
+        Needs If-Match (428 when missing, 412 when stale)."""
         report = await reports.patch(report_id, data, request.user, expected_version(request))
         return written(report)
 

@@ -88,6 +88,8 @@ class CommentController(Controller):
     async def get_comment(
         self, message_id: UUID, comment_id: UUID, request: Req, comments: CommentService
     ) -> Response[Comment]:
+        """One comment on the Message (stakeholder group, country, text and the drafters' disposition), with
+        the ETag needed to record a disposition. Readable by whoever may read the Message."""
         comment = await comments.get(message_id, comment_id, request.user)
         return Response(comment, headers={**etag_headers(comment.version), **SHORT})
 
@@ -117,12 +119,16 @@ class BallotController(Controller):
 
     @get("/ballots", operation_id="ListMessageBallots")
     async def list_ballots(self, message_id: UUID, request: Req, ballots: BallotService) -> list[Ballot]:
+        """Every MAG ballot on the Message, first to latest, each with its members' positions and the outcome.
+        Readable by whoever may read the Message."""
         return await ballots.all(message_id, request.user)
 
     @get("/ballots/{number:int}", operation_id="GetMessageBallotByNumber")
     async def get_ballot_by_number(
         self, message_id: UUID, number: Number, request: Req, ballots: BallotService
     ) -> Ballot:
+        """One MAG ballot on the Message by its number (1 is the first), with every position and the outcome.
+        404 when there is no such ballot."""
         return await ballots.current(message_id, request.user, number)
 
     @post(

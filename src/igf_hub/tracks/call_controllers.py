@@ -64,6 +64,7 @@ class CallController(Controller):
 
     @get("/calls/{call_id:uuid}", operation_id="GetTrackCall")
     async def get_call(self, call_id: UUID, request: Req, calls: CallService) -> Response[Call]:
+        """One call for input of a track: its text and the period it is open, with an ETag. Public."""
         call = await calls.get(call_id)
         return Response(call, headers=read_headers(request.user, call.version))
 
@@ -81,6 +82,8 @@ class CallController(Controller):
     async def list_submissions(
         self, call_id: UUID, request: Req, calls: CallService, cursor: Cursor = None, limit: Limit = 50
     ) -> Response[SubmissionPage]:
+        """The inputs sent to a call, oldest first: stakeholder group, country, organisation, text and link,
+        never who sent them. Public."""
         page = await calls.list_submissions(call_id, cursor=cursor, limit=limit)
         return Response(page, headers=read_headers(request.user))
 

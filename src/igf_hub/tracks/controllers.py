@@ -213,6 +213,8 @@ class TrackController(Controller):
         guards=[managers], dependencies=PEOPLE_WRITE,
     )  # fmt: skip
     async def remove_facilitator(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
+        """Remove a facilitator from the track and revoke their facilitator role (the Secretariat, or one of
+        the track's facilitators). 404 when the user does not facilitate it."""
         await people.remove_facilitator(slug, user_id, actor=request.user)
 
     @post(
@@ -230,6 +232,7 @@ class TrackController(Controller):
         guards=[requires_secretariat], dependencies=PEOPLE_WRITE,
     )  # fmt: skip
     async def remove_liaison(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
+        """Remove a MAG liaison from the track (Secretariat only). 404 when the user is not its liaison."""
         await people.remove_liaison(slug, user_id, actor=request.user)
 
     @put(
@@ -252,6 +255,8 @@ class TrackController(Controller):
         dependencies=PEOPLE_WRITE,
     )
     async def leave(self, slug: str, request: Req, people: PeopleService) -> None:
+        """Stop participating in the track (any signed-in participant, for themselves); their declaration
+        leaves the public counts. 404 when you do not participate in it."""
         await people.leave(slug, actor=request.user)
 
     @get("/{slug:str}/participants/summary", operation_id="GetTrackParticipantSummary")

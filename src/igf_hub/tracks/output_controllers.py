@@ -99,6 +99,8 @@ class OutputController(Controller):
 
     @get("/outputs/{output_id:uuid}", operation_id="GetTrackOutput")
     async def get_output(self, output_id: UUID, request: Req, outputs: OutputService) -> Response[Output]:
+        """One track output, with an ETag. Published outputs, and drafts once their comment window has opened,
+        are public; other drafts are 404 except to the track's facilitators and the Secretariat."""
         output = await outputs.get(output_id, viewer=request.user)
         return Response(output, headers=read_headers(request.user, output.version))
 
@@ -140,6 +142,8 @@ class OutputController(Controller):
     async def list_comments(
         self, output_id: UUID, request: Req, outputs: OutputService, cursor: Cursor = None, limit: Limit = 50
     ) -> Response[CommentPage]:
+        """The community comments on an output, oldest first. Readable by whoever may read the output (404
+        otherwise)."""
         page = await outputs.list_comments(output_id, viewer=request.user, cursor=cursor, limit=limit)
         return Response(page, headers=read_headers(request.user))
 

@@ -90,7 +90,10 @@ def acquire(state: State) -> Any:
 async def provide_db(state: State) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection without BEGIN: for handlers that only read."""
     async with acquire(state) as conn:
-        yield conn
+        try:
+            yield conn
+        except BaseException as exc:
+            raise _lost_or(exc, conn) from exc
 
 
 async def provide_tx(state: State) -> AsyncIterator[asyncpg.Connection]:
@@ -100,10 +103,22 @@ async def provide_tx(state: State) -> AsyncIterator[asyncpg.Connection]:
         await transaction.start()
         try:
             yield conn
-        except BaseException:
+        except BaseException as exc:
             # If the connection died mid-request its transaction died with it: report the request's own
             # error (a lost connection: 503), not the ROLLBACK that cannot be sent.
             with contextlib.suppress(*_CONNECTION_GONE):
                 await transaction.rollback()
-            raise
+            raise _lost_or(exc, conn) from exc
         await transaction.commit()
+
+
+def _lost_or(exc: BaseException, conn: asyncpg.Connection) -> BaseException:
+    """The error to report for ``exc``, raised while a request held ``conn``. When the server closes a pooled
+    connection, asyncpg detaches the request's proxy from it, and the request's next statement fails with
+    "connection has been released back to the pool": the server went away (503), not a bug of ours (500)."""
+    detached = getattr(conn, "_con", conn) is None  # asyncpg's proxy keeps its connection in _con
+    if isinstance(exc, asyncpg.InterfaceError) and detached:
+        return asyncpg.ConnectionDoesNotExistError(
+            "the connection to PostgreSQL was closed during the request"
+        )
+    return exc

@@ -93,7 +93,9 @@ async def provide_db(state: State) -> AsyncIterator[asyncpg.Connection]:
         try:
             yield conn
         except BaseException as exc:
-            raise _lost_or(exc, conn) from exc
+            if _closed_under(conn, exc):
+                raise _closed_error() from exc
+            raise
 
 
 async def provide_tx(state: State) -> AsyncIterator[asyncpg.Connection]:
@@ -108,17 +110,18 @@ async def provide_tx(state: State) -> AsyncIterator[asyncpg.Connection]:
             # error (a lost connection: 503), not the ROLLBACK that cannot be sent.
             with contextlib.suppress(*_CONNECTION_GONE):
                 await transaction.rollback()
-            raise _lost_or(exc, conn) from exc
+            if _closed_under(conn, exc):
+                raise _closed_error() from exc
+            raise
         await transaction.commit()
 
 
-def _lost_or(exc: BaseException, conn: asyncpg.Connection) -> BaseException:
-    """The error to report for ``exc``, raised while a request held ``conn``. When the server closes a pooled
-    connection, asyncpg detaches the request's proxy from it, and the request's next statement fails with
-    "connection has been released back to the pool": the server went away (503), not a bug of ours (500)."""
-    detached = getattr(conn, "_con", conn) is None  # asyncpg's proxy keeps its connection in _con
-    if isinstance(exc, asyncpg.InterfaceError) and detached:
-        return asyncpg.ConnectionDoesNotExistError(
-            "the connection to PostgreSQL was closed during the request"
-        )
-    return exc
+def _closed_under(conn: asyncpg.Connection, exc: BaseException) -> bool:
+    """Whether ``exc`` says the server closed ``conn`` while a request held it. asyncpg then detaches the
+    request's proxy, and the request's next statement fails with "connection has been released back to the
+    pool": PostgreSQL went away (503), not a bug of ours (500)."""
+    return isinstance(exc, asyncpg.InterfaceError) and getattr(conn, "_con", conn) is None  # proxy's link
+
+
+def _closed_error() -> asyncpg.PostgresConnectionError:
+    return asyncpg.ConnectionDoesNotExistError("the connection to PostgreSQL was closed during the request")

@@ -21,7 +21,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit
+from igf_hub.core import audit, imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, Forbidden, Unprocessable
 from igf_hub.core.settings import FundingSettings
@@ -74,9 +74,7 @@ class FundingArchiveService:
         report = FundingArchiveReport(
             dry_run=dry_run, source=source, donors_created=0, contributions=[], events=0
         )
-        whole = self.conn.transaction()  # a savepoint inside the request's transaction
-        await whole.start()
-        try:
+        async with imports.AllOrNothing(self.conn) as whole:  # a savepoint inside the request's transaction
             for i, donor in enumerate(archive.donors):
                 if await self.repo.donor_id(donor.legal_name) is not None:
                     continue  # already recorded: contributions may name it
@@ -84,13 +82,7 @@ class FundingArchiveService:
                     report.donors_created += 1
             for i, item in enumerate(archive.contributions):
                 await self._contribution(i, item, actor, source, errors, report)
-        except BaseException:
-            await whole.rollback()
-            raise
-        if errors or dry_run:
-            await whole.rollback()
-        else:
-            await whole.commit()
+            whole.keep = not errors and not dry_run
         if errors:
             raise ArchiveRejected(f"{len(errors)} problem(s); nothing was loaded", errors=errors)
         if dry_run:

@@ -183,9 +183,7 @@ class FundingImporter:
         }[kind]
         report = ImportReport(kind=kind, dry_run=dry_run, created=0, unchanged=0, rows=[])
         errors: list[FieldError] = []
-        whole = self.conn.transaction()
-        await whole.start()
-        try:
+        async with imports.AllOrNothing(self.conn) as whole:
             for line, fields in rows:
                 where = f"/rows/{line}"
                 row_errors: list[FieldError] = []
@@ -207,13 +205,7 @@ class FundingImporter:
                 else:
                     report.unchanged += 1
                 report.rows.append(ImportOutcome(row=line, id=new_id, outcome=outcome))
-        except BaseException:
-            await whole.rollback()
-            raise
-        if errors or dry_run:
-            await whole.rollback()
-        else:
-            await whole.commit()
+            whole.keep = not errors and not dry_run
         if errors:
             raise FundingImportRejected(
                 f"{len(errors)} problem(s) in {len(rows)} row(s); nothing was imported",

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Request
+from litestar.params import Parameter
 
 from igf_hub.core import csvfile
 from igf_hub.core.errors import DomainError, FieldError
@@ -102,3 +103,11 @@ class AllOrNothing:
             await self._transaction.commit()
         else:
             await self._transaction.rollback()
+
+
+def source_parameter(kept_on: str) -> Any:
+    """The ``source`` query parameter of an import or archive load: where the records come from, kept on each
+    new record as its import mark (with who loaded it and when)."""
+    return Parameter(
+        min_length=1, max_length=300, description=f"where the records come from (kept on each {kept_on})"
+    )

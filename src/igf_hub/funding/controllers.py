@@ -127,12 +127,7 @@ def provide_archive_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings)
 
 
 ARCHIVE_WRITE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
-ArchiveSource = Annotated[
-    str | None,
-    Parameter(
-        min_length=1, max_length=300, description="where the records come from (kept on each contribution)"
-    ),
-]
+ArchiveSource = Annotated[str | None, imports.source_parameter("contribution")]
 RATES_WRITE = {"rates": Provide(provide_rates_tx, sync_to_thread=False)}
 
 

@@ -127,10 +127,7 @@ def provide_archive_tx(tx: asyncpg.Connection, clock: Clock) -> MagArchiveServic
 
 
 WRITE_ARCHIVE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
-ArchiveSource = Annotated[
-    str | None,
-    Parameter(min_length=1, max_length=300, description="where the records come from (kept on each cycle)"),
-]
+ArchiveSource = Annotated[str | None, imports.source_parameter("cycle")]
 WRITE_APPOINTMENTS = {"appointments": Provide(provide_appointments_tx, sync_to_thread=False)}
 WRITE_NOMINATIONS = {"nominations": Provide(provide_nominations_tx, sync_to_thread=False)}
 WRITE_PEOPLE = {"people": Provide(provide_people_tx, sync_to_thread=False)}

@@ -76,10 +76,7 @@ def provide_archive_tx(tx: asyncpg.Connection, clock: Clock) -> MessageArchiveSe
 
 
 WRITE_ARCHIVE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
-ArchiveSource = Annotated[
-    str | None,
-    Parameter(min_length=1, max_length=300, description="where the records come from (kept on each Message)"),
-]
+ArchiveSource = Annotated[str | None, imports.source_parameter("Message")]
 LIFECYCLE = {"lifecycle": Provide(provide_lifecycle_tx, sync_to_thread=False)}
 
 

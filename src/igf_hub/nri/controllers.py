@@ -65,10 +65,7 @@ CSV = csvfile.MEDIA_TYPE
 # Anyone signed in may register a draft NRI; an initiative registers once, so ten an hour is generous. The
 # Secretariat's bulk path is the CSV import.
 REGISTRATION_LIMIT = rate_limit("nri-registrations", 10, 3600)
-ImportSource = Annotated[
-    str | None,
-    Parameter(min_length=1, max_length=300, description="where the records come from (kept on each new NRI)"),
-]
+ImportSource = Annotated[str | None, imports.source_parameter("new NRI")]
 
 
 class NriController(Controller):

@@ -88,12 +88,7 @@ def provide_people_service_tx(tx: asyncpg.Connection, clock: Clock) -> PeopleSer
 
 
 WRITE = {"tracks": Provide(provide_track_service_tx, sync_to_thread=False)}
-ImportSource = Annotated[
-    str | None,
-    Parameter(
-        min_length=1, max_length=300, description="where the records come from (kept on each new track)"
-    ),
-]
+ImportSource = Annotated[str | None, imports.source_parameter("new track")]
 PEOPLE_WRITE = {"people": Provide(provide_people_service_tx, sync_to_thread=False)}
 
 

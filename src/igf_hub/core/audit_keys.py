@@ -16,15 +16,14 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import secrets
 from functools import lru_cache
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from igf_hub.core.settings import Environment, Settings
 from igf_hub.core.tlog import VerifierKey, public_bytes
+from igf_hub.core.vault import key_file_text
 
 SEAL_KEY_FILE = "audit-seal.key"
 CHECKPOINT_KEY_FILE = "audit-checkpoint.key"
@@ -76,16 +75,8 @@ class SealKeys:
 
 
 def _key_file(settings: Settings, name: str, make: bytes) -> str:
-    path = settings.data_path / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process of this data dir made it first
-            return Path(path).read_text()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.urlsafe_b64encode(make).decode().rstrip("=") + "\n")
-    return Path(path).read_text()
+    text = base64.urlsafe_b64encode(make).decode().rstrip("=") + "\n"
+    return key_file_text(settings.data_path / name, lambda: text)
 
 
 def _require(settings: Settings, variable: str) -> None:

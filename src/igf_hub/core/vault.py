@@ -16,6 +16,8 @@ import binascii
 import hashlib
 import os
 import secrets
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,17 +81,27 @@ class Vault:
         return blob[:KEY_ID_BYTES] == self._current
 
 
-def _key_file(path: Path, variable: str) -> bytes:
+def key_file_text(path: Path, new_text: Callable[[], str]) -> str:
+    """The text of a development key file in the data dir, made with ``new_text`` if it does not exist yet.
+    Processes of one data dir may start at once (two test workers, serve and a CLI command): the file is
+    written whole under a private name and linked into place, so no process ever reads it half-written, and
+    the first link wins."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(new_text())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
-            pass  # another process created it first
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(new_key_text() + "\n")
-    return decode_key(path.read_text(), variable)
+            pass  # another process linked its key first: use that one
+        finally:
+            draft.unlink()
+    return path.read_text()
+
+
+def _key_file(path: Path, variable: str) -> bytes:
+    return decode_key(key_file_text(path, lambda: new_key_text() + "\n"), variable)
 
 
 @lru_cache(maxsize=16)

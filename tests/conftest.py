@@ -28,8 +28,8 @@ TEMPLATE = "igf_template"
 BASE_URL = "http://127.0.0.1:8000"
 
 # Tests that start, stop and kill real processes (embedded servers, workers, ``igf-hub serve``) and wait on them
-# with deadlines. Under ``-n 2 --dist loadgroup`` (.ci/run) they run one after another on one worker while the
-# other worker runs the rest: two of them at once failed their deadlines on a loaded 2-core machine.
+# with deadlines. Under ``-n N --dist loadgroup`` they run one after another on one worker while the other
+# workers run the rest: two of them at once failed their deadlines on a loaded 2-core machine.
 PROCESS_TESTS = (
     "tests/faults/",
     "tests/test_cli.py",

@@ -30,8 +30,15 @@ def _segment(value: Any) -> str:
 
 def _claims(settings: Settings, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"iss": settings.base_url, "aud": [settings.auth.audience], "sub": "x", "client_id": "c",
-            "iat": now, "exp": now + 600, "scope": "api"}  # fmt: skip
+    base = {
+        "iss": settings.base_url,
+        "aud": [settings.auth.audience],
+        "sub": "x",
+        "client_id": "c",
+        "iat": now,
+        "exp": now + 600,
+        "scope": "api",
+    }
     return base | overrides
 
 
@@ -97,9 +104,12 @@ async def test_a_malformed_token_is_401(token: str | bytes, client: httpx.AsyncC
     ids=lambda o: ",".join(f"{k}={v!r}" for k, v in o.items()),
 )
 async def test_odd_claims_signed_with_our_key_are_401(
-    overrides: dict[str, Any], client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool,
+    overrides: dict[str, Any],
+    client: httpx.AsyncClient,
+    tokens: TokenFactory,
+    db: asyncpg.Pool,
     settings: Settings,
-) -> None:  # fmt: skip
+) -> None:
     """Even a token our own key signed is refused, not a 500, when a claim has the wrong type."""
     async with db.acquire() as conn:
         key = next(iter(await keys.private_key_set(conn, keys.vault_for(settings))))

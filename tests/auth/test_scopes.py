@@ -22,21 +22,39 @@ async def _token(db: asyncpg.Pool, settings: Settings, subject: str, **claims: A
     async with db.acquire() as conn:
         key = next(iter(await keys.private_key_set(conn, keys.vault_for(settings))))
     now = int(time.time())
-    payload = {"iss": settings.base_url, "aud": [settings.auth.audience], "sub": subject,
-               "client_id": "igf-hub-console", "iat": now, "exp": now + 600} | claims  # fmt: skip
+    payload = {
+        "iss": settings.base_url,
+        "aud": [settings.auth.audience],
+        "sub": subject,
+        "client_id": "igf-hub-console",
+        "iat": now,
+        "exp": now + 600,
+    } | claims
     return jwt.encode(
         {"alg": "RS256", "kid": key.kid}, {k: v for k, v in payload.items() if v is not None}, key
     )
 
 
-@pytest.mark.parametrize(("scope", "accepted"), [
-    ("api", True), ("openid api", True), ("", False), ("openid", False), ("API", False), ("apix", False),
-    (None, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("scope", "accepted"),
+    [
+        ("api", True),
+        ("openid api", True),
+        ("", False),
+        ("openid", False),
+        ("API", False),
+        ("apix", False),
+        (None, False),
+    ],
+)
 async def test_only_tokens_with_the_api_scope_are_accepted(
-    scope: str | None, accepted: bool, client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool,
+    scope: str | None,
+    accepted: bool,
+    client: httpx.AsyncClient,
+    tokens: TokenFactory,
+    db: asyncpg.Pool,
     settings: Settings,
-) -> None:  # fmt: skip
+) -> None:
     person = await tokens.user(Role.secretariat)
     headers = {"Authorization": f"Bearer {await _token(db, settings, str(person.id), scope=scope)}"}
     for path in ("/v1/me", "/v1/nris"):  # signed-in only, and public (which a token would widen)

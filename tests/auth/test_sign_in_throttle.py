@@ -73,12 +73,18 @@ async def _sign_in(
 ) -> httpx.Response:
     _, challenge = pkce_pair()
     params = {
-        "response_type": "code", "client_id": "igf-hub-console", "redirect_uri": f"{BASE_URL}/signin/callback",
-        "scope": "api", "state": "s", "code_challenge": challenge, "code_challenge_method": "S256",
-    }  # fmt: skip
+        "response_type": "code",
+        "client_id": "igf-hub-console",
+        "redirect_uri": f"{BASE_URL}/signin/callback",
+        "scope": "api",
+        "state": "s",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    return await http.post("/oauth/authorize", data={**params, "email": email, "password": password},
-                           headers=headers)  # fmt: skip
+    return await http.post(
+        "/oauth/authorize", data={**params, "email": email, "password": password}, headers=headers
+    )
 
 
 async def test_parallel_wrong_passwords_get_exactly_the_limit_of_checks(

@@ -40,8 +40,15 @@ async def _signed(db: asyncpg.Pool, settings: Settings, clock: Clock, subject: s
     async with db.acquire() as conn:
         key = next(iter(await keys.private_key_set(conn, keys.vault_for(settings))))
     now = int(clock.timestamp())
-    base = {"iss": settings.base_url, "aud": [settings.auth.audience], "sub": subject, "client_id": "c",
-            "iat": now, "exp": now + 600, "scope": "api"}  # fmt: skip
+    base = {
+        "iss": settings.base_url,
+        "aud": [settings.auth.audience],
+        "sub": subject,
+        "client_id": "c",
+        "iat": now,
+        "exp": now + 600,
+        "scope": "api",
+    }
     payload = {k: v for k, v in (base | claims).items() if v is not None}
     return jwt.encode({"alg": "RS256", "kid": key.kid}, payload, key)
 
@@ -114,8 +121,10 @@ async def _database_before_0013(servers: Servers) -> str:
             key = RSAKey.generate_key(2048, parameters={"kid": "clear-1", "alg": "RS256", "use": "sig"})
             await conn.execute(
                 "INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, 'RS256', $2, $3)",
-                "clear-1", dict(key.as_dict(private=True)), dict(key.as_dict(private=False)),
-            )  # fmt: skip
+                "clear-1",
+                dict(key.as_dict(private=True)),
+                dict(key.as_dict(private=False)),
+            )
             await conn.execute(
                 "INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, retired_at)"
                 " VALUES ('clear-0', 'RS256', $1, $1, now() - interval '1 day')",
@@ -152,8 +161,10 @@ async def test_a_key_stored_in_clear_is_replaced_at_start_and_stops_verifying(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
     ):
         pool = app.state.pool
-        rows = await pool.fetch("SELECT kid, private_jwk IS NULL AS erased, private_ciphertext, retired_at"
-                                " FROM signing_keys ORDER BY created_at")  # fmt: skip
+        rows = await pool.fetch(
+            "SELECT kid, private_jwk IS NULL AS erased, private_ciphertext, retired_at"
+            " FROM signing_keys ORDER BY created_at"
+        )
         assert all(r["erased"] for r in rows)
         by_kid = {r["kid"]: r for r in rows}
         assert by_kid["clear-1"]["retired_at"] is not None and by_kid["clear-1"]["private_ciphertext"] is None
@@ -164,15 +175,22 @@ async def test_a_key_stored_in_clear_is_replaced_at_start_and_stops_verifying(
         person = await TokenFactory(pool, settings, clock).user()
         assert (await client.get("/v1/me", headers=person.headers)).status_code == 200  # the new key signs
         now = int(clock.timestamp())
-        claims = {"iss": BASE_URL, "aud": ["igf-hub"], "sub": str(person.id), "iat": now, "exp": now + 600,
-                  "scope": "api"}  # fmt: skip
+        claims = {
+            "iss": BASE_URL,
+            "aud": ["igf-hub"],
+            "sub": str(person.id),
+            "iat": now,
+            "exp": now + 600,
+            "scope": "api",
+        }
         forged = jwt.encode({"alg": "RS256", "kid": "clear-1"}, claims, next(iter(stolen)))
         # Issued before the upgrade and still within its lifetime: it verifies until the old key ages out.
         assert (await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})).status_code == 200
         clock.advance(timedelta(seconds=settings.auth.access_token_ttl + 31))
         now = int(clock.timestamp())
-        forged = jwt.encode({"alg": "RS256", "kid": "clear-1"}, claims | {"iat": now, "exp": now + 600},
-                            next(iter(stolen)))  # fmt: skip
+        forged = jwt.encode(
+            {"alg": "RS256", "kid": "clear-1"}, claims | {"iat": now, "exp": now + 600}, next(iter(stolen))
+        )
         app.state.verifier.own.loaded_at -= OWN_KEYS_MAX_AGE + 1  # as a minute later: keys re-read
         refused = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
         assert refused.status_code == 401, refused.text
@@ -184,9 +202,11 @@ async def test_the_encryption_key_rotates(database_url: str, redis_url: str, clo
 
     def configured(keys_text: str) -> Settings:
         return Settings(
-            public_url=BASE_URL, db=DbSettings(url=database_url, pool_min=1, pool_max=3),
-            redis=RedisSettings(url=redis_url), auth=AuthSettings(signing_keys_key=keys_text),
-        )  # fmt: skip
+            public_url=BASE_URL,
+            db=DbSettings(url=database_url, pool_min=1, pool_max=3),
+            redis=RedisSettings(url=redis_url),
+            auth=AuthSettings(signing_keys_key=keys_text),
+        )
 
     for keys_text in (old, f"{new},{old}", new):
         app = create_app(configured(keys_text), clock=clock)

@@ -21,9 +21,29 @@ from tests.funding.conftest import Client, Ledger, announce_nri, assert_problem,
 # Every kind of bad decimal the fuzzer and the attacker sent, plus the odd input that used to pass quietly
 # (a JSON number, padding, Arabic-Indic digits, a sign, an exponent, thousands separators).
 BAD_DECIMALS: list[Any] = [
-    "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "-1.1", "0", "0.00", "1e30", "1e-30", "1E+3",
-    " 100 ", "\u0661\u0660\u0660", "+5", "1_000", "1,000", "", 1.5, 100, True, None,
-]  # fmt: skip
+    "NaN",
+    "nan",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "-1.1",
+    "0",
+    "0.00",
+    "1e30",
+    "1e-30",
+    "1E+3",
+    " 100 ",
+    "\u0661\u0660\u0660",
+    "+5",
+    "1_000",
+    "1,000",
+    "",
+    1.5,
+    100,
+    True,
+    None,
+]
 BAD_DATES = [
     "0001-01-01",
     "9999-12-31",
@@ -177,8 +197,15 @@ _GOOD = ("100", "2024-03-01", "108.50", "1.085")
 
 
 _BAD_LEDGER_VALUES = [
-    (0, "NaN"), (0, "1e16"), (1, "infinity"), (1, "-infinity"), (2, "NaN"), (2, "1e21"), (3, "NaN"), (3, "1e7"),
-]  # fmt: skip
+    (0, "NaN"),
+    (0, "1e16"),
+    (1, "infinity"),
+    (1, "-infinity"),
+    (2, "NaN"),
+    (2, "1e21"),
+    (3, "NaN"),
+    (3, "1e7"),
+]
 _BAD_ROWS = [
     "INSERT INTO funding_exchange_rates (currency, effective_on, usd_per_unit, source, recorded_by) "
     "VALUES ('EUR', '2024-03-01', 'NaN', 'UN', 'test')",

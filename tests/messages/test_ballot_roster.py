@@ -29,8 +29,12 @@ from tests.messages.support import (
 )
 from tests.support.auth import Caller, TokenFactory
 
-SEATS = [("Ana Chair", "chair", "private_sector"), ("Bo Business", "member", "private_sector"),
-         ("Cy Civil", "member", "civil_society"), ("Di Academic", "member", "academia")]  # fmt: skip
+SEATS = [
+    ("Ana Chair", "chair", "private_sector"),
+    ("Bo Business", "member", "private_sector"),
+    ("Cy Civil", "member", "civil_society"),
+    ("Di Academic", "member", "academia"),
+]
 
 
 async def _roster(client: Client, tokens: TokenFactory, clock: Clock, secretariat: Caller) -> list[Caller]:

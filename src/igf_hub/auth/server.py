@@ -220,10 +220,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         s = self.server
         revoked = await s.repo.revoke_refresh_family(row["family_id"], s.clock.now())
         await audit.append(
-            s.repo.conn, actor=f"client:{row['client_id']}", action="oauth.refresh_token_reused",
-            subject_type="user", subject_id=row["user_id"],
+            s.repo.conn,
+            actor=f"client:{row['client_id']}",
+            action="oauth.refresh_token_reused",
+            subject_type="user",
+            subject_id=row["user_id"],
             data={"family_id": row["family_id"], "revoked": revoked},
-        )  # fmt: skip
+        )
 
     def authenticate_user(self, refresh_token: RefreshToken) -> OAuthUser:
         return OAuthUser(refresh_token.user_id)

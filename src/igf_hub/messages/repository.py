@@ -366,9 +366,17 @@ class MessageRepository:
         to_state: str | None = None, version_number: int | None = None, reason: str | None = None,
     ) -> None:  # fmt: skip
         await self.conn.execute(
-            INSERT_HISTORY, message_id, kind, from_state, to_state, version_number, reason, actor.subject,
-            public_role(actor), at,
-        )  # fmt: skip
+            INSERT_HISTORY,
+            message_id,
+            kind,
+            from_state,
+            to_state,
+            version_number,
+            reason,
+            actor.subject,
+            public_role(actor),
+            at,
+        )
 
     async def history(self, message_id: UUID) -> list[HistoryEntry]:
         return [HistoryEntry(**r) for r in await self.conn.fetch(SELECT_HISTORY, message_id)]

@@ -51,9 +51,11 @@ def appointments_of(user: User, at: datetime) -> list[UUID]:
     return [
         g.resource_id
         for g in user.grants
-        if g.role == Role.mag_member and g.resource_id is not None
-        and (g.valid_from is None or g.valid_from <= at) and (g.valid_until is None or g.valid_until > at)
-    ]  # fmt: skip
+        if g.role == Role.mag_member
+        and g.resource_id is not None
+        and (g.valid_from is None or g.valid_from <= at)
+        and (g.valid_until is None or g.valid_until > at)
+    ]
 
 
 async def roster_entry(repo: BallotRepository, user: User, at: datetime) -> RosterEntry | None:

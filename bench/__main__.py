@@ -46,9 +46,13 @@ def run_one(name: str, options: list[str]) -> tuple[int, str]:
     say(f"== bench {name} {' '.join(options)}")
     try:
         done = subprocess.run(  # noqa: S603 - our own modules, no shell
-            [sys.executable, "-m", f"bench.{name}", *options], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-            text=True, timeout=TIME_LIMIT, check=False,
-        )  # fmt: skip
+            [sys.executable, "-m", f"bench.{name}", *options],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=TIME_LIMIT,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         output = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         return 124, output + f"\n(stopped: {name} ran longer than {TIME_LIMIT // 60} minutes)\n"

@@ -77,9 +77,13 @@ class Meter:
         plan = self.plan
         before = self.cpu()
         result = await drive(
-            self.server.base_url, next_target, concurrency=plan.concurrency, max_requests=plan.max_requests,
-            max_seconds=plan.max_seconds, warmup=plan.warmup if warmup is None else warmup,
-        )  # fmt: skip
+            self.server.base_url,
+            next_target,
+            concurrency=plan.concurrency,
+            max_requests=plan.max_requests,
+            max_seconds=plan.max_seconds,
+            warmup=plan.warmup if warmup is None else warmup,
+        )
         after = self.cpu()
         result.server_cpu, result.db_cpu = after[0] - before[0], after[1] - before[1]
         return result
@@ -99,10 +103,13 @@ def merge(runs: list[RunResult]) -> RunResult:
     for c in classes.values():
         c.latencies.sort()
     return RunResult(
-        elapsed=sum(r.elapsed for r in runs), classes=dict(classes), endpoints=endpoints,
-        client_cpu=sum(r.client_cpu for r in runs), server_cpu=sum(r.server_cpu for r in runs),
+        elapsed=sum(r.elapsed for r in runs),
+        classes=dict(classes),
+        endpoints=endpoints,
+        client_cpu=sum(r.client_cpu for r in runs),
+        server_cpu=sum(r.server_cpu for r in runs),
         db_cpu=sum(r.db_cpu for r in runs),
-    )  # fmt: skip
+    )
 
 
 def rate(run: RunResult) -> float:
@@ -130,8 +137,18 @@ class Pairs:
         return per_request_ms(m.server_cpu, m) / anchor_cpu if anchor_cpu else 0.0
 
 
-HEADERS = ["endpoint class", "requests", "failed", "req/s", "p50 ms", "p99 ms", "app CPU ms/req",
-           "DB CPU ms/req", "req/s ÷ anchor", "app CPU/req ÷ anchor"]  # fmt: skip
+HEADERS = [
+    "endpoint class",
+    "requests",
+    "failed",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "app CPU ms/req",
+    "DB CPU ms/req",
+    "req/s ÷ anchor",
+    "app CPU/req ÷ anchor",
+]
 
 
 def row(name: str, run: RunResult, cls: str | None, pairs: Pairs | None) -> list[object]:
@@ -141,11 +158,17 @@ def row(name: str, run: RunResult, cls: str | None, pairs: Pairs | None) -> list
     failures = sum(sum(c.failures.values()) for c in classes)
     whole = cls is None or len(run.classes) == 1
     return [
-        name, len(latencies), failures, f"{len(latencies) / run.elapsed:,.0f}" if run.elapsed else "-",
-        f"{percentile(latencies, 50) * 1000:.1f}", f"{percentile(latencies, 99) * 1000:.1f}",
-        f"{per_request_ms(run.server_cpu, run):.2f}" if whole else "", f"{per_request_ms(run.db_cpu, run):.2f}" if whole else "",
-        f"**{pairs.rate_ratio():.2f}**" if pairs else "", f"**{pairs.cpu_ratio():.1f}x**" if pairs else "",
-    ]  # fmt: skip
+        name,
+        len(latencies),
+        failures,
+        f"{len(latencies) / run.elapsed:,.0f}" if run.elapsed else "-",
+        f"{percentile(latencies, 50) * 1000:.1f}",
+        f"{percentile(latencies, 99) * 1000:.1f}",
+        f"{per_request_ms(run.server_cpu, run):.2f}" if whole else "",
+        f"{per_request_ms(run.db_cpu, run):.2f}" if whole else "",
+        f"**{pairs.rate_ratio():.2f}**" if pairs else "",
+        f"**{pairs.cpu_ratio():.1f}x**" if pairs else "",
+    ]
 
 
 def endpoint_rows(run: RunResult) -> list[list[object]]:
@@ -175,8 +198,11 @@ async def run(
     database_url: str, redis_url: str, *, plan: Plan, work_dir: Path, postgres_pid: int | None
 ) -> str:
     """Seed, serve, measure; the Markdown report."""
-    settings = Settings(public_url="http://127.0.0.1:8000", db=DbSettings(url=database_url),
-                        redis=RedisSettings(url=redis_url))  # fmt: skip
+    settings = Settings(
+        public_url="http://127.0.0.1:8000",
+        db=DbSettings(url=database_url),
+        redis=RedisSettings(url=redis_url),
+    )
     pool = await create_pool(database_url, application_name="bench.seed", max_size=4)
     try:
         started = time.perf_counter()
@@ -190,11 +216,15 @@ async def run(
         signing_keys_key = new_key_text()  # the servers encrypt their token-signing key with it
         env = {
             "IGF_HUB_AUTH_SIGNING_KEYS_KEY": signing_keys_key,
-            "IGF_HUB_DATABASE_URL": database_url, "IGF_HUB_REDIS_URL": redis_url,
-            "IGF_HUB_DATA_DIR": str(work_dir), "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{igf_port}",
-            "IGF_HUB_LOG_FORMAT": "json", "IGF_HUB_LOG_LEVEL": "info", "IGF_HUB_DB_POOL_MAX": str(settings.db.pool_max),
+            "IGF_HUB_DATABASE_URL": database_url,
+            "IGF_HUB_REDIS_URL": redis_url,
+            "IGF_HUB_DATA_DIR": str(work_dir),
+            "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{igf_port}",
+            "IGF_HUB_LOG_FORMAT": "json",
+            "IGF_HUB_LOG_LEVEL": "info",
+            "IGF_HUB_DB_POOL_MAX": str(settings.db.pool_max),
             "IGF_HUB_RATE_LIMITS": "true",  # as in production: comments spread over enough people instead
-        }  # fmt: skip
+        }
         phases = [*MIX, MIXED]
         pairs = {name: Pairs([], []) for name in phases}
         async with (
@@ -202,9 +232,12 @@ async def run(
             ServerProcess("anchor", anchor_port, env, work_dir / "anchor-server.log") as anchor,
         ):
             workload = Workload(
-                seeded, await client_token(igf.base_url, *secretariat),
-                await commenter_tokens(pool, igf.base_url, plan.commenters, Vault([decode_key(signing_keys_key)])),
-            )  # fmt: skip
+                seeded,
+                await client_token(igf.base_url, *secretariat),
+                await commenter_tokens(
+                    pool, igf.base_url, plan.commenters, Vault([decode_key(signing_keys_key)])
+                ),
+            )
             on_igf, on_anchor = Meter(igf, postgres_pid, plan), Meter(anchor, postgres_pid, plan)
             say("warming up ...")
             await on_anchor.run(workload.only(ANCHOR), warmup=plan.warmup * 4)
@@ -227,35 +260,38 @@ async def run(
     igf_runs = list(merged.values())
     client_share = sum(r.client_cpu for r in igf_runs) / sum(r.elapsed for r in igf_runs)
     notes = failure_notes({**merged, "anchor": anchor_all})
-    return "\n".join([
-        "## API benchmark",
-        "",
-        f"Machine: {machine(pg_version)}.",
-        f"Servers: one uvicorn process each (h11, asyncio loop), DB pool {settings.db.pool_max}, igf_hub with JSON "
-        f"access logs. Client: httpx, {plan.concurrency} requests in flight ({PER_CLIENT} per httpx client). "
-        f"{plan.rounds} round(s) of (anchor slice, class slice) per class, each slice {plan.max_seconds:g} s or "
-        f"{plan.max_requests:,} requests after {plan.warmup} warm-up requests. PostgreSQL durable (fsync on).",
-        f"Seeded through the domain services in {seed_seconds:.0f} s: "
-        + ", ".join(f"{k} {v:,}" for k, v in seeded.counts.items()) + ".",
-        "",
-        "Each class on its own; req/s ÷ anchor is the median over rounds of the ratio to the anchor slice run "
-        "just before; CPU ratios are over all slices:",
-        "",
-        markdown_table(HEADERS, rows),
-        "",
-        f"Mixed read/write workload ({', '.join(f'{k} {v}%' for k, v in MIX.items())}); a class's req/s is its "
-        "share of the run, CPU per request and ratios are for the whole run:",
-        "",
-        markdown_table(HEADERS, mixed_rows),
-        "",
-        "Per endpoint, over every igf_hub slice (isolated and mixed), slowest median first:",
-        "",
-        markdown_table(["endpoint", "requests", "p50 ms", "p99 ms"], endpoint_rows(merge(igf_runs))),
-        "",
-        f"The load generator used {client_share:.0%} of one CPU during the igf_hub slices (it shares the machine "
-        "with both servers and PostgreSQL).",
-        *(["", "Failed requests (unexpected status or transport error):", *notes] if notes else []),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## API benchmark",
+            "",
+            f"Machine: {machine(pg_version)}.",
+            f"Servers: one uvicorn process each (h11, asyncio loop), DB pool {settings.db.pool_max}, igf_hub with JSON "
+            f"access logs. Client: httpx, {plan.concurrency} requests in flight ({PER_CLIENT} per httpx client). "
+            f"{plan.rounds} round(s) of (anchor slice, class slice) per class, each slice {plan.max_seconds:g} s or "
+            f"{plan.max_requests:,} requests after {plan.warmup} warm-up requests. PostgreSQL durable (fsync on).",
+            f"Seeded through the domain services in {seed_seconds:.0f} s: "
+            + ", ".join(f"{k} {v:,}" for k, v in seeded.counts.items())
+            + ".",
+            "",
+            "Each class on its own; req/s ÷ anchor is the median over rounds of the ratio to the anchor slice run "
+            "just before; CPU ratios are over all slices:",
+            "",
+            markdown_table(HEADERS, rows),
+            "",
+            f"Mixed read/write workload ({', '.join(f'{k} {v}%' for k, v in MIX.items())}); a class's req/s is its "
+            "share of the run, CPU per request and ratios are for the whole run:",
+            "",
+            markdown_table(HEADERS, mixed_rows),
+            "",
+            "Per endpoint, over every igf_hub slice (isolated and mixed), slowest median first:",
+            "",
+            markdown_table(["endpoint", "requests", "p50 ms", "p99 ms"], endpoint_rows(merge(igf_runs))),
+            "",
+            f"The load generator used {client_share:.0%} of one CPU during the igf_hub slices (it shares the machine "
+            "with both servers and PostgreSQL).",
+            *(["", "Failed requests (unexpected status or transport error):", *notes] if notes else []),
+        ]
+    )
 
 
 async def main_async(plan: Plan) -> None:

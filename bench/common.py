@@ -91,14 +91,21 @@ def machine(postgres_version: str | None = None) -> str:
     git = ""
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         git = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,  # noqa: S607
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
             cwd=Path(__file__).resolve().parents[1],
-        ).stdout.strip()  # fmt: skip
+        ).stdout.strip()
     parts = [
-        f"{len(os.sched_getaffinity(0))} CPUs ({cpu})", f"{memory} RAM", f"Python {platform.python_version()}",
-        f"PostgreSQL {postgres_version}" if postgres_version else "", platform.platform(terse=True),
-        datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), f"commit {git}" if git else "",
-    ]  # fmt: skip
+        f"{len(os.sched_getaffinity(0))} CPUs ({cpu})",
+        f"{memory} RAM",
+        f"Python {platform.python_version()}",
+        f"PostgreSQL {postgres_version}" if postgres_version else "",
+        platform.platform(terse=True),
+        datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        f"commit {git}" if git else "",
+    ]
     return ", ".join(p for p in parts if p)
 
 

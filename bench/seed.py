@@ -40,9 +40,21 @@ from igf_hub.core.settings import Settings
 __all__ = ["FULL", "TINY", "Scale", "Seeded", "seed"]
 
 COUNTED_TABLES = [
-    "nris", "nri_reports", "mag_cycles", "mag_people", "mag_appointments", "donors", "funding_contributions",
-    "funding_events", "messages", "message_versions", "message_comments", "users", "audit_log", "outbox",
-]  # fmt: skip
+    "nris",
+    "nri_reports",
+    "mag_cycles",
+    "mag_people",
+    "mag_appointments",
+    "donors",
+    "funding_contributions",
+    "funding_events",
+    "messages",
+    "message_versions",
+    "message_comments",
+    "users",
+    "audit_log",
+    "outbox",
+]
 
 
 async def seed(

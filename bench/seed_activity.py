@@ -48,8 +48,9 @@ from igf_hub.messages.service import MessageService
 CURRENCIES = {"EUR": 1.08, "CHF": 1.12, "GBP": 1.27, "JPY": 0.0068, "NOK": 0.094, "SEK": 0.096, "CAD": 0.74}
 
 
-async def seed_funding(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: Clock, settings: Settings,
-                       out: Seeded) -> None:  # fmt: skip
+async def seed_funding(
+    pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: Clock, settings: Settings, out: Seeded
+) -> None:
     today = clock.now().date()
     first_year = today.year - 9
     groups = grouped_countries()
@@ -61,8 +62,14 @@ async def seed_funding(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clo
             month = date(first_year - 1, 12, 1)
             while month <= today:
                 drift = Decimal(str(round(base * (1 + rng.uniform(-0.05, 0.05)), 6)))
-                rates.append(ExchangeRateCreate(currency=currency, effective_on=month, usd_per_unit=drift,
-                                                source="UN operational rates of exchange"))  # fmt: skip
+                rates.append(
+                    ExchangeRateCreate(
+                        currency=currency,
+                        effective_on=month,
+                        usd_per_unit=drift,
+                        source="UN operational rates of exchange",
+                    )
+                )
                 month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
         await RateService(conn, clock, settings.funding).add_rates(rates, actor=SYSTEM, via="bench")
         donors = []
@@ -71,12 +78,15 @@ async def seed_funding(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clo
             group = kinds[i % len(kinds)]
             donor = await funding.create_donor(
                 DonorCreate(
-                    legal_name=f"{group.value.replace('_', ' ').title()} donor {i}", stakeholder_group=group,
-                    country=None if group is StakeholderGroup.intergovernmental else rng.choice(all_countries),
+                    legal_name=f"{group.value.replace('_', ' ').title()} donor {i}",
+                    stakeholder_group=group,
+                    country=None
+                    if group is StakeholderGroup.intergovernmental
+                    else rng.choice(all_countries),
                     is_anonymous=i % 17 == 5,
                 ),
                 actor=SYSTEM,
-            )  # fmt: skip
+            )
             donors.append(donor.id)
     recognised = out.nri_ids
     written = 0
@@ -89,19 +99,26 @@ async def seed_funding(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clo
                     break
                 year = rng.randint(first_year, today.year)
                 in_kind = rng.random() < 0.1
-                earmark = rng.choice([Earmark.core] * 5 + [Earmark.nri_support, Earmark.travel_grants,
-                                                            Earmark.capacity_development])  # fmt: skip
+                earmark = rng.choice(
+                    [Earmark.core] * 5
+                    + [Earmark.nri_support, Earmark.travel_grants, Earmark.capacity_development]
+                )
                 contribution = await funding.create_contribution(
                     ContributionCreate(
-                        donor_id=rng.choice(donors), title=f"Support to the IGF {year}",
-                        channel=rng.choice([Channel.igf_trust_fund] * 3 + [Channel.igfsa]), earmark=earmark,
-                        nri_id=rng.choice(recognised) if earmark is Earmark.nri_support and recognised else None,
-                        in_kind=in_kind, years=[year],
+                        donor_id=rng.choice(donors),
+                        title=f"Support to the IGF {year}",
+                        channel=rng.choice([Channel.igf_trust_fund] * 3 + [Channel.igfsa]),
+                        earmark=earmark,
+                        nri_id=rng.choice(recognised)
+                        if earmark is Earmark.nri_support and recognised
+                        else None,
+                        in_kind=in_kind,
+                        years=[year],
                         in_kind_description="Venue and interpretation" if in_kind else None,
                         valuation_method="Market price of comparable services" if in_kind else None,
                     ),
                     actor=SYSTEM,
-                )  # fmt: skip
+                )
                 if not in_kind:
                     out.contribution_ids.append(contribution.id)
                 written += await _contribution_events(
@@ -109,8 +126,15 @@ async def seed_funding(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clo
                 )
 
 
-async def _contribution_events(ledger: LedgerService, contribution_id: UUID, year: int, in_kind: bool,
-                               today: date, rng: random.Random, budget: int) -> int:  # fmt: skip
+async def _contribution_events(
+    ledger: LedgerService,
+    contribution_id: UUID,
+    year: int,
+    in_kind: bool,
+    today: date,
+    rng: random.Random,
+    budget: int,
+) -> int:
     """A pledge, a commitment, instalments and sometimes a reversal: at most ``budget`` events."""
     currency = rng.choice(["USD"] * 4 + list(CURRENCIES))
     total = rng.randint(5, 400) * 1000
@@ -120,13 +144,22 @@ async def _contribution_events(ledger: LedgerService, contribution_id: UUID, yea
     def day(fraction: float) -> date:
         return date(year, 1, 1) + timedelta(days=int(span * fraction))
 
-    plan = [EventCreate(kind=EventKind.pledge, amount=Decimal(total), currency=currency, value_date=day(0.02)),
-            EventCreate(kind=EventKind.commitment, amount=Decimal(total), currency=currency, value_date=day(0.1))]  # fmt: skip
+    plan = [
+        EventCreate(kind=EventKind.pledge, amount=Decimal(total), currency=currency, value_date=day(0.02)),
+        EventCreate(kind=EventKind.commitment, amount=Decimal(total), currency=currency, value_date=day(0.1)),
+    ]
     instalments = rng.randint(2, 12)
     kind = EventKind.in_kind_valuation if in_kind else EventKind.receipt
     for n in range(instalments):
-        plan.append(EventCreate(kind=kind, amount=Decimal(total // instalments), currency=currency,
-                                value_date=day(0.2 + 0.8 * n / instalments), description=f"instalment {n + 1}"))  # fmt: skip
+        plan.append(
+            EventCreate(
+                kind=kind,
+                amount=Decimal(total // instalments),
+                currency=currency,
+                value_date=day(0.2 + 0.8 * n / instalments),
+                description=f"instalment {n + 1}",
+            )
+        )
     plan = plan[:budget]
     written = []
     for event in plan:
@@ -135,10 +168,14 @@ async def _contribution_events(ledger: LedgerService, contribution_id: UUID, yea
         returned = written[-1]
         await ledger.record_event(
             contribution_id,
-            EventCreate(kind=EventKind.reversal, reverses=returned.id, value_date=returned.value_date,
-                        reason="the bank returned the transfer"),
+            EventCreate(
+                kind=EventKind.reversal,
+                reverses=returned.id,
+                value_date=returned.value_date,
+                reason="the bank returned the transfer",
+            ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         return len(plan) + 1
     return len(plan)
 
@@ -150,8 +187,9 @@ def message_body(rng: random.Random, paragraphs: int = 5) -> str:
     )
 
 
-async def seed_messages(pool: asyncpg.Pool, scale: Scale, rng: random.Random, settings: Settings,
-                        out: Seeded) -> None:  # fmt: skip
+async def seed_messages(
+    pool: asyncpg.Pool, scale: Scale, rng: random.Random, settings: Settings, out: Seeded
+) -> None:
     async with pool.acquire() as conn, conn.transaction():
         commenters = await create_users(conn, scale.commenters, "commenter")
     closed_every = 5  # one Message in five has had its comment period closed since (state "synthesis")
@@ -164,13 +202,18 @@ async def seed_messages(pool: asyncpg.Pool, scale: Scale, rng: random.Random, se
                 year = clock.now().year - (i % 3)
                 message = await MessageService(conn, clock, settings).create(
                     MessageCreate(
-                        title=f"{THEMES[i % len(THEMES)]}: Message {i}", body=message_body(rng), year=year,
+                        title=f"{THEMES[i % len(THEMES)]}: Message {i}",
+                        body=message_body(rng),
+                        year=year,
                         theme=THEMES[i % len(THEMES)],
-                        classification=Classification(wsis_action_lines=[f"C{1 + i % 11}"], sdgs=[1 + i % 17],
-                                                      gdc_objectives=[1 + i % 5]),
+                        classification=Classification(
+                            wsis_action_lines=[f"C{1 + i % 11}"],
+                            sdgs=[1 + i % 17],
+                            gdc_objectives=[1 + i % 5],
+                        ),
                     ),
                     SYSTEM,
-                )  # fmt: skip
+                )
                 lifecycle = MessageLifecycle(conn, clock, settings)
                 days = settings.messages.comment_min_days if closing else 60
                 await lifecycle.transition(message.id, OpenPublicComment(days=days), SYSTEM, None)
@@ -181,11 +224,13 @@ async def seed_messages(pool: asyncpg.Pool, scale: Scale, rng: random.Random, se
                         message.id,
                         CommentCreate(
                             body=f"Please add a reference to {rng.choice(WHAT)}; it matters in our region.",
-                            stakeholder_group=rng.choice(list(StakeholderGroup)), country=rng.choice(["KE", "BR", "IN", "DE", "FJ"]),
-                            paragraph_id=f"p{1 + n % 5}" if n % 2 else None, display_name=None if n % 3 else f"Commenter {n}",
+                            stakeholder_group=rng.choice(list(StakeholderGroup)),
+                            country=rng.choice(["KE", "BR", "IN", "DE", "FJ"]),
+                            paragraph_id=f"p{1 + n % 5}" if n % 2 else None,
+                            display_name=None if n % 3 else f"Commenter {n}",
                         ),
                         commenters[(i + n) % len(commenters)],
-                    )  # fmt: skip
+                    )
                 out.message_ids.append(message.id)
                 if closing:
                     clock.advance(timedelta(days=settings.messages.comment_min_days + 1))

@@ -32,9 +32,17 @@ class Scale:
 FULL = Scale()
 # The smoke test's scale: every kind of row, a handful of each.
 TINY = Scale(
-    nris=8, nri_drafts=1, nri_reports=2, mag_cycles=2, mag_cohort=3, donors=3, ledger_events=60, messages=4,
-    comments_per_message=2, commenters=2,
-)  # fmt: skip
+    nris=8,
+    nri_drafts=1,
+    nri_reports=2,
+    mag_cycles=2,
+    mag_cohort=3,
+    donors=3,
+    ledger_events=60,
+    messages=4,
+    comments_per_message=2,
+    commenters=2,
+)
 
 
 @dataclass
@@ -51,10 +59,15 @@ class Seeded:
 
 
 THEMES = [
-    "Universal and meaningful connectivity", "Harnessing innovation and balancing risks", "Digital trust and security",
-    "Human rights and freedoms online", "Sustainability and environment", "Internet governance and the GDC",
-    "Data governance", "Artificial intelligence",
-]  # fmt: skip
+    "Universal and meaningful connectivity",
+    "Harnessing innovation and balancing risks",
+    "Digital trust and security",
+    "Human rights and freedoms online",
+    "Sustainability and environment",
+    "Internet governance and the GDC",
+    "Data governance",
+    "Artificial intelligence",
+]
 PARAGRAPH = (
     "{who} should {verb} {what}, working with all stakeholders in an open, inclusive and transparent way, "
     "and report on progress at the next IGF."
@@ -69,14 +82,60 @@ WHO = [
 ]
 VERB = ["prioritise", "invest in", "measure", "coordinate", "support", "publish evidence on"]
 WHAT = [
-    "affordable access for the unconnected", "digital skills for women and girls", "open standards",
-    "cross-border data flows with trust", "local content in local languages", "the security of critical infrastructure",
-    "rights-respecting AI deployment", "community networks", "energy-efficient data centres",
-]  # fmt: skip
-SURNAMES = ["Okafor", "Tanaka", "Silva", "Novak", "Haddad", "Mensah", "Ivanova", "García", "Chen", "Dubois",
-            "Kumar", "Larsen", "Moreau", "Nakamura", "Owusu", "Petrov", "Rahman", "Santos", "Yilmaz", "Zulu"]  # fmt: skip
-GIVEN = ["Amina", "Kenji", "Lucia", "Marek", "Nadia", "Kwame", "Olga", "Pablo", "Mei", "Claire",
-         "Ravi", "Ingrid", "Sami", "Yuki", "Ama", "Dmitri", "Farah", "João", "Elif", "Thandi"]  # fmt: skip
+    "affordable access for the unconnected",
+    "digital skills for women and girls",
+    "open standards",
+    "cross-border data flows with trust",
+    "local content in local languages",
+    "the security of critical infrastructure",
+    "rights-respecting AI deployment",
+    "community networks",
+    "energy-efficient data centres",
+]
+SURNAMES = [
+    "Okafor",
+    "Tanaka",
+    "Silva",
+    "Novak",
+    "Haddad",
+    "Mensah",
+    "Ivanova",
+    "García",
+    "Chen",
+    "Dubois",
+    "Kumar",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Owusu",
+    "Petrov",
+    "Rahman",
+    "Santos",
+    "Yilmaz",
+    "Zulu",
+]
+GIVEN = [
+    "Amina",
+    "Kenji",
+    "Lucia",
+    "Marek",
+    "Nadia",
+    "Kwame",
+    "Olga",
+    "Pablo",
+    "Mei",
+    "Claire",
+    "Ravi",
+    "Ingrid",
+    "Sami",
+    "Yuki",
+    "Ama",
+    "Dmitri",
+    "Farah",
+    "João",
+    "Elif",
+    "Thandi",
+]
 
 
 def grouped_countries() -> dict[str, list[str]]:

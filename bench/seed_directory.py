@@ -56,16 +56,24 @@ def nri_import_csv(scale: Scale, rng: random.Random) -> tuple[str, list[str]]:
 
     def row(kind: str, name: str, codes: list[str], youth_scope: str = "") -> None:
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
-        rows.append({
-            "type": kind, "youth_scope": youth_scope, "name": name, "acronym": "".join(w[0] for w in name.split())[:12],
-            "countries": ";".join(sorted(codes)), "languages": rng.choice(["en", "en;fr", "es", "fr", "ar;en", "ru", "pt;es"]),
-            "year_founded": str(rng.randint(2008, 2024)), "website": f"https://{slug}.example.org",
-            "contact_email": f"contact@{slug}.example.org",
-            "description": f"The {name} brings government, business, civil society, the technical community and academia "
-                           "together every year to discuss Internet governance priorities.",
-            "focal_point_name": f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}", "focal_point_email": f"focal@{slug}.example.org",
-            "focal_point_role": "coordinator",
-        })  # fmt: skip
+        rows.append(
+            {
+                "type": kind,
+                "youth_scope": youth_scope,
+                "name": name,
+                "acronym": "".join(w[0] for w in name.split())[:12],
+                "countries": ";".join(sorted(codes)),
+                "languages": rng.choice(["en", "en;fr", "es", "fr", "ar;en", "ru", "pt;es"]),
+                "year_founded": str(rng.randint(2008, 2024)),
+                "website": f"https://{slug}.example.org",
+                "contact_email": f"contact@{slug}.example.org",
+                "description": f"The {name} brings government, business, civil society, the technical community and academia "
+                "together every year to discuss Internet governance priorities.",
+                "focal_point_name": f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}",
+                "focal_point_email": f"focal@{slug}.example.org",
+                "focal_point_role": "coordinator",
+            }
+        )
 
     for code in members[:n_national]:
         row("national", f"{countries.COUNTRIES[code].name} IGF", [code])
@@ -98,11 +106,13 @@ async def seed_nris(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock:
         for principal, code in zip(coordinators, spare, strict=False):
             await NriService(conn, clock).register(
                 NriCreate(
-                    type=NriType.national, name=f"{countries.COUNTRIES[code].name} Internet Governance Forum",
-                    countries=[code], focal_points=[FocalPoint(name="Focal Point", email=f"fp-{code.lower()}@example.org")],
+                    type=NriType.national,
+                    name=f"{countries.COUNTRIES[code].name} Internet Governance Forum",
+                    countries=[code],
+                    focal_points=[FocalPoint(name="Focal Point", email=f"fp-{code.lower()}@example.org")],
                 ),
                 actor=principal,
-            )  # fmt: skip
+            )
     year = clock.now().year - 1
     for start in range(0, scale.nri_reports, BATCH):
         async with pool.acquire() as conn, conn.transaction():
@@ -113,15 +123,25 @@ async def seed_nris(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock:
                 await reports.create(
                     nri_id,
                     NriReportCreate(
-                        year=year, meeting_start=day, meeting_end=day + timedelta(days=rng.randint(0, 2)),
-                        format=rng.choice(list(MeetingFormat)), participants_total=participants,
+                        year=year,
+                        meeting_start=day,
+                        meeting_end=day + timedelta(days=rng.randint(0, 2)),
+                        format=rng.choice(list(MeetingFormat)),
+                        participants_total=participants,
                         participants_by_stakeholder=dict.fromkeys(StakeholderGroup, participants // 6),
-                        topics=[ReportTopic(title=t, classification=Classification(sdgs=[9])) for t in rng.sample(THEMES, 3)],
+                        topics=[
+                            ReportTopic(title=t, classification=Classification(sdgs=[9]))
+                            for t in rng.sample(THEMES, 3)
+                        ],
                         outcome_summary="Participants agreed on priorities for meaningful connectivity and digital skills.",
-                        key_messages=[PARAGRAPH.format(who=rng.choice(WHO), verb=rng.choice(VERB), what=rng.choice(WHAT))],
+                        key_messages=[
+                            PARAGRAPH.format(
+                                who=rng.choice(WHO), verb=rng.choice(VERB), what=rng.choice(WHAT)
+                            )
+                        ],
                     ),
                     actor=SYSTEM,
-                )  # fmt: skip
+                )
                 await reports.submit(nri_id, year, expected_version=None, actor=SYSTEM)
 
 
@@ -131,9 +151,13 @@ async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: 
     out.cycle_years = list(range(first, first + scale.mag_cycles))
     cohorts = scale.mag_cycles + 2  # cohort c serves cycle indexes c-2, c-1, c
     stakeholder = [StakeholderGroup.government] * 4 + [
-        StakeholderGroup.private_sector, StakeholderGroup.civil_society, StakeholderGroup.civil_society,
-        StakeholderGroup.technical_community, StakeholderGroup.academia, StakeholderGroup.private_sector,
-    ]  # fmt: skip
+        StakeholderGroup.private_sector,
+        StakeholderGroup.civil_society,
+        StakeholderGroup.civil_society,
+        StakeholderGroup.technical_community,
+        StakeholderGroup.academia,
+        StakeholderGroup.private_sector,
+    ]
     async with pool.acquire() as conn, conn.transaction():
         people = PersonService(conn, clock)
         cycles = CycleService(conn, clock)
@@ -144,15 +168,20 @@ async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: 
                 group = sorted(groups)[(c + i) % len(groups)]
                 code = rng.choice(groups[group])
                 person = await people.create(
-                    PersonCreate(name=f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)} {c}-{i}",
-                                 affiliation="Ministry / company / NGO / university", country=code),
+                    PersonCreate(
+                        name=f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)} {c}-{i}",
+                        affiliation="Ministry / company / NGO / university",
+                        country=code,
+                    ),
                     actor=SYSTEM,
-                )  # fmt: skip
+                )
                 seat = AppointmentCreate(
-                    person_id=person.id, stakeholder_group=stakeholder[i % len(stakeholder)], country=code,
+                    person_id=person.id,
+                    stakeholder_group=stakeholder[i % len(stakeholder)],
+                    country=code,
                     gender=Gender.female if i % 2 else Gender.male,
                     role=AppointmentRole.chair if i == 0 and c % 3 == 0 else AppointmentRole.member,
-                )  # fmt: skip
+                )
                 cohort.append((person.id, seat))
             members.append(cohort)
         for year in out.cycle_years:

@@ -45,9 +45,11 @@ def anchor_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def pool(app: Litestar) -> AsyncIterator[None]:
         app.state.pool = await create_pool(
-            settings.db.url, application_name="bench.anchor", min_size=settings.db.pool_min,
+            settings.db.url,
+            application_name="bench.anchor",
+            min_size=settings.db.pool_min,
             max_size=settings.db.pool_max,
-        )  # fmt: skip
+        )
         try:
             yield
         finally:
@@ -82,9 +84,14 @@ def serve(kind: str, port: int) -> None:
     else:
         app = anchor_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, server_header=False,
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
         lifespan="on",
-    )  # fmt: skip
+    )
     uvicorn.Server(config).run()
 
 
@@ -133,9 +140,12 @@ class ServerProcess:
         with open(self.log, "ab") as log:  # noqa: ASYNC230
             self.proc = subprocess.Popen(  # noqa: ASYNC220, S603 - our own module, no shell
                 [sys.executable, "-m", "bench.servers", self.kind, "--port", str(self.port)],
-                cwd=REPO_ROOT, env={**os.environ, **self.env}, stdout=log, stderr=log,
+                cwd=REPO_ROOT,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=log,
                 stdin=subprocess.DEVNULL,
-            )  # fmt: skip
+            )
         deadline = time.monotonic() + 60
         async with httpx.AsyncClient() as client:
             while True:

@@ -105,32 +105,49 @@ async def seed_contributions(pool: asyncpg.Pool) -> tuple[list[UUID], list[int],
     async with pool.acquire() as conn, conn.transaction():
         rates, month = [], date(years[0] - 1, 12, 1)
         while month <= today:
-            rates.append(ExchangeRateCreate(currency="EUR", effective_on=month, usd_per_unit=EUR_PER_USD,
-                                            source="UN operational rates of exchange"))  # fmt: skip
+            rates.append(
+                ExchangeRateCreate(
+                    currency="EUR",
+                    effective_on=month,
+                    usd_per_unit=EUR_PER_USD,
+                    source="UN operational rates of exchange",
+                )
+            )
             month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
         await RateService(conn, clock, settings).add_rates(rates, actor=SYSTEM, via="bench")
         funding = FundingService(conn, clock, settings)
         groups = list(StakeholderGroup)
         donors = [
-            (await funding.create_donor(DonorCreate(
-                legal_name=f"Donor {i}", stakeholder_group=groups[i % len(groups)], is_anonymous=i % 13 == 4,
-                country=None if groups[i % len(groups)] is StakeholderGroup.intergovernmental else "CH",
-            ), actor=SYSTEM)).id
+            (
+                await funding.create_donor(
+                    DonorCreate(
+                        legal_name=f"Donor {i}",
+                        stakeholder_group=groups[i % len(groups)],
+                        is_anonymous=i % 13 == 4,
+                        country=None
+                        if groups[i % len(groups)] is StakeholderGroup.intergovernmental
+                        else "CH",
+                    ),
+                    actor=SYSTEM,
+                )
+            ).id
             for i in range(60)
-        ]  # fmt: skip
+        ]
         for i in range(CONTRIBUTIONS):
             year, in_kind = rng.choice(years), i % 10 == 9
             contribution = await funding.create_contribution(
                 ContributionCreate(
-                    donor_id=rng.choice(donors), title=f"Support to the IGF {year}",
+                    donor_id=rng.choice(donors),
+                    title=f"Support to the IGF {year}",
                     channel=rng.choice([Channel.igf_trust_fund, Channel.igfsa]),
                     earmark=rng.choice([Earmark.core, Earmark.travel_grants, Earmark.capacity_development]),
-                    years=[year], in_kind=in_kind,
+                    years=[year],
+                    in_kind=in_kind,
                     in_kind_description="Venue and interpretation" if in_kind else None,
                     valuation_method="Market price of comparable services" if in_kind else None,
                 ),
                 actor=SYSTEM,
-            )  # fmt: skip
+            )
             ids.append(contribution.id)
             contribution_years.append(year)
             in_kinds.append(in_kind)
@@ -210,18 +227,22 @@ async def measure(pool: asyncpg.Pool, base_url: str, year: int) -> dict[str, tup
 
 def report(sizes: list[int], loads: list[float], runs: list[dict[str, tuple[float, int]]], where: str) -> str:
     names = list(runs[0])
-    headers = ["operation", *[f"{s:,} events" for s in sizes], *[
-        f"growth {_short(a)}→{_short(b)}" for a, b in itertools.pairwise(sizes)
-    ]]  # fmt: skip
+    headers = [
+        "operation",
+        *[f"{s:,} events" for s in sizes],
+        *[f"growth {_short(a)}→{_short(b)}" for a, b in itertools.pairwise(sizes)],
+    ]
     rows = []
     for name in names:
         seconds = [run[name][0] for run in runs]
         growth = [f"{b / a:.1f}x" for a, b in itertools.pairwise(seconds)]
         rows.append([name, *[_fmt(s) for s in seconds], *growth])
-    for name, anchor in (("summary (all years)", "anchor: events summed (all years)"),
-                         ("export ledger.csv", "anchor: COPY ... TO STDOUT csv"),
-                         ("export ledger.json", "anchor: COPY ... TO STDOUT csv"),
-                         ("export iati-activities.xml", "anchor: COPY ... TO STDOUT csv")):  # fmt: skip
+    for name, anchor in (
+        ("summary (all years)", "anchor: events summed (all years)"),
+        ("export ledger.csv", "anchor: COPY ... TO STDOUT csv"),
+        ("export ledger.json", "anchor: COPY ... TO STDOUT csv"),
+        ("export iati-activities.xml", "anchor: COPY ... TO STDOUT csv"),
+    ):
         ratios = [_ratio(run[name][0] / run[anchor][0]) for run in runs]
         rows.append([f"**{name} ÷ {anchor.removeprefix('anchor: ')}**", *ratios, *[""] * (len(sizes) - 1)])
     size_rows = [
@@ -233,18 +254,20 @@ def report(sizes: list[int], loads: list[float], runs: list[dict[str, tuple[floa
         ],
         ["bulk load + VACUUM ANALYZE", *[_fmt(s) for s in loads]],
     ]
-    return "\n".join([
-        "## Transparency benchmark",
-        "",
-        f"Machine: {where}.",
-        "Through the real app (one uvicorn process), read to the last byte without compression. Each operation "
-        "alternates with its anchor (the same data straight from PostgreSQL); times are medians of 3 runs for "
-        "summaries and totals, 2 for COPY, 1 for each export.",
-        "",
-        markdown_table(headers, rows),
-        "",
-        markdown_table(["", *[f"{s:,} events" for s in sizes]], size_rows),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## Transparency benchmark",
+            "",
+            f"Machine: {where}.",
+            "Through the real app (one uvicorn process), read to the last byte without compression. Each operation "
+            "alternates with its anchor (the same data straight from PostgreSQL); times are medians of 3 runs for "
+            "summaries and totals, 2 for COPY, 1 for each export.",
+            "",
+            markdown_table(headers, rows),
+            "",
+            markdown_table(["", *[f"{s:,} events" for s in sizes]], size_rows),
+        ]
+    )
 
 
 def _ratio(r: float) -> str:
@@ -263,9 +286,12 @@ async def run(database_url: str, redis_url: str, *, sizes: list[int], work_dir: 
     pool = await create_pool(database_url, application_name="bench.transparency", max_size=4)
     port = free_port()
     env = {
-        "IGF_HUB_DATABASE_URL": database_url, "IGF_HUB_REDIS_URL": redis_url, "IGF_HUB_DATA_DIR": str(work_dir),
-        "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{port}", "IGF_HUB_LOG_FORMAT": "json",
-    }  # fmt: skip
+        "IGF_HUB_DATABASE_URL": database_url,
+        "IGF_HUB_REDIS_URL": redis_url,
+        "IGF_HUB_DATA_DIR": str(work_dir),
+        "IGF_HUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "IGF_HUB_LOG_FORMAT": "json",
+    }
     try:
         say("seeding donors and contributions through the services ...")
         contributions = await seed_contributions(pool)

@@ -74,20 +74,33 @@ def free_port() -> int:
 def message(i: int) -> dict[str, Any]:
     subject = str(uuid4())
     return {
-        "id": subject, "year": 2026, "theme": "universal-access", "title": f"Message {i}", "version": 1,
+        "id": subject,
+        "year": 2026,
+        "theme": "universal-access",
+        "title": f"Message {i}",
+        "version": 1,
         "content_sha256": hashlib.sha256(str(i).encode()).hexdigest(),
-        "languages": [{"language": "en", "text": "The IGF calls on all stakeholders to close the digital divides. " * 8}],
+        "languages": [
+            {"language": "en", "text": "The IGF calls on all stakeholders to close the digital divides. " * 8}
+        ],
         "classification": {"wsis_action_lines": ["C2"], "sdgs": [9], "gdc_objectives": [1]},
-        "provenance": [], "links": {"self": f"/v1/messages/{subject}"},
-    }  # fmt: skip
+        "provenance": [],
+        "links": {"self": f"/v1/messages/{subject}"},
+    }
 
 
 @contextlib.asynccontextmanager
 async def consumer_process(port: int, secret: str) -> AsyncIterator[str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.support.consumer", "--port", str(port), "--secret", secret,
+        sys.executable,
+        "-m",
+        "tests.support.consumer",
+        "--port",
+        str(port),
+        "--secret",
+        secret,
         stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     assert proc.stdout is not None
     line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
     assert line.startswith("listening"), line
@@ -109,9 +122,13 @@ def cloudevent_body(base_url: str) -> bytes:
     which ``json.dumps`` matches in size)."""
     data = message(0)
     event = EventRow(
-        seq=1, id=uuid4(), type="message.approved", subject=data["id"], occurred_at=datetime.now(UTC),
+        seq=1,
+        id=uuid4(),
+        type="message.approved",
+        subject=data["id"],
+        occurred_at=datetime.now(UTC),
         data_json=json.dumps(data),
-    )  # fmt: skip
+    )
     return render(event, base_url)
 
 
@@ -158,8 +175,13 @@ async def raw_post_loop(url: str, secret: str, total: int, concurrency: int, bod
                 signature = base64.b64encode(
                     hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
                 ).decode()
-                headers = {"webhook-id": msg_id, "webhook-timestamp": stamp, "webhook-signature": f"v1,{signature}",
-                           "content-type": "application/json", "user-agent": USER_AGENT}  # fmt: skip
+                headers = {
+                    "webhook-id": msg_id,
+                    "webhook-timestamp": stamp,
+                    "webhook-signature": f"v1,{signature}",
+                    "content-type": "application/json",
+                    "user-agent": USER_AGENT,
+                }
                 response = await client.post(url, content=body, headers=headers)
                 assert response.status_code == 204, response.text
 
@@ -298,11 +320,16 @@ async def run(events: int, seconds: float, in_flight: int, rounds: int, fillfact
             fill = next((o for o in options or [] if o.startswith("fillfactor=")), "fillfactor=100 (default)")
             await conn.close()
             settings = Settings(
-                public_url="http://127.0.0.1:8000", db=DbSettings(url=url), redis=RedisSettings(url=embedded.redis_url),
+                public_url="http://127.0.0.1:8000",
+                db=DbSettings(url=url),
+                redis=RedisSettings(url=embedded.redis_url),
                 webhooks=WebhookSettings(
-                    allowed_hosts="127.0.0.1", secrets_key=new_key_text(), poll_interval=1.0, max_in_flight=in_flight
+                    allowed_hosts="127.0.0.1",
+                    secrets_key=new_key_text(),
+                    poll_interval=1.0,
+                    max_in_flight=in_flight,
                 ),
-            )  # fmt: skip
+            )
             assert embedded.servers is not None
             await measure(settings, events, seconds, rounds, embedded.servers.postgres.pid, fill)
         finally:
@@ -338,8 +365,10 @@ async def measure(
             anchors[concurrency] = await raw_post_loop(url, endpoint.secret, 3000, concurrency, body)
             print(f"  {concurrency:>3} in flight: {anchors[concurrency]:8.0f} req/s")
         best = max(anchors, key=lambda c: anchors[c])
-        print(f"\ndrain: {events} committed events a round, {rounds} rounds, each after an anchor slice at {bound} "
-              "in flight; CPU ms per request: anchor -> drain")  # fmt: skip
+        print(
+            f"\ndrain: {events} committed events a round, {rounds} rounds, each after an anchor slice at {bound} "
+            "in flight; CPU ms per request: anchor -> drain"
+        )
         meter = CpuMeter(postgres_pid)
         ratios, rates = [], []
         for n in range(1, rounds + 1):
@@ -359,10 +388,14 @@ async def measure(
                 f" PostgreSQL {(a1[2] - a0[2]) * 1000 / 3000:.2f} -> {(d1[2] - a1[2]) * 1000 / events:.2f};"
                 f"\n           {statements:.2f} statements per delivery ({batches}); {hot}"
             )
-        print(f"  ratio to the raw loop at {bound} in flight, median of the rounds: "
-              f"{statistics.median(ratios):.2f}   (target >= 0.80)")  # fmt: skip
-        print(f"  median drain rate to the best raw loop of the sweep above ({best} in flight): "
-              f"{statistics.median(rates) / anchors[best]:.2f}")  # fmt: skip
+        print(
+            f"  ratio to the raw loop at {bound} in flight, median of the rounds: "
+            f"{statistics.median(ratios):.2f}   (target >= 0.80)"
+        )
+        print(
+            f"  median drain rate to the best raw loop of the sweep above ({best} in flight): "
+            f"{statistics.median(rates) / anchors[best]:.2f}"
+        )
         lat = await latency(pool, settings, 100, seconds)
         print(f"\nlatency at 100 approvals/s for {seconds:.0f} s ({len(lat)} delivered), commit -> 2xx:")
         print(f"  p50 {percentile(lat, 50):6.1f} ms   (target <= 10)")
@@ -385,9 +418,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="drain rounds, each after an anchor slice")
     parser.add_argument(
-        "--fillfactor", type=int, choices=range(10, 101), metavar="{10..100}",
+        "--fillfactor",
+        type=int,
+        choices=range(10, 101),
+        metavar="{10..100}",
         help="set webhook_deliveries' fillfactor after the migrations (default: as migrated)",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     asyncio.run(run(args.events, args.seconds, args.in_flight, args.rounds, args.fillfactor))
 

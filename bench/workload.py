@@ -48,10 +48,15 @@ class Workload:
         ]
         year = seeded.cycle_years[-1]
         message = seeded.message_ids[0]
-        self.list_paths = itertools.cycle([
-            "/v1/nris?limit=50", "/v1/messages?limit=20", f"/v1/messages/{message}/comments?limit=20",
-            f"/v1/mag/cycles/{year}/appointments?limit=50", "/v1/transparency/ledger?limit=50",
-        ])  # fmt: skip
+        self.list_paths = itertools.cycle(
+            [
+                "/v1/nris?limit=50",
+                "/v1/messages?limit=20",
+                f"/v1/messages/{message}/comments?limit=20",
+                f"/v1/mag/cycles/{year}/appointments?limit=50",
+                "/v1/transparency/ledger?limit=50",
+            ]
+        )
         self.aggregate_paths = itertools.cycle(
             ["/v1/transparency/summary", "/v1/nris/stats", f"/v1/mag/cycles/{year}/balance"]
         )
@@ -76,18 +81,34 @@ class Workload:
         self.written += 1
         if cls == COMMENT:
             self.comments += 1  # each comment by the next person in turn
-            body = {"body": f"Benchmark comment {self.written}: please mention community networks.",
-                    "stakeholder_group": "civil_society", "country": "KE"}  # fmt: skip
+            body = {
+                "body": f"Benchmark comment {self.written}: please mention community networks.",
+                "stakeholder_group": "civil_society",
+                "country": "KE",
+            }
             return Target(
-                cls, "POST", f"/v1/messages/{self.pick(self.s.open_message_ids)}/comments", frozenset({201}),
-                msgspec.json.encode(body), self.commenters[self.comments % len(self.commenters)],
-            )  # fmt: skip
-        body = {"kind": "receipt", "amount": "2500", "currency": "USD", "value_date": self.today,
-                "description": f"benchmark instalment {self.written}"}  # fmt: skip
+                cls,
+                "POST",
+                f"/v1/messages/{self.pick(self.s.open_message_ids)}/comments",
+                frozenset({201}),
+                msgspec.json.encode(body),
+                self.commenters[self.comments % len(self.commenters)],
+            )
+        body = {
+            "kind": "receipt",
+            "amount": "2500",
+            "currency": "USD",
+            "value_date": self.today,
+            "description": f"benchmark instalment {self.written}",
+        }
         return Target(
-            cls, "POST", f"/v1/funding/contributions/{self.pick(self.s.contribution_ids)}/events",
-            frozenset({201}), msgspec.json.encode(body), self.secretariat,
-        )  # fmt: skip
+            cls,
+            "POST",
+            f"/v1/funding/contributions/{self.pick(self.s.contribution_ids)}/events",
+            frozenset({201}),
+            msgspec.json.encode(body),
+            self.secretariat,
+        )
 
     def only(self, cls: str) -> Callable[[], Target]:
         return lambda: self.target(cls)
@@ -134,10 +155,17 @@ async def commenter_tokens(pool: asyncpg.Pool, base_url: str, count: int, vault:
         ]
         key_set = await keys.private_key_set(conn, vault)
     generator = AccessTokenGenerator(Settings(public_url=base_url), key_set)
-    console = OAuthClient({
-        "client_id": CONSOLE_CLIENT_ID, "name": "console", "client_secret_hash": None, "redirect_uris": [],
-        "grant_types": ["authorization_code"], "token_endpoint_auth_method": "none", "scope": "api",
-    })  # fmt: skip
+    console = OAuthClient(
+        {
+            "client_id": CONSOLE_CLIENT_ID,
+            "name": "console",
+            "client_secret_hash": None,
+            "redirect_uris": [],
+            "grant_types": ["authorization_code"],
+            "token_endpoint_auth_method": "none",
+            "scope": "api",
+        }
+    )
     return [
         str(generator.access_token_generator(console, "authorization_code", OAuthUser(user.id), "api"))
         for user in users

@@ -34,8 +34,12 @@ def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subproces
 @pytest.fixture
 def production_env(settings: Settings) -> dict[str, str]:
     """The CLI pointed at this test's database and Valkey: nothing embedded is started."""
-    return {**os.environ, "IGF_HUB_DATABASE_URL": settings.db.url, "IGF_HUB_REDIS_URL": settings.redis.url,
-            "IGF_HUB_LOG_LEVEL": "warning"}  # fmt: skip
+    return {
+        **os.environ,
+        "IGF_HUB_DATABASE_URL": settings.db.url,
+        "IGF_HUB_REDIS_URL": settings.redis.url,
+        "IGF_HUB_LOG_LEVEL": "warning",
+    }
 
 
 def test_users_and_clients_create(production_env: dict[str, str], db: asyncpg.Pool) -> None:
@@ -170,8 +174,12 @@ def test_serve_keeps_data_across_restarts_and_leaves_no_orphans(tmp_path: Path) 
         token = httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).json()
         assert "access_token" in token  # the client and the signing key survived the restart
         pids = _server_pids(data_dir)
-        worker = [int(p) for p in subprocess.run(["pgrep", "-P", str(second.pid)], capture_output=True,
-                                                 text=True, check=False).stdout.split()]  # fmt: skip
+        worker = [
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(second.pid)], capture_output=True, text=True, check=False
+            ).stdout.split()
+        ]
         second.kill()  # no clean shutdown at all
         second.wait()
         _wait(lambda: not any(_alive(p) for p in [*pids, *worker]), 30, "orphans to die with their parent")

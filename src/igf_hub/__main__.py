@@ -110,9 +110,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if not args.no_worker:
             env = {**os.environ, "IGF_HUB_DATABASE_URL": live.db.url, "IGF_HUB_REDIS_URL": live.redis.url}
             worker = subprocess.Popen(
-                [sys.executable, "-m", "igf_hub", "worker"], env=env, start_new_session=True,
+                [sys.executable, "-m", "igf_hub", "worker"],
+                env=env,
+                start_new_session=True,
                 preexec_fn=_die_with_parent,
-            )  # fmt: skip
+            )
         base = live.base_url
         print(
             f"\nigf_hub is running at {base}\n  API docs:  {base}/schema\n  sign in:   {base}/signin",
@@ -132,10 +134,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         try:
             server = uvicorn.Server(
                 uvicorn.Config(
-                    create_app(live), host=live.host, port=live.port, log_config=None, access_log=False,
-                    server_header=False, lifespan="on", **proxies.server_options(live),
+                    create_app(live),
+                    host=live.host,
+                    port=live.port,
+                    log_config=None,
+                    access_log=False,
+                    server_header=False,
+                    lifespan="on",
+                    **proxies.server_options(live),
                 )
-            )  # fmt: skip
+            )
             server.run()
         except (KeyboardInterrupt, Terminated):
             pass  # uvicorn re-raises the Ctrl-C or SIGTERM it handled: the shutdown below is the clean end

@@ -146,13 +146,19 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
         errors.append(FieldError(pointer=pointer, detail=detail))
     if malformed or (not errors and "malformed" in (exc.detail or "").lower()):
         return problem(
-            status=400, slug="malformed-body", title="The request body is not valid JSON",
-            detail=errors[0].detail if errors else exc.detail, errors=errors,
-        )  # fmt: skip
+            status=400,
+            slug="malformed-body",
+            title="The request body is not valid JSON",
+            detail=errors[0].detail if errors else exc.detail,
+            errors=errors,
+        )
     return problem(
-        status=422, slug="validation-failed", title="The request does not match the schema",
-        detail="; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in errors) or exc.detail, errors=errors,
-    )  # fmt: skip
+        status=422,
+        slug="validation-failed",
+        title="The request does not match the schema",
+        detail="; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in errors) or exc.detail,
+        errors=errors,
+    )
 
 
 _STATUS_SLUGS = {
@@ -171,9 +177,12 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
     if exc.status_code == 400 and _UNDECODABLE.search(exc.detail or ""):
         # The body could not be decoded at all (msgspec stops before any field is seen).
         return problem(
-            status=400, slug="malformed-body", title="The request body is not valid JSON",
-            detail=exc.detail, errors=[FieldError(pointer="", detail=exc.detail)],
-        )  # fmt: skip
+            status=400,
+            slug="malformed-body",
+            title="The request body is not valid JSON",
+            detail=exc.detail,
+            errors=[FieldError(pointer="", detail=exc.detail)],
+        )
     slug = _STATUS_SLUGS.get(exc.status_code, f"http-{exc.status_code}")
     return problem(
         status=exc.status_code,
@@ -248,16 +257,20 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
             "request.unavailable", path=request.url.path, dependency=dependency, error=repr(exc)[:300]
         )
         return problem(
-            status=503, slug="service-unavailable", title="Service temporarily unavailable",
+            status=503,
+            slug="service-unavailable",
+            title="Service temporarily unavailable",
             detail=f"{dependency} cannot be reached right now; retry in {RETRY_AFTER_SECONDS} s (a write either "
             "took effect completely or not at all: read before repeating one that is not idempotent).",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        ).to_response(request)  # fmt: skip
+        ).to_response(request)
     log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
     return problem(
-        status=500, slug="internal-error", title="Internal server error",
+        status=500,
+        slug="internal-error",
+        title="Internal server error",
         detail="The server failed to handle this request; the request id identifies it in the logs.",
-    ).to_response(request)  # fmt: skip
+    ).to_response(request)
 
 
 @asynccontextmanager

@@ -312,28 +312,54 @@ class Embedded:
                 subprocess.run(
                     [
                         str(bin_dir / "initdb"),
-                        "-D", str(cluster), "-U", PG_SUPERUSER, "--pwfile", pwfile.name,
-                        "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+                        "-D",
+                        str(cluster),
+                        "-U",
+                        PG_SUPERUSER,
+                        "--pwfile",
+                        pwfile.name,
+                        "--auth=scram-sha-256",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        "--no-instructions",
                     ],
-                    user=user, group=group, check=True, capture_output=True,
-                )  # fmt: skip
+                    user=user,
+                    group=group,
+                    check=True,
+                    capture_output=True,
+                )
             except subprocess.CalledProcessError as exc:
                 raise EmbeddedError(f"initdb failed: {exc.stderr.decode(errors='replace')}") from exc
             finally:
                 os.unlink(pwfile.name)
         port = port or _free_port()
         args = [
-            str(bin_dir / "postgres"), "-D", str(cluster), "-p", str(port),
-            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-            "-c", "max_connections=200",
-        ]  # fmt: skip
+            str(bin_dir / "postgres"),
+            "-D",
+            str(cluster),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=200",
+        ]
         if self.fast:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
-            args, user=user, group=group, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent(signal.SIGQUIT),
-        )  # fmt: skip
+            args,
+            user=user,
+            group=group,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(signal.SIGQUIT),
+        )
         log.close()
         self._started.append(proc)
         self._wait_until(
@@ -374,9 +400,13 @@ class Embedded:
         _write_private(work / "valkey.conf", config.encode())
         log = open(self.data_dir / "valkey.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
-            [str(binary), str(work / "valkey.conf")], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent(signal.SIGTERM),
-        )  # fmt: skip
+            [str(binary), str(work / "valkey.conf")],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(signal.SIGTERM),
+        )
         log.close()
         self._started.append(proc)
         self._wait_until(lambda: self._valkey_ready(port), proc, "Valkey", self.data_dir / "valkey.log")

@@ -35,9 +35,14 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 async def _authorize(client: httpx.AsyncClient, email: str, password: str, challenge: str) -> httpx.Response:
     params = {
-        "response_type": "code", "client_id": CONSOLE, "redirect_uri": REDIRECT, "scope": "api",
-        "state": "s-123", "code_challenge": challenge, "code_challenge_method": "S256",
-    }  # fmt: skip
+        "response_type": "code",
+        "client_id": CONSOLE,
+        "redirect_uri": REDIRECT,
+        "scope": "api",
+        "state": "s-123",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     page = await client.get("/oauth/authorize", params=params)
     assert page.status_code == 200 and 'name="password"' in page.text
     return await client.post("/oauth/authorize", data={**params, "email": email, "password": password})
@@ -54,10 +59,13 @@ async def _code_flow(client: httpx.AsyncClient, email: str, password: str = PASS
     token = await client.post(
         "/oauth/token",
         data={
-            "grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": REDIRECT,
-            "client_id": CONSOLE, "code_verifier": verifier,
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": REDIRECT,
+            "client_id": CONSOLE,
+            "code_verifier": verifier,
         },
-    )  # fmt: skip
+    )
     assert token.status_code == 200, token.text
     body: dict[str, Any] = token.json() | {"code": query["code"][0], "verifier": verifier}
     return body
@@ -90,9 +98,14 @@ async def test_a_code_is_used_once_and_needs_its_verifier(
     issued = await _code_flow(client, person.user.email)
     replay = await client.post(
         "/oauth/token",
-        data={"grant_type": "authorization_code", "code": issued["code"], "redirect_uri": REDIRECT,
-              "client_id": CONSOLE, "code_verifier": issued["verifier"]},
-    )  # fmt: skip
+        data={
+            "grant_type": "authorization_code",
+            "code": issued["code"],
+            "redirect_uri": REDIRECT,
+            "client_id": CONSOLE,
+            "code_verifier": issued["verifier"],
+        },
+    )
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
 
     _, challenge = pkce_pair()
@@ -100,9 +113,14 @@ async def test_a_code_is_used_once_and_needs_its_verifier(
     code = parse_qs(urlsplit(redirect.headers["location"]).query)["code"][0]
     wrong = await client.post(
         "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": CONSOLE,
-              "code_verifier": pkce_pair()[0]},
-    )  # fmt: skip
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": CONSOLE,
+            "code_verifier": pkce_pair()[0],
+        },
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
 
 
@@ -114,9 +132,14 @@ async def test_pkce_is_required_and_redirect_uris_are_checked(client: httpx.Asyn
     _, challenge = pkce_pair()
     elsewhere = await client.get(
         "/oauth/authorize",
-        params={"response_type": "code", "client_id": CONSOLE, "redirect_uri": "https://evil.example/cb",
-                "code_challenge": challenge, "code_challenge_method": "S256"},
-    )  # fmt: skip
+        params={
+            "response_type": "code",
+            "client_id": CONSOLE,
+            "redirect_uri": "https://evil.example/cb",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     assert elsewhere.status_code == 400
     assert "location" not in elsewhere.headers  # never redirect to an unregistered address
 
@@ -174,8 +197,13 @@ async def test_client_credentials_by_basic_and_by_form_post(
     )
     assert by_post.status_code == 200, by_post.text
     me = (await client.get("/v1/me", headers=_bearer(by_post.json()["access_token"]))).json()
-    assert me == {"subject": f"client:{client_id}", "kind": "client", "email": None, "roles": ["consumer"],
-                  "grants": []}  # fmt: skip
+    assert me == {
+        "subject": f"client:{client_id}",
+        "kind": "client",
+        "email": None,
+        "roles": ["consumer"],
+        "grants": [],
+    }
 
     wrong = await client.post(
         "/oauth/token",
@@ -198,8 +226,16 @@ async def _sign(db: asyncpg.Pool, claims: dict[str, Any], key_set: KeySet | None
 
 def _claims(settings: Settings, subject: str, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"iss": settings.base_url, "aud": [settings.auth.audience], "sub": subject, "client_id": CONSOLE,
-            "iat": now, "exp": now + 600, "jti": "t", "scope": "api"}  # fmt: skip
+    base = {
+        "iss": settings.base_url,
+        "aud": [settings.auth.audience],
+        "sub": subject,
+        "client_id": CONSOLE,
+        "iat": now,
+        "exp": now + 600,
+        "jti": "t",
+        "scope": "api",
+    }
     return base | overrides
 
 
@@ -275,10 +311,14 @@ async def test_time_limited_grants_apply_only_in_their_window(
     start = clock.now() + timedelta(days=1)
     granted = await client.post(
         f"/v1/users/{member.id}/grants",
-        json={"role": "mag_member", "is_chair": True, "valid_from": start.isoformat(),
-              "valid_until": (start + timedelta(days=365)).isoformat()},
+        json={
+            "role": "mag_member",
+            "is_chair": True,
+            "valid_from": start.isoformat(),
+            "valid_until": (start + timedelta(days=365)).isoformat(),
+        },
         headers=admin.headers,
-    )  # fmt: skip
+    )
     assert granted.status_code == 201, granted.text
     assert (await client.get("/v1/me", headers=member.headers)).json()["roles"] == []
     clock.advance(timedelta(days=1, seconds=1))
@@ -319,9 +359,14 @@ async def test_sign_in_pages_send_security_headers(client: httpx.AsyncClient) ->
     _, challenge = pkce_pair()
     page = await client.get(
         "/oauth/authorize",
-        params={"response_type": "code", "client_id": CONSOLE, "redirect_uri": REDIRECT,
-                "code_challenge": challenge, "code_challenge_method": "S256"},
-    )  # fmt: skip
+        params={
+            "response_type": "code",
+            "client_id": CONSOLE,
+            "redirect_uri": REDIRECT,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     console = await client.get("/signin")
     for response in (page, console):
         assert response.headers["x-frame-options"] == "DENY"

@@ -29,9 +29,13 @@ def test_the_transparency_benchmark_measures_every_operation_at_every_size() -> 
     report = run_bench("bench.transparency", "--sizes", "300,600")
     assert report.startswith("## Transparency benchmark")
     for name in (
-        "summary (all years)", "anchor: events summed (all years)", "export ledger.csv", "export ledger.json",
-        "export iati-activities.xml", "anchor: COPY ... TO STDOUT csv",
-    ):  # fmt: skip
+        "summary (all years)",
+        "anchor: events summed (all years)",
+        "export ledger.csv",
+        "export ledger.json",
+        "export iati-activities.xml",
+        "anchor: COPY ... TO STDOUT csv",
+    ):
         cells = row(report, name)
         assert all(cell.endswith(("ms", " s")) for cell in cells[1:3]), cells  # a time for 300 and for 600
 

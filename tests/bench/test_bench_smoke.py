@@ -25,9 +25,12 @@ async def test_api_benchmark_produces_its_tables(
 ) -> None:
     assert servers.embedded.servers is not None
     report = await run(
-        database_url, redis_url, plan=TINY_PLAN, work_dir=tmp_path,
+        database_url,
+        redis_url,
+        plan=TINY_PLAN,
+        work_dir=tmp_path,
         postgres_pid=servers.embedded.servers.postgres.pid,
-    )  # fmt: skip
+    )
 
     assert report.startswith("## API benchmark")
     assert "| endpoint class | requests | failed | req/s | p50 ms | p99 ms |" in report

@@ -11,9 +11,13 @@ async def _write_rows(db: asyncpg.Pool, n: int) -> None:
         for i in range(n):
             async with conn.transaction():
                 await audit.append(
-                    conn, actor="user:test", action="thing.changed", subject_type="thing", subject_id=i,
+                    conn,
+                    actor="user:test",
+                    action="thing.changed",
+                    subject_type="thing",
+                    subject_id=i,
                     data={"i": i, "note": "ünïcode ✓"},
-                )  # fmt: skip
+                )
 
 
 async def test_rows_chain_and_verify(db: asyncpg.Pool) -> None:

@@ -52,21 +52,31 @@ class FaultServers:
             db=DbSettings(url=self.database_url, pool_min=1, pool_max=5),
             redis=RedisSettings(url=self.redis_url),
             webhooks=WebhookSettings(
-                allowed_hosts="127.0.0.1", secrets_key=TEST_SECRETS_KEY, run_dispatcher=False,
-                poll_interval=0.1, lease_seconds=LEASE_SECONDS, request_timeout=5.0,
+                allowed_hosts="127.0.0.1",
+                secrets_key=TEST_SECRETS_KEY,
+                run_dispatcher=False,
+                poll_interval=0.1,
+                lease_seconds=LEASE_SECONDS,
+                request_timeout=5.0,
             ),
             rate_limits=False,  # the load here writes as fast as it can; the limits have their own tests
-        )  # fmt: skip
+        )
 
     def worker_env(self) -> dict[str, str]:
         """``igf-hub worker`` on these servers, with the settings above and its dispatcher on."""
         return {
-            **os.environ, "IGF_HUB_DATABASE_URL": self.database_url, "IGF_HUB_REDIS_URL": self.redis_url,
-            "IGF_HUB_PUBLIC_URL": BASE_URL, "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-            "IGF_HUB_WEBHOOK_SECRETS_KEY": TEST_SECRETS_KEY, "IGF_HUB_WEBHOOK_POLL_INTERVAL": "0.1",
-            "IGF_HUB_WEBHOOK_LEASE_SECONDS": str(LEASE_SECONDS), "IGF_HUB_WEBHOOK_REQUEST_TIMEOUT": "5",
-            "IGF_HUB_LOG_FORMAT": "json", "IGF_HUB_LOG_LEVEL": "info",
-        }  # fmt: skip
+            **os.environ,
+            "IGF_HUB_DATABASE_URL": self.database_url,
+            "IGF_HUB_REDIS_URL": self.redis_url,
+            "IGF_HUB_PUBLIC_URL": BASE_URL,
+            "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+            "IGF_HUB_WEBHOOK_SECRETS_KEY": TEST_SECRETS_KEY,
+            "IGF_HUB_WEBHOOK_POLL_INTERVAL": "0.1",
+            "IGF_HUB_WEBHOOK_LEASE_SECONDS": str(LEASE_SECONDS),
+            "IGF_HUB_WEBHOOK_REQUEST_TIMEOUT": "5",
+            "IGF_HUB_LOG_FORMAT": "json",
+            "IGF_HUB_LOG_LEVEL": "info",
+        }
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +141,15 @@ class WorkerProcess:
     async def start(self) -> WorkerProcess:
         with self.log_path.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "igf_hub", "worker", env=self.env, stdout=log, stderr=log,
+                sys.executable,
+                "-m",
+                "igf_hub",
+                "worker",
+                env=self.env,
+                stdout=log,
+                stderr=log,
                 stdin=asyncio.subprocess.DEVNULL,
-            )  # fmt: skip
+            )
         return self
 
     @property

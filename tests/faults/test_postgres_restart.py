@@ -104,9 +104,13 @@ class Load:
         except TimeoutError:
             return Outcome(kind, started, time.monotonic(), None)
         outcome = Outcome(
-            kind, started, time.monotonic(), response.status_code, response.headers.get("content-type", ""),
+            kind,
+            started,
+            time.monotonic(),
+            response.status_code,
+            response.headers.get("content-type", ""),
             retry_after=response.headers.get("retry-after"),
-        )  # fmt: skip
+        )
         if outcome.content_type.startswith("application/problem+json"):
             outcome.problem_type = response.json().get("type")
         elif kind == "write" and response.status_code == 201:
@@ -284,10 +288,13 @@ async def test_a_frozen_postgres_is_answered_503_within_the_timeouts_then_recove
             os.kill(pid, signal.SIGSTOP)
         try:
             frozen = await asyncio.gather(
-                *(load.request("write", "POST", "/v1/nris", caller, json=body(name=f"Frozen {i}")) for i in range(3)),
+                *(
+                    load.request("write", "POST", "/v1/nris", caller, json=body(name=f"Frozen {i}"))
+                    for i in range(3)
+                ),
                 load.request("list", "GET", "/v1/nris", None),
                 load.request("list", "GET", "/v1/nris", caller),
-            )  # fmt: skip
+            )
             readiness = await client.get("/readyz")
         finally:
             for pid in postgres:

@@ -92,8 +92,9 @@ async def test_valkey_restarted_loses_no_delivery_and_jobs_resume_in_the_same_wo
             # The worker meets the outage (arq polls Valkey twice a second) and rides it out instead of exiting.
             await eventually(
                 lambda: worker.log_text().count('"queue.unreachable"') >= 3,
-                within=15, what="the worker retrying Valkey",
-            )  # fmt: skip
+                within=15,
+                what="the worker retrying Valkey",
+            )
             assert worker.alive, worker.log_tail()
 
             await asyncio.to_thread(embedded.start_valkey)

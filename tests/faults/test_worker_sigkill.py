@@ -153,17 +153,21 @@ async def test_an_arq_job_killed_mid_run_is_run_again_by_another_worker(
         assert await job.result_info() is None  # killed: no result
 
         async with worker_process(fault_servers, "job-retry-worker", **no_dispatcher) as second:
-            result = await eventually(job.result_info, within=JOB_TIMEOUT + 10 + 30, what=lambda: (
-                f"the killed job run again; worker log:\n{second.log_tail()}"
-            ))  # fmt: skip
+            result = await eventually(
+                job.result_info,
+                within=JOB_TIMEOUT + 10 + 30,
+                what=lambda: f"the killed job run again; worker log:\n{second.log_tail()}",
+            )
             got = await received(server, 3, within=10, worker=second)
             async with pool.acquire() as conn:
                 delivered = await eventually(
-                    lambda: _delivered(conn, event.event_id, endpoint["id"]), within=10, what=lambda: (
+                    lambda: _delivered(conn, event.event_id, endpoint["id"]),
+                    within=10,
+                    what=lambda: (
                         f"the attempt recorded; {result}; got {[r.webhook_id for r in got]}; "
                         f"worker log:\n{second.log_tail(8000)}"
                     ),
-                )  # fmt: skip
+                )
         never.set()
     finally:
         await redis.aclose()

@@ -79,8 +79,10 @@ def rule_errors(xml: bytes, *, today: date) -> list[str]:
             continue
         tag = element.tag
         if element.get("last-updated-datetime"):
-            check(datetime.fromisoformat(element.get("last-updated-datetime")).date() <= today,
-                  f"{tag}: last-updated-datetime is in the future")  # fmt: skip
+            check(
+                datetime.fromisoformat(element.get("last-updated-datetime")).date() <= today,
+                f"{tag}: last-updated-datetime is in the future",
+            )
         for attribute in ("default-currency", "currency"):
             code_in(element, attribute, set(ISO_4217), tag)
         if tag in ("reporting-org", "participating-org", "provider-org", "receiver-org"):
@@ -138,8 +140,10 @@ def rule_errors(xml: bytes, *, today: date) -> list[str]:
     for activity in root.iter("iati-activity"):
         identifier = activity.findtext("iati-identifier") or ""
         reporting = activity.find("reporting-org")
-        check(reporting is not None and identifier.startswith(f"{reporting.get('ref')}-"),
-              f"activity {identifier} does not start with its reporting-org ref")  # fmt: skip
+        check(
+            reporting is not None and identifier.startswith(f"{reporting.get('ref')}-"),
+            f"activity {identifier} does not start with its reporting-org ref",
+        )
         for group in ("sector", "recipient-region"):
             shares = [float(e.get("percentage", "100")) for e in activity.findall(group)]
             if shares:

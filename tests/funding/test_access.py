@@ -18,14 +18,18 @@ async def test_funder_a_cannot_read_funder_b_private_data(
     donor_a = await ledger.donor(legal_name="Donor A SA", private_notes="A's notes")
     donor_b = await ledger.donor(legal_name="Donor B SA", private_notes="B's notes")
     contribution_a = await ledger.contribution(donor_a["id"], private_notes="A's terms")
-    contribution_b = await ledger.contribution(donor_b["id"], private_notes="B's terms",
-                                               documents=[{"title": "B letter", "url": "https://example.org/b.pdf"}])  # fmt: skip
+    contribution_b = await ledger.contribution(
+        donor_b["id"],
+        private_notes="B's terms",
+        documents=[{"title": "B letter", "url": "https://example.org/b.pdf"}],
+    )
     await ledger.event(contribution_b["id"])
 
     # The Secretariat binds a user to donor A through the API (IdentityService grant, source "funding").
     user = await tokens.user()
-    bound = await client.post(f"/v1/funding/donors/{donor_a['id']}/funders", json={"user_id": str(user.id)},
-                              headers=ledger.headers)  # fmt: skip
+    bound = await client.post(
+        f"/v1/funding/donors/{donor_a['id']}/funders", json={"user_id": str(user.id)}, headers=ledger.headers
+    )
     assert bound.status_code == 201, bound.text
     funder_a = {"Authorization": f"Bearer {await tokens.token_for(user.id)}"}
 
@@ -51,31 +55,55 @@ async def test_funder_a_cannot_read_funder_b_private_data(
 
     # Nobody else sees private details: other roles are refused, anonymous callers must sign in.
     coordinator = await tokens.user(Role.nri_coordinator)
-    assert_problem(await client.get(f"/v1/funding/contributions/{contribution_a['id']}", headers=coordinator.headers),
-                   403, "forbidden")  # fmt: skip
+    assert_problem(
+        await client.get(f"/v1/funding/contributions/{contribution_a['id']}", headers=coordinator.headers),
+        403,
+        "forbidden",
+    )
     assert_problem(await client.get(f"/v1/funding/contributions/{contribution_a['id']}"), 401, "unauthorized")
 
     # Unknown user → 404; binding twice → 409.
-    unknown = await client.post(f"/v1/funding/donors/{donor_a['id']}/funders",
-                                json={"user_id": "00000000-0000-0000-0000-000000000001"}, headers=ledger.headers)  # fmt: skip
+    unknown = await client.post(
+        f"/v1/funding/donors/{donor_a['id']}/funders",
+        json={"user_id": "00000000-0000-0000-0000-000000000001"},
+        headers=ledger.headers,
+    )
     assert unknown.status_code == 404
-    twice = await client.post(f"/v1/funding/donors/{donor_a['id']}/funders", json={"user_id": str(user.id)},
-                              headers=ledger.headers)  # fmt: skip
+    twice = await client.post(
+        f"/v1/funding/donors/{donor_a['id']}/funders", json={"user_id": str(user.id)}, headers=ledger.headers
+    )
     assert twice.status_code == 409
 
 
 async def _anonymous_ledger(ledger: Ledger) -> dict[str, Any]:
-    intermediary = await ledger.donor(legal_name=f"{SECRET_NAME} Intermediary", is_anonymous=True,
-                                      stakeholder_group="civil_society", country="GB")  # fmt: skip
-    donor = await ledger.donor(legal_name=SECRET_NAME, display_name=f"{SECRET_NAME} display", is_anonymous=True,
-                               country="LI", iati_org_type="70", iati_org_ref="LI-REG-12345")  # fmt: skip
+    intermediary = await ledger.donor(
+        legal_name=f"{SECRET_NAME} Intermediary",
+        is_anonymous=True,
+        stakeholder_group="civil_society",
+        country="GB",
+    )
+    donor = await ledger.donor(
+        legal_name=SECRET_NAME,
+        display_name=f"{SECRET_NAME} display",
+        is_anonymous=True,
+        country="LI",
+        iati_org_type="70",
+        iati_org_ref="LI-REG-12345",
+    )
     named = await ledger.donor(legal_name="Open Telecom plc", display_name="Open Telecom", country="GB")
     secret = await ledger.contribution(donor["id"], via_donor_id=intermediary["id"], years=[2024])
     await ledger.event(secret["id"], kind="pledge", amount="5000.00", value_date="2024-01-10")
     await ledger.event(secret["id"], kind="receipt", amount="3000.00", value_date="2024-02-10")
     receipt = await ledger.event(secret["id"], kind="receipt", amount="100.00", value_date="2024-02-11")
-    await ledger.event(secret["id"], kind="reversal", reverses=receipt["id"], reason="duplicate",
-                       value_date="2024-02-12", amount=None, currency=None)  # fmt: skip
+    await ledger.event(
+        secret["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="duplicate",
+        value_date="2024-02-12",
+        amount=None,
+        currency=None,
+    )
     open_one = await ledger.contribution(named["id"])
     await ledger.event(open_one["id"], amount="2000.00")
     return {"donor": donor, "named": named, "intermediary": intermediary}

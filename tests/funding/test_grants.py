@@ -14,8 +14,14 @@ from tests.support.auth import TokenFactory
 
 
 async def _apply(client: Client, ledger: Ledger, nri_id: uuid.UUID | str, **fields: Any) -> Any:
-    body = {"programme": "igf_secretariat", "nri_id": str(nri_id), "year": 2024, "amount_requested": "4000.00",
-            "co_funding_evidence": "Host university covers the venue", **fields}  # fmt: skip
+    body = {
+        "programme": "igf_secretariat",
+        "nri_id": str(nri_id),
+        "year": 2024,
+        "amount_requested": "4000.00",
+        "co_funding_evidence": "Host university covers the venue",
+        **fields,
+    }
     return await client.post("/v1/funding/nri-grants", json=body, headers=ledger.headers)
 
 
@@ -66,12 +72,21 @@ async def test_the_grant_workflow_and_one_programme_per_nri_and_year(
     ] == '"1"'
 
     approve = {"to": "approved", "amount_approved": "4000.00", "reason": "meets the criteria"}
-    assert_problem(await client.post(f"{url}/transitions", json=approve, headers=ledger.headers), 428,
-                   "precondition-required")  # fmt: skip
-    assert_problem(await client.post(f"{url}/transitions", json=approve, headers={**ledger.headers, "If-Match": '"7"'}),
-                   412, "stale-version")  # fmt: skip
-    too_much = await client.post(f"{url}/transitions", json={**approve, "amount_approved": "4500.00"},
-                                 headers={**ledger.headers, "If-Match": '"1"'})  # fmt: skip
+    assert_problem(
+        await client.post(f"{url}/transitions", json=approve, headers=ledger.headers),
+        428,
+        "precondition-required",
+    )
+    assert_problem(
+        await client.post(f"{url}/transitions", json=approve, headers={**ledger.headers, "If-Match": '"7"'}),
+        412,
+        "stale-version",
+    )
+    too_much = await client.post(
+        f"{url}/transitions",
+        json={**approve, "amount_approved": "4500.00"},
+        headers={**ledger.headers, "If-Match": '"1"'},
+    )
     assert pointers(assert_problem(too_much, 422, "invalid-nri-grant")) == ["/amount_approved"]
     approved = await client.post(
         f"{url}/transitions", json=approve, headers={**ledger.headers, "If-Match": '"1"'}
@@ -84,16 +99,23 @@ async def test_the_grant_workflow_and_one_programme_per_nri_and_year(
 
     # The other programme cannot fund the same NRI in the same year.
     igfsa_url = f"/v1/funding/nri-grants/{igfsa_grant['id']}"
-    twice = await client.post(f"{igfsa_url}/transitions", json={"to": "approved", "amount_approved": "2500.00"},
-                              headers={**ledger.headers, "If-Match": '"1"'})  # fmt: skip
+    twice = await client.post(
+        f"{igfsa_url}/transitions",
+        json={"to": "approved", "amount_approved": "2500.00"},
+        headers={**ledger.headers, "If-Match": '"1"'},
+    )
     assert assert_problem(twice, 409, "nri-funded-by-another-programme")["other_programmes"][0][
         "programme"
     ] == ("igf_secretariat")
-    no_reason = await client.post(f"{igfsa_url}/transitions", json={"to": "declined"},
-                                  headers={**ledger.headers, "If-Match": '"1"'})  # fmt: skip
+    no_reason = await client.post(
+        f"{igfsa_url}/transitions", json={"to": "declined"}, headers={**ledger.headers, "If-Match": '"1"'}
+    )
     assert pointers(assert_problem(no_reason, 422, "invalid-nri-grant")) == ["/reason"]
-    declined = await client.post(f"{igfsa_url}/transitions", json={"to": "declined", "reason": "already funded"},
-                                 headers={**ledger.headers, "If-Match": '"1"'})  # fmt: skip
+    declined = await client.post(
+        f"{igfsa_url}/transitions",
+        json={"to": "declined", "reason": "already funded"},
+        headers={**ledger.headers, "If-Match": '"1"'},
+    )
     assert declined.json()["status"] == "declined"
 
     illegal = await client.post(
@@ -113,8 +135,11 @@ async def test_the_grant_workflow_and_one_programme_per_nri_and_year(
         f"{url}/transitions", json={"to": "reported"}, headers={**ledger.headers, "If-Match": '"3"'}
     )
     assert pointers(assert_problem(no_report, 422, "invalid-nri-grant")) == ["/report_url"]
-    reported = await client.post(f"{url}/transitions", json={"to": "reported", "report_url": "https://ke-igf.org/report"},
-                                 headers={**ledger.headers, "If-Match": '"3"'})  # fmt: skip
+    reported = await client.post(
+        f"{url}/transitions",
+        json={"to": "reported", "report_url": "https://ke-igf.org/report"},
+        headers={**ledger.headers, "If-Match": '"3"'},
+    )
     assert reported.json()["status"] == "reported"
 
     # One public place for all of an NRI's funding; declined applications do not show.
@@ -142,8 +167,11 @@ async def test_an_application_is_edited_with_if_match_and_a_withdrawn_nri_cannot
     await announce_nri(db, nri, nri_type="sub_regional")
     grant = (await _apply(client, ledger, nri, amount_requested="6000.00")).json()
     url = f"/v1/funding/nri-grants/{grant['id']}"
-    assert_problem(await client.patch(url, json={"amount_requested": "1.00"}, headers=ledger.headers), 428,
-                   "precondition-required")  # fmt: skip
+    assert_problem(
+        await client.patch(url, json={"amount_requested": "1.00"}, headers=ledger.headers),
+        428,
+        "precondition-required",
+    )
     over = await client.patch(
         url, json={"amount_requested": "6000.50"}, headers={**ledger.headers, "If-Match": '"1"'}
     )
@@ -153,8 +181,11 @@ async def test_an_application_is_edited_with_if_match_and_a_withdrawn_nri_cannot
     )
     assert edited.json()["amount_requested"] == "5500.00" and edited.json()["version"] == 2
     await announce_nri(db, nri, status="withdrawn")
-    refused = await client.post(f"{url}/transitions", json={"to": "approved", "amount_approved": "5000.00"},
-                                headers={**ledger.headers, "If-Match": '"2"'})  # fmt: skip
+    refused = await client.post(
+        f"{url}/transitions",
+        json={"to": "approved", "amount_approved": "5000.00"},
+        headers={**ledger.headers, "If-Match": '"2"'},
+    )
     assert "withdrawn" in assert_problem(refused, 422, "invalid-nri-grant")["errors"][0]["detail"]
 
 

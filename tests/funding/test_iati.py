@@ -20,10 +20,16 @@ async def _ledger_with_everything(ledger: Ledger, db: asyncpg.Pool) -> dict[str,
     made = await known_ledger(ledger)
     nri_id = uuid.uuid4()
     await announce_nri(db, nri_id)
-    hidden = await ledger.donor(legal_name="Quiet Giver GmbH", is_anonymous=True, country="AT", iati_org_type="70",
-                                iati_org_ref="AT-COA-99")  # fmt: skip
-    to_nri = await ledger.contribution(hidden["id"], channel="direct_to_nri", earmark="nri_support",
-                                       nri_id=str(nri_id), years=[2024, 2025])  # fmt: skip
+    hidden = await ledger.donor(
+        legal_name="Quiet Giver GmbH",
+        is_anonymous=True,
+        country="AT",
+        iati_org_type="70",
+        iati_org_ref="AT-COA-99",
+    )
+    to_nri = await ledger.contribution(
+        hidden["id"], channel="direct_to_nri", earmark="nri_support", nri_id=str(nri_id), years=[2024, 2025]
+    )
     await ledger.event(to_nri["id"], kind="pledge", amount="900.00", currency="EUR", value_date="2024-03-02")
     await ledger.event(to_nri["id"], kind="receipt", amount="450.00", currency="EUR", value_date="2024-03-20")
     return {**made, "to_nri": to_nri, "hidden": hidden}

@@ -40,8 +40,15 @@ async def test_a_new_ledger_event_is_in_the_very_next_summary(client: Client, le
     assert (second["received_usd"], second["outstanding_pledges_usd"]) == ("1234.56", "3765.44")
     assert second["concentration"]["donors"] == 1
 
-    await ledger.event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="returned",
-                       value_date="2024-02-03", amount=None, currency=None)  # fmt: skip
+    await ledger.event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="returned",
+        value_date="2024-02-03",
+        amount=None,
+        currency=None,
+    )
     third = (await client.get("/v1/transparency/summary?year=2024")).json()
     assert (third["received_usd"], third["outstanding_pledges_usd"]) == ("0.00", "5000.00")
     by_year = (await client.get("/v1/transparency/aggregates?by=year")).json()

@@ -25,8 +25,13 @@ EUR_RATES = (
 async def test_secretariat_creates_reads_and_updates_a_donor_with_if_match(
     client: Client, ledger: Ledger
 ) -> None:
-    created = await ledger.donor(legal_name="Ministry of Digital Affairs", stakeholder_group="government",
-                                 country="DE", display_name="Germany", iati_org_type="10")  # fmt: skip
+    created = await ledger.donor(
+        legal_name="Ministry of Digital Affairs",
+        stakeholder_group="government",
+        country="DE",
+        display_name="Germany",
+        iati_org_type="10",
+    )
     assert created["public_name"] == "Germany" and created["version"] == 1
     url = f"/v1/funding/donors/{created['id']}"
     read = await client.get(url, headers=ledger.headers)
@@ -95,17 +100,27 @@ async def test_only_the_secretariat_writes(client: Client, ledger: Ledger, token
     funder = await tokens.user((Role.funder, donor["id"]))
     mag = await tokens.user(Role.mag_member)
     writes = [
-        ("POST", "/v1/funding/donors", {"legal_name": "X Ltd", "stakeholder_group": "academia", "country": "FR"}),
+        (
+            "POST",
+            "/v1/funding/donors",
+            {"legal_name": "X Ltd", "stakeholder_group": "academia", "country": "FR"},
+        ),
         ("PATCH", f"/v1/funding/donors/{donor['id']}", {"private_notes": "mine"}),
-        ("POST", "/v1/funding/contributions", {"donor_id": donor["id"], "title": "xx", "channel": "other",
-                                               "earmark": "core", "years": [2024]}),
+        (
+            "POST",
+            "/v1/funding/contributions",
+            {"donor_id": donor["id"], "title": "xx", "channel": "other", "earmark": "core", "years": [2024]},
+        ),
         ("PATCH", f"/v1/funding/contributions/{contribution['id']}", {"title": "mine"}),
-        ("POST", f"/v1/funding/contributions/{contribution['id']}/events",
-         {"kind": "receipt", "amount": "1", "currency": "USD", "value_date": "2024-01-01"}),
+        (
+            "POST",
+            f"/v1/funding/contributions/{contribution['id']}/events",
+            {"kind": "receipt", "amount": "1", "currency": "USD", "value_date": "2024-01-01"},
+        ),
         ("POST", "/v1/funding/exchange-rates", []),
         ("POST", f"/v1/funding/donors/{donor['id']}/funders", {"user_id": str(mag.id)}),
         ("POST", "/v1/funding/nri-grants", {}),
-    ]  # fmt: skip
+    ]
     for method, url, body in writes:
         for caller in (funder, mag):
             response = await client.request(
@@ -136,9 +151,14 @@ async def test_contribution_rules_are_all_reported_at_once(client: Client, ledge
     )
     body = assert_problem(response, 422, "invalid-contribution")
     assert pointers(body) == [
-        "/via_donor_id", "/earmark_detail", "/track_id", "/nri_id", "/in_kind_description", "/valuation_method",
+        "/via_donor_id",
+        "/earmark_detail",
+        "/track_id",
+        "/nri_id",
+        "/in_kind_description",
+        "/valuation_method",
         "/years",
-    ]  # fmt: skip
+    ]
     unknown_donor = await client.post(
         "/v1/funding/contributions",
         json={
@@ -157,8 +177,11 @@ async def test_contribution_edits_take_if_match_and_keep_the_donor_once_money_is
     client: Client, ledger: Ledger
 ) -> None:
     donor, other = await ledger.donor(), await ledger.donor()
-    contribution = await ledger.contribution(donor["id"], private_notes="draft", documents=[
-        {"title": "Agreement", "url": "https://example.org/agreement.pdf"}])  # fmt: skip
+    contribution = await ledger.contribution(
+        donor["id"],
+        private_notes="draft",
+        documents=[{"title": "Agreement", "url": "https://example.org/agreement.pdf"}],
+    )
     url = f"/v1/funding/contributions/{contribution['id']}"
     before_money = await client.patch(
         url, json={"donor_id": other["id"]}, headers={**ledger.headers, "If-Match": '"1"'}
@@ -173,8 +196,9 @@ async def test_contribution_edits_take_if_match_and_keep_the_donor_once_money_is
         url, json={"title": "New title"}, headers={**ledger.headers, "If-Match": '"1"'}
     )
     assert_problem(stale, 412, "stale-version")
-    ok = await client.patch(url, json={"title": "New title", "years": [2025, 2024]},
-                            headers={**ledger.headers, "If-Match": '"2"'})  # fmt: skip
+    ok = await client.patch(
+        url, json={"title": "New title", "years": [2025, 2024]}, headers={**ledger.headers, "If-Match": '"2"'}
+    )
     assert ok.status_code == 200 and ok.json()["years"] == [2024, 2025] and ok.json()["version"] == 3
 
 
@@ -249,13 +273,19 @@ async def test_a_missing_rate_is_a_422_naming_it_and_an_uploaded_rate_is_frozen_
 async def test_a_bad_rates_file_lists_every_bad_cell_and_stores_nothing(
     client: Client, ledger: Ledger
 ) -> None:
-    bad = ("currency,effective_on,usd_per_unit,source\n"
-           "EUR,2024-03-01,1.08,UN\nZZZ,2024-13-01,abc,UN\nGBP,2024-03-01,-1,\nEUR,2024-03-01,1.09,UN\n")  # fmt: skip
+    bad = (
+        "currency,effective_on,usd_per_unit,source\n"
+        "EUR,2024-03-01,1.08,UN\nZZZ,2024-13-01,abc,UN\nGBP,2024-03-01,-1,\nEUR,2024-03-01,1.09,UN\n"
+    )
     body = assert_problem(await ledger.rates(bad), 422, "invalid-exchange-rates")
     assert pointers(body) == [
-        "/rows/3/currency", "/rows/3/effective_on", "/rows/3/usd_per_unit", "/rows/4/usd_per_unit",
-        "/rows/4/source", "/rows/5",
-    ]  # fmt: skip
+        "/rows/3/currency",
+        "/rows/3/effective_on",
+        "/rows/3/usd_per_unit",
+        "/rows/4/usd_per_unit",
+        "/rows/4/source",
+        "/rows/5",
+    ]
     listed = await client.get("/v1/funding/exchange-rates", headers=ledger.headers)
     assert listed.json()["items"] == []
     assert_problem(await ledger.rates("currency,rate\nEUR,1\n"), 422, "invalid-exchange-rates")
@@ -282,8 +312,12 @@ async def test_event_rules_are_all_reported_at_once(ledger: Ledger, clock: Clock
     assert "0 decimal places" in assert_problem(jpy, 422, "invalid-ledger-event")["errors"][0]["detail"]
     unknown = await ledger.post_event(contribution["id"], currency="ABC")
     assert pointers(assert_problem(unknown, 422, "invalid-ledger-event")) == ["/currency"]
-    in_kind = await ledger.contribution((await ledger.donor())["id"], in_kind=True,
-                                        in_kind_description="Venue", valuation_method="market rent")  # fmt: skip
+    in_kind = await ledger.contribution(
+        (await ledger.donor())["id"],
+        in_kind=True,
+        in_kind_description="Venue",
+        valuation_method="market rent",
+    )
     receipt = await ledger.post_event(in_kind["id"], kind="receipt")
     assert pointers(assert_problem(receipt, 422, "invalid-ledger-event")) == ["/kind"]
 
@@ -295,19 +329,23 @@ async def test_malformed_bodies_are_refused(client: Client, ledger: Ledger) -> N
     assert_problem(
         await client.post(url, content=b'{"kind": "receipt",', headers=headers), 400, "malformed-body"
     )
-    unknown_field = await client.post(url, json={"kind": "receipt", "value_date": "2024-01-01", "colour": "red"},
-                                      headers=ledger.headers)  # fmt: skip
+    unknown_field = await client.post(
+        url, json={"kind": "receipt", "value_date": "2024-01-01", "colour": "red"}, headers=ledger.headers
+    )
     assert assert_problem(unknown_field, 422, "validation-failed")["errors"][0]["pointer"] == "/colour"
-    not_decimal = await client.post(url, json={"kind": "receipt", "value_date": "2024-01-01", "amount": "ten"},
-                                    headers=ledger.headers)  # fmt: skip
+    not_decimal = await client.post(
+        url, json={"kind": "receipt", "value_date": "2024-01-01", "amount": "ten"}, headers=ledger.headers
+    )
     assert assert_problem(not_decimal, 422, "validation-failed")["errors"][0]["pointer"] == "/amount"
     bad_kind = await client.post(
         url, json={"kind": "gift", "value_date": "2024-01-01"}, headers=ledger.headers
     )
     assert_problem(bad_kind, 422, "validation-failed")
-    missing = await client.post(f"/v1/funding/contributions/{'0' * 8}-0000-0000-0000-{'0' * 12}/events",
-                                json={"kind": "receipt", "value_date": "2024-01-01", "amount": "1", "currency": "USD"},
-                                headers=ledger.headers)  # fmt: skip
+    missing = await client.post(
+        f"/v1/funding/contributions/{'0' * 8}-0000-0000-0000-{'0' * 12}/events",
+        json={"kind": "receipt", "value_date": "2024-01-01", "amount": "1", "currency": "USD"},
+        headers=ledger.headers,
+    )
     assert_problem(missing, 404, "contribution-not-found")
 
 
@@ -323,38 +361,93 @@ async def test_reversal_rules(client: Client, ledger: Ledger) -> None:
     )
     foreign = await ledger.event(other["id"])
 
-    no_reason = await ledger.post_event(contribution["id"], kind="reversal", reverses=receipt["id"],
-                                        value_date="2024-03-11", amount=None, currency=None)  # fmt: skip
+    no_reason = await ledger.post_event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        value_date="2024-03-11",
+        amount=None,
+        currency=None,
+    )
     assert pointers(assert_problem(no_reason, 422, "invalid-ledger-event")) == ["/reason"]
-    elsewhere = await ledger.post_event(contribution["id"], kind="reversal", reverses=foreign["id"], reason="x",
-                                        value_date="2024-03-11", amount=None, currency=None)  # fmt: skip
+    elsewhere = await ledger.post_event(
+        contribution["id"],
+        kind="reversal",
+        reverses=foreign["id"],
+        reason="x",
+        value_date="2024-03-11",
+        amount=None,
+        currency=None,
+    )
     assert pointers(assert_problem(elsewhere, 422, "invalid-ledger-event")) == ["/reverses"]
-    too_much = await ledger.post_event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="x",
-                                       value_date="2024-03-11", amount="1000.01", currency="USD")  # fmt: skip
+    too_much = await ledger.post_event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="x",
+        value_date="2024-03-11",
+        amount="1000.01",
+        currency="USD",
+    )
     assert pointers(assert_problem(too_much, 422, "invalid-ledger-event")) == ["/currency", "/amount"]
-    too_early = await ledger.post_event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="x",
-                                        value_date="2024-03-09", amount=None, currency=None)  # fmt: skip
+    too_early = await ledger.post_event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="x",
+        value_date="2024-03-09",
+        amount=None,
+        currency=None,
+    )
     assert pointers(assert_problem(too_early, 422, "invalid-ledger-event")) == ["/value_date"]
 
-    partial = await ledger.event(contribution["id"], kind="reversal", reverses=receipt["id"], amount="400.00",
-                                 currency=None, reason="bank charged twice", value_date="2024-04-02")  # fmt: skip
+    partial = await ledger.event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        amount="400.00",
+        currency=None,
+        reason="bank charged twice",
+        value_date="2024-04-02",
+    )
     assert (partial["amount"], partial["usd_amount"], partial["counts_as"], partial["ledger_year"]) == (
         "-400.0000",
         "-434.00",
         "receipt",
         2024,
     )
-    of_reversal = await ledger.post_event(contribution["id"], kind="reversal", reverses=partial["id"], reason="x",
-                                          value_date="2024-04-03", amount=None, currency=None)  # fmt: skip
+    of_reversal = await ledger.post_event(
+        contribution["id"],
+        kind="reversal",
+        reverses=partial["id"],
+        reason="x",
+        value_date="2024-04-03",
+        amount=None,
+        currency=None,
+    )
     assert (
         "cannot be reversed"
         in assert_problem(of_reversal, 422, "invalid-ledger-event")["errors"][0]["detail"]
     )
-    rest = await ledger.event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="duplicate",
-                              value_date="2025-01-05", amount=None, currency=None)  # fmt: skip
+    rest = await ledger.event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="duplicate",
+        value_date="2025-01-05",
+        amount=None,
+        currency=None,
+    )
     assert (rest["amount"], rest["usd_amount"], rest["ledger_year"]) == ("-600.0000", "-651.00", 2024)
-    again = await ledger.post_event(contribution["id"], kind="reversal", reverses=receipt["id"], reason="x",
-                                    value_date="2025-01-05", amount=None, currency=None)  # fmt: skip
+    again = await ledger.post_event(
+        contribution["id"],
+        kind="reversal",
+        reverses=receipt["id"],
+        reason="x",
+        value_date="2025-01-05",
+        amount=None,
+        currency=None,
+    )
     assert "fully reversed" in assert_problem(again, 422, "invalid-ledger-event")["errors"][0]["detail"]
 
     read = (
@@ -384,8 +477,9 @@ async def test_the_database_refuses_to_change_or_delete_ledger_events(
                    value_date, usd_amount, rate, rate_source, rate_date, reverses_id, reason, recorded_at, recorded_by)
                    VALUES ($1, 'reversal', 'receipt', 2024, -5000, 'USD', '2024-03-02', -5000, 1, 'USD',
                            '2024-03-02', $2, 'x', now(), 'sql')""",
-                contribution["id"], event["id"],
-            )  # fmt: skip
+                contribution["id"],
+                event["id"],
+            )
         assert await conn.fetchval("SELECT amount FROM funding_events WHERE id = $1", event["id"]) == Decimal(
             "1000"
         )
@@ -404,8 +498,11 @@ async def test_each_event_is_audited_and_published_without_private_details(
             "SELECT type, data::text AS data FROM outbox WHERE type LIKE 'funding.%'"
         )
     assert audit["actor"] == f"user:{ledger.caller.id}" and audit["data"]["id"] == event["id"]
-    assert {r["type"] for r in outbox_rows} >= {"funding.donor.created", "funding.contribution.created",
-                                                "funding.event.recorded"}  # fmt: skip
+    assert {r["type"] for r in outbox_rows} >= {
+        "funding.donor.created",
+        "funding.contribution.created",
+        "funding.event.recorded",
+    }
     for row in outbox_rows:
         assert "Very Private Holdings" not in row["data"] and "secret terms" not in row["data"]
 

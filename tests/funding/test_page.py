@@ -94,8 +94,10 @@ async def test_the_page_shows_the_apis_numbers_without_console_errors(
                     await page.screenshot(tmp_path / "transparency.png")
                     # The year selector submits itself with JavaScript on.
                     loaded = browser.expect(page.session, "Page.loadEventFired")
-                    await page.evaluate("const s = document.getElementById('year'); s.value = '2024'; "
-                                        "s.dispatchEvent(new Event('change'))")  # fmt: skip
+                    await page.evaluate(
+                        "const s = document.getElementById('year'); s.value = '2024'; "
+                        "s.dispatchEvent(new Event('change'))"
+                    )
                     await asyncio.wait_for(loaded, timeout=20)
                     assert (await page.evaluate("location.search")) == "?year=2024"
                     assert page.errors == []

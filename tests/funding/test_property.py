@@ -54,8 +54,12 @@ GROUPS = [
 EARMARKS = ["core", "nri_support", "intersessional", "travel_grants", "host_country", "capacity_development"]
 CHANNELS = ["igf_trust_fund", "igfsa", "host_country_agreement", "other"]
 BUCKETS = ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd")
-COUNTS_AS_BUCKET = {"pledge": "pledged_usd", "commitment": "committed_usd", "receipt": "received_usd",
-                    "in_kind_valuation": "in_kind_usd"}  # fmt: skip
+COUNTS_AS_BUCKET = {
+    "pledge": "pledged_usd",
+    "commitment": "committed_usd",
+    "receipt": "received_usd",
+    "in_kind_valuation": "in_kind_usd",
+}
 MINOR = {"USD": 2, "EUR": 2, "JPY": 0, "KWD": 3}
 
 donors = st.lists(
@@ -70,22 +74,33 @@ donors = st.lists(
     max_size=5,
 )
 contributions = st.lists(
-    st.fixed_dictionaries({
-        "donor": st.integers(0, 9), "via": st.none() | st.integers(0, 9), "earmark": st.sampled_from(EARMARKS),
-        "channel": st.sampled_from(CHANNELS), "in_kind": st.booleans(),
-        "years": st.lists(st.integers(2021, 2025), min_size=1, max_size=3, unique=True),
-    }),
-    min_size=1, max_size=6,
-)  # fmt: skip
+    st.fixed_dictionaries(
+        {
+            "donor": st.integers(0, 9),
+            "via": st.none() | st.integers(0, 9),
+            "earmark": st.sampled_from(EARMARKS),
+            "channel": st.sampled_from(CHANNELS),
+            "in_kind": st.booleans(),
+            "years": st.lists(st.integers(2021, 2025), min_size=1, max_size=3, unique=True),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
 events = st.lists(
-    st.fixed_dictionaries({
-        "contribution": st.integers(0, 9), "kind": st.sampled_from(["pledge", "commitment", "receipt"]),
-        "minor_units": st.integers(1, 10**11), "currency": st.sampled_from(sorted(MINOR)),
-        "date": st.dates(date(2021, 1, 1), date(2025, 12, 31)),
-        "reverse": st.none() | st.tuples(st.integers(0, 99), st.integers(1, 100)),
-    }),
-    min_size=1, max_size=20,
-)  # fmt: skip
+    st.fixed_dictionaries(
+        {
+            "contribution": st.integers(0, 9),
+            "kind": st.sampled_from(["pledge", "commitment", "receipt"]),
+            "minor_units": st.integers(1, 10**11),
+            "currency": st.sampled_from(sorted(MINOR)),
+            "date": st.dates(date(2021, 1, 1), date(2025, 12, 31)),
+            "reverse": st.none() | st.tuples(st.integers(0, 99), st.integers(1, 100)),
+        }
+    ),
+    min_size=1,
+    max_size=20,
+)
 
 
 async def _rates(service: RateService) -> None:
@@ -95,8 +110,11 @@ async def _rates(service: RateService) -> None:
         for month in range(1, 13):
             for currency, base in (("EUR", "1.05"), ("JPY", "0.0068"), ("KWD", "3.2512")):
                 rate = Decimal(base) + Decimal(month) / Decimal(997)
-                rates.append(ExchangeRateCreate(currency=currency, effective_on=date(year, month, 1),
-                                                usd_per_unit=rate, source="test"))  # fmt: skip
+                rates.append(
+                    ExchangeRateCreate(
+                        currency=currency, effective_on=date(year, month, 1), usd_per_unit=rate, source="test"
+                    )
+                )
     await service.add_rates(rates, actor=SYSTEM, via="test")
 
 
@@ -108,10 +126,14 @@ async def _build(
     for index, d in enumerate(donor_specs):
         igo = d["group"] == "intergovernmental"
         donor = await service.create_donor(
-            DonorCreate(legal_name=f"Donor {index}", stakeholder_group=d["group"], is_anonymous=d["anonymous"],
-                        country=None if igo else d["country"]),
+            DonorCreate(
+                legal_name=f"Donor {index}",
+                stakeholder_group=d["group"],
+                is_anonymous=d["anonymous"],
+                country=None if igo else d["country"],
+            ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         donor_ids.append(donor.id)
     contribution_ids, in_kind = [], []
     for c in contribution_specs:
@@ -119,12 +141,18 @@ async def _build(
         via = donor_ids[c["via"] % len(donor_ids)] if c["via"] is not None else None
         contribution = await service.create_contribution(
             ContributionCreate(
-                donor_id=donor, via_donor_id=via if via != donor else None, title="Random", channel=c["channel"],
-                earmark=c["earmark"], in_kind=c["in_kind"], in_kind_description="Goods" if c["in_kind"] else None,
-                valuation_method="Market value" if c["in_kind"] else None, years=c["years"],
+                donor_id=donor,
+                via_donor_id=via if via != donor else None,
+                title="Random",
+                channel=c["channel"],
+                earmark=c["earmark"],
+                in_kind=c["in_kind"],
+                in_kind_description="Goods" if c["in_kind"] else None,
+                valuation_method="Market value" if c["in_kind"] else None,
+                years=c["years"],
             ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         contribution_ids.append(contribution.id)
         in_kind.append(c["in_kind"])
     recorded: list[LedgerEvent] = []
@@ -148,10 +176,15 @@ async def _build(
             if part > 0:
                 reversal = await ledger.record_event(
                     original.contribution_id,
-                    EventCreate(kind=EventKind.reversal, reverses=original.id, amount=part, reason="random",
-                                value_date=max(original.value_date, e["date"]) + timedelta(days=1)),
+                    EventCreate(
+                        kind=EventKind.reversal,
+                        reverses=original.id,
+                        amount=part,
+                        reason="random",
+                        value_date=max(original.value_date, e["date"]) + timedelta(days=1),
+                    ),
                     actor=SYSTEM,
-                )  # fmt: skip
+                )
                 recorded.append(reversal)
     return recorded
 
@@ -340,8 +373,13 @@ def _exact(rows: list[asyncpg.Record]) -> list[tuple[str, ...]]:
 
 async def _check_kept_sums(conn: asyncpg.Connection) -> None:
     assert _exact(await conn.fetch(KEPT)) == _exact(await conn.fetch(EVENTS_GROUPED))
-    filters = [LedgerFilter(), LedgerFilter(year=2024), LedgerFilter(year=2019), LedgerFilter(kind=EventKind.reversal),
-               LedgerFilter(counts_as=LedgerKind.receipt, stakeholder_group="government")]  # fmt: skip
+    filters = [
+        LedgerFilter(),
+        LedgerFilter(year=2024),
+        LedgerFilter(year=2019),
+        LedgerFilter(kind=EventKind.reversal),
+        LedgerFilter(counts_as=LedgerKind.receipt, stakeholder_group="government"),
+    ]
     for f in filters:
         args = filter_args(f)
         from_events = TOTALS.replace(TOTALS_FROM, PUBLIC_EVENT_FROM)

@@ -37,23 +37,39 @@ def csv_cell(value: Any) -> str:
 
 async def known_ledger(ledger: Ledger) -> dict[str, Any]:
     """Received 10,500 + in-kind 1,000; pledged 13,000; committed 10,000 (USD), five donors."""
-    a = await ledger.donor(legal_name="Federal Ministry", display_name="Germany", stakeholder_group="government",
-                           country="DE")  # fmt: skip
+    a = await ledger.donor(
+        legal_name="Federal Ministry", display_name="Germany", stakeholder_group="government", country="DE"
+    )
     b = await ledger.donor(legal_name="Big Tech Inc", stakeholder_group="private_sector", country="US")
     c = await ledger.donor(legal_name="Venue Trust", stakeholder_group="civil_society", country="KE")
     d = await ledger.donor(legal_name="Member Company SA", stakeholder_group="private_sector", country="FR")
-    igfsa = await ledger.donor(legal_name="IGF Support Association", display_name="IGFSA",
-                               stakeholder_group="technical_community", country="CH")  # fmt: skip
+    igfsa = await ledger.donor(
+        legal_name="IGF Support Association",
+        display_name="IGFSA",
+        stakeholder_group="technical_community",
+        country="CH",
+    )
     core = await ledger.contribution(a["id"], earmark="core", years=[2024])
     await ledger.event(core["id"], kind="pledge", amount="10000.00", value_date="2024-01-05")
     await ledger.event(core["id"], kind="commitment", amount="10000.00", value_date="2024-01-20")
     await ledger.event(core["id"], kind="receipt", amount="6000.00", value_date="2024-03-01")
-    travel = await ledger.contribution(b["id"], earmark="travel_grants", channel="other", years=[2024],
-                                       earmark_detail='Fellows, "Global South"')  # fmt: skip
+    travel = await ledger.contribution(
+        b["id"],
+        earmark="travel_grants",
+        channel="other",
+        years=[2024],
+        earmark_detail='Fellows, "Global South"',
+    )
     await ledger.event(travel["id"], kind="pledge", amount="3000.00", value_date="2024-02-01")
     await ledger.event(travel["id"], kind="receipt", amount="3000.00", value_date="2024-02-15")
-    venue = await ledger.contribution(c["id"], earmark="host_country", channel="host_country_agreement",
-                                      in_kind=True, in_kind_description="Venue", valuation_method="market rent")  # fmt: skip
+    venue = await ledger.contribution(
+        c["id"],
+        earmark="host_country",
+        channel="host_country_agreement",
+        in_kind=True,
+        in_kind_description="Venue",
+        valuation_method="market rent",
+    )
     await ledger.event(venue["id"], kind="in_kind_valuation", amount="1000.00", value_date="2024-05-01")
     through = await ledger.contribution(d["id"], via_donor_id=igfsa["id"], earmark="core", years=[2024])
     await ledger.event(through["id"], kind="receipt", amount="1000.00", value_date="2024-06-01")
@@ -61,8 +77,15 @@ async def known_ledger(ledger: Ledger) -> dict[str, Any]:
     await ledger.event(own["id"], kind="receipt", amount="500.00", value_date="2024-06-01")
     # A receipt booked twice, then reversed: it shows as a correction and nets to zero.
     dup = await ledger.event(own["id"], kind="receipt", amount="500.00", value_date="2024-06-02")
-    await ledger.event(own["id"], kind="reversal", reverses=dup["id"], reason="booked twice",
-                       value_date="2024-06-03", amount=None, currency=None)  # fmt: skip
+    await ledger.event(
+        own["id"],
+        kind="reversal",
+        reverses=dup["id"],
+        reason="booked twice",
+        value_date="2024-06-03",
+        amount=None,
+        currency=None,
+    )
     return {"a": a, "b": b, "c": c, "d": d, "igfsa": igfsa, "core": core, "travel": travel, "dup": dup}
 
 
@@ -79,8 +102,14 @@ async def test_summary_totals_and_concentration_are_exact(client: Client, ledger
     )
     assert s["donors"] == 5 and s["outstanding_pledges_usd"] == "4000.00" and s["as_of"]
     # Contributed per donor: 6000, 3000, 1000, 1000, 500 of 11,500.
-    assert s["concentration"] == {"donors": 5, "top1_share": "0.5217", "top3_share": "0.8696", "top5_share": "1.0000",
-                                  "hhi": "0.3573", "effective_donors": "2.80"}  # fmt: skip
+    assert s["concentration"] == {
+        "donors": 5,
+        "top1_share": "0.5217",
+        "top3_share": "0.8696",
+        "top5_share": "1.0000",
+        "hhi": "0.3573",
+        "effective_donors": "2.80",
+    }
     assert "counted once" in s["methodology"]
     empty = (await client.get("/v1/transparency/summary?year=2019")).json()
     # Zero is written one way, as every other amount: with cents ("0" and "0.00" both appeared).
@@ -137,8 +166,13 @@ async def test_pledges_against_receipts_with_overdue_flags_from_the_clock(
     made = await known_ledger(ledger)
     today = clock.now().date()
     fresh = await ledger.contribution(made["b"]["id"], years=[today.year])
-    await ledger.event(fresh["id"], kind="pledge", amount="100.00", value_date=today.isoformat(),
-                       due_on=(today + timedelta(days=30)).isoformat())  # fmt: skip
+    await ledger.event(
+        fresh["id"],
+        kind="pledge",
+        amount="100.00",
+        value_date=today.isoformat(),
+        due_on=(today + timedelta(days=30)).isoformat(),
+    )
     rows = {r["donor_id"]: r for r in (await client.get("/v1/transparency/pledges")).json()["rows"]}
     a, b = rows[made["a"]["id"]], rows[made["b"]["id"]]
     assert (
@@ -261,12 +295,21 @@ async def test_ledger_csv_escapes_formula_cells_and_writes_minor_units(
 async def test_the_api_contract_says_money_is_a_decimal_string(client: Client) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     components = schema["components"]["schemas"]
-    for component, field in (("LedgerEvent", "usd_amount"), ("LedgerEvent", "amount"), ("Summary", "received_usd"),
-                             ("ExchangeRateCreate", "usd_per_unit"), ("NriGrant", "amount_requested")):  # fmt: skip
+    for component, field in (
+        ("LedgerEvent", "usd_amount"),
+        ("LedgerEvent", "amount"),
+        ("Summary", "received_usd"),
+        ("ExchangeRateCreate", "usd_per_unit"),
+        ("NriGrant", "amount_requested"),
+    ):
         prop = components[component]["properties"][field]
         assert prop["type"] == "string" and "never a float" in prop["description"], (component, field)
-    operations = {op["operationId"] for path, item in schema["paths"].items() for op in item.values()
-                  if path.startswith(("/v1/funding", "/v1/transparency"))}  # fmt: skip
+    operations = {
+        op["operationId"]
+        for path, item in schema["paths"].items()
+        for op in item.values()
+        if path.startswith(("/v1/funding", "/v1/transparency"))
+    }
     assert {"RecordLedgerEvent", "GetFundingSummary", "ExportLedgerCsv", "ExportIatiActivities"} <= operations
     csv_op = schema["paths"]["/v1/transparency/exports/ledger.csv"]["get"]
     assert all(f"`{column}`" in csv_op["description"] for column in CSV_COLUMNS)
@@ -305,8 +348,10 @@ async def test_ledger_pages_are_always_planned_for_their_own_values(
     it, whatever the server's default."""
     await known_ledger(ledger)
     async with db.acquire() as conn:  # what PostgreSQL may choose by itself, as this database's default
-        await conn.execute(f'ALTER DATABASE "{await conn.fetchval("SELECT current_database()")}" '
-                           "SET plan_cache_mode = force_generic_plan")  # fmt: skip
+        await conn.execute(
+            f'ALTER DATABASE "{await conn.fetchval("SELECT current_database()")}" '
+            "SET plan_cache_mode = force_generic_plan"
+        )
     pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=1)
     try:
         async with pool.acquire() as conn:

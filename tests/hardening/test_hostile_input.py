@@ -38,9 +38,26 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
 def concrete(path: str) -> str:
     """A path with every placeholder filled in; the body is refused before any handler looks them up."""
     values = {"year": "2025", "number": "1", "slug": "some-track", "citable_id": "x"}
-    for name in ("nri_id", "user_id", "grant_id", "donor_id", "contribution_id", "appointment_id",
-                 "nomination_id", "person_id", "output_id", "call_id", "message_id", "comment_id",
-                 "report_id", "consumer_id", "endpoint_id", "delivery_id", "recovery_id", "event_id"):  # fmt: skip
+    for name in (
+        "nri_id",
+        "user_id",
+        "grant_id",
+        "donor_id",
+        "contribution_id",
+        "appointment_id",
+        "nomination_id",
+        "person_id",
+        "output_id",
+        "call_id",
+        "message_id",
+        "comment_id",
+        "report_id",
+        "consumer_id",
+        "endpoint_id",
+        "delivery_id",
+        "recovery_id",
+        "event_id",
+    ):
         values[name] = str(uuid.uuid4())
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)

@@ -96,11 +96,14 @@ async def test_mag_nominations(client: Client, tokens: TokenFactory, clock: Cloc
 
     async def nominate(caller: Caller, i: int) -> httpx.Response:
         body = {
-            "nominee_name": f"Nominee {i}", "nominee_email": f"nominee{i}@example.org",
-            "stakeholder_group": "civil_society", "country": "NP", "gender": "female",
+            "nominee_name": f"Nominee {i}",
+            "nominee_email": f"nominee{i}@example.org",
+            "stakeholder_group": "civil_society",
+            "country": "NP",
+            "gender": "female",
             "nominated_by": {"kind": "organisation", "organisation": "Digital Rights Nepal"},
             "statement": "Ten years of community network work.",
-        }  # fmt: skip
+        }
         return await client.post("/v1/mag/cycles/2027/nominations", json=body, headers=caller.headers)
 
     await exhaust(nominate, await tokens.user(), 10)

@@ -109,15 +109,22 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
     nri_a = await nri.recognised(client, coordinator_a, secretariat)
     start = date(REPORT_YEAR, 6, 1)
     report_body = {
-        "year": REPORT_YEAR, "meeting_start": start.isoformat(),
-        "meeting_end": (start + timedelta(days=1)).isoformat(), "format": "hybrid",
-    }  # fmt: skip
+        "year": REPORT_YEAR,
+        "meeting_start": start.isoformat(),
+        "meeting_end": (start + timedelta(days=1)).isoformat(),
+        "format": "hybrid",
+    }
     _ok(await client.post(f"/v1/nris/{nri_a['id']}/reports", json=report_body, headers=coordinator_a.headers))
     coordinator_b = await tokens.user(email="coordinator-b@example.org")
     await nri.register(
-        client, coordinator_b, name="Ghana Internet Governance Forum", acronym="GHIGF", countries=["GH"],
-        website="https://ghigf.example.org", contact_email="info@ghigf.example.org",
-    )  # fmt: skip
+        client,
+        coordinator_b,
+        name="Ghana Internet Governance Forum",
+        acronym="GHIGF",
+        countries=["GH"],
+        website="https://ghigf.example.org",
+        contact_email="info@ghigf.example.org",
+    )
     ids |= {"nri_id": nri_a["id"], "nri_coordinator_id": str(coordinator_a.id)}
 
     # -- funding: donor A with a contribution and an event; donor B is the matrix funder's ---------------
@@ -145,9 +152,10 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
         headers=secretariat.headers,
     )
     ids |= {
-        "donor_id": donor_a["id"], "contribution_id": contribution["id"],
+        "donor_id": donor_a["id"],
+        "contribution_id": contribution["id"],
         "nri_grant_id": (_ok(grant))["id"],
-    }  # fmt: skip
+    }
 
     # -- webhooks: UNGIS has an endpoint, its ping delivery and a recovery; CSTD is the matrix consumer's -
     endpoint = await register(client, secretariat, UNGIS, HOOK)
@@ -166,9 +174,12 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
     )
     _ok(member)
     ids |= {
-        "consumer_id": str(UNGIS), "endpoint_id": endpoint["id"], "delivery_id": deliveries["items"][0]["id"],
-        "recovery_id": (_ok(recovery, 201, 202))["id"], "event_id": events["items"][0]["id"],
-    }  # fmt: skip
+        "consumer_id": str(UNGIS),
+        "endpoint_id": endpoint["id"],
+        "delivery_id": deliveries["items"][0]["id"],
+        "recovery_id": (_ok(recovery, 201, 202))["id"],
+        "event_id": events["items"][0]["id"],
+    }
 
     # -- MAG: a cycle with its call open, a person, an appointment and a nomination ---------------------
     mag = Mag(client, secretariat, tokens, clock)
@@ -190,9 +201,10 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
         headers=nominee.headers,
     )
     ids |= {
-        "person_id": person["id"], "appointment_id": appointment["id"],
+        "person_id": person["id"],
+        "appointment_id": appointment["id"],
         "nomination_id": (_ok(nomination))["id"],
-    }  # fmt: skip
+    }
 
     # -- tracks: an active BPF with its facilitator, a MAG liaison, a draft output open for comment, a call -
     tracks = Tracks(client, tokens, secretariat)
@@ -226,9 +238,12 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
         headers=facilitator.headers,
     )
     ids |= {
-        "slug": TRACK, "output_id": output["id"], "call_id": (_ok(call))["id"],
-        "facilitator_id": str(facilitator.id), "liaison_id": str(mag_member.id),
-    }  # fmt: skip
+        "slug": TRACK,
+        "output_id": output["id"],
+        "call_id": (_ok(call))["id"],
+        "facilitator_id": str(facilitator.id),
+        "liaison_id": str(mag_member.id),
+    }
 
     # -- identity: a plain user holding one grant ----------------------------------------------------------
     someone = await tokens.user(email="someone@example.org")
@@ -239,8 +254,12 @@ async def seed(client: httpx.AsyncClient, tokens: TokenFactory, settings: Settin
 
     # The matrix's callers, with tokens minted now (the clock moved while seeding).
     for role, caller in (
-        (COORDINATOR, coordinator_b), (FUNDER, funder), (CONSUMER, consumer), (MAG_MEMBER, mag_member),
-        (SECRETARIAT, secretariat), (OWN_COORDINATOR, coordinator_a),
-    ):  # fmt: skip
+        (COORDINATOR, coordinator_b),
+        (FUNDER, funder),
+        (CONSUMER, consumer),
+        (MAG_MEMBER, mag_member),
+        (SECRETARIAT, secretariat),
+        (OWN_COORDINATOR, coordinator_a),
+    ):
         world.callers[role] = Caller(caller.user, await tokens.token_for(caller.id))
     return world

@@ -71,9 +71,13 @@ async def test_the_term_limit_refuses_without_an_exception_and_publishes_one(
 
     # observers are exempt by default: no exception needed, and none may be recorded without need
     needless = await mag.try_appoint(
-        2023, person["id"], country="BR", stakeholder_group="intergovernmental", role="observer",
+        2023,
+        person["id"],
+        country="BR",
+        stakeholder_group="intergovernmental",
+        role="observer",
         term_limit_exception_reason="continuity of the organisation's seat",
-    )  # fmt: skip
+    )
     assert "no exception is needed" in assert_problem(needless, 422)["errors"][0]["detail"]
 
     reason = "Continuity of the 2023 host country preparations requested by the Secretary-General."
@@ -112,12 +116,22 @@ async def test_appointment_refusals(client: Client, mag: Mag, tokens: TokenFacto
 
     # every broken rule at once, each with its pointer
     everything_wrong = await mag.try_appoint(
-        2027, "00000000-0000-0000-0000-000000000001", country="ZZ", stakeholder_group="intergovernmental",
-        starts_on="2026-12-01", ends_on="2028-01-31", nomination_id="00000000-0000-0000-0000-000000000002",
-    )  # fmt: skip
+        2027,
+        "00000000-0000-0000-0000-000000000001",
+        country="ZZ",
+        stakeholder_group="intergovernmental",
+        starts_on="2026-12-01",
+        ends_on="2028-01-31",
+        nomination_id="00000000-0000-0000-0000-000000000002",
+    )
     assert sorted(pointers(assert_problem(everything_wrong, 422, "mag-invalid-appointment"))) == [
-        "/country", "/ends_on", "/nomination_id", "/person_id", "/role", "/starts_on",
-    ]  # fmt: skip
+        "/country",
+        "/ends_on",
+        "/nomination_id",
+        "/person_id",
+        "/role",
+        "/starts_on",
+    ]
     wrong_region = await mag.try_appoint(2027, person["id"], country="KE", regional_group="asia_pacific")
     assert pointers(assert_problem(wrong_region, 422)) == ["/regional_group"]
     no_region = await mag.try_appoint(2027, person["id"], country="TW")  # a territory outside the UN groups

@@ -119,11 +119,18 @@ async def test_a_known_slate_checked_by_hand_and_the_preview_matches_the_real_re
     }
     assert balance["status"] == "warn"
     assert rule(balance, "government_share")["figures"] == {
-        "government": 3, "seats": 10, "share": 0.3, "max_share": 0.4,
-    }  # fmt: skip
+        "government": 3,
+        "seats": 10,
+        "share": 0.3,
+        "max_share": 0.4,
+    }
     assert rule(balance, "non_government_parity")["figures"] == {
-        "private_sector": 2, "civil_society": 3, "technical_community": 2, "spread": 1, "max_spread": 1,
-    }  # fmt: skip
+        "private_sector": 2,
+        "civil_society": 3,
+        "technical_community": 2,
+        "spread": 1,
+        "max_spread": 1,
+    }
     assert rule(balance, "host_country_seats")["figures"]["represented"] == ["BR", "KE"]
     assert rule(balance, "gender_band")["figures"]["male_share"] == 0.3333
     assert rule(balance, "term_limit")["figures"]["longest_run"] == 2  # A and B: 2026, 2027
@@ -138,8 +145,13 @@ async def test_a_known_slate_checked_by_hand_and_the_preview_matches_the_real_re
     better = (await client.post("/v1/mag/cycles/2027/balance:preview", json=swap, headers=mag.headers)).json()
     assert better["status"] == "pass"
     assert rule(better, "gender_band")["figures"] == {
-        "female_share": 0.5, "male_share": 0.4, "min_share": 0.4, "max_share": 0.6, "declared": 10, "undeclared": 0,
-    }  # fmt: skip
+        "female_share": 0.5,
+        "male_share": 0.4,
+        "min_share": 0.4,
+        "max_share": 0.6,
+        "declared": 10,
+        "undeclared": 0,
+    }
     assert rule(better, "non_government_parity")["figures"]["spread"] == 1  # CS 2, PS 3, TC 2
     assert better["rotation"]["newcomers"] == 7
     assert (await client.get("/v1/mag/cycles/2027/balance")).json() == balance  # a preview writes nothing
@@ -177,8 +189,11 @@ async def test_rules_flag_what_breaks_them(client: Client, mag: Mag) -> None:
     assert checks["host_country_seats"]["figures"]["missing"] == ["JP"]
     assert checks["host_country_seats"]["figures"]["not_host_country"] == ["DE"]
     assert checks["regional_representation"]["figures"]["missing"] == [
-        "african", "asia_pacific", "eastern_european", "latin_american_caribbean",
-    ]  # fmt: skip
+        "african",
+        "asia_pacific",
+        "eastern_european",
+        "latin_american_caribbean",
+    ]
     assert checks["gender_band"]["status"] == "warn" and checks["gender_band"]["figures"]["declared"] == 0
 
 
@@ -235,9 +250,13 @@ async def test_preview_refusals(client: Client, mag: Mag, tokens: TokenFactory) 
         await client.post(url, json=body, headers=mag.headers), 422, "mag-invalid-appointment"
     )
     assert sorted(pointers(problem)) == [
-        "/add/0/person_id", "/add/1/country", "/add/1/person_id", "/add/2/role",
-        "/add/3/term_limit_exception_reason", "/remove/0",
-    ]  # fmt: skip
+        "/add/0/person_id",
+        "/add/1/country",
+        "/add/1/person_id",
+        "/add/2/role",
+        "/add/3/term_limit_exception_reason",
+        "/remove/0",
+    ]
     missing = await client.post(url, json={"add": [{"country": "KE"}]}, headers=mag.headers)
     assert "stakeholder_group" in assert_problem(missing, 422, "validation-failed")["detail"]
     assert_problem(await client.get("/v1/mag/cycles/2031/balance"), 404, "mag-cycle-not-found")

@@ -136,21 +136,27 @@ async def test_rule_overrides_are_stored_per_cycle_and_validated(client: Client,
     bad = await client.post(
         "/v1/mag/cycles",
         json={
-            "year": 2029, "starts_on": "2029-01-01", "ends_on": "2029-12-31",
+            "year": 2029,
+            "starts_on": "2029-01-01",
+            "ends_on": "2029-12-31",
             "rule_overrides": {"gender_min_share": 0.7, "host_countries": ["XX"]},
         },
         headers=mag.headers,
-    )  # fmt: skip
+    )
     assert sorted(pointers(assert_problem(bad, 422, "mag-invalid-cycle"))) == [
         "/rule_overrides/gender_min_share",
         "/rule_overrides/host_countries/0",
     ]
     out_of_range = await client.post(
         "/v1/mag/cycles",
-        json={"year": 2029, "starts_on": "2029-01-01", "ends_on": "2029-12-31",
-              "rule_overrides": {"government_max_share": 1.5}},
+        json={
+            "year": 2029,
+            "starts_on": "2029-01-01",
+            "ends_on": "2029-12-31",
+            "rule_overrides": {"government_max_share": 1.5},
+        },
         headers=mag.headers,
-    )  # fmt: skip
+    )
     assert pointers(assert_problem(out_of_range, 422, "validation-failed")) == [
         "/rule_overrides/government_max_share"
     ]

@@ -86,9 +86,13 @@ async def test_the_public_sees_aggregate_counts(client: Client, mag: Mag, tokens
     assert body["total"] == 3
     assert body["by_status"]["submitted"] == 3 and body["by_status"]["shortlisted"] == 0
     assert body["by_stakeholder_group"] == {
-        "government": 1, "intergovernmental": 0, "private_sector": 0, "civil_society": 1,
-        "technical_community": 0, "academia": 1,
-    }  # fmt: skip
+        "government": 1,
+        "intergovernmental": 0,
+        "private_sector": 0,
+        "civil_society": 1,
+        "technical_community": 0,
+        "academia": 1,
+    }
     assert (
         body["by_regional_group"]["asia_pacific"] == 1
         and body["by_regional_group"]["western_european_others"] == 1
@@ -119,9 +123,10 @@ async def test_shortlisting_and_appointing_from_a_nomination(
 
     read = await client.get(url, headers=mag.headers)
     shortlisted = await client.post(
-        f"{url}/transitions", json={"to": "shortlisted", "note": "Strong regional support."},
+        f"{url}/transitions",
+        json={"to": "shortlisted", "note": "Strong regional support."},
         headers={**mag.headers, **if_match(read)},
-    )  # fmt: skip
+    )
     assert shortlisted.status_code == 200, shortlisted.text
     assert shortlisted.json()["status"] == "shortlisted"
     assert shortlisted.json()["allowed_transitions"] == ["not_selected", "submitted", "withdrawn"]

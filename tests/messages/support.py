@@ -65,10 +65,13 @@ async def report(client: Client, caller: Caller, **changes: Any) -> dict[str, An
 
 async def message(client: Client, secretariat: Caller, **changes: Any) -> httpx.Response:
     body = {
-        "year": 2025, "theme": "Universal and meaningful connectivity", "title": "Connect the next billion",
-        "body": BODY, "classification": {"wsis_action_lines": ["C2", "C3"], "sdgs": [9], "gdc_objectives": [1]},
+        "year": 2025,
+        "theme": "Universal and meaningful connectivity",
+        "title": "Connect the next billion",
+        "body": BODY,
+        "classification": {"wsis_action_lines": ["C2", "C3"], "sdgs": [9], "gdc_objectives": [1]},
         **changes,
-    }  # fmt: skip
+    }
     response = await client.post("/v1/messages", json=body, headers=secretariat.headers)
     assert response.status_code == 201, response.text
     return response
@@ -139,9 +142,15 @@ async def dispose(
 
 
 async def position(
-    client: Client, caller: Caller, message_id: str, value: str, *, group: str | None = None, text: str | None = None,
+    client: Client,
+    caller: Caller,
+    message_id: str,
+    value: str,
+    *,
+    group: str | None = None,
+    text: str | None = None,
     expect: int = 201,
-) -> httpx.Response:  # fmt: skip
+) -> httpx.Response:
     body: dict[str, Any] = {"position": value}
     if group:
         body["stakeholder_group"] = group
@@ -155,9 +164,15 @@ async def position(
 
 
 async def to_review(
-    client: Client, tokens: TokenFactory, clock: Clock, settings: Settings, secretariat: Caller, message_id: str,
-    *, with_comment: bool = False,
-) -> None:  # fmt: skip
+    client: Client,
+    tokens: TokenFactory,
+    clock: Clock,
+    settings: Settings,
+    secretariat: Caller,
+    message_id: str,
+    *,
+    with_comment: bool = False,
+) -> None:
     """draft → public_comment → (window passes, the job closes it) → synthesis → mag_review."""
     await move(client, secretariat, message_id, {"to": "public_comment"})
     if with_comment:
@@ -184,9 +199,14 @@ async def events(db: asyncpg.Pool, event_type: str) -> list[dict[str, Any]]:
 
 
 async def to_approved(
-    client: Client, tokens: TokenFactory, clock: Clock, settings: Settings, secretariat: Caller, message_id: str,
+    client: Client,
+    tokens: TokenFactory,
+    clock: Clock,
+    settings: Settings,
+    secretariat: Caller,
+    message_id: str,
     members: list[Caller],
-) -> None:  # fmt: skip
+) -> None:
     """Through review to approval, every member saying yes from a different stakeholder group."""
     await to_review(client, tokens, clock, settings, secretariat, message_id)
     await refresh(tokens, *members)

@@ -45,10 +45,14 @@ async def test_a_member_whose_appointment_ends_after_the_snapshot_still_counts(
     async with db.acquire() as conn, conn.transaction():
         await IdentityService(conn, clock).grant_role(
             leaving.id,
-            GrantCreate(role=Role.mag_member, valid_from=clock.now() - timedelta(days=300),
-                        valid_until=clock.now() + timedelta(days=1)),
-            actor=TEST_ACTOR, source="mag",
-        )  # fmt: skip
+            GrantCreate(
+                role=Role.mag_member,
+                valid_from=clock.now() - timedelta(days=300),
+                valid_until=clock.now() + timedelta(days=1),
+            ),
+            actor=TEST_ACTOR,
+            source="mag",
+        )
     await move(
         client, secretariat, mid, {"to": "mag_review", "member_groups": {str(leaving.id): "private_sector"}}
     )
@@ -83,8 +87,12 @@ async def test_concerns_block_until_withdrawn_and_a_new_version_closes_the_ballo
     )
     assert worried.json()["passes"] is False
     assert worried.json()["outcome"]["requirements"][1] == {
-        "rule": "no_open_concern", "met": False, "have": 1, "needed": 0, "detail": "no open concern",
-    }  # fmt: skip
+        "rule": "no_open_concern",
+        "met": False,
+        "have": 1,
+        "needed": 0,
+        "detail": "no open concern",
+    }
     refused = await move(client, chair, mid, {"to": "approved"}, expect=409)
     assert "open concern" in assert_problem(refused, 409, "ballot-not-passed")["detail"]
 
@@ -92,9 +100,12 @@ async def test_concerns_block_until_withdrawn_and_a_new_version_closes_the_ballo
     current = await get(client, mid, secretariat)
     saved = await client.post(
         f"/v1/messages/{mid}/versions",
-        json={"title": "Connect the next billion", "body": "Meaningful access needs affordable connectivity.\n\nA narrower third paragraph."},
+        json={
+            "title": "Connect the next billion",
+            "body": "Meaningful access needs affordable connectivity.\n\nA narrower third paragraph.",
+        },
         headers=if_match(current, secretariat),
-    )  # fmt: skip
+    )
     assert saved.status_code == 201, saved.text
     closed = (await client.get(f"/v1/messages/{mid}/ballots/1")).json()
     assert closed["status"] == "closed" and closed["closed_reason"] == "new_version"
@@ -131,8 +142,12 @@ async def test_concerns_block_until_withdrawn_and_a_new_version_closes_the_ballo
     final = (await client.get(f"/v1/messages/{mid}/ballot")).json()
     assert final["status"] == "closed" and final["closed_reason"] == "approved"
     async with db.acquire() as conn:
-        actions = [r["action"] for r in await conn.fetch(
-            "SELECT action FROM audit_log WHERE action LIKE 'message.ballot%' ORDER BY seq")]  # fmt: skip
+        actions = [
+            r["action"]
+            for r in await conn.fetch(
+                "SELECT action FROM audit_log WHERE action LIKE 'message.ballot%' ORDER BY seq"
+            )
+        ]
     assert (
         actions.count("message.ballot_opened") == 2 and actions.count("message.ballot_position_changed") == 1
     )

@@ -41,9 +41,13 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
 
     # Drafting: the Secretariat creates it, citing a session report; a named drafter saves a new version.
     created = await message(
-        client, secretariat, drafters=[str(drafter.id)],
-        provenance=[{"kind": "session_report", "id": session["id"], "paragraph_ids": ["p2"], "note": "main source"}],
-    )  # fmt: skip
+        client,
+        secretariat,
+        drafters=[str(drafter.id)],
+        provenance=[
+            {"kind": "session_report", "id": session["id"], "paragraph_ids": ["p2"], "note": "main source"}
+        ],
+    )
     m = created.json()
     mid = m["id"]
     assert m["state"] == "draft" and m["current_version_number"] == 1
@@ -72,9 +76,16 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
     other = await tokens.user()
     whole = (await comment(client, commenter, mid, display_name="Wanjiru")).json()
     on_p2 = (
-        await comment(client, other, mid, paragraph_id="p2", body="Say who pays.", stakeholder_group="private_sector",
-                      country="BR")
-    ).json()  # fmt: skip
+        await comment(
+            client,
+            other,
+            mid,
+            paragraph_id="p2",
+            body="Say who pays.",
+            stakeholder_group="private_sector",
+            country="BR",
+        )
+    ).json()
     assert on_p2["paragraph_id"] == "p2" and on_p2["disposition"] is None
 
     # The window closes by the clock and the worker; the Message moves to synthesis.
@@ -96,9 +107,10 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
     paragraphs[1]["text"] += " Public funds should leverage private investment."
     current = await get(client, mid, drafter)
     v3 = await client.post(
-        f"/v1/messages/{mid}/versions", json={"title": m["title"], "paragraphs": paragraphs},
+        f"/v1/messages/{mid}/versions",
+        json={"title": m["title"], "paragraphs": paragraphs},
         headers=if_match(current, drafter),
-    )  # fmt: skip
+    )
     assert v3.status_code == 201, v3.text
     await dispose(
         client, drafter, mid, on_p2["id"], {"outcome": "accepted", "rationale": "Added.", "version_number": 3}
@@ -155,9 +167,10 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
     assert emitted[0]["provenance"][0]["kind"] == "session_report"
     assert emitted[0]["languages"][0]["body"].count("\n\n") == 2
     frozen = await client.post(
-        f"/v1/messages/{mid}/versions", json={"title": "x" * 5, "body": "Another text."},
+        f"/v1/messages/{mid}/versions",
+        json={"title": "x" * 5, "body": "Another text."},
         headers=if_match(await get(client, mid, drafter), drafter),
-    )  # fmt: skip
+    )
     assert assert_problem(frozen, 409, "wrong-state")["current_state"] == "approved"
 
     # Publication, and the public page.
@@ -184,15 +197,26 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
     history = (await client.get(f"/v1/messages/{mid}/history")).json()
     transitions = [(h["from_state"], h["to_state"]) for h in history if h["kind"] == "transition"]
     assert transitions == [
-        ("draft", "public_comment"), ("public_comment", "synthesis"), ("synthesis", "mag_review"),
-        ("mag_review", "approved"), ("approved", "published"), ("published", "superseded"),
-    ]  # fmt: skip
+        ("draft", "public_comment"),
+        ("public_comment", "synthesis"),
+        ("synthesis", "mag_review"),
+        ("mag_review", "approved"),
+        ("approved", "published"),
+        ("published", "superseded"),
+    ]
     async with db.acquire() as conn:
         actions = {
             r["action"] for r in await conn.fetch("SELECT action FROM audit_log WHERE subject_id = $1", mid)
         }
-    assert {"message.created", "message.version_saved", "message.public_comment_opened", "message.approved",
-            "message.published", "message.superseded", "message.comment_disposed"} <= actions  # fmt: skip
+    assert {
+        "message.created",
+        "message.version_saved",
+        "message.public_comment_opened",
+        "message.approved",
+        "message.published",
+        "message.superseded",
+        "message.comment_disposed",
+    } <= actions
 
 
 async def test_send_back_and_another_comment_round_and_withdrawal(
@@ -207,9 +231,13 @@ async def test_send_back_and_another_comment_round_and_withdrawal(
     # Dispositions are settled once the MAG reviews: changing one now is refused.
     [said] = (await client.get(f"/v1/messages/{mid}/comments")).json()["items"]
     late = await dispose(
-        client, secretariat, mid, said["id"], {"outcome": "accepted", "rationale": "On reflection", "version_number": 1},
+        client,
+        secretariat,
+        mid,
+        said["id"],
+        {"outcome": "accepted", "rationale": "On reflection", "version_number": 1},
         expect=409,
-    )  # fmt: skip
+    )
     assert assert_problem(late, 409, "wrong-state")["allowed_in"] == ["draft", "public_comment", "synthesis"]
 
     # The Chair sends it back with a reason; the open ballot closes.

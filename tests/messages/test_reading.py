@@ -33,18 +33,37 @@ from tests.support.auth import TokenFactory
 
 async def test_list_filters_search_and_visibility(client: Client, tokens: TokenFactory) -> None:
     secretariat = await tokens.user(Role.secretariat)
-    a = (await message(client, secretariat, title="Trust in AI", theme="Artificial intelligence",
-                       classification={"wsis_action_lines": ["C5"], "sdgs": [16], "gdc_objectives": [5]})).json()  # fmt: skip
-    b = (await message(client, secretariat, year=2024, title="Open data flows",
-                       body="Data should cross borders with trust.")).json()  # fmt: skip
+    a = (
+        await message(
+            client,
+            secretariat,
+            title="Trust in AI",
+            theme="Artificial intelligence",
+            classification={"wsis_action_lines": ["C5"], "sdgs": [16], "gdc_objectives": [5]},
+        )
+    ).json()
+    b = (
+        await message(
+            client,
+            secretariat,
+            year=2024,
+            title="Open data flows",
+            body="Data should cross borders with trust.",
+        )
+    ).json()
     hidden = (await message(client, secretariat, title="Not ready yet")).json()
     for m in (a, b):
         await move(client, secretariat, m["id"], {"to": "public_comment"})
     fr = await client.post(
         f"/v1/messages/{a['id']}/versions",
-        json={"language": "fr", "title": "Confiance", "body": "Un.\n\nDeux.\n\nTrois.", "machine_translation": True},
+        json={
+            "language": "fr",
+            "title": "Confiance",
+            "body": "Un.\n\nDeux.\n\nTrois.",
+            "machine_translation": True,
+        },
         headers=if_match(await get(client, a["id"]), secretariat),
-    )  # fmt: skip
+    )
     assert fr.status_code == 201
 
     public = await client.get("/v1/messages")
@@ -88,11 +107,13 @@ async def test_exports_and_public_page(
     source = await report(client, secretariat)
     mid = (
         await message(
-            client, secretariat, title="Safe <script>alert(1)</script> spaces",
-            body="Protect **children** online.\n\n[Read more](javascript:alert(1)) and =HYPERLINK(\"x\")\n\nThird.",
+            client,
+            secretariat,
+            title="Safe <script>alert(1)</script> spaces",
+            body='Protect **children** online.\n\n[Read more](javascript:alert(1)) and =HYPERLINK("x")\n\nThird.',
             provenance=[{"kind": "session_report", "id": source["id"]}],
         )
-    ).json()["id"]  # fmt: skip
+    ).json()["id"]
     await move(client, secretariat, mid, {"to": "public_comment"})
     said = (
         await comment(

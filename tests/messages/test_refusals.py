@@ -79,14 +79,21 @@ async def test_only_the_secretariat_creates_and_only_drafters_draft(
     assert_problem(patched, 403, "not-a-drafter")
     # Transitions: the Secretariat's (the route needs a MAG or Secretariat role; a plain MAG member is refused).
     assert_problem(
-        await client.post(f"/v1/messages/{mid}/transitions", json={"to": "synthesis"}, headers=if_match(current, stranger)),
-        403, "forbidden",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/messages/{mid}/transitions", json={"to": "synthesis"}, headers=if_match(current, stranger)
+        ),
+        403,
+        "forbidden",
+    )
     assert_problem(
-        await client.post(f"/v1/messages/{mid}/transitions", json={"to": "withdrawn", "reason": "because"},
-                          headers=if_match(current, member)),
-        403, "forbidden",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/messages/{mid}/transitions",
+            json={"to": "withdrawn", "reason": "because"},
+            headers=if_match(current, member),
+        ),
+        403,
+        "forbidden",
+    )
 
 
 async def test_illegal_transitions_name_the_current_and_allowed_states(
@@ -94,8 +101,14 @@ async def test_illegal_transitions_name_the_current_and_allowed_states(
 ) -> None:
     secretariat = await tokens.user(Role.secretariat)
     mid = (await message(client, secretariat)).json()["id"]
-    for body in ({"to": "approved"}, {"to": "published"}, {"to": "synthesis"}, {"to": "mag_review"},
-                 {"to": "draft", "reason": "again"}, {"to": "superseded", "superseded_by": mid}):  # fmt: skip
+    for body in (
+        {"to": "approved"},
+        {"to": "published"},
+        {"to": "synthesis"},
+        {"to": "mag_review"},
+        {"to": "draft", "reason": "again"},
+        {"to": "superseded", "superseded_by": mid},
+    ):
         refused = await move(client, secretariat, mid, body, expect=409)
         problem = assert_problem(refused, 409, "illegal-transition")
         assert problem["current_state"] == "draft" and problem["requested_state"] == body["to"]
@@ -132,9 +145,12 @@ async def test_stale_and_missing_if_match(client: Client, tokens: TokenFactory) 
     missing = await client.patch(f"/v1/messages/{mid}", json={"theme": "Again"}, headers=secretariat.headers)
     assert_problem(missing, 428, "precondition-required")
     assert_problem(
-        await client.post(f"/v1/messages/{mid}/transitions", json={"to": "public_comment"}, headers=secretariat.headers),
-        428, "precondition-required",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/messages/{mid}/transitions", json={"to": "public_comment"}, headers=secretariat.headers
+        ),
+        428,
+        "precondition-required",
+    )
 
 
 async def test_malformed_and_invalid_bodies(client: Client, tokens: TokenFactory) -> None:
@@ -158,9 +174,10 @@ async def test_malformed_and_invalid_bodies(client: Client, tokens: TokenFactory
     )
     assert "exactly one of body" in assert_problem(both, 422, "validation-failed")["detail"]
     unknown_field = await client.post(
-        "/v1/messages", json={"year": 2025, "theme": "Theme", "title": "Title", "body": "x", "colour": "red"},
+        "/v1/messages",
+        json={"year": 2025, "theme": "Theme", "title": "Title", "body": "x", "colour": "red"},
         headers=secretariat.headers,
-    )  # fmt: skip
+    )
     assert assert_problem(unknown_field, 422)["errors"][0]["pointer"] == "/colour"
     bad_codes = await client.post(
         "/v1/messages",
@@ -185,7 +202,10 @@ async def test_provenance_that_does_not_resolve_is_422_naming_it(
     response = await client.post(
         "/v1/messages",
         json={
-            "year": 2025, "theme": "Theme", "title": "Title", "body": "One.\n\nTwo.",
+            "year": 2025,
+            "theme": "Theme",
+            "title": "Title",
+            "body": "One.\n\nTwo.",
             "provenance": [
                 {"kind": "session_report", "id": real["id"], "paragraph_ids": ["p2", "p9"]},
                 {"kind": "session_report", "id": ghost},
@@ -194,7 +214,7 @@ async def test_provenance_that_does_not_resolve_is_422_naming_it(
             ],
         },
         headers=secretariat.headers,
-    )  # fmt: skip
+    )
     errors = {e["pointer"]: e["detail"] for e in assert_problem(response, 422, "invalid-content")["errors"]}
     assert errors["/provenance/0/paragraph_ids/1"] == "p9 is not a paragraph of this text"
     assert errors["/provenance/1/id"] == f"session_report {ghost} does not resolve: no such object"
@@ -257,15 +277,17 @@ async def test_comments_in_draft_and_dispositions_are_refused_where_they_must_be
     assert_problem(by_commenter, 403, "not-a-drafter")
     # Every unmet rule, at once.
     incomplete = await client.put(
-        path, json={"outcome": "accepted", "rationale": "Taken in", "duplicate_of": second["id"]},
+        path,
+        json={"outcome": "accepted", "rationale": "Taken in", "duplicate_of": second["id"]},
         headers={**secretariat.headers, "If-Match": etag},
-    )  # fmt: skip
+    )
     pointers = {e["pointer"] for e in assert_problem(incomplete, 422, "invalid-content")["errors"]}
     assert pointers == {"/version_number", "/duplicate_of"}
     self_duplicate = await client.put(
-        path, json={"outcome": "duplicate", "rationale": "Repeats", "duplicate_of": first["id"]},
+        path,
+        json={"outcome": "duplicate", "rationale": "Repeats", "duplicate_of": first["id"]},
         headers={**secretariat.headers, "If-Match": etag},
-    )  # fmt: skip
+    )
     assert assert_problem(self_duplicate, 422)["errors"][0]["pointer"] == "/duplicate_of"
     no_if_match = await client.put(
         path, json={"outcome": "out_of_scope", "rationale": "Not ours"}, headers=secretariat.headers
@@ -286,9 +308,10 @@ async def test_comments_in_draft_and_dispositions_are_refused_where_they_must_be
     dup = f"/v1/messages/{mid}/comments/{second['id']}/disposition"
     second_tag = (await client.get(f"/v1/messages/{mid}/comments/{second['id']}")).headers["etag"]
     ok = await client.put(
-        dup, json={"outcome": "duplicate", "rationale": "Repeats", "duplicate_of": first["id"]},
+        dup,
+        json={"outcome": "duplicate", "rationale": "Repeats", "duplicate_of": first["id"]},
         headers={**secretariat.headers, "If-Match": second_tag},
-    )  # fmt: skip
+    )
     assert ok.status_code == 200 and ok.json()["disposition"]["duplicate_of"] == first["id"]
     assert (await client.get(f"/v1/messages/{mid}/comments", params={"disposed": "false"})).json()[
         "items"
@@ -334,31 +357,37 @@ async def test_ballot_refusals(
     assert assert_problem(undeclared, 422)["errors"][0]["pointer"] == "/stakeholder_group"
     racing = await asyncio.gather(
         *(
-            client.post(f"/v1/messages/{mid}/ballot/positions", json={"position": "yes", "stakeholder_group": "government"},
-                        headers=members[0].headers)
+            client.post(
+                f"/v1/messages/{mid}/ballot/positions",
+                json={"position": "yes", "stakeholder_group": "government"},
+                headers=members[0].headers,
+            )
             for _ in range(2)
         )
-    )  # fmt: skip
+    )
     assert sorted(r.status_code for r in racing) == [201, 409]  # two at once: exactly one is recorded
     double = await position(client, members[0], mid, "no_objection", group="government", expect=409)
     assert_problem(double, 409, "position-already-taken")
     switched = await client.put(
-        f"/v1/messages/{mid}/ballot/positions/mine", json={"position": "abstain", "stakeholder_group": "civil_society"},
+        f"/v1/messages/{mid}/ballot/positions/mine",
+        json={"position": "abstain", "stakeholder_group": "civil_society"},
         headers={**members[0].headers, "If-Match": '"1"'},
-    )  # fmt: skip
+    )
     assert (
         assert_problem(switched, 422)["errors"][0]["detail"]
         == "your stakeholder group in this ballot is government"
     )
     stale = await client.put(
-        f"/v1/messages/{mid}/ballot/positions/mine", json={"position": "abstain"},
+        f"/v1/messages/{mid}/ballot/positions/mine",
+        json={"position": "abstain"},
         headers={**members[0].headers, "If-Match": '"7"'},
-    )  # fmt: skip
+    )
     assert_problem(stale, 412, "stale-version")
     not_yet = await client.put(
-        f"/v1/messages/{mid}/ballot/positions/mine", json={"position": "abstain"},
+        f"/v1/messages/{mid}/ballot/positions/mine",
+        json={"position": "abstain"},
         headers={**members[1].headers, "If-Match": '"1"'},
-    )  # fmt: skip
+    )
     assert_problem(not_yet, 404, "ballot-not-found")
     # A plain member neither approves nor opens ballots; a second open ballot is refused.
     refused = await move(client, members[1], mid, {"to": "approved"}, expect=403)

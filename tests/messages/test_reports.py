@@ -101,9 +101,15 @@ async def test_csv_and_json_imports(client: Client, tokens: TokenFactory, db: as
 
     dupes = await client.post(
         "/v1/session-reports/imports",
-        json={"reports": [{**REPORT, "session_ref": "X 1"}, {**REPORT, "session_ref": "X 1"}, {**REPORT, "session_ref": None}]},
+        json={
+            "reports": [
+                {**REPORT, "session_ref": "X 1"},
+                {**REPORT, "session_ref": "X 1"},
+                {**REPORT, "session_ref": None},
+            ]
+        },
         headers=secretariat.headers,
-    )  # fmt: skip
+    )
     pointers = [e["pointer"] for e in assert_problem(dupes, 422)["errors"]]
     assert pointers == ["/reports/1/session_ref", "/reports/2/session_ref"]
     bad_json = await client.post(
@@ -144,8 +150,13 @@ async def test_list_filters_and_references(client: Client, tokens: TokenFactory,
     ).json()
     assert [r["id"] for r in rest["items"]] == [older["id"]] and rest["next_cursor"] is None
     by = {
-        "sdg": 16, "action_line": "C11", "gdc_objective": 4, "session_type": "open_forum", "year": 2024, "q": "ALGORITHM",
-    }  # fmt: skip
+        "sdg": 16,
+        "action_line": "C11",
+        "gdc_objective": 4,
+        "session_type": "open_forum",
+        "year": 2024,
+        "q": "ALGORITHM",
+    }
     found = {
         k: [
             r["session_ref"] for r in (await client.get("/v1/session-reports", params={k: v})).json()["items"]
@@ -153,9 +164,13 @@ async def test_list_filters_and_references(client: Client, tokens: TokenFactory,
         for k, v in by.items()
     }
     assert found == {
-        "sdg": ["WS #7"], "action_line": ["OF #12"], "gdc_objective": ["OF #12"], "session_type": ["OF #12"],
-        "year": ["WS #1"], "q": ["WS #7"],
-    }  # fmt: skip
+        "sdg": ["WS #7"],
+        "action_line": ["OF #12"],
+        "gdc_objective": ["OF #12"],
+        "session_type": ["OF #12"],
+        "year": ["WS #1"],
+        "q": ["WS #7"],
+    }
     assert_problem(
         await client.get("/v1/session-reports", params={"cursor": "garbage!"}), 400, "invalid-cursor"
     )

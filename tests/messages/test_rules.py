@@ -93,10 +93,18 @@ def test_the_content_hash_is_sha256_over_the_documented_canonical_json() -> None
         Paragraph("p2", "Line one\nline two"),
     ]
     expected = json.dumps(
-        {"language": "fr", "paragraphs": [{"id": "p1", "text": "Z\u00fcrich\u2019s \u201cdata\u201d rules"},
-                                          {"id": "p2", "text": "Line one\nline two"}], "title": "Titre"},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    ).encode()  # fmt: skip
+        {
+            "language": "fr",
+            "paragraphs": [
+                {"id": "p1", "text": "Z\u00fcrich\u2019s \u201cdata\u201d rules"},
+                {"id": "p2", "text": "Line one\nline two"},
+            ],
+            "title": "Titre",
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
     assert content_sha256("fr", "Titre", paragraphs) == hashlib.sha256(expected).hexdigest()
     # Normalisation: NFD input, CRLF and surrounding blanks hash the same as the clean text.
     decomposed = [
@@ -139,8 +147,11 @@ def test_diff_by_paragraph_and_word() -> None:
     ]
     changes, stats = diff.paragraph_changes(before, after)
     assert [(c.paragraph_id, c.change) for c in changes] == [
-        ("p2", "changed"), ("p1", "unchanged"), ("p4", "added"), ("p3", "removed"),
-    ]  # fmt: skip
+        ("p2", "changed"),
+        ("p1", "unchanged"),
+        ("p4", "added"),
+        ("p3", "removed"),
+    ]
     assert (stats.changed, stats.unchanged, stats.removed, stats.added) == (1, 1, 1, 1)
     assert [(s.op, s.text) for s in changes[0].segments if s.op != "equal"] == [
         ("delete", "old"),

@@ -43,9 +43,12 @@ async def test_versions_are_immutable_and_hash_stable(
     assert "identical to version 1" in assert_problem(same, 422, "invalid-content")["detail"]
     v2 = await client.post(
         f"/v1/messages/{mid}/versions",
-        json={"title": v1["title"], "paragraphs": [{"id": "p2", "text": "Second thought, sharpened."}, {"text": "New closing line."}]},
+        json={
+            "title": v1["title"],
+            "paragraphs": [{"id": "p2", "text": "Second thought, sharpened."}, {"text": "New closing line."}],
+        },
         headers=if_match(created, secretariat),
-    )  # fmt: skip
+    )
     assert v2.status_code == 201, v2.text
     assert [p["id"] for p in v2.json()["paragraphs"]] == ["p2", "p3"]
     assert v2.json()["content_sha256"] == recompute(v2.json()) != v1["content_sha256"]
@@ -60,9 +63,13 @@ async def test_versions_are_immutable_and_hash_stable(
             await conn.execute("DELETE FROM message_versions WHERE message_id = $1", mid)
 
     unknown_id = await client.post(
-        f"/v1/messages/{mid}/versions", json={"title": "Title", "paragraphs": [{"id": "p42", "text": "x"}, {"id": "p2", "text": "y"}, {"id": "p2", "text": "z"}]},
+        f"/v1/messages/{mid}/versions",
+        json={
+            "title": "Title",
+            "paragraphs": [{"id": "p42", "text": "x"}, {"id": "p2", "text": "y"}, {"id": "p2", "text": "z"}],
+        },
         headers=if_match(await get(client, mid, secretariat), secretariat),
-    )  # fmt: skip
+    )
     pointers = [e["pointer"] for e in assert_problem(unknown_id, 422)["errors"]]
     assert pointers == ["/paragraphs/0/id", "/paragraphs/2/id"]
     assert_problem(
@@ -79,10 +86,14 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
     tag = if_match(created, secretariat)
     fr = await client.post(
         f"/v1/messages/{mid}/versions",
-        json={"language": "fr", "title": "Connecter le prochain milliard", "machine_translation": True,
-              "body": "Un accès utile.\n\nInvestir ensemble.\n\nDonnées et droits humains."},
+        json={
+            "language": "fr",
+            "title": "Connecter le prochain milliard",
+            "machine_translation": True,
+            "body": "Un accès utile.\n\nInvestir ensemble.\n\nDonnées et droits humains.",
+        },
         headers=tag,
-    )  # fmt: skip
+    )
     assert fr.status_code == 201, fr.text
     assert fr.json()["is_authoritative"] is False and fr.json()["machine_translation"] is True
     assert fr.json()["translation_of"] == 1 and [p["id"] for p in fr.json()["paragraphs"]] == [
@@ -91,9 +102,10 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
         "p3",
     ]
     wrong_count = await client.post(
-        f"/v1/messages/{mid}/versions", json={"language": "es", "title": "Conectar", "body": "Solo un párrafo."},
+        f"/v1/messages/{mid}/versions",
+        json={"language": "es", "title": "Conectar", "body": "Solo un párrafo."},
         headers=if_match(await get(client, mid, secretariat), secretariat),
-    )  # fmt: skip
+    )
     assert "paragraph for paragraph" in assert_problem(wrong_count, 422)["errors"][0]["detail"]
 
     shown = (await get(client, mid, secretariat)).json()
@@ -104,9 +116,12 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
     # A new English version: the French text translates the old one, so it drops out of `languages`.
     en = await client.post(
         f"/v1/messages/{mid}/versions",
-        json={"title": "Connect the next billion", "body": shown["languages"][0]["body"] + "\n\nA fourth point."},
+        json={
+            "title": "Connect the next billion",
+            "body": shown["languages"][0]["body"] + "\n\nA fourth point.",
+        },
         headers=if_match(await get(client, mid, secretariat), secretariat),
-    )  # fmt: skip
+    )
     assert en.json()["number"] == 3
     assert [t["language"] for t in (await get(client, mid, secretariat)).json()["languages"]] == ["en"]
 
@@ -116,8 +131,13 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
         )
     ).json()
     assert [v["number"] for v in listed["items"]] == [1] and listed["next_cursor"]
-    rest = (await client.get(f"/v1/messages/{mid}/versions",
-                             params={"language": "en", "cursor": listed["next_cursor"]}, headers=secretariat.headers)).json()  # fmt: skip
+    rest = (
+        await client.get(
+            f"/v1/messages/{mid}/versions",
+            params={"language": "en", "cursor": listed["next_cursor"]},
+            headers=secretariat.headers,
+        )
+    ).json()
     assert [v["number"] for v in rest["items"]] == [3] and rest["next_cursor"] is None
 
     changes = (
@@ -125,8 +145,13 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
     ).json()
     assert changes["stats"] == {"unchanged": 3, "changed": 0, "added": 1, "removed": 0}
     assert changes["paragraphs"][-1] == {
-        "paragraph_id": "p4", "change": "added", "before": None, "after": "A fourth point.", "moved": False, "segments": [],
-    }  # fmt: skip
+        "paragraph_id": "p4",
+        "change": "added",
+        "before": None,
+        "after": "A fourth point.",
+        "moved": False,
+        "segments": [],
+    }
     assert "+A fourth point." in changes["unified"]
     cross = await client.get(
         f"/v1/messages/{mid}/diff", params={"from": 1, "to": 2}, headers=secretariat.headers
@@ -141,5 +166,5 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
         f"/v1/messages/{mid}/versions",
         json={"language": "es", "title": "Conectar", "body": "Uno.\n\nDos.\n\nTres.\n\nCuatro."},
         headers=if_match(await get(client, mid), secretariat),
-    )  # fmt: skip
+    )
     assert es.status_code == 201 and es.json()["translation_of"] == 3

@@ -14,13 +14,31 @@ Client = httpx.AsyncClient
 PRINCIPLES = ["open_and_transparent", "inclusive", "bottom_up", "multistakeholder", "non_commercial"]
 
 COMMITTEE = [
-    {"name": "Amina Odhiambo", "organisation": "Ministry of ICT", "stakeholder_group": "government",
-     "country": "KE", "city": "Nairobi", "gender": "female"},
-    {"name": "Peter Kamau", "organisation": "KICTANet", "stakeholder_group": "civil_society",
-     "country": "KE", "city": "Mombasa", "gender": "male"},
-    {"name": "Lucy Wanjiru", "organisation": "KENIC", "stakeholder_group": "technical_community",
-     "country": "KE", "city": "Nairobi", "gender": "female"},
-]  # fmt: skip
+    {
+        "name": "Amina Odhiambo",
+        "organisation": "Ministry of ICT",
+        "stakeholder_group": "government",
+        "country": "KE",
+        "city": "Nairobi",
+        "gender": "female",
+    },
+    {
+        "name": "Peter Kamau",
+        "organisation": "KICTANet",
+        "stakeholder_group": "civil_society",
+        "country": "KE",
+        "city": "Mombasa",
+        "gender": "male",
+    },
+    {
+        "name": "Lucy Wanjiru",
+        "organisation": "KENIC",
+        "stakeholder_group": "technical_community",
+        "country": "KE",
+        "city": "Nairobi",
+        "gender": "female",
+    },
+]
 
 KENYA: dict[str, Any] = {
     "type": "national",
@@ -64,9 +82,13 @@ async def register(client: Client, coordinator: Caller, **overrides: Any) -> dic
 
 
 async def act(
-    client: Client, caller: Caller, nri_id: str, action: str, payload: dict[str, Any] | None = None,
+    client: Client,
+    caller: Caller,
+    nri_id: str,
+    action: str,
+    payload: dict[str, Any] | None = None,
     **headers: str,
-) -> httpx.Response:  # fmt: skip
+) -> httpx.Response:
     return await client.post(
         f"/v1/nris/{nri_id}/{action}", json=payload or {}, headers={**caller.headers, **headers}
     )

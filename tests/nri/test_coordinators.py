@@ -28,10 +28,18 @@ async def test_coordinators_invite_and_remove_each_other(client: Client, tokens:
     edit = await client.patch(path, json={"acronym": "KeIGF"}, headers={**second.headers, "If-Match": '"1"'})
     assert edit.status_code == 200, edit.text
 
-    problem(await client.post(f"{path}/coordinators", json={"user_id": str(second.id)}, headers=first.headers),
-            409, "nri-already-coordinator")  # fmt: skip
-    problem(await client.post(f"{path}/coordinators", json={"email": "nobody@example.org"}, headers=first.headers),
-            422, "unknown-user")  # fmt: skip
+    problem(
+        await client.post(f"{path}/coordinators", json={"user_id": str(second.id)}, headers=first.headers),
+        409,
+        "nri-already-coordinator",
+    )
+    problem(
+        await client.post(
+            f"{path}/coordinators", json={"email": "nobody@example.org"}, headers=first.headers
+        ),
+        422,
+        "unknown-user",
+    )
     for invalid in ({}, {"email": "second@example.org", "user_id": str(second.id)}):
         problem(
             await client.post(f"{path}/coordinators", json=invalid, headers=first.headers),
@@ -53,8 +61,9 @@ async def test_coordinators_invite_and_remove_each_other(client: Client, tokens:
 
     history = (await client.get(f"{path}/history", headers=second.headers)).json()["items"]
     assert [(e["action"], e["data"].get("user_id")) for e in history if "coordinator" in e["action"]] == [
-        ("nri.coordinator_added", str(second.id)), ("nri.coordinator_removed", str(first.id))
-    ]  # fmt: skip
+        ("nri.coordinator_added", str(second.id)),
+        ("nri.coordinator_removed", str(first.id)),
+    ]
 
 
 async def test_the_secretariat_reassigns_a_recognised_nri(client: Client, tokens: TokenFactory) -> None:
@@ -74,8 +83,17 @@ async def test_the_secretariat_reassigns_a_recognised_nri(client: Client, tokens
     assert [c["user_id"] for c in listed.json()] == [str(arriving.id)]
 
     # The former coordinator can still read the public NRI but no longer edit it.
-    problem(await client.patch(path, json={"website": "https://x.example"},
-                               headers={**leaving.headers, "If-Match": f'"{nri["version"]}"'}), 403)  # fmt: skip
-    edit = await client.patch(path, json={"website": "https://new.example"},
-                              headers={**arriving.headers, "If-Match": f'"{nri["version"]}"'})  # fmt: skip
+    problem(
+        await client.patch(
+            path,
+            json={"website": "https://x.example"},
+            headers={**leaving.headers, "If-Match": f'"{nri["version"]}"'},
+        ),
+        403,
+    )
+    edit = await client.patch(
+        path,
+        json={"website": "https://new.example"},
+        headers={**arriving.headers, "If-Match": f'"{nri["version"]}"'},
+    )
     assert edit.status_code == 200, edit.text

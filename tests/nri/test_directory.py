@@ -16,20 +16,40 @@ async def _directory(client: Client, tokens: TokenFactory) -> dict[str, Any]:
     coordinator = await tokens.user()
     kenya = await recognised(client, coordinator, secretariat)
     west_africa = await recognised(
-        client, coordinator, secretariat, type="regional", name="West Africa IGF", acronym="WAIGF",
-        countries=["SN", "GH", "NG"], languages=["fr", "en"], year_founded=2008,
+        client,
+        coordinator,
+        secretariat,
+        type="regional",
+        name="West Africa IGF",
+        acronym="WAIGF",
+        countries=["SN", "GH", "NG"],
+        languages=["fr", "en"],
+        year_founded=2008,
         description="A francophone and anglophone regional forum.",
         committee=[{**m, "country": c} for m, c in zip(COMMITTEE, ["GH", "NG", "SN"], strict=True)],
-    )  # fmt: skip
+    )
     brazil = await recognised(
-        client, coordinator, secretariat, name="Fórum da Internet no Brasil", acronym="=FIB", countries=["BR"],
-        languages=["pt-BR"], year_founded=2011, description="O fórum brasileiro.",
+        client,
+        coordinator,
+        secretariat,
+        name="Fórum da Internet no Brasil",
+        acronym="=FIB",
+        countries=["BR"],
+        languages=["pt-BR"],
+        year_founded=2011,
+        description="O fórum brasileiro.",
         committee=[{**m, "country": "BR"} for m in COMMITTEE],
-    )  # fmt: skip
+    )
     drafter = await tokens.user()
     uganda = await register(client, drafter, name="Uganda IGF", countries=["UG"], year_founded=2006)
-    return {"secretariat": secretariat, "drafter": drafter, "kenya": kenya, "west_africa": west_africa,
-            "brazil": brazil, "uganda": uganda}  # fmt: skip
+    return {
+        "secretariat": secretariat,
+        "drafter": drafter,
+        "kenya": kenya,
+        "west_africa": west_africa,
+        "brazil": brazil,
+        "uganda": uganda,
+    }
 
 
 def _names(response: Any) -> list[str]:
@@ -97,8 +117,11 @@ async def test_csv_export_uses_the_same_filters(client: Client, tokens: TokenFac
     assert response.headers["content-type"] == "text/csv; charset=utf-8"  # once, not twice
     assert response.text.startswith("\ufeffID,Type,")  # a BOM (Excel), human headers
     rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
-    assert [r["Name"] for r in rows] == ["Fórum da Internet no Brasil", "Kenya Internet Governance Forum",
-                                         "West Africa IGF"]  # fmt: skip
+    assert [r["Name"] for r in rows] == [
+        "Fórum da Internet no Brasil",
+        "Kenya Internet Governance Forum",
+        "West Africa IGF",
+    ]
     assert rows[2]["Countries"] == "GH;NG;SN" and rows[2]["Languages"] == "fr;en"
     assert rows[0]["Acronym"] == "'=FIB"  # a spreadsheet must not run it as a formula
     assert rows[1]["ID"] == d["kenya"]["id"] and rows[1]["Status"] == "recognised"
@@ -130,11 +153,18 @@ async def test_criteria_are_served_from_one_place(client: Client) -> None:
     assert response.status_code == 200
     document = response.json()
     assert [c["code"] for c in document["criteria"]] == [
-        "multistakeholder_committee", "public_channel", "meeting_report", "principles_affirmed"
-    ]  # fmt: skip
+        "multistakeholder_committee",
+        "public_channel",
+        "meeting_report",
+        "principles_affirmed",
+    ]
     assert "at least 3 different stakeholder groups" in document["criteria"][0]["description"]
     assert [a["code"] for a in document["advisories"]] == ["regional_diversity", "gender_diversity"]
     assert document["principles"] == [
-        "open_and_transparent", "inclusive", "bottom_up", "multistakeholder", "non_commercial"
-    ]  # fmt: skip
+        "open_and_transparent",
+        "inclusive",
+        "bottom_up",
+        "multistakeholder",
+        "non_commercial",
+    ]
     assert "public" in response.headers["cache-control"]

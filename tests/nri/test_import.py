@@ -47,8 +47,10 @@ async def test_import_creates_then_reimport_changes_nothing(
     report = await _import(client, secretariat, content)
     assert (report["created"], report["updated"], report["unchanged"]) == (3, 0, 0)
     assert [(r["row"], r["name"], r["outcome"]) for r in report["rows"]] == [
-        (2, "Kenya IGF", "created"), (3, "East African IGF", "created"), (4, "Youth IGF Kenya", "created")
-    ]  # fmt: skip
+        (2, "Kenya IGF", "created"),
+        (3, "East African IGF", "created"),
+        (4, "Youth IGF Kenya", "created"),
+    ]
 
     # Imported NRIs are recognised and public, with derived regional groups.
     directory = (await client.get("/v1/nris")).json()["items"]
@@ -115,8 +117,9 @@ async def test_a_bad_row_imports_nothing_and_every_problem_is_reported(
 async def test_import_refuses_unreadable_files(client: Client, tokens: TokenFactory) -> None:
     secretariat = await tokens.user(Role.secretariat)
     headers = {**secretariat.headers, "content-type": "text/csv"}
-    unknown = await client.post("/v1/nris/import", content=csv_text(header="type,name,countries,colour"),
-                                headers=headers)  # fmt: skip
+    unknown = await client.post(
+        "/v1/nris/import", content=csv_text(header="type,name,countries,colour"), headers=headers
+    )
     details = [e["detail"] for e in problem(unknown, 422, "nri-import-rejected")["errors"]]
     assert details == ["unknown column 'colour'", "the file has no rows"]
     missing = await client.post("/v1/nris/import", content=b"name\r\nKenya IGF\r\n", headers=headers)

@@ -43,9 +43,14 @@ async def test_recognised_nris_without_reports_turn_inactive_and_a_report_reacti
     dormant_coordinator, active_coordinator = await tokens.user(), await tokens.user()
     dormant = await recognised(client, dormant_coordinator, secretariat)
     active = await recognised(
-        client, active_coordinator, secretariat, type="regional", name="West Africa IGF", countries=["GH", "NG"],
+        client,
+        active_coordinator,
+        secretariat,
+        type="regional",
+        name="West Africa IGF",
+        countries=["GH", "NG"],
         committee=[{**m, "country": c} for m, c in zip(COMMITTEE, ["GH", "NG", "GH"], strict=True)],
-    )  # fmt: skip
+    )
     assert await _scan(settings, clock) == 0  # everyone was just recognised
 
     # Two years and a day later; the regional NRI reported a recent meeting meanwhile.
@@ -53,8 +58,11 @@ async def test_recognised_nris_without_reports_turn_inactive_and_a_report_reacti
     active_coordinator = await _fresh(tokens, active_coordinator)
     meeting = clock.now().date() - timedelta(days=40)
     base = f"/v1/nris/{active['id']}/reports"
-    assert (await client.post(base, json=report_body(meeting, host_country="GH"),
-                              headers=active_coordinator.headers)).status_code == 201  # fmt: skip
+    assert (
+        await client.post(
+            base, json=report_body(meeting, host_country="GH"), headers=active_coordinator.headers
+        )
+    ).status_code == 201
     assert (
         await client.post(f"{base}/{meeting.year}/submit", headers=active_coordinator.headers)
     ).status_code == 200

@@ -56,22 +56,36 @@ async def test_wrong_role_and_someone_elses_nri(client: Client, tokens: TokenFac
     plain = await tokens.user()  # signed in, no role at all
 
     # No coordinator/secretariat role: the route guard refuses.
-    refused = await client.patch(f"/v1/nris/{kenya['id']}", json={"website": "https://x.example"},
-                                 headers={**plain.headers, "If-Match": '"4"'})  # fmt: skip
+    refused = await client.patch(
+        f"/v1/nris/{kenya['id']}",
+        json={"website": "https://x.example"},
+        headers={**plain.headers, "If-Match": '"4"'},
+    )
     assert "nri_coordinator" in problem(refused, 403, "forbidden")["detail"]
 
     # A coordinator of another NRI: the object check refuses a public NRI (403) ...
     for response in [
-        await client.patch(f"/v1/nris/{kenya['id']}", json={"website": "https://x.example"},
-                           headers={**other.headers, "If-Match": f'"{kenya["version"]}"'}),
+        await client.patch(
+            f"/v1/nris/{kenya['id']}",
+            json={"website": "https://x.example"},
+            headers={**other.headers, "If-Match": f'"{kenya["version"]}"'},
+        ),
         await act(client, other, kenya["id"], "withdraw", {"reason": "not mine to withdraw"}),
-        await client.post(f"/v1/nris/{kenya['id']}/coordinators", json={"user_id": str(other.id)},
-                          headers=other.headers),
+        await client.post(
+            f"/v1/nris/{kenya['id']}/coordinators", json={"user_id": str(other.id)}, headers=other.headers
+        ),
         await client.get(f"/v1/nris/{kenya['id']}/coordinators", headers=other.headers),
-        await client.post(f"/v1/nris/{kenya['id']}/reports", headers=other.headers,
-                          json={"year": 2024, "meeting_start": "2024-05-01", "meeting_end": "2024-05-02",
-                                "format": "hybrid"}),
-    ]:  # fmt: skip
+        await client.post(
+            f"/v1/nris/{kenya['id']}/reports",
+            headers=other.headers,
+            json={
+                "year": 2024,
+                "meeting_start": "2024-05-01",
+                "meeting_end": "2024-05-02",
+                "format": "hybrid",
+            },
+        ),
+    ]:
         problem(response, 403, "not-nri-coordinator")
     # ... and does not even reveal a private draft (404).
     problem(await client.get(f"/v1/nris/{draft['id']}", headers=other.headers), 404, "nri-not-found")
@@ -90,8 +104,12 @@ async def test_wrong_role_and_someone_elses_nri(client: Client, tokens: TokenFac
         403,
         "forbidden",
     )
-    problem(await client.post("/v1/nris/import", content=b"x", headers={**owner.headers,
-                                                                          "content-type": "text/csv"}), 403)  # fmt: skip
+    problem(
+        await client.post(
+            "/v1/nris/import", content=b"x", headers={**owner.headers, "content-type": "text/csv"}
+        ),
+        403,
+    )
     await _unchanged(client, owner, kenya)
 
 
@@ -108,8 +126,11 @@ async def test_submission_names_every_unmet_criterion(client: Client, tokens: To
     refused = await act(client, coordinator, nri["id"], "submit", {"affirmed_principles": PRINCIPLES[:3]})
     data = problem(refused, 422, "nri-criteria-not-met")
     assert data["unmet_criteria"] == [
-        "multistakeholder_committee", "public_channel", "meeting_report", "principles_affirmed"
-    ]  # fmt: skip
+        "multistakeholder_committee",
+        "public_channel",
+        "meeting_report",
+        "principles_affirmed",
+    ]
     assert data["met_criteria"] == []
     pointers = {e["pointer"]: e["detail"] for e in data["errors"]}
     assert set(pointers) == {"/committee", "/website", "/meeting_report_url", "/affirmed_principles"}
@@ -124,8 +145,11 @@ async def test_submission_names_every_unmet_criterion(client: Client, tokens: To
         ({"website": "https://x.example", "meeting_report_text": None}, "meeting_report"),
     ]:
         current = (await client.get(f"/v1/nris/{nri['id']}", headers=coordinator.headers)).json()
-        edited = await client.patch(f"/v1/nris/{nri['id']}", json=patch,
-                                    headers={**coordinator.headers, "If-Match": f'"{current["version"]}"'})  # fmt: skip
+        edited = await client.patch(
+            f"/v1/nris/{nri['id']}",
+            json=patch,
+            headers={**coordinator.headers, "If-Match": f'"{current["version"]}"'},
+        )
         assert edited.status_code == 200, edited.text
         if unmet is None:
             continue
@@ -145,8 +169,11 @@ async def test_illegal_transitions_are_409_naming_the_allowed_ones(
     secretariat = await tokens.user(Role.secretariat)
     nri = await register(client, coordinator)
 
-    data = problem(await act(client, secretariat, nri["id"], "recognise", {"reason": "too early"}), 409,
-                   "illegal-transition")  # fmt: skip
+    data = problem(
+        await act(client, secretariat, nri["id"], "recognise", {"reason": "too early"}),
+        409,
+        "illegal-transition",
+    )
     assert (data["current_state"], data["requested_state"]) == ("draft", "recognised")
     assert data["allowed"] == ["submitted", "withdrawn"]
 
@@ -164,9 +191,15 @@ async def test_illegal_transitions_are_409_naming_the_allowed_ones(
     assert "allowed next are: none" in data["detail"]
     # A closed NRI takes no edits either.
     current = (await client.get(f"/v1/nris/{nri['id']}", headers=coordinator.headers)).json()
-    problem(await client.patch(f"/v1/nris/{nri['id']}", json={"website": "https://x.example"},
-                               headers={**coordinator.headers, "If-Match": f'"{current["version"]}"'}),
-            409, "nri-fields-locked")  # fmt: skip
+    problem(
+        await client.patch(
+            f"/v1/nris/{nri['id']}",
+            json={"website": "https://x.example"},
+            headers={**coordinator.headers, "If-Match": f'"{current["version"]}"'},
+        ),
+        409,
+        "nri-fields-locked",
+    )
 
 
 async def test_stale_or_missing_if_match(client: Client, tokens: TokenFactory) -> None:
@@ -184,11 +217,24 @@ async def test_stale_or_missing_if_match(client: Client, tokens: TokenFactory) -
     data = problem(stale, 412, "stale-version")
     assert data["current_version"] == 2 and stale.headers["etag"] == '"2"'
     problem(await client.patch(path, json={"acronym": "K-IGF"}, headers=coordinator.headers), 428)
-    problem(await client.patch(path, json={"acronym": "K-IGF"}, headers={**coordinator.headers, "If-Match": "nope"}),
-            412)  # fmt: skip
+    problem(
+        await client.patch(
+            path, json={"acronym": "K-IGF"}, headers={**coordinator.headers, "If-Match": "nope"}
+        ),
+        412,
+    )
     # Transitions check If-Match when it is sent.
-    problem(await act(client, coordinator, nri["id"], "submit", {"affirmed_principles": PRINCIPLES},
-                      **{"If-Match": '"1"'}), 412)  # fmt: skip
+    problem(
+        await act(
+            client,
+            coordinator,
+            nri["id"],
+            "submit",
+            {"affirmed_principles": PRINCIPLES},
+            **{"If-Match": '"1"'},
+        ),
+        412,
+    )
     assert (await client.get(path, headers=coordinator.headers)).json()["acronym"] == "KeIGF"
 
     # An edit that changes nothing makes no new version.
@@ -205,8 +251,11 @@ async def test_duplicate_of_a_recognised_nri_is_409_pointing_at_it(
     kenya = await recognised(client, await tokens.user(), secretariat)
     rival = await tokens.user()
     copy = await register(client, rival, name="Kenya IGF (rival)")
-    data = problem(await act(client, rival, copy["id"], "submit", {"affirmed_principles": PRINCIPLES}), 409,
-                   "nri-duplicate")  # fmt: skip
+    data = problem(
+        await act(client, rival, copy["id"], "submit", {"affirmed_principles": PRINCIPLES}),
+        409,
+        "nri-duplicate",
+    )
     assert data["duplicate_of"] == {
         "id": kenya["id"],
         "name": kenya["name"],
@@ -255,28 +304,39 @@ async def test_recognition_fields_lock_after_submission_contact_fields_do_not(
     nri = await recognised(client, coordinator, secretariat)
     path, version = f"/v1/nris/{nri['id']}", nri["version"]
 
-    locked = await client.patch(path, json={"name": "Renamed", "countries": ["UG"], "website": "https://new.example"},
-                                headers={**coordinator.headers, "If-Match": f'"{version}"'})  # fmt: skip
+    locked = await client.patch(
+        path,
+        json={"name": "Renamed", "countries": ["UG"], "website": "https://new.example"},
+        headers={**coordinator.headers, "If-Match": f'"{version}"'},
+    )
     data = problem(locked, 409, "nri-fields-locked")
     assert data["locked_fields"] == ["countries", "name"]
     assert [e["pointer"] for e in data["errors"]] == ["/countries", "/name"]
 
     contact = await client.patch(
-        path, json={"website": "https://new.example", "contact_email": "hello@kigf.or.ke",
-                    "focal_points": [{"name": "New Focal Point", "email": "fp@example.org"}]},
+        path,
+        json={
+            "website": "https://new.example",
+            "contact_email": "hello@kigf.or.ke",
+            "focal_points": [{"name": "New Focal Point", "email": "fp@example.org"}],
+        },
         headers={**coordinator.headers, "If-Match": f'"{version}"'},
-    )  # fmt: skip
+    )
     assert contact.status_code == 200, contact.text
     assert contact.json()["version"] == version + 1
 
     # The public channel a recognition rests on cannot disappear.
-    gone = await client.patch(path, json={"website": None, "mailing_list_url": None},
-                              headers={**coordinator.headers, "If-Match": f'"{version + 1}"'})  # fmt: skip
+    gone = await client.patch(
+        path,
+        json={"website": None, "mailing_list_url": None},
+        headers={**coordinator.headers, "If-Match": f'"{version + 1}"'},
+    )
     assert problem(gone, 422, "nri-invalid")["errors"][0]["pointer"] == "/website"
 
     # The Secretariat may correct recognition fields.
-    fixed = await client.patch(path, json={"name": "Kenya IGF"},
-                               headers={**secretariat.headers, "If-Match": f'"{version + 1}"'})  # fmt: skip
+    fixed = await client.patch(
+        path, json={"name": "Kenya IGF"}, headers={**secretariat.headers, "If-Match": f'"{version + 1}"'}
+    )
     assert fixed.status_code == 200 and fixed.json()["name"] == "Kenya IGF"
 
 
@@ -321,8 +381,11 @@ async def test_malformed_and_invalid_bodies(client: Client, tokens: TokenFactory
         assert detail in data["detail"], (detail, data)
 
     nri = await register(client, coordinator)
-    bad_patch = await client.patch(f"/v1/nris/{nri['id']}", json={"countries": ["KE", "UG"]},
-                                   headers={**coordinator.headers, "If-Match": '"1"'})  # fmt: skip
+    bad_patch = await client.patch(
+        f"/v1/nris/{nri['id']}",
+        json={"countries": ["KE", "UG"]},
+        headers={**coordinator.headers, "If-Match": '"1"'},
+    )
     assert "exactly one country" in problem(bad_patch, 422, "nri-invalid")["detail"]
     problem(await act(client, coordinator, nri["id"], "submit", {"affirmed_principles": ["benevolent"]}), 422)
     problem(await act(client, coordinator, nri["id"], "withdraw", {}), 422, "validation-failed")

@@ -94,17 +94,24 @@ async def test_report_lifecycle_and_late_edits(
 
     # A late edit is versioned: each published version is kept.
     late = await client.patch(
-        f"{base}/{start.year}", json={"participants_total": 450, "key_messages": ["Close the gap by 2030.",
-                                                                                 "Protect elections."]},
+        f"{base}/{start.year}",
+        json={"participants_total": 450, "key_messages": ["Close the gap by 2030.", "Protect elections."]},
         headers={**coordinator.headers, "If-Match": '"2"'},
-    )  # fmt: skip
+    )
     assert late.status_code == 200, late.text
     assert late.json()["version"] == 3 and late.json()["status"] == "submitted"
     revisions = (await client.get(f"{base}/{start.year}/revisions")).json()
     assert [(r["version"], r["content"]["participants_total"]) for r in revisions] == [(2, 420), (3, 450)]
 
-    problem(await client.patch(f"{base}/{start.year}", json={"participants_total": 1},
-                               headers={**coordinator.headers, "If-Match": '"2"'}), 412, "stale-version")  # fmt: skip
+    problem(
+        await client.patch(
+            f"{base}/{start.year}",
+            json={"participants_total": 1},
+            headers={**coordinator.headers, "If-Match": '"2"'},
+        ),
+        412,
+        "stale-version",
+    )
     problem(
         await client.patch(
             f"{base}/{start.year}", json={"participants_total": 1}, headers=coordinator.headers
@@ -140,15 +147,22 @@ async def test_report_refusals(client: Client, tokens: TokenFactory, clock: Cloc
     cases: list[tuple[dict[str, Any], str, str]] = [
         (report_body(start, participants_total=-1), "/participants_total", ">= 0"),
         (report_body(start, participants_by_gender={"female": -5}), "/participants_by_gender", ">= 0"),
-        (report_body(start, participants_by_stakeholder={"aliens": 3}), "/participants_by_stakeholder", "enum"),
+        (
+            report_body(start, participants_by_stakeholder={"aliens": 3}),
+            "/participants_by_stakeholder",
+            "enum",
+        ),
         (report_body(start, format="carrier_pigeon"), "/format", "enum"),
         (report_body(start, year=start.year - 1), "", "must start in the report's year"),
         (report_body(start, meeting_end=(start - timedelta(days=1)).isoformat()), "", "must not precede"),
         (report_body(start, host_country="QQ"), "", "unknown ISO 3166-1 country code 'QQ'"),
-        (report_body(start, topics=[{"title": "x", "classification": {"sdgs": [18]}}]), "/topics/0/classification",
-         "sdgs: 18"),
+        (
+            report_body(start, topics=[{"title": "x", "classification": {"sdgs": [18]}}]),
+            "/topics/0/classification",
+            "sdgs: 18",
+        ),
         (report_body(start, extra_field=True), "/extra_field", "unknown field"),
-    ]  # fmt: skip
+    ]
     for payload, pointer, detail in cases:
         response = await client.post(base, json=payload, headers=coordinator.headers)
         data = problem(response, 422, "validation-failed")

@@ -39,22 +39,29 @@ async def test_register_submit_request_changes_resubmit_recognise(
     assert edited.status_code == 200, edited.text
     assert edited.json()["version"] == 2 and edited.headers["etag"] == '"2"'
 
-    submitted = await act(client, coordinator, nri_id, "submit", {"affirmed_principles": PRINCIPLES},
-                          **{"If-Match": '"2"'})  # fmt: skip
+    submitted = await act(
+        client, coordinator, nri_id, "submit", {"affirmed_principles": PRINCIPLES}, **{"If-Match": '"2"'}
+    )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["status"] == "submitted"
     # The submission stores which criteria it met and the reviewer's warnings.
     latest = submitted.json()["latest_submission"]
     assert latest["criteria_met"] == [
-        "multistakeholder_committee", "public_channel", "meeting_report", "principles_affirmed"
-    ]  # fmt: skip
+        "multistakeholder_committee",
+        "public_channel",
+        "meeting_report",
+        "principles_affirmed",
+    ]
     assert latest["warnings"] == []  # two cities, two genders
 
     assert (await act(client, secretariat, nri_id, "start-review")).json()["status"] == "under_review"
     changes = await act(
-        client, secretariat, nri_id, "request-changes",
+        client,
+        secretariat,
+        nri_id,
+        "request-changes",
         {"reason": "Nearly there.", "changes": ["Add the academic community to the committee"]},
-    )  # fmt: skip
+    )
     assert changes.status_code == 200, changes.text
     assert changes.json()["status"] == "changes_requested"
     assert changes.json()["requested_changes"] == ["Add the academic community to the committee"]
@@ -96,14 +103,28 @@ async def test_register_submit_request_changes_resubmit_recognise(
 
     # Every transition is audited and emitted as an event, in order.
     async with db.acquire() as conn:
-        events = [r["type"] for r in await conn.fetch(
-            "SELECT type FROM outbox WHERE subject = $1 ORDER BY id", nri_id)]  # fmt: skip
-        actions = [r["action"] for r in await conn.fetch(
-            "SELECT action FROM audit_log WHERE subject_type = 'nri' AND subject_id = $1 ORDER BY seq", nri_id)]  # fmt: skip
+        events = [
+            r["type"]
+            for r in await conn.fetch("SELECT type FROM outbox WHERE subject = $1 ORDER BY id", nri_id)
+        ]
+        actions = [
+            r["action"]
+            for r in await conn.fetch(
+                "SELECT action FROM audit_log WHERE subject_type = 'nri' AND subject_id = $1 ORDER BY seq",
+                nri_id,
+            )
+        ]
     expected = [
-        "nri.registered", "nri.updated", "nri.submitted", "nri.review_started", "nri.changes_requested",
-        "nri.updated", "nri.submitted", "nri.review_started", "nri.recognised",
-    ]  # fmt: skip
+        "nri.registered",
+        "nri.updated",
+        "nri.submitted",
+        "nri.review_started",
+        "nri.changes_requested",
+        "nri.updated",
+        "nri.submitted",
+        "nri.review_started",
+        "nri.recognised",
+    ]
     assert events == expected
     assert actions == expected
 
@@ -112,8 +133,10 @@ async def test_register_submit_request_changes_resubmit_recognise(
     assert [e["action"] for e in history["items"]] == expected
     assert all("actor" not in e for e in history["items"])
     assert history["items"][-1]["data"] == {
-        "from": "under_review", "to": "recognised", "reason": "Open, inclusive, multistakeholder."
-    }  # fmt: skip
+        "from": "under_review",
+        "to": "recognised",
+        "reason": "Open, inclusive, multistakeholder.",
+    }
     full = (await client.get(f"/v1/nris/{nri_id}/history?limit=2", headers=secretariat.headers)).json()
     assert full["items"][0]["actor"] == f"user:{coordinator.id}"
     following = await client.get(
@@ -137,9 +160,14 @@ async def test_submission_warnings_for_diversity_are_reported_not_refused(
 
     # A regional NRI is judged on countries, not cities.
     regional = await register(
-        client, coordinator, type="regional", name="West Africa IGF", acronym="WAIGF",
-        countries=["GH", "NG", "SN"], committee=[{**m, "country": "GH"} for m in COMMITTEE],
-    )  # fmt: skip
+        client,
+        coordinator,
+        type="regional",
+        name="West Africa IGF",
+        acronym="WAIGF",
+        countries=["GH", "NG", "SN"],
+        committee=[{**m, "country": "GH"} for m in COMMITTEE],
+    )
     submitted = await act(client, coordinator, regional["id"], "submit", {"affirmed_principles": PRINCIPLES})
     assert [w["code"] for w in submitted.json()["latest_submission"]["warnings"]] == ["regional_diversity"]
     assert submitted.json()["regional_groups"] == ["african"]
@@ -172,9 +200,14 @@ async def test_youth_nri_may_be_integrated_into_a_parent(client: Client, tokens:
     coordinator = await tokens.user()
     parent = await register(client, coordinator)
     youth = await register(
-        client, coordinator, type="youth", youth_scope="national", name="Kenya Youth IGF", acronym="KYIGF",
+        client,
+        coordinator,
+        type="youth",
+        youth_scope="national",
+        name="Kenya Youth IGF",
+        acronym="KYIGF",
         parent_nri_id=parent["id"],
-    )  # fmt: skip
+    )
     assert youth["parent_nri_id"] == parent["id"]
     nested = await client.post(
         "/v1/nris",

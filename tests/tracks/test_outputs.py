@@ -209,9 +209,12 @@ async def test_a_published_output_is_immutable_and_superseded_by_a_new_version(
         assert (await references.resolve(conn, "track_output", UUID(int=0))) is None
     # The publication causes the supersession of v1, so its event comes first.
     assert types == [
-        "track_output.created", "track_output.published", "track_output.created",
-        "track_output.published", "track_output.superseded",
-    ]  # fmt: skip
+        "track_output.created",
+        "track_output.published",
+        "track_output.created",
+        "track_output.published",
+        "track_output.superseded",
+    ]
 
     # A second output of the same year gets the next number.
     other = await draft(client, "dc-open-standards", dc, {**REPORT, "title": "Toolkit", "kind": "toolkit"})
@@ -349,10 +352,19 @@ async def test_outputs_are_findable_by_filters_and_text(
 ) -> None:
     await tracks.active(dc_body())
     dc = await tracks.facilitator("dc-open-standards")
-    statement = await draft(client, "dc-open-standards", dc, {
-        "title": "Statement on open standards", "kind": "statement", "year": 2024, "languages": ["es"],
-        "text": "Interoperability keeps the Internet open.", "classification": {"wsis_action_lines": ["C2"], "sdgs": [9]},
-    })  # fmt: skip
+    statement = await draft(
+        client,
+        "dc-open-standards",
+        dc,
+        {
+            "title": "Statement on open standards",
+            "kind": "statement",
+            "year": 2024,
+            "languages": ["es"],
+            "text": "Interoperability keeps the Internet open.",
+            "classification": {"wsis_action_lines": ["C2"], "sdgs": [9]},
+        },
+    )
     await client.post(f"/v1/tracks/outputs/{statement['id']}/publish", headers=if_match(dc, 1))
     report = await draft(client, "bpf-cybersecurity", bpf)
     opened = await through_comment(client, clock, report, bpf)

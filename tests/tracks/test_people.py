@@ -142,9 +142,12 @@ async def test_joining_and_leaving_with_public_counts(
         and summary["by_stakeholder_group"]["academia"] == 1
     )
     assert summary["by_regional_group"] == {
-        "african": 1, "asia_pacific": 0, "eastern_european": 0, "latin_american_caribbean": 1,
+        "african": 1,
+        "asia_pacific": 0,
+        "eastern_european": 0,
+        "latin_american_caribbean": 1,
         "western_european_others": 1,
-    }  # fmt: skip
+    }
     assert (await client.get("/v1/tracks/dc-open-standards")).json()["participants"] == summary
 
     assert (await client.delete(url, headers=bob.headers)).status_code == 204
@@ -177,21 +180,28 @@ async def test_join_refusals(client: Client, tracks: Tracks, tokens: TokenFactor
     declaration = {"stakeholder_group": "civil_society", "country": "KE"}
     await tracks.create(dc_body())
     assert_problem(
-        await client.put("/v1/tracks/dc-open-standards/participants/me", json=declaration, headers=person.headers),
-        409, "track-not-open",
-    )  # fmt: skip
+        await client.put(
+            "/v1/tracks/dc-open-standards/participants/me", json=declaration, headers=person.headers
+        ),
+        409,
+        "track-not-open",
+    )
     await tracks.active({"slug": "bpf-closed", "type": "bpf", "name": "Closed BPF", "open_membership": False})
     url = "/v1/tracks/bpf-closed/participants/me"
     assert_problem(await client.put(url, json=declaration, headers=person.headers), 409, "membership-closed")
     assert_problem(await client.put(url, json=declaration), 401, "unauthorized")
     assert_problem(
         await client.put(url, json={"stakeholder_group": "aliens", "country": "KE"}, headers=person.headers),
-        422, "validation-failed",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+    )
     problem = assert_problem(
-        await client.put(url, json={"stakeholder_group": "academia", "country": "XX"}, headers=person.headers),
-        422, "track-rules-not-met",
-    )  # fmt: skip
+        await client.put(
+            url, json={"stakeholder_group": "academia", "country": "XX"}, headers=person.headers
+        ),
+        422,
+        "track-rules-not-met",
+    )
     assert pointers(problem) == ["/country"]
     assert_problem(
         await client.put("/v1/tracks/nope/participants/me", json=declaration, headers=person.headers),

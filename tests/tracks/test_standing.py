@@ -57,9 +57,12 @@ async def test_standing_is_computed_from_memberships_and_the_dc_rules(
 
     standing = (await client.get(url)).json()
     assert checks(standing) == {
-        "open_membership": True, "public_mailing_list": True, "open_archive": True,
-        "stakeholder_diversity": False, "annual_output": True,
-    }  # fmt: skip
+        "open_membership": True,
+        "public_mailing_list": True,
+        "open_archive": True,
+        "stakeholder_diversity": False,
+        "annual_output": True,
+    }
     assert standing["in_good_standing"] is False
     assert standing["reasons"] == [
         "participants from 2 stakeholder group(s) (civil_society, government); at least 3 needed"

@@ -33,10 +33,14 @@ def settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(
         settings,
         webhooks=WebhookSettings(
-            allowed_hosts="127.0.0.1", secrets_key=TEST_SECRETS_KEY, run_dispatcher=False, poll_interval=0.05,
-            request_timeout=5.0, lease_seconds=60,
+            allowed_hosts="127.0.0.1",
+            secrets_key=TEST_SECRETS_KEY,
+            run_dispatcher=False,
+            poll_interval=0.05,
+            request_timeout=5.0,
+            lease_seconds=60,
         ),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -67,16 +71,29 @@ async def publish(db: asyncpg.Pool, event_type: str, subject: object, data: dict
         return await outbox.publish(conn, event_type, subject=subject, data=data)
 
 
-def approved_message(subject: UUID, *, title: str = "Bridging digital divides", lines: list[str] | None = None,
-                     text: str = "The IGF calls on all stakeholders to close the digital divides.") -> dict[str, Any]:  # fmt: skip
+def approved_message(
+    subject: UUID,
+    *,
+    title: str = "Bridging digital divides",
+    lines: list[str] | None = None,
+    text: str = "The IGF calls on all stakeholders to close the digital divides.",
+) -> dict[str, Any]:
     """``message.approved`` data as the contract describes it: the complete approved Message."""
     return {
-        "id": str(subject), "year": 2026, "theme": "universal-access", "title": title, "version": 3,
+        "id": str(subject),
+        "year": 2026,
+        "theme": "universal-access",
+        "title": title,
+        "version": 3,
         "content_sha256": "0" * 64,
-        "languages": [{"language": "en", "text": text}, {"language": "fr", "text": "Le FGI appelle à réduire."}],
+        "languages": [
+            {"language": "en", "text": text},
+            {"language": "fr", "text": "Le FGI appelle à réduire."},
+        ],
         "classification": {"wsis_action_lines": lines or ["C2"], "sdgs": [9], "gdc_objectives": [1]},
-        "provenance": [], "links": {"self": f"/v1/messages/{subject}"},
-    }  # fmt: skip
+        "provenance": [],
+        "links": {"self": f"/v1/messages/{subject}"},
+    }
 
 
 async def register(
@@ -100,9 +117,13 @@ async def verify(client: httpx.AsyncClient, caller: Caller, endpoint: dict[str, 
 
 
 async def verified_endpoint(
-    client: httpx.AsyncClient, caller: Caller, consumer: ConsumerServer, dispatcher: Dispatcher,
-    consumer_id: UUID = UNGIS, **fields: Any,
-) -> dict[str, Any]:  # fmt: skip
+    client: httpx.AsyncClient,
+    caller: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    consumer_id: UUID = UNGIS,
+    **fields: Any,
+) -> dict[str, Any]:
     """Register an endpoint on the consumer server, store its secret there, and let the ping verify it."""
     endpoint = await register(client, caller, consumer_id, consumer.url(), **fields)
     consumer.trust(endpoint["secret"], public_key=consumer.verifier.public_key)

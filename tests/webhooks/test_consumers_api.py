@@ -39,15 +39,19 @@ async def test_the_secretariat_admits_a_consumer_and_binds_its_people_and_system
     client: Client, admin: Caller, tokens: TokenFactory, db: asyncpg.Pool
 ) -> None:
     made = await client.post(
-        "/v1/consumers", json={"name": "WSIS Forum", "kind": "wsis_forum", "contact_email": "wsis@itu.example"},
+        "/v1/consumers",
+        json={"name": "WSIS Forum", "kind": "wsis_forum", "contact_email": "wsis@itu.example"},
         headers=admin.headers,
-    )  # fmt: skip
+    )
     assert made.status_code == 201, made.text
     wsis = made.json()
     problem(
-        await client.post("/v1/consumers", json={"name": "WSIS Forum", "kind": "other"}, headers=admin.headers),
-        409, "consumer-name-taken",
-    )  # fmt: skip
+        await client.post(
+            "/v1/consumers", json={"name": "WSIS Forum", "kind": "other"}, headers=admin.headers
+        ),
+        409,
+        "consumer-name-taken",
+    )
 
     person = await tokens.user()
     grant = await client.post(
@@ -80,32 +84,43 @@ async def test_consumer_refusals(client: Client, admin: Caller, tokens: TokenFac
     problem(await client.get(f"/v1/consumers/{CSTD}", headers=ungis_member.headers), 403, "forbidden")
     problem(await client.get(f"/v1/consumers/{uuid4()}", headers=admin.headers), 404, "consumer-not-found")
     problem(
-        await client.post("/v1/consumers", json={"name": "X Org", "kind": "other"}, headers=ungis_member.headers),
-        403, "forbidden",
-    )  # fmt: skip
+        await client.post(
+            "/v1/consumers", json={"name": "X Org", "kind": "other"}, headers=ungis_member.headers
+        ),
+        403,
+        "forbidden",
+    )
     problem(
         await client.post(
-            "/v1/consumers", content=b'{"name": "x', headers={**admin.headers, "content-type": "application/json"}
+            "/v1/consumers",
+            content=b'{"name": "x',
+            headers={**admin.headers, "content-type": "application/json"},
         ),
-        400, "malformed-body",
-    )  # fmt: skip
+        400,
+        "malformed-body",
+    )
     bad = problem(
         await client.post("/v1/consumers", json={"name": "X Org", "kind": "emperor"}, headers=admin.headers),
-        422, "validation-failed",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+    )
     assert bad["errors"][0]["pointer"] == "/kind"
     unknown = problem(
-        await client.post("/v1/consumers", json={"name": "X Org", "kind": "other", "shoe": 1}, headers=admin.headers),
-        422, "validation-failed",
-    )  # fmt: skip
+        await client.post(
+            "/v1/consumers", json={"name": "X Org", "kind": "other", "shoe": 1}, headers=admin.headers
+        ),
+        422,
+        "validation-failed",
+    )
     assert unknown["errors"][0]["pointer"] == "/shoe"
     # Only the Secretariat binds members.
     problem(
         await client.post(
             f"/v1/consumers/{UNGIS}/members", json={"user_id": str(funder.id)}, headers=ungis_member.headers
         ),
-        403, "forbidden",
-    )  # fmt: skip
+        403,
+        "forbidden",
+    )
 
 
 async def test_consumer_updates_need_the_current_version(client: Client, admin: Caller) -> None:
@@ -121,8 +136,9 @@ async def test_consumer_updates_need_the_current_version(client: Client, admin: 
     assert changed.status_code == 200 and changed.headers["etag"] == '"2"'
     stale = problem(
         await client.patch(url, json={"description": "y"}, headers={**admin.headers, "If-Match": '"1"'}),
-        412, "stale-version",
-    )  # fmt: skip
+        412,
+        "stale-version",
+    )
     assert stale["current_version"] == 2
 
 
@@ -131,9 +147,14 @@ async def test_endpoint_registration_waits_for_the_consumer_to_ask_for_verificat
 ) -> None:
     ungis = await member_of(tokens, UNGIS)
     endpoint = await register(
-        client, ungis, UNGIS, "http://127.0.0.1:9/hooks", event_types=["message.approved", "nri.*"],
-        filters={"wsis_action_lines": ["C7"]}, description="UNGIS inbox",
-    )  # fmt: skip
+        client,
+        ungis,
+        UNGIS,
+        "http://127.0.0.1:9/hooks",
+        event_types=["message.approved", "nri.*"],
+        filters={"wsis_action_lines": ["C7"]},
+        description="UNGIS inbox",
+    )
     assert endpoint["status"] == "unverified" and endpoint["secret"].startswith("whsec_")
     assert endpoint["event_types"] == ["message.approved", "nri.*"]
     assert endpoint["retry_schedule"] == [0, 5, 30, 120, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
@@ -171,46 +192,67 @@ async def test_endpoint_refusals(client: Client, admin: Caller, tokens: TokenFac
     problem(await client.post(f"{base}/ping", headers=ungis.headers), 403, "forbidden")
     problem(await client.get(f"{base}/secret", headers=ungis.headers), 403, "forbidden")
     problem(
-        await client.post(f"/v1/consumers/{CSTD}/endpoints", json={"url": "https://x.example/h",
-                          "event_types": ["message.approved"]}, headers=ungis.headers),
-        403, "forbidden",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/consumers/{CSTD}/endpoints",
+            json={"url": "https://x.example/h", "event_types": ["message.approved"]},
+            headers=ungis.headers,
+        ),
+        403,
+        "forbidden",
+    )
     # The endpoint id under the wrong consumer: it does not exist there.
     problem(
         await client.get(f"/v1/consumers/{UNGIS}/endpoints/{cstd_endpoint['id']}", headers=ungis.headers),
-        404, "endpoint-not-found",
-    )  # fmt: skip
+        404,
+        "endpoint-not-found",
+    )
 
     # Everything wrong with a registration is listed at once.
     refused = problem(
         await client.post(
             f"/v1/consumers/{UNGIS}/endpoints",
-            json={"url": "http://10.0.0.5/hooks", "event_types": ["webhook.ping", "message.approved"],
-                  "retry_schedule": [5, 10]},
+            json={
+                "url": "http://10.0.0.5/hooks",
+                "event_types": ["webhook.ping", "message.approved"],
+                "retry_schedule": [5, 10],
+            },
             headers=ungis.headers,
         ),
-        422, "invalid-endpoint",
-    )  # fmt: skip
+        422,
+        "invalid-endpoint",
+    )
     pointers = sorted(e["pointer"] for e in refused["errors"])
     assert pointers == ["/event_types/0", "/retry_schedule/0", "/url"]
 
     # Malformed and ill-typed bodies.
     problem(
-        await client.post(f"/v1/consumers/{UNGIS}/endpoints", content=b'{"url": "https://x.example/h", ',
-                          headers={**ungis.headers, "content-type": "application/json"}),
-        400, "malformed-body",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/consumers/{UNGIS}/endpoints",
+            content=b'{"url": "https://x.example/h", ',
+            headers={**ungis.headers, "content-type": "application/json"},
+        ),
+        400,
+        "malformed-body",
+    )
     typed = problem(
-        await client.post(f"/v1/consumers/{UNGIS}/endpoints", json={"url": "https://x.example/h",
-                          "event_types": [], "replay_rate": 0}, headers=ungis.headers),
-        422, "validation-failed",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/consumers/{UNGIS}/endpoints",
+            json={"url": "https://x.example/h", "event_types": [], "replay_rate": 0},
+            headers=ungis.headers,
+        ),
+        422,
+        "validation-failed",
+    )
     assert typed["errors"][0]["pointer"] in ("/event_types", "/replay_rate")
     problem(
-        await client.post(f"/v1/consumers/{UNGIS}/endpoints", json={"url": "https://x.example/h",
-                          "event_types": ["message.*"], "filters": {"sdgs": [18]}}, headers=ungis.headers),
-        422, "validation-failed",
-    )  # fmt: skip
+        await client.post(
+            f"/v1/consumers/{UNGIS}/endpoints",
+            json={"url": "https://x.example/h", "event_types": ["message.*"], "filters": {"sdgs": [18]}},
+            headers=ungis.headers,
+        ),
+        422,
+        "validation-failed",
+    )
 
     # Stale and missing If-Match on an endpoint.
     problem(
@@ -220,12 +262,14 @@ async def test_endpoint_refusals(client: Client, admin: Caller, tokens: TokenFac
     )
     problem(
         await client.patch(base, json={"description": "x"}, headers={**cstd.headers, "If-Match": '"7"'}),
-        412, "stale-version",
-    )  # fmt: skip
+        412,
+        "stale-version",
+    )
     problem(
         await client.patch(base, json={"colour": "red"}, headers={**cstd.headers, "If-Match": '"1"'}),
-        422, "validation-failed",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+    )
     problem(await client.delete(base, headers={**cstd.headers, "If-Match": '"7"'}), 412, "stale-version")
     assert (await client.delete(base, headers={**admin.headers, "If-Match": '"1"'})).status_code == 204
     problem(await client.get(base, headers=cstd.headers), 404, "endpoint-not-found")
@@ -253,9 +297,10 @@ async def test_ssrf_targets_are_refused_at_registration(client: Client, tokens: 
     }
     for url, reason in targets.items():
         response = await client.post(
-            f"/v1/consumers/{UNGIS}/endpoints", json={"url": url, "event_types": ["message.*"]},
+            f"/v1/consumers/{UNGIS}/endpoints",
+            json={"url": url, "event_types": ["message.*"]},
             headers=ungis.headers,
-        )  # fmt: skip
+        )
         body = problem(response, 422, "invalid-endpoint")
         assert any(reason in e["detail"] for e in body["errors"]), (url, body["errors"])
         assert {e["pointer"] for e in body["errors"]} == {"/url"}
@@ -271,9 +316,10 @@ async def test_ssrf_targets_are_refused_at_registration(client: Client, tokens: 
     # A later change of URL is vetted the same way.
     endpoint = await register(client, ungis, UNGIS, "http://127.0.0.1:9/hooks")
     moved = await client.patch(
-        f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}", json={"url": "https://10.0.0.8/in"},
+        f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}",
+        json={"url": "https://10.0.0.8/in"},
         headers={**ungis.headers, "If-Match": '"1"'},
-    )  # fmt: skip
+    )
     problem(moved, 422, "invalid-endpoint")
 
 
@@ -290,5 +336,6 @@ async def test_rotation_keeps_the_old_secret_for_the_grace_period(
     assert [p["secret"] for p in body["previous"]] == [endpoint["secret"]]
     problem(
         await client.post(f"{base}/secret/rotate", json={"grace_seconds": -1}, headers=ungis.headers),
-        422, "validation-failed",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+    )

@@ -45,9 +45,13 @@ async def deliveries(
 
 
 async def test_an_approved_message_reaches_the_consumer_signed_and_exactly_as_approved(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     clock: Clock,
-) -> None:  # fmt: skip
+) -> None:
     endpoint = await register(client, admin, UNGIS, consumer.url())
     consumer.trust(endpoint["secret"])
     message_id = uuid4()
@@ -141,9 +145,13 @@ async def test_a_rollback_leaves_neither_event_nor_delivery(
 
 
 async def test_a_consumer_that_fails_then_recovers_gets_the_event_once_with_the_same_id(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     clock: Clock,
-) -> None:  # fmt: skip
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     consumer.script(fail(500), fail(503), Reply(close=True))  # then a 204
     event = await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
@@ -167,9 +175,13 @@ async def test_a_consumer_that_fails_then_recovers_gets_the_event_once_with_the_
 
 
 async def test_retry_after_is_honoured_and_redirects_are_not_followed(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     clock: Clock,
-) -> None:  # fmt: skip
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     consumer.script(
         fail(429, **{"Retry-After": "600"}), Reply(302, headers={"Location": consumer.url("/elsewhere")})
@@ -194,9 +206,14 @@ async def test_retry_after_is_honoured_and_redirects_are_not_followed(
 
 
 async def test_exhausted_deliveries_die_visibly_and_can_be_replayed(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, tokens: TokenFactory,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    tokens: TokenFactory,
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher, retry_schedule=[0, 10, 10])
     consumer.script(fail(500), fail(500), fail(500))
     event = await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
@@ -232,9 +249,13 @@ async def test_exhausted_deliveries_die_visibly_and_can_be_replayed(
 
 
 async def test_one_subject_goes_in_order_while_other_subjects_flow(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     clock: Clock,
-) -> None:  # fmt: skip
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher, event_types=["message.*"])
     first, second = uuid4(), uuid4()
     consumer.script(fail(500))  # the first event about `first` fails once
@@ -255,9 +276,14 @@ async def test_one_subject_goes_in_order_while_other_subjects_flow(
 
 
 async def test_a_failing_endpoint_is_probed_not_flooded_and_its_consumer_told(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, tokens: TokenFactory,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    tokens: TokenFactory,
+) -> None:
     endpoint = await verified_endpoint(client, admin, consumer, dispatcher)
     consumer.script(*[fail(500)] * FAILING_THRESHOLD)
     subjects = [uuid4() for _ in range(FAILING_THRESHOLD)]
@@ -299,9 +325,14 @@ async def test_a_failing_endpoint_is_probed_not_flooded_and_its_consumer_told(
 
 
 async def test_gone_disables_the_endpoint_and_recovery_replays_what_it_missed(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, settings: object,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    settings: object,
+) -> None:
     from tests.support.worker import run_worker_burst
 
     endpoint = await verified_endpoint(client, admin, consumer, dispatcher, replay_rate=2)
@@ -342,15 +373,20 @@ async def test_gone_disables_the_endpoint_and_recovery_replays_what_it_missed(
 
 
 async def test_rotation_is_accepted_with_the_old_and_the_new_secret(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     clock: Clock,
-) -> None:  # fmt: skip
+) -> None:
     endpoint = await verified_endpoint(client, admin, consumer, dispatcher)
     old = endpoint["secret"]
     rotated = await client.post(
-        f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}/secret/rotate", json={"grace_seconds": 3600},
+        f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}/secret/rotate",
+        json={"grace_seconds": 3600},
         headers=admin.headers,
-    )  # fmt: skip
+    )
     new = rotated.json()["secret"]
     await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
     await dispatcher.run_once()
@@ -432,12 +468,21 @@ async def test_classification_filters_and_event_types_choose_what_an_endpoint_ge
     client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool
 ) -> None:
     await verified_endpoint(
-        client, admin, consumer, dispatcher, event_types=["message.approved", "nri.recognised"],
+        client,
+        admin,
+        consumer,
+        dispatcher,
+        event_types=["message.approved", "nri.recognised"],
         filters={"wsis_action_lines": ["C7"], "gdc_objectives": [5]},
-    )  # fmt: skip
+    )
     wanted, other = uuid4(), uuid4()
-    await publish(db, "message.approved", wanted, approved_message(wanted, lines=["C7", "C1"])
-                  | {"classification": {"wsis_action_lines": ["C7"], "sdgs": [], "gdc_objectives": [5]}})  # fmt: skip
+    await publish(
+        db,
+        "message.approved",
+        wanted,
+        approved_message(wanted, lines=["C7", "C1"])
+        | {"classification": {"wsis_action_lines": ["C7"], "sdgs": [], "gdc_objectives": [5]}},
+    )
     await publish(db, "message.approved", other, approved_message(other, lines=["C3"]))
     await publish(db, "message.withdrawn", wanted, {"id": str(wanted)})  # not subscribed
     nri = uuid4()
@@ -464,9 +509,15 @@ async def test_large_events_travel_thin_with_canonical_links(
 
 
 async def test_the_address_is_vetted_again_at_delivery_time(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    http: httpx.AsyncClient, settings: object, clock: Clock,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    http: httpx.AsyncClient,
+    settings: object,
+    clock: Clock,
+) -> None:
     import msgspec
 
     await verified_endpoint(client, admin, consumer, dispatcher)
@@ -486,9 +537,13 @@ async def test_the_address_is_vetted_again_at_delivery_time(
 
 
 async def test_a_consumer_sees_only_its_own_deliveries(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     tokens: TokenFactory,
-) -> None:  # fmt: skip
+) -> None:
     ungis, cstd = await tokens.user((Role.consumer, UNGIS)), await tokens.user((Role.consumer, CSTD))
     await verified_endpoint(client, ungis, consumer, dispatcher)
     async with ConsumerServer() as other:
@@ -516,8 +571,12 @@ async def test_a_consumer_sees_only_its_own_deliveries(
         f"/v1/consumers/{UNGIS}/deliveries/{one_of_theirs}/replay", headers=ungis.headers
     )
     assert replay.status_code == 404
-    assert all(d["consumer_id"] == str(CSTD) for d in json.loads((await client.get(
-        f"/v1/consumers/{CSTD}/deliveries", headers=admin.headers)).text)["items"])  # fmt: skip
+    assert all(
+        d["consumer_id"] == str(CSTD)
+        for d in json.loads(
+            (await client.get(f"/v1/consumers/{CSTD}/deliveries", headers=admin.headers)).text
+        )["items"]
+    )
 
 
 async def test_a_new_url_is_unverified_until_its_ping_answers(

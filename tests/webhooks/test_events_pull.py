@@ -19,9 +19,13 @@ Client = httpx.AsyncClient
 
 
 async def test_pull_serves_the_webhook_bodies_in_order_with_a_resumable_cursor(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     tokens: TokenFactory,
-) -> None:  # fmt: skip
+) -> None:
     member = await tokens.user((Role.consumer, UNGIS))
     await verified_endpoint(client, admin, consumer, dispatcher, event_types=["*"])
     subjects = [uuid4() for _ in range(5)]

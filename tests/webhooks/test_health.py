@@ -24,9 +24,14 @@ Client = httpx.AsyncClient
 
 
 async def test_five_days_of_continuous_failure_disable_the_endpoint(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, tokens: TokenFactory,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    tokens: TokenFactory,
+) -> None:
     endpoint = await verified_endpoint(client, admin, consumer, dispatcher, retry_schedule=[0, 3600])
     consumer.script(*[fail(503)] * 400)
     hours = 0
@@ -59,9 +64,14 @@ async def test_five_days_of_continuous_failure_disable_the_endpoint(
 
 
 async def test_the_maintenance_job_disables_stale_failures_and_picks_up_lost_recoveries(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    clock: Clock, settings: Settings,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    clock: Clock,
+    settings: Settings,
+) -> None:
     endpoint = await verified_endpoint(client, admin, consumer, dispatcher)
     base = f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}"
     since = clock.now() - timedelta(minutes=1)
@@ -69,8 +79,9 @@ async def test_the_maintenance_job_disables_stale_failures_and_picks_up_lost_rec
     async with db.acquire() as conn:
         await conn.execute(
             "UPDATE webhook_endpoints SET consecutive_failures = 9, failing_since = $1 WHERE id = $2",
-            clock.now() - timedelta(days=5, minutes=1), endpoint["id"],
-        )  # fmt: skip
+            clock.now() - timedelta(days=5, minutes=1),
+            endpoint["id"],
+        )
     asked = await client.post(f"{base}/recoveries", json={"since": since.isoformat()}, headers=admin.headers)
     assert asked.status_code == 202
     valkey = redis.asyncio.from_url(settings.redis.url)
@@ -89,9 +100,13 @@ async def test_the_maintenance_job_disables_stale_failures_and_picks_up_lost_rec
 
 
 async def test_retention_keeps_what_is_pending(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
     clock: Clock,
-) -> None:  # fmt: skip
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
     await dispatcher.run_once()  # delivered

@@ -30,9 +30,15 @@ def sample(text: str, name: str) -> float:
 
 
 async def test_attempts_by_outcome_latency_and_backlog_reach_metrics(
-    client: Client, app: Litestar, admin: Caller, consumer: ConsumerServer, db: asyncpg.Pool,
-    http: httpx.AsyncClient, settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
+    client: Client,
+    app: Litestar,
+    admin: Caller,
+    consumer: ConsumerServer,
+    db: asyncpg.Pool,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    clock: Clock,
+) -> None:
     counted = DeliveryMetrics()
     dispatcher = Dispatcher(db, http, settings, clock, rng=random.Random(7), on_attempt=counted.observe)
     await verified_endpoint(

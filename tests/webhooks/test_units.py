@@ -77,15 +77,29 @@ def test_secrets_at_rest_are_authenticated_and_the_key_rotates() -> None:
 @pytest.mark.parametrize(
     ("address", "refused"),
     [
-        ("8.8.8.8", None), ("2606:4700:4700::1111", None), ("127.0.0.1", "loopback"), ("::1", "loopback"),
-        ("10.0.0.1", "private"), ("172.16.0.1", "private"), ("192.168.0.1", "private"), ("100.64.0.1", "private"),
-        ("169.254.169.254", "metadata"), ("fd00:ec2::254", "metadata"), ("169.254.10.10", "link-local"),
-        ("fe80::1", "link-local"), ("224.0.0.1", "multicast"), ("0.0.0.0", "unspecified"),  # noqa: S104
-        ("::ffff:127.0.0.1", "embedding 127.0.0.1"), ("64:ff9b::a9fe:a9fe", "embedding 169.254.169.254"),
-        ("64:ff9b:1::a00:1", "embedding 10.0.0.1"), ("2002:c0a8:1::", "embedding 192.168.0.1"),
-        ("64:ff9b::808:808", None), ("fc00::1", "private"), ("198.18.0.1", "private"),
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("10.0.0.1", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.0.1", "private"),
+        ("100.64.0.1", "private"),
+        ("169.254.169.254", "metadata"),
+        ("fd00:ec2::254", "metadata"),
+        ("169.254.10.10", "link-local"),
+        ("fe80::1", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104
+        ("::ffff:127.0.0.1", "embedding 127.0.0.1"),
+        ("64:ff9b::a9fe:a9fe", "embedding 169.254.169.254"),
+        ("64:ff9b:1::a00:1", "embedding 10.0.0.1"),
+        ("2002:c0a8:1::", "embedding 192.168.0.1"),
+        ("64:ff9b::808:808", None),
+        ("fc00::1", "private"),
+        ("198.18.0.1", "private"),
     ],
-)  # fmt: skip
+)
 def test_addresses_that_may_not_be_contacted(address: str, refused: str | None) -> None:
     reason = ssrf.refusal(ipaddress.ip_address(address))
     assert (reason is None) == (refused is None), reason
@@ -175,19 +189,36 @@ def test_retry_schedule_jitter_and_retry_after() -> None:
 
 def test_bodies_are_cloudevents_and_thin_above_64_kib() -> None:
     event_id = uuid4()
-    row = EventRow(seq=42, id=event_id, type="message.approved", subject="m-1",
-                   occurred_at=datetime(2026, 11, 10, 12, tzinfo=UTC), data_json='{"title": "x"}')  # fmt: skip
+    row = EventRow(
+        seq=42,
+        id=event_id,
+        type="message.approved",
+        subject="m-1",
+        occurred_at=datetime(2026, 11, 10, 12, tzinfo=UTC),
+        data_json='{"title": "x"}',
+    )
     body = json.loads(render(row, "https://hub.example"))
     assert body == {
-        "specversion": "1.0", "id": str(event_id), "source": "https://hub.example", "type": "message.approved",
-        "subject": "m-1", "time": "2026-11-10T12:00:00Z", "datacontenttype": "application/json",
+        "specversion": "1.0",
+        "id": str(event_id),
+        "source": "https://hub.example",
+        "type": "message.approved",
+        "subject": "m-1",
+        "time": "2026-11-10T12:00:00Z",
+        "datacontenttype": "application/json",
         "dataschema": "https://hub.example/schema/openapi.json#/webhooks/message.approved/post/requestBody/content"
-                      "/application~1cloudevents+json/schema/properties/data",
+        "/application~1cloudevents+json/schema/properties/data",
         "sequence": "00000000000000000042",
         "data": {"title": "x"},
-    }  # fmt: skip
-    big = EventRow(seq=43, id=event_id, type="message.approved", subject="m-1", occurred_at=row.occurred_at,
-                   data_json=json.dumps({"text": "x" * THIN_ABOVE}))  # fmt: skip
+    }
+    big = EventRow(
+        seq=43,
+        id=event_id,
+        type="message.approved",
+        subject="m-1",
+        occurred_at=row.occurred_at,
+        data_json=json.dumps({"text": "x" * THIN_ABOVE}),
+    )
     thin = json.loads(render(big, "https://hub.example"))
     assert thin["data"]["thin"] is True
     assert thin["data"]["links"] == {

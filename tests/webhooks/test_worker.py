@@ -41,10 +41,15 @@ async def running_worker(settings: Settings, clock: Clock) -> AsyncIterator[Work
     )
     ws: Any = worker_settings(with_dispatcher, clock)
     worker = Worker(
-        functions=ws.functions, on_startup=ws.on_startup, on_shutdown=ws.on_shutdown,
-        redis_settings=ws.redis_settings, job_serializer=ws.job_serializer, job_deserializer=ws.job_deserializer,
-        poll_delay=0.05, handle_signals=False,
-    )  # fmt: skip
+        functions=ws.functions,
+        on_startup=ws.on_startup,
+        on_shutdown=ws.on_shutdown,
+        redis_settings=ws.redis_settings,
+        job_serializer=ws.job_serializer,
+        job_deserializer=ws.job_deserializer,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
     task = asyncio.create_task(worker.async_run())
     try:
         yield worker
@@ -55,9 +60,14 @@ async def running_worker(settings: Settings, clock: Clock) -> AsyncIterator[Work
 
 
 async def test_a_flushed_redis_loses_nothing(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    settings: Settings, clock: Clock,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    settings: Settings,
+    clock: Clock,
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     event = await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
     valkey = redis.asyncio.from_url(settings.redis.url)
@@ -76,19 +86,29 @@ async def test_a_flushed_redis_loses_nothing(
 
 @pytest.mark.skipif(sys.platform != "linux", reason="kills a real worker process")
 async def test_a_worker_killed_mid_delivery_still_delivers_with_the_same_id(
-    client: Client, admin: Caller, consumer: ConsumerServer, dispatcher: Dispatcher, db: asyncpg.Pool,
-    settings: Settings, clock: Clock, tmp_path: Path,
-) -> None:  # fmt: skip
+    client: Client,
+    admin: Caller,
+    consumer: ConsumerServer,
+    dispatcher: Dispatcher,
+    db: asyncpg.Pool,
+    settings: Settings,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     never = asyncio.Event()
     consumer.script(Reply(hang=never))  # the consumer takes the request and never answers
     event = await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
 
     env = {
-        **os.environ, "IGF_HUB_DATABASE_URL": settings.db.url, "IGF_HUB_REDIS_URL": settings.redis.url,
-        "IGF_HUB_PUBLIC_URL": BASE_URL, "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-        "IGF_HUB_WEBHOOK_SECRETS_KEY": TEST_SECRETS_KEY, "IGF_HUB_WEBHOOK_POLL_INTERVAL": "0.1",
-    }  # fmt: skip
+        **os.environ,
+        "IGF_HUB_DATABASE_URL": settings.db.url,
+        "IGF_HUB_REDIS_URL": settings.redis.url,
+        "IGF_HUB_PUBLIC_URL": BASE_URL,
+        "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+        "IGF_HUB_WEBHOOK_SECRETS_KEY": TEST_SECRETS_KEY,
+        "IGF_HUB_WEBHOOK_POLL_INTERVAL": "0.1",
+    }
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
         worker = await asyncio.create_subprocess_exec(

@@ -145,9 +145,13 @@ class OAuthController(Controller):
             return _html(page, 401)
         await throttle.succeeded()
         await audit.append(
-            tx, actor=f"user:{user.id}", action="user.signed_in", subject_type="user", subject_id=user.id,
+            tx,
+            actor=f"user:{user.id}",
+            action="user.signed_in",
+            subject_type="user",
+            subject_id=user.id,
             data={"client_id": grant.client.client_id},
-        )  # fmt: skip
+        )
         status, _, headers = await anyio.to_thread.run_sync(
             server.create_authorization_response, grant.request, OAuthUser(user.id), grant
         )
@@ -155,9 +159,13 @@ class OAuthController(Controller):
 
     @staticmethod
     async def _validated(
-        conn: asyncpg.Connection, settings: Settings, clock: Clock, method: str,
-        request: Request[Any, Any, Any], params: dict[str, str],
-    ) -> tuple[Any, Any]:  # fmt: skip
+        conn: asyncpg.Connection,
+        settings: Settings,
+        clock: Clock,
+        method: str,
+        request: Request[Any, Any, Any],
+        params: dict[str, str],
+    ) -> tuple[Any, Any]:
         """The server and the validated grant: client known, redirect URI registered, PKCE present."""
         server = _server(conn, settings, clock)
         oauth_request = FormRequest(method, f"{settings.base_url}/oauth/authorize", request.headers, params)
@@ -274,9 +282,11 @@ class IdentityController(Controller):
         return await identity.grant_role(user_id, data, actor=request.user)
 
     @delete(
-        "/users/{user_id:uuid}/grants/{grant_id:uuid}", operation_id="RevokeRole",
-        guards=[requires_secretariat], dependencies=WRITE,
-    )  # fmt: skip
+        "/users/{user_id:uuid}/grants/{grant_id:uuid}",
+        operation_id="RevokeRole",
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def revoke(
         self, user_id: UUID, grant_id: UUID, request: Request[Principal, Any, Any], identity: IdentityService
     ) -> None:

@@ -156,9 +156,12 @@ class FundingController(Controller):
 
     @get("/donors", operation_id="ListDonors", guards=[requires_secretariat_or_funder])
     async def list_donors(
-        self, funding: FundingService, request: Request[Principal, Any, Any], cursor: str | None = None,
+        self,
+        funding: FundingService,
+        request: Request[Principal, Any, Any],
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> DonorPage:  # fmt: skip
+    ) -> DonorPage:
         """Every donor for the Secretariat; a funder sees only the donor(s) it is bound to."""
         return await funding.list_donors(actor=request.user, cursor=cursor, limit=limit)
 
@@ -187,9 +190,11 @@ class FundingController(Controller):
         return written(donor)
 
     @post(
-        "/donors/{donor_id:uuid}/funders", operation_id="BindFunder", guards=[requires_secretariat],
+        "/donors/{donor_id:uuid}/funders",
+        operation_id="BindFunder",
+        guards=[requires_secretariat],
         dependencies=WRITE,
-    )  # fmt: skip
+    )
     async def bind_funder(
         self,
         donor_id: UUID,
@@ -236,20 +241,32 @@ class FundingController(Controller):
 
     @get("/contributions", operation_id="ListContributions", guards=[requires_secretariat_or_funder])
     async def list_contributions(
-        self, funding: FundingService, request: Request[Principal, Any, Any], donor_id: UUID | None = None,
-        channel: Channel | None = None, earmark: Earmark | None = None, year: YearParam = None,
-        cursor: str | None = None, limit: Limit = 50,
-    ) -> ContributionPage:  # fmt: skip
+        self,
+        funding: FundingService,
+        request: Request[Principal, Any, Any],
+        donor_id: UUID | None = None,
+        channel: Channel | None = None,
+        earmark: Earmark | None = None,
+        year: YearParam = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> ContributionPage:
         """Contributions in full (private notes and documents included): a funder sees only its donor's."""
         return await funding.list_contributions(
-            actor=request.user, donor_id=donor_id, channel=channel.value if channel else None,
-            earmark=earmark.value if earmark else None, year=year, cursor=cursor, limit=limit,
-        )  # fmt: skip
+            actor=request.user,
+            donor_id=donor_id,
+            channel=channel.value if channel else None,
+            earmark=earmark.value if earmark else None,
+            year=year,
+            cursor=cursor,
+            limit=limit,
+        )
 
     @get(
-        "/contributions/{contribution_id:uuid}", operation_id="GetContribution",
+        "/contributions/{contribution_id:uuid}",
+        operation_id="GetContribution",
         guards=[requires_secretariat_or_funder],
-    )  # fmt: skip
+    )
     async def get_contribution(
         self, contribution_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
     ) -> Response[Contribution]:
@@ -259,13 +276,18 @@ class FundingController(Controller):
         return Response(contribution, headers=etag_headers(contribution.version))
 
     @patch(
-        "/contributions/{contribution_id:uuid}", operation_id="UpdateContribution", guards=[requires_secretariat],
+        "/contributions/{contribution_id:uuid}",
+        operation_id="UpdateContribution",
+        guards=[requires_secretariat],
         dependencies=WRITE,
-    )  # fmt: skip
+    )
     async def update_contribution(
-        self, contribution_id: UUID, data: ContributionPatch, funding: FundingService,
+        self,
+        contribution_id: UUID,
+        data: ContributionPatch,
+        funding: FundingService,
         request: Request[Principal, Any, Any],
-    ) -> Response[Contribution]:  # fmt: skip
+    ) -> Response[Contribution]:
         """Send If-Match. Donor, channel and the in-kind flag are fixed once the ledger has events."""
         contribution = await funding.patch_contribution(
             contribution_id, data, expected_version=expected_version(request), actor=request.user
@@ -273,25 +295,35 @@ class FundingController(Controller):
         return written(contribution)
 
     @post(
-        "/contributions/{contribution_id:uuid}/events", operation_id="RecordLedgerEvent",
-        guards=[requires_secretariat], dependencies=LEDGER_WRITE,
-    )  # fmt: skip
+        "/contributions/{contribution_id:uuid}/events",
+        operation_id="RecordLedgerEvent",
+        guards=[requires_secretariat],
+        dependencies=LEDGER_WRITE,
+    )
     async def record_event(
-        self, contribution_id: UUID, data: EventCreate, ledger: LedgerService,
+        self,
+        contribution_id: UUID,
+        data: EventCreate,
+        ledger: LedgerService,
         request: Request[Principal, Any, Any],
-    ) -> LedgerEvent:  # fmt: skip
+    ) -> LedgerEvent:
         """Append a ledger event (the ledger is append-only: corrections are reversals). The USD equivalent
         is frozen now, from the rate in force on the value date; a missing rate is a 422 naming it."""
         return await ledger.record_event(contribution_id, data, actor=request.user)
 
     @get(
-        "/contributions/{contribution_id:uuid}/events", operation_id="ListContributionEvents",
+        "/contributions/{contribution_id:uuid}/events",
+        operation_id="ListContributionEvents",
         guards=[requires_secretariat_or_funder],
-    )  # fmt: skip
+    )
     async def list_events(
-        self, contribution_id: UUID, ledger: LedgerService, request: Request[Principal, Any, Any],
-        cursor: str | None = None, limit: Limit = 100,
-    ) -> LedgerEventPage:  # fmt: skip
+        self,
+        contribution_id: UUID,
+        ledger: LedgerService,
+        request: Request[Principal, Any, Any],
+        cursor: str | None = None,
+        limit: Limit = 100,
+    ) -> LedgerEventPage:
         """The contribution's ledger events (pledge, commitment, receipt, in-kind valuation, reversal), oldest
         first, each with its frozen USD equivalent. The Secretariat sees every contribution; a funder only its
         donor's."""
@@ -365,9 +397,11 @@ class FundingController(Controller):
         )
 
     @post(
-        "/exchange-rates/upload", operation_id="UploadExchangeRates", guards=[requires_secretariat],
+        "/exchange-rates/upload",
+        operation_id="UploadExchangeRates",
+        guards=[requires_secretariat],
         dependencies=RATES_WRITE,
-    )  # fmt: skip
+    )
     async def upload_rates(
         self,
         rates: RateService,
@@ -396,16 +430,25 @@ class FundingController(Controller):
 
     @get("/nri-grants", operation_id="ListNriGrants", guards=[requires_secretariat])
     async def list_grants(
-        self, grants: GrantService, nri_id: UUID | None = None, year: YearParam = None,
-        programme: GrantProgramme | None = None, status: GrantStatus | None = None, cursor: str | None = None,
+        self,
+        grants: GrantService,
+        nri_id: UUID | None = None,
+        year: YearParam = None,
+        programme: GrantProgramme | None = None,
+        status: GrantStatus | None = None,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> NriGrantPage:  # fmt: skip
+    ) -> NriGrantPage:
         """The NRI grant applications and grants (Secretariat only), filtered by NRI, year, programme and
         status."""
         return await grants.list_grants(
-            nri_id=nri_id, year=year, programme=programme.value if programme else None,
-            status=status.value if status else None, cursor=cursor, limit=limit,
-        )  # fmt: skip
+            nri_id=nri_id,
+            year=year,
+            programme=programme.value if programme else None,
+            status=status.value if status else None,
+            cursor=cursor,
+            limit=limit,
+        )
 
     @get("/nri-grants/{grant_id:uuid}", operation_id="GetNriGrant", guards=[requires_secretariat])
     async def get_grant(self, grant_id: UUID, grants: GrantService) -> Response[NriGrant]:
@@ -414,9 +457,11 @@ class FundingController(Controller):
         return Response(grant, headers=etag_headers(grant.version))
 
     @patch(
-        "/nri-grants/{grant_id:uuid}", operation_id="UpdateNriGrant", guards=[requires_secretariat],
+        "/nri-grants/{grant_id:uuid}",
+        operation_id="UpdateNriGrant",
+        guards=[requires_secretariat],
         dependencies=GRANTS_WRITE,
-    )  # fmt: skip
+    )
     async def update_grant(
         self, grant_id: UUID, data: NriGrantPatch, grants: GrantService, request: Request[Principal, Any, Any]
     ) -> Response[NriGrant]:
@@ -429,9 +474,12 @@ class FundingController(Controller):
         return written(grant)
 
     @post(
-        "/nri-grants/{grant_id:uuid}/transitions", operation_id="TransitionNriGrant",
-        guards=[requires_secretariat], dependencies=GRANTS_WRITE, status_code=200,
-    )  # fmt: skip
+        "/nri-grants/{grant_id:uuid}/transitions",
+        operation_id="TransitionNriGrant",
+        guards=[requires_secretariat],
+        dependencies=GRANTS_WRITE,
+        status_code=200,
+    )
     async def transition_grant(
         self,
         grant_id: UUID,

@@ -55,14 +55,21 @@ class LedgerService:
         else:
             values = await self._entry(contribution, data)
         values.update(
-            contribution_id=contribution_id, recorded_at=self.clock.now(), recorded_by=actor.subject,
-            reason=data.reason, description=data.description,
-        )  # fmt: skip
+            contribution_id=contribution_id,
+            recorded_at=self.clock.now(),
+            recorded_by=actor.subject,
+            reason=data.reason,
+            description=data.description,
+        )
         event = await self.repo.insert_event(values)
         await audit.append(
-            self.conn, actor=actor.subject, action=f"funding.event.{event.kind}", subject_type="contribution",
-            subject_id=contribution_id, data=event,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action=f"funding.event.{event.kind}",
+            subject_type="contribution",
+            subject_id=contribution_id,
+            data=event,
+        )
         public = msgspec.to_builtins(event)
         public.pop("recorded_by")
         donor = await self.repo.get_donor(contribution.donor_id)
@@ -124,11 +131,19 @@ class LedgerService:
         if kind == "pledge" and due_on is None:
             due_on = date(max(contribution.years), 12, 31)  # a pledge for year Y falls due by the end of Y
         return {
-            "kind": kind, "counts_as": kind, "ledger_year": data.value_date.year, "amount": amount,
-            "currency": currency, "value_date": data.value_date, "due_on": due_on,
-            "usd_amount": usd(amount, rate.usd_per_unit), "rate": rate.usd_per_unit, "rate_source": rate.source,
-            "rate_date": rate.effective_on, "reverses_id": None,
-        }  # fmt: skip
+            "kind": kind,
+            "counts_as": kind,
+            "ledger_year": data.value_date.year,
+            "amount": amount,
+            "currency": currency,
+            "value_date": data.value_date,
+            "due_on": due_on,
+            "usd_amount": usd(amount, rate.usd_per_unit),
+            "rate": rate.usd_per_unit,
+            "rate_source": rate.source,
+            "rate_date": rate.effective_on,
+            "reverses_id": None,
+        }
 
     async def _reversal(self, contribution: Contribution, data: EventCreate) -> dict[str, Any]:
         errors = self._common_rules(data)
@@ -171,11 +186,19 @@ class LedgerService:
         # A full reversal takes back exactly the USD still booked, so the pair nets to zero.
         usd_amount = remaining_usd if amount == remaining else min(usd(amount, original.rate), remaining_usd)
         return {
-            "kind": "reversal", "counts_as": original.counts_as.value, "ledger_year": original.ledger_year,
-            "amount": -amount, "currency": original.currency, "value_date": data.value_date, "due_on": None,
-            "usd_amount": -usd_amount, "rate": original.rate, "rate_source": original.rate_source,
-            "rate_date": original.rate_date, "reverses_id": original.id,
-        }  # fmt: skip
+            "kind": "reversal",
+            "counts_as": original.counts_as.value,
+            "ledger_year": original.ledger_year,
+            "amount": -amount,
+            "currency": original.currency,
+            "value_date": data.value_date,
+            "due_on": None,
+            "usd_amount": -usd_amount,
+            "rate": original.rate,
+            "rate_source": original.rate_source,
+            "rate_date": original.rate_date,
+            "reverses_id": original.id,
+        }
 
     async def list_events(
         self, contribution_id: UUID, *, actor: Principal, cursor: str | None, limit: int

@@ -198,15 +198,28 @@ class IatiWriter:
         _narrative(activity, "title", f"{CHANNEL_LABELS[channel]}: {EARMARK_LABELS[earmark]} from {donor}")
         via = f", through {events[0].via_donor_name}" if events[0].via_donor_name else ""
         _narrative(
-            activity, "description",
+            activity,
+            "description",
             f"A contribution to the Internet Governance Forum by {donor}{via} for {', '.join(map(str, years))}.",
             type="1",
-        )  # fmt: skip
-        _org(activity, "participating-org", name=donor, ref=first["donor_iati_ref"],
-             org_type=first["iati_org_type"], role="1")  # fmt: skip
+        )
+        _org(
+            activity,
+            "participating-org",
+            name=donor,
+            ref=first["donor_iati_ref"],
+            org_type=first["iati_org_type"],
+            role="1",
+        )
         if first["via_donor_id"] is not None and events[0].via_donor_name:
-            _org(activity, "participating-org", name=events[0].via_donor_name, ref=first["via_iati_ref"],
-                 org_type=first["via_iati_type"], role="3")  # fmt: skip
+            _org(
+                activity,
+                "participating-org",
+                name=events[0].via_donor_name,
+                ref=first["via_iati_ref"],
+                org_type=first["via_iati_type"],
+                role="3",
+            )
         _org(activity, "participating-org", name=self.name, ref=self.ref, org_type="40", role="4")
         ended = years[-1] < self.today.year
         ET.SubElement(activity, "activity-status", code="3" if ended else "2")
@@ -215,9 +228,12 @@ class IatiWriter:
         ET.SubElement(activity, "activity-date", {"iso-date": started.isoformat(), "type": "2"})
         ET.SubElement(activity, "activity-date", {"iso-date": f"{years[-1]}-12-31", "type": "3"})
         ET.SubElement(
-            activity, "recipient-region",
-            code=IATI_REGION_DEVELOPING_UNSPECIFIED, vocabulary="1", percentage="100",
-        )  # fmt: skip
+            activity,
+            "recipient-region",
+            code=IATI_REGION_DEVELOPING_UNSPECIFIED,
+            vocabulary="1",
+            percentage="100",
+        )
         ET.SubElement(activity, "sector", code=IATI_SECTOR_COMMUNICATIONS, vocabulary="2", percentage="100")
         earmarking = (
             IATI_TIGHTLY_EARMARKED if first["nri_id"] or first["track_id"] else IATI_EARMARKING[earmark]

@@ -130,9 +130,12 @@ class GrantService:
 
     async def _grant(self, row: asyncpg.Record) -> NriGrant:
         others = await self.repo.other_programmes(
-            nri_id=row["nri_id"], year=row["year"], grant_id=row["id"], programme=row["programme"],
+            nri_id=row["nri_id"],
+            year=row["year"],
+            grant_id=row["id"],
+            programme=row["programme"],
             programme_detail=row["programme_detail"],
-        )  # fmt: skip
+        )
         return msgspec.convert(
             {
                 **dict(row),
@@ -149,9 +152,15 @@ class GrantService:
         return await self._grant(row)
 
     async def list_grants(
-        self, *, nri_id: UUID | None, year: int | None, programme: str | None, status: str | None,
-        cursor: str | None, limit: int,
-    ) -> NriGrantPage:  # fmt: skip
+        self,
+        *,
+        nri_id: UUID | None,
+        year: int | None,
+        programme: str | None,
+        status: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> NriGrantPage:
         after = None
         if cursor:
             key = decode_cursor(cursor, tuple[str, UUID])
@@ -199,10 +208,16 @@ class GrantService:
         try:
             async with self.conn.transaction():
                 grant_id = await self.repo.insert_grant(
-                    programme=data.programme.value, programme_detail=data.programme_detail, nri_id=data.nri_id,
-                    nri_type=nri_type, year=data.year, amount_requested=data.amount_requested,
-                    co_funding_evidence=data.co_funding_evidence, created_by=actor.subject, now=self.clock.now(),
-                )  # fmt: skip
+                    programme=data.programme.value,
+                    programme_detail=data.programme_detail,
+                    nri_id=data.nri_id,
+                    nri_type=nri_type,
+                    year=data.year,
+                    amount_requested=data.amount_requested,
+                    co_funding_evidence=data.co_funding_evidence,
+                    created_by=actor.subject,
+                    now=self.clock.now(),
+                )
         except asyncpg.UniqueViolationError:
             raise GrantAlreadyExists(
                 f"{data.programme} already has a grant for NRI {data.nri_id} in {data.year}"
@@ -303,23 +318,37 @@ class GrantService:
     @staticmethod
     def _values(grant: NriGrant) -> dict[str, Any]:
         return {
-            "amount_requested": grant.amount_requested, "co_funding_evidence": grant.co_funding_evidence,
-            "amount_approved": grant.amount_approved, "status": grant.status.value,
-            "decision_reason": grant.decision_reason, "paid_on": grant.paid_on, "report_url": grant.report_url,
-        }  # fmt: skip
+            "amount_requested": grant.amount_requested,
+            "co_funding_evidence": grant.co_funding_evidence,
+            "amount_approved": grant.amount_approved,
+            "status": grant.status.value,
+            "decision_reason": grant.decision_reason,
+            "paid_on": grant.paid_on,
+            "report_url": grant.report_url,
+        }
 
     async def _record(self, grant: NriGrant, what: str, actor: Principal) -> None:
         await audit.append(
-            self.conn, actor=actor.subject, action=f"funding.nri_grant.{what}", subject_type="nri_grant",
-            subject_id=grant.id, data=grant,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action=f"funding.nri_grant.{what}",
+            subject_type="nri_grant",
+            subject_id=grant.id,
+            data=grant,
+        )
         await outbox.publish(
-            self.conn, f"funding.nri_grant.{what}", subject=grant.id,
+            self.conn,
+            f"funding.nri_grant.{what}",
+            subject=grant.id,
             data={
-                "id": grant.id, "programme": grant.programme, "nri_id": grant.nri_id, "year": grant.year,
-                "status": grant.status, "amount_requested": grant.amount_requested,
+                "id": grant.id,
+                "programme": grant.programme,
+                "nri_id": grant.nri_id,
+                "year": grant.year,
+                "status": grant.status,
+                "amount_requested": grant.amount_requested,
                 "amount_approved": grant.amount_approved,
                 "other_programmes": grant.other_programmes,
             },
             public=grant.status in FUNDED,  # what GET /v1/transparency/nris/{id} shows
-        )  # fmt: skip
+        )

@@ -73,9 +73,16 @@ class GrantRepository:
         self.conn = conn
 
     async def upsert_directory(
-        self, nri_id: UUID, *, name: str | None, nri_type: str | None, status: str | None, event_type: str,
-        at: datetime, youth_scope: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        nri_id: UUID,
+        *,
+        name: str | None,
+        nri_type: str | None,
+        status: str | None,
+        event_type: str,
+        at: datetime,
+        youth_scope: str | None = None,
+    ) -> None:
         await self.conn.execute(UPSERT_DIRECTORY, nri_id, name, nri_type, status, event_type, at, youth_scope)
 
     async def paid_out(self, year: int | None) -> asyncpg.Record:
@@ -86,13 +93,30 @@ class GrantRepository:
         return msgspec.convert(dict(row), NriDirectoryEntry) if row else None
 
     async def insert_grant(
-        self, *, programme: str, programme_detail: str | None, nri_id: UUID, nri_type: str | None, year: int,
-        amount_requested: Decimal, co_funding_evidence: str, created_by: str, now: datetime,
-    ) -> UUID:  # fmt: skip
+        self,
+        *,
+        programme: str,
+        programme_detail: str | None,
+        nri_id: UUID,
+        nri_type: str | None,
+        year: int,
+        amount_requested: Decimal,
+        co_funding_evidence: str,
+        created_by: str,
+        now: datetime,
+    ) -> UUID:
         new_id: UUID = await self.conn.fetchval(
-            INSERT_GRANT, programme, programme_detail, nri_id, nri_type, year, amount_requested,
-            co_funding_evidence, created_by, now,
-        )  # fmt: skip
+            INSERT_GRANT,
+            programme,
+            programme_detail,
+            nri_id,
+            nri_type,
+            year,
+            amount_requested,
+            co_funding_evidence,
+            created_by,
+            now,
+        )
         return new_id
 
     async def grant_row(self, grant_id: UUID) -> asyncpg.Record | None:
@@ -105,19 +129,38 @@ class GrantRepository:
 
     async def update_grant(self, grant_id: UUID, values: dict[str, Any], *, now: datetime) -> None:
         await self.conn.execute(
-            UPDATE_GRANT, grant_id, values["amount_requested"], values["co_funding_evidence"],
-            values["amount_approved"], values["status"], values["decision_reason"], values["paid_on"],
-            values["report_url"], now,
-        )  # fmt: skip
+            UPDATE_GRANT,
+            grant_id,
+            values["amount_requested"],
+            values["co_funding_evidence"],
+            values["amount_approved"],
+            values["status"],
+            values["decision_reason"],
+            values["paid_on"],
+            values["report_url"],
+            now,
+        )
 
     async def list_grant_rows(
-        self, *, nri_id: UUID | None, year: int | None, programme: str | None, status: str | None,
-        after: tuple[datetime, UUID] | None, limit: int,
-    ) -> list[asyncpg.Record]:  # fmt: skip
+        self,
+        *,
+        nri_id: UUID | None,
+        year: int | None,
+        programme: str | None,
+        status: str | None,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(
-            LIST_GRANTS, nri_id, year, programme, status, after[0] if after else None,
-            after[1] if after else None, limit,
-        )  # fmt: skip
+            LIST_GRANTS,
+            nri_id,
+            year,
+            programme,
+            status,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
+        )
         return rows
 
     async def other_programmes(

@@ -91,8 +91,10 @@ def _shares(rows: list[AggregateRow], *, chart: str) -> str:
     total = sum((v for _, v in values), Decimal(0))
     if total <= 0:
         return f'<p data-chart="{chart}">No data yet.</p>'
-    parts = [f'<svg role="img" aria-label="Share by stakeholder group" data-chart="{chart}" width="700" '
-             f'height="{40 + 18 * len(values)}" viewBox="0 0 700 {40 + 18 * len(values)}">']  # fmt: skip
+    parts = [
+        f'<svg role="img" aria-label="Share by stakeholder group" data-chart="{chart}" width="700" '
+        f'height="{40 + 18 * len(values)}" viewBox="0 0 700 {40 + 18 * len(values)}">'
+    ]
     x = Decimal(0)
     for index, (label, value) in enumerate(values):
         share = value / total
@@ -115,8 +117,10 @@ def _pledge_chart(rows: list[PledgeRow], *, chart: str) -> str:
         return f'<p data-chart="{chart}">No pledges yet.</p>'
     peak = max(max(r.pledged_usd, r.fulfilled_usd) for r in rows) or Decimal(1)
     height = 34 * len(rows) + 10
-    parts = [f'<svg role="img" aria-label="Pledged versus received per donor" data-chart="{chart}" width="760" '
-             f'height="{height}" viewBox="0 0 760 {height}">']  # fmt: skip
+    parts = [
+        f'<svg role="img" aria-label="Pledged versus received per donor" data-chart="{chart}" width="760" '
+        f'height="{height}" viewBox="0 0 760 {height}">'
+    ]
     for index, r in enumerate(rows):
         y = 5 + 34 * index
         pledged = 480 * r.pledged_usd / peak

@@ -64,11 +64,19 @@ def provide_ledger_filter(
 ) -> LedgerFilter:
     """The filters every public ledger read and export shares (query parameters)."""
     return LedgerFilter(
-        year=year, donor_id=donor_id, contribution_id=contribution_id,
-        stakeholder_group=stakeholder_group.value if stakeholder_group else None, country=country,
-        channel=channel, earmark=earmark, kind=kind, counts_as=counts_as, nri_id=nri_id, track_id=track_id,
+        year=year,
+        donor_id=donor_id,
+        contribution_id=contribution_id,
+        stakeholder_group=stakeholder_group.value if stakeholder_group else None,
+        country=country,
+        channel=channel,
+        earmark=earmark,
+        kind=kind,
+        counts_as=counts_as,
+        nri_id=nri_id,
+        track_id=track_id,
         via_donor_id=via_donor_id,
-    )  # fmt: skip
+    )
 
 
 async def _stream(
@@ -147,9 +155,12 @@ class TransparencyController(Controller):
 
     @get("/ledger", operation_id="ListPublicLedger")
     async def ledger(
-        self, transparency: TransparencyService, filters: LedgerFilter, cursor: str | None = None,
+        self,
+        transparency: TransparencyService,
+        filters: LedgerFilter,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> PublicLedgerPage:  # fmt: skip
+    ) -> PublicLedgerPage:
         """The public funding ledger: every ledger event, oldest first, with donors by their public name only
         (anonymous ones as their stakeholder group), filtered like the exports. Public; the page says the time
         it was read (``as_of``) and the methodology."""
@@ -157,9 +168,12 @@ class TransparencyController(Controller):
 
     @get("/corrections", operation_id="ListCorrections")
     async def corrections(
-        self, transparency: TransparencyService, year: YearParam = None, cursor: str | None = None,
+        self,
+        transparency: TransparencyService,
+        year: YearParam = None,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> CorrectionPage:  # fmt: skip
+    ) -> CorrectionPage:
         """Every reversal, with the event it reverses."""
         return await transparency.corrections(year=year, cursor=cursor, limit=limit)
 
@@ -200,8 +214,9 @@ class TransparencyController(Controller):
         as_of = clock.now()
         return Stream(
             await _stream(state, stream_slot, lambda conn: exports.json_export(conn, filters, as_of=as_of)),
-            media_type=MediaType.JSON, headers=_download("igf-funding-ledger.json", as_of),
-        )  # fmt: skip
+            media_type=MediaType.JSON,
+            headers=_download("igf-funding-ledger.json", as_of),
+        )
 
     @get(
         "/exports/iati-activities.xml",
@@ -223,8 +238,9 @@ class TransparencyController(Controller):
             raise NotFound("no ledger events match these filters: an IATI file needs at least one activity")
         return Stream(
             body,
-            media_type="application/xml; charset=utf-8", headers=_download("igf-funding-iati-activities.xml", now),
-        )  # fmt: skip
+            media_type="application/xml; charset=utf-8",
+            headers=_download("igf-funding-iati-activities.xml", now),
+        )
 
     @get(
         "/exports/iati-organisation.xml",
@@ -240,10 +256,13 @@ class TransparencyController(Controller):
         now = clock.now()
         return Stream(
             await _stream(
-                state, stream_slot, lambda conn: exports.iati_organisation(conn, filters, settings.funding, now=now)
+                state,
+                stream_slot,
+                lambda conn: exports.iati_organisation(conn, filters, settings.funding, now=now),
             ),
-            media_type="application/xml; charset=utf-8", headers=_download("igf-funding-iati-organisation.xml", now),
-        )  # fmt: skip
+            media_type="application/xml; charset=utf-8",
+            headers=_download("igf-funding-iati-organisation.xml", now),
+        )
 
 
 class TransparencyPageController(Controller):

@@ -185,11 +185,19 @@ LAST_EVENT_AT = "SELECT max(recorded_at) FROM funding_events"
 
 def filter_args(f: LedgerFilter) -> list[Any]:
     return [
-        f.year, f.donor_id, f.contribution_id, f.stakeholder_group, f.country,
-        f.channel.value if f.channel else None, f.earmark.value if f.earmark else None,
-        f.kind.value if f.kind else None, f.counts_as.value if f.counts_as else None,
-        f.nri_id, f.track_id, f.via_donor_id,
-    ]  # fmt: skip
+        f.year,
+        f.donor_id,
+        f.contribution_id,
+        f.stakeholder_group,
+        f.country,
+        f.channel.value if f.channel else None,
+        f.earmark.value if f.earmark else None,
+        f.kind.value if f.kind else None,
+        f.counts_as.value if f.counts_as else None,
+        f.nri_id,
+        f.track_id,
+        f.via_donor_id,
+    ]
 
 
 def public_event(row: asyncpg.Record) -> PublicEvent:
@@ -200,29 +208,50 @@ def public_event(row: asyncpg.Record) -> PublicEvent:
     via_id = row["via_donor_id"]
     if via_id is not None:
         via_name = public_donor_name(
-            is_anonymous=row["via_is_anonymous"], display_name=row["via_named"], legal_name=None,
+            is_anonymous=row["via_is_anonymous"],
+            display_name=row["via_named"],
+            legal_name=None,
             stakeholder_group=row["via_group"],
-        )  # fmt: skip
+        )
         if row["via_is_anonymous"]:
             via_id = None
     return PublicEvent(
-        seq=row["seq"], id=row["id"], kind=row["kind"], counts_as=row["counts_as"], ledger_year=row["ledger_year"],
-        value_date=row["value_date"], amount=None if hidden else row["amount"],
-        currency=None if hidden else row["currency"], usd_amount=row["usd_amount"],
-        rate=None if hidden else row["rate"], rate_source=None if hidden else row["rate_source"],
+        seq=row["seq"],
+        id=row["id"],
+        kind=row["kind"],
+        counts_as=row["counts_as"],
+        ledger_year=row["ledger_year"],
+        value_date=row["value_date"],
+        amount=None if hidden else row["amount"],
+        currency=None if hidden else row["currency"],
+        usd_amount=row["usd_amount"],
+        rate=None if hidden else row["rate"],
+        rate_source=None if hidden else row["rate_source"],
         rate_date=None if hidden else row["rate_date"],
-        contribution_id=row["contribution_id"], donor_id=None if hidden else row["donor_id"],
+        contribution_id=row["contribution_id"],
+        donor_id=None if hidden else row["donor_id"],
         donor_name=public_donor_name(
-            is_anonymous=row["is_anonymous"], display_name=row["donor_named"], legal_name=None,
+            is_anonymous=row["is_anonymous"],
+            display_name=row["donor_named"],
+            legal_name=None,
             stakeholder_group=row["stakeholder_group"],
         ),
-        stakeholder_group=row["stakeholder_group"], country=row["donor_country"],
-        via_donor_id=via_id, via_donor_name=via_name, channel=row["channel"],
-        earmark=row["earmark"], earmark_detail=None if hidden else row["earmark_detail"], nri_id=row["nri_id"],
-        track_id=row["track_id"], in_kind=row["in_kind"], due_on=row["due_on"], reverses_id=row["reverses_id"],
-        reason=None if hidden else row["reason"], description=None if hidden else row["description"],
+        stakeholder_group=row["stakeholder_group"],
+        country=row["donor_country"],
+        via_donor_id=via_id,
+        via_donor_name=via_name,
+        channel=row["channel"],
+        earmark=row["earmark"],
+        earmark_detail=None if hidden else row["earmark_detail"],
+        nri_id=row["nri_id"],
+        track_id=row["track_id"],
+        in_kind=row["in_kind"],
+        due_on=row["due_on"],
+        reverses_id=row["reverses_id"],
+        reason=None if hidden else row["reason"],
+        description=None if hidden else row["description"],
         recorded_at=row["recorded_at"],
-    )  # fmt: skip
+    )
 
 
 class PublicRepository:

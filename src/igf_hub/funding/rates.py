@@ -155,9 +155,12 @@ class RateService:
         """The USD rate in force on a date (USD itself is 1); a missing one is a 422 naming it."""
         if currency == "USD":
             return ExchangeRate(
-                currency="USD", effective_on=on, usd_per_unit=Decimal(1), source="USD (no conversion)",
+                currency="USD",
+                effective_on=on,
+                usd_per_unit=Decimal(1),
+                source="USD (no conversion)",
                 recorded_at=self.clock.now(),
-            )  # fmt: skip
+            )
         rate = await self.repo.rate_in_force(currency, on, self.settings.rate_max_age_days)
         if rate is None:
             raise MissingExchangeRate(

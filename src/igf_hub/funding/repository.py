@@ -206,9 +206,16 @@ class FundingRepository:
     async def insert_donor(self, values: dict[str, Any], *, now: datetime) -> Donor:
         row = await self.conn.fetchrow(
             INSERT_DONOR,
-            values["legal_name"], values["display_name"], values["is_anonymous"], values["stakeholder_group"],
-            values["country"], values["iati_org_type"], values["iati_org_ref"], values["private_notes"], now,
-        )  # fmt: skip
+            values["legal_name"],
+            values["display_name"],
+            values["is_anonymous"],
+            values["stakeholder_group"],
+            values["country"],
+            values["iati_org_type"],
+            values["iati_org_ref"],
+            values["private_notes"],
+            now,
+        )
         return _donor(row)
 
     async def get_donor(self, donor_id: UUID, *, for_update: bool = False) -> Donor | None:
@@ -221,10 +228,18 @@ class FundingRepository:
 
     async def update_donor(self, donor_id: UUID, values: dict[str, Any], *, now: datetime) -> Donor:
         row = await self.conn.fetchrow(
-            UPDATE_DONOR, donor_id,
-            values["legal_name"], values["display_name"], values["is_anonymous"], values["stakeholder_group"],
-            values["country"], values["iati_org_type"], values["iati_org_ref"], values["private_notes"], now,
-        )  # fmt: skip
+            UPDATE_DONOR,
+            donor_id,
+            values["legal_name"],
+            values["display_name"],
+            values["is_anonymous"],
+            values["stakeholder_group"],
+            values["country"],
+            values["iati_org_type"],
+            values["iati_org_ref"],
+            values["private_notes"],
+            now,
+        )
         return _donor(row)
 
     async def list_donors(
@@ -240,25 +255,51 @@ class FundingRepository:
     async def insert_contribution(self, values: dict[str, Any], *, created_by: str, now: datetime) -> UUID:
         new_id: UUID = await self.conn.fetchval(
             INSERT_CONTRIBUTION,
-            values["donor_id"], values["via_donor_id"], values["title"], values["channel"], values["earmark"],
-            values["earmark_detail"], values["nri_id"], values["track_id"], values["in_kind"],
-            values["in_kind_description"], values["valuation_method"], values["years"],
-            values["agreement_reference"], values["private_notes"], values["documents"], created_by, now,
+            values["donor_id"],
+            values["via_donor_id"],
+            values["title"],
+            values["channel"],
+            values["earmark"],
+            values["earmark_detail"],
+            values["nri_id"],
+            values["track_id"],
+            values["in_kind"],
+            values["in_kind_description"],
+            values["valuation_method"],
+            values["years"],
+            values["agreement_reference"],
+            values["private_notes"],
+            values["documents"],
+            created_by,
+            now,
             values.get("fiscal_year_start_month"),
-        )  # fmt: skip
+        )
         return new_id
 
     async def update_contribution(
         self, contribution_id: UUID, values: dict[str, Any], *, now: datetime
     ) -> None:
         await self.conn.execute(
-            UPDATE_CONTRIBUTION, contribution_id,
-            values["donor_id"], values["via_donor_id"], values["title"], values["channel"], values["earmark"],
-            values["earmark_detail"], values["nri_id"], values["track_id"], values["in_kind"],
-            values["in_kind_description"], values["valuation_method"], values["years"],
-            values["agreement_reference"], values["private_notes"], values["documents"], now,
+            UPDATE_CONTRIBUTION,
+            contribution_id,
+            values["donor_id"],
+            values["via_donor_id"],
+            values["title"],
+            values["channel"],
+            values["earmark"],
+            values["earmark_detail"],
+            values["nri_id"],
+            values["track_id"],
+            values["in_kind"],
+            values["in_kind_description"],
+            values["valuation_method"],
+            values["years"],
+            values["agreement_reference"],
+            values["private_notes"],
+            values["documents"],
+            now,
             values.get("fiscal_year_start_month"),
-        )  # fmt: skip
+        )
 
     async def get_contribution(self, contribution_id: UUID) -> Contribution | None:
         row = await self.conn.fetchrow(SELECT_CONTRIBUTION, contribution_id)
@@ -280,9 +321,15 @@ class FundingRepository:
         limit: int,
     ) -> list[Contribution]:
         rows = await self.conn.fetch(
-            LIST_CONTRIBUTIONS, donor_ids, channel, earmark, year,
-            after[0] if after else None, after[1] if after else None, limit,
-        )  # fmt: skip
+            LIST_CONTRIBUTIONS,
+            donor_ids,
+            channel,
+            earmark,
+            year,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
+        )
         return [_contribution(r) for r in rows]
 
     async def count_events(self, contribution_id: UUID) -> int:
@@ -294,11 +341,24 @@ class FundingRepository:
     async def insert_event(self, values: dict[str, Any]) -> LedgerEvent:
         row = await self.conn.fetchrow(
             INSERT_EVENT,
-            values["contribution_id"], values["kind"], values["counts_as"], values["ledger_year"],
-            values["amount"], values["currency"], values["value_date"], values["due_on"], values["usd_amount"],
-            values["rate"], values["rate_source"], values["rate_date"], values["reverses_id"], values["reason"],
-            values["description"], values["recorded_at"], values["recorded_by"],
-        )  # fmt: skip
+            values["contribution_id"],
+            values["kind"],
+            values["counts_as"],
+            values["ledger_year"],
+            values["amount"],
+            values["currency"],
+            values["value_date"],
+            values["due_on"],
+            values["usd_amount"],
+            values["rate"],
+            values["rate_source"],
+            values["rate_date"],
+            values["reverses_id"],
+            values["reason"],
+            values["description"],
+            values["recorded_at"],
+            values["recorded_by"],
+        )
         return _convert(LedgerEvent, row)
 
     async def get_event(self, event_id: UUID) -> LedgerEvent | None:

@@ -111,9 +111,13 @@ class FundingService:
         except asyncpg.UniqueViolationError:
             raise DonorAlreadyExists(f"a donor named {data.legal_name!r} exists") from None
         await audit.append(
-            self.conn, actor=actor.subject, action="funding.donor.created", subject_type="donor",
-            subject_id=donor.id, data=donor,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="funding.donor.created",
+            subject_type="donor",
+            subject_id=donor.id,
+            data=donor,
+        )
         await outbox.publish(
             self.conn,
             "funding.donor.created",
@@ -153,9 +157,13 @@ class FundingService:
         except asyncpg.UniqueViolationError:
             raise DonorAlreadyExists(f"a donor named {values['legal_name']!r} exists") from None
         await audit.append(
-            self.conn, actor=actor.subject, action="funding.donor.updated", subject_type="donor",
-            subject_id=donor_id, data={"changed": sorted(msgspec.structs.asdict(patch)), "donor": donor},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="funding.donor.updated",
+            subject_type="donor",
+            subject_id=donor_id,
+            data={"changed": sorted(msgspec.structs.asdict(patch)), "donor": donor},
+        )
         # An anonymous donor's changes are not for consumers, except the change that makes it anonymous: that
         # one tells them to stop showing the name they were given.
         await outbox.publish(
@@ -176,9 +184,13 @@ class FundingService:
             user_id, GrantCreate(role=Role.funder, resource_id=donor_id), actor=actor, source="funding"
         )
         await audit.append(
-            self.conn, actor=actor.subject, action="funding.funder.bound", subject_type="donor",
-            subject_id=donor_id, data={"user_id": user_id, "grant_id": grant.id},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="funding.funder.bound",
+            subject_type="donor",
+            subject_id=donor_id,
+            data={"user_id": user_id, "grant_id": grant.id},
+        )
         return FunderBound(donor_id=donor_id, user_id=user_id, grant_id=grant.id)
 
     @staticmethod
@@ -236,9 +248,13 @@ class FundingService:
         new_id = await self.repo.insert_contribution(values, created_by=actor.subject, now=self.clock.now())
         contribution = await self._get_contribution(new_id)
         await audit.append(
-            self.conn, actor=actor.subject, action="funding.contribution.created", subject_type="contribution",
-            subject_id=new_id, data=contribution,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="funding.contribution.created",
+            subject_type="contribution",
+            subject_id=new_id,
+            data=contribution,
+        )
         await outbox.publish(
             self.conn,
             "funding.contribution.created",
@@ -317,13 +333,19 @@ class FundingService:
         await self.repo.update_contribution(contribution_id, values, now=self.clock.now())
         updated = await self._get_contribution(contribution_id)
         await audit.append(
-            self.conn, actor=actor.subject, action="funding.contribution.updated", subject_type="contribution",
-            subject_id=contribution_id, data={"changed": sorted(msgspec.structs.asdict(patch)), "contribution": updated},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="funding.contribution.updated",
+            subject_type="contribution",
+            subject_id=contribution_id,
+            data={"changed": sorted(msgspec.structs.asdict(patch)), "contribution": updated},
+        )
         await outbox.publish(
-            self.conn, "funding.contribution.updated", subject=contribution_id,
+            self.conn,
+            "funding.contribution.updated",
+            subject=contribution_id,
             data=await self._public_contribution(updated),
-        )  # fmt: skip
+        )
         return updated
 
     async def _public_contribution(self, c: Contribution) -> dict[str, Any]:

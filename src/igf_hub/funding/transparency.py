@@ -68,16 +68,22 @@ def concentration(amounts: list[Decimal]) -> Concentration:
         return (sum(positive[:n], Decimal(0)) / total).quantize(SHARE)
 
     return Concentration(
-        donors=len(positive), top1_share=top(1), top3_share=top(3), top5_share=top(5), hhi=hhi.quantize(SHARE),
+        donors=len(positive),
+        top1_share=top(1),
+        top3_share=top(3),
+        top5_share=top(5),
+        hhi=hhi.quantize(SHARE),
         effective_donors=(1 / hhi).quantize(Decimal("0.01")),
-    )  # fmt: skip
+    )
 
 
 def _totals(row: asyncpg.Record | dict[str, Any]) -> Totals:
     return Totals(
-        pledged_usd=row["pledged_usd"], committed_usd=row["committed_usd"], received_usd=row["received_usd"],
+        pledged_usd=row["pledged_usd"],
+        committed_usd=row["committed_usd"],
+        received_usd=row["received_usd"],
         in_kind_usd=row["in_kind_usd"],
-    )  # fmt: skip
+    )
 
 
 def _in_currency(by: AggregateBy, row: asyncpg.Record) -> CurrencyTotals | None:
@@ -105,9 +111,11 @@ def _label(by: AggregateBy, key: str | None, extra: str | None) -> str:
     if by in (AggregateBy.donor, AggregateBy.intermediary) and extra:
         info = msgspec.json.decode(extra)
         return public_donor_name(
-            is_anonymous=info["is_anonymous"], display_name=info["named"], legal_name=None,
+            is_anonymous=info["is_anonymous"],
+            display_name=info["named"],
+            legal_name=None,
             stakeholder_group=info["group"],
-        )  # fmt: skip
+        )
     if key is None:
         if by is AggregateBy.currency:
             return "Not disclosed (anonymous donors)"
@@ -177,13 +185,19 @@ class TransparencyService:
         outstanding = sum((p.outstanding for p in await self.pledge_years(year)), ZERO)
         paid_out = (await GrantRepository(self.conn).paid_out(year))["paid_usd"]
         return Summary(
-            as_of=as_of, year=year, pledged_usd=totals.pledged_usd, committed_usd=totals.committed_usd,
-            received_usd=totals.received_usd, in_kind_usd=totals.in_kind_usd, donors=len(active),
-            outstanding_pledges_usd=outstanding, nri_grants_paid_usd=paid_out,
+            as_of=as_of,
+            year=year,
+            pledged_usd=totals.pledged_usd,
+            committed_usd=totals.committed_usd,
+            received_usd=totals.received_usd,
+            in_kind_usd=totals.in_kind_usd,
+            donors=len(active),
+            outstanding_pledges_usd=outstanding,
+            nri_grants_paid_usd=paid_out,
             balance_usd=totals.received_usd - paid_out,
             concentration=concentration([r["received_usd"] + r["in_kind_usd"] for r in per_donor]),
             methodology=METHODOLOGY,
-        )  # fmt: skip
+        )
 
     async def aggregates(self, by: AggregateBy, f: LedgerFilter) -> Aggregates:
         as_of = self.clock.now()
@@ -198,13 +212,21 @@ class TransparencyService:
                 }
             )
         return Aggregates(
-            as_of=as_of, by=by, filters=f, total=total, methodology=METHODOLOGY,
+            as_of=as_of,
+            by=by,
+            filters=f,
+            total=total,
+            methodology=METHODOLOGY,
             rows=[
-                AggregateRow(key=r["key"], label=_label(by, r["key"], r["extra"]), in_currency=_in_currency(by, r),
-                             **msgspec.structs.asdict(_totals(r)))
+                AggregateRow(
+                    key=r["key"],
+                    label=_label(by, r["key"], r["extra"]),
+                    in_currency=_in_currency(by, r),
+                    **msgspec.structs.asdict(_totals(r)),
+                )
                 for r in rows
             ],
-        )  # fmt: skip
+        )
 
     async def pledge_years(self, year: int | None) -> list[PledgeYear]:
         """Every contribution's pledges by the year they were made, with their fulfilment attributed (see
@@ -310,14 +332,19 @@ class TransparencyService:
                 d["due"].append(p.due_on)
         rows = [
             PledgeRow(
-                donor_id=d["donor_id"], donor_name=d["donor_name"], stakeholder_group=d["stakeholder_group"],
-                pledged_usd=d["pledged"], fulfilled_usd=d["fulfilled"],
+                donor_id=d["donor_id"],
+                donor_name=d["donor_name"],
+                stakeholder_group=d["stakeholder_group"],
+                pledged_usd=d["pledged"],
+                fulfilled_usd=d["fulfilled"],
                 fulfilment_pct=(d["fulfilled"] * 100 / d["pledged"]).quantize(Decimal("0.1")),
-                outstanding_usd=d["outstanding"], overdue_usd=d["overdue"], overdue=d["overdue"] > 0,
+                outstanding_usd=d["outstanding"],
+                overdue_usd=d["overdue"],
+                overdue=d["overdue"] > 0,
                 next_due_on=min(d["due"]) if d["due"] else None,
             )
             for d in by_donor.values()
-        ]  # fmt: skip
+        ]
         rows.sort(key=lambda r: (-r.pledged_usd, r.donor_name, str(r.donor_id)))
         return PledgeReport(as_of=as_of, year=year, rows=rows, methodology=METHODOLOGY)
 
@@ -327,9 +354,11 @@ class TransparencyService:
         rows = await self.repo.events(f, after_seq=after, limit=limit + 1)
         items, more = split_page(rows, limit)
         return PublicLedgerPage(
-            items=items, next_cursor=encode_cursor(items[-1].seq) if more else None, as_of=as_of,
+            items=items,
+            next_cursor=encode_cursor(items[-1].seq) if more else None,
+            as_of=as_of,
             methodology=METHODOLOGY,
-        )  # fmt: skip
+        )
 
     async def corrections(self, *, year: int | None, cursor: str | None, limit: int) -> CorrectionPage:
         as_of = self.clock.now()
@@ -360,19 +389,30 @@ class TransparencyService:
             programmes_by_year[g.year].add(g.programme.value)
         contributions = [
             NriContribution(
-                contribution_id=b["contribution_id"], donor_id=None if b["is_anonymous"] else b["donor_id"],
+                contribution_id=b["contribution_id"],
+                donor_id=None if b["is_anonymous"] else b["donor_id"],
                 donor_name=public_donor_name(
-                    is_anonymous=b["is_anonymous"], display_name=b["donor_named"], legal_name=None,
+                    is_anonymous=b["is_anonymous"],
+                    display_name=b["donor_named"],
+                    legal_name=None,
                     stakeholder_group=b["stakeholder_group"],
                 ),
-                channel=b["channel"], earmark=b["earmark"], years=list(b["years"]), pledged_usd=b["pledged_usd"],
-                received_usd=b["received_usd"], in_kind_usd=b["in_kind_usd"],
+                channel=b["channel"],
+                earmark=b["earmark"],
+                years=list(b["years"]),
+                pledged_usd=b["pledged_usd"],
+                received_usd=b["received_usd"],
+                in_kind_usd=b["in_kind_usd"],
             )
             for b in await self.repo.contribution_balances(nri_id=nri_id)
-        ]  # fmt: skip
+        ]
         return NriFunding(
-            as_of=as_of, nri_id=nri_id, nri_name=entry.name if entry else None, grants=grants,
+            as_of=as_of,
+            nri_id=nri_id,
+            nri_name=entry.name if entry else None,
+            grants=grants,
             granted_usd_by_programme=dict(sorted(by_programme.items())),
             years_funded_by_several_programmes=sorted(y for y, p in programmes_by_year.items() if len(p) > 1),
-            contributions=contributions, methodology=METHODOLOGY,
-        )  # fmt: skip
+            contributions=contributions,
+            methodology=METHODOLOGY,
+        )

@@ -69,9 +69,13 @@ async def _record(
     audit_data: dict[str, Any],
 ) -> None:
     await audit.append(
-        conn, actor=actor.subject, action=action, subject_type="mag_appointment",
-        subject_id=appointment.id, data=audit_data,
-    )  # fmt: skip
+        conn,
+        actor=actor.subject,
+        action=action,
+        subject_type="mag_appointment",
+        subject_id=appointment.id,
+        data=audit_data,
+    )
     await outbox.publish(conn, action, subject=appointment.id, data=_event_data(appointment))
 
 
@@ -139,9 +143,14 @@ class AppointmentService:
         await self._cycle(year)
         after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
         rows = await self.repo.roster(
-            year, role=role, status=status, stakeholder_group=stakeholder_group,
-            regional_group=regional_group, after=after, limit=limit + 1,
-        )  # fmt: skip
+            year,
+            role=role,
+            status=status,
+            stakeholder_group=stakeholder_group,
+            regional_group=regional_group,
+            after=after,
+            limit=limit + 1,
+        )
         items, more = split_page(rows, limit)
         return AppointmentPage(
             items=[appointment_view(r, private=is_secretariat(viewer)) for r in items],
@@ -168,9 +177,11 @@ class AppointmentService:
         rules = rules_of(cycle)
         starts_on, ends_on = data.starts_on or cycle.starts_on, data.ends_on or cycle.ends_on
         regional_group, errors = placement(
-            country=data.country, regional_group=data.regional_group,
-            stakeholder_group=data.stakeholder_group, role=data.role,
-        )  # fmt: skip
+            country=data.country,
+            regional_group=data.regional_group,
+            stakeholder_group=data.stakeholder_group,
+            role=data.role,
+        )
         errors += self._date_errors(cycle, starts_on, ends_on)
         errors += await self._nomination_errors(cycle, data)
         person = await self.repo.get_person(data.person_id)
@@ -179,20 +190,27 @@ class AppointmentService:
         else:
             served = (await self.repo.served_years([person.id])).get(person.id, [])
             errors += term_errors(
-                rules=rules, role=data.role, number=term_number([*served, year], year),
-                reason=data.term_limit_exception_reason, who=person.name, pointer="/term_limit_exception_reason",
-            )  # fmt: skip
+                rules=rules,
+                role=data.role,
+                number=term_number([*served, year], year),
+                reason=data.term_limit_exception_reason,
+                who=person.name,
+                pointer="/term_limit_exception_reason",
+            )
         if errors or regional_group is None:
             raise InvalidAppointment(errors=errors)
         now = self.clock.now()
         try:
             async with self.conn.transaction():
                 appointment_id = await self.repo.insert_appointment(
-                    cycle_id=cycle.id, data=data, regional_group=regional_group, starts_on=starts_on,
+                    cycle_id=cycle.id,
+                    data=data,
+                    regional_group=regional_group,
+                    starts_on=starts_on,
                     ends_on=ends_on,
                     exception_recorded_by=actor.subject if data.term_limit_exception_reason else None,
                     exception_recorded_at=now if data.term_limit_exception_reason else None,
-                )  # fmt: skip
+                )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "mag_appointments_one_chair_idx":
                 raise ChairTaken(f"the {year} cycle already has an active Chair") from None
@@ -266,9 +284,13 @@ class AppointmentService:
         await self.nominations.set_status(nomination_id, NominationStatus.appointed, None, self.clock.now())
         change = {"cycle_year": year, "from": NominationStatus.shortlisted, "to": NominationStatus.appointed}
         await audit.append(
-            self.conn, actor=actor.subject, action="mag.nomination.status_changed",
-            subject_type="mag_nomination", subject_id=nomination_id, data=change,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="mag.nomination.status_changed",
+            subject_type="mag_nomination",
+            subject_id=nomination_id,
+            data=change,
+        )
         await outbox.publish(
             self.conn,
             "mag.nomination.status_changed",

@@ -157,9 +157,13 @@ def _rotation(counted: Sequence[Seat], history: History) -> Rotation:
     newcomers = sum(1 for s in counted if s.person_id is None or s.person_id not in history.served_before)
     if history.previous_year is None:
         return Rotation(
-            previous_year=None, returning=None, renewed=None, renewed_share=None,
-            newcomers=newcomers, newcomer_share=share(newcomers, total),
-        )  # fmt: skip
+            previous_year=None,
+            returning=None,
+            renewed=None,
+            renewed_share=None,
+            newcomers=newcomers,
+            newcomer_share=share(newcomers, total),
+        )
     returning = sum(1 for s in counted if s.person_id is not None and s.person_id in history.previous_members)
     return Rotation(
         previous_year=history.previous_year,
@@ -174,9 +178,12 @@ def _rotation(counted: Sequence[Seat], history: History) -> Rotation:
 def _target_size(counted: Sequence[Seat], target_size: int) -> RuleCheck:
     n = len(counted)
     return _check(
-        "target_size", n == target_size, f"{n} counted seats for a target of {target_size}",
-        seats=n, target_size=target_size,
-    )  # fmt: skip
+        "target_size",
+        n == target_size,
+        f"{n} counted seats for a target of {target_size}",
+        seats=n,
+        target_size=target_size,
+    )
 
 
 def _government_share(
@@ -188,8 +195,11 @@ def _government_share(
         "government_share",
         ratio <= rules.government_max_share,
         f"government holds {government} of {total} seats ({ratio:.1%}); at most {rules.government_max_share:.0%}",
-        government=government, seats=total, share=ratio, max_share=rules.government_max_share,
-    )  # fmt: skip
+        government=government,
+        seats=total,
+        share=ratio,
+        max_share=rules.government_max_share,
+    )
 
 
 def _non_government_parity(groups: Counter[MagStakeholderGroup | None], rules: BalanceRules) -> RuleCheck:
@@ -201,8 +211,10 @@ def _non_government_parity(groups: Counter[MagStakeholderGroup | None], rules: B
         spread <= rules.non_government_max_spread,
         f"civil society, private sector and technical community seats differ by {spread} "
         f"(at most {rules.non_government_max_spread})",
-        **counts, spread=spread, max_spread=rules.non_government_max_spread,
-    )  # fmt: skip
+        **counts,
+        spread=spread,
+        max_spread=rules.non_government_max_spread,
+    )
 
 
 def _host_country_seats(seats: Sequence[Seat], hosts: list[str]) -> RuleCheck:
@@ -218,10 +230,15 @@ def _host_country_seats(seats: Sequence[Seat], hosts: list[str]) -> RuleCheck:
         f"not a host country: {', '.join(not_host) or 'none'}"
     )
     return _check(
-        "host_country_seats", ok, detail,
-        host_countries=hosts, represented=sorted(c for c in reps if c in hosts),
-        missing=missing, duplicated=duplicated, not_host_country=not_host,
-    )  # fmt: skip
+        "host_country_seats",
+        ok,
+        detail,
+        host_countries=hosts,
+        represented=sorted(c for c in reps if c in hosts),
+        missing=missing,
+        duplicated=duplicated,
+        not_host_country=not_host,
+    )
 
 
 def _observers_not_counted(seats: Sequence[Seat]) -> RuleCheck:
@@ -234,21 +251,26 @@ def _observers_not_counted(seats: Sequence[Seat]) -> RuleCheck:
         and s.role is not AppointmentRole.observer
     )
     return _check(
-        "intergovernmental_observers", igo_members == 0,
+        "intergovernmental_observers",
+        igo_members == 0,
         f"{len(observers)} observer seats ({igos} intergovernmental), not counted towards the balance",
-        observers=len(observers), intergovernmental_observers=igos, intergovernmental_members=igo_members,
-    )  # fmt: skip
+        observers=len(observers),
+        intergovernmental_observers=igos,
+        intergovernmental_members=igo_members,
+    )
 
 
 def _regional_representation(regions: Counter[RegionalGroup], rules: BalanceRules) -> RuleCheck:
     missing = [r.value for r in RegionalGroup if regions[r] == 0]
     ok = not missing or not rules.require_every_regional_group
     return _check(
-        "regional_representation", ok,
+        "regional_representation",
+        ok,
         "every UN regional group is represented" if not missing else f"not represented: {', '.join(missing)}",
-        missing=missing, required=rules.require_every_regional_group,
+        missing=missing,
+        required=rules.require_every_regional_group,
         **{r.value: regions[r] for r in RegionalGroup},
-    )  # fmt: skip
+    )
 
 
 def _gender_band(genders: Counter[Gender], declared: int, total: int, rules: BalanceRules) -> RuleCheck:
@@ -256,12 +278,17 @@ def _gender_band(genders: Counter[Gender], declared: int, total: int, rules: Bal
     low, high = rules.gender_min_share, rules.gender_max_share
     ok = declared > 0 and all(low <= s <= high for s in (female, male))
     return _check(
-        "gender_band", ok,
+        "gender_band",
+        ok,
         f"women {female:.1%} and men {male:.1%} of {declared} members who declared a gender; "
         f"each within {low:.0%}-{high:.0%}",
-        female_share=female, male_share=male, min_share=low, max_share=high,
-        declared=declared, undeclared=total - declared,
-    )  # fmt: skip
+        female_share=female,
+        male_share=male,
+        min_share=low,
+        max_share=high,
+        declared=declared,
+        undeclared=total - declared,
+    )
 
 
 def _term_limit(seats: Sequence[Seat], rules: BalanceRules) -> RuleCheck:
@@ -269,10 +296,13 @@ def _term_limit(seats: Sequence[Seat], rules: BalanceRules) -> RuleCheck:
     beyond = [s for s in limited if s.term_number > rules.max_consecutive_terms]
     without = [s for s in beyond if not s.has_term_limit_exception]
     return _check(
-        "term_limit", not without,
+        "term_limit",
+        not without,
         f"{len(beyond)} seats beyond {rules.max_consecutive_terms} consecutive terms, "
         f"{len(beyond) - len(without)} with a recorded exception",
-        max_consecutive_terms=rules.max_consecutive_terms, beyond_limit=len(beyond),
-        with_exception=len(beyond) - len(without), without_exception=len(without),
+        max_consecutive_terms=rules.max_consecutive_terms,
+        beyond_limit=len(beyond),
+        with_exception=len(beyond) - len(without),
+        without_exception=len(without),
         longest_run=max((s.term_number for s in limited), default=0),
-    )  # fmt: skip
+    )

@@ -16,10 +16,15 @@ from igf_hub.mag.schemas import SlatePreview
 
 def _seat(r: AppointmentRecord) -> Seat:
     return Seat(
-        person_id=r.person_id, role=r.role, stakeholder_group=r.stakeholder_group,
-        regional_group=r.regional_group, country=r.country, gender=r.gender, term_number=r.term_number,
+        person_id=r.person_id,
+        role=r.role,
+        stakeholder_group=r.stakeholder_group,
+        regional_group=r.regional_group,
+        country=r.country,
+        gender=r.gender,
+        term_number=r.term_number,
         has_term_limit_exception=r.term_limit_exception_reason is not None,
-    )  # fmt: skip
+    )
 
 
 class BalanceService:
@@ -58,9 +63,12 @@ class BalanceService:
         for i, entry in enumerate(data.add):
             pointer = f"/add/{i}"
             region, problems = placement(
-                country=entry.country, regional_group=entry.regional_group,
-                stakeholder_group=entry.stakeholder_group, role=entry.role, pointer=pointer,
-            )  # fmt: skip
+                country=entry.country,
+                regional_group=entry.regional_group,
+                stakeholder_group=entry.stakeholder_group,
+                role=entry.role,
+                pointer=pointer,
+            )
             errors += problems
             number = 1
             if entry.person_id is not None:
@@ -72,9 +80,13 @@ class BalanceService:
                 number = term_number([*served.get(entry.person_id, []), year], year)
             if entry.term_limit_exception_reason is not None:  # without one, the term_limit rule warns
                 errors += term_errors(
-                    rules=rules, role=entry.role, number=number, reason=entry.term_limit_exception_reason,
-                    who="this person", pointer=f"{pointer}/term_limit_exception_reason",
-                )  # fmt: skip
+                    rules=rules,
+                    role=entry.role,
+                    number=number,
+                    reason=entry.term_limit_exception_reason,
+                    who="this person",
+                    pointer=f"{pointer}/term_limit_exception_reason",
+                )
             if region is not None:
                 seats.append(
                     Seat(
@@ -105,6 +117,10 @@ class BalanceService:
             ),
         )
         return compute(
-            year=cycle.year, basis=basis, seats=seats, history=history,
-            target_size=cycle.target_size, rules=rules_of(cycle),
-        )  # fmt: skip
+            year=cycle.year,
+            basis=basis,
+            seats=seats,
+            history=history,
+            target_size=cycle.target_size,
+            rules=rules_of(cycle),
+        )

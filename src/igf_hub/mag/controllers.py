@@ -140,9 +140,13 @@ class MagCycleController(Controller):
 
     @get("/", operation_id="ListMagCycles")
     async def list_cycles(
-        self, request: AnyRequest, cycles: CycleService, status: CycleStatus | None = None,
-        cursor: str | None = None, limit: Limit = 50,
-    ) -> Response[CyclePage]:  # fmt: skip
+        self,
+        request: AnyRequest,
+        cycles: CycleService,
+        status: CycleStatus | None = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[CyclePage]:
         """MAG cycles, newest year first."""
         return _respond(await cycles.list_page(status=status, cursor=cursor, limit=limit), request.user)
 
@@ -194,9 +198,12 @@ class MagCycleController(Controller):
         return written(cycle, headers=NO_STORE)
 
     @post(
-        "/{year:int}/transitions", operation_id="TransitionMagCycle", guards=[requires_secretariat],
-        dependencies=WRITE_CYCLES, status_code=200,
-    )  # fmt: skip
+        "/{year:int}/transitions",
+        operation_id="TransitionMagCycle",
+        guards=[requires_secretariat],
+        dependencies=WRITE_CYCLES,
+        status_code=200,
+    )
     async def transition_cycle(
         self, year: CycleYear, data: CycleTransition, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
@@ -212,9 +219,11 @@ class MagCycleController(Controller):
         return _respond(await balances.balance(year), request.user)
 
     @post(
-        "/{year:int}/balance:preview", operation_id="PreviewMagBalance", guards=[requires_secretariat],
+        "/{year:int}/balance:preview",
+        operation_id="PreviewMagBalance",
+        guards=[requires_secretariat],
         status_code=200,
-    )  # fmt: skip
+    )
     async def preview_balance(
         self, year: CycleYear, data: SlatePreview, request: AnyRequest, balances: BalanceService
     ) -> Response[Balance]:
@@ -223,22 +232,36 @@ class MagCycleController(Controller):
 
     @get("/{year:int}/appointments", operation_id="ListMagRoster")
     async def roster(
-        self, year: CycleYear, request: AnyRequest, appointments: AppointmentService,
-        role: AppointmentRole | None = None, status: AppointmentStatus | None = None,
-        stakeholder_group: StakeholderGroup | None = None, regional_group: RegionalGroup | None = None,
-        cursor: str | None = None, limit: Limit = 50,
-    ) -> Response[AppointmentPage]:  # fmt: skip
+        self,
+        year: CycleYear,
+        request: AnyRequest,
+        appointments: AppointmentService,
+        role: AppointmentRole | None = None,
+        status: AppointmentStatus | None = None,
+        stakeholder_group: StakeholderGroup | None = None,
+        regional_group: RegionalGroup | None = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[AppointmentPage]:
         """The public roster of a cycle, by name; the Chair has ``is_chair``."""
         page = await appointments.roster(
-            year, viewer=request.user, role=role, status=status, stakeholder_group=stakeholder_group,
-            regional_group=regional_group, cursor=cursor, limit=limit,
-        )  # fmt: skip
+            year,
+            viewer=request.user,
+            role=role,
+            status=status,
+            stakeholder_group=stakeholder_group,
+            regional_group=regional_group,
+            cursor=cursor,
+            limit=limit,
+        )
         return _respond(page, request.user)
 
     @post(
-        "/{year:int}/appointments", operation_id="CreateMagAppointment", guards=[requires_secretariat],
+        "/{year:int}/appointments",
+        operation_id="CreateMagAppointment",
+        guards=[requires_secretariat],
         dependencies=WRITE_APPOINTMENTS,
-    )  # fmt: skip
+    )
     async def appoint(
         self, year: CycleYear, data: AppointmentCreate, request: AnyRequest, appointments: AppointmentService
     ) -> Response[Appointment]:
@@ -248,23 +271,35 @@ class MagCycleController(Controller):
 
     @get("/{year:int}/nominations", operation_id="ListMagNominations", guards=[requires_secretariat])
     async def list_nominations(
-        self, year: CycleYear, request: AnyRequest, nominations: NominationService,
-        status: NominationStatus | None = None, stakeholder_group: StakeholderGroup | None = None,
-        regional_group: RegionalGroup | None = None, cursor: str | None = None, limit: Limit = 50,
-    ) -> Response[NominationPage]:  # fmt: skip
+        self,
+        year: CycleYear,
+        request: AnyRequest,
+        nominations: NominationService,
+        status: NominationStatus | None = None,
+        stakeholder_group: StakeholderGroup | None = None,
+        regional_group: RegionalGroup | None = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[NominationPage]:
         """The cycle's nominations, filtered by status, stakeholder group and regional group (Secretariat
         only: they hold nominees' contact details and gender)."""
         page = await nominations.list_page(
-            year, viewer=request.user, status=status, stakeholder_group=stakeholder_group,
-            regional_group=regional_group, cursor=cursor, limit=limit,
-        )  # fmt: skip
+            year,
+            viewer=request.user,
+            status=status,
+            stakeholder_group=stakeholder_group,
+            regional_group=regional_group,
+            cursor=cursor,
+            limit=limit,
+        )
         return _respond(page, request.user)
 
     @post(
-        "/{year:int}/nominations", operation_id="SubmitMagNomination",
+        "/{year:int}/nominations",
+        operation_id="SubmitMagNomination",
         guards=[requires_authenticated, rate_limit("mag-nominations", 10, 3600)],
         dependencies=WRITE_NOMINATIONS,
-    )  # fmt: skip
+    )
     async def submit_nomination(
         self, year: CycleYear, data: NominationCreate, request: AnyRequest, nominations: NominationService
     ) -> Response[Nomination]:
@@ -295,9 +330,11 @@ class MagAppointmentController(Controller):
         return _respond(appointment, request.user, version=appointment.version)
 
     @patch(
-        "/appointments/{appointment_id:uuid}", operation_id="UpdateMagAppointment",
-        guards=[requires_secretariat], dependencies=WRITE_APPOINTMENTS,
-    )  # fmt: skip
+        "/appointments/{appointment_id:uuid}",
+        operation_id="UpdateMagAppointment",
+        guards=[requires_secretariat],
+        dependencies=WRITE_APPOINTMENTS,
+    )
     async def update_appointment(
         self,
         appointment_id: UUID,
@@ -312,13 +349,19 @@ class MagAppointmentController(Controller):
         return written(appointment, headers=NO_STORE)
 
     @post(
-        "/appointments/{appointment_id:uuid}/early-end", operation_id="EndMagAppointmentEarly",
-        guards=[requires_secretariat], dependencies=WRITE_APPOINTMENTS, status_code=200,
-    )  # fmt: skip
+        "/appointments/{appointment_id:uuid}/early-end",
+        operation_id="EndMagAppointmentEarly",
+        guards=[requires_secretariat],
+        dependencies=WRITE_APPOINTMENTS,
+        status_code=200,
+    )
     async def end_early(
-        self, appointment_id: UUID, data: AppointmentEarlyEnd, request: AnyRequest,
+        self,
+        appointment_id: UUID,
+        data: AppointmentEarlyEnd,
+        request: AnyRequest,
         appointments: AppointmentService,
-    ) -> Response[Appointment]:  # fmt: skip
+    ) -> Response[Appointment]:
         """Record a resignation (or another early end) with its reason (If-Match required)."""
         appointment = await appointments.end_early(
             appointment_id, data, expected=expected_version(request), actor=request.user
@@ -327,9 +370,13 @@ class MagAppointmentController(Controller):
 
     @get("/term-limit-exceptions", operation_id="ListMagTermLimitExceptions")
     async def term_limit_exceptions(
-        self, request: AnyRequest, appointments: AppointmentService, year: CycleYearFilter = None,
-        cursor: str | None = None, limit: Limit = 50,
-    ) -> Response[AppointmentPage]:  # fmt: skip
+        self,
+        request: AnyRequest,
+        appointments: AppointmentService,
+        year: CycleYearFilter = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[AppointmentPage]:
         """Every appointment made beyond the term limit, with the recorded reason (public)."""
         page = await appointments.term_limit_exceptions(
             year=year, viewer=request.user, cursor=cursor, limit=limit
@@ -346,9 +393,12 @@ class MagAppointmentController(Controller):
         return _respond(nomination, request.user, version=nomination.version)
 
     @post(
-        "/nominations/{nomination_id:uuid}/transitions", operation_id="TransitionMagNomination",
-        guards=[requires_secretariat], dependencies=WRITE_NOMINATIONS, status_code=200,
-    )  # fmt: skip
+        "/nominations/{nomination_id:uuid}/transitions",
+        operation_id="TransitionMagNomination",
+        guards=[requires_secretariat],
+        dependencies=WRITE_NOMINATIONS,
+        status_code=200,
+    )
     async def transition_nomination(
         self,
         nomination_id: UUID,
@@ -370,9 +420,13 @@ class MagPeopleController(Controller):
 
     @get("/", operation_id="ListMagPeople")
     async def list_people(
-        self, request: AnyRequest, people: PersonService, name: str | None = None, cursor: str | None = None,
+        self,
+        request: AnyRequest,
+        people: PersonService,
+        name: str | None = None,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> Response[PersonPage]:  # fmt: skip
+    ) -> Response[PersonPage]:
         """People who have held an appointment (the Secretariat also sees everyone else), by name."""
         page = await people.list_page(viewer=request.user, name=name, cursor=cursor, limit=limit)
         return _respond(page, request.user)

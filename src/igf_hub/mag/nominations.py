@@ -98,9 +98,11 @@ class NominationService:
                 extra={"current_state": cycle.status.value},
             )
         regional_group, errors = placement(
-            country=data.country, regional_group=data.regional_group,
-            stakeholder_group=data.stakeholder_group, role=None,
-        )  # fmt: skip
+            country=data.country,
+            regional_group=data.regional_group,
+            stakeholder_group=data.stakeholder_group,
+            role=None,
+        )
         if data.person_id is not None and await self.mag.get_person(data.person_id) is None:
             errors.append(FieldError("/person_id", f"no person {data.person_id}"))
         if errors or regional_group is None:
@@ -153,9 +155,13 @@ class NominationService:
         cycle = await self._cycle(year)
         after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
         rows = await self.repo.page(
-            year, status=status, stakeholder_group=stakeholder_group, regional_group=regional_group,
-            after=after, limit=limit + 1,
-        )  # fmt: skip
+            year,
+            status=status,
+            stakeholder_group=stakeholder_group,
+            regional_group=regional_group,
+            after=after,
+            limit=limit + 1,
+        )
         items, more = split_page(rows, limit)
         return NominationPage(
             items=[await self._view(r, cycle) for r in items],
@@ -185,10 +191,12 @@ class NominationService:
         await self.repo.set_status(nomination_id, to, note, self.clock.now())
         record = await self._get(nomination_id)
         await self._record(
-            actor, "mag.nomination.status_changed", record,
+            actor,
+            "mag.nomination.status_changed",
+            record,
             {"cycle_year": cycle.year, "from": current.status, "to": to},
             audit_extra={"note": note},
-        )  # fmt: skip
+        )
         return await self._view(record, cycle)
 
     async def summary(self, year: int) -> NominationSummary:
@@ -219,9 +227,13 @@ class NominationService:
         audit_extra: dict[str, Any] | None = None,
     ) -> None:
         await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type="mag_nomination",
-            subject_id=record.id, data=data | (audit_extra or {}),
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action=action,
+            subject_type="mag_nomination",
+            subject_id=record.id,
+            data=data | (audit_extra or {}),
+        )
         # Nominations are read by the Secretariat only: never in the consumer feed (appointments are).
         await outbox.publish(
             self.conn, action, subject=record.id, data=data | {"id": record.id}, public=False

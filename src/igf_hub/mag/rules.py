@@ -22,10 +22,26 @@ Terms = Annotated[int, msgspec.Meta(ge=1, le=20)]
 
 # The annual IGF meetings and their host countries (2020 was held online, without a host country).
 IGF_HOST_COUNTRIES: dict[int, str] = {
-    2006: "GR", 2007: "BR", 2008: "IN", 2009: "EG", 2010: "LT", 2011: "KE", 2012: "AZ", 2013: "ID",
-    2014: "TR", 2015: "BR", 2016: "MX", 2017: "CH", 2018: "FR", 2019: "DE", 2021: "PL", 2022: "ET",
-    2023: "JP", 2024: "SA", 2025: "NO",
-}  # fmt: skip
+    2006: "GR",
+    2007: "BR",
+    2008: "IN",
+    2009: "EG",
+    2010: "LT",
+    2011: "KE",
+    2012: "AZ",
+    2013: "ID",
+    2014: "TR",
+    2015: "BR",
+    2016: "MX",
+    2017: "CH",
+    2018: "FR",
+    2019: "DE",
+    2021: "PL",
+    2022: "ET",
+    2023: "JP",
+    2024: "SA",
+    2025: "NO",
+}
 
 
 def former_host_countries(before_year: int) -> list[str]:

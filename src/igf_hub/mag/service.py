@@ -84,9 +84,13 @@ class PersonService:
         except asyncpg.UniqueViolationError:
             raise UserAlreadyLinked(f"user {data.user_id} is already linked to another person") from None
         await audit.append(
-            self.conn, actor=actor.subject, action="mag.person.created", subject_type="mag_person",
-            subject_id=person.id, data=person,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="mag.person.created",
+            subject_type="mag_person",
+            subject_id=person.id,
+            data=person,
+        )
         return person
 
     async def get(self, person_id: UUID, *, viewer: Principal) -> PersonWithHistory:
@@ -141,9 +145,13 @@ class PersonService:
                     self.repo, self.clock, appointment, actor=actor, previous_holder=before
                 )
         await audit.append(
-            self.conn, actor=actor.subject, action="mag.person.updated", subject_type="mag_person",
-            subject_id=person.id, data={"changes": changes, "version": person.version},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="mag.person.updated",
+            subject_type="mag_person",
+            subject_id=person.id,
+            data={"changes": changes, "version": person.version},
+        )
         return person
 
 
@@ -233,9 +241,11 @@ class CycleService:
             raise TransitionGuard(f"the {year} cycle runs until {current.ends_on}: close it after that day")
         cycle = cycle_view(await self.repo.set_cycle_status(current.id, to, self.clock.now()))
         await self._record(
-            actor, "mag.cycle.status_changed", cycle,
+            actor,
+            "mag.cycle.status_changed",
+            cycle,
             {"year": year, "from": current.status, "to": to, "version": cycle.version},
-        )  # fmt: skip
+        )
         if to is CycleStatus.closed:
             # Closing ends its completed appointments: their events follow the cycle's.
             await end_completed(self.repo, self.clock, actor=actor, cycle_id=current.id)

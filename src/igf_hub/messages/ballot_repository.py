@@ -142,16 +142,28 @@ class BallotRepository:
         self.conn = conn
 
     async def open(
-        self, message_id: UUID, *, version_number: int, content_sha256: str, rule: object, opened_by: str,
-        opened_at: datetime, closes_at: datetime, members: Sequence[MemberSnapshot],
-    ) -> BallotRow:  # fmt: skip
+        self,
+        message_id: UUID,
+        *,
+        version_number: int,
+        content_sha256: str,
+        rule: object,
+        opened_by: str,
+        opened_at: datetime,
+        closes_at: datetime,
+        members: Sequence[MemberSnapshot],
+    ) -> BallotRow:
         row = await self.conn.fetchrow(
             INSERT_BALLOT, message_id, version_number, content_sha256, rule, opened_by, opened_at, closes_at
         )
         await self.conn.execute(
-            INSERT_MEMBERS, row["id"], [m.user_id for m in members], [m.display_name for m in members],
-            [m.stakeholder_group for m in members], [m.is_chair for m in members],
-        )  # fmt: skip
+            INSERT_MEMBERS,
+            row["id"],
+            [m.user_id for m in members],
+            [m.display_name for m in members],
+            [m.stakeholder_group for m in members],
+            [m.is_chair for m in members],
+        )
         return BallotRow(**row)
 
     async def latest(self, message_id: UUID) -> BallotRow | None:

@@ -77,34 +77,56 @@ def evaluate(eligible: int, positions: Iterable[tuple[Position, str]], rule: Bal
     needed = max(0, -(-(rule.fraction.numerator * base) // rule.fraction.denominator))  # integer ceiling
     groups = sorted({g for p, g in taken if p in SUPPORTING})
     tally = Tally(
-        eligible=eligible, taken=len(taken), not_taken=eligible - len(taken), yes=count[Position.yes],
-        no_objection=count[Position.no_objection], concern=count[Position.concern], abstain=count[Position.abstain],
-        recuse=count[Position.recuse], supporting=supporting, supporting_needed=needed, supporter_groups=groups,
-    )  # fmt: skip
+        eligible=eligible,
+        taken=len(taken),
+        not_taken=eligible - len(taken),
+        yes=count[Position.yes],
+        no_objection=count[Position.no_objection],
+        concern=count[Position.concern],
+        abstain=count[Position.abstain],
+        recuse=count[Position.recuse],
+        supporting=supporting,
+        supporting_needed=needed,
+        supporter_groups=groups,
+    )
     share = f"{rule.supermajority} of {eligible} eligible minus {count[Position.recuse]} recused"
     requirements = [
         Requirement(
-            rule="at_least_yes", met=count[Position.yes] >= rule.min_yes, have=count[Position.yes],
-            needed=rule.min_yes, detail=f"at least {_plural(rule.min_yes, 'yes', 'yes')}",
+            rule="at_least_yes",
+            met=count[Position.yes] >= rule.min_yes,
+            have=count[Position.yes],
+            needed=rule.min_yes,
+            detail=f"at least {_plural(rule.min_yes, 'yes', 'yes')}",
         ),
         Requirement(
-            rule="no_open_concern", met=count[Position.concern] == 0, have=count[Position.concern], needed=0,
+            rule="no_open_concern",
+            met=count[Position.concern] == 0,
+            have=count[Position.concern],
+            needed=0,
             detail="no open concern",
         ),
         Requirement(
-            rule="supermajority", met=supporting >= needed, have=supporting, needed=needed,
+            rule="supermajority",
+            met=supporting >= needed,
+            have=supporting,
+            needed=needed,
             detail=f"{needed} supporting (yes or no objection): {share}",
         ),
         Requirement(
-            rule="stakeholder_groups", met=len(groups) >= rule.min_groups, have=len(groups), needed=rule.min_groups,
+            rule="stakeholder_groups",
+            met=len(groups) >= rule.min_groups,
+            have=len(groups),
+            needed=rule.min_groups,
             detail=f"supporters from at least {_plural(rule.min_groups, 'stakeholder group')}",
         ),
-    ]  # fmt: skip
+    ]
     passes = all(r.met for r in requirements)
     return Outcome(
-        passes=passes, needed_to_pass=_sentence(passes, tally, requirements, base), requirements=requirements,
+        passes=passes,
+        needed_to_pass=_sentence(passes, tally, requirements, base),
+        requirements=requirements,
         tally=tally,
-    )  # fmt: skip
+    )
 
 
 def _sentence(passes: bool, tally: Tally, requirements: list[Requirement], base: int) -> str:

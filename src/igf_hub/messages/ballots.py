@@ -72,10 +72,12 @@ def may_decide(actor: Principal) -> bool:
 
 def _is_chair(user: User, at: datetime) -> bool:
     return any(
-        g.role == Role.mag_member and g.is_chair and (g.valid_from is None or g.valid_from <= at)
+        g.role == Role.mag_member
+        and g.is_chair
+        and (g.valid_from is None or g.valid_from <= at)
         and (g.valid_until is None or g.valid_until > at)
         for g in user.grants
-    )  # fmt: skip
+    )
 
 
 class BallotService:
@@ -125,29 +127,43 @@ class BallotService:
                 MemberSnapshot(
                     user_id=user_id,
                     display_name=seat.name if seat else user.display_name or f"MAG member {str(user_id)[:8]}",
-                    stakeholder_group=group or (given.value if given else None), is_chair=_is_chair(user, now),
+                    stakeholder_group=group or (given.value if given else None),
+                    is_chair=_is_chair(user, now),
                 )
-            )  # fmt: skip
+            )
         if conflicts:
             raise InvalidContent("stakeholder groups that contradict the MAG roster", errors=conflicts)
         version = await self.messages.repo.version(row.id, row.current_version_number)
         assert version is not None
         ballot = await self.repo.open(
-            row.id, version_number=version.number, content_sha256=version.content_sha256,
-            rule=rule_from(self.settings), opened_by=public_role(actor), opened_at=now,
-            closes_at=now + timedelta(days=days or self.settings.messages.ballot_default_days), members=members,
-        )  # fmt: skip
+            row.id,
+            version_number=version.number,
+            content_sha256=version.content_sha256,
+            rule=rule_from(self.settings),
+            opened_by=public_role(actor),
+            opened_at=now,
+            closes_at=now + timedelta(days=days or self.settings.messages.ballot_default_days),
+            members=members,
+        )
         await self.messages.repo.add_history(
             row.id, "ballot_opened", version_number=version.number, actor=actor, at=now
         )
         details = {
-            "message_id": row.id, "ballot_number": ballot.number, "version_number": version.number,
-            "content_sha256": version.content_sha256, "closes_at": ballot.closes_at, "eligible": len(members),
-        }  # fmt: skip
+            "message_id": row.id,
+            "ballot_number": ballot.number,
+            "version_number": version.number,
+            "content_sha256": version.content_sha256,
+            "closes_at": ballot.closes_at,
+            "eligible": len(members),
+        }
         await audit.append(
-            self.conn, actor=actor.subject, action="message.ballot_opened", subject_type=SUBJECT, subject_id=row.id,
+            self.conn,
+            actor=actor.subject,
+            action="message.ballot_opened",
+            subject_type=SUBJECT,
+            subject_id=row.id,
             data={**details, "members": [m.user_id for m in members]},
-        )  # fmt: skip
+        )
         await outbox.publish(self.conn, "message.ballot_opened", subject=row.id, data=details)
         return ballot
 
@@ -181,13 +197,20 @@ class BallotService:
             at=now,
         )
         details = {
-            "message_id": message_id, "ballot_number": ballot.number, "version_number": ballot.version_number,
-            "reason": reason, "passes": outcome.passes,
-        }  # fmt: skip
+            "message_id": message_id,
+            "ballot_number": ballot.number,
+            "version_number": ballot.version_number,
+            "reason": reason,
+            "passes": outcome.passes,
+        }
         await audit.append(
-            self.conn, actor=actor.subject, action="message.ballot_closed", subject_type=SUBJECT,
-            subject_id=message_id, data={**details, "outcome": outcome},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="message.ballot_closed",
+            subject_type=SUBJECT,
+            subject_id=message_id,
+            data={**details, "outcome": outcome},
+        )
         await outbox.publish(self.conn, "message.ballot_closed", subject=message_id, data=details)
         return closed
 
@@ -220,38 +243,57 @@ class BallotService:
         members = members if members is not None else await self.repo.members(ballot.id)
         positions = await self.repo.positions(ballot.id)
         return evaluate(
-            len(members), [(Position(p.position), p.stakeholder_group) for p in positions],
+            len(members),
+            [(Position(p.position), p.stakeholder_group) for p in positions],
             msgspec.convert(ballot.rule, BallotRule),
-        )  # fmt: skip
+        )
 
     async def view(self, ballot: BallotRow) -> Ballot:
         members = await self.repo.members(ballot.id)
         positions = await self.repo.positions(ballot.id)
         outcome = await self.outcome(ballot, members)
         return Ballot(
-            id=ballot.id, message_id=ballot.message_id, number=ballot.number, version_number=ballot.version_number,
-            content_sha256=ballot.content_sha256, status=BallotStatus(ballot.status),
+            id=ballot.id,
+            message_id=ballot.message_id,
+            number=ballot.number,
+            version_number=ballot.version_number,
+            content_sha256=ballot.content_sha256,
+            status=BallotStatus(ballot.status),
             closed_reason=ClosedReason(ballot.closed_reason) if ballot.closed_reason else None,
-            opened_by=ballot.opened_by, opened_at=ballot.opened_at, closes_at=ballot.closes_at,
-            closed_at=ballot.closed_at, rule=msgspec.convert(ballot.rule, BallotRule),
+            opened_by=ballot.opened_by,
+            opened_at=ballot.opened_at,
+            closes_at=ballot.closes_at,
+            closed_at=ballot.closed_at,
+            rule=msgspec.convert(ballot.rule, BallotRule),
             members=[
                 BallotMember(
-                    member_id=m.user_id, name=m.display_name,
-                    stakeholder_group=MagStakeholderGroup(m.stakeholder_group) if m.stakeholder_group else None,
-                    is_chair=m.is_chair, has_taken_position=m.has_taken_position,
+                    member_id=m.user_id,
+                    name=m.display_name,
+                    stakeholder_group=MagStakeholderGroup(m.stakeholder_group)
+                    if m.stakeholder_group
+                    else None,
+                    is_chair=m.is_chair,
+                    has_taken_position=m.has_taken_position,
                 )
                 for m in members
             ],
             positions=[
                 BallotPosition(
-                    member_id=p.user_id, name=p.display_name, stakeholder_group=MagStakeholderGroup(p.stakeholder_group),
-                    position=Position(p.position), text=p.text, revision=p.revision, cast_at=p.cast_at,
+                    member_id=p.user_id,
+                    name=p.display_name,
+                    stakeholder_group=MagStakeholderGroup(p.stakeholder_group),
+                    position=Position(p.position),
+                    text=p.text,
+                    revision=p.revision,
+                    cast_at=p.cast_at,
                     updated_at=p.updated_at,
                 )
                 for p in positions
             ],
-            passes=outcome.passes, needed_to_pass=outcome.needed_to_pass, outcome=outcome,
-        )  # fmt: skip
+            passes=outcome.passes,
+            needed_to_pass=outcome.needed_to_pass,
+            outcome=outcome,
+        )
 
     async def current(self, message_id: UUID, actor: Principal, number: int | None = None) -> Ballot:
         row = await self.messages.visible(message_id, actor)
@@ -351,13 +393,19 @@ class BallotService:
         self, ballot: BallotRow, member: MemberRow, data: PositionTake, action: str, actor: Principal
     ) -> None:
         details = {
-            "message_id": ballot.message_id, "ballot_number": ballot.number, "member_id": member.user_id,
+            "message_id": ballot.message_id,
+            "ballot_number": ballot.number,
+            "member_id": member.user_id,
             "position": data.position,
-        }  # fmt: skip
+        }
         await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type=SUBJECT, subject_id=ballot.message_id,
+            self.conn,
+            actor=actor.subject,
+            action=action,
+            subject_type=SUBJECT,
+            subject_id=ballot.message_id,
             data={**details, "text": data.text},
-        )  # fmt: skip
+        )
         await outbox.publish(self.conn, action, subject=ballot.message_id, data=details)
 
     # -- scheduled work -----------------------------------------------------------------------------------
@@ -380,13 +428,19 @@ class BallotService:
             pending = [m.user_id for m in await self.repo.members(ballot.id) if not m.has_taken_position]
             await self.repo.mark_reminded(ballot.id, now)
             details = {
-                "message_id": ballot.message_id, "ballot_number": ballot.number, "closes_at": ballot.closes_at,
+                "message_id": ballot.message_id,
+                "ballot_number": ballot.number,
+                "closes_at": ballot.closes_at,
                 "pending_member_ids": pending,
-            }  # fmt: skip
+            }
             await audit.append(
-                self.conn, actor=SYSTEM_ACTOR.subject, action="message.ballot_reminder", subject_type=SUBJECT,
-                subject_id=ballot.message_id, data=details,
-            )  # fmt: skip
+                self.conn,
+                actor=SYSTEM_ACTOR.subject,
+                action="message.ballot_reminder",
+                subject_type=SUBJECT,
+                subject_id=ballot.message_id,
+                data=details,
+            )
             if pending:
                 await outbox.publish(
                     self.conn, "message.ballot_reminder", subject=ballot.message_id, data=details

@@ -144,14 +144,36 @@ class CommentRepository:
         return [r["message_id"] for r in await self.conn.fetch(SELECT_DUE_ROUNDS, now)]
 
     async def insert(
-        self, *, message_id: UUID, round_id: UUID, version_number: int, paragraph_id: str | None,
-        author_user_id: UUID | None, author_subject: str, display_name: str | None, stakeholder_group: str,
-        country: str, language: str, body: str, now: datetime,
-    ) -> UUID:  # fmt: skip
+        self,
+        *,
+        message_id: UUID,
+        round_id: UUID,
+        version_number: int,
+        paragraph_id: str | None,
+        author_user_id: UUID | None,
+        author_subject: str,
+        display_name: str | None,
+        stakeholder_group: str,
+        country: str,
+        language: str,
+        body: str,
+        now: datetime,
+    ) -> UUID:
         comment_id: UUID = await self.conn.fetchval(
-            INSERT_COMMENT, message_id, round_id, version_number, paragraph_id, author_user_id, author_subject,
-            display_name, stakeholder_group, country, language, body, now,
-        )  # fmt: skip
+            INSERT_COMMENT,
+            message_id,
+            round_id,
+            version_number,
+            paragraph_id,
+            author_user_id,
+            author_subject,
+            display_name,
+            stakeholder_group,
+            country,
+            language,
+            body,
+            now,
+        )
         return comment_id
 
     async def get(self, message_id: UUID, comment_id: UUID, *, for_update: bool = False) -> CommentRow | None:
@@ -169,9 +191,17 @@ class CommentRepository:
     ) -> list[CommentRow]:
         f = filters
         rows = await self.conn.fetch(
-            LIST_COMMENTS, message_id, f.round_number, f.paragraph_id, f.disposition, f.disposed, f.author,
-            after[0] if after else None, after[1] if after else None, limit,
-        )  # fmt: skip
+            LIST_COMMENTS,
+            message_id,
+            f.round_number,
+            f.paragraph_id,
+            f.disposition,
+            f.disposed,
+            f.author,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
+        )
         return [CommentRow(**r) for r in rows]
 
     async def all(self, message_id: UUID) -> list[CommentRow]:
@@ -185,9 +215,17 @@ class CommentRepository:
         return row["total"], row["undisposed"]
 
     async def set_disposition(
-        self, message_id: UUID, comment_id: UUID, *, outcome: str, rationale: str, version_number: int | None,
-        duplicate_of: UUID | None, actor: str, now: datetime,
-    ) -> None:  # fmt: skip
+        self,
+        message_id: UUID,
+        comment_id: UUID,
+        *,
+        outcome: str,
+        rationale: str,
+        version_number: int | None,
+        duplicate_of: UUID | None,
+        actor: str,
+        now: datetime,
+    ) -> None:
         await self.conn.execute(
             SET_DISPOSITION,
             message_id,

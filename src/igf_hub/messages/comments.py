@@ -33,17 +33,30 @@ from igf_hub.messages.states import DISPOSABLE, MessageState
 
 def comment_out(c: CommentRow, viewer: Principal | None = None) -> Comment:
     return Comment(
-        id=c.id, message_id=c.message_id, round_number=c.round_number, version_number=c.version_number,
-        paragraph_id=c.paragraph_id, stakeholder_group=StakeholderGroup(c.stakeholder_group), country=c.country,
-        language=c.language, display_name=c.display_name, body=c.body, created_at=c.created_at,
+        id=c.id,
+        message_id=c.message_id,
+        round_number=c.round_number,
+        version_number=c.version_number,
+        paragraph_id=c.paragraph_id,
+        stakeholder_group=StakeholderGroup(c.stakeholder_group),
+        country=c.country,
+        language=c.language,
+        display_name=c.display_name,
+        body=c.body,
+        created_at=c.created_at,
         disposition=Disposition(
-            outcome=DispositionOutcome(c.disposition), rationale=c.rationale or "",
-            version_number=c.disposition_version_number, duplicate_of=c.duplicate_of,
-            recorded_by=c.disposed_by or "", recorded_at=c.disposed_at or c.created_at,
-        ) if c.disposition else None,
+            outcome=DispositionOutcome(c.disposition),
+            rationale=c.rationale or "",
+            version_number=c.disposition_version_number,
+            duplicate_of=c.duplicate_of,
+            recorded_by=c.disposed_by or "",
+            recorded_at=c.disposed_at or c.created_at,
+        )
+        if c.disposition
+        else None,
         version=c.version,
         is_mine=viewer is not None and viewer.user_id is not None and viewer.user_id == c.author_user_id,
-    )  # fmt: skip
+    )
 
 
 class CommentService:
@@ -80,23 +93,40 @@ class CommentService:
         if errors:
             raise InvalidContent("the comment cannot be accepted as given", errors=errors)
         comment_id = await self.repo.insert(
-            message_id=row.id, round_id=current.id, version_number=current.version_number,
-            paragraph_id=data.paragraph_id, author_user_id=actor.user_id, author_subject=actor.subject,
-            display_name=data.display_name, stakeholder_group=data.stakeholder_group, country=data.country,
-            language=data.language, body=data.body, now=now,
-        )  # fmt: skip
+            message_id=row.id,
+            round_id=current.id,
+            version_number=current.version_number,
+            paragraph_id=data.paragraph_id,
+            author_user_id=actor.user_id,
+            author_subject=actor.subject,
+            display_name=data.display_name,
+            stakeholder_group=data.stakeholder_group,
+            country=data.country,
+            language=data.language,
+            body=data.body,
+            now=now,
+        )
         await audit.append(
-            self.conn, actor=actor.subject, action="message.comment_posted", subject_type="message_comment",
-            subject_id=comment_id, data={"message_id": row.id, "paragraph_id": data.paragraph_id},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="message.comment_posted",
+            subject_type="message_comment",
+            subject_id=comment_id,
+            data={"message_id": row.id, "paragraph_id": data.paragraph_id},
+        )
         await outbox.publish(
-            self.conn, "message.comment_posted", subject=row.id,
+            self.conn,
+            "message.comment_posted",
+            subject=row.id,
             data={
-                "message_id": row.id, "comment_id": comment_id, "round_number": current.number,
-                "paragraph_id": data.paragraph_id, "stakeholder_group": data.stakeholder_group,
+                "message_id": row.id,
+                "comment_id": comment_id,
+                "round_number": current.number,
+                "paragraph_id": data.paragraph_id,
+                "stakeholder_group": data.stakeholder_group,
                 "country": data.country,
             },
-        )  # fmt: skip
+        )
         return await self.get(row.id, comment_id, actor)
 
     async def get(self, message_id: UUID, comment_id: UUID, actor: Principal) -> Comment:
@@ -107,9 +137,15 @@ class CommentService:
         return comment_out(found, actor)
 
     async def page(
-        self, message_id: UUID, actor: Principal, filters: CommentFilters, *, mine: bool, cursor: str | None,
+        self,
+        message_id: UUID,
+        actor: Principal,
+        filters: CommentFilters,
+        *,
+        mine: bool,
+        cursor: str | None,
         limit: int,
-    ) -> CommentPage:  # fmt: skip
+    ) -> CommentPage:
         row = await self.messages.visible(message_id, actor)
         if mine:
             if actor.user_id is None:
@@ -165,15 +201,27 @@ class CommentService:
         if errors:
             raise InvalidContent("the disposition cannot be recorded as given", errors=errors)
         await self.repo.set_disposition(
-            row.id, comment.id, outcome=data.outcome, rationale=data.rationale, version_number=data.version_number,
-            duplicate_of=data.duplicate_of, actor=actor.subject, now=self.clock.now(),
-        )  # fmt: skip
+            row.id,
+            comment.id,
+            outcome=data.outcome,
+            rationale=data.rationale,
+            version_number=data.version_number,
+            duplicate_of=data.duplicate_of,
+            actor=actor.subject,
+            now=self.clock.now(),
+        )
         await audit.append(
-            self.conn, actor=actor.subject, action="message.comment_disposed", subject_type=SUBJECT,
-            subject_id=row.id, data={"comment_id": comment.id, **msgspec.structs.asdict(data)},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="message.comment_disposed",
+            subject_type=SUBJECT,
+            subject_id=row.id,
+            data={"comment_id": comment.id, **msgspec.structs.asdict(data)},
+        )
         await outbox.publish(
-            self.conn, "message.comment_disposed", subject=row.id,
+            self.conn,
+            "message.comment_disposed",
+            subject=row.id,
             data={"message_id": row.id, "comment_id": comment.id, "outcome": data.outcome},
-        )  # fmt: skip
+        )
         return await self.get(row.id, comment.id, actor)

@@ -87,19 +87,32 @@ class MessageController(Controller):
 
     @get("/", operation_id="ListMessages")
     async def list_messages(
-        self, request: Req, messages: MessageService,
-        year: YearFilter = None, theme: str | None = None,
+        self,
+        request: Req,
+        messages: MessageService,
+        year: YearFilter = None,
+        theme: str | None = None,
         in_state: Annotated[MessageState | None, QueryParameter(name="state")] = None,
-        action_line: str | None = None, sdg: SdgFilter = None, gdc_objective: GdcObjectiveFilter = None,
-        language: str | None = None, q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
-        cursor: str | None = None, limit: Limit = 50,
-    ) -> Response[MessagePage]:  # fmt: skip
+        action_line: str | None = None,
+        sdg: SdgFilter = None,
+        gdc_objective: GdcObjectiveFilter = None,
+        language: str | None = None,
+        q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[MessagePage]:
         """Messages, newest first; drafts never opened for comment are listed for the Secretariat only.
         Filters: year, theme, state, WSIS action line, SDG, GDC objective, language, and ``q`` (text search)."""
         filters = MessageFilters(
-            year=year, theme=theme, state=in_state, action_line=action_line, sdg=sdg, gdc_objective=gdc_objective,
-            language=language, q=q,
-        )  # fmt: skip
+            year=year,
+            theme=theme,
+            state=in_state,
+            action_line=action_line,
+            sdg=sdg,
+            gdc_objective=gdc_objective,
+            language=language,
+            q=q,
+        )
         page = await messages.page(filters, request.user, cursor=cursor, limit=limit)
         return Response(page, headers=cache_for(not request.user.has_role(Role.secretariat)))
 
@@ -159,9 +172,14 @@ class MessageController(Controller):
 
     @get("/{message_id:uuid}/versions", operation_id="ListMessageVersions")
     async def list_versions(
-        self, message_id: UUID, request: Req, messages: MessageService, language: str | None = None,
-        cursor: str | None = None, limit: Limit = 50,
-    ) -> VersionPage:  # fmt: skip
+        self,
+        message_id: UUID,
+        request: Req,
+        messages: MessageService,
+        language: str | None = None,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> VersionPage:
         """The Message's saved versions, oldest first (number, language, title, content hash), optionally in
         one language. Readable by whoever may read the Message (404 otherwise)."""
         return await messages.versions(
@@ -169,9 +187,11 @@ class MessageController(Controller):
         )
 
     @post(
-        "/{message_id:uuid}/versions", operation_id="SaveMessageVersion", guards=[requires_authenticated],
+        "/{message_id:uuid}/versions",
+        operation_id="SaveMessageVersion",
+        guards=[requires_authenticated],
         dependencies=LIFECYCLE,
-    )  # fmt: skip
+    )
     async def save_version(
         self, message_id: UUID, data: VersionCreate, request: Req, lifecycle: MessageLifecycle
     ) -> Response[Version]:
@@ -181,12 +201,14 @@ class MessageController(Controller):
             message_id, data, request.user, expected_version(request)
         )
         return Response(
-            version, status_code=201,
+            version,
+            status_code=201,
             headers={
                 "Message-ETag": etag_headers(message_version)["ETag"],
-                "Location": f"/v1/messages/{message_id}/versions/{version.number}", **PRIVATE,
+                "Location": f"/v1/messages/{message_id}/versions/{version.number}",
+                **PRIVATE,
             },
-        )  # fmt: skip
+        )
 
     @get("/{message_id:uuid}/versions/{number:int}", operation_id="GetMessageVersion")
     async def get_version(
@@ -200,17 +222,23 @@ class MessageController(Controller):
 
     @get("/{message_id:uuid}/diff", operation_id="DiffMessageVersions")
     async def diff_versions(
-        self, message_id: UUID, request: Req, messages: MessageService,
+        self,
+        message_id: UUID,
+        request: Req,
+        messages: MessageService,
         from_version: Annotated[int, QueryParameter(name="from", ge=1, le=2**31 - 1)],
         to_version: Annotated[int, QueryParameter(name="to", ge=1, le=2**31 - 1)],
-    ) -> VersionDiff:  # fmt: skip
+    ) -> VersionDiff:
         """Two versions of one language compared: per paragraph (by stable id), word by word, and unified."""
         return await messages.diff(message_id, from_version, to_version, request.user)
 
     @post(
-        "/{message_id:uuid}/transitions", operation_id="TransitionMessage", status_code=200,
-        guards=[requires_role(Role.secretariat, Role.mag_member)], dependencies=LIFECYCLE,
-    )  # fmt: skip
+        "/{message_id:uuid}/transitions",
+        operation_id="TransitionMessage",
+        status_code=200,
+        guards=[requires_role(Role.secretariat, Role.mag_member)],
+        dependencies=LIFECYCLE,
+    )
     async def transition(
         self, message_id: UUID, data: Transition, request: Req, lifecycle: MessageLifecycle
     ) -> Response[Message]:

@@ -43,9 +43,13 @@ Bom = Annotated[bool, Parameter(description="Start with a UTF-8 byte order mark;
 def _download(body: str, media: str, filename: str) -> Response[str]:
     # Litestar appends the charset to a text/* type itself: given it too, it would be sent twice.
     return Response(
-        body, media_type=media.removesuffix("; charset=utf-8"),
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "public, max-age=60"},
-    )  # fmt: skip
+        body,
+        media_type=media.removesuffix("; charset=utf-8"),
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "public, max-age=60",
+        },
+    )
 
 
 class ExportController(Controller):
@@ -119,15 +123,21 @@ class MessagePageController(Controller):
 
     @get("/{message_id:uuid}", operation_id="MessagePage")
     async def page(
-        self, message_id: UUID, request: Req, db: asyncpg.Connection, clock: Clock, settings: Settings,
+        self,
+        message_id: UUID,
+        request: Req,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
         lang: str | None = None,
-    ) -> Response[str]:  # fmt: skip
+    ) -> Response[str]:
         """The public page of a Message once published (later superseded or withdrawn ones keep theirs)."""
         service = MessageService(db, clock, settings)
         message = await service.get(message_id, request.user)
         if message.published_at is None:
             raise MessageNotFound(f"Message {message_id} is not published")
         return Response(
-            pages.render(message, lang), media_type=MediaType.HTML,
+            pages.render(message, lang),
+            media_type=MediaType.HTML,
             headers={"Cache-Control": "public, max-age=300", "ETag": f'"{message.version}"'},
-        )  # fmt: skip
+        )

@@ -37,15 +37,43 @@ class YearExport(msgspec.Struct, kw_only=True):
 
 
 COMMENT_COLUMNS = [
-    "message_id", "message_title", "comment_id", "round_number", "version_number", "paragraph_id",
-    "stakeholder_group", "country", "language", "display_name", "created_at", "body", "disposition", "rationale",
-    "disposition_version_number", "duplicate_of", "disposed_by", "disposed_at",
-]  # fmt: skip
+    "message_id",
+    "message_title",
+    "comment_id",
+    "round_number",
+    "version_number",
+    "paragraph_id",
+    "stakeholder_group",
+    "country",
+    "language",
+    "display_name",
+    "created_at",
+    "body",
+    "disposition",
+    "rationale",
+    "disposition_version_number",
+    "duplicate_of",
+    "disposed_by",
+    "disposed_at",
+]
 BALLOT_COLUMNS = [
-    "message_id", "message_title", "ballot_number", "version_number", "content_sha256", "status", "closed_reason",
-    "passes", "member_id", "member_name", "stakeholder_group", "is_chair", "position", "text", "revision",
+    "message_id",
+    "message_title",
+    "ballot_number",
+    "version_number",
+    "content_sha256",
+    "status",
+    "closed_reason",
+    "passes",
+    "member_id",
+    "member_name",
+    "stakeholder_group",
+    "is_chair",
+    "position",
+    "text",
+    "revision",
     "updated_at",
-]  # fmt: skip
+]
 
 
 # Human headers for the spreadsheet; the columns themselves are the fields above, in order.
@@ -92,12 +120,28 @@ def comments_csv(bundles: Iterable[MessageExport], *, bom: bool = True) -> str:
     for b in bundles:
         for c in b.comments:
             d = c.disposition
-            rows.append([
-                b.message.id, b.message.title, c.id, c.round_number, c.version_number, c.paragraph_id,
-                c.stakeholder_group, c.country, c.language, c.display_name, c.created_at, c.body,
-                d.outcome if d else None, d.rationale if d else None, d.version_number if d else None,
-                d.duplicate_of if d else None, d.recorded_by if d else None, d.recorded_at if d else None,
-            ])  # fmt: skip
+            rows.append(
+                [
+                    b.message.id,
+                    b.message.title,
+                    c.id,
+                    c.round_number,
+                    c.version_number,
+                    c.paragraph_id,
+                    c.stakeholder_group,
+                    c.country,
+                    c.language,
+                    c.display_name,
+                    c.created_at,
+                    c.body,
+                    d.outcome if d else None,
+                    d.rationale if d else None,
+                    d.version_number if d else None,
+                    d.duplicate_of if d else None,
+                    d.recorded_by if d else None,
+                    d.recorded_at if d else None,
+                ]
+            )
     return _csv(COMMENT_COLUMNS, rows, bom=bom)
 
 
@@ -108,12 +152,26 @@ def ballots_csv(bundles: Iterable[MessageExport], *, bom: bool = True) -> str:
             positions = {p.member_id: p for p in ballot.positions}
             for m in ballot.members:
                 p = positions.get(m.member_id)
-                rows.append([
-                    b.message.id, b.message.title, ballot.number, ballot.version_number, ballot.content_sha256,
-                    ballot.status, ballot.closed_reason, ballot.passes, m.member_id, m.name,
-                    p.stakeholder_group if p else m.stakeholder_group, m.is_chair, p.position if p else "none",
-                    p.text if p else None, p.revision if p else None, p.updated_at if p else None,
-                ])  # fmt: skip
+                rows.append(
+                    [
+                        b.message.id,
+                        b.message.title,
+                        ballot.number,
+                        ballot.version_number,
+                        ballot.content_sha256,
+                        ballot.status,
+                        ballot.closed_reason,
+                        ballot.passes,
+                        m.member_id,
+                        m.name,
+                        p.stakeholder_group if p else m.stakeholder_group,
+                        m.is_chair,
+                        p.position if p else "none",
+                        p.text if p else None,
+                        p.revision if p else None,
+                        p.updated_at if p else None,
+                    ]
+                )
     return _csv(BALLOT_COLUMNS, rows, bom=bom)
 
 

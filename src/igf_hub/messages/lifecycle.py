@@ -48,9 +48,15 @@ from igf_hub.messages.states import TRANSITION_EVENTS, TRANSITIONS, MessageState
 
 S = MessageState
 TARGETS: dict[type, MessageState] = {
-    OpenPublicComment: S.public_comment, CloseCommentPeriod: S.synthesis, SubmitForReview: S.mag_review,
-    SendBack: S.draft, Approve: S.approved, Publish: S.published, Supersede: S.superseded, Withdraw: S.withdrawn,
-}  # fmt: skip
+    OpenPublicComment: S.public_comment,
+    CloseCommentPeriod: S.synthesis,
+    SubmitForReview: S.mag_review,
+    SendBack: S.draft,
+    Approve: S.approved,
+    Publish: S.published,
+    Supersede: S.superseded,
+    Withdraw: S.withdrawn,
+}
 BALLOT_CLOSED_BY: dict[type, ClosedReason] = {
     SendBack: ClosedReason.sent_back,
     Approve: ClosedReason.approved,
@@ -152,16 +158,30 @@ class MessageLifecycle:
         """History, audit and the event (with the complete Message, as the API returns it) of one transition."""
         now = self.clock.now()
         await self.messages.repo.add_history(
-            after.id, "transition", from_state=before.state, to_state=after.state,
-            version_number=after.current_version_number, reason=reason, actor=actor, at=now,
-        )  # fmt: skip
+            after.id,
+            "transition",
+            from_state=before.state,
+            to_state=after.state,
+            version_number=after.current_version_number,
+            reason=reason,
+            actor=actor,
+            at=now,
+        )
         view = await self.messages.view(after)
         await audit.append(
-            self.conn, actor=actor.subject, action=TRANSITION_EVENTS[S(after.state)], subject_type=SUBJECT,
+            self.conn,
+            actor=actor.subject,
+            action=TRANSITION_EVENTS[S(after.state)],
+            subject_type=SUBJECT,
             subject_id=after.id,
-            data={"from": before.state, "to": after.state, "version_number": after.current_version_number,
-                  "content_sha256": view.content_sha256, "reason": reason},
-        )  # fmt: skip
+            data={
+                "from": before.state,
+                "to": after.state,
+                "version_number": after.current_version_number,
+                "content_sha256": view.content_sha256,
+                "reason": reason,
+            },
+        )
         # Public once it was opened for comment (public_comment_opened carries its whole public state); a draft
         # withdrawn before that was never public, and neither is its withdrawal.
         await outbox.publish(
@@ -184,9 +204,12 @@ class MessageLifecycle:
             )
         now = self.clock.now()
         await self.comments.open_round(
-            row.id, version_number=row.current_version_number, opens_at=now, closes_at=now + timedelta(days=length),
+            row.id,
+            version_number=row.current_version_number,
+            opens_at=now,
+            closes_at=now + timedelta(days=length),
             opened_by=actor.subject,
-        )  # fmt: skip
+        )
 
     async def _close_comment(self, row: MessageRow, *, early_refused: bool) -> bool:
         current = await self.comments.open_round_of(row.id)

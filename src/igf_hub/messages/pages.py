@@ -69,9 +69,11 @@ def render(message: Message, language: str | None = None) -> str:
     classification = "".join(
         f"<li>{label}: {escape(', '.join(map(str, codes))) or '—'}</li>"
         for label, codes in (
-            ("WSIS Action Lines", c.wsis_action_lines), ("SDGs", c.sdgs), ("GDC objectives", c.gdc_objectives),
+            ("WSIS Action Lines", c.wsis_action_lines),
+            ("SDGs", c.sdgs),
+            ("GDC objectives", c.gdc_objectives),
         )
-    )  # fmt: skip
+    )
     provenance = (
         "".join(
             f'<li><a href="{escape(p.url or p.href)}">{escape(p.title)}</a> <span class="muted">({escape(p.kind)}'
@@ -81,10 +83,19 @@ def render(message: Message, language: str | None = None) -> str:
         or "<li>none recorded</li>"
     )
     return _PAGE.format(
-        lang=escape(text.language), dir=' dir="rtl"' if text.language in RTL else "", title=escape(text.title),
-        year=message.year, theme=escape(message.theme), banners="\n".join(banners), languages=languages,
-        paragraphs=paragraphs, classification=classification, provenance=provenance,
-        version=text.version_number, sha=text.content_sha256,
+        lang=escape(text.language),
+        dir=' dir="rtl"' if text.language in RTL else "",
+        title=escape(text.title),
+        year=message.year,
+        theme=escape(message.theme),
+        banners="\n".join(banners),
+        languages=languages,
+        paragraphs=paragraphs,
+        classification=classification,
+        provenance=provenance,
+        version=text.version_number,
+        sha=text.content_sha256,
         approved=f" · approved {message.approved_at.date().isoformat()}" if message.approved_at else "",
-        json=escape(message.links.export_json), markdown=escape(message.links.export_markdown),
-    )  # fmt: skip
+        json=escape(message.links.export_json),
+        markdown=escape(message.links.export_markdown),
+    )

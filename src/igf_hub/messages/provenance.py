@@ -86,8 +86,13 @@ async def resolve_entries(
             continue
         resolved.append(
             ProvenanceEntry(
-                kind=ref.kind, id=ref.id, title=ref.title, href=ref.href, citable_id=ref.citable_id,
-                paragraph_ids=list(entry.paragraph_ids), note=entry.note,
+                kind=ref.kind,
+                id=ref.id,
+                title=ref.title,
+                href=ref.href,
+                citable_id=ref.citable_id,
+                paragraph_ids=list(entry.paragraph_ids),
+                note=entry.note,
             )
-        )  # fmt: skip
+        )
     return resolved, errors

@@ -57,11 +57,17 @@ class SessionReportController(Controller):
 
     @get("/", operation_id="ListSessionReports")
     async def list_reports(
-        self, reports: SessionReportService, year: YearFilter = None, session_type: SessionType | None = None,
-        action_line: str | None = None, sdg: SdgFilter = None, gdc_objective: GdcObjectiveFilter = None,
-        q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None, cursor: str | None = None,
+        self,
+        reports: SessionReportService,
+        year: YearFilter = None,
+        session_type: SessionType | None = None,
+        action_line: str | None = None,
+        sdg: SdgFilter = None,
+        gdc_objective: GdcObjectiveFilter = None,
+        q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> Response[SessionReportPage]:  # fmt: skip
+    ) -> Response[SessionReportPage]:
         """The IGF session reports (key takeaways and calls to action), newest year first, filtered by year,
         session type, WSIS action line, SDG, GDC objective and a text search (``q``). Public."""
         filters = ReportFilters(
@@ -75,9 +81,11 @@ class SessionReportController(Controller):
         return Response(await reports.page(filters, cursor=cursor, limit=limit), headers=PUBLIC)
 
     @post(
-        "/", operation_id="SubmitSessionReport", dependencies=WRITE,
+        "/",
+        operation_id="SubmitSessionReport",
+        dependencies=WRITE,
         guards=[requires_authenticated, rate_limit("session-reports", 20, 3600)],
-    )  # fmt: skip
+    )
     async def submit(
         self, data: SessionReportCreate, request: Req, reports: SessionReportService
     ) -> Response[SessionReport]:

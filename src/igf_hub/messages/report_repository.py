@@ -106,16 +106,37 @@ class SessionReportRepository:
 
     async def insert(self, f: ReportFields, *, source: str, submitted_by: str, now: datetime) -> ReportRow:
         row = await self.conn.fetchrow(
-            INSERT_REPORT, f.year, f.session_ref, f.session_title, f.session_type, f.organisers, f.key_takeaways,
-            f.calls_to_action, f.classification, f.language, source, submitted_by, now,
-        )  # fmt: skip
+            INSERT_REPORT,
+            f.year,
+            f.session_ref,
+            f.session_title,
+            f.session_type,
+            f.organisers,
+            f.key_takeaways,
+            f.calls_to_action,
+            f.classification,
+            f.language,
+            source,
+            submitted_by,
+            now,
+        )
         return ReportRow(**row)
 
     async def upsert(self, f: ReportFields, *, submitted_by: str, now: datetime) -> tuple[UUID, bool]:
         row = await self.conn.fetchrow(
-            UPSERT_REPORT, f.year, f.session_ref, f.session_title, f.session_type, f.organisers, f.key_takeaways,
-            f.calls_to_action, f.classification, f.language, submitted_by, now,
-        )  # fmt: skip
+            UPSERT_REPORT,
+            f.year,
+            f.session_ref,
+            f.session_title,
+            f.session_type,
+            f.organisers,
+            f.key_takeaways,
+            f.calls_to_action,
+            f.classification,
+            f.language,
+            submitted_by,
+            now,
+        )
         return row["id"], row["inserted"]
 
     async def get(self, report_id: UUID, *, for_update: bool = False) -> ReportRow | None:
@@ -124,9 +145,17 @@ class SessionReportRepository:
 
     async def update(self, report_id: UUID, f: ReportFields, *, now: datetime) -> ReportRow:
         row = await self.conn.fetchrow(
-            UPDATE_REPORT, report_id, f.session_title, f.session_type, f.organisers, f.key_takeaways,
-            f.calls_to_action, f.classification, f.language, now,
-        )  # fmt: skip
+            UPDATE_REPORT,
+            report_id,
+            f.session_title,
+            f.session_type,
+            f.organisers,
+            f.key_takeaways,
+            f.calls_to_action,
+            f.classification,
+            f.language,
+            now,
+        )
         return ReportRow(**row)
 
     async def page(
@@ -134,7 +163,16 @@ class SessionReportRepository:
     ) -> list[ReportSummaryRow]:
         f = filters
         rows = await self.conn.fetch(
-            LIST_REPORTS, f.year, f.session_type, f.action_line, f.sdg, f.gdc_objective, like_pattern(f.q),
-            after[0] if after else None, after[1] if after else None, after[2] if after else None, limit,
-        )  # fmt: skip
+            LIST_REPORTS,
+            f.year,
+            f.session_type,
+            f.action_line,
+            f.sdg,
+            f.gdc_objective,
+            like_pattern(f.q),
+            after[0] if after else None,
+            after[1] if after else None,
+            after[2] if after else None,
+            limit,
+        )
         return [ReportSummaryRow(**r) for r in rows]

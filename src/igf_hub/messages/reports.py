@@ -34,19 +34,35 @@ SUBJECT = "session_report"
 
 def report_out(r: ReportRow) -> SessionReport:
     return SessionReport(
-        id=r.id, year=r.year, session_ref=r.session_ref, session_title=r.session_title,
-        session_type=SessionType(r.session_type), organisers=r.organisers, key_takeaways=r.key_takeaways,
-        calls_to_action=r.calls_to_action, classification=msgspec.convert(r.classification, Classification),
-        language=r.language, source=r.source, version=r.version, created_at=r.created_at, updated_at=r.updated_at,
-    )  # fmt: skip
+        id=r.id,
+        year=r.year,
+        session_ref=r.session_ref,
+        session_title=r.session_title,
+        session_type=SessionType(r.session_type),
+        organisers=r.organisers,
+        key_takeaways=r.key_takeaways,
+        calls_to_action=r.calls_to_action,
+        classification=msgspec.convert(r.classification, Classification),
+        language=r.language,
+        source=r.source,
+        version=r.version,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
 
 
 def _fields(d: SessionReportCreate) -> ReportFields:
     return ReportFields(
-        year=d.year, session_ref=d.session_ref, session_title=d.session_title, session_type=d.session_type,
-        organisers=d.organisers, key_takeaways=d.key_takeaways, calls_to_action=d.calls_to_action,
-        classification=d.classification, language=d.language,
-    )  # fmt: skip
+        year=d.year,
+        session_ref=d.session_ref,
+        session_title=d.session_title,
+        session_type=d.session_type,
+        organisers=d.organisers,
+        key_takeaways=d.key_takeaways,
+        calls_to_action=d.calls_to_action,
+        classification=d.classification,
+        language=d.language,
+    )
 
 
 class SessionReportService:
@@ -66,13 +82,24 @@ class SessionReportService:
                 errors=[FieldError("/session_ref", "already reported")],
             ) from None
         await audit.append(
-            self.conn, actor=actor.subject, action="session_report.submitted", subject_type=SUBJECT,
-            subject_id=row.id, data={"year": row.year, "session_ref": row.session_ref},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="session_report.submitted",
+            subject_type=SUBJECT,
+            subject_id=row.id,
+            data={"year": row.year, "session_ref": row.session_ref},
+        )
         await outbox.publish(
-            self.conn, "session_report.submitted", subject=row.id,
-            data={"id": row.id, "year": row.year, "session_ref": row.session_ref, "classification": row.classification},
-        )  # fmt: skip
+            self.conn,
+            "session_report.submitted",
+            subject=row.id,
+            data={
+                "id": row.id,
+                "year": row.year,
+                "session_ref": row.session_ref,
+                "classification": row.classification,
+            },
+        )
         return report_out(row)
 
     async def get(self, report_id: UUID) -> SessionReport:
@@ -114,9 +141,13 @@ class SessionReportService:
         merged = msgspec.structs.replace(self._as_create(row), **changes)
         updated = await self.repo.update(row.id, _fields(merged), now=self.clock.now())
         await audit.append(
-            self.conn, actor=actor.subject, action="session_report.updated", subject_type=SUBJECT,
-            subject_id=row.id, data=msgspec.to_builtins(changes),
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="session_report.updated",
+            subject_type=SUBJECT,
+            subject_id=row.id,
+            data=msgspec.to_builtins(changes),
+        )
         await outbox.publish(
             self.conn,
             "session_report.updated",
@@ -128,11 +159,16 @@ class SessionReportService:
     @staticmethod
     def _as_create(row: ReportRow) -> SessionReportCreate:
         return SessionReportCreate(
-            year=row.year, session_title=row.session_title, session_type=SessionType(row.session_type),
-            organisers=row.organisers, key_takeaways=row.key_takeaways, calls_to_action=row.calls_to_action,
-            classification=msgspec.convert(row.classification, Classification), session_ref=row.session_ref,
+            year=row.year,
+            session_title=row.session_title,
+            session_type=SessionType(row.session_type),
+            organisers=row.organisers,
+            key_takeaways=row.key_takeaways,
+            calls_to_action=row.calls_to_action,
+            classification=msgspec.convert(row.classification, Classification),
+            session_ref=row.session_ref,
             language=row.language,
-        )  # fmt: skip
+        )
 
     async def import_reports(self, reports: list[SessionReportCreate], actor: Principal) -> ImportResult:
         if errors := batch_errors(reports):
@@ -147,11 +183,17 @@ class SessionReportService:
             created += inserted
         result = ImportResult(created=created, updated=len(ids) - created, ids=ids)
         await audit.append(
-            self.conn, actor=actor.subject, action="session_report.imported", subject_type=SUBJECT,
-            subject_id="import", data={"created": result.created, "updated": result.updated, "ids": ids},
-        )  # fmt: skip
-        await outbox.publish(
-            self.conn, "session_report.imported", subject="import",
+            self.conn,
+            actor=actor.subject,
+            action="session_report.imported",
+            subject_type=SUBJECT,
+            subject_id="import",
             data={"created": result.created, "updated": result.updated, "ids": ids},
-        )  # fmt: skip
+        )
+        await outbox.publish(
+            self.conn,
+            "session_report.imported",
+            subject="import",
+            data={"created": result.created, "updated": result.updated, "ids": ids},
+        )
         return result

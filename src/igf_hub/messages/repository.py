@@ -247,9 +247,18 @@ class MessageRepository:
         self.conn = conn
 
     async def insert(
-        self, *, year: int, theme: str, sub_theme: str | None, language: str, classification: object,
-        provenance: list[dict[str, Any]], supersedes: UUID | None, created_by: str, now: datetime,
-    ) -> MessageRow:  # fmt: skip
+        self,
+        *,
+        year: int,
+        theme: str,
+        sub_theme: str | None,
+        language: str,
+        classification: object,
+        provenance: list[dict[str, Any]],
+        supersedes: UUID | None,
+        created_by: str,
+        now: datetime,
+    ) -> MessageRow:
         row = await self.conn.fetchrow(
             INSERT_MESSAGE,
             year,
@@ -270,9 +279,15 @@ class MessageRepository:
         )
 
     async def update_metadata(
-        self, message_id: UUID, *, theme: str, sub_theme: str | None, classification: object,
-        provenance: list[dict[str, Any]], now: datetime,
-    ) -> MessageRow:  # fmt: skip
+        self,
+        message_id: UUID,
+        *,
+        theme: str,
+        sub_theme: str | None,
+        classification: object,
+        provenance: list[dict[str, Any]],
+        now: datetime,
+    ) -> MessageRow:
         row = await self.conn.fetchrow(
             UPDATE_METADATA, message_id, theme, sub_theme, classification, provenance, now
         )
@@ -282,9 +297,15 @@ class MessageRepository:
         return MessageRow(**await self.conn.fetchrow(TOUCH_MESSAGE, message_id, now))
 
     async def set_state(
-        self, message_id: UUID, state: str, *, now: datetime, actor: Principal, reason: str | None = None,
+        self,
+        message_id: UUID,
+        state: str,
+        *,
+        now: datetime,
+        actor: Principal,
+        reason: str | None = None,
         superseded_by: UUID | None = None,
-    ) -> MessageRow:  # fmt: skip
+    ) -> MessageRow:
         # an approval records the approver's role (public), not the subject (the audit log keeps that)
         row = await self.conn.fetchrow(
             UPDATE_STATE, message_id, state, now, public_role(actor), reason, superseded_by
@@ -295,13 +316,34 @@ class MessageRepository:
         return MessageRow(**await self.conn.fetchrow(SET_SUPERSEDES, message_id, older, now))
 
     async def insert_version(
-        self, *, message_id: UUID, number: int, language: str, title: str, paragraphs: Sequence[Paragraph],
-        body: str, content_sha256: str, machine: bool, translation_of: int | None, created_by: str, now: datetime,
-    ) -> VersionRow:  # fmt: skip
+        self,
+        *,
+        message_id: UUID,
+        number: int,
+        language: str,
+        title: str,
+        paragraphs: Sequence[Paragraph],
+        body: str,
+        content_sha256: str,
+        machine: bool,
+        translation_of: int | None,
+        created_by: str,
+        now: datetime,
+    ) -> VersionRow:
         row = await self.conn.fetchrow(
-            INSERT_VERSION, message_id, number, language, title, [{"id": p.id, "text": p.text} for p in paragraphs],
-            body, content_sha256, machine, translation_of, created_by, now,
-        )  # fmt: skip
+            INSERT_VERSION,
+            message_id,
+            number,
+            language,
+            title,
+            [{"id": p.id, "text": p.text} for p in paragraphs],
+            body,
+            content_sha256,
+            machine,
+            translation_of,
+            created_by,
+            now,
+        )
         return _version(row)
 
     async def after_version(
@@ -362,9 +404,17 @@ class MessageRepository:
         return found
 
     async def add_history(
-        self, message_id: UUID, kind: str, *, actor: Principal, at: datetime, from_state: str | None = None,
-        to_state: str | None = None, version_number: int | None = None, reason: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        message_id: UUID,
+        kind: str,
+        *,
+        actor: Principal,
+        at: datetime,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        version_number: int | None = None,
+        reason: str | None = None,
+    ) -> None:
         await self.conn.execute(
             INSERT_HISTORY,
             message_id,
@@ -386,9 +436,20 @@ class MessageRepository:
     ) -> list[SummaryRow]:
         f = filters
         rows = await self.conn.fetch(
-            LIST_MESSAGES, see_all, f.year, f.theme, f.state, f.action_line, f.sdg, f.gdc_objective, f.language,
-            like_pattern(f.q), after[0] if after else None, after[1] if after else None, limit,
-        )  # fmt: skip
+            LIST_MESSAGES,
+            see_all,
+            f.year,
+            f.theme,
+            f.state,
+            f.action_line,
+            f.sdg,
+            f.gdc_objective,
+            f.language,
+            like_pattern(f.q),
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
+        )
         return [SummaryRow(**r) for r in rows]
 
     async def public_ids_of_year(self, year: int) -> list[UUID]:

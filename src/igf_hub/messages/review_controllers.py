@@ -62,10 +62,18 @@ class CommentController(Controller):
 
     @get("/", operation_id="ListMessageComments")
     async def list_comments(
-        self, message_id: UUID, request: Req, comments: CommentService,
-        round_number: NumberFilter = None, paragraph_id: str | None = None, disposition: DispositionOutcome | None = None,
-        disposed: bool | None = None, mine: bool = False, cursor: str | None = None, limit: Limit = 50,
-    ) -> Response[CommentPage]:  # fmt: skip
+        self,
+        message_id: UUID,
+        request: Req,
+        comments: CommentService,
+        round_number: NumberFilter = None,
+        paragraph_id: str | None = None,
+        disposition: DispositionOutcome | None = None,
+        disposed: bool | None = None,
+        mine: bool = False,
+        cursor: str | None = None,
+        limit: Limit = 50,
+    ) -> Response[CommentPage]:
         """Every comment with its disposition (how it was considered), oldest first."""
         filters = CommentFilters(
             round_number=round_number, paragraph_id=paragraph_id, disposition=disposition, disposed=disposed
@@ -74,9 +82,11 @@ class CommentController(Controller):
         return Response(page, headers=NO_STORE if mine else SHORT)
 
     @post(
-        "/", operation_id="PostMessageComment", dependencies=COMMENTS_TX,
+        "/",
+        operation_id="PostMessageComment",
+        dependencies=COMMENTS_TX,
         guards=[requires_authenticated, rate_limit("message-comments", 30, 3600)],
-    )  # fmt: skip
+    )
     async def post_comment(
         self, message_id: UUID, data: CommentCreate, request: Req, comments: CommentService
     ) -> Response[Comment]:
@@ -94,9 +104,11 @@ class CommentController(Controller):
         return Response(comment, headers={**etag_headers(comment.version), **SHORT})
 
     @put(
-        "/{comment_id:uuid}/disposition", operation_id="SetCommentDisposition", guards=[requires_authenticated],
+        "/{comment_id:uuid}/disposition",
+        operation_id="SetCommentDisposition",
+        guards=[requires_authenticated],
         dependencies=COMMENTS_TX,
-    )  # fmt: skip
+    )
     async def set_disposition(
         self, message_id: UUID, comment_id: UUID, data: DispositionSet, request: Req, comments: CommentService
     ) -> Response[Comment]:
@@ -132,9 +144,11 @@ class BallotController(Controller):
         return await ballots.current(message_id, request.user, number)
 
     @post(
-        "/ballots", operation_id="OpenMessageBallot", guards=[requires_role(Role.secretariat, Role.mag_member)],
+        "/ballots",
+        operation_id="OpenMessageBallot",
+        guards=[requires_role(Role.secretariat, Role.mag_member)],
         dependencies=BALLOTS_TX,
-    )  # fmt: skip
+    )
     async def open_ballot(
         self, message_id: UUID, data: BallotOpen, request: Req, ballots: BallotService
     ) -> Ballot:
@@ -144,9 +158,11 @@ class BallotController(Controller):
         )
 
     @post(
-        "/ballot/positions", operation_id="TakeBallotPosition", guards=[requires_authenticated],
+        "/ballot/positions",
+        operation_id="TakeBallotPosition",
+        guards=[requires_authenticated],
         dependencies=BALLOTS_TX,
-    )  # fmt: skip
+    )
     async def take_position(
         self, message_id: UUID, data: PositionTake, request: Req, ballots: BallotService
     ) -> Ballot:
@@ -154,9 +170,11 @@ class BallotController(Controller):
         return await ballots.take(message_id, data, request.user)
 
     @put(
-        "/ballot/positions/mine", operation_id="ChangeBallotPosition", guards=[requires_authenticated],
+        "/ballot/positions/mine",
+        operation_id="ChangeBallotPosition",
+        guards=[requires_authenticated],
         dependencies=BALLOTS_TX,
-    )  # fmt: skip
+    )
     async def change_position(
         self, message_id: UUID, data: PositionTake, request: Req, ballots: BallotService
     ) -> Ballot:

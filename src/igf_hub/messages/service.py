@@ -55,11 +55,19 @@ FINAL = frozenset({MessageState.superseded, MessageState.withdrawn})
 
 def version_out(v: VersionRow, source_language: str) -> Version:
     return Version(
-        message_id=v.message_id, number=v.number, language=v.language, title=v.title, body=v.body,
-        paragraphs=paragraphs_out(v.paragraphs), content_sha256=v.content_sha256,
-        is_authoritative=v.language == source_language, machine_translation=v.is_machine_translation,
-        translation_of=v.translation_of, created_by=v.created_by, created_at=v.created_at,
-    )  # fmt: skip
+        message_id=v.message_id,
+        number=v.number,
+        language=v.language,
+        title=v.title,
+        body=v.body,
+        paragraphs=paragraphs_out(v.paragraphs),
+        content_sha256=v.content_sha256,
+        is_authoritative=v.language == source_language,
+        machine_translation=v.is_machine_translation,
+        translation_of=v.translation_of,
+        created_by=v.created_by,
+        created_at=v.created_at,
+    )
 
 
 class MessageService:
@@ -155,17 +163,27 @@ class MessageService:
             raise InvalidContent("the Message cannot be created as given", errors=errors)
         now = self.clock.now()
         row = await self.repo.insert(
-            year=data.year, theme=data.theme, sub_theme=data.sub_theme, language=data.language,
-            classification=data.classification, provenance=msgspec.to_builtins(provenance),
-            supersedes=data.supersedes, created_by=actor.subject, now=now,
-        )  # fmt: skip
+            year=data.year,
+            theme=data.theme,
+            sub_theme=data.sub_theme,
+            language=data.language,
+            classification=data.classification,
+            provenance=msgspec.to_builtins(provenance),
+            supersedes=data.supersedes,
+            created_by=actor.subject,
+            now=now,
+        )
         await self.repo.replace_drafters(row.id, data.drafters)
         await self.repo.add_history(row.id, "created", to_state=row.state, actor=actor, at=now)
         # Created comes before its first version_saved (the cause first). A new Message is a draft: not public.
         await audit.append(
-            self.conn, actor=actor.subject, action="message.created", subject_type=SUBJECT, subject_id=row.id,
+            self.conn,
+            actor=actor.subject,
+            action="message.created",
+            subject_type=SUBJECT,
+            subject_id=row.id,
             data={"year": row.year, "theme": row.theme, "drafters": data.drafters},
-        )  # fmt: skip
+        )
         await outbox.publish(
             self.conn,
             "message.created",
@@ -177,16 +195,32 @@ class MessageService:
         return await self.view(row)
 
     async def _save(
-        self, row: MessageRow, language: str, title: str, paragraphs: list[Paragraph], translation_of: int | None,
-        machine: bool, ids: IdAllocator, actor: Principal, now: datetime,
-    ) -> MessageRow:  # fmt: skip
+        self,
+        row: MessageRow,
+        language: str,
+        title: str,
+        paragraphs: list[Paragraph],
+        translation_of: int | None,
+        machine: bool,
+        ids: IdAllocator,
+        actor: Principal,
+        now: datetime,
+    ) -> MessageRow:
         number = row.next_version_number
         digest = content_sha256(language, title, paragraphs)
         await self.repo.insert_version(
-            message_id=row.id, number=number, language=language, title=title, paragraphs=paragraphs,
-            body=join_body(paragraphs), content_sha256=digest, machine=machine, translation_of=translation_of,
-            created_by=actor.subject, now=now,
-        )  # fmt: skip
+            message_id=row.id,
+            number=number,
+            language=language,
+            title=title,
+            paragraphs=paragraphs,
+            body=join_body(paragraphs),
+            content_sha256=digest,
+            machine=machine,
+            translation_of=translation_of,
+            created_by=actor.subject,
+            now=now,
+        )
         row = await self.repo.after_version(
             row.id,
             number=number,
@@ -196,10 +230,12 @@ class MessageService:
         )
         await self.repo.add_history(row.id, "version_saved", version_number=number, actor=actor, at=now)
         await outbox.publish(
-            self.conn, "message.version_saved", subject=row.id,
+            self.conn,
+            "message.version_saved",
+            subject=row.id,
             data={"id": row.id, "version_number": number, "language": language, "content_sha256": digest},
             public=row.public_since is not None,
-        )  # fmt: skip
+        )
         return row
 
     async def save_version(
@@ -259,9 +295,13 @@ class MessageService:
             row, language, data.title, paragraphs, translation_of, data.machine_translation, ids, actor, now
         )
         await audit.append(
-            self.conn, actor=actor.subject, action="message.version_saved", subject_type=SUBJECT, subject_id=row.id,
+            self.conn,
+            actor=actor.subject,
+            action="message.version_saved",
+            subject_type=SUBJECT,
+            subject_id=row.id,
             data={"version_number": row.next_version_number - 1, "language": language},
-        )  # fmt: skip
+        )
         saved = await self.repo.version(row.id, row.next_version_number - 1)
         assert saved is not None
         return version_out(saved, row.source_language), row
@@ -303,18 +343,25 @@ class MessageService:
             row.id,
             theme=row.theme if data.theme is msgspec.UNSET else data.theme,
             sub_theme=row.sub_theme if data.sub_theme is msgspec.UNSET else data.sub_theme,
-            classification=row.classification if data.classification is msgspec.UNSET else data.classification,
-            provenance=msgspec.to_builtins(provenance), now=now,
-        )  # fmt: skip
+            classification=row.classification
+            if data.classification is msgspec.UNSET
+            else data.classification,
+            provenance=msgspec.to_builtins(provenance),
+            now=now,
+        )
         if data.drafters is not msgspec.UNSET:
             await self.repo.replace_drafters(row.id, data.drafters)
         await self.repo.refresh_search(row.id)
         changed = sorted(k for k, v in changes.items() if v is not msgspec.UNSET)
         await self.repo.add_history(row.id, "updated", reason=", ".join(changed), actor=actor, at=now)
         await audit.append(
-            self.conn, actor=actor.subject, action="message.updated", subject_type=SUBJECT, subject_id=row.id,
+            self.conn,
+            actor=actor.subject,
+            action="message.updated",
+            subject_type=SUBJECT,
+            subject_id=row.id,
             data=msgspec.to_builtins({k: changes[k] for k in changed}),
-        )  # fmt: skip
+        )
         # The classification rides along, so consumers' classification filters follow a reclassified Message.
         await outbox.publish(
             self.conn,
@@ -374,11 +421,18 @@ class MessageService:
         new = [Paragraph(p.id, p.text) for p in after.paragraphs]
         changes, stats = diffing.paragraph_changes(old, new)
         return diffing.VersionDiff(
-            message_id=message_id, language=after.language, from_version=from_number, to_version=to_number,
-            from_content_sha256=before.content_sha256, to_content_sha256=after.content_sha256,
-            title_before=before.title, title_after=after.title, stats=stats, paragraphs=changes,
+            message_id=message_id,
+            language=after.language,
+            from_version=from_number,
+            to_version=to_number,
+            from_content_sha256=before.content_sha256,
+            to_content_sha256=after.content_sha256,
+            title_before=before.title,
+            title_after=after.title,
+            stats=stats,
+            paragraphs=changes,
             unified=diffing.unified(old, new, from_label=f"v{from_number}", to_label=f"v{to_number}"),
-        )  # fmt: skip
+        )
 
     async def history(self, message_id: UUID, actor: Principal) -> list[HistoryEntry]:
         row = await self.visible(message_id, actor)

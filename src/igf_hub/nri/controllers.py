@@ -199,16 +199,26 @@ class NriController(Controller):
 
     # -- the recognition workflow (If-Match optional: checked when sent) ------------------------------
 
-    @post("/{nri_id:uuid}/submit", operation_id="SubmitNri", status_code=200,
-          guards=[requires_role(Role.nri_coordinator)], dependencies=WRITE)  # fmt: skip
+    @post(
+        "/{nri_id:uuid}/submit",
+        operation_id="SubmitNri",
+        status_code=200,
+        guards=[requires_role(Role.nri_coordinator)],
+        dependencies=WRITE,
+    )
     async def submit(self, request: Req, nri_id: UUID, data: NriSubmit, nris: NriService) -> Response[Nri]:
         """Submit for recognition: 422 naming every unmet criterion; 409 if a recognised NRI of the same type
         already covers the same countries."""
         nri = await nris.submit(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
-    @post("/{nri_id:uuid}/start-review", operation_id="StartNriReview", status_code=200,
-          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    @post(
+        "/{nri_id:uuid}/start-review",
+        operation_id="StartNriReview",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def start_review(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
         """The Secretariat takes a submitted NRI into review (submitted to under_review). 409 naming the
         allowed steps from any other status; If-Match optional (412 when stale)."""
@@ -216,8 +226,13 @@ class NriController(Controller):
             await nris.start_review(nri_id, expected_version=_version(request), actor=request.user)
         )
 
-    @post("/{nri_id:uuid}/recognise", operation_id="RecogniseNri", status_code=200,
-          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    @post(
+        "/{nri_id:uuid}/recognise",
+        operation_id="RecogniseNri",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def recognise(
         self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
     ) -> Response[Nri]:
@@ -227,8 +242,13 @@ class NriController(Controller):
         nri = await nris.recognise(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
-    @post("/{nri_id:uuid}/request-changes", operation_id="RequestNriChanges", status_code=200,
-          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    @post(
+        "/{nri_id:uuid}/request-changes",
+        operation_id="RequestNriChanges",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def request_changes(
         self, request: Req, nri_id: UUID, data: NriChangesRequest, nris: NriService
     ) -> Response[Nri]:
@@ -238,16 +258,26 @@ class NriController(Controller):
         nri = await nris.request_changes(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
-    @post("/{nri_id:uuid}/decline", operation_id="DeclineNri", status_code=200,
-          guards=[requires_secretariat], dependencies=WRITE)  # fmt: skip
+    @post(
+        "/{nri_id:uuid}/decline",
+        operation_id="DeclineNri",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def decline(self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService) -> Response[Nri]:
         """The Secretariat declines an NRI under review, with a reason; this is final. 409 from any other
         status; If-Match optional."""
         nri = await nris.decline(nri_id, data, expected_version=_version(request), actor=request.user)
         return written(nri)
 
-    @post("/{nri_id:uuid}/withdraw", operation_id="WithdrawNri", status_code=200, guards=MANAGERS,
-          dependencies=WRITE)  # fmt: skip
+    @post(
+        "/{nri_id:uuid}/withdraw",
+        operation_id="WithdrawNri",
+        status_code=200,
+        guards=MANAGERS,
+        dependencies=WRITE,
+    )
     async def withdraw(
         self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
     ) -> Response[Nri]:
@@ -277,8 +307,12 @@ class NriController(Controller):
         """Add a co-coordinator (an existing user, by id or e-mail); it applies from their next request."""
         return await coordinators.add_coordinator(nri_id, data, actor=request.user)
 
-    @delete("/{nri_id:uuid}/coordinators/{user_id:uuid}", operation_id="RemoveNriCoordinator", guards=MANAGERS,
-            dependencies=COORDINATORS_WRITE)  # fmt: skip
+    @delete(
+        "/{nri_id:uuid}/coordinators/{user_id:uuid}",
+        operation_id="RemoveNriCoordinator",
+        guards=MANAGERS,
+        dependencies=COORDINATORS_WRITE,
+    )
     async def remove_coordinator(
         self, request: Req, nri_id: UUID, user_id: UUID, coordinators: CoordinatorService
     ) -> None:

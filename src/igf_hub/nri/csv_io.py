@@ -27,10 +27,25 @@ from igf_hub.nri.schemas import ImportReport, ImportRow, Nri, NriCreate, NriStat
 from igf_hub.nri.service import NriService, content_of, event_data, is_public, redacted
 
 IMPORT_COLUMNS = (
-    "type", "youth_scope", "name", "acronym", "countries", "scope_note", "website", "mailing_list_url",
-    "contact_email", "languages", "year_founded", "description", "focal_point_name", "focal_point_email",
-    "focal_point_role", "coordinator_email", "recognised_on", "status",
-)  # fmt: skip
+    "type",
+    "youth_scope",
+    "name",
+    "acronym",
+    "countries",
+    "scope_note",
+    "website",
+    "mailing_list_url",
+    "contact_email",
+    "languages",
+    "year_founded",
+    "description",
+    "focal_point_name",
+    "focal_point_email",
+    "focal_point_role",
+    "coordinator_email",
+    "recognised_on",
+    "status",
+)
 # Columns of the export that igf_hub derives itself: an import accepts them and ignores their values.
 DERIVED_COLUMNS = ("id", "regional_groups", "recognised_at", "last_activity_on")
 IMPORTABLE_STATUSES = ("recognised", "inactive")
@@ -68,10 +83,27 @@ COLUMN_HEADERS: dict[str, str] = {
 }
 
 EXPORT_COLUMNS = (
-    "id", "type", "youth_scope", "name", "acronym", "status", "countries", "regional_groups", "scope_note",
-    "website", "mailing_list_url", "contact_email", "languages", "year_founded", "recognised_at",
-    "last_activity_on", "recognised_on", "description", "focal_point_name", "focal_point_role",
-)  # fmt: skip
+    "id",
+    "type",
+    "youth_scope",
+    "name",
+    "acronym",
+    "status",
+    "countries",
+    "regional_groups",
+    "scope_note",
+    "website",
+    "mailing_list_url",
+    "contact_email",
+    "languages",
+    "year_founded",
+    "recognised_at",
+    "last_activity_on",
+    "recognised_on",
+    "description",
+    "focal_point_name",
+    "focal_point_role",
+)
 
 
 def export_csv(nris: Iterable[Nri], *, bom: bool = True) -> str:
@@ -223,9 +255,10 @@ class NriImporter:
             )
         if errors:
             raise ImportRejected(
-                f"{len(errors)} problem(s) in the file; nothing was imported", errors=errors,
+                f"{len(errors)} problem(s) in the file; nothing was imported",
+                errors=errors,
                 extra={"rows_checked": len(records)},
-            )  # fmt: skip
+            )
         return rows
 
     def _history(
@@ -275,10 +308,16 @@ class NriImporter:
         if "focal_point_name" in record:
             name = record["focal_point_name"]
             raw["focal_points"] = (
-                [{"name": name, "email": record.get("focal_point_email") or None,
-                  "role": record.get("focal_point_role") or None}]
-                if name else []
-            )  # fmt: skip
+                [
+                    {
+                        "name": name,
+                        "email": record.get("focal_point_email") or None,
+                        "role": record.get("focal_point_role") or None,
+                    }
+                ]
+                if name
+                else []
+            )
         return raw, errors
 
     async def _apply(self, row: _Row, header: list[str], actor: Principal) -> tuple[Nri, str]:
@@ -289,10 +328,16 @@ class NriImporter:
         if nri is None:
             recognised_on = row.recognised_on or now.date()
             nri = await self.repo.insert(
-                content, groups, status=row.status.value, created_by=actor.subject, now=now,
-                recognised_at=now, last_activity_on=now.date(), recognised_on=recognised_on,
+                content,
+                groups,
+                status=row.status.value,
+                created_by=actor.subject,
+                now=now,
+                recognised_at=now,
+                last_activity_on=now.date(),
+                recognised_on=recognised_on,
                 imported_source=self.source,
-            )  # fmt: skip
+            )
             outcome = "created"
             await self._record(
                 nri,
@@ -311,15 +356,21 @@ class NriImporter:
         ):
             nri, outcome = updated, "updated"
             after = content_of(nri)
-            await self._record(nri, "nri.updated", actor, {"fields": changed, "line": row.line,
-                                                           "changes": {f: after[f] for f in changed}})  # fmt: skip
+            await self._record(
+                nri,
+                "nri.updated",
+                actor,
+                {"fields": changed, "line": row.line, "changes": {f: after[f] for f in changed}},
+            )
         if row.coordinator is not None:
             bound = await svc.identity.bound_holders(Role.nri_coordinator, nri.id)
             if row.coordinator.id not in {u.id for u in bound}:
                 await svc.identity.grant_role(
-                    row.coordinator.id, GrantCreate(role=Role.nri_coordinator, resource_id=nri.id),
-                    actor=actor, source="nri",
-                )  # fmt: skip
+                    row.coordinator.id,
+                    GrantCreate(role=Role.nri_coordinator, resource_id=nri.id),
+                    actor=actor,
+                    source="nri",
+                )
                 await self._record(nri, "nri.coordinator_added", actor, {"user_id": str(row.coordinator.id)})
                 outcome = "updated" if outcome == "unchanged" else outcome
         return nri, outcome
@@ -331,9 +382,13 @@ class NriImporter:
 
     async def _record(self, nri: Nri, action: str, actor: Principal, data: dict[str, Any]) -> None:
         await audit.append(
-            self.service.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id,
+            self.service.conn,
+            actor=actor.subject,
+            action=action,
+            subject_type="nri",
+            subject_id=nri.id,
             data=data,
-        )  # fmt: skip
+        )
         # The event says what the API's own events say: the imported content and changed values stay in the
         # audit log (they hold what the public view redacts: focal points' e-mails, committee genders).
         published = event_data(nri, **{k: v for k, v in data.items() if k not in PRIVATE_IMPORT_KEYS})

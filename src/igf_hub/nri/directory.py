@@ -21,21 +21,26 @@ class NriDirectory:
     async def page(self, filters: NriFilters, *, cursor: str | None, limit: int, actor: Principal) -> NriPage:
         after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
         rows = await self.repo.page(
-            filters, visible_all=actor.has_role(Role.secretariat),
-            mine=sorted(actor.resources(Role.nri_coordinator)), after=after, limit=limit + 1,
-        )  # fmt: skip
+            filters,
+            visible_all=actor.has_role(Role.secretariat),
+            mine=sorted(actor.resources(Role.nri_coordinator)),
+            after=after,
+            limit=limit + 1,
+        )
         items, more = split_page(rows, limit)
         return NriPage(items=items, next_cursor=encode_cursor(items[-1].name, items[-1].id) if more else None)
 
     async def export(self, filters: NriFilters, *, actor: Principal) -> list[Nri]:
         return await self.repo.export(
-            filters, visible_all=actor.has_role(Role.secretariat),
+            filters,
+            visible_all=actor.has_role(Role.secretariat),
             mine=sorted(actor.resources(Role.nri_coordinator)),
-        )  # fmt: skip
+        )
 
     async def stats(self, filters: NriFilters, *, actor: Principal) -> NriStats:
         row = await self.repo.stats(
-            filters, visible_all=actor.has_role(Role.secretariat),
+            filters,
+            visible_all=actor.has_role(Role.secretariat),
             mine=sorted(actor.resources(Role.nri_coordinator)),
-        )  # fmt: skip
+        )
         return msgspec.convert(row, NriStats)

@@ -82,9 +82,14 @@ def directory_filters(
     q: str | None,
 ) -> NriFilters:
     return NriFilters(
-        type=nri_type, status=status, country=country, language=language, year_active=year_active, q=q,
+        type=nri_type,
+        status=status,
+        country=country,
+        language=language,
+        year_active=year_active,
+        q=q,
         regional_group=regional_group.value if regional_group else None,
-    )  # fmt: skip
+    )
 
 
 def body_etag(content: Any) -> str:

@@ -69,8 +69,13 @@ class NriReportController(Controller):
         version = required_version(request)
         return written(await reports.patch(nri_id, year, data, expected_version=version, actor=request.user))
 
-    @post("/{year:int}/submit", operation_id="SubmitNriReport", guards=MANAGERS, dependencies=WRITE,
-          status_code=200)  # fmt: skip
+    @post(
+        "/{year:int}/submit",
+        operation_id="SubmitNriReport",
+        guards=MANAGERS,
+        dependencies=WRITE,
+        status_code=200,
+    )
     async def submit(
         self, request: Req, nri_id: UUID, year: ReportYear, reports: ReportService
     ) -> Response[NriReport]:

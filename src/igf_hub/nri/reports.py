@@ -197,6 +197,9 @@ class ReportService:
             }
         # Public once submitted (a draft report is its coordinators' workspace) by a recognised NRI.
         await outbox.publish(
-            self.conn, action, subject=report.id, data=event,
+            self.conn,
+            action,
+            subject=report.id,
+            data=event,
             public=report.status == "submitted" and is_public(nri),
-        )  # fmt: skip
+        )

@@ -69,11 +69,20 @@ ORDER BY n.name"""
 def content_args(content: NriReportCreate, classification: Classification) -> tuple[Any, ...]:
     c = content
     return (
-        c.meeting_start, c.meeting_end, c.format.value, c.host_city, c.host_country, c.participants_total,
-        msgspec.to_builtins(c.participants_by_stakeholder), msgspec.to_builtins(c.participants_by_gender),
-        msgspec.to_builtins(c.topics), msgspec.to_builtins(classification), c.outcome_summary, c.report_url,
+        c.meeting_start,
+        c.meeting_end,
+        c.format.value,
+        c.host_city,
+        c.host_country,
+        c.participants_total,
+        msgspec.to_builtins(c.participants_by_stakeholder),
+        msgspec.to_builtins(c.participants_by_gender),
+        msgspec.to_builtins(c.topics),
+        msgspec.to_builtins(classification),
+        c.outcome_summary,
+        c.report_url,
         c.key_messages,
-    )  # fmt: skip
+    )
 
 
 def _report(row: asyncpg.Record) -> NriReport:

@@ -135,11 +135,25 @@ class ContentArgs:
     def of(content: NriCreate, regional_groups: list[str]) -> tuple[Any, ...]:
         c = content
         return (
-            c.type.value, c.youth_scope.value if c.youth_scope else None, c.parent_nri_id, c.name, c.acronym,
-            c.countries, regional_groups, c.scope_note, c.website, c.mailing_list_url, c.contact_email,
-            c.languages, c.year_founded, c.description, msgspec.to_builtins(c.committee),
-            msgspec.to_builtins(c.focal_points), c.meeting_report_url, c.meeting_report_text,
-        )  # fmt: skip
+            c.type.value,
+            c.youth_scope.value if c.youth_scope else None,
+            c.parent_nri_id,
+            c.name,
+            c.acronym,
+            c.countries,
+            regional_groups,
+            c.scope_note,
+            c.website,
+            c.mailing_list_url,
+            c.contact_email,
+            c.languages,
+            c.year_founded,
+            c.description,
+            msgspec.to_builtins(c.committee),
+            msgspec.to_builtins(c.focal_points),
+            c.meeting_report_url,
+            c.meeting_report_text,
+        )
 
 
 def _nri(row: asyncpg.Record) -> Nri:
@@ -148,9 +162,16 @@ def _nri(row: asyncpg.Record) -> Nri:
 
 def _filter_args(visible_all: bool, mine: list[UUID], f: NriFilters) -> tuple[Any, ...]:
     return (
-        visible_all, mine, f.type.value if f.type else None, f.status.value if f.status else None, f.country,
-        f.regional_group, f.language, f.year_active, f.q,
-    )  # fmt: skip
+        visible_all,
+        mine,
+        f.type.value if f.type else None,
+        f.status.value if f.status else None,
+        f.country,
+        f.regional_group,
+        f.language,
+        f.year_active,
+        f.q,
+    )
 
 
 class NriRepository:
@@ -173,10 +194,18 @@ class NriRepository:
         """``imported_source`` marks the NRI as loaded from a record kept elsewhere (by ``created_by``, ``now``)."""
         imported = imported_source is not None
         row = await self.conn.fetchrow(
-            INSERT_NRI, status, created_by, *ContentArgs.of(content, regional_groups), recognised_at,
-            last_activity_on, now, recognised_on, now if imported else None, created_by if imported else None,
+            INSERT_NRI,
+            status,
+            created_by,
+            *ContentArgs.of(content, regional_groups),
+            recognised_at,
+            last_activity_on,
+            now,
+            recognised_on,
+            now if imported else None,
+            created_by if imported else None,
             imported_source,
-        )  # fmt: skip
+        )
         return _nri(row)
 
     async def get(self, nri_id: UUID, *, for_update: bool = False) -> Nri | None:
@@ -255,9 +284,16 @@ class NriRepository:
         warnings: list[Any],
     ) -> Submission:
         row = await self.conn.fetchrow(
-            INSERT_SUBMISSION, nri.id, nri.version, submitted_at, submitted_by, affirmed, criteria_met,
-            msgspec.to_builtins(warnings), msgspec.to_builtins(nri),
-        )  # fmt: skip
+            INSERT_SUBMISSION,
+            nri.id,
+            nri.version,
+            submitted_at,
+            submitted_by,
+            affirmed,
+            criteria_met,
+            msgspec.to_builtins(warnings),
+            msgspec.to_builtins(nri),
+        )
         return msgspec.convert(dict(row), Submission)
 
     async def latest_submission(self, nri_id: UUID) -> Submission | None:

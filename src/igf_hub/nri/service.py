@@ -99,10 +99,15 @@ def is_public(nri: Nri) -> bool:
 
 def event_data(nri: Nri, **extra: Any) -> dict[str, Any]:
     return {
-        "id": str(nri.id), "name": nri.name, "type": nri.type.value,
-        "youth_scope": nri.youth_scope.value if nri.youth_scope else None, "countries": nri.countries,
-        "regional_groups": nri.regional_groups, "status": nri.status.value, **extra,
-    }  # fmt: skip
+        "id": str(nri.id),
+        "name": nri.name,
+        "type": nri.type.value,
+        "youth_scope": nri.youth_scope.value if nri.youth_scope else None,
+        "countries": nri.countries,
+        "regional_groups": nri.regional_groups,
+        "status": nri.status.value,
+        **extra,
+    }
 
 
 def years_before(day: date, years: int) -> date:
@@ -151,9 +156,12 @@ class NriService:
         if errors := await self._parent_errors(data, None):
             raise NriInvalid("the parent NRI is not valid", errors=errors)
         nri = await self.repo.insert(
-            data, countries.regional_groups(data.countries), status=S.draft.value, created_by=actor.subject,
+            data,
+            countries.regional_groups(data.countries),
+            status=S.draft.value,
+            created_by=actor.subject,
             now=self.clock.now(),
-        )  # fmt: skip
+        )
         await self.identity.grant_role(
             actor.user_id,
             GrantCreate(role=Role.nri_coordinator, resource_id=nri.id),
@@ -161,9 +169,13 @@ class NriService:
             source="nri",
         )
         await audit.append(
-            self.conn, actor=actor.subject, action="nri.registered", subject_type="nri", subject_id=nri.id,
+            self.conn,
+            actor=actor.subject,
+            action="nri.registered",
+            subject_type="nri",
+            subject_id=nri.id,
             data={"to": nri.status.value, "content": content_of(nri), "coordinator": str(actor.user_id)},
-        )  # fmt: skip
+        )
         await outbox.publish(self.conn, "nri.registered", subject=nri.id, data=event_data(nri), public=False)
         return await self.present(nri, actor, manager=True)
 
@@ -195,9 +207,13 @@ class NriService:
         if updated is None:
             raise PreconditionFailed("the NRI changed meanwhile: read it again and retry")
         await audit.append(
-            self.conn, actor=actor.subject, action="nri.updated", subject_type="nri", subject_id=nri.id,
+            self.conn,
+            actor=actor.subject,
+            action="nri.updated",
+            subject_type="nri",
+            subject_id=nri.id,
             data={"fields": changed, "changes": {f: after[f] for f in changed}, "version": updated.version},
-        )  # fmt: skip
+        )
         await outbox.publish(
             self.conn,
             "nri.updated",
@@ -260,9 +276,13 @@ class NriService:
             nri, S.submitted, actor=actor, extra={"warnings": evaluation.warnings}
         )
         await self.repo.insert_submission(
-            updated, submitted_at=self.clock.now(), submitted_by=actor.subject,
-            affirmed=sorted(p.value for p in affirmed), criteria_met=evaluation.met, warnings=evaluation.warnings,
-        )  # fmt: skip
+            updated,
+            submitted_at=self.clock.now(),
+            submitted_by=actor.subject,
+            affirmed=sorted(p.value for p in affirmed),
+            criteria_met=evaluation.met,
+            warnings=evaluation.warnings,
+        )
         return await self.present(updated, actor)
 
     async def start_review(self, nri_id: UUID, *, expected_version: int | None, actor: Principal) -> Nri:
@@ -281,8 +301,9 @@ class NriService:
         updated = await self._transition(
             nri, S.recognised, actor=actor, reason=body.reason, recognised_at=now, activity_on=now.date()
         )
-        await self.repo.decide(nri.id, decision=S.recognised.value, reason=body.reason, changes=[], at=now,
-                               by=actor.subject)  # fmt: skip
+        await self.repo.decide(
+            nri.id, decision=S.recognised.value, reason=body.reason, changes=[], at=now, by=actor.subject
+        )
         return await self.present(updated, actor)
 
     async def request_changes(
@@ -293,9 +314,13 @@ class NriService:
             nri, S.changes_requested, actor=actor, reason=body.reason, changes=body.changes
         )
         await self.repo.decide(
-            nri.id, decision=S.changes_requested.value, reason=body.reason, changes=body.changes,
-            at=self.clock.now(), by=actor.subject,
-        )  # fmt: skip
+            nri.id,
+            decision=S.changes_requested.value,
+            reason=body.reason,
+            changes=body.changes,
+            at=self.clock.now(),
+            by=actor.subject,
+        )
         return await self.present(updated, actor)
 
     async def decline(
@@ -303,8 +328,14 @@ class NriService:
     ) -> Nri:
         nri = await self.load_managed(nri_id, actor, expected_version)
         updated = await self._transition(nri, S.declined, actor=actor, reason=body.reason)
-        await self.repo.decide(nri.id, decision=S.declined.value, reason=body.reason, changes=[],
-                               at=self.clock.now(), by=actor.subject)  # fmt: skip
+        await self.repo.decide(
+            nri.id,
+            decision=S.declined.value,
+            reason=body.reason,
+            changes=[],
+            at=self.clock.now(),
+            by=actor.subject,
+        )
         return await self.present(updated, actor)
 
     async def withdraw(
@@ -328,17 +359,28 @@ class NriService:
         )
         coordinators = await self.identity.bound_holders(Role.nri_coordinator, nri.id)
         return await self._transition(
-            nri, S.inactive, actor=actor, reason=reason,
-            extra={"last_activity_on": nri.last_activity_on, "inactive_after_years": years,
-                   "coordinators": [str(c.id) for c in coordinators]},
-        )  # fmt: skip
+            nri,
+            S.inactive,
+            actor=actor,
+            reason=reason,
+            extra={
+                "last_activity_on": nri.last_activity_on,
+                "inactive_after_years": years,
+                "coordinators": [str(c.id) for c in coordinators],
+            },
+        )
 
     async def reactivate(self, nri: Nri, *, actor: Principal, year: int, activity_on: date) -> Nri:
         """A new activity report brings an inactive NRI back (called by the report service)."""
         return await self._transition(
-            nri, S.recognised, actor=actor, reason=f"activity report for {year} submitted",
-            activity_on=activity_on, event="nri.reactivated", extra={"year": year},
-        )  # fmt: skip
+            nri,
+            S.recognised,
+            actor=actor,
+            reason=f"activity report for {year} submitted",
+            activity_on=activity_on,
+            event="nri.reactivated",
+            extra={"year": year},
+        )
 
     def inactivity_cutoff(self) -> date:
         return years_before(self.clock.now().date(), self.settings.inactive_after_years)
@@ -356,9 +398,14 @@ class NriService:
             raise NriDuplicate(
                 f"{duplicate['name']} is already the recognised {nri.type.value} NRI for "
                 f"{', '.join(nri.countries)}",
-                extra={"duplicate_of": {"id": str(duplicate["id"]), "name": duplicate["name"],
-                                        "href": f"/v1/nris/{duplicate['id']}"}},
-            )  # fmt: skip
+                extra={
+                    "duplicate_of": {
+                        "id": str(duplicate["id"]),
+                        "name": duplicate["name"],
+                        "href": f"/v1/nris/{duplicate['id']}",
+                    }
+                },
+            )
 
     async def _transition(
         self,
@@ -377,9 +424,15 @@ class NriService:
         try:
             async with self.conn.transaction():  # a savepoint, so the backstop index can answer 409
                 updated = await self.repo.update_status(
-                    nri.id, nri.version, status=to.value, reason=reason, requested_changes=changes or [],
-                    now=self.clock.now(), recognised_at=recognised_at, activity_on=activity_on,
-                )  # fmt: skip
+                    nri.id,
+                    nri.version,
+                    status=to.value,
+                    reason=reason,
+                    requested_changes=changes or [],
+                    now=self.clock.now(),
+                    recognised_at=recognised_at,
+                    activity_on=activity_on,
+                )
         except asyncpg.UniqueViolationError:
             raise NriDuplicate("a recognised NRI of this type already covers these countries") from None
         if updated is None:

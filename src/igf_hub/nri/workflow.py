@@ -30,10 +30,21 @@ CLOSED = frozenset({S.declined, S.withdrawn})
 CLAIMED = frozenset({S.submitted, S.under_review, S.recognised, S.inactive})
 COORDINATOR_EDITABLE = frozenset({S.draft, S.changes_requested})
 # What the recognition decision rests on: coordinators change these only in draft or changes_requested.
-RECOGNITION_FIELDS = frozenset({
-    "type", "youth_scope", "parent_nri_id", "name", "acronym", "countries", "scope_note", "year_founded",
-    "committee", "meeting_report_url", "meeting_report_text",
-})  # fmt: skip
+RECOGNITION_FIELDS = frozenset(
+    {
+        "type",
+        "youth_scope",
+        "parent_nri_id",
+        "name",
+        "acronym",
+        "countries",
+        "scope_note",
+        "year_founded",
+        "committee",
+        "meeting_report_url",
+        "meeting_report_text",
+    }
+)
 # Contact and profile fields stay editable after recognition.
 CONTACT_FIELDS = frozenset(
     {"website", "mailing_list_url", "contact_email", "focal_points", "languages", "description"}

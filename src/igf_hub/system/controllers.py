@@ -135,9 +135,13 @@ class AuditController(Controller):
         """The audit trail, newest first, filtered by any of actor, action, subject and time."""
         before = decode_cursor(cursor, tuple[int]) if cursor else None
         filters: dict[str, Any] = {
-            "actor": actor, "action": action, "subject_type": subject_type, "subject_id": subject_id,
-            "since": since, "until": until,
-        }  # fmt: skip
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "since": since,
+            "until": until,
+        }
         rows = await AuditRepository(db).list(
             filters, before_seq=before[0] if before else None, limit=limit + 1
         )

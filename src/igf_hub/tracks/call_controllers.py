@@ -88,9 +88,11 @@ class CallController(Controller):
         return Response(page, headers=read_headers(request.user))
 
     @post(
-        "/calls/{call_id:uuid}/submissions", operation_id="SubmitToTrackCall",
-        guards=[requires_authenticated, rate_limit("track-call-submissions", 20, 3600)], dependencies=WRITE,
-    )  # fmt: skip
+        "/calls/{call_id:uuid}/submissions",
+        operation_id="SubmitToTrackCall",
+        guards=[requires_authenticated, rate_limit("track-call-submissions", 20, 3600)],
+        dependencies=WRITE,
+    )
     async def submit(
         self, call_id: UUID, data: SubmissionCreate, request: Req, calls: CallService
     ) -> Submission:

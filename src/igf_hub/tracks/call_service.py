@@ -84,13 +84,24 @@ class CallService:
         if unmet := window_unmet(data.opens_at, data.closes_at, now):
             raise CallRulesNotMet(errors=unmet)
         call = await self.repo.insert(
-            track.id, title=data.title, description=data.description, opens_at=data.opens_at,
-            closes_at=data.closes_at, created_by=actor.subject, now=now,
-        )  # fmt: skip
+            track.id,
+            title=data.title,
+            description=data.description,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            created_by=actor.subject,
+            now=now,
+        )
         await record(
-            self.conn, actor, "track.call_created", subject_type="track_call", subject_id=call.id,
-            data=track_event_data(track, call_id=str(call.id), opens_at=call.opens_at, closes_at=call.closes_at),
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track.call_created",
+            subject_type="track_call",
+            subject_id=call.id,
+            data=track_event_data(
+                track, call_id=str(call.id), opens_at=call.opens_at, closes_at=call.closes_at
+            ),
+        )
         return call
 
     async def patch(
@@ -114,14 +125,21 @@ class CallService:
         if unmet:
             raise CallRulesNotMet(errors=unmet)
         updated = await self.repo.update(
-            call.id, opens_at=opens_at, closes_at=closes_at, now=now,
+            call.id,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            now=now,
             title=data.title if isinstance(data.title, str) else call.title,
             description=data.description if isinstance(data.description, str) else call.description,
-        )  # fmt: skip
+        )
         await record(
-            self.conn, actor, "track.call_updated", subject_type="track_call", subject_id=call.id,
+            self.conn,
+            actor,
+            "track.call_updated",
+            subject_type="track_call",
+            subject_id=call.id,
             data=track_event_data(track, call_id=str(call.id), opens_at=opens_at, closes_at=closes_at),
-        )  # fmt: skip
+        )
         return updated
 
     async def submit(self, call_id: UUID, data: SubmissionCreate, *, actor: Principal) -> Submission:
@@ -137,10 +155,18 @@ class CallService:
             )
         submission = await self.repo.insert_submission(call.id, data, user_id=actor.user_id, now=now)
         await record(
-            self.conn, actor, "track.call_submission_received", subject_type="track_call", subject_id=call.id,
-            data={"call_id": str(call.id), "submission_id": str(submission.id), "track_slug": call.track_slug,
-                  "stakeholder_group": data.stakeholder_group.value},
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track.call_submission_received",
+            subject_type="track_call",
+            subject_id=call.id,
+            data={
+                "call_id": str(call.id),
+                "submission_id": str(submission.id),
+                "track_slug": call.track_slug,
+                "stakeholder_group": data.stakeholder_group.value,
+            },
+        )
         return submission
 
     async def list_submissions(self, call_id: UUID, *, cursor: str | None, limit: int) -> SubmissionPage:

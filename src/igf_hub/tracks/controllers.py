@@ -129,9 +129,11 @@ class TrackController(Controller):
         return Response(page, headers=read_headers(request.user))
 
     @post(
-        "/", operation_id="CreateTrack", dependencies=WRITE,
+        "/",
+        operation_id="CreateTrack",
+        dependencies=WRITE,
         guards=[requires_authenticated, rate_limit("track-proposals", 30, 3600)],
-    )  # fmt: skip
+    )
     async def create_track(self, data: TrackCreate, request: Req, tracks: TrackService) -> Response[Track]:
         """The Secretariat creates BPFs, Policy Networks and other tracks; anyone signed in may propose a
         Dynamic Coalition (with its formation) and then facilitates it. Tracks start as ``proposed``."""
@@ -172,9 +174,12 @@ class TrackController(Controller):
         return written(track)
 
     @post(
-        "/{slug:str}/transitions", operation_id="TransitionTrack", status_code=200,
-        guards=[requires_secretariat], dependencies=WRITE,
-    )  # fmt: skip
+        "/{slug:str}/transitions",
+        operation_id="TransitionTrack",
+        status_code=200,
+        guards=[requires_secretariat],
+        dependencies=WRITE,
+    )
     async def transition_track(
         self, slug: str, data: TrackTransition, request: Req, tracks: TrackService
     ) -> Response[Track]:
@@ -204,18 +209,22 @@ class TrackController(Controller):
         return await people.add_facilitator(slug, data.user_id, actor=request.user)
 
     @delete(
-        "/{slug:str}/facilitators/{user_id:uuid}", operation_id="RemoveTrackFacilitator",
-        guards=[managers], dependencies=PEOPLE_WRITE,
-    )  # fmt: skip
+        "/{slug:str}/facilitators/{user_id:uuid}",
+        operation_id="RemoveTrackFacilitator",
+        guards=[managers],
+        dependencies=PEOPLE_WRITE,
+    )
     async def remove_facilitator(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
         """Remove a facilitator from the track and revoke their facilitator role (the Secretariat, or one of
         the track's facilitators). 404 when the user does not facilitate it."""
         await people.remove_facilitator(slug, user_id, actor=request.user)
 
     @post(
-        "/{slug:str}/mag-liaisons", operation_id="AddTrackMagLiaison",
-        guards=[requires_secretariat], dependencies=PEOPLE_WRITE,
-    )  # fmt: skip
+        "/{slug:str}/mag-liaisons",
+        operation_id="AddTrackMagLiaison",
+        guards=[requires_secretariat],
+        dependencies=PEOPLE_WRITE,
+    )
     async def add_liaison(
         self, slug: str, data: PersonRef, request: Req, people: PeopleService
     ) -> MagLiaison:
@@ -223,9 +232,11 @@ class TrackController(Controller):
         return await people.add_liaison(slug, data.user_id, actor=request.user)
 
     @delete(
-        "/{slug:str}/mag-liaisons/{user_id:uuid}", operation_id="RemoveTrackMagLiaison",
-        guards=[requires_secretariat], dependencies=PEOPLE_WRITE,
-    )  # fmt: skip
+        "/{slug:str}/mag-liaisons/{user_id:uuid}",
+        operation_id="RemoveTrackMagLiaison",
+        guards=[requires_secretariat],
+        dependencies=PEOPLE_WRITE,
+    )
     async def remove_liaison(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
         """Remove a MAG liaison from the track (Secretariat only). 404 when the user is not its liaison."""
         await people.remove_liaison(slug, user_id, actor=request.user)

@@ -83,9 +83,16 @@ class OutputController(Controller):
     ) -> Response[OutputPage]:
         """Outputs of every track, newest first: published and superseded ones, and drafts open for comment."""
         filters = OutputFilters(
-            track_type=track_type.value if track_type else None, kind=kind, status=status, year=year,
-            action_line=action_line, sdg=sdg, gdc_objective=gdc_objective, language=language, q=q,
-        )  # fmt: skip
+            track_type=track_type.value if track_type else None,
+            kind=kind,
+            status=status,
+            year=year,
+            action_line=action_line,
+            sdg=sdg,
+            gdc_objective=gdc_objective,
+            language=language,
+            q=q,
+        )
         page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
         return Response(page, headers=read_headers(request.user))
 
@@ -126,9 +133,12 @@ class OutputController(Controller):
         )
 
     @post(
-        "/outputs/{output_id:uuid}/comment-window", operation_id="OpenTrackOutputCommentWindow",
-        status_code=200, guards=[managers], dependencies=WRITE,
-    )  # fmt: skip
+        "/outputs/{output_id:uuid}/comment-window",
+        operation_id="OpenTrackOutputCommentWindow",
+        status_code=200,
+        guards=[managers],
+        dependencies=WRITE,
+    )
     async def open_comment_window(
         self, output_id: UUID, data: CommentWindowOpen, request: Req, outputs: OutputService
     ) -> Response[Output]:
@@ -148,9 +158,11 @@ class OutputController(Controller):
         return Response(page, headers=read_headers(request.user))
 
     @post(
-        "/outputs/{output_id:uuid}/comments", operation_id="CommentOnTrackOutput",
-        guards=[requires_authenticated, rate_limit("track-output-comments", 30, 3600)], dependencies=WRITE,
-    )  # fmt: skip
+        "/outputs/{output_id:uuid}/comments",
+        operation_id="CommentOnTrackOutput",
+        guards=[requires_authenticated, rate_limit("track-output-comments", 30, 3600)],
+        dependencies=WRITE,
+    )
     async def comment(
         self, output_id: UUID, data: CommentCreate, request: Req, outputs: OutputService
     ) -> Comment:
@@ -158,9 +170,12 @@ class OutputController(Controller):
         return await outputs.comment(output_id, data, actor=request.user)
 
     @post(
-        "/outputs/{output_id:uuid}/publish", operation_id="PublishTrackOutput", status_code=200,
-        guards=[managers], dependencies=WRITE,
-    )  # fmt: skip
+        "/outputs/{output_id:uuid}/publish",
+        operation_id="PublishTrackOutput",
+        status_code=200,
+        guards=[managers],
+        dependencies=WRITE,
+    )
     async def publish(self, output_id: UUID, request: Req, outputs: OutputService) -> Response[Output]:
         """``draft → published`` (needs ``If-Match``): the output gets its citable id and supersedes the version
         it revises. BPF and PN drafts must have been through a closed comment window."""
@@ -170,9 +185,11 @@ class OutputController(Controller):
         return written(output)
 
     @post(
-        "/outputs/{output_id:uuid}/versions", operation_id="CreateTrackOutputVersion",
-        guards=[managers], dependencies=WRITE,
-    )  # fmt: skip
+        "/outputs/{output_id:uuid}/versions",
+        operation_id="CreateTrackOutputVersion",
+        guards=[managers],
+        dependencies=WRITE,
+    )
     async def new_version(
         self, output_id: UUID, data: OutputPatch, request: Req, outputs: OutputService
     ) -> Response[Output]:

@@ -84,20 +84,34 @@ references.register(REFERENCE_KIND, resolve_track_output)
 def _fields_of(data: OutputCreate) -> OutputFields:
     c = data.classification
     return OutputFields(
-        title=data.title, kind=data.kind, year=data.year, languages=list(dict.fromkeys(data.languages)),
-        url=data.url, text=data.text, dissenting_views=list(data.dissenting_views),
-        wsis_action_lines=list(c.wsis_action_lines), sdgs=list(c.sdgs), gdc_objectives=list(c.gdc_objectives),
-    )  # fmt: skip
+        title=data.title,
+        kind=data.kind,
+        year=data.year,
+        languages=list(dict.fromkeys(data.languages)),
+        url=data.url,
+        text=data.text,
+        dissenting_views=list(data.dissenting_views),
+        wsis_action_lines=list(c.wsis_action_lines),
+        sdgs=list(c.sdgs),
+        gdc_objectives=list(c.gdc_objectives),
+    )
 
 
 def _merged(output: Output, data: OutputPatch) -> OutputFields:
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     c = changes.pop("classification", output.classification)
     fields = OutputFields(
-        title=output.title, kind=output.kind, year=output.year, languages=output.languages, url=output.url,
-        text=output.text, dissenting_views=output.dissenting_views,
-        wsis_action_lines=list(c.wsis_action_lines), sdgs=list(c.sdgs), gdc_objectives=list(c.gdc_objectives),
-    )  # fmt: skip
+        title=output.title,
+        kind=output.kind,
+        year=output.year,
+        languages=output.languages,
+        url=output.url,
+        text=output.text,
+        dissenting_views=output.dissenting_views,
+        wsis_action_lines=list(c.wsis_action_lines),
+        sdgs=list(c.sdgs),
+        gdc_objectives=list(c.gdc_objectives),
+    )
     merged = msgspec.structs.replace(fields, **changes)
     if merged.url is None and not merged.text:
         raise OutputRulesNotMet(errors=[FieldError("", "an output needs a url, a text, or both")])
@@ -207,9 +221,14 @@ class OutputService:
             uuid4(), track.id, _fields_of(data), created_by=actor.subject, now=self.clock.now()
         )
         await record(
-            self.conn, actor, "track_output.created", subject_type="track_output", subject_id=output.id,
-            data=output_event_data(output, track), public=False,
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track_output.created",
+            subject_type="track_output",
+            subject_id=output.id,
+            data=output_event_data(output, track),
+            public=False,
+        )
         return output
 
     async def patch(
@@ -222,9 +241,14 @@ class OutputService:
         assert updated is not None  # locked as a draft above
         changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
         await record(
-            self.conn, actor, "track_output.updated", subject_type="track_output", subject_id=output.id,
-            data=output_event_data(updated, track, changed=changed), public=self._public(updated),
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track_output.updated",
+            subject_type="track_output",
+            subject_id=output.id,
+            data=output_event_data(updated, track, changed=changed),
+            public=self._public(updated),
+        )
         return updated
 
     async def delete(self, output_id: UUID, *, expected_version: int | None, actor: Principal) -> None:
@@ -233,10 +257,14 @@ class OutputService:
         check_version(output.version, expected_version)
         await self.repo.delete_draft(output.id)
         await record(
-            self.conn, actor, "track_output.deleted", subject_type="track_output", subject_id=output.id,
+            self.conn,
+            actor,
+            "track_output.deleted",
+            subject_type="track_output",
+            subject_id=output.id,
             data={"id": str(output.id), "track_id": str(track.id), "track_slug": track.slug},
             public=self._public(output),  # consumers who saw the draft learn that it is gone
-        )  # fmt: skip
+        )
 
     async def new_version(self, output_id: UUID, data: OutputPatch, *, actor: Principal) -> Output:
         """A draft of the next version of a published output (it supersedes that one once published)."""
@@ -252,15 +280,26 @@ class OutputService:
             # A savepoint: the one-draft-per-series index may refuse, leaving the transaction usable.
             async with self.conn.transaction():
                 draft = await self.repo.insert(
-                    uuid4(), track.id, fields, created_by=actor.subject, now=self.clock.now(),
-                    series_id=source.series_id, output_version=source.output_version + 1, supersedes=source.id,
-                )  # fmt: skip
+                    uuid4(),
+                    track.id,
+                    fields,
+                    created_by=actor.subject,
+                    now=self.clock.now(),
+                    series_id=source.series_id,
+                    output_version=source.output_version + 1,
+                    supersedes=source.id,
+                )
         except asyncpg.UniqueViolationError:
             raise DraftVersionExists(f"a draft of the next version of {source.citable_id} exists") from None
         await record(
-            self.conn, actor, "track_output.created", subject_type="track_output", subject_id=draft.id,
-            data=output_event_data(draft, track), public=False,
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track_output.created",
+            subject_type="track_output",
+            subject_id=draft.id,
+            data=output_event_data(draft, track),
+            public=False,
+        )
         return draft
 
     # -- community comment -----------------------------------------------------------------------------
@@ -285,9 +324,13 @@ class OutputService:
         )
         assert updated is not None
         await record(
-            self.conn, actor, "track_output.comment_window_opened", subject_type="track_output",
-            subject_id=output.id, data=output_event_data(updated, track),
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track_output.comment_window_opened",
+            subject_type="track_output",
+            subject_id=output.id,
+            data=output_event_data(updated, track),
+        )
         return updated
 
     async def comment(self, output_id: UUID, data: CommentCreate, *, actor: Principal) -> Comment:
@@ -302,14 +345,21 @@ class OutputService:
                 detail = f"the comment window closed at {window.closes_at.isoformat()}"
             raise CommentWindowClosed(detail)
         comment = await self.repo.insert_comment(
-            output.id, user_id=actor.user_id, on_version=output.version,
+            output.id,
+            user_id=actor.user_id,
+            on_version=output.version,
             stakeholder_group=data.stakeholder_group.value if data.stakeholder_group else None,
-            text=data.text, now=self.clock.now(),
-        )  # fmt: skip
+            text=data.text,
+            now=self.clock.now(),
+        )
         await record(
-            self.conn, actor, "track_output.comment_received", subject_type="track_output", subject_id=output.id,
+            self.conn,
+            actor,
+            "track_output.comment_received",
+            subject_type="track_output",
+            subject_id=output.id,
             data={"id": str(output.id), "comment_id": str(comment.id), "track_slug": output.track_slug},
-        )  # fmt: skip
+        )
         return comment
 
     # -- publication -----------------------------------------------------------------------------------
@@ -340,9 +390,11 @@ class OutputService:
         else:
             series_number = await self.repo.next_series_number(track.id, output.year)
         published = await self.repo.publish(
-            output.id, series_number=series_number, now=now,
+            output.id,
+            series_number=series_number,
+            now=now,
             citable_id=citable_id(track.slug, output.year, series_number, output.output_version),
-        )  # fmt: skip
+        )
         assert published is not None
         await self.tracks.add_history(track.id, "output_published", now=now, output_id=published.id)
         superseded = None
@@ -352,9 +404,13 @@ class OutputService:
             await self.tracks.add_history(track.id, "output_superseded", now=now, output_id=superseded.id)
         # The publication causes the supersession: its event comes first.
         await record(
-            self.conn, actor, "track_output.published", subject_type="track_output", subject_id=published.id,
+            self.conn,
+            actor,
+            "track_output.published",
+            subject_type="track_output",
+            subject_id=published.id,
             data=output_event_data(published, track),
-        )  # fmt: skip
+        )
         if superseded is not None:
             await record(
                 self.conn,

@@ -120,9 +120,13 @@ class PeopleService:
             track.id, user_id, grant_id=grant.id, added_by=actor.subject, now=self.clock.now()
         )
         await record(
-            self.conn, actor, "track.facilitator_added", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.facilitator_added",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
-        )  # fmt: skip
+        )
 
     async def remove_facilitator(self, slug: str, user_id: UUID, *, actor: Principal) -> None:
         track = await find_track(self.tracks, slug, for_update=True)
@@ -134,9 +138,13 @@ class PeopleService:
         with contextlib.suppress(GrantNotFound):
             await self.identity.revoke_grant(user_id, grant_id, actor=actor)
         await record(
-            self.conn, actor, "track.facilitator_removed", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.facilitator_removed",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
-        )  # fmt: skip
+        )
 
     # -- MAG liaisons --------------------------------------------------------------------------------
 
@@ -150,9 +158,13 @@ class PeopleService:
         if not await self.repo.add_liaison(track.id, user_id, added_by=actor.subject, now=self.clock.now()):
             raise AlreadyLiaison(f"{user_id} is already a MAG liaison of {slug!r}")
         await record(
-            self.conn, actor, "track.mag_liaison_added", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.mag_liaison_added",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
-        )  # fmt: skip
+        )
         return MagLiaison(**msgspec.structs.asdict(person), is_current_mag_member=True)
 
     async def remove_liaison(self, slug: str, user_id: UUID, *, actor: Principal) -> None:
@@ -162,9 +174,13 @@ class PeopleService:
         if not await self.repo.remove_liaison(track.id, user_id):
             raise NotALiaison(f"{user_id} is not a MAG liaison of {slug!r}")
         await record(
-            self.conn, actor, "track.mag_liaison_removed", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.mag_liaison_removed",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
-        )  # fmt: skip
+        )
 
     # -- participants --------------------------------------------------------------------------------
 
@@ -185,14 +201,22 @@ class PeopleService:
         if not already and not track.open_membership:
             raise MembershipClosed(f"the track {slug!r} does not take new participants")
         participation, joined = await self.repo.upsert_participant(
-            track.id, actor.user_id, stakeholder_group=data.stakeholder_group.value, country=data.country,
+            track.id,
+            actor.user_id,
+            stakeholder_group=data.stakeholder_group.value,
+            country=data.country,
             now=self.clock.now(),
-        )  # fmt: skip
+        )
         await record(
-            self.conn, actor, "track.participant_joined" if joined else "track.participant_updated",
-            subject_type="track", subject_id=track.id,
-            data=track_event_data(track, stakeholder_group=data.stakeholder_group.value, country=data.country),
-        )  # fmt: skip
+            self.conn,
+            actor,
+            "track.participant_joined" if joined else "track.participant_updated",
+            subject_type="track",
+            subject_id=track.id,
+            data=track_event_data(
+                track, stakeholder_group=data.stakeholder_group.value, country=data.country
+            ),
+        )
         return participation, joined
 
     async def leave(self, slug: str, *, actor: Principal) -> None:
@@ -203,6 +227,10 @@ class PeopleService:
         ):
             raise NotAParticipant(f"you do not participate in {slug!r}")
         await record(
-            self.conn, actor, "track.participant_left", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.participant_left",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(track, stakeholder_group=left.stakeholder_group, country=left.country),
-        )  # fmt: skip
+        )

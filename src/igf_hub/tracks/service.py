@@ -171,9 +171,13 @@ class TrackService:
             await self.repo.insert_formation(track.id, data.formation, submitted_by=actor.subject, now=now)
         await self.repo.add_history(track.id, "proposed", now=now, to_status=track.status.value)
         await record(
-            self.conn, actor, "track.proposed", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.proposed",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(track, name=track.name),
-        )  # fmt: skip
+        )
         if is_dc and actor.user_id is not None and not actor.has_role(Role.secretariat):
             # The proposer facilitates the coalition they propose (and may correct the proposal).
             await self.people.bind_facilitator(track, actor.user_id, actor=actor)
@@ -201,9 +205,13 @@ class TrackService:
                 raise TrackRulesNotMet(errors=errors)
         updated = await self.repo.update(msgspec.structs.replace(track, **changes), now=self.clock.now())
         await record(
-            self.conn, actor, "track.updated", subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            "track.updated",
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(updated, changed=sorted(changes)),
-        )  # fmt: skip
+        )
         return await self._full(updated, actor)
 
     async def import_tracks(
@@ -262,9 +270,13 @@ class TrackService:
         if to is TrackStatus.active:
             years = sorted({*years, now.year})  # a track that (re)starts works in this year
         updated = await self.repo.set_status(
-            track.id, to, reason=reason, now=now, activated_at=now if to is TrackStatus.active else None,
+            track.id,
+            to,
+            reason=reason,
+            now=now,
+            activated_at=now if to is TrackStatus.active else None,
             years_active=years,
-        )  # fmt: skip
+        )
         await self.repo.add_history(
             track.id,
             "status_changed",
@@ -275,9 +287,13 @@ class TrackService:
         )
         event = TRANSITION_EVENTS[(track.status, to)]
         await record(
-            self.conn, actor, event, subject_type="track", subject_id=track.id,
+            self.conn,
+            actor,
+            event,
+            subject_type="track",
+            subject_id=track.id,
             data=track_event_data(updated, from_status=track.status.value, reason=reason, **extra),
-        )  # fmt: skip
+        )
         return updated
 
     # -- Dynamic Coalition standing ------------------------------------------------------------------
@@ -307,9 +323,13 @@ class TrackService:
         if check.met:
             return False
         await self.change_status(
-            track, TrackStatus.inactive, reason=check.detail, actor=actor,
-            rule="annual_output", reporting_year=dc_standing.reporting_year(self.clock.now()),
-        )  # fmt: skip
+            track,
+            TrackStatus.inactive,
+            reason=check.detail,
+            actor=actor,
+            rule="annual_output",
+            reporting_year=dc_standing.reporting_year(self.clock.now()),
+        )
         return True
 
 

@@ -63,16 +63,32 @@ def evaluate(
     listed = f" ({', '.join(groups)})" if groups else ""
     diversity = f"participants from {len(groups)} stakeholder group(s){listed}"
     checks = [
-        _check(StandingRule.open_membership, track.open_membership, "membership is open to anyone",
-               "membership is closed: a Dynamic Coalition must be open to all"),
-        _check(StandingRule.public_mailing_list, track.mailing_list_url is not None,
-               f"public mailing list at {track.mailing_list_url}", "no public mailing list"),
-        _check(StandingRule.open_archive, track.mailing_list_archive_url is not None,
-               f"open archive at {track.mailing_list_archive_url}", "no open mailing list archive"),
-        _check(StandingRule.stakeholder_diversity, len(groups) >= MIN_STAKEHOLDER_GROUPS, diversity,
-               f"{diversity}; at least {MIN_STAKEHOLDER_GROUPS} needed"),
+        _check(
+            StandingRule.open_membership,
+            track.open_membership,
+            "membership is open to anyone",
+            "membership is closed: a Dynamic Coalition must be open to all",
+        ),
+        _check(
+            StandingRule.public_mailing_list,
+            track.mailing_list_url is not None,
+            f"public mailing list at {track.mailing_list_url}",
+            "no public mailing list",
+        ),
+        _check(
+            StandingRule.open_archive,
+            track.mailing_list_archive_url is not None,
+            f"open archive at {track.mailing_list_archive_url}",
+            "no open mailing list archive",
+        ),
+        _check(
+            StandingRule.stakeholder_diversity,
+            len(groups) >= MIN_STAKEHOLDER_GROUPS,
+            diversity,
+            f"{diversity}; at least {MIN_STAKEHOLDER_GROUPS} needed",
+        ),
         annual_output_check(track, output_years, now),
-    ]  # fmt: skip
+    ]
     reasons = [c.detail for c in checks if not c.met]
     return Standing(
         track_id=track.id,

@@ -157,9 +157,11 @@ class ConsumerController(Controller):
         return written(consumer)
 
     @post(
-        "/{consumer_id:uuid}/members", operation_id="AddConsumerMember", guards=[requires_secretariat],
+        "/{consumer_id:uuid}/members",
+        operation_id="AddConsumerMember",
+        guards=[requires_secretariat],
         dependencies=WRITE,
-    )  # fmt: skip
+    )
     async def add_member(
         self, consumer_id: UUID, data: ConsumerMemberAdd, request: AnyRequest, webhooks: WebhookService
     ) -> RoleGrant:
@@ -167,9 +169,11 @@ class ConsumerController(Controller):
         return await webhooks.add_member(consumer_id, data.user_id, actor=request.user)
 
     @post(
-        "/{consumer_id:uuid}/clients", operation_id="CreateConsumerClient", guards=[requires_secretariat],
+        "/{consumer_id:uuid}/clients",
+        operation_id="CreateConsumerClient",
+        guards=[requires_secretariat],
         dependencies=WRITE,
-    )  # fmt: skip
+    )
     async def create_client(
         self, consumer_id: UUID, data: ConsumerClientCreate, request: AnyRequest, webhooks: WebhookService
     ) -> ClientCreated:
@@ -178,9 +182,13 @@ class ConsumerController(Controller):
 
     @get("/{consumer_id:uuid}/notices", operation_id="ListConsumerNotices", cache_control=NO_STORE)
     async def notices(
-        self, consumer_id: UUID, request: AnyRequest, deliveries: DeliveryService, cursor: str | None = None,
+        self,
+        consumer_id: UUID,
+        request: AnyRequest,
+        deliveries: DeliveryService,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> NoticePage:  # fmt: skip
+    ) -> NoticePage:
         """What igf_hub told the consumer about its endpoints (failing, disabled), newest first."""
         return await deliveries.notices(consumer_id, actor=request.user, cursor=cursor, limit=limit)
 
@@ -188,9 +196,13 @@ class ConsumerController(Controller):
 
     @get("/{consumer_id:uuid}/endpoints", operation_id="ListEndpoints", cache_control=NO_STORE)
     async def list_endpoints(
-        self, consumer_id: UUID, request: AnyRequest, webhooks: WebhookService, cursor: str | None = None,
+        self,
+        consumer_id: UUID,
+        request: AnyRequest,
+        webhooks: WebhookService,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> EndpointPage:  # fmt: skip
+    ) -> EndpointPage:
         """The consumer's webhook endpoints, with their verification state and failure record. For the
         Secretariat and the consumer's own members."""
         return await webhooks.list_endpoints(consumer_id, actor=request.user, cursor=cursor, limit=limit)
@@ -218,9 +230,13 @@ class ConsumerController(Controller):
 
     @patch(ENDPOINT, operation_id="UpdateEndpoint", dependencies=WRITE)
     async def update_endpoint(
-        self, consumer_id: UUID, endpoint_id: UUID, data: EndpointPatch, request: AnyRequest,
+        self,
+        consumer_id: UUID,
+        endpoint_id: UUID,
+        data: EndpointPatch,
+        request: AnyRequest,
         webhooks: WebhookService,
-    ) -> Response[Endpoint]:  # fmt: skip
+    ) -> Response[Endpoint]:
         """A new URL makes the endpoint unverified and pings it at once (the secret is unchanged, so the
         receiver already checks it); re-enabling clears its failure record."""
         endpoint = await webhooks.update_endpoint(
@@ -240,9 +256,13 @@ class ConsumerController(Controller):
 
     @post(f"{ENDPOINT}/ping", operation_id="PingEndpoint", status_code=202, dependencies=WRITE)
     async def ping(
-        self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService,
+        self,
+        consumer_id: UUID,
+        endpoint_id: UUID,
+        request: AnyRequest,
+        webhooks: WebhookService,
         deliveries: DeliveryService,
-    ) -> DeliveryDetail:  # fmt: skip
+    ) -> DeliveryDetail:
         """Send a signed webhook.ping now, whatever the backoff: a 2xx verifies the endpoint (the second step
         of the handshake, after storing the secret) and releases every delivery waiting for it. Returns the
         ping's delivery; poll it (GET .../deliveries/{id}) to see the outcome."""
@@ -261,17 +281,26 @@ class ConsumerController(Controller):
         f"{ENDPOINT}/secret/rotate", operation_id="RotateEndpointSecret", status_code=200, dependencies=WRITE
     )
     async def rotate_secret(
-        self, consumer_id: UUID, endpoint_id: UUID, data: SecretRotate, request: AnyRequest,
+        self,
+        consumer_id: UUID,
+        endpoint_id: UUID,
+        data: SecretRotate,
+        request: AnyRequest,
         webhooks: WebhookService,
-    ) -> EndpointSecrets:  # fmt: skip
+    ) -> EndpointSecrets:
         """A new secret signs from now on; the old one also signs until the grace period (default 24 h) ends."""
         return await webhooks.rotate_secret(consumer_id, endpoint_id, data, actor=request.user)
 
     @post(f"{ENDPOINT}/recoveries", operation_id="RecoverEndpoint", status_code=202, dependencies=WRITE)
     async def recover(
-        self, consumer_id: UUID, endpoint_id: UUID, data: RecoveryCreate, request: AnyRequest,
-        deliveries: DeliveryService, queue: ArqRedis,
-    ) -> Response[Recovery]:  # fmt: skip
+        self,
+        consumer_id: UUID,
+        endpoint_id: UUID,
+        data: RecoveryCreate,
+        request: AnyRequest,
+        deliveries: DeliveryService,
+        queue: ArqRedis,
+    ) -> Response[Recovery]:
         """Replay everything the endpoint missed since a time, in order, at its replay rate."""
         recovery = await deliveries.request_recovery(consumer_id, endpoint_id, data, actor=request.user)
         return Response(
@@ -280,9 +309,13 @@ class ConsumerController(Controller):
 
     @get(f"{ENDPOINT}/recoveries/{{recovery_id:uuid}}", operation_id="GetRecovery", cache_control=NO_STORE)
     async def get_recovery(
-        self, consumer_id: UUID, endpoint_id: UUID, recovery_id: UUID, request: AnyRequest,
+        self,
+        consumer_id: UUID,
+        endpoint_id: UUID,
+        recovery_id: UUID,
+        request: AnyRequest,
         deliveries: DeliveryService,
-    ) -> Recovery:  # fmt: skip
+    ) -> Recovery:
         """The progress of one replay of missed events (its state and how many deliveries it queued). For the
         Secretariat and the consumer's own members."""
         return await deliveries.get_recovery(consumer_id, endpoint_id, recovery_id, actor=request.user)
@@ -291,18 +324,30 @@ class ConsumerController(Controller):
 
     @get("/{consumer_id:uuid}/deliveries", operation_id="ListDeliveries", cache_control=NO_STORE)
     async def list_deliveries(
-        self, consumer_id: UUID, request: AnyRequest, deliveries: DeliveryService,
+        self,
+        consumer_id: UUID,
+        request: AnyRequest,
+        deliveries: DeliveryService,
         endpoint_id: UUID | None = None,
         delivery_state: Annotated[DeliveryState | None, QueryParameter(name="state")] = None,
         event_type: str | None = None,
-        since: datetime | None = None, until: datetime | None = None, cursor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: str | None = None,
         limit: Limit = 50,
-    ) -> DeliveryPage:  # fmt: skip
+    ) -> DeliveryPage:
         """The consumer's deliveries, newest first, filtered by endpoint, state, event type and time."""
         return await deliveries.list(
-            consumer_id, actor=request.user, endpoint_id=endpoint_id, state=delivery_state, event_type=event_type,
-            since=since, until=until, cursor=cursor, limit=limit,
-        )  # fmt: skip
+            consumer_id,
+            actor=request.user,
+            endpoint_id=endpoint_id,
+            state=delivery_state,
+            event_type=event_type,
+            since=since,
+            until=until,
+            cursor=cursor,
+            limit=limit,
+        )
 
     @get(
         "/{consumer_id:uuid}/deliveries/{delivery_id:uuid}",
@@ -316,9 +361,11 @@ class ConsumerController(Controller):
         return await deliveries.get(consumer_id, delivery_id, actor=request.user)
 
     @post(
-        "/{consumer_id:uuid}/deliveries/{delivery_id:uuid}/replay", operation_id="ReplayDelivery",
-        status_code=202, dependencies=WRITE,
-    )  # fmt: skip
+        "/{consumer_id:uuid}/deliveries/{delivery_id:uuid}/replay",
+        operation_id="ReplayDelivery",
+        status_code=202,
+        dependencies=WRITE,
+    )
     async def replay(
         self, consumer_id: UUID, delivery_id: UUID, request: AnyRequest, deliveries: DeliveryService
     ) -> DeliveryDetail:
@@ -333,16 +380,26 @@ class EventController(Controller):
     dependencies = {"deliveries": Provide(provide_deliveries, sync_to_thread=False)}
 
     @get(
-        "/", operation_id="ListEvents", guards=[requires_consumer_or_secretariat], cache_control=NO_STORE,
-        responses={200: ResponseSpec(data_container=EventLog, description="the events after the cursor",
-                                     generate_examples=False)},
-    )  # fmt: skip
+        "/",
+        operation_id="ListEvents",
+        guards=[requires_consumer_or_secretariat],
+        cache_control=NO_STORE,
+        responses={
+            200: ResponseSpec(
+                data_container=EventLog, description="the events after the cursor", generate_examples=False
+            )
+        },
+    )
     async def list_events(
-        self, request: AnyRequest, deliveries: DeliveryService,
+        self,
+        request: AnyRequest,
+        deliveries: DeliveryService,
         after: Annotated[str | None, Parameter(description="next_cursor of the previous call")] = None,
-        types: Annotated[str | None, Parameter(description="comma-separated types or families (message.*)")] = None,
+        types: Annotated[
+            str | None, Parameter(description="comma-separated types or families (message.*)")
+        ] = None,
         limit: Limit = 100,
-    ) -> Response[bytes]:  # fmt: skip
+    ) -> Response[bytes]:
         """The event log in order, each item byte-for-byte the webhook body, so a consumer can catch up
         without webhooks. Keep ``next_cursor`` and pass it as ``after`` (the only cursor parameter: any
         other query parameter is refused with 400); it is returned also when empty. While ``has_more`` is
@@ -353,10 +410,11 @@ class EventController(Controller):
         return Response(body, media_type=MediaType.JSON, headers=headers)
 
     @get(
-        "/signing-keys", operation_id="GetWebhookSigningKeys",
+        "/signing-keys",
+        operation_id="GetWebhookSigningKeys",
         cache_control=CacheControlHeader(max_age=300, public=True),
         dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
-    )  # fmt: skip
+    )
     async def signing_keys(self, deliveries: DeliveryService) -> SigningKeys:
         """igf_hub's Ed25519 public keys: verify a ``v1a`` webhook signature without a shared secret. Each
         delivery signed with ``v1a`` names its key in the ``webhook-key-id`` header (a ``kid`` here); the
@@ -376,11 +434,16 @@ class EventController(Controller):
         return await deliveries.rotate_signing_key(actor=request.user)
 
     @get(
-        "/{event_id:uuid}", operation_id="GetEvent", guards=[requires_consumer_or_secretariat],
+        "/{event_id:uuid}",
+        operation_id="GetEvent",
+        guards=[requires_consumer_or_secretariat],
         cache_control=CacheControlHeader(max_age=3600, private=True),
-        responses={200: ResponseSpec(data_container=CloudEvent, description="the event with its full data",
-                                     generate_examples=False)},
-    )  # fmt: skip
+        responses={
+            200: ResponseSpec(
+                data_container=CloudEvent, description="the event with its full data", generate_examples=False
+            )
+        },
+    )
     async def get_event(self, event_id: UUID, deliveries: DeliveryService) -> Response[bytes]:
         """One event with its full data (the ``event`` link of a thin webhook body points here)."""
         return Response(await deliveries.event(event_id), media_type=MediaType.JSON)

@@ -337,17 +337,30 @@ class HealthRow(msgspec.Struct, frozen=True, kw_only=True):
 
 def _claimed(row: asyncpg.Record) -> Claimed:
     return Claimed(
-        id=row["id"], seq=row["seq"], attempt_count=row["attempt_count"], probe_count=row["probe_count"],
-        is_ping=row["is_ping"], failing_since=row["failing_since"],
-        lease_until=row["lease_until"], endpoint_id=row["endpoint_id"], webhook_id=row["webhook_id"], url=row["url"],
-        sign_ed25519=row["sign_ed25519"], retry_schedule=list(row["retry_schedule"]),
-        consecutive_failures=row["consecutive_failures"], secrets=list(row["secrets"]),
+        id=row["id"],
+        seq=row["seq"],
+        attempt_count=row["attempt_count"],
+        probe_count=row["probe_count"],
+        is_ping=row["is_ping"],
+        failing_since=row["failing_since"],
+        lease_until=row["lease_until"],
+        endpoint_id=row["endpoint_id"],
+        webhook_id=row["webhook_id"],
+        url=row["url"],
+        sign_ed25519=row["sign_ed25519"],
+        retry_schedule=list(row["retry_schedule"]),
+        consecutive_failures=row["consecutive_failures"],
+        secrets=list(row["secrets"]),
         signing_kid=row["signing_kid"],
         event=EventRow(
-            seq=row["event_seq"], id=row["event_id"], type=row["type"], subject=row["subject"],
-            occurred_at=row["occurred_at"], data_json=row["data_json"],
+            seq=row["event_seq"],
+            id=row["event_id"],
+            type=row["type"],
+            subject=row["subject"],
+            occurred_at=row["occurred_at"],
+            data_json=row["data_json"],
         ),
-    )  # fmt: skip
+    )
 
 
 def _delivery(row: asyncpg.Record) -> Delivery:
@@ -396,12 +409,27 @@ class DeliveryRepository:
         r = results
         rows = await self.conn.fetch(
             RECORD_RESULTS,
-            [x.delivery.id for x in r], [x.delivery.lease_until for x in r],
-            *_columns(r, "attempted_at", "status_code", "latency_ms", "excerpt", "error", "new_state", "next_due"),
-            *_columns(health, "endpoint_id", "any_success", "trailing_failures", "failures", "first_failure_at",
-                      "last_at", "blocked_until", "gone", "verified_url"),
-            disable_before, [x.probe for x in r], failing_threshold,
-        )  # fmt: skip
+            [x.delivery.id for x in r],
+            [x.delivery.lease_until for x in r],
+            *_columns(
+                r, "attempted_at", "status_code", "latency_ms", "excerpt", "error", "new_state", "next_due"
+            ),
+            *_columns(
+                health,
+                "endpoint_id",
+                "any_success",
+                "trailing_failures",
+                "failures",
+                "first_failure_at",
+                "last_at",
+                "blocked_until",
+                "gone",
+                "verified_url",
+            ),
+            disable_before,
+            [x.probe for x in r],
+            failing_threshold,
+        )
         return [HealthRow(**row) for row in rows]
 
     async def release(self, leases: list[tuple[UUID, datetime]]) -> None:
@@ -411,9 +439,17 @@ class DeliveryRepository:
     # -- inspection and replay -----------------------------------------------------------------------
 
     async def list_deliveries(
-        self, consumer_id: UUID, *, endpoint_id: UUID | None, state: str | None, event_type: str | None,
-        since: datetime | None, until: datetime | None, before_seq: int | None, limit: int,
-    ) -> list[tuple[int, Delivery]]:  # fmt: skip
+        self,
+        consumer_id: UUID,
+        *,
+        endpoint_id: UUID | None,
+        state: str | None,
+        event_type: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        before_seq: int | None,
+        limit: int,
+    ) -> list[tuple[int, Delivery]]:
         rows = await self.conn.fetch(
             LIST_DELIVERIES, consumer_id, endpoint_id, state, event_type, since, until, before_seq, limit
         )

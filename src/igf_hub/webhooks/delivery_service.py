@@ -61,15 +61,30 @@ class DeliveryService:
     # -- deliveries ----------------------------------------------------------------------------------
 
     async def list(
-        self, consumer_id: UUID, *, actor: Principal, endpoint_id: UUID | None, state: DeliveryState | None,
-        event_type: str | None, since: datetime | None, until: datetime | None, cursor: str | None, limit: int,
-    ) -> DeliveryPage:  # fmt: skip
+        self,
+        consumer_id: UUID,
+        *,
+        actor: Principal,
+        endpoint_id: UUID | None,
+        state: DeliveryState | None,
+        event_type: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        cursor: str | None,
+        limit: int,
+    ) -> DeliveryPage:
         await self.webhooks.get_consumer(consumer_id, actor=actor)
         before = decode_cursor(cursor, tuple[int])[0] if cursor else None
         rows = await self.repo.list_deliveries(
-            consumer_id, endpoint_id=endpoint_id, state=state.value if state else None, event_type=event_type,
-            since=since, until=until, before_seq=before, limit=limit + 1,
-        )  # fmt: skip
+            consumer_id,
+            endpoint_id=endpoint_id,
+            state=state.value if state else None,
+            event_type=event_type,
+            since=since,
+            until=until,
+            before_seq=before,
+            limit=limit + 1,
+        )
         page, more = split_page(rows, limit)
         return DeliveryPage(
             items=[d for _, d in page], next_cursor=encode_cursor(page[-1][0]) if more else None
@@ -92,9 +107,13 @@ class DeliveryService:
             )
         new_id = await self.repo.replay(delivery_id, self.clock.now())
         await audit.append(
-            self.conn, actor=actor.subject, action="webhook_delivery.replayed", subject_type="webhook_delivery",
-            subject_id=delivery_id, data={"replay_id": new_id},
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="webhook_delivery.replayed",
+            subject_type="webhook_delivery",
+            subject_id=delivery_id,
+            data={"replay_id": new_id},
+        )
         return await self.get(consumer_id, new_id, actor=actor)
 
     async def request_recovery(
@@ -108,9 +127,13 @@ class DeliveryService:
             endpoint_id, data.since, data.until, actor.subject, self.clock.now()
         )
         await audit.append(
-            self.conn, actor=actor.subject, action="webhook_endpoint.recovery_requested",
-            subject_type="webhook_endpoint", subject_id=endpoint_id, data=recovery,
-        )  # fmt: skip
+            self.conn,
+            actor=actor.subject,
+            action="webhook_endpoint.recovery_requested",
+            subject_type="webhook_endpoint",
+            subject_id=endpoint_id,
+            data=recovery,
+        )
         return recovery
 
     async def get_recovery(

@@ -308,16 +308,27 @@ class Dispatcher:
             await self._ed25519_key(delivery.signing_kid) if delivery.sign_ed25519 else (None, None)
         )
         headers = signing.headers(
-            str(delivery.webhook_id), int(now.timestamp()), body,
-            hmac_keys=[self._hmac_key(c) for c in delivery.secrets], ed25519_key=ed25519, ed25519_kid=kid,
-        )  # fmt: skip
+            str(delivery.webhook_id),
+            int(now.timestamp()),
+            body,
+            hmac_keys=[self._hmac_key(c) for c in delivery.secrets],
+            ed25519_key=ed25519,
+            ed25519_kid=kid,
+        )
         outcome = await self.sender.post(delivery.url, body, headers)
         status = outcome.status_code
         result = AttemptResult(
-            delivery=delivery, attempted_at=now, finished=time.perf_counter(), status_code=status,
-            latency_ms=outcome.latency_ms, excerpt=outcome.excerpt, error=outcome.error,
-            new_state="delivered", next_due=None, gone=status == 410,
-        )  # fmt: skip
+            delivery=delivery,
+            attempted_at=now,
+            finished=time.perf_counter(),
+            status_code=status,
+            latency_ms=outcome.latency_ms,
+            excerpt=outcome.excerpt,
+            error=outcome.error,
+            new_state="delivered",
+            next_due=None,
+            gone=status == 410,
+        )
         result.probe = not delivery.is_ping and delivery.consecutive_failures >= policy.FAILING_THRESHOLD
         if not policy.is_success(status):
             schedule = policy.PING_SCHEDULE if delivery.is_ping else delivery.retry_schedule

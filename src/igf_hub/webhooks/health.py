@@ -29,9 +29,12 @@ async def notify(pool: asyncpg.Pool, clock: Clock) -> int:
         rows = await repo.health_to_notify(FAILING_THRESHOLD)
         for row in rows:
             data = {
-                "endpoint_id": str(row["id"]), "consumer_id": str(row["consumer_id"]), "url": row["url"],
-                "consecutive_failures": row["consecutive_failures"], "failing_since": row["failing_since"],
-            }  # fmt: skip
+                "endpoint_id": str(row["id"]),
+                "consumer_id": str(row["consumer_id"]),
+                "url": row["url"],
+                "consecutive_failures": row["consecutive_failures"],
+                "failing_since": row["failing_since"],
+            }
             if row["enabled"]:
                 kind, event = "endpoint_failing", "webhook.endpoint.failing"
                 message = (
@@ -44,9 +47,13 @@ async def notify(pool: asyncpg.Pool, clock: Clock) -> int:
                 why = "answered 410 Gone" if row["disabled_reason"] == "gone" else "failed for five days"
                 message = f"{row['url']} was disabled: it {why}. Re-enable it and recover since the outage."
                 await audit.append(
-                    conn, actor=SYSTEM_ACTOR, action="webhook_endpoint.disabled", subject_type="webhook_endpoint",
-                    subject_id=row["id"], data=data,
-                )  # fmt: skip
+                    conn,
+                    actor=SYSTEM_ACTOR,
+                    action="webhook_endpoint.disabled",
+                    subject_type="webhook_endpoint",
+                    subject_id=row["id"],
+                    data=data,
+                )
             await repo.insert_notice(row["consumer_id"], row["id"], kind, message, now)
             await outbox.publish(conn, event, subject=row["id"], data=data)
         if rows:

@@ -29,9 +29,12 @@ METRICS = "webhooks_metrics"
 def _dispatcher(ctx: dict[str, Any]) -> Dispatcher:
     metrics: DeliveryMetrics | None = ctx.get(METRICS)
     return Dispatcher(
-        ctx["pool"], ctx["http"], ctx["settings"], ctx["clock"],
+        ctx["pool"],
+        ctx["http"],
+        ctx["settings"],
+        ctx["clock"],
         on_attempt=metrics.observe if metrics is not None else None,
-    )  # fmt: skip
+    )
 
 
 async def start_dispatcher(ctx: dict[str, Any]) -> None:

@@ -142,16 +142,20 @@ async def read_families(conn: asyncpg.Connection, redis: Any, now: datetime) -> 
     return [
         attempts,
         _histogram_family(
-            "igf_hub_webhook_response_seconds", "Consumers' response time per attempt (all workers)",
-            await _read(redis, RESPONSE_KEY), RESPONSE_BUCKETS,
+            "igf_hub_webhook_response_seconds",
+            "Consumers' response time per attempt (all workers)",
+            await _read(redis, RESPONSE_KEY),
+            RESPONSE_BUCKETS,
         ),
         _histogram_family(
-            "igf_hub_webhook_delivery_lag_seconds", "From an event to its successful delivery (all workers)",
-            await _read(redis, LAG_KEY), LAG_BUCKETS,
+            "igf_hub_webhook_delivery_lag_seconds",
+            "From an event to its successful delivery (all workers)",
+            await _read(redis, LAG_KEY),
+            LAG_BUCKETS,
         ),
         pending,
         oldest,
-    ]  # fmt: skip
+    ]
 
 
 async def _families(conn: asyncpg.Connection, redis: Any, clock: Clock) -> list[Metric]:

@@ -159,10 +159,18 @@ class EndpointValues(msgspec.Struct, kw_only=True):
 
     def args(self) -> tuple[Any, ...]:
         return (
-            self.url, self.description, self.event_types, self.filters.wsis_action_lines, self.filters.sdgs,
-            self.filters.gdc_objectives, self.enabled, self.disabled_reason, self.sign_ed25519,
-            self.retry_schedule, self.replay_rate,
-        )  # fmt: skip
+            self.url,
+            self.description,
+            self.event_types,
+            self.filters.wsis_action_lines,
+            self.filters.sdgs,
+            self.filters.gdc_objectives,
+            self.enabled,
+            self.disabled_reason,
+            self.sign_ed25519,
+            self.retry_schedule,
+            self.replay_rate,
+        )
 
 
 class WebhookRepository:
@@ -191,9 +199,14 @@ class WebhookRepository:
 
     async def update_consumer(self, consumer: Consumer, now: datetime) -> Consumer:
         row = await self.conn.fetchrow(
-            UPDATE_CONSUMER, consumer.id, consumer.name, consumer.kind.value, consumer.description,
-            consumer.contact_email, now,
-        )  # fmt: skip
+            UPDATE_CONSUMER,
+            consumer.id,
+            consumer.name,
+            consumer.kind.value,
+            consumer.description,
+            consumer.contact_email,
+            now,
+        )
         return consumer_from(row)
 
     # -- endpoints -----------------------------------------------------------------------------------

@@ -70,9 +70,14 @@ class Sender:
         extensions = {"sni_hostname": target.server_name} if target.server_name else None
         try:
             async with self.http.stream(
-                "POST", target.url, content=body, headers=request_headers, timeout=self.timeout,
-                follow_redirects=False, extensions=extensions,
-            ) as response:  # fmt: skip
+                "POST",
+                target.url,
+                content=body,
+                headers=request_headers,
+                timeout=self.timeout,
+                follow_redirects=False,
+                extensions=extensions,
+            ) as response:
                 received = b""
                 # Read to the end (even an empty body: only a finished response returns its connection to
                 # the pool), but never more than the excerpt: a consumer cannot make us buffer a huge body.

@@ -197,10 +197,16 @@ class WebhookService:
             raise InvalidEndpoint("the endpoint cannot be registered", errors=errors)
         now = self.clock.now()
         values = EndpointValues(
-            url=data.url, description=data.description, event_types=sorted(set(data.event_types)),
-            filters=data.filters, enabled=data.enabled, disabled_reason=None if data.enabled else "manual",
-            sign_ed25519=data.sign_ed25519, retry_schedule=data.retry_schedule, replay_rate=data.replay_rate,
-        )  # fmt: skip
+            url=data.url,
+            description=data.description,
+            event_types=sorted(set(data.event_types)),
+            filters=data.filters,
+            enabled=data.enabled,
+            disabled_reason=None if data.enabled else "manual",
+            sign_ed25519=data.sign_ed25519,
+            retry_schedule=data.retry_schedule,
+            replay_rate=data.replay_rate,
+        )
         endpoint = await self.repo.insert_endpoint(consumer_id, values, now)
         secret = signing.new_secret()
         await self.repo.add_secret(endpoint.id, vault_for(self.settings).encrypt(secret.encode()), now)
@@ -211,9 +217,14 @@ class WebhookService:
         return EndpointCreated(**msgspec.structs.asdict(endpoint), secret=secret)
 
     async def update_endpoint(
-        self, consumer_id: UUID, endpoint_id: UUID, data: EndpointPatch, *, expected: int | None,
+        self,
+        consumer_id: UUID,
+        endpoint_id: UUID,
+        data: EndpointPatch,
+        *,
+        expected: int | None,
         actor: Principal,
-    ) -> Endpoint:  # fmt: skip
+    ) -> Endpoint:
         current = await self.get_endpoint(consumer_id, endpoint_id, actor=actor)
         check_version(current.version, expected)
         url = _pick(data.url, current.url)
@@ -226,12 +237,16 @@ class WebhookService:
         enabled = _pick(data.enabled, current.enabled)
         reason = None if enabled else (current.disabled_reason or DisabledReason.manual)
         values = EndpointValues(
-            url=url, event_types=sorted(set(types)), retry_schedule=schedule, enabled=enabled,
+            url=url,
+            event_types=sorted(set(types)),
+            retry_schedule=schedule,
+            enabled=enabled,
             disabled_reason=reason.value if reason else None,
-            description=_pick(data.description, current.description), filters=_pick(data.filters, current.filters),
+            description=_pick(data.description, current.description),
+            filters=_pick(data.filters, current.filters),
             sign_ed25519=_pick(data.sign_ed25519, current.sign_ed25519),
             replay_rate=_pick(data.replay_rate, current.replay_rate),
-        )  # fmt: skip
+        )
         endpoint = await self.repo.update_endpoint(endpoint_id, values, self.clock.now())
         await self._audit(actor, "webhook_endpoint.updated", "webhook_endpoint", endpoint_id, data)
         await outbox.publish(self.conn, "webhook.endpoint.updated", subject=endpoint_id, data=endpoint)
@@ -261,9 +276,12 @@ class WebhookService:
 
     async def _ping(self, endpoint: Endpoint, *, reason: str) -> UUID:
         data = {
-            "endpoint_id": str(endpoint.id), "consumer_id": str(endpoint.consumer_id), "url": endpoint.url,
-            "reason": reason, "message": "igf_hub verifies this endpoint: answer with any 2xx status",
-        }  # fmt: skip
+            "endpoint_id": str(endpoint.id),
+            "consumer_id": str(endpoint.consumer_id),
+            "url": endpoint.url,
+            "reason": reason,
+            "message": "igf_hub verifies this endpoint: answer with any 2xx status",
+        }
         return await self.deliveries.insert_ping(
             uuid.uuid4(), endpoint.id, endpoint.consumer_id, self.clock.now(), data
         )
@@ -292,22 +310,31 @@ class WebhookService:
         secret = signing.new_secret()
         await self.repo.add_secret(endpoint_id, vault_for(self.settings).encrypt(secret.encode()), now)
         await self._audit(
-            actor, "webhook_endpoint.secret_rotated", "webhook_endpoint", endpoint_id,
+            actor,
+            "webhook_endpoint.secret_rotated",
+            "webhook_endpoint",
+            endpoint_id,
             {"grace_seconds": data.grace_seconds},
-        )  # fmt: skip
+        )
         await outbox.publish(
-            self.conn, "webhook.endpoint.secret_rotated", subject=endpoint_id,
+            self.conn,
+            "webhook.endpoint.secret_rotated",
+            subject=endpoint_id,
             data={"grace_seconds": data.grace_seconds},
-        )  # fmt: skip
+        )
         return await self.secrets(consumer_id, endpoint_id, actor=actor)
 
     async def _audit(
         self, actor: Principal, action: str, subject_type: str, subject_id: UUID, data: object
     ) -> None:
         await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type=subject_type, subject_id=subject_id,
+            self.conn,
+            actor=actor.subject,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
             data=data,
-        )  # fmt: skip
+        )
 
 
 def _pick(value: T | msgspec.UnsetType, default: T) -> T:

@@ -21,8 +21,10 @@ from igf_hub.core import migrate
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import AuthSettings, DbSettings, RedisSettings, Settings
+from igf_hub.demo.loader import DemoReport
 from igf_hub.embedded import Embedded
 from tests.support.auth import TokenFactory
+from tests.support.demo import load_demo
 
 TEMPLATE = "igf_template"
 BASE_URL = "http://127.0.0.1:8000"
@@ -166,3 +168,10 @@ async def tokens(
     client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings, clock: Clock
 ) -> TokenFactory:
     return TokenFactory(db, settings, clock)
+
+
+@pytest.fixture
+async def demo(db: asyncpg.Pool, settings: Settings, clock: Clock) -> DemoReport:
+    """The demonstration data set (src/igf_hub/demo), loaded through the services into this test's database,
+    with the test's clock as now: Messages in every state, open comment windows and calls, NRIs in every region."""
+    return await load_demo(db, settings, clock)

@@ -1,4 +1,4 @@
-"""The igf-hub command line: serve | worker | migrate | users | clients | audit | keys.
+"""The igf-hub command line: serve | worker | migrate | users | clients | audit | keys | demo.
 
 With no IGF_HUB_DATABASE_URL / IGF_HUB_REDIS_URL, every command uses the embedded servers of the data
 dir: the running ones if ``serve`` is up, otherwise it starts them for the duration of the command.
@@ -103,9 +103,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             await audit.mark_sealing_start(conn)
             async with conn.transaction():
                 created: tuple[str, str] | None = await IdentityService(conn).bootstrap_admin()
+            if args.demo:
+                await _load_demo(conn, live, on_data="skip")
             return created
 
-        admin = asyncio.run(_with_conn(live, prepare))
+        try:
+            admin = asyncio.run(_with_conn(live, prepare))
+        except DemoNotLoaded as exc:
+            print(f"igf-hub serve --demo: {exc}", file=sys.stderr)
+            return 1
         worker = None
         if not args.no_worker:
             env = {**os.environ, "IGF_HUB_DATABASE_URL": live.db.url, "IGF_HUB_REDIS_URL": live.redis.url}
@@ -154,6 +160,46 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                     worker.wait(15)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+    return 0
+
+
+class DemoNotLoaded(Exception):
+    """The demonstration data could not be loaded (the sentence says why)."""
+
+
+async def _load_demo(conn: asyncpg.Connection, settings: Settings, *, on_data: str) -> None:
+    """Load the demonstration data set; with ``on_data="skip"`` a database that already holds data is left as
+    it is (``serve --demo`` on a data dir that has it already), with ``"refuse"`` that is an error."""
+    from igf_hub.core import audit
+    from igf_hub.core.clock import Clock
+    from igf_hub.demo import loader
+
+    audit.configure(settings)  # this deployment's seal key, as the app and the worker use
+    clock = Clock()
+    if on_data == "skip" and (found := await loader.existing_data(conn, clock, settings)):
+        print(f"demo: not loaded, the database already holds {', '.join(found)}", flush=True)
+        return
+    try:
+        report = await loader.load(conn, clock, settings)
+    except (loader.DemoRefused, loader.DemoRejected) as exc:
+        raise DemoNotLoaded(str(exc)) from None
+    print(f"demo: loaded {report.summary()}", flush=True)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.core import audit, migrate
+
+    async def load(conn: asyncpg.Connection) -> None:
+        await migrate.migrate(conn)
+        await audit.mark_sealing_start(conn)
+        await _load_demo(conn, live, on_data="refuse")
+
+    with runtime(settings) as live:
+        try:
+            asyncio.run(_with_conn(live, load))
+        except DemoNotLoaded as exc:
+            print(f"igf-hub demo load: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -419,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API (and a worker)")
     serve.add_argument("--no-worker", action="store_true", help="run the API only")
     serve.add_argument("--port", type=int, help="overrides IGF_HUB_PORT")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demonstration data set first, when the database holds no data yet",
+    )
     serve.set_defaults(fn=cmd_serve)
 
     sub.add_parser("worker", help="run an arq worker").set_defaults(fn=cmd_worker)
@@ -476,6 +527,13 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoint = audit_cmd.add_parser("checkpoint", help="sign and publish a checkpoint of the log now")
     checkpoint.add_argument("--json", action="store_true")
     checkpoint.set_defaults(fn=cmd_audit_checkpoint)
+
+    demo_cmd = sub.add_parser("demo", help="the demonstration data set").add_subparsers(
+        dest="action", required=True
+    )
+    demo_cmd.add_parser(
+        "load", help="load the invented demonstration data through the services (an empty database only)"
+    ).set_defaults(fn=cmd_demo)
 
     keys_cmd = sub.add_parser("keys", help="token signing keys").add_subparsers(dest="action", required=True)
     keys_cmd.add_parser("rotate", help="make a new signing key active").set_defaults(fn=cmd_keys)

@@ -26,6 +26,8 @@ from igf_hub.embedded import Embedded
 from tests.support.auth import TokenFactory
 from tests.support.demo import load_demo
 
+pytest_plugins = ["tests.support.browser"]  # the browser and live_url fixtures
+
 TEMPLATE = "igf_template"
 BASE_URL = "http://127.0.0.1:8000"
 
@@ -44,6 +46,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(PROCESS_TESTS):
             item.add_marker(pytest.mark.xdist_group("processes"))
+        elif "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))  # one Chromium at a time
 
 
 class Servers:

@@ -71,6 +71,9 @@ from igf_hub.system.controllers import (
 )
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
+from igf_hub.web import templating
+from igf_hub.web.home import HomePage, HomeSection
+from igf_hub.web.i18n import LanguagePrefix
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 
 log = structlog.get_logger("igf_hub.app")
@@ -103,6 +106,10 @@ CONTROLLERS: list[Any] = [
     ConsumerController,
     EventController,
 ]
+
+# The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
+PAGES: list[Any] = [HomePage]
+HOME_SECTIONS: list[HomeSection] = []
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
 _UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
@@ -393,6 +400,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *CONTROLLERS,
+            *PAGES,
+            templating.static_files(),
             create_static_files_router(
                 path="/schema-assets", directories=[swagger_ui_path], include_in_schema=False
             ),
@@ -431,6 +440,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         type_decoders=TYPE_DECODERS,  # money, rates and dates read strictly (core/schemas.py)
         exception_handlers={Exception: internal_error},
         openapi_config=_openapi(settings),
+        template_config=templating.template_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
@@ -446,6 +456,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         max_per_client=settings.exports.max_per_client,
         pool_max=settings.db.pool_max,
     )
+    app.state.home_sections = HOME_SECTIONS
+    app.asgi_handler = LanguagePrefix(app.asgi_handler)  # /fr/… is routed as /… in French (web/i18n.py)
     document_problems(app)  # error responses documented as the problem+json they are
     complete_options(app)
     return app

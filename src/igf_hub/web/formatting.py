@@ -1,0 +1,86 @@
+"""Dates, numbers and money written the way the reader's language writes them (Babel, CLDR data).
+
+Each is a Jinja filter that takes the page's language from the template context (``lang``), so a template
+writes ``{{ message.closes_at|datetime }}`` and ``{{ amount|money("USD") }}`` and never formats by hand.
+Times are shown in UTC, and say so: the service stores and compares them in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from igf_hub.web.i18n import DEFAULT, LANGUAGES
+
+
+def locale_of(language: str) -> str:
+    return LANGUAGES[language].locale if language in LANGUAGES else LANGUAGES[DEFAULT].locale
+
+
+def date_text(value: date | datetime, language: str, *, style: str = "long") -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).date()
+    return format_date(value, format=style, locale=locale_of(language))
+
+
+def datetime_text(value: datetime, language: str, *, style: str = "medium") -> str:
+    shown = format_datetime(value.astimezone(UTC), format=style, tzinfo=UTC, locale=locale_of(language))
+    return f"{shown} UTC"
+
+
+def number_text(value: int | float | Decimal, language: str) -> str:
+    return format_decimal(value, locale=locale_of(language))
+
+
+def money_text(value: Decimal | int, currency: str, language: str) -> str:
+    """An amount in an ISO 4217 currency; Decimal in, never float."""
+    return format_currency(value, currency, locale=locale_of(language))
+
+
+def percent_text(value: Decimal | float, language: str) -> str:
+    return format_percent(value, locale=locale_of(language))
+
+
+@pass_context
+def _date(context: Context, value: date | datetime | None, style: str = "long") -> str:
+    return "" if value is None else date_text(value, _language(context), style=style)
+
+
+@pass_context
+def _datetime(context: Context, value: datetime | None, style: str = "medium") -> str:
+    return "" if value is None else datetime_text(value, _language(context), style=style)
+
+
+@pass_context
+def _number(context: Context, value: int | float | Decimal | None) -> str:
+    return "" if value is None else number_text(value, _language(context))
+
+
+@pass_context
+def _money(context: Context, value: Decimal | int | None, currency: str = "USD") -> str:
+    return "" if value is None else money_text(value, currency, _language(context))
+
+
+@pass_context
+def _percent(context: Context, value: Decimal | float | None) -> str:
+    return "" if value is None else percent_text(value, _language(context))
+
+
+def _language(context: Context) -> str:
+    language = context.get("lang", DEFAULT)
+    return language if isinstance(language, str) and language in LANGUAGES else DEFAULT
+
+
+FILTERS: dict[str, Any] = {
+    "date": _date,
+    "datetime": _datetime,
+    "number": _number,
+    "money": _money,
+    "percent": _percent,
+}

@@ -1,0 +1,150 @@
+"""Server-rendered pages: one Jinja environment for every template, and ``render`` which every page returns.
+
+Templates live in ``igf_hub/templates/``: ``layout.html``, the macros in ``components/``, and each domain's
+pages in ``templates/<domain>/``. Autoescaping is on and undefined names fail loudly. Every UI string goes
+through gettext (``{{ _("…") }}`` or ``{% trans %}``), translated into the page's language (``lang`` in the
+context); see i18n.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from litestar import Request
+from litestar.datastructures import CacheControlHeader, Cookie
+from litestar.handlers import HTTPRouteHandler
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from igf_hub.core.security_headers import page_headers
+from igf_hub.web import i18n
+from igf_hub.web.formatting import FILTERS
+
+PACKAGE = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PACKAGE / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/static"
+
+# Layout pages load their stylesheet and scripts from this origin only, and run no inline script at all.
+WEB_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.gettext(str(context.get("lang", i18n.DEFAULT)), message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return i18n.ngettext(str(context.get("lang", i18n.DEFAULT)), singular, plural, count)
+
+
+@functools.cache
+def static_url(name: str) -> str:
+    """``/static/<name>?v=<content hash>``: a new file is a new URL, so browsers may keep each one for a year."""
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"{STATIC_PATH}/{name}?v={digest}"
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(FILTERS)
+    env.globals.update(static=static_url, LANGUAGES=i18n.LANGUAGES)
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+
+
+def static_files() -> HTTPRouteHandler:
+    """The stylesheet and scripts, from the package itself (no CDN, no other origin)."""
+    return create_static_files_router(
+        path=STATIC_PATH,
+        directories=[STATIC_DIR],
+        include_in_schema=False,
+        cache_control=CacheControlHeader(public=True, max_age=365 * 24 * 3600, immutable=True),
+    )  # type: ignore[return-value]
+
+
+def _switcher(request: Request[Any, Any, Any], current: str) -> list[dict[str, Any]]:
+    """The same page in each language, for the language switcher."""
+    query = request.url.query
+    path = request.url.path
+    return [
+        {
+            "code": language.code,
+            "name": language.name,
+            "dir": language.direction,
+            "href": i18n.path_in(language.code, path) + (f"?{query}" if query else ""),
+            "current": language.code == current,
+        }
+        for language in i18n.LANGUAGES.values()
+    ]
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Template:
+    """A page in the request's language, inside the layout, with the web policy and the remembered language."""
+    language = i18n.request_language(request)
+    prefixed = i18n.prefixed_language(request.scope) is not None
+    response_headers = {
+        **page_headers(WEB_CSP),
+        "Content-Language": language,
+        **({} if prefixed else {"Vary": "Accept-Language, Cookie"}),
+        **(headers or {}),
+    }
+    cookies = []
+    if prefixed and request.cookies.get(i18n.COOKIE) != language:
+        # Remember the language the reader chose (a prefixed URL is a choice) for the next unprefixed visit.
+        settings = request.app.state.settings
+        cookies.append(
+            Cookie(
+                key=i18n.COOKIE,
+                value=language,
+                max_age=i18n.COOKIE_MAX_AGE,
+                path="/",
+                samesite="lax",
+                httponly=True,
+                secure=settings.base_url.startswith("https://"),
+            )
+        )
+    return Template(
+        template_name=template,
+        context={
+            **(context or {}),
+            "lang": language,
+            "dir": i18n.LANGUAGES[language].direction,
+            "languages": _switcher(request, language),
+            "path": request.url.path,
+        },
+        status_code=status_code,
+        headers=response_headers,
+        cookies=cookies,
+    )

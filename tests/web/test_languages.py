@@ -1,0 +1,105 @@
+"""The language of a page: the URL's prefix, else the remembered choice, else Accept-Language, else English;
+and the gettext catalogs behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from lxml import html
+
+from igf_hub.web import catalogs
+from igf_hub.web.i18n import LANGUAGES, negotiate
+
+
+@pytest.mark.parametrize(
+    ("accept", "remembered", "expected"),
+    [
+        ("fr-CH, fr;q=0.9, en;q=0.8", None, "fr"),
+        ("de-DE, ru;q=0.5, es;q=0.7", None, "es"),
+        ("zh-TW", None, "zh"),
+        ("ar-EG;q=0, en;q=0.1", None, "en"),
+        ("de, it", None, "en"),
+        ("", None, "en"),
+        (None, None, "en"),
+        ("en;q=garbage, ru", None, "ru"),
+        ("fr", "ar", "ar"),
+        ("fr", "xx", "fr"),
+    ],
+)
+def test_negotiation(accept: str | None, remembered: str | None, expected: str) -> None:
+    assert negotiate(accept, remembered) == expected
+
+
+async def test_the_bare_address_sends_the_reader_to_their_language(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/", headers={"Accept-Language": "es-MX, es;q=0.9, en;q=0.5"})
+    assert answer.status_code == 302 and answer.headers["location"] == "/es/"
+    assert "Accept-Language" in answer.headers["vary"]
+    # A language chosen earlier (the cookie a prefixed page sets) wins over the browser's.
+    client.cookies.set("lang", "ru")
+    answer = await client.get("/", headers={"Accept-Language": "es"})
+    assert answer.headers["location"] == "/ru/"
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+async def test_every_language_has_its_home_page(client: httpx.AsyncClient, language: str) -> None:
+    answer = await client.get(f"/{language}/")
+    assert answer.status_code == 200, answer.text
+    document = html.fromstring(answer.text)
+    root = document.getroottree().getroot()
+    assert root.get("lang") == language
+    assert root.get("dir") == ("rtl" if language == "ar" else "ltr")
+    assert answer.headers["content-language"] == language
+    # The choice is remembered for the next visit to the bare address.
+    assert f"lang={language};" in answer.headers["set-cookie"]
+    switcher = {a.get("hreflang"): a.get("href") for a in document.xpath("//nav[@class='languages']//a")}
+    assert switcher == {code: f"/{code}/" for code in LANGUAGES}
+    assert document.xpath("//a[@aria-current='true']/@hreflang") == [language]
+
+
+async def test_a_translated_page_is_translated(client: httpx.AsyncClient) -> None:
+    french = html.fromstring((await client.get("/fr/")).text)
+    assert french.findtext(".//title").startswith("Accueil")
+    arabic = html.fromstring((await client.get("/ar/")).text)
+    assert arabic.xpath("string(//a[@class='skip-link'])") == "انتقل إلى المحتوى الرئيسي"
+
+
+async def test_the_prefix_is_only_a_language(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/fr")).status_code == 200  # no trailing slash
+    assert (await client.get("/de/")).status_code == 404  # not one of the six
+    assert (await client.get("/healthz")).status_code == 200  # the API is not moved
+    # The query string survives a switch of language.
+    document = html.fromstring((await client.get("/en/?a=1")).text)
+    assert document.xpath("//a[@hreflang='zh']/@href") == ["/zh/?a=1"]
+
+
+async def test_pages_carry_the_strict_web_policy(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/en/")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    document = html.fromstring(answer.text)
+    assert document.xpath("//script[not(@src)]") == []  # no inline script at all
+    for source in document.xpath("//script/@src | //link[@rel='stylesheet']/@href"):
+        assert source.startswith("/static/"), source  # nothing from another origin
+        asset = await client.get(source)
+        assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
+
+
+def test_every_catalog_is_complete() -> None:
+    """Every marked string is translated in all six languages, keeps its placeholders, and no template has a
+    string that is not marked. Run ./dev i18n to add new strings to the catalogs, then translate them."""
+    assert catalogs.problems() == []
+
+
+def test_an_unmarked_string_is_found(tmp_path: Path) -> None:
+    """The check above can fail: text and labels written outside gettext are reported, markup is not."""
+    (tmp_path / "page.html").write_text(
+        '{% extends "layout.html" %}{% block content %}<h1 class="x">{{ _("Marked") }}</h1>\n'
+        '<p>Not marked</p><img alt="A picture" src="{{ src }}"><a title="{{ _(\'ok\') }}" href="/">&rarr;</a>'
+        '<td{% if n %} class="num"{% endif %}>{{ n }}</td>{% endblock %}'
+    )
+    assert list(catalogs.unmarked_strings(tmp_path)) == [
+        ("page.html", 'alt="A picture"'),
+        ("page.html", "Not marked"),
+    ]

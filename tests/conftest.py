@@ -37,6 +37,7 @@ BASE_URL = "http://127.0.0.1:8000"
 PROCESS_TESTS = (
     "tests/faults/",
     "tests/test_cli.py",
+    "tests/demo/test_cli.py",
     "tests/core/test_logging.py",
     "tests/hardening/test_slow_readers.py",
 )

@@ -62,6 +62,7 @@ from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
 from igf_hub.nri.event_schemas import NRI_EVENTS
+from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.system.controllers import (
     AuditCheckpointController,
     AuditController,
@@ -109,7 +110,7 @@ CONTROLLERS: list[Any] = [
 
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
 PAGES: list[Any] = [HomePage]
-HOME_SECTIONS: list[HomeSection] = []
+HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS]
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
 _UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")

@@ -103,3 +103,17 @@ def test_an_unmarked_string_is_found(tmp_path: Path) -> None:
         ("page.html", 'alt="A picture"'),
         ("page.html", "Not marked"),
     ]
+
+
+async def test_the_home_page_counts_the_initiatives_by_region(
+    client: httpx.AsyncClient, demo: object
+) -> None:
+    """A home section declared by the NRI domain (nri/pages.py) shows the API's own numbers, in words and
+    numbers of the page's language."""
+    stats = (await client.get("/v1/nris/stats")).json()
+    document = html.fromstring((await client.get("/fr/")).text)
+    (section,) = document.xpath("//section[@id='nri-regions']")
+    assert section.findtext("h2") == "Initiatives nationales et régionales"
+    rows = {row.xpath("string(th)"): row.xpath("string(td)") for row in section.xpath(".//tbody/tr")}
+    assert rows["Groupe des États d\u2019Afrique"] == str(stats["by_regional_group"]["african"])
+    assert f"{stats['total']} initiatives sont répertoriées." in section.text_content()

@@ -41,7 +41,7 @@ METHODS = [
     ("*/*_pages.py", "python"),
 ]
 _JINJA_OPTIONS = {
-    "extensions": "jinja2.ext.i18n",
+    "extensions": "jinja2.ext.i18n,jinja2.ext.do",
     "newstyle_gettext": "true",
     "trim_blocks": "true",
     "lstrip_blocks": "true",

@@ -15,6 +15,7 @@ import asyncpg
 from litestar import Controller, Request, Response, get
 from litestar.response import Redirect
 
+from igf_hub.auth.principal import ANONYMOUS, Principal
 from igf_hub.core.clock import Clock
 from igf_hub.web import i18n
 from igf_hub.web.templating import render
@@ -22,9 +23,11 @@ from igf_hub.web.templating import render
 
 @dataclass(frozen=True)
 class SectionContext:
-    """What a section's loader is given: the request's connection, the clock and the reader's language."""
+    """What a section's loader is given: the request's connection, the reader (the same principal the API's
+    guards check: anonymous, or the signed-in person), the clock and the reader's language."""
 
     conn: asyncpg.Connection
+    actor: Principal
     clock: Clock
     language: str
 
@@ -56,6 +59,7 @@ class HomePage(Controller):
             return Redirect(
                 i18n.path_in(language, "/"), status_code=302, headers={"Vary": "Accept-Language, Cookie"}
             )
-        context = SectionContext(db, clock, i18n.request_language(request))
+        actor: Principal = request.scope.get("user") or ANONYMOUS
+        context = SectionContext(db, actor, clock, i18n.request_language(request))
         sections = [(section, await section.load(context)) for section in home_sections(request)]
         return render(request, "home.html", {"sections": sections})

@@ -61,6 +61,8 @@ async def test_every_domain_lists_the_demonstration_data(
     outputs = await _all(client, "/v1/tracks/outputs")
     assert sum(o["status"] == "published" for o in outputs) == 5
     assert all(o["citable_id"] for o in outputs if o["status"] == "published")
+    participants = (await client.get("/v1/tracks/pn-trustworthy-ai/participants/summary")).json()
+    assert participants["total"] == 3
     calls = [c for t in tracks for c in await _all(client, f"/v1/tracks/{t['slug']}/calls")]
     assert len(calls) == 4
     now = clock.now()
@@ -92,6 +94,10 @@ async def test_every_domain_lists_the_demonstration_data(
     assert {lang for m in messages for lang in m["languages"]} == UN_LANGUAGES
     assert len({m["source_language"] for m in messages}) >= 3
     assert sum(m["state"] == "published" for m in messages) == 4
+    live = next(m for m in messages if m["state"] == "published" and m["year"] == now.year)
+    cited = (await client.get(f"/v1/messages/{live['id']}")).json()
+    assert {p["kind"] for p in cited["provenance"]} == {"session_report", "track_output"}
+    assert cited["supersedes"] and cited["approved_at"]
 
 
 async def test_windows_are_open_at_the_injected_clock(settings: Settings, db: asyncpg.Pool) -> None:

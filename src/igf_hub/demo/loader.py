@@ -62,6 +62,8 @@ from igf_hub.messages.ballots import BallotService
 from igf_hub.messages.comment_schemas import CommentCreate, DispositionSet
 from igf_hub.messages.comments import CommentService
 from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.report_schemas import SessionReportCreate
+from igf_hub.messages.reports import SessionReportService
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import (
     Approve,
@@ -77,14 +79,18 @@ from igf_hub.messages.schemas import (
 from igf_hub.messages.service import MessageService
 from igf_hub.nri.csv_io import NriImporter
 from igf_hub.nri.directory import NriDirectory
-from igf_hub.nri.schemas import NriFilters
+from igf_hub.nri.report_schemas import NriReportCreate
+from igf_hub.nri.reports import ReportService
+from igf_hub.nri.schemas import NriFilters, NriPatch
 from igf_hub.nri.service import NriService
 from igf_hub.tracks.call_schemas import CallCreate
 from igf_hub.tracks.call_service import CallService
 from igf_hub.tracks.imports import parse_csv as parse_tracks
 from igf_hub.tracks.output_schemas import CommentWindowOpen, OutputCreate
 from igf_hub.tracks.output_service import OutputService
+from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
+from igf_hub.tracks.schemas import ParticipationCreate
 from igf_hub.tracks.service import TrackService
 
 DATA = Path(__file__).parent / "data"
@@ -109,9 +115,11 @@ class DemoRejected(Exception):
 
 class DemoReport(msgspec.Struct, kw_only=True):
     nris: int = 0
+    nri_reports: int = 0
     tracks: int = 0
     outputs: int = 0
     calls: int = 0
+    participants: int = 0
     mag_cycles: int = 0
     mag_members: int = 0
     donors: int = 0
@@ -123,8 +131,9 @@ class DemoReport(msgspec.Struct, kw_only=True):
     def summary(self) -> str:
         states = ", ".join(f"{count} {state}" for state, count in sorted(self.messages.items()))
         return (
-            f"{self.nris} NRIs, {self.tracks} tracks with {self.outputs} outputs and {self.calls} calls for "
-            f"input, {self.mag_cycles} MAG cycles with {self.mag_members} appointments, {self.donors} donors "
+            f"{self.nris} NRIs with {self.nri_reports} activity reports, {self.tracks} tracks with "
+            f"{self.outputs} outputs, {self.calls} calls for input and {self.participants} participants, "
+            f"{self.mag_cycles} MAG cycles with {self.mag_members} appointments, {self.donors} donors "
             f"with {self.contributions} contributions and {self.exchange_rates} exchange rates, "
             f"{sum(self.messages.values())} Messages ({states}), {self.people} invented people"
         )
@@ -240,6 +249,10 @@ class _Loader:
         self.report = DemoReport()
         self.users: dict[str, UUID] = {}  # e-mail → user id of the invented people
         self.archived: dict[str, UUID] = {}  # title → id of the Messages loaded from the archive
+        # What Messages cite: outputs by title, NRI reports by (NRI name, year), session reports by session_ref.
+        self.outputs: dict[str, UUID] = {}
+        self.nri_reports: dict[tuple[str, int], UUID] = {}
+        self.sessions: dict[str, UUID] = {}
         self.stage = "the data set"  # what is being loaded, for the error
 
     async def run(self) -> DemoReport:
@@ -248,6 +261,7 @@ class _Loader:
         await self.tracks()
         await self.mag()
         await self.messages()
+        await self.participants()  # once every invented person exists
         return self.report
 
     # -- funding -----------------------------------------------------------------------------------------
@@ -276,6 +290,19 @@ class _Loader:
             read_text("nris.csv", self.today), actor=ACTOR, source=SOURCE, dry_run=False
         )
         self.report.nris = imported.created
+        ids = {row.name: row.id for row in imported.rows if row.id is not None}
+        reports = ReportService(self.conn, self.clock, self.settings.nri)
+        for item in read_json("nri_details.json", self.today)["nris"]:
+            self.stage = f"nri_details.json: {item['name']}"
+            nri_id = ids[item["name"]]
+            current = await service.get(nri_id, ACTOR)
+            committee = _as_struct({"committee": item["committee"]}, NriPatch)
+            await service.patch(nri_id, committee, expected_version=current.version, actor=ACTOR)
+            for content in item["reports"]:
+                report = await reports.create(nri_id, _as_struct(content, NriReportCreate), actor=ACTOR)
+                await reports.submit(nri_id, report.year, expected_version=report.version, actor=ACTOR)
+                self.nri_reports[item["name"], report.year] = report.id
+                self.report.nri_reports += 1
 
     async def tracks(self) -> None:
         self.stage = "tracks.csv"
@@ -313,7 +340,16 @@ class _Loader:
             await OutputService(self.conn, self.timeline.at(item["published"])).publish(
                 output.id, expected_version=None, actor=ACTOR
             )
+        self.outputs[data.title] = output.id
         self.report.outputs += 1
+
+    async def participants(self) -> None:
+        for i, item in enumerate(read_json("track_work.json", self.today)["participants"]):
+            self.stage = f"track_work.json: participant {i} ({item['track']})"
+            person = await self._as(item["email"], self.clock)
+            declared = _as_struct({k: item[k] for k in ("stakeholder_group", "country")}, ParticipationCreate)
+            await PeopleService(self.conn, self.clock).join(item["track"], declared, actor=person)
+            self.report.participants += 1
 
     # -- the MAG -----------------------------------------------------------------------------------------
 
@@ -385,6 +421,12 @@ class _Loader:
             assert isinstance(outcome.id, str)  # set: not a dry run
             self.archived[document["messages"][outcome.index]["title"]] = UUID(outcome.id)
         live = read_json("messages_live.json", self.today)
+        self.stage = "messages_live.json: session reports"
+        for content in live["session_reports"]:
+            session = await SessionReportService(self.conn, self.clock).submit(
+                _as_struct(content, SessionReportCreate), ACTOR
+            )
+            self.sessions[content["session_ref"]] = session.id
         for person in live["commenters"]:
             await self._person(person["email"], person["display_name"], self.timeline.at(-365))
         for i, item in enumerate(live["messages"]):
@@ -407,6 +449,7 @@ class _Loader:
         fields = dict(item["message"])
         if "supersedes_archived" in item:
             fields["supersedes"] = str(self.archived[item["supersedes_archived"]])
+        fields["provenance"] = [self._source(entry) for entry in item.get("provenance", [])]
         message = await MessageService(self.conn, at, self.settings).create(
             _as_struct(fields, MessageCreate), ACTOR
         )
@@ -418,6 +461,17 @@ class _Loader:
         for n, step in enumerate(item["steps"]):
             self.stage = f"{self.stage.split(' step ')[0]} step {n} ({step['do']})"
             await self._step(message.id, step, self.timeline.at(step["at"]), comments)
+
+    def _source(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A provenance entry of the file (a source named by title, NRI and year, or session_ref) as the API
+        takes it (kind and id)."""
+        cited: dict[str, Any] = {k: entry[k] for k in ("paragraph_ids", "note") if k in entry}
+        if "output" in entry:
+            return {"kind": "track_output", "id": str(self.outputs[entry["output"]]), **cited}
+        if "nri_report" in entry:
+            report = self.nri_reports[entry["nri_report"]["nri"], entry["nri_report"]["year"]]
+            return {"kind": "nri_report", "id": str(report), **cited}
+        return {"kind": "session_report", "id": str(self.sessions[entry["session_report"]]), **cited}
 
     async def _step(self, message_id: UUID, step: dict[str, Any], at: Clock, comments: list[UUID]) -> None:
         lifecycle = MessageLifecycle(self.conn, at, self.settings)

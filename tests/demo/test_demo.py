@@ -100,15 +100,20 @@ async def test_every_domain_lists_the_demonstration_data(
     assert cited["supersedes"] and cited["approved_at"]
 
 
-async def test_windows_are_open_at_the_injected_clock(settings: Settings, db: asyncpg.Pool) -> None:
-    """Dates are relative to the clock the loader is given: moved 400 days on, the comment windows and calls
-    opened in the data are open at that time, with deadlines ahead of it."""
-    later = Clock(timedelta(days=400))
-    await load_demo(db, settings, later)
+@pytest.mark.parametrize("today", ["2027-01-02", "2027-06-30", "2027-12-31"])
+async def test_windows_are_open_at_the_injected_clock(
+    settings: Settings, db: asyncpg.Pool, today: str
+) -> None:
+    """Dates are relative to the clock the loader is given, on any day of the year (the first days of January
+    put "30 days ago" in the previous year): the comment windows opened in the data are open at that time,
+    with deadlines ahead of it, and the current MAG cycle is that year's."""
+    target = datetime.fromisoformat(f"{today}T10:00:00+00:00")
+    clock = Clock(target - Clock().now())
+    await load_demo(db, settings, clock)
     async with db.acquire() as conn:
         rounds = await conn.fetch("SELECT opens_at, closes_at, closed_at FROM message_comment_rounds")
         years = await conn.fetch("SELECT DISTINCT year FROM mag_cycles ORDER BY year")
-    now = later.now()
+    now = clock.now()
     open_rounds = [r for r in rounds if r["closed_at"] is None]
     assert len(open_rounds) == 2
     assert all(r["opens_at"] < now < r["closes_at"] < now + timedelta(days=30) for r in open_rounds)

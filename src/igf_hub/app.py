@@ -73,6 +73,7 @@ from igf_hub.system.controllers import (
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
 from igf_hub.web import templating
+from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
@@ -179,6 +180,11 @@ _STATUS_SLUGS = {
 
 
 _UNDECODABLE = re.compile(r"malformed|truncated|invalid utf-8|expected", re.IGNORECASE)
+
+
+def api_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """What the problem-details plugin answers for an HTTP error (a problem raised as such is kept whole)."""
+    return (exc if isinstance(exc, ProblemDetailsException) else http_problem(exc)).to_response(request)
 
 
 def http_problem(exc: HTTPException) -> ProblemDetailsException:
@@ -439,7 +445,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             BoundedSchemaPlugin(),
         ],
         type_decoders=TYPE_DECODERS,  # money, rates and dates read strictly (core/schemas.py)
-        exception_handlers={Exception: internal_error},
+        # An unknown address under a language prefix (/fr/…) is answered with a page, any other with a problem.
+        exception_handlers={
+            Exception: internal_error,
+            404: page_or_api(api_http_error),
+            405: page_or_api(api_http_error),
+        },
         openapi_config=_openapi(settings),
         template_config=templating.template_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

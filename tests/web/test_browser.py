@@ -90,3 +90,13 @@ async def test_a_first_load_stays_within_the_page_budget(
     assert {"document", "stylesheet", "script"} <= kinds
     assert transferred <= PAGE_BUDGET, f"{transferred} bytes"
     await context.close()
+
+
+async def test_the_not_found_page_is_accessible(browser: Browser, live_url: str) -> None:
+    for language in ("ar", "zh"):
+        context = await browser.new_context()
+        page = await context.new_page()
+        answer = await page.goto(f"{live_url}/{language}/no-such-page")
+        assert answer is not None and answer.status == 404
+        await assert_accessible(page)
+        await context.close()

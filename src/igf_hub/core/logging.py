@@ -97,6 +97,11 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def request_id_of(scope: Scope) -> str:
+    """The request's id (the one its log lines and its X-Request-Id header carry)."""
+    return _request_id(scope)
+
+
 def _request_id(scope: Scope) -> str:
     state = scope.setdefault("state", {})
     if "request_id" not in state:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from litestar import Controller, Request, Response, get
+from litestar import Request, Response, get
 from litestar.response import Redirect
 
 from igf_hub.auth.principal import ANONYMOUS, Principal
 from igf_hub.core.clock import Clock
 from igf_hub.web import i18n
+from igf_hub.web.errors import PageController
 from igf_hub.web.templating import render
 
 
@@ -46,9 +47,7 @@ def home_sections(request: Request[Any, Any, Any]) -> Sequence[HomeSection]:
     return sorted(sections, key=lambda section: (section.order, section.key))
 
 
-class HomePage(Controller):
-    include_in_schema = False
-
+class HomePage(PageController):
     @get("/", name="home")
     async def home(
         self, request: Request[Any, Any, Any], db: asyncpg.Connection, clock: Clock

@@ -110,10 +110,12 @@ class LanguagePrefix:
             head, _, rest = scope["path"][1:].partition("/")
             if head in LANGUAGES:
                 path = "/" + rest
-                state = {**(scope.get("state") or {}), _STATE_KEY: head}
+                # The state dict is shared with the scope the response hooks see (the request id lives there).
+                state = scope.setdefault("state", {})
+                state[_STATE_KEY] = head
                 raw = scope.get("raw_path")
                 raw_path = (raw[len(head) + 1 :] or b"/") if raw else path.encode()
-                scope = cast("Scope", {**scope, "path": path, "raw_path": raw_path, "state": state})
+                scope = cast("Scope", {**scope, "path": path, "raw_path": raw_path})
         await self.app(scope, receive, send)
 
 

@@ -23,7 +23,9 @@ def test_demo_load_loads_once_then_refuses(settings: Settings) -> None:
     }
     loaded = run(["demo", "load"], env)
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.startswith("demo: loaded 19 NRIs with 7 activity reports, 8 tracks"), loaded.stdout
+    assert loaded.stdout.startswith(
+        "demo: loaded 19 NRIs with 7 activity reports and 3 more on their way to recognition, 8 tracks"
+    ), loaded.stdout
 
     again = run(["demo", "load"], env)
     assert again.returncode == 1

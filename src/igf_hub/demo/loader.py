@@ -81,7 +81,7 @@ from igf_hub.nri.csv_io import NriImporter
 from igf_hub.nri.directory import NriDirectory
 from igf_hub.nri.report_schemas import NriReportCreate
 from igf_hub.nri.reports import ReportService
-from igf_hub.nri.schemas import NriFilters, NriPatch
+from igf_hub.nri.schemas import NriCreate, NriFilters, NriPatch, NriSubmit
 from igf_hub.nri.service import NriService
 from igf_hub.tracks.call_schemas import CallCreate
 from igf_hub.tracks.call_service import CallService
@@ -116,6 +116,7 @@ class DemoRejected(Exception):
 class DemoReport(msgspec.Struct, kw_only=True):
     nris: int = 0
     nri_reports: int = 0
+    nri_registrations: int = 0
     tracks: int = 0
     outputs: int = 0
     calls: int = 0
@@ -131,7 +132,8 @@ class DemoReport(msgspec.Struct, kw_only=True):
     def summary(self) -> str:
         states = ", ".join(f"{count} {state}" for state, count in sorted(self.messages.items()))
         return (
-            f"{self.nris} NRIs with {self.nri_reports} activity reports, {self.tracks} tracks with "
+            f"{self.nris} NRIs with {self.nri_reports} activity reports and {self.nri_registrations} more on "
+            f"their way to recognition, {self.tracks} tracks with "
             f"{self.outputs} outputs, {self.calls} calls for input and {self.participants} participants, "
             f"{self.mag_cycles} MAG cycles with {self.mag_members} appointments, {self.donors} donors "
             f"with {self.contributions} contributions and {self.exchange_rates} exchange rates, "
@@ -303,6 +305,32 @@ class _Loader:
                 await reports.submit(nri_id, report.year, expected_version=report.version, actor=ACTOR)
                 self.nri_reports[item["name"], report.year] = report.id
                 self.report.nri_reports += 1
+        for item in read_json("nri_details.json", self.today)["registrations"]:
+            self.stage = f"nri_details.json: registration of {item['nri']['name']}"
+            await self._registration(item)
+
+    async def _registration(self, item: dict[str, Any]) -> None:
+        """An NRI on its way to recognition, as its coordinator and the Secretariat moved it."""
+        registered = self.timeline.at(item["registered"])
+        person = item["coordinator"]
+        await self._person(person["email"], person["display_name"], registered)
+        coordinator = await self._as(person["email"], registered)
+        nri = await NriService(self.conn, registered, self.settings.nri).register(
+            _as_struct(item["nri"], NriCreate), actor=coordinator
+        )
+        self.report.nri_registrations += 1
+        if item["until"] == "draft":
+            return
+        submitted = self.timeline.at(item["submitted"])
+        coordinator = await self._as(person["email"], submitted)  # now bound to the NRI it registered
+        principles = _as_struct({"affirmed_principles": item["principles"]}, NriSubmit)
+        nri = await NriService(self.conn, submitted, self.settings.nri).submit(
+            nri.id, principles, expected_version=nri.version, actor=coordinator
+        )
+        if item["until"] == "under_review":
+            await NriService(
+                self.conn, self.timeline.at(item["review_started"]), self.settings.nri
+            ).start_review(nri.id, expected_version=nri.version, actor=ACTOR)
 
     async def tracks(self) -> None:
         self.stage = "tracks.csv"

@@ -30,12 +30,12 @@ from swagger_ui_bundle import swagger_ui_path
 
 from igf_hub.auth import keys
 from igf_hub.auth.controllers import (
-    ConsoleController,
     IdentityController,
     OAuthController,
     WellKnownController,
 )
 from igf_hub.auth.middleware import AuthenticationMiddleware
+from igf_hub.auth.pages import SignInPages
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.core import audit
@@ -76,6 +76,7 @@ from igf_hub.web import templating
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
+from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 
 log = structlog.get_logger("igf_hub.app")
@@ -89,7 +90,7 @@ CONTROLLERS: list[Any] = [
     AuditCheckpointController,
     OAuthController,
     WellKnownController,
-    ConsoleController,
+    SignInPages,
     IdentityController,
     FundingController,
     TransparencyController,
@@ -410,7 +411,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             *PAGES,
             templating.static_files(),
             create_static_files_router(
-                path="/schema-assets", directories=[swagger_ui_path], include_in_schema=False
+                path="/schema-assets", directories=[swagger_ui_path], include_in_schema=False, opt=NO_SESSION
             ),
         ],
         dependencies={
@@ -427,6 +428,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             metrics.middleware,
             AuthenticationMiddleware(),
             input_guard_middleware,
+            WebSessionMiddleware(),  # after the input guard: it reads page forms for their CSRF token
         ],
         before_send=[add_request_id_header, add_security_headers],
         before_request=before_request,

@@ -1,4 +1,4 @@
-"""HTTP for identity: the OAuth 2 endpoints, discovery, the sign-in pages and user/client administration."""
+"""HTTP for identity: the OAuth 2 endpoints, discovery, the OAuth login page and user/client administration."""
 
 from __future__ import annotations
 
@@ -19,17 +19,17 @@ from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 
 from igf_hub.auth import keys, login
-from igf_hub.auth.errors import AccountLockedOut, TooManySignInFailures
+from igf_hub.auth.errors import TooManySignInFailures
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
 from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.throttle import SignInThrottle
-from igf_hub.core import audit
 from igf_hub.core.clock import Clock
-from igf_hub.core.security_headers import CONSOLE_CSP, PAGE_CSP, page_headers
+from igf_hub.core.security_headers import PAGE_CSP, page_headers
 from igf_hub.core.settings import Settings
+from igf_hub.web import csrf
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -110,7 +110,16 @@ class OAuthController(Controller):
             return _html(login.error_page(exc.description or exc.error), 400)
         return _html(login.signin_form(params, client_name=grant.client.name))
 
-    @post("/authorize", operation_id="SignIn", include_in_schema=False, status_code=302)
+    @post(
+        "/authorize",
+        operation_id="SignIn",
+        include_in_schema=False,
+        status_code=302,
+        opt=csrf.exempt(
+            "the OAuth login of API clients, which post it without a browser session; the client's state and "
+            "PKCE verifier bind the code to the client that started the flow"
+        ),
+    )
     async def signin(
         self,
         request: Request[Any, Any, Any],
@@ -127,31 +136,22 @@ class OAuthController(Controller):
         except OAuth2Error as exc:
             return _html(login.error_page(exc.description or exc.error), 400)
         throttle = SignInThrottle(queue, settings, email, request.client.host if request.client else "")
-        user = None
-        if email and password:
-            try:
-                # Counted before the password is checked: parallel guesses cannot race the count.
-                await throttle.attempt()
-            except TooManySignInFailures as exc:
-                if isinstance(exc, AccountLockedOut) and exc.newly_locked:
-                    await IdentityService(tx, clock).record_sign_in_lockout(email, settings)
-                page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
-                return _html(page, 429, exc.headers)
-            user = await IdentityService(tx, clock).authenticate(email, password)
+        try:
+            user = await IdentityService(tx, clock).sign_in(
+                email,
+                password,
+                throttle=throttle,
+                settings=settings,
+                data={"client_id": grant.client.client_id},
+            )
+        except TooManySignInFailures as exc:
+            page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
+            return _html(page, 429, exc.headers)
         if user is None:
             page = login.signin_form(
                 params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email
             )
             return _html(page, 401)
-        await throttle.succeeded()
-        await audit.append(
-            tx,
-            actor=f"user:{user.id}",
-            action="user.signed_in",
-            subject_type="user",
-            subject_id=user.id,
-            data={"client_id": grant.client.client_id},
-        )
         status, _, headers = await anyio.to_thread.run_sync(
             server.create_authorization_response, grant.request, OAuthUser(user.id), grant
         )
@@ -204,19 +204,6 @@ class WellKnownController(Controller):
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [keys.ALGORITHM],
         }
-
-
-class ConsoleController(Controller):
-    path = "/signin"
-    include_in_schema = False
-
-    @get("/", operation_id="Console")
-    async def console(self) -> Response[str]:
-        return _html(login.CONSOLE, csp=CONSOLE_CSP)
-
-    @get("/callback", operation_id="ConsoleCallback")
-    async def callback(self) -> Response[str]:
-        return _html(login.CONSOLE, csp=CONSOLE_CSP)
 
 
 def provide_identity(db: asyncpg.Connection, clock: Clock) -> IdentityService:

@@ -1,4 +1,4 @@
-"""The minimal server-rendered pages of the sign-in flow (no JavaScript needed to sign in)."""
+"""The minimal server-rendered pages of the OAuth login flow (no JavaScript needed to sign in)."""
 
 from __future__ import annotations
 
@@ -58,38 +58,3 @@ def error_page(message: str) -> str:
         "Sign-in error",
         f'<h1>This sign-in request cannot be served</h1><p class="error">{escape(message)}</p>',
     )
-
-
-# The console: a browser app using the built-in public client with PKCE, then showing the access token
-# to paste into the API docs' "Authorize" dialog.
-CONSOLE = page(
-    "Console",
-    """<h1>igf_hub console</h1><div id="out"><p class="muted">Redirecting to sign-in…</p></div>
-<script>
-const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'');
-const out = document.getElementById('out');
-const redirect = location.origin + '/signin/callback';
-async function start() {
-  const verifier = b64(crypto.getRandomValues(new Uint8Array(32)));
-  const state = b64(crypto.getRandomValues(new Uint8Array(16)));
-  sessionStorage.setItem('pkce', JSON.stringify({verifier, state}));
-  const challenge = b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
-  const q = new URLSearchParams({response_type:'code', client_id:'igf-hub-console', redirect_uri:redirect,
-    scope:'api', state, code_challenge:challenge, code_challenge_method:'S256'});
-  location.assign('/oauth/authorize?' + q);
-}
-async function finish(params) {
-  const saved = JSON.parse(sessionStorage.getItem('pkce') || '{}');
-  if (params.get('state') !== saved.state) { out.textContent = 'The sign-in state does not match; start again.'; return; }
-  const r = await fetch('/oauth/token', {method:'POST', headers:{'content-type':'application/x-www-form-urlencoded'},
-    body:new URLSearchParams({grant_type:'authorization_code', code:params.get('code'), redirect_uri:redirect,
-      client_id:'igf-hub-console', code_verifier:saved.verifier})});
-  const t = await r.json();
-  if (!r.ok) { out.textContent = 'Token request failed: ' + (t.error_description || t.error); return; }
-  out.innerHTML = '<p>Signed in. Your access token (valid ' + t.expires_in + ' s) for the <a href="/schema">API docs</a>:</p><pre id="token"></pre>';
-  document.getElementById('token').textContent = t.access_token;
-}
-const params = new URLSearchParams(location.search);
-if (location.pathname.endsWith('/callback') && params.get('code')) finish(params); else start();
-</script>""",
-)

@@ -42,6 +42,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     user_id: UUID | None = None
     client_id: str | None = None
     email: str | None = None
+    display_name: str | None = None  # a person's name as pages show it (may be empty)
     scopes: frozenset[str] = frozenset()
     grants: tuple[Grant, ...] = ()
 

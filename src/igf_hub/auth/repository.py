@@ -48,7 +48,7 @@ SELECT_GRANTS_OF = (
 
 # The grants in force now, for the principal of a request.
 SELECT_USER_PRINCIPAL = """
-SELECT u.email::text AS email, g.role, g.resource_id, g.is_chair
+SELECT u.email::text AS email, u.display_name, g.role, g.resource_id, g.is_chair
 FROM users u LEFT JOIN role_grants g
   ON g.user_id = u.id AND (g.valid_from IS NULL OR g.valid_from <= $2) AND (g.valid_until IS NULL OR g.valid_until > $2)
 WHERE u.id = $1 AND u.is_active"""

@@ -12,11 +12,19 @@ import asyncpg
 import msgspec
 from arq.connections import ArqRedis
 
-from igf_hub.auth import passwords, throttle
-from igf_hub.auth.errors import GrantAlreadyExists, GrantNotFound, UserAlreadyExists, UserNotFound
+from igf_hub.auth import keys, passwords, throttle
+from igf_hub.auth.errors import (
+    AccountLockedOut,
+    GrantAlreadyExists,
+    GrantNotFound,
+    UserAlreadyExists,
+    UserNotFound,
+)
 from igf_hub.auth.principal import API_SCOPE, Grant, Principal, PrincipalKind, Role
 from igf_hub.auth.repository import IdentityRepository
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, RoleGrant, User, UserCreate
+from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
+from igf_hub.auth.throttle import SignInThrottle
 from igf_hub.core import audit
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
@@ -53,6 +61,7 @@ class IdentityService:
             subject=f"user:{user_id}",
             user_id=user_id,
             email=rows[0]["email"],
+            display_name=rows[0]["display_name"],
             scopes=scopes,
             grants=_principal_grants(rows),
         )
@@ -138,6 +147,41 @@ class IdentityService:
         )
         return was_locked
 
+    async def sign_in(
+        self,
+        email: str,
+        password: str,
+        *,
+        throttle: SignInThrottle,
+        settings: Settings,
+        data: dict[str, object],
+    ) -> User | None:
+        """The one password sign-in, for the OAuth login and the web's: throttled, lock-out audited, success
+        audited as ``user.signed_in`` with ``data``. None for a wrong e-mail or password; TooManySignInFailures
+        (AccountLockedOut), with Retry-After, past a limit (even with the right password)."""
+        if not (email and password):
+            return None
+        try:
+            # Counted before the password is checked: parallel guesses cannot race the count.
+            await throttle.attempt()
+        except AccountLockedOut as exc:
+            if exc.newly_locked:
+                await self.record_sign_in_lockout(email, settings)
+            raise
+        user = await self.authenticate(email, password)
+        if user is None:
+            return None
+        await throttle.succeeded()
+        await audit.append(
+            self.conn,
+            actor=f"user:{user.id}",
+            action="user.signed_in",
+            subject_type="user",
+            subject_id=user.id,
+            data=data,
+        )
+        return user
+
     async def find_user_by_email(self, email: str) -> User | None:
         found = await self.repo.user_for_signin(email)
         return found[0] if found else None
@@ -171,6 +215,27 @@ class IdentityService:
         await self.repo.upsert_public_client(
             CONSOLE_CLIENT_ID, "igf_hub console", [f"{base_url}/signin/callback"]
         )
+
+    async def developer_token(self, user_id: UUID, settings: Settings) -> tuple[str, int]:
+        """An API access token for a signed-in person, from the developer access page: the token the console
+        client's authorization-code flow would give (same client, scope and lifetime); audited. (token, seconds)."""
+        key_set = await keys.private_key_set(self.conn, keys.vault_for(settings))
+        row = await self.repo.client_for_auth(CONSOLE_CLIENT_ID)
+        if row is None:
+            raise RuntimeError("the console client is missing (services_lifespan creates it)")
+        generator = AccessTokenGenerator(settings, key_set, self.clock)
+        token = generator.access_token_generator(
+            OAuthClient(row), "authorization_code", OAuthUser(user_id), API_SCOPE
+        )
+        await audit.append(
+            self.conn,
+            actor=f"user:{user_id}",
+            action="user.access_token_created",
+            subject_type="user",
+            subject_id=user_id,
+            data={"client_id": CONSOLE_CLIENT_ID, "expires_in": settings.auth.access_token_ttl},
+        )
+        return token, settings.auth.access_token_ttl
 
     # -- grants --------------------------------------------------------------------------------------
 

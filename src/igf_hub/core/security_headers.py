@@ -1,7 +1,7 @@
 """Security headers on every response, stricter on the HTML pages a browser renders.
 
 A ``before_send`` hook, so error pages (404s under ``/schema``, problem responses) get them too. A handler that
-sets its own ``Content-Security-Policy`` (the sign-in console, a page with a hashed inline script) keeps it;
+sets its own ``Content-Security-Policy`` (a page with a hashed inline script) keeps it;
 every other HTML response gets ``PAGE_CSP``: inline styles, nothing loaded from elsewhere, no script, no framing.
 """
 
@@ -14,11 +14,6 @@ from litestar.types import Message, Scope
 
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-# The sign-in console's script calls the token endpoint.
-CONSOLE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 # Swagger UI: its bundle and stylesheet are served from /schema-assets, and Litestar renders the spec into an

@@ -61,6 +61,10 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     # until the window ends or the Secretariat lifts the lock-out.
     signin_account_max_failures: int = 20
     signin_account_window: int = 3600
+    # Browser sessions (web/sessions.py): one unused for this many seconds ends (idle expiry), and none lasts
+    # longer than the lifetime from its sign-in (absolute expiry); either way the person signs in again.
+    session_idle_timeout: int = 2 * 3600
+    session_lifetime: int = 12 * 3600
     # Optionally also trust tokens from an external OIDC issuer.
     external_issuer: str = ""
     external_audience: str = ""
@@ -74,6 +78,11 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
                 f"IGF_HUB_AUTH_ACCESS_TOKEN_TTL ({self.access_token_ttl} s) is longer than "
                 f"IGF_HUB_AUTH_MAX_TOKEN_LIFETIME ({self.max_token_lifetime} s): the service would refuse "
                 "its own tokens"
+            )
+        if self.session_idle_timeout <= 0 or self.session_lifetime <= 0:
+            raise ValueError(
+                "IGF_HUB_AUTH_SESSION_IDLE_TIMEOUT and IGF_HUB_AUTH_SESSION_LIFETIME must be positive numbers "
+                "of seconds"
             )
 
 
@@ -239,6 +248,8 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUTH_SIGNIN_WINDOW": ("auth", "signin_window"),
     "IGF_HUB_AUTH_SIGNIN_ACCOUNT_MAX_FAILURES": ("auth", "signin_account_max_failures"),
     "IGF_HUB_AUTH_SIGNIN_ACCOUNT_WINDOW": ("auth", "signin_account_window"),
+    "IGF_HUB_AUTH_SESSION_IDLE_TIMEOUT": ("auth", "session_idle_timeout"),
+    "IGF_HUB_AUTH_SESSION_LIFETIME": ("auth", "session_lifetime"),
     "IGF_HUB_AUTH_EXTERNAL_ISSUER": ("auth", "external_issuer"),
     "IGF_HUB_AUTH_EXTERNAL_AUDIENCE": ("auth", "external_audience"),
     "IGF_HUB_AUTH_EXTERNAL_JWKS_URL": ("auth", "external_jwks_url"),

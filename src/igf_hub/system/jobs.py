@@ -1,5 +1,5 @@
 """System jobs: the audit log's signed checkpoint, published when the log has grown (at most every
-``IGF_HUB_AUDIT_CHECKPOINT_INTERVAL`` seconds)."""
+``IGF_HUB_AUDIT_CHECKPOINT_INTERVAL`` seconds), and the purge of expired browser sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from igf_hub.core import audit_checkpoints
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.core.settings import Settings
+from igf_hub.web import sessions
 
 
 async def publish_audit_checkpoint(ctx: dict[str, Any]) -> int | None:
@@ -22,6 +23,16 @@ async def publish_audit_checkpoint(ctx: dict[str, Any]) -> int | None:
     return outcome.checkpoint.tree_size if outcome.created and outcome.checkpoint else None
 
 
-FUNCTIONS: list[Any] = [publish_audit_checkpoint]
+async def purge_web_sessions(ctx: dict[str, Any]) -> int:
+    """Delete the browser sessions past their idle or absolute expiry (an expired one is refused anyway: this
+    only keeps the table small); returns how many."""
+    async with ctx["pool"].acquire() as conn:
+        return await sessions.purge_expired(conn, ctx["settings"], ctx["clock"])
+
+
+FUNCTIONS: list[Any] = [publish_audit_checkpoint, purge_web_sessions]
 # Every minute: the job itself decides whether a checkpoint is due, so the interval is a setting.
-CRON_JOBS: list[Any] = [cron(publish_audit_checkpoint, second={40}, unique=True, run_at_startup=True)]
+CRON_JOBS: list[Any] = [
+    cron(publish_audit_checkpoint, second={40}, unique=True, run_at_startup=True),
+    cron(purge_web_sessions, minute={17}, second={20}, unique=True),  # hourly
+]

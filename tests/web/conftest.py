@@ -20,7 +20,7 @@ from tests.support.web import Site, serve
 PASSWORD = "correct horse battery staple"
 
 
-def test_routes(app: Litestar) -> None:
+def add_test_routes(app: Litestar) -> None:
     @get("/test/whoami", include_in_schema=False)
     async def page_whoami(request: Request[Any, Any, Any]) -> dict[str, Any]:
         return msgspec.to_builtins(request.user, order="sorted")  # type: ignore[no-any-return]
@@ -49,5 +49,5 @@ def test_routes(app: Litestar) -> None:
 
 @pytest.fixture
 async def site(settings: Settings, clock: Clock, tokens: TokenFactory) -> AsyncIterator[Site]:
-    async with serve(settings, clock, prepare=test_routes) as served:
+    async with serve(settings, clock, prepare=add_test_routes) as served:
         yield served

@@ -5,6 +5,7 @@
   cache start empty, and ``java_script_enabled=False`` gives a reader without JavaScript.
 - ``live_url``: the test's app served over real HTTP on 127.0.0.1 (a free port), its lifespan run by ``client``.
 - ``assert_accessible(page)``: axe-core (the script bundled by ``axe-playwright-python``) finds no violation.
+- ``first_load(browser, url)``: what a first visit (empty cache) transfers, for the 100 KB page budget.
 
 Tests using ``browser`` run in one xdist group (tests/conftest.py), so two Chromiums never compete for the
 two cores.
@@ -23,7 +24,7 @@ import pytest
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
 from litestar import Litestar
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Response, async_playwright
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -86,3 +87,27 @@ def console_errors(page: Page) -> list[str]:
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+PAGE_BUDGET = 100 * 1024  # bytes a first load of a public page may transfer: HTML + CSS + JS, no web fonts
+
+
+async def first_load(browser: Browser, url: str) -> dict[str, int]:
+    """Bytes transferred (compressed bodies and headers) by a first visit to ``url``, per resource type, with
+    every response checked to come from the same origin."""
+    context = await browser.new_context()  # an empty cache
+    page = await context.new_page()
+    responses: list[Response] = []
+    page.on("response", lambda response: responses.append(response))
+    await page.goto(url, wait_until="networkidle")
+    origin = "/".join(url.split("/")[:3])
+    transferred: dict[str, int] = {}
+    for response in responses:
+        assert response.url.startswith(origin + "/"), f"{response.url} is not from {origin}"
+        sizes = await response.request.sizes()
+        kind = response.request.resource_type
+        transferred[kind] = (
+            transferred.get(kind, 0) + sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        )
+    await context.close()
+    return transferred

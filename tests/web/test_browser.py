@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from playwright.async_api import Browser, Response
+from playwright.async_api import Browser
 
 from igf_hub.demo.loader import DemoReport
 from igf_hub.web.i18n import LANGUAGES
-from tests.support.browser import assert_accessible, console_errors
-
-PAGE_BUDGET = 100 * 1024  # bytes transferred for a first load: HTML + CSS + JS, no web fonts
+from tests.support import screenshots
+from tests.support.browser import PAGE_BUDGET, assert_accessible, console_errors, first_load, needs_chromium
 
 
 async def test_the_home_page_is_accessible_in_every_language(
@@ -72,24 +73,12 @@ async def test_the_skip_link_reaches_the_main_content_by_keyboard(browser: Brows
 
 @pytest.mark.parametrize("language", ["en", "ar"])
 async def test_a_first_load_stays_within_the_page_budget(
-    browser: Browser, live_url: str, language: str
+    browser: Browser, live_url: str, language: str, demo: DemoReport
 ) -> None:
     """Everything a first visit transfers (compressed bodies and headers), against 100 KB."""
-    context = await browser.new_context()  # an empty cache
-    page = await context.new_page()
-    responses: list[Response] = []
-    page.on("response", lambda response: responses.append(response))
-    await page.goto(f"{live_url}/{language}/", wait_until="networkidle")
-    transferred = 0
-    kinds = set()
-    for response in responses:
-        sizes = await response.request.sizes()
-        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        kinds.add(response.request.resource_type)
-        assert response.url.startswith(live_url), response.url  # nothing from another origin
-    assert {"document", "stylesheet", "script"} <= kinds
-    assert transferred <= PAGE_BUDGET, f"{transferred} bytes"
-    await context.close()
+    transferred = await first_load(browser, f"{live_url}/{language}/")
+    assert {"document", "stylesheet", "script"} <= transferred.keys()
+    assert sum(transferred.values()) <= PAGE_BUDGET, transferred
 
 
 async def test_the_not_found_page_is_accessible(browser: Browser, live_url: str) -> None:
@@ -100,3 +89,13 @@ async def test_the_not_found_page_is_accessible(browser: Browser, live_url: str)
         assert answer is not None and answer.status == 404
         await assert_accessible(page)
         await context.close()
+
+
+@needs_chromium
+@pytest.mark.xdist_group("browser")
+async def test_the_screenshot_command_writes_each_page(
+    live_url: str, demo: DemoReport, tmp_path: Path
+) -> None:
+    written = await screenshots.take(live_url, tmp_path)
+    assert [p.name for p in written] == [f"{name}.png" for name, _ in screenshots.SHOTS]
+    assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 10_000 for p in written)

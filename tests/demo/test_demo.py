@@ -88,6 +88,8 @@ async def test_every_domain_lists_the_demonstration_data(
     assert len(donors) == 9
     rates = await _all(client, "/v1/funding/exchange-rates", secretariat.headers)
     assert {r["currency"] for r in rates} >= {"EUR", "GBP", "JPY", "CHF", "SEK"}
+    grants = await _all(client, "/v1/funding/nri-grants", secretariat.headers)
+    assert sorted(g["status"] for g in grants) == ["applied", "approved", "declined", "paid", "reported"]
     summary = await client.get("/v1/transparency/summary")
     assert summary.status_code == 200, summary.text
 

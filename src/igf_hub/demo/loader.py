@@ -35,7 +35,7 @@ import msgspec
 import structlog
 
 # Subscribers that write inside the publishing transaction (as the app and the worker load them): the MAG
-# roster of Messages ballots, funding's NRI directory, and the webhook deliveries.
+# roster of Messages ballots and the webhook deliveries (funding's NRI directory comes with funding.grants).
 import igf_hub.funding.grants
 import igf_hub.messages.roster
 import igf_hub.webhooks.service  # noqa: F401
@@ -47,7 +47,9 @@ from igf_hub.core.errors import DomainError
 from igf_hub.core.schemas import dec_hook
 from igf_hub.core.settings import Environment, Settings
 from igf_hub.funding.archive import FundingArchive, FundingArchiveService
+from igf_hub.funding.grants import GrantService
 from igf_hub.funding.rates import RateService
+from igf_hub.funding.schemas import GrantTransition, NriGrantCreate
 from igf_hub.funding.service import FundingService
 from igf_hub.mag.appointments import AppointmentService
 from igf_hub.mag.archive import MagArchiveService
@@ -125,6 +127,7 @@ class DemoReport(msgspec.Struct, kw_only=True):
     mag_members: int = 0
     donors: int = 0
     contributions: int = 0
+    nri_grants: int = 0
     exchange_rates: int = 0
     messages: dict[str, int] = {}
     people: int = 0
@@ -137,6 +140,7 @@ class DemoReport(msgspec.Struct, kw_only=True):
             f"{self.outputs} outputs, {self.calls} calls for input and {self.participants} participants, "
             f"{self.mag_cycles} MAG cycles with {self.mag_members} appointments, {self.donors} donors "
             f"with {self.contributions} contributions and {self.exchange_rates} exchange rates, "
+            f"{self.nri_grants} NRI grants, "
             f"{sum(self.messages.values())} Messages ({states}), {self.people} invented people"
         )
 
@@ -305,9 +309,27 @@ class _Loader:
                 await reports.submit(nri_id, report.year, expected_version=report.version, actor=ACTOR)
                 self.nri_reports[item["name"], report.year] = report.id
                 self.report.nri_reports += 1
+        grants = read_json("nri_grants.json", self.today)["grants"]
+        for i, item in enumerate(grants):
+            self.stage = f"nri_grants.json: grant {i} ({item['nri']})"
+            await self._grant(ids[item["nri"]], item)
         for item in read_json("nri_details.json", self.today)["registrations"]:
             self.stage = f"nri_details.json: registration of {item['nri']['name']}"
             await self._registration(item)
+
+    async def _grant(self, nri_id: UUID, item: dict[str, Any]) -> None:
+        """A grant to an NRI, applied for and moved through its decisions (funding's own services)."""
+        funding = self.settings.funding
+        application = _as_struct({**item["grant"], "nri_id": str(nri_id)}, NriGrantCreate)
+        grant = await GrantService(self.conn, self.timeline.at(item["at"]), funding).apply(
+            application, actor=ACTOR
+        )
+        for step in item["steps"]:
+            change = _as_struct({k: v for k, v in step.items() if k != "at"}, GrantTransition)
+            grant = await GrantService(self.conn, self.timeline.at(step["at"]), funding).transition(
+                grant.id, change, expected_version=grant.version, actor=ACTOR
+            )
+        self.report.nri_grants += 1
 
     async def _registration(self, item: dict[str, Any]) -> None:
         """An NRI on its way to recognition, as its coordinator and the Secretariat moved it."""

@@ -23,6 +23,7 @@ from igf_hub.core.db import create_pool
 from igf_hub.core.settings import AuthSettings, DbSettings, RedisSettings, Settings
 from igf_hub.demo.loader import DemoReport
 from igf_hub.embedded import Embedded
+from tests.support.asgi import asgi
 from tests.support.auth import TokenFactory
 from tests.support.demo import load_demo
 
@@ -102,7 +103,7 @@ async def database_url(servers: Servers, template: str) -> str:
 @pytest.fixture
 async def redis_url(servers: Servers) -> str:
     """The session's Valkey, emptied for this test."""
-    r = redis.asyncio.from_url(servers.redis_url)
+    r = redis.asyncio.Redis.from_url(servers.redis_url)
     await r.flushdb()
     await r.aclose()
     return servers.redis_url
@@ -133,7 +134,7 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app, in the test's own event loop (so tests may touch app.state too)."""
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as c,
     ):
         yield c
 

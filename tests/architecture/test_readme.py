@@ -63,7 +63,7 @@ PATHLIKE = re.compile(r"^(?:\.?[\w-]+/)+(?:[\w-]+(?:\.\w+)?)?$|^[\w-]+\.\w+$|^de
 
 
 def _layout_block() -> list[str]:
-    blocks = re.findall(r"^```\n(.*?)^```", _section("How it is built"), re.MULTILINE | re.DOTALL)
+    blocks: list[str] = re.findall(r"^```\n(.*?)^```", _section("How it is built"), re.MULTILINE | re.DOTALL)
     layout = [b for b in blocks if "src/igf_hub/" in b]
     assert len(layout) == 1, "README.md's 'How it is built' has one layout block naming src/igf_hub/"
     return layout[0].splitlines()

@@ -15,6 +15,7 @@ from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from tests.conftest import BASE_URL, running
+from tests.support.asgi import asgi
 from tests.support.idp import ExternalIssuer
 
 
@@ -32,7 +33,7 @@ async def trusting_client(
     app: Litestar = create_app(msgspec.structs.replace(settings, auth=auth), clock=clock)
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as c,
     ):
         yield c
 

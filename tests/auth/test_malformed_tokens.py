@@ -120,7 +120,7 @@ async def test_odd_claims_signed_with_our_key_are_401(
 async def _refused(client: httpx.AsyncClient, token: str | bytes) -> None:
     raw = token if isinstance(token, bytes) else token.encode()
     for path in ("/v1/me", "/v1/nris"):  # a guarded route and a public one: both read the token
-        response = await client.get(path, headers={"Authorization": b"Bearer " + raw})
+        response = await client.get(path, headers={b"Authorization": b"Bearer " + raw})
         assert response.status_code == 401, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         assert 'error="invalid_token"' in response.headers["www-authenticate"]

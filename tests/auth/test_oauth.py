@@ -260,6 +260,7 @@ async def test_bad_tokens_are_refused_with_401(
     if case == "wrong key":
         async with db.acquire() as conn:
             real_kid = next(iter(await keys.private_key_set(conn, keys.vault_for(settings)))).kid
+        assert real_kid is not None
         imposter = KeySet([RSAKey.generate_key(2048, parameters={"kid": real_kid})])
         headers = _bearer(await _sign(db, claims, imposter))
     elif case == "wrong audience":

@@ -33,6 +33,7 @@ from igf_hub.core.settings import (
 )
 from igf_hub.core.vault import Vault, VaultError, decode_key, new_key_text
 from tests.conftest import BASE_URL, Servers, running
+from tests.support.asgi import asgi
 from tests.support.auth import TokenFactory
 
 
@@ -92,6 +93,7 @@ async def test_signing_keys_are_stored_encrypted(
         key = next(iter(await keys.private_key_set(conn, keys.vault_for(settings))))
     assert len(rows) == 1 and rows[0]["private_jwk"] is None
     private_exponent = key.as_dict(private=True)["d"]
+    assert isinstance(private_exponent, str)
     assert private_exponent.encode() not in rows[0]["private_ciphertext"]
     assert "d" not in rows[0]["public_jwk"]
     with pytest.raises(VaultError):  # another deployment's key cannot read it
@@ -158,7 +160,7 @@ async def test_a_key_stored_in_clear_is_replaced_at_start_and_stops_verifying(
     app = create_app(settings, clock=clock)
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as client,
     ):
         pool = app.state.pool
         rows = await pool.fetch(

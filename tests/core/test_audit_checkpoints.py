@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -87,7 +88,7 @@ async def as_owner(settings: Settings, *statements: str) -> None:
         await conn.close()
 
 
-def verify(env: dict[str, str], *checkpoints: Path | str) -> tuple[int, str, dict[str, object]]:
+def verify(env: dict[str, str], *checkpoints: Path | str) -> tuple[int, str, dict[str, Any]]:
     args = [a for c in checkpoints for a in ("--checkpoint", str(c))]
     text = run(["audit", "verify", *args], env)
     as_json = run(["audit", "verify", "--json", *args], env)
@@ -342,8 +343,8 @@ async def test_a_middle_row_rewritten_with_triggers_disabled_is_detected(
     assert code == 1
     assert "audit log TAMPERED: the first bad row is #3" in out
     assert "row #3: the seal does not match" in out
-    assert [b["seq"] for b in report["breaks"]] == [3, 4, 5, 6]  # type: ignore[index]
-    assert report["checkpoints"][0]["first_bad_seq"] == 3  # type: ignore[index]
+    assert [b["seq"] for b in report["breaks"]] == [3, 4, 5, 6]
+    assert report["checkpoints"][0]["first_bad_seq"] == 3
     assert "do not hash to the checkpoint's root (the first bad row is #3)" in out
 
     # The checkpointer, which re-checks only the rows after its previous checkpoint, will not sign it either.

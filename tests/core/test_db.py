@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 
 import asyncpg
 import pytest
@@ -29,6 +30,7 @@ async def test_a_connection_the_server_closes_under_a_request_is_unavailable_not
     with Retry-After), not a programming error (500): found by the PostgreSQL-restart fault test under load."""
     state = State({"pool": db, "settings": settings})
     dependency = provide_tx(state)
+    assert isinstance(dependency, AsyncGenerator)  # provide_tx is declared an AsyncIterator
     conn = await anext(dependency)
     pid = await conn.fetchval("SELECT pg_backend_pid()")
     async with db.acquire() as admin:

@@ -272,13 +272,13 @@ def k8s_errors(objects: Iterable[Obj], secret: Obj) -> list[str]:
         for rule in ing["spec"].get("rules", []):
             for path in rule.get("http", {}).get("paths", []):
                 backend = path["backend"]["service"]
-                svc = by_kind.get("Service", {}).get(backend["name"])
-                if svc is None:
+                target = by_kind.get("Service", {}).get(backend["name"])
+                if target is None:
                     errors.append(f"Ingress/{name}: backend Service {backend['name']!r} is not rendered")
                     continue
                 port = backend["port"]
                 wanted = ("name", port["name"]) if "name" in port else ("port", port.get("number"))
-                if not any(p.get(wanted[0]) == wanted[1] for p in svc["spec"]["ports"]):
+                if not any(p.get(wanted[0]) == wanted[1] for p in target["spec"]["ports"]):
                     errors.append(f"Ingress/{name}: Service {backend['name']!r} has no port {port}")
     public_urls = {urlsplit(c.get("data", {}).get("IGF_HUB_PUBLIC_URL", "")) for c in configmaps.values()}
     for name, ing in by_kind.get("Ingress", {}).items():
@@ -662,7 +662,10 @@ def containerfile_errors(text: str) -> list[str]:
     env: dict[str, str] = {}
     for keyword, rest in steps:
         if keyword == "ENV":
-            env.update(pair.split("=", 1) for pair in shlex.split(rest) if "=" in pair)
+            for pair in shlex.split(rest):
+                setting, equals, value = pair.partition("=")
+                if equals:
+                    env[setting] = value
     errors += [f"the image bakes in {name}" for name in SECRET_SETTINGS & set(env)]
     errors += [
         f"ENV {n} is not a setting igf_hub reads"

@@ -76,7 +76,7 @@ async def test_list_filters_search_and_visibility(client: Client, tokens: TokenF
     assert {m["id"] for m in everything.json()["items"]} == {a["id"], b["id"], hidden["id"]}
     assert "private" in everything.headers["cache-control"]
 
-    async def ids(**params: object) -> list[str]:
+    async def ids(**params: str | int) -> list[str]:
         return [m["id"] for m in (await client.get("/v1/messages", params=params)).json()["items"]]
 
     assert await ids(year=2024) == [b["id"]]

@@ -149,7 +149,7 @@ async def test_list_filters_and_references(client: Client, tokens: TokenFactory,
         await client.get("/v1/session-reports", params={"limit": 2, "cursor": page["next_cursor"]})
     ).json()
     assert [r["id"] for r in rest["items"]] == [older["id"]] and rest["next_cursor"] is None
-    by = {
+    by: dict[str, str | int] = {
         "sdg": 16,
         "action_line": "C11",
         "gdc_objective": 4,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import asyncpg
 import pytest
@@ -14,7 +15,7 @@ from tests.messages.support import Client, assert_problem, get, if_match, messag
 from tests.support.auth import TokenFactory
 
 
-def recompute(version: dict) -> str:
+def recompute(version: dict[str, Any]) -> str:
     """An independent implementation of the documented canonical encoding."""
     document = {
         "language": version["language"],

@@ -64,7 +64,7 @@ async def test_directory_filters_search_and_visibility(client: Client, tokens: T
     item = (await client.get("/v1/nris")).json()["items"][2]
     assert item["countries"] == ["GH", "NG", "SN"] and item["regional_groups"] == ["african"]
 
-    for params, expected in [
+    cases: list[tuple[dict[str, str | int], list[str]]] = [
         ({"type": "regional"}, ["West Africa IGF"]),
         ({"country": "GH"}, ["West Africa IGF"]),
         ({"regional_group": "latin_american_caribbean"}, ["Fórum da Internet no Brasil"]),
@@ -76,7 +76,8 @@ async def test_directory_filters_search_and_visibility(client: Client, tokens: T
         ({"q": "forum -brasileiro"}, ["Kenya Internet Governance Forum", "West Africa IGF"]),
         ({"status": "recognised", "country": "UG"}, []),
         ({"year_active": 2024}, []),  # nobody has reported yet
-    ]:
+    ]
+    for params, expected in cases:
         assert _names(await client.get("/v1/nris", params=params)) == expected, params
 
     # The NRI's coordinator and the Secretariat also see the draft.

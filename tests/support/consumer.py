@@ -102,12 +102,14 @@ class Verifier:
             hmac_ok |= any(v == "v1" and hmac.compare_digest(sig, expected) for v, sig in offered)
         v1a_ok: bool | None = None
         if self.public_key:
-            key = Ed25519PublicKey.from_public_bytes(base64.b64decode(self.public_key.removeprefix("whpk_")))
+            verifier = Ed25519PublicKey.from_public_bytes(
+                base64.b64decode(self.public_key.removeprefix("whpk_"))
+            )
             v1a_ok = False
             for version, sig in offered:
                 if version == "v1a":
                     with contextlib.suppress(InvalidSignature, ValueError):
-                        key.verify(base64.b64decode(sig), to_sign)
+                        verifier.verify(base64.b64decode(sig), to_sign)
                         v1a_ok = True
         return hmac_ok, v1a_ok, None if hmac_ok or v1a_ok else "no signature verifies"
 

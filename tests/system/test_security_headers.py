@@ -12,6 +12,7 @@ from igf_hub.app import create_app
 from igf_hub.core.security_headers import DOCS_CSP, PAGE_CSP, script_source
 from igf_hub.core.settings import Settings
 from igf_hub.funding import page
+from tests.support.asgi import asgi
 
 Client = httpx.AsyncClient
 
@@ -71,7 +72,7 @@ async def test_error_pages_get_the_default_policy(client: Client) -> None:
 
 async def test_https_deployments_ask_browsers_to_stay_on_https() -> None:
     app = create_app(Settings(public_url="https://igf.example.org"))
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=asgi(app))
     async with httpx.AsyncClient(transport=transport, base_url="https://igf.example.org") as client:
         response = await client.get("/healthz")
     assert response.headers["strict-transport-security"] == "max-age=31536000"

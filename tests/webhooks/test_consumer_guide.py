@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from igf_hub.webhooks.dispatcher import Dispatcher
 from tests.conftest import BASE_URL
+from tests.support.asgi import asgi
 from tests.support.auth import Caller
 from tests.support.consumer import ConsumerServer
 from tests.webhooks.conftest import UNGIS, approved_message, publish
@@ -64,7 +65,7 @@ async def test_every_example_of_the_consumer_guide_works_against_real_deliveries
     )
     assert made.status_code == 201, made.text
     token = await guide["access_token"](client, made.json()["client_id"], made.json()["client_secret"])
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=asgi(app))
     async with httpx.AsyncClient(
         transport=transport, base_url=BASE_URL, headers={"Authorization": f"Bearer {token}"}
     ) as api:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -15,6 +16,7 @@ import pytest
 from igf_hub.auth.principal import Role
 from igf_hub.core import outbox
 from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 from igf_hub.webhooks.dispatcher import Dispatcher
 from igf_hub.webhooks.policy import FAILING_THRESHOLD
 from tests.support.auth import Caller, TokenFactory
@@ -35,12 +37,12 @@ Client = httpx.AsyncClient
 
 async def deliveries(
     client: Client, caller: Caller, consumer_id: object = UNGIS, **params: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     response = await client.get(
         f"/v1/consumers/{consumer_id}/deliveries", params=params, headers=caller.headers
     )
     assert response.status_code == 200, response.text
-    items: list[dict] = response.json()["items"]
+    items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 
@@ -331,7 +333,7 @@ async def test_gone_disables_the_endpoint_and_recovery_replays_what_it_missed(
     dispatcher: Dispatcher,
     db: asyncpg.Pool,
     clock: Clock,
-    settings: object,
+    settings: Settings,
 ) -> None:
     from tests.support.worker import run_worker_burst
 
@@ -427,7 +429,7 @@ async def test_each_v1a_signature_names_its_key_and_a_rotation_publishes_the_new
 ) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher, sign_ed25519=True)
 
-    async def delivered_with(document: dict) -> tuple[str, bool]:
+    async def delivered_with(document: dict[str, Any]) -> tuple[str, bool]:
         """Publish, deliver, and verify as a consumer would: the key whose kid the header names, alone."""
         await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
         await dispatcher.run_once()
@@ -515,7 +517,7 @@ async def test_the_address_is_vetted_again_at_delivery_time(
     dispatcher: Dispatcher,
     db: asyncpg.Pool,
     http: httpx.AsyncClient,
-    settings: object,
+    settings: Settings,
     clock: Clock,
 ) -> None:
     import msgspec
@@ -525,7 +527,7 @@ async def test_the_address_is_vetted_again_at_delivery_time(
     # The deployment drops loopback from its allowlist: the registered URL now resolves to a refused address.
     strict = msgspec.structs.replace(
         settings, webhooks=msgspec.structs.replace(settings.webhooks, allowed_hosts="")
-    )  # type: ignore[attr-defined]
+    )
     await Dispatcher(db, http, strict, clock).run_once()
     assert len(consumer.received) == 1  # only the ping from before
     (delivery,) = await deliveries(client, admin, event_type="message.approved")

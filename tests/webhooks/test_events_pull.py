@@ -92,7 +92,7 @@ async def burn_transaction_ids_to_just_below_a_power_of_ten(db: asyncpg.Pool, ma
     """Spend transaction ids until the next one is ``margin`` short of a power of ten; returns that power."""
     async with db.acquire() as conn:
         current = int(await conn.fetchval("SELECT pg_current_xact_id()::text"))
-        boundary = 10 ** len(str(current + 50))
+        boundary: int = 10 ** len(str(current + 50))
         # One xid per COMMIT, server-side (about 250,000 a second here), outside any transaction block.
         burn = boundary - margin - current - 1
         await conn.execute(

@@ -84,7 +84,7 @@ async def test_the_maintenance_job_disables_stale_failures_and_picks_up_lost_rec
         )
     asked = await client.post(f"{base}/recoveries", json={"since": since.isoformat()}, headers=admin.headers)
     assert asked.status_code == 202
-    valkey = redis.asyncio.from_url(settings.redis.url)
+    valkey = redis.asyncio.Redis.from_url(settings.redis.url)
     await valkey.flushall()  # the enqueued recovery job is lost
     await valkey.aclose()
     arq = await queue.connect(settings.redis.url)

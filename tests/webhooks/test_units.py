@@ -104,6 +104,7 @@ def test_addresses_that_may_not_be_contacted(address: str, refused: str | None) 
     reason = ssrf.refusal(ipaddress.ip_address(address))
     assert (reason is None) == (refused is None), reason
     if refused:
+        assert reason is not None
         assert refused.split()[0] in reason or refused in str(reason)
 
 

@@ -70,7 +70,7 @@ async def test_a_flushed_redis_loses_nothing(
 ) -> None:
     await verified_endpoint(client, admin, consumer, dispatcher)
     event = await publish(db, "message.approved", uuid4(), approved_message(uuid4()))
-    valkey = redis.asyncio.from_url(settings.redis.url)
+    valkey = redis.asyncio.Redis.from_url(settings.redis.url)
     await valkey.flushall()  # whatever was queued in Redis is gone
     await valkey.aclose()
     async with running_worker(settings, clock):

@@ -99,3 +99,13 @@ async def test_the_screenshot_command_writes_each_page(
     written = await screenshots.take(live_url, tmp_path)
     assert [p.name for p in written] == [f"{name}.png" for name, _ in screenshots.SHOTS]
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 10_000 for p in written)
+
+
+@pytest.mark.parametrize("path", ["/transparency", "/signin"])
+async def test_the_other_public_pages_stay_within_the_page_budget(
+    browser: Browser, live_url: str, path: str, demo: DemoReport
+) -> None:
+    """The pages built before the layout (funding's transparency page, the sign-in page) are held to it too."""
+    transferred = await first_load(browser, f"{live_url}{path}")
+    assert "document" in transferred
+    assert sum(transferred.values()) <= PAGE_BUDGET, transferred

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import asyncpg
 import msgspec
@@ -109,13 +109,33 @@ async def fault_servers(fault_embedded: tuple[Embedded, Path]) -> FaultServers:
     return FaultServers(embedded, logs)
 
 
+@overload
 async def eventually(
-    check: Callable[[], T | Awaitable[T | None] | None],
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    within: float,
+    what: str | Callable[[], str],
+    every: float = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T | None],
+    *,
+    within: float,
+    what: str | Callable[[], str],
+    every: float = ...,
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
     *,
     within: float,
     what: str | Callable[[], str],
     every: float = 0.05,
-) -> T:
+) -> Any:
     """Poll ``check`` (sync or async) until it returns something other than None/False; fail after ``within``
     seconds naming ``what`` was awaited (a callable is asked only then, e.g. for a log tail)."""
     deadline = time.monotonic() + within

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -30,6 +31,7 @@ from igf_hub.core.db import create_pool
 from tests.conftest import BASE_URL, running
 from tests.faults.conftest import FaultServers, eventually, publish, received, worker_process
 from tests.nri.helpers import body
+from tests.support.asgi import asgi
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer
 from tests.webhooks.conftest import UNGIS, approved_message, register, verify
@@ -93,14 +95,12 @@ class Load:
             if outcome.status == 503:
                 await asyncio.sleep(0.02)  # pacing only: a real client would honour Retry-After
 
-    async def request(
-        self, kind: str, method: str, path: str, caller: Caller | None, **kw: object
-    ) -> Outcome:
+    async def request(self, kind: str, method: str, path: str, caller: Caller | None, **kw: Any) -> Outcome:
         started = time.monotonic()
         headers = caller.headers if caller else {}
         try:
             async with asyncio.timeout(REQUEST_DEADLINE):
-                response = await self.client.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+                response = await self.client.request(method, path, headers=headers, **kw)
         except TimeoutError:
             return Outcome(kind, started, time.monotonic(), None)
         outcome = Outcome(
@@ -131,7 +131,7 @@ async def api(fault_servers: FaultServers) -> AsyncIterator[Api]:
     pool = await create_pool(settings.db.url, application_name="igf-hub.tests", max_size=2)
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as client,
     ):
         yield Api(client, pool)
     await pool.close()
@@ -277,12 +277,13 @@ async def test_a_frozen_postgres_is_answered_503_within_the_timeouts_then_recove
     app = create_app(settings, clock=Clock())
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as client,
     ):
         load = Load(client, [caller])
         assert (
             await load.request("write", "POST", "/v1/nris", caller, json=body(name="Before the freeze"))
         ).ok
+        assert fault_servers.embedded.servers is not None
         postgres = postgres_processes(fault_servers.embedded.servers.postgres.pid)
         for pid in postgres:
             os.kill(pid, signal.SIGSTOP)

@@ -22,6 +22,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from tests.conftest import BASE_URL, running
 from tests.faults.conftest import FaultServers, WorkerProcess, eventually, publish, received, worker_process
+from tests.support.asgi import asgi
 from tests.support.auth import TokenFactory
 from tests.support.consumer import ConsumerServer
 from tests.webhooks.conftest import UNGIS, approved_message, register, verify
@@ -32,7 +33,7 @@ async def client(fault_servers: FaultServers) -> AsyncIterator[httpx.AsyncClient
     app = create_app(fault_servers.settings(), clock=Clock())
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as c,
     ):
         yield c
 
@@ -68,7 +69,7 @@ async def test_valkey_restarted_loses_no_delivery_and_jobs_resume_in_the_same_wo
             await received(consumer, 2, within=15, worker=worker)
 
             # A job waiting in Valkey when it stops; Valkey saves on shutdown as a persistent one does.
-            valkey = redis.asyncio.from_url(settings.redis.url)
+            valkey = redis.asyncio.Redis.from_url(settings.redis.url)
             await valkey.config_set("save", "3600 1")
             arq = await queue.connect(settings.redis.url)
             await arq.enqueue_job("dispatch_outbox", _job_id="queued-before", _defer_by=timedelta(seconds=2))

@@ -26,6 +26,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from tests.conftest import BASE_URL, running
 from tests.faults.conftest import LEASE_SECONDS, FaultServers, eventually, publish, received, worker_process
+from tests.support.asgi import asgi
 from tests.support.auth import TokenFactory
 from tests.support.consumer import ConsumerServer, Reply
 from tests.webhooks.conftest import UNGIS, approved_message, register, verify
@@ -42,7 +43,7 @@ async def client(fault_servers: FaultServers) -> AsyncIterator[httpx.AsyncClient
     app = create_app(fault_servers.settings(), clock=Clock())
     async with (
         running(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as c,
     ):
         yield c
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import Future
 from datetime import timedelta
 from io import BytesIO
@@ -30,6 +30,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import AuthSettings, DbSettings, RedisSettings, Settings
 from tests.conftest import BASE_URL, Servers, running
+from tests.support.asgi import asgi
 from tests.support.auth import TokenFactory
 
 T = TypeVar("T")
@@ -71,7 +72,7 @@ class LiveApp:
 
     async def _create_database(self) -> Settings:
         name = f"h_{secrets.token_hex(6)}"
-        queue = redis.asyncio.from_url(self.servers.redis_url)
+        queue = redis.asyncio.Redis.from_url(self.servers.redis_url)
         await queue.flushdb()  # no job or rate-limit count left over from earlier tests
         await queue.aclose()
         admin = await asyncpg.connect(self.servers.admin_url)
@@ -93,7 +94,9 @@ class LiveApp:
         try:
             async with (
                 running(self.app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE_URL) as client,
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=asgi(self.app)), base_url=BASE_URL
+                ) as client,
             ):
                 self.client = client
                 self.pool = await create_pool(self.settings.db.url, application_name="igf-hub.hardening")
@@ -137,13 +140,14 @@ class _InProcessAdapter(requests.adapters.BaseAdapter):
         super().__init__()
         self.live = live
 
-    def send(  # type: ignore[override]
-        self, request: requests.PreparedRequest, stream: bool = False, **_: Any
+    def send(
+        self, request: requests.PreparedRequest, stream: bool = False, *_: Any, **__: Any
     ) -> requests.Response:
         body = request.body
         content = body.encode() if isinstance(body, str) else body
         if content is not None and not isinstance(content, bytes):
-            content = b"".join(content)  # a generator body (multipart streams)
+            assert isinstance(content, Iterable)  # a generator body (multipart streams)
+            content = b"".join(c.encode() if isinstance(c, str) else c for c in content)
         assert request.method is not None and request.url is not None
         answer = self.live.request(
             request.method, request.url, headers=dict(request.headers), content=content

@@ -43,7 +43,9 @@ def operations(app: Litestar) -> list[Operation]:
                     Operation(
                         method=method,
                         path=route.path_format,
-                        operation_id=handler.operation_id or f"{method} {route.path_format}",
+                        operation_id=handler.operation_id
+                        if isinstance(handler.operation_id, str) and handler.operation_id
+                        else f"{method} {route.path_format}",
                         guards=guards,
                         takes_body="data" in handler.parsed_fn_signature.parameters,
                         handler=handler,

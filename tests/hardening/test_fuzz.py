@@ -26,7 +26,7 @@ import httpx
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase
-from schemathesis import GenerationMode
+from schemathesis import APIOperation, GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
 from igf_hub.app import create_app
@@ -35,6 +35,7 @@ from tests.conftest import BASE_URL
 from tests.hardening.live import LiveApp
 from tests.hardening.routes import operations
 from tests.hardening.world import OWN_COORDINATOR, World
+from tests.support.asgi import asgi
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
@@ -60,7 +61,7 @@ CONFIG = schemathesis.Config.from_dict(
 async def _served_document() -> dict[str, Any]:
     """The document exactly as the app serves it (examples and all, JSON-encoded); no database needed."""
     app = create_app(Settings(public_url=BASE_URL))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi(app)), base_url=BASE_URL) as client:
         response = await client.get("/schema/openapi.json")
     response.raise_for_status()
     document: dict[str, Any] = response.json()
@@ -69,6 +70,8 @@ async def _served_document() -> dict[str, Any]:
 
 DOCUMENT = asyncio.run(_served_document())
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
+
+Case = schemathesis.Case[APIOperation[Any, Any, Any, Any]]  # a generated request to one operation
 
 # Operations behind a route guard: anonymously, the guard answers before any input is read.
 GUARDED = sorted(
@@ -80,18 +83,19 @@ ANONYMOUS_EXAMPLES = int(os.environ.get("FUZZ_GUARDED_EXAMPLES", max(1, FUZZ_EXA
 # conftest marks each xfail(strict=True), so the marker fails once the bug is fixed and must go.
 KNOWN_FAILURES: dict[str, str] = {}
 
-SETTINGS = {
-    "derandomize": True,
-    "database": None,
-    "deadline": None,
+# The parent of every test's settings (each sets its own max_examples).
+SETTINGS = hypothesis.settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
     # Generation of the large bodies of some operations is slow by Hypothesis's standards; that is fine.
-    "suppress_health_check": list(HealthCheck),
+    suppress_health_check=list(HealthCheck),
     # No shrinking: a failure is reported with the request that found it, as a curl command.
-    "phases": [Phase.explicit, Phase.generate],
-}
+    phases=[Phase.explicit, Phase.generate],
+)
 
 
-def _real_objects(case: schemathesis.Case, world: World) -> None:
+def _real_objects(case: Case, world: World) -> None:
     """As the Secretariat, name objects that exist (world.py) instead of random ids, so the generated
     parameters and bodies reach the services and their SQL; numbers (years, version numbers) stay fuzzed."""
     path = case.meta.components.get(ParameterLocation.PATH) if case.meta else None
@@ -109,8 +113,8 @@ def _real_objects(case: schemathesis.Case, world: World) -> None:
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=FUZZ_EXAMPLES, **SETTINGS)
-def test_as_the_secretariat(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+@hypothesis.settings(SETTINGS, max_examples=FUZZ_EXAMPLES)
+def test_as_the_secretariat(case: Case, live: LiveApp, world: World) -> None:
     """The Secretariat passes every route guard: the generated input reaches the services and the SQL."""
     # A fresh token per operation, so that a long local run (FUZZ_EXAMPLES=200) never sees one expire.
     token = live.run(live.tokens.token_for(world.callers["secretariat"].id))
@@ -128,7 +132,7 @@ def test_as_the_secretariat(case: schemathesis.Case, live: LiveApp, world: World
 NRI_PATHS = r"^/v1/nris"
 
 
-def _as_coordinator(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+def _as_coordinator(case: Case, live: LiveApp, world: World) -> None:
     token = live.run(live.tokens.token_for(world.callers[OWN_COORDINATOR].id))
     _real_objects(case, world)
     response = case.call_and_validate(
@@ -139,26 +143,26 @@ def _as_coordinator(case: schemathesis.Case, live: LiveApp, world: World) -> Non
 
 
 @schema.include(path_regex=NRI_PATHS).parametrize()
-@hypothesis.settings(max_examples=FUZZ_EXAMPLES, **SETTINGS)
-def test_as_an_nri_coordinator_on_nri_routes(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+@hypothesis.settings(SETTINGS, max_examples=FUZZ_EXAMPLES)
+def test_as_an_nri_coordinator_on_nri_routes(case: Case, live: LiveApp, world: World) -> None:
     _as_coordinator(case, live, world)
 
 
 @schema.exclude(path_regex=NRI_PATHS).parametrize()
-@hypothesis.settings(max_examples=ANONYMOUS_EXAMPLES, **SETTINGS)
-def test_as_an_nri_coordinator_elsewhere(case: schemathesis.Case, live: LiveApp, world: World) -> None:
+@hypothesis.settings(SETTINGS, max_examples=ANONYMOUS_EXAMPLES)
+def test_as_an_nri_coordinator_elsewhere(case: Case, live: LiveApp, world: World) -> None:
     _as_coordinator(case, live, world)
 
 
 @schema.exclude(operation_id=GUARDED).parametrize()
-@hypothesis.settings(max_examples=FUZZ_EXAMPLES, **SETTINGS)
-def test_anonymously_on_public_routes(case: schemathesis.Case, live: LiveApp) -> None:
+@hypothesis.settings(SETTINGS, max_examples=FUZZ_EXAMPLES)
+def test_anonymously_on_public_routes(case: Case, live: LiveApp) -> None:
     case.call_and_validate(session=live.session(), base_url=BASE_URL)
 
 
 @schema.include(operation_id=GUARDED).parametrize()
-@hypothesis.settings(max_examples=ANONYMOUS_EXAMPLES, **SETTINGS)
-def test_anonymously_on_guarded_routes(case: schemathesis.Case, live: LiveApp) -> None:
+@hypothesis.settings(SETTINGS, max_examples=ANONYMOUS_EXAMPLES)
+def test_anonymously_on_guarded_routes(case: Case, live: LiveApp) -> None:
     """Anonymously, a guard refuses before any input beyond the path is read, so a third of the examples
     suffices; the refusal must be a documented problem (the matrix asserts it is exactly 401)."""
     response = case.call_and_validate(session=live.session(), base_url=BASE_URL)

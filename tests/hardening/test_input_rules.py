@@ -53,15 +53,15 @@ async def test_json_sent_as_another_media_type_is_415(client: Client, tokens: To
         )
         detail = assert_problem(refused, 415)["detail"]
         assert "application/json" in detail and media.split(";")[0] in detail
-    for media in (
+    for accepted in (
         "application/json",
         "application/json; charset=utf-8",
         "application/merge-patch+json",
         None,
     ):
-        headers = secretariat.headers | ({"content-type": media} if media else {})
+        headers = secretariat.headers | ({"content-type": accepted} if accepted else {})
         created = await client.post("/v1/mag/people", content=body, headers=headers)
-        assert created.status_code == 201, (media, created.text)
+        assert created.status_code == 201, (accepted, created.text)
 
 
 async def test_dates_and_times_outside_1990_to_2100_are_422_not_infinity(

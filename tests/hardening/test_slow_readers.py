@@ -18,6 +18,7 @@ import msgspec
 import pytest
 import uvicorn
 from litestar import Litestar
+from litestar.types import HTTPResponseBodyEvent, Message
 
 from igf_hub.auth.principal import Role
 from igf_hub.core.settings import DbSettings, ExportSettings, Settings
@@ -212,11 +213,20 @@ def test_the_send_timeout_applies_to_each_64_kib_piece_not_to_a_whole_page() -> 
     """An export sends about a megabyte per page: a client reading slowly but steadily could not take a page
     within the timeout, so the timeout measures progress, piece by piece."""
     page = bytes(range(256)) * (3 * SEND_PIECE // 256) + b"tail"
-    sent = pieces({"type": "http.response.body", "body": page, "more_body": True})
-    assert [len(p["body"]) for p in sent] == [SEND_PIECE] * 3 + [4]  # type: ignore[typeddict-item]
-    assert all(p["more_body"] for p in sent)  # type: ignore[typeddict-item]
-    assert b"".join(p["body"] for p in sent) == page  # type: ignore[typeddict-item]
-    last = pieces({"type": "http.response.body", "body": page, "more_body": False})
-    assert [p["more_body"] for p in last] == [True, True, True, False]  # type: ignore[typeddict-item]
-    small = {"type": "http.response.body", "body": b"]}", "more_body": True}
-    assert pieces(small) == [small]  # type: ignore[arg-type]
+    sent = _bodies(pieces({"type": "http.response.body", "body": page, "more_body": True}))
+    assert [len(p["body"]) for p in sent] == [SEND_PIECE] * 3 + [4]
+    assert all(p["more_body"] for p in sent)
+    assert b"".join(p["body"] for p in sent) == page
+    last = _bodies(pieces({"type": "http.response.body", "body": page, "more_body": False}))
+    assert [p["more_body"] for p in last] == [True, True, True, False]
+    small: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"]}", "more_body": True}
+    assert pieces(small) == [small]
+
+
+def _bodies(messages: list[Message]) -> list[HTTPResponseBodyEvent]:
+    """The messages, each checked to be a body piece (pieces() makes nothing else of a body)."""
+    out: list[HTTPResponseBodyEvent] = []
+    for message in messages:
+        assert message["type"] == "http.response.body"
+        out.append(message)
+    return out

@@ -101,7 +101,7 @@ async def seed_nris(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock:
     text, spare = nri_import_csv(scale, rng)
     async with pool.acquire() as conn, conn.transaction():
         report = await NriImporter(NriService(conn, clock)).run(text, actor=SYSTEM)
-        out.nri_ids = [r.id for r in report.rows]
+        out.nri_ids = [r.id for r in report.rows if r.id is not None]  # None only in a dry run
         coordinators = await create_users(conn, scale.nri_drafts, "coordinator")
         for principal, code in zip(coordinators, spare, strict=False):
             await NriService(conn, clock).register(

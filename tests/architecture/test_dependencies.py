@@ -20,7 +20,9 @@ def _normalise(name: str) -> str:
 
 
 def _declared(requirements: list[str]) -> set[str]:
-    return {_normalise(re.match(r"[A-Za-z0-9._-]+", r).group()) for r in requirements}  # type: ignore[union-attr]
+    names = [re.match(r"[A-Za-z0-9._-]+", r) for r in requirements]
+    assert all(names), f"a requirement without a name: {requirements}"
+    return {_normalise(name.group()) for name in names if name}
 
 
 def _third_party_imports(directory: Path) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from lxml import etree
@@ -15,7 +16,7 @@ from tests.funding.iati_rules import rule_errors, xsd_errors
 from tests.funding.test_transparency import EUR_RATES, known_ledger
 
 
-async def _ledger_with_everything(ledger: Ledger, db: asyncpg.Pool) -> dict[str, object]:
+async def _ledger_with_everything(ledger: Ledger, db: asyncpg.Pool) -> dict[str, Any]:
     await ledger.rates(EUR_RATES)
     made = await known_ledger(ledger)
     nri_id = uuid.uuid4()
@@ -59,7 +60,8 @@ async def test_the_activity_and_organisation_files_validate(
             for a in root.findall("iati-activity")
             if a.findtext("iati-identifier").endswith(contribution_id)
         )
-        return activity.find("default-aid-type[@vocabulary='2']").get("code")
+        code: str = activity.find("default-aid-type[@vocabulary='2']").get("code")
+        return code
 
     assert earmarking(made["core"]["id"]) == "1"  # core → unearmarked
     assert earmarking(made["travel"]["id"]) == "3"  # travel grants → earmarked

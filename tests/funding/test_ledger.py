@@ -238,8 +238,8 @@ async def test_a_missing_rate_is_a_422_naming_it_and_an_uploaded_rate_is_frozen_
     as_json = [
         {"currency": "EUR", "effective_on": "2024-03-01", "usd_per_unit": "2.0", "source": "corrected"}
     ]
-    refused = await client.post("/v1/funding/exchange-rates", json=as_json, headers=ledger.headers)
-    assert pointers(assert_problem(refused, 409, "exchange-rate-already-recorded")) == ["/0"]
+    refused_json = await client.post("/v1/funding/exchange-rates", json=as_json, headers=ledger.headers)
+    assert pointers(assert_problem(refused_json, 409, "exchange-rate-already-recorded")) == ["/0"]
     no_reason = await client.post(
         "/v1/funding/exchange-rates?correction=true", json=as_json, headers=ledger.headers
     )

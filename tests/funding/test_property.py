@@ -311,9 +311,9 @@ async def _check_years_add_up(conn: asyncpg.Connection, clock: Clock, recorded: 
     all_pledges = {(r.donor_id, r.donor_name): r for r in (await transparency.pledges(None)).rows}
     pledges_added: dict[Any, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for y in years:
-        for row in (await transparency.pledges(y)).rows:
+        for pledge in (await transparency.pledges(y)).rows:
             for figure in pledge_figures:
-                pledges_added[(row.donor_id, row.donor_name)][figure] += getattr(row, figure)
+                pledges_added[(pledge.donor_id, pledge.donor_name)][figure] += getattr(pledge, figure)
     assert {d: {f: getattr(r, f) for f in pledge_figures} for d, r in all_pledges.items()} == {
         d: {f: v[f] for f in pledge_figures} for d, v in pledges_added.items()
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
@@ -62,14 +63,15 @@ FIGURES = ("pledged_usd", "committed_usd", "received_usd", "in_kind_usd", "outst
 SECRETS = ("Kabushiki", "Quiet", "JPY", "9000000", "4500000")
 
 
-async def _import(client: Client, ledger: Ledger, what: str, body: str) -> dict:  # type: ignore[type-arg]
+async def _import(client: Client, ledger: Ledger, what: str, body: str) -> dict[str, Any]:
     response = await client.post(
         f"/v1/funding/{what}/import",
         content=body.encode(),
         headers={**ledger.headers, "content-type": "text/csv"},
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    report: dict[str, Any] = response.json()
+    return report
 
 
 async def test_a_realistic_multi_year_data_set_tells_the_same_story_everywhere(

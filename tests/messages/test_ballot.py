@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
+from litestar import Litestar
 
 from igf_hub.auth.principal import Role
 from igf_hub.auth.schemas import GrantCreate
@@ -216,13 +217,13 @@ async def test_reminders_name_who_has_not_taken_a_position(
 
 
 async def test_the_ballot_rule_comes_from_settings_and_is_recorded(
-    client: Client, tokens: TokenFactory, clock: Clock, settings: Settings, app: object
+    client: Client, tokens: TokenFactory, clock: Clock, settings: Settings, app: Litestar
 ) -> None:
     import msgspec
 
     from igf_hub.core.settings import MessagesSettings
 
-    app.state.settings = msgspec.structs.replace(  # type: ignore[attr-defined]
+    app.state.settings = msgspec.structs.replace(
         settings,
         messages=MessagesSettings(ballot_min_groups=1, ballot_supermajority="1/2", comment_min_days=20),
     )

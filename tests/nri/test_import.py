@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from igf_hub.auth.principal import Role
@@ -20,12 +22,15 @@ def csv_text(*rows: str, header: str = HEADER) -> bytes:
     return ("\r\n".join([header, *rows]) + "\r\n").encode()
 
 
-async def _import(client: Client, caller: Caller, content: bytes, media_type: str = "text/csv") -> dict:  # type: ignore[type-arg]
+async def _import(
+    client: Client, caller: Caller, content: bytes, media_type: str = "text/csv"
+) -> dict[str, Any]:
     response = await client.post(
         "/v1/nris/import", content=content, headers={**caller.headers, "content-type": media_type}
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    report: dict[str, Any] = response.json()
+    return report
 
 
 async def _counts(db: asyncpg.Pool) -> tuple[int, int, int, int]:

@@ -22,7 +22,8 @@ EXEMPT = {"POST /oauth/authorize"}
 
 def _page_forms(data_dir: Path) -> tuple[list[str], list[str]]:
     app = create_app(Settings(data_dir=str(data_dir)))
-    checked, exempt = [], []
+    checked: list[str] = []
+    exempt: list[str] = []
     for path, handlers in app.route_handler_method_map.items():
         for method, handler in handlers.items():
             if method in SAFE_METHODS or not is_page(handler):

@@ -16,6 +16,7 @@ from igf_hub.core.errors import Forbidden
 from igf_hub.core.settings import Settings
 from igf_hub.web.errors import PageController
 from tests.conftest import BASE_URL, running
+from tests.support.asgi import asgi
 
 
 class BrokenPages(PageController):
@@ -37,7 +38,7 @@ async def broken(settings: Settings, clock: Clock) -> AsyncIterator[httpx.AsyncC
     async with (
         running(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url=BASE_URL
+            transport=httpx.ASGITransport(app=asgi(app), raise_app_exceptions=False), base_url=BASE_URL
         ) as c,
     ):
         yield c

@@ -59,6 +59,7 @@ def _render(language: str) -> str:
                 "name": lang.name,
                 "dir": lang.direction,
                 "href": path_in(c, "/"),
+                "url": path_in(c, "/"),
                 "current": c == language,
             }
             for c, lang in LANGUAGES.items()

@@ -11,6 +11,7 @@ from lxml import html
 
 from igf_hub.web import catalogs
 from igf_hub.web.i18n import LANGUAGES, negotiate
+from tests.conftest import BASE_URL
 
 
 @pytest.mark.parametrize(
@@ -56,6 +57,10 @@ async def test_every_language_has_its_home_page(client: httpx.AsyncClient, langu
     switcher = {a.get("hreflang"): a.get("href") for a in document.xpath("//nav[@class='languages']//a")}
     assert switcher == {code: f"/{code}/" for code in LANGUAGES}
     assert document.xpath("//a[@aria-current='true']/@hreflang") == [language]
+    alternates = {
+        link.get("hreflang"): link.get("href") for link in document.xpath("//link[@rel='alternate']")
+    }
+    assert alternates == {code: f"{BASE_URL}/{code}/" for code in LANGUAGES}
 
 
 async def test_a_translated_page_is_translated(client: httpx.AsyncClient) -> None:

@@ -91,16 +91,21 @@ def _switcher(request: Request[Any, Any, Any], current: str) -> list[dict[str, A
     """The same page in each language, for the language switcher."""
     query = request.url.query
     path = request.url.path
-    return [
-        {
-            "code": language.code,
-            "name": language.name,
-            "dir": language.direction,
-            "href": i18n.path_in(language.code, path) + (f"?{query}" if query else ""),
-            "current": language.code == current,
-        }
-        for language in i18n.LANGUAGES.values()
-    ]
+    base = request.app.state.settings.base_url.rstrip("/")
+    links = []
+    for language in i18n.LANGUAGES.values():
+        href = i18n.path_in(language.code, path) + (f"?{query}" if query else "")
+        links.append(
+            {
+                "code": language.code,
+                "name": language.name,
+                "dir": language.direction,
+                "href": href,
+                "url": base + href,  # search engines want the alternates' full addresses
+                "current": language.code == current,
+            }
+        )
+    return links
 
 
 def render(

@@ -60,6 +60,8 @@ from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleC
 from igf_hub.mag.event_schemas import MAG_EVENTS
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
+from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
+from igf_hub.messages.pages import MessagePages
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
 from igf_hub.nri.event_schemas import NRI_EVENTS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
@@ -111,8 +113,8 @@ CONTROLLERS: list[Any] = [
 ]
 
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
-PAGES: list[Any] = [HomePage]
-HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS]
+PAGES: list[Any] = [HomePage, MessagePages]
+HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS]
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`")
 _UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")

@@ -192,7 +192,7 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
     superseded = await events(db, "message.superseded")
     assert [e["id"] for e in superseded] == [mid] and superseded[0]["superseded_by"] == newer["id"]
     banner = await client.get(f"/messages/{mid}")
-    assert "Superseded by" in banner.text
+    assert "This Message has been replaced by a newer one." in banner.text
 
     history = (await client.get(f"/v1/messages/{mid}/history")).json()
     transitions = [(h["from_state"], h["to_state"]) for h in history if h["kind"] == "transition"]

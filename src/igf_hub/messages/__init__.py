@@ -4,7 +4,7 @@ approval and publication. Exports its controllers only."""
 from __future__ import annotations
 
 from igf_hub.messages.controllers import MessageController
-from igf_hub.messages.export_controllers import ExportController, MessagePageController
+from igf_hub.messages.export_controllers import ExportController
 from igf_hub.messages.report_controllers import SessionReportController
 from igf_hub.messages.review_controllers import BallotController, CommentController
 
@@ -14,7 +14,6 @@ MESSAGE_CONTROLLERS = [
     BallotController,
     SessionReportController,
     ExportController,
-    MessagePageController,
 ]
 
 __all__ = ["MESSAGE_CONTROLLERS"]

@@ -1,4 +1,4 @@
-"""HTTP for exports (per Message and per year) and the public, server-rendered page of a published Message."""
+"""HTTP for exports, per Message and per year. The Messages' web pages are in ``pages.py``."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from uuid import UUID
 import asyncpg
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
-from litestar.enums import MediaType
 from litestar.params import Parameter
 
 from igf_hub.auth.principal import Principal
 from igf_hub.core import csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
-from igf_hub.messages import pages
-from igf_hub.messages.errors import MessageNotFound
 from igf_hub.messages.exports import (
     ExportService,
     MessageExport,
@@ -26,7 +23,6 @@ from igf_hub.messages.exports import (
     message_markdown,
 )
 from igf_hub.messages.params import Year
-from igf_hub.messages.service import MessageService
 
 Req = Request[Principal, Any, Any]
 CSV = csvfile.MEDIA_TYPE
@@ -114,30 +110,4 @@ class ExportController(Controller):
         ballot (byte order mark unless ``?bom=0``). Public."""
         return _download(
             ballots_csv((await exports.year(year)).messages, bom=bom), CSV, f"igf-{year}-ballots.csv"
-        )
-
-
-class MessagePageController(Controller):
-    path = "/messages"
-    include_in_schema = False
-
-    @get("/{message_id:uuid}", operation_id="MessagePage")
-    async def page(
-        self,
-        message_id: UUID,
-        request: Req,
-        db: asyncpg.Connection,
-        clock: Clock,
-        settings: Settings,
-        lang: str | None = None,
-    ) -> Response[str]:
-        """The public page of a Message once published (later superseded or withdrawn ones keep theirs)."""
-        service = MessageService(db, clock, settings)
-        message = await service.get(message_id, request.user)
-        if message.published_at is None:
-            raise MessageNotFound(f"Message {message_id} is not published")
-        return Response(
-            pages.render(message, lang),
-            media_type=MediaType.HTML,
-            headers={"Cache-Control": "public, max-age=300", "ETag": f'"{message.version}"'},
         )

@@ -1,101 +1,337 @@
-"""The public page of a published Message, rendered on the server (no JavaScript)."""
+"""The Messages' web pages (the archive, a Message's reading view, its versions and their differences), and what
+Messages add to the home page.
+
+Pages are thin like controllers: they call the Message services on the request's connection with the reader as
+the actor, so a page shows exactly what the API would (a draft is 404 to the public), and render
+``templates/messages/``.
+"""
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Mapping
+from typing import Annotated, Any
+from uuid import UUID
 
+import asyncpg
+from litestar import Controller, Request, get
+from litestar.params import Parameter, QueryParameter
+from litestar.response import Template
 from markdown_it import MarkdownIt
 
-from igf_hub.messages.schemas import LanguageText, Message
+from igf_hub.auth.principal import ANONYMOUS, Principal
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+from igf_hub.core.vocab import GDC_OBJECTIVES, SDGS, WSIS_ACTION_LINES
+from igf_hub.messages.comment_repository import CommentFilters
+from igf_hub.messages.comment_schemas import Comment
+from igf_hub.messages.comments import CommentService
+from igf_hub.messages.repository import MessageFilters
+from igf_hub.messages.schemas import HistoryEntry, LanguageText, Message
+from igf_hub.messages.service import MessageService
+from igf_hub.messages.states import MessageState
+from igf_hub.web.home import HomeSection, SectionContext
+from igf_hub.web.i18n import LANGUAGES, N_, request_language
+from igf_hub.web.templating import render
 
 # CommonMark without raw HTML: whatever a drafter types is escaped, and unsafe link schemes are refused.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
+PAGE_SIZE = 20
+COMMENTS_PAGE = 100
 
-_PAGE = """<!doctype html>
-<html lang="{lang}"{dir}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · IGF Messages</title>
-<link rel="alternate" type="application/json" href="{json}">
-<style>
- body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.55}}
- .meta,.muted{{color:#555}} .banner{{background:#fff4d6;border-left:4px solid #c98b00;padding:.6rem .9rem}}
- section.paragraph{{position:relative}} a.pid{{position:absolute;left:-2.2rem;color:#999;text-decoration:none;font-size:.8rem}}
- code{{word-break:break-all}} nav a{{margin-right:.6rem}}
-</style></head><body>
-<p class="meta">IGF {year} · {theme}</p>
-<h1>{title}</h1>
-{banners}
-<nav>{languages}</nav>
-{paragraphs}
-<h2>Classification</h2>
-<ul>{classification}</ul>
-<h2>Provenance</h2>
-<ul>{provenance}</ul>
-<p class="muted">Version {version} · content SHA-256 <code>{sha}</code>{approved} ·
-<a href="{json}">JSON</a> · <a href="{markdown}">Markdown</a></p>
-</body></html>"""
+STATE_NAMES = {
+    MessageState.draft: N_("Draft"),
+    MessageState.public_comment: N_("Open for comment"),
+    MessageState.synthesis: N_("Comments being taken in"),
+    MessageState.mag_review: N_("In MAG review"),
+    MessageState.approved: N_("Approved"),
+    MessageState.published: N_("Published"),
+    MessageState.superseded: N_("Superseded"),
+    MessageState.withdrawn: N_("Withdrawn"),
+}
+# Who acted, as the public history says it (messages/actors.py): roles, never people.
+ROLE_NAMES = {
+    "IGF Secretariat": N_("IGF Secretariat"),
+    "MAG Chair": N_("MAG Chair"),
+    "MAG member": N_("MAG member"),
+    "Drafter": N_("Drafter"),
+    "IGF Hub (automatic)": N_("IGF Hub (automatic)"),
+    "IGF Hub": N_("IGF Hub"),
+}
+OUTCOME_NAMES = {
+    "accepted": N_("Accepted"),
+    "partially_accepted": N_("Partly accepted"),
+    "not_accepted": N_("Not accepted"),
+    "out_of_scope": N_("Out of scope"),
+    "duplicate": N_("Duplicate of another comment"),
+}
+STAKEHOLDER_NAMES = {
+    "government": N_("Government"),
+    "intergovernmental": N_("Intergovernmental organization"),
+    "private_sector": N_("Private sector"),
+    "civil_society": N_("Civil society"),
+    "technical_community": N_("Technical community"),
+    "academia": N_("Academia"),
+}
+PROVENANCE_NAMES = {
+    "session_report": N_("Session report"),
+    "track_output": N_("Intersessional output"),
+    "nri_report": N_("NRI report"),
+    "message_comment": N_("Public comment"),
+    "message": N_("IGF Message"),
+}
+_WSIS = {t.code: t.label for t in WSIS_ACTION_LINES.terms}
+_SDG = {int(t.code): t.label for t in SDGS.terms}
+_GDC = {int(t.code): t.label for t in GDC_OBJECTIVES.terms}
 
-RTL = frozenset({"ar", "he", "fa", "ur"})
+Req = Request[Principal, Any, Any]
+Cursor = Annotated[str | None, Parameter(max_length=500)]
 
 
-def _text_for(message: Message, language: str | None) -> LanguageText:
-    return next((t for t in message.languages if t.language == language), message.languages[0])
+def markdown(text: str) -> str:
+    """HTML of a paragraph's Markdown; the template marks it safe, since markdown-it escapes (html=False)."""
+    html: str = _MARKDOWN.render(text)
+    return html
 
 
-def render(message: Message, language: str | None = None) -> str:
-    text = _text_for(message, language)
-    banners = []
-    if message.superseded_by:
-        banners.append(
-            f'<p class="banner">Superseded by <a href="/messages/{message.superseded_by}">a newer Message</a>.</p>'
-        )
-    if message.state == "withdrawn":
-        banners.append(f'<p class="banner">Withdrawn: {escape(message.withdrawn_reason or "")}</p>')
-    if not text.is_authoritative:
-        kind = "a machine translation" if text.machine_translation else "a translation"
-        banners.append(
-            f'<p class="banner">This is {kind}; only the {escape(message.source_language)} text is authoritative.</p>'
-        )
-    languages = " ".join(
-        f'<a href="?lang={escape(t.language)}" hreflang="{escape(t.language)}">{escape(t.language)}'
-        f"{' (machine)' if t.machine_translation else ''}</a>"
-        for t in message.languages
-    )
-    paragraphs = "\n".join(
-        f'<section class="paragraph" id="{escape(p.id)}"><a class="pid" href="#{escape(p.id)}">¶{escape(p.id[1:])}</a>'
-        f"{_MARKDOWN.render(p.text)}</section>"
-        for p in text.paragraphs
-    )
+def _reader(request: Req) -> Principal:
+    user: Principal | None = request.scope.get("user")
+    return user or ANONYMOUS
+
+
+def _service(db: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageService:
+    return MessageService(db, clock, settings)
+
+
+def text_for(message: Message, wanted: str | None, language: str) -> LanguageText:
+    """The text asked for (``?text=``), else the reader's language when there is a text in it, else the
+    authoritative one (the first)."""
+    by_language = {t.language: t for t in message.languages}
+    return by_language.get(wanted or "") or by_language.get(language) or message.languages[0]
+
+
+def classification(message: Message) -> list[dict[str, Any]]:
+    """The three frames with their terms' names (core/vocab.py; the names are in English)."""
     c = message.classification
-    classification = "".join(
-        f"<li>{label}: {escape(', '.join(map(str, codes))) or '—'}</li>"
-        for label, codes in (
-            ("WSIS Action Lines", c.wsis_action_lines),
-            ("SDGs", c.sdgs),
-            ("GDC objectives", c.gdc_objectives),
+    return [
+        {
+            "title": N_("WSIS Action Lines"),
+            "terms": [(code, _WSIS.get(code, "")) for code in c.wsis_action_lines],
+        },
+        {
+            "title": N_("Sustainable Development Goals"),
+            "terms": [(str(n), _SDG.get(n, "")) for n in c.sdgs],
+        },
+        {
+            "title": N_("Global Digital Compact objectives"),
+            "terms": [(str(n), _GDC.get(n, "")) for n in c.gdc_objectives],
+        },
+    ]
+
+
+def history_rows(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": entry.at,
+            "actor": ROLE_NAMES.get(entry.actor, entry.actor),
+            "kind": entry.kind,
+            "from_state": STATE_NAMES.get(MessageState(entry.from_state)) if entry.from_state else None,
+            "to_state": STATE_NAMES.get(MessageState(entry.to_state)) if entry.to_state else None,
+            "version_number": entry.version_number,
+            # A reason a person gave (sending back, withdrawing); the others are the service's own notes.
+            "reason": entry.reason if entry.kind == "transition" else None,
+        }
+        for entry in entries
+    ]
+
+
+async def all_comments(comments: CommentService, message_id: UUID, actor: Principal) -> list[Comment]:
+    found: list[Comment] = []
+    cursor: str | None = None
+    while True:
+        page = await comments.page(
+            message_id, actor, CommentFilters(), mine=False, cursor=cursor, limit=COMMENTS_PAGE
         )
-    )
-    provenance = (
-        "".join(
-            f'<li><a href="{escape(p.url or p.href)}">{escape(p.title)}</a> <span class="muted">({escape(p.kind)}'
-            f"{', ' + escape(', '.join(p.paragraph_ids)) if p.paragraph_ids else ''})</span></li>"
-            for p in message.provenance
+        found.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return found
+
+
+class MessagePages(Controller):
+    path = "/messages"
+    include_in_schema = False
+
+    @get("/", name="messages:archive")
+    async def archive(
+        self,
+        request: Req,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        year: Annotated[int | None, Parameter(ge=1900, le=2999)] = None,
+        theme: Annotated[str | None, Parameter(max_length=200)] = None,
+        in_state: Annotated[MessageState | None, QueryParameter(name="state")] = None,
+        cursor: Cursor = None,
+    ) -> Template:
+        """Every Message the reader may read, newest first, by year, theme and state."""
+        service = _service(db, clock, settings)
+        actor = _reader(request)
+        filters = MessageFilters(year=year, theme=theme or None, state=in_state)
+        page = await service.page(filters, actor, cursor=cursor, limit=PAGE_SIZE)
+        years, themes = await service.facets(actor)
+        query = {"year": year, "theme": theme or None, "state": in_state}
+        kept = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
+        next_url = None
+        if page.next_cursor:
+            next_url = f"?{kept}&cursor={page.next_cursor}" if kept else f"?cursor={page.next_cursor}"
+        return render(
+            request,
+            "messages/archive.html",
+            {
+                "messages": page.items,
+                "next_url": next_url,
+                "years": years,
+                "themes": themes,
+                "states": [(s.value, STATE_NAMES[s]) for s in MessageState if s is not MessageState.draft],
+                "chosen": {"year": str(year or ""), "theme": theme or "", "state": in_state or ""},
+                "state_names": STATE_NAMES,
+            },
         )
-        or "<li>none recorded</li>"
+
+    @get("/{message_id:uuid}", name="messages:read")
+    async def read(
+        self,
+        message_id: UUID,
+        request: Req,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        text: Annotated[str | None, Parameter(max_length=35)] = None,
+    ) -> Template:
+        """A Message in the reader's language when there is a text in it (``?text=`` picks another), with its
+        paragraphs' anchors and comments, classification, provenance and public history."""
+        service = _service(db, clock, settings)
+        actor = _reader(request)
+        message = await service.get(message_id, actor)  # the API's visibility: 404 unless public or a drafter
+        shown = text_for(message, text, request_language(request))
+        comments = await all_comments(CommentService(db, clock, settings), message_id, actor)
+        available = {t.language for t in message.languages}
+        by_paragraph: dict[str | None, list[Comment]] = {}
+        for comment in comments:
+            by_paragraph.setdefault(comment.paragraph_id, []).append(comment)
+        return render(
+            request,
+            "messages/read.html",
+            {
+                "message": message,
+                "text": shown,
+                "source": message.languages[0],
+                "available": available,
+                "text_dir": LANGUAGES[shown.language].direction if shown.language in LANGUAGES else "auto",
+                "paragraphs": [(p.id, markdown(p.text)) for p in shown.paragraphs],
+                "comments": by_paragraph,
+                "comment_count": len(comments),
+                "classification": classification(message),
+                "history": history_rows(await service.history(message_id, actor)),
+                "state_names": STATE_NAMES,
+                "outcome_names": OUTCOME_NAMES,
+                "stakeholder_names": STAKEHOLDER_NAMES,
+                "provenance_names": PROVENANCE_NAMES,
+            },
+        )
+
+    @get("/{message_id:uuid}/versions", name="messages:versions")
+    async def versions(
+        self,
+        message_id: UUID,
+        request: Req,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        cursor: Cursor = None,
+    ) -> Template:
+        """Every saved version of the Message, oldest first, each with a link to what changed since the
+        previous version in its language."""
+        service = _service(db, clock, settings)
+        actor = _reader(request)
+        message = await service.get(message_id, actor)
+        page = await service.versions(message_id, actor, language=None, cursor=cursor, limit=100)
+        rows = []
+        previous: dict[str, int] = {}
+        for version in page.items:
+            rows.append((version, previous.get(version.language)))
+            previous[version.language] = version.number
+        return render(
+            request,
+            "messages/versions.html",
+            {
+                "message": message,
+                "versions": rows,
+                "next_url": f"?cursor={page.next_cursor}" if page.next_cursor else None,
+            },
+        )
+
+    @get("/{message_id:uuid}/diff", name="messages:diff")
+    async def diff(
+        self,
+        message_id: UUID,
+        request: Req,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        from_version: Annotated[int, QueryParameter(name="from", ge=1, le=2**31 - 1)],
+        to_version: Annotated[int, QueryParameter(name="to", ge=1, le=2**31 - 1)],
+    ) -> Template:
+        """What changed between two versions of one language, paragraph by paragraph and word by word."""
+        service = _service(db, clock, settings)
+        actor = _reader(request)
+        message = await service.get(message_id, actor)
+        changes = await service.diff(message_id, from_version, to_version, actor)
+        return render(request, "messages/diff.html", {"message": message, "diff": changes})
+
+
+# -- the home page ---------------------------------------------------------------------------------------
+
+
+async def load_open(context: SectionContext) -> Mapping[str, Any]:
+    """Messages open for public comment now, with the day their window closes."""
+    service = _service(context.conn, context.clock, context.settings)
+    page = await service.page(
+        MessageFilters(state=MessageState.public_comment), context.actor, cursor=None, limit=10
     )
-    return _PAGE.format(
-        lang=escape(text.language),
-        dir=' dir="rtl"' if text.language in RTL else "",
-        title=escape(text.title),
-        year=message.year,
-        theme=escape(message.theme),
-        banners="\n".join(banners),
-        languages=languages,
-        paragraphs=paragraphs,
-        classification=classification,
-        provenance=provenance,
-        version=text.version_number,
-        sha=text.content_sha256,
-        approved=f" · approved {message.approved_at.date().isoformat()}" if message.approved_at else "",
-        json=escape(message.links.export_json),
-        markdown=escape(message.links.export_markdown),
-    )
+    found = [await service.get(item.id, context.actor) for item in page.items]
+    open_now = [
+        (m, m.comment_round) for m in found if m.comment_round is not None and m.comment_round.is_open
+    ]
+    open_now.sort(key=lambda pair: pair[1].closes_at)
+    return {"items": [{"message": m, "text": text_for(m, None, context.language)} for m, _ in open_now]}
+
+
+async def load_latest(context: SectionContext) -> Mapping[str, Any]:
+    """The latest approved and published Messages, newest first."""
+    service = _service(context.conn, context.clock, context.settings)
+    found: list[Message] = []
+    for state in (MessageState.approved, MessageState.published):
+        page = await service.page(MessageFilters(state=state), context.actor, cursor=None, limit=5)
+        found.extend([await service.get(item.id, context.actor) for item in page.items])
+    found.sort(key=lambda m: m.published_at or m.approved_at or m.updated_at, reverse=True)
+    items = [{"message": m, "text": text_for(m, None, context.language)} for m in found[:5]]
+    return {"items": items, "state_names": STATE_NAMES}
+
+
+HOME_SECTIONS = [
+    HomeSection(
+        key="messages-open",
+        title=N_("Messages open for public comment"),
+        template="messages/home_open.html",
+        load=load_open,
+        order=10,
+    ),
+    HomeSection(
+        key="messages-latest",
+        title=N_("Latest approved Messages"),
+        template="messages/home_latest.html",
+        load=load_latest,
+        order=20,
+    ),
+]

@@ -148,6 +148,9 @@ WHERE ($1::boolean OR m.public_since IS NOT NULL)
   AND ($10::timestamptz IS NULL OR (m.created_at, m.id) < ($10, $11::uuid))
 ORDER BY m.created_at DESC, m.id DESC
 LIMIT $12"""
+# The years and themes of the Messages a reader may list (the archive's filters).
+SELECT_FACETS = """
+SELECT DISTINCT year, theme FROM messages WHERE ($1::boolean OR public_since IS NOT NULL) ORDER BY year DESC, theme"""
 SELECT_YEAR_IDS = """
 SELECT id FROM messages WHERE year = $1 AND public_since IS NOT NULL ORDER BY theme, created_at, id"""
 
@@ -451,6 +454,9 @@ class MessageRepository:
             limit,
         )
         return [SummaryRow(**r) for r in rows]
+
+    async def facets(self, *, see_all: bool) -> list[tuple[int, str]]:
+        return [(r["year"], r["theme"]) for r in await self.conn.fetch(SELECT_FACETS, see_all)]
 
     async def public_ids_of_year(self, year: int) -> list[UUID]:
         return [r["id"] for r in await self.conn.fetch(SELECT_YEAR_IDS, year)]

@@ -136,6 +136,11 @@ class MessageService:
             next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more else None,
         )
 
+    async def facets(self, actor: Principal) -> tuple[list[int], list[str]]:
+        """The years (newest first) and themes (sorted) of the Messages ``actor`` may list."""
+        pairs = await self.repo.facets(see_all=actor.has_role(Role.secretariat))
+        return sorted({y for y, _ in pairs}, reverse=True), sorted({t for _, t in pairs})
+
     # -- drafting -------------------------------------------------------------------------------------
 
     async def _drafter_errors(self, drafters: list[UUID]) -> list[FieldError]:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import pass_context
@@ -45,6 +46,28 @@ def money_text(value: Decimal | int, currency: str, language: str) -> str:
 
 def percent_text(value: Decimal | float, language: str) -> str:
     return format_percent(value, locale=locale_of(language))
+
+
+def language_name(code: str, language: str) -> str:
+    """A language's name in the reader's language (``fr`` is "French" in English, "français" in French)."""
+    name = Locale.parse(locale_of(language)).languages.get(code.split("-")[0])
+    return name or code
+
+
+def country_name(code: str, language: str) -> str:
+    """A country's name (ISO 3166-1 alpha-2) in the reader's language."""
+    name = Locale.parse(locale_of(language)).territories.get(code.upper())
+    return name or code
+
+
+@pass_context
+def _language_name(context: Context, value: str | None) -> str:
+    return "" if value is None else language_name(value, _language(context))
+
+
+@pass_context
+def _country_name(context: Context, value: str | None) -> str:
+    return "" if value is None else country_name(value, _language(context))
 
 
 @pass_context
@@ -83,4 +106,6 @@ FILTERS: dict[str, Any] = {
     "number": _number,
     "money": _money,
     "percent": _percent,
+    "language_name": _language_name,
+    "country_name": _country_name,
 }

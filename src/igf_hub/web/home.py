@@ -17,6 +17,7 @@ from litestar.response import Redirect
 
 from igf_hub.auth.principal import ANONYMOUS, Principal
 from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.templating import render
@@ -25,12 +26,13 @@ from igf_hub.web.templating import render
 @dataclass(frozen=True)
 class SectionContext:
     """What a section's loader is given: the request's connection, the reader (the same principal the API's
-    guards check: anonymous, or the signed-in person), the clock and the reader's language."""
+    guards check: anonymous, or the signed-in person), the clock, the reader's language and the settings."""
 
     conn: asyncpg.Connection
     actor: Principal
     clock: Clock
     language: str
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def home_sections(request: Request[Any, Any, Any]) -> Sequence[HomeSection]:
 class HomePage(PageController):
     @get("/", name="home")
     async def home(
-        self, request: Request[Any, Any, Any], db: asyncpg.Connection, clock: Clock
+        self, request: Request[Any, Any, Any], db: asyncpg.Connection, clock: Clock, settings: Settings
     ) -> Response[Any]:
         if i18n.prefixed_language(request.scope) is None:
             # The bare address picks a language (remembered, else the browser's) and sends the reader there.
@@ -59,6 +61,6 @@ class HomePage(PageController):
                 i18n.path_in(language, "/"), status_code=302, headers={"Vary": "Accept-Language, Cookie"}
             )
         actor: Principal = request.scope.get("user") or ANONYMOUS
-        context = SectionContext(db, actor, clock, i18n.request_language(request))
+        context = SectionContext(db, actor, clock, i18n.request_language(request), settings)
         sections = [(section, await section.load(context)) for section in home_sections(request)]
         return render(request, "home.html", {"sections": sections})

@@ -3,14 +3,21 @@ their differences, the home page's sections, and what the public is refused."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from uuid import UUID
 
 import asyncpg
 import httpx
+import pytest
 from lxml import html
 
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 from igf_hub.demo.loader import DemoReport
-from tests.messages.support import assert_problem
+from tests.support.auth import TokenFactory
+from tests.support.web import Site, serve
+from tests.web.conftest import PASSWORD
 
 
 async def ids_by_title(db: asyncpg.Pool) -> dict[str, UUID]:
@@ -124,6 +131,104 @@ async def test_a_draft_is_not_shown_to_the_public(
 ) -> None:
     ids = await ids_by_title(db)
     draft = ids["Governing AI with everyone at the table"]
-    for path in ("", "/versions", "/diff?from=1&to=1"):
-        assert_problem(await client.get(f"/en/messages/{draft}{path}"), 404)
-    assert_problem(await client.get("/en/messages/00000000-0000-4000-8000-000000000000"), 404)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for path in (f"{draft}", f"{draft}/versions", f"{draft}/diff?from=1&to=1", unknown):
+        answer = await client.get(f"/fr/messages/{path}")
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+        assert "Page introuvable" in answer.text and "Governing AI" not in answer.text
+
+
+@pytest.fixture
+async def site(settings: Settings, clock: Clock, tokens: TokenFactory) -> AsyncIterator[Site]:
+    async with serve(settings, clock) as served:
+        yield served
+
+
+async def test_a_signed_in_person_comments_on_a_paragraph(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool, demo: DemoReport, clock: Clock
+) -> None:
+    mid = (await ids_by_title(db))["Affordable devices for meaningful access"]
+    person = await tokens.user(password=PASSWORD)
+    async with site.browser() as browser:
+        # Signed out, the reading view offers to sign in first, and signing in comes back to the form.
+        reading = html.fromstring((await browser.get(f"/fr/messages/{mid}")).text)
+        link = reading.xpath("//section[@id='p2']//p[@class='comment-link']/a/@href")
+        assert link == [f"/signin?next=%2Ffr%2Fmessages%2F{mid}%2Fcomment%3Fparagraph%3Dp2"]
+        assert (await browser.get(f"/fr/messages/{mid}/comment")).status_code == 303
+        signed_in = await browser.sign_in(
+            person.user.email, PASSWORD, next_path=f"/fr/messages/{mid}/comment?paragraph=p2"
+        )
+        assert signed_in.headers["location"] == f"/fr/messages/{mid}/comment?paragraph=p2"
+        form = html.fromstring((await browser.get(signed_in.headers["location"])).text)
+        assert form.xpath("//select[@name='paragraph']/option[@selected]/@value") == ["p2"]
+        token = form.xpath("//input[@name='csrf_token']/@value")[0]
+
+        # Problems come back in plain words, summarised and at each field, the input kept.
+        wrong = await browser.post(
+            f"/fr/messages/{mid}/comment",
+            {
+                "csrf_token": token,
+                "paragraph": "p2",
+                "body": "",
+                "stakeholder_group": "civil_society",
+                "country": "XX",
+                "display_name": "Ana",
+                "language": "fr",
+            },
+        )
+        assert wrong.status_code == 422
+        page = html.fromstring(wrong.text)
+        assert texts(page, "//div[@class='error-summary']//a") == [
+            "Écrivez votre commentaire.",
+            "Choisissez votre pays ou territoire.",
+        ]
+        assert page.xpath("//div[@class='error-summary']//a/@href") == ["#field-body", "#field-country"]
+        assert page.xpath("//input[@name='display_name']/@value") == ["Ana"]
+        assert page.xpath("//select[@name='stakeholder_group']/option[@selected]/@value") == ["civil_society"]
+
+        sent = await browser.post(
+            f"/fr/messages/{mid}/comment",
+            {
+                "csrf_token": token,
+                "paragraph": "p2",
+                "body": "Les droits de douane comptent aussi.",
+                "stakeholder_group": "civil_society",
+                "country": "sn",
+                "display_name": "Ana",
+                "language": "fr",
+            },
+        )
+        assert sent.status_code == 303
+        location = sent.headers["location"]
+        assert location.startswith(f"/fr/messages/{mid}?commented=1#comment-")
+        shown = html.fromstring((await browser.get(location)).text)
+        comment = shown.xpath(f"//section[@id='p2']//li[@id='{location.split('#')[1]}']")
+        assert comment and "Les droits de douane comptent aussi." in comment[0].text_content()
+        assert "Sénégal" in comment[0].text_content() and "Société civile" in comment[0].text_content()
+
+        # The API lists it as the same comment.
+        listed = (await browser.get(f"/v1/messages/{mid}/comments?paragraph_id=p2")).json()["items"]
+        assert "Les droits de douane comptent aussi." in [c["body"] for c in listed]
+
+        # After the deadline the form says so, and a comment sent anyway is refused in plain words.
+        clock.advance(timedelta(days=15))
+        await browser.sign_in(person.user.email, PASSWORD)  # the session ended while idle (two hours)
+        token = await browser.token("/signin")
+        closed = await browser.get(f"/en/messages/{mid}/comment")
+        assert "This Message is not open for comment. Comments closed on" in closed.text
+        assert 'name="body"' not in closed.text
+        late = await browser.post(
+            f"/en/messages/{mid}/comment",
+            {
+                "csrf_token": token,
+                "paragraph": "p1",
+                "body": "Too late, I know.",
+                "stakeholder_group": "academia",
+                "country": "FR",
+                "display_name": "",
+                "language": "en",
+            },
+        )
+        assert late.status_code == 409
+        assert "This Message is not open for comment. Comments closed on" in late.text
+        assert "Too late, I know." not in (await browser.get(f"/en/messages/{mid}")).text

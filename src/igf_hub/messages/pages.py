@@ -10,27 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, Request, get
+from litestar import Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from markdown_it import MarkdownIt
 
 from igf_hub.auth.principal import ANONYMOUS, Principal
+from igf_hub.core import countries
 from igf_hub.core.clock import Clock
+from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.settings import Settings
-from igf_hub.core.vocab import GDC_OBJECTIVES, SDGS, WSIS_ACTION_LINES
+from igf_hub.core.vocab import GDC_OBJECTIVES, SDGS, WSIS_ACTION_LINES, StakeholderGroup
 from igf_hub.messages.comment_repository import CommentFilters
-from igf_hub.messages.comment_schemas import Comment
+from igf_hub.messages.comment_schemas import Comment, CommentCreate
 from igf_hub.messages.comments import CommentService
+from igf_hub.messages.errors import CommentPeriodClosed, InvalidContent
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import HistoryEntry, LanguageText, Message
 from igf_hub.messages.service import MessageService
 from igf_hub.messages.states import MessageState
+from igf_hub.web import i18n
+from igf_hub.web.errors import PageController
+from igf_hub.web.formatting import country_name, datetime_text
 from igf_hub.web.home import HomeSection, SectionContext
-from igf_hub.web.i18n import LANGUAGES, N_, request_language
+from igf_hub.web.i18n import LANGUAGES, N_, gettext, request_language
+from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
 # CommonMark without raw HTML: whatever a drafter types is escaped, and unsafe link schemes are refused.
@@ -157,9 +165,81 @@ async def all_comments(comments: CommentService, message_id: UUID, actor: Princi
             return found
 
 
-class MessagePages(Controller):
+COMMENT_FIELDS = ("paragraph", "body", "stakeholder_group", "country", "display_name", "language")
+
+
+def signin_url(path: str, paragraph: str | None) -> str:
+    """Sign in, then come back to the comment form (of the same paragraph)."""
+    back = path if path.endswith("/comment") else f"{path}/comment"
+    if paragraph:
+        back += "?" + urlencode({"paragraph": paragraph})
+    return "/signin?" + urlencode({"next": back})
+
+
+def comment_errors(form: dict[str, str], message: Message, language: str) -> dict[str, str]:
+    """Each problem with the form, in the reader's language, in the order of the form's fields."""
+    errors: dict[str, str] = {}
+    paragraphs = {p.id for p in message.languages[0].paragraphs}
+    if form["paragraph"] and form["paragraph"] not in paragraphs:
+        errors["paragraph"] = gettext(
+            language, N_("Choose a paragraph of this Message, or the whole Message.")
+        )
+    body = form["body"]
+    if not body:
+        errors["body"] = gettext(language, N_("Write your comment."))
+    elif len(body) < 3:
+        errors["body"] = gettext(language, N_("Your comment is too short: write at least 3 characters."))
+    elif len(body) > 10_000:
+        errors["body"] = gettext(language, N_("Your comment is too long: keep it under 10,000 characters."))
+    if form["stakeholder_group"] not in set(StakeholderGroup):
+        errors["stakeholder_group"] = gettext(language, N_("Choose the stakeholder group you belong to."))
+    if not countries.is_known(form["country"]):
+        errors["country"] = gettext(language, N_("Choose your country or territory."))
+    if len(form["display_name"]) > 200:
+        errors["display_name"] = gettext(language, N_("Your name is too long: keep it under 200 characters."))
+    return errors
+
+
+def comment_context(
+    message: Message, language: str, form: dict[str, str], errors: dict[str, str], token: str
+) -> dict[str, Any]:
+    shown = text_for(message, None, language)
+    window = message.comment_round
+    closed_note = None
+    if window is None or not window.is_open or message.state is not MessageState.public_comment:
+        closed_note = gettext(language, N_("This Message is not open for comment."))
+        if window is not None:
+            closed_note += " " + gettext(language, N_("Comments closed on %(date)s.")) % {
+                "date": datetime_text(window.closed_at or window.closes_at, language)
+            }
+    paragraph_label = gettext(language, N_("Paragraph %(number)s"))
+    choose = gettext(language, N_("Choose one"))
+    countries_named = [(code, country_name(code, language)) for code in countries.COUNTRIES]
+    return {
+        "message": message,
+        "text": shown,
+        "form": form,
+        "errors": errors,
+        "csrf_token": token,
+        "closed_note": closed_note,
+        "paragraph_options": [("", gettext(language, N_("The whole Message")))]
+        + [(p.id, f"{paragraph_label % {'number': p.id[1:]}}: {excerpt(p.text)}") for p in shown.paragraphs],
+        "group_options": [
+            ("", choose),
+            *((g.value, gettext(language, STAKEHOLDER_NAMES[g.value])) for g in StakeholderGroup),
+        ],
+        "country_options": [("", choose), *sorted(countries_named, key=lambda c: c[1])],
+        "language_options": [(code, i18n.LANGUAGES[code].name) for code in i18n.LANGUAGES],
+    }
+
+
+def excerpt(text: str, length: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+class MessagePages(PageController):
     path = "/messages"
-    include_in_schema = False
 
     @get("/", name="messages:archive")
     async def archive(
@@ -207,6 +287,7 @@ class MessagePages(Controller):
         clock: Clock,
         settings: Settings,
         text: Annotated[str | None, Parameter(max_length=35)] = None,
+        commented: bool = False,
     ) -> Template:
         """A Message in the reader's language when there is a text in it (``?text=`` picks another), with its
         paragraphs' anchors and comments, classification, provenance and public history."""
@@ -219,6 +300,15 @@ class MessagePages(Controller):
         by_paragraph: dict[str | None, list[Comment]] = {}
         for comment in comments:
             by_paragraph.setdefault(comment.paragraph_id, []).append(comment)
+        window = message.comment_round
+        signed_in = actor.user_id is not None
+        form_path = i18n.path_in(request_language(request), f"{request.url.path}/comment")
+
+        def comment_url(paragraph: str | None) -> str:
+            if not signed_in:
+                return signin_url(form_path, paragraph)
+            return form_path + (f"?{urlencode({'paragraph': paragraph})}" if paragraph else "")
+
         return render(
             request,
             "messages/read.html",
@@ -231,6 +321,12 @@ class MessagePages(Controller):
                 "paragraphs": [(p.id, markdown(p.text)) for p in shown.paragraphs],
                 "comments": by_paragraph,
                 "comment_count": len(comments),
+                "comment_open": message.state is MessageState.public_comment
+                and window is not None
+                and window.is_open,
+                "signed_in": signed_in,
+                "comment_url": comment_url,
+                "commented": commented,
                 "classification": classification(message),
                 "history": history_rows(await service.history(message_id, actor)),
                 "state_names": STATE_NAMES,
@@ -288,6 +384,79 @@ class MessagePages(Controller):
         message = await service.get(message_id, actor)
         changes = await service.diff(message_id, from_version, to_version, actor)
         return render(request, "messages/diff.html", {"message": message, "diff": changes})
+
+    @get("/{message_id:uuid}/comment", name="messages:comment-form")
+    async def comment_form(
+        self,
+        message_id: UUID,
+        request: Req,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        paragraph: Annotated[str | None, Parameter(max_length=20)] = None,
+    ) -> Response[Any]:
+        """The form to comment on a paragraph (or the whole Message) while its comment window is open; a
+        reader who is not signed in is sent to sign in first, and comes back here."""
+        actor = _reader(request)
+        if actor.user_id is None:
+            here = i18n.path_in(request_language(request), request.url.path)
+            return Redirect(signin_url(here, paragraph), status_code=303)
+        message = await _service(db, clock, settings).get(message_id, actor)
+        language = request_language(request)
+        form = {"paragraph": paragraph or "", "language": language}
+        token = await context_of(request.scope).csrf_token(db)
+        return render(request, "messages/comment.html", comment_context(message, language, form, {}, token))
+
+    @post(
+        "/{message_id:uuid}/comment",
+        name="messages:comment",
+        status_code=303,
+        guards=[rate_limit("message-comments", 30, 3600)],  # the API's allowance, shared with it
+    )
+    async def comment(
+        self,
+        message_id: UUID,
+        request: Req,
+        tx: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+    ) -> Response[Any]:
+        """A comment from the form, through the API's own service: signed in, within the window, on a
+        paragraph of the text under comment. Problems come back on the form, the input kept."""
+        actor = _reader(request)
+        raw = await request.form()
+        form = {name: str(raw.get(name) or "").strip() for name in COMMENT_FIELDS}
+        if actor.user_id is None:
+            here = i18n.path_in(request_language(request), request.url.path)
+            return Redirect(signin_url(here, form["paragraph"] or None), status_code=303)
+        language = request_language(request)
+        message = await _service(tx, clock, settings).get(message_id, actor)
+        errors = comment_errors(form, message, language)
+        token = await context_of(request.scope).csrf_token(tx)
+        if not errors:
+            data = CommentCreate(
+                body=form["body"],
+                stakeholder_group=StakeholderGroup(form["stakeholder_group"]),
+                country=form["country"].upper(),
+                paragraph_id=form["paragraph"] or None,
+                language=form["language"] if form["language"] in LANGUAGES else language,
+                display_name=form["display_name"] or None,
+            )
+            try:
+                comment = await CommentService(tx, clock, settings).post(message_id, data, actor)
+            except CommentPeriodClosed:
+                context = comment_context(message, language, form, {}, token)
+                return render(request, "messages/comment.html", context, status_code=409)
+            except InvalidContent as exc:  # what the form's own checks did not foresee
+                for error in exc.errors:
+                    field = error.pointer.strip("/").replace("paragraph_id", "paragraph") or "body"
+                    errors[field if field in COMMENT_FIELDS else "body"] = error.detail
+            else:
+                read = i18n.path_in(language, request.url.path.removesuffix("/comment"))
+                target = f"{read}?commented=1#comment-{comment.id}"
+                return Redirect(target, status_code=303)
+        context = comment_context(message, language, form, errors, token)
+        return render(request, "messages/comment.html", context, status_code=422)
 
 
 # -- the home page ---------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ async def seed_funding(
     groups = grouped_countries()
     all_countries = [c for codes in groups.values() for c in codes]
     async with pool.acquire() as conn, conn.transaction():
-        funding = FundingService(conn, clock, settings.funding)
+        funding = FundingService(conn, clock, settings)
         rates = []
         for currency, base in CURRENCIES.items():
             month = date(first_year - 1, 12, 1)
@@ -71,7 +71,7 @@ async def seed_funding(
                     )
                 )
                 month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        await RateService(conn, clock, settings.funding).add_rates(rates, actor=SYSTEM, via="bench")
+        await RateService(conn, clock, settings).add_rates(rates, actor=SYSTEM, via="bench")
         donors = []
         kinds = list(StakeholderGroup)
         for i in range(scale.donors):
@@ -92,8 +92,8 @@ async def seed_funding(
     written = 0
     while written < scale.ledger_events:
         async with pool.acquire() as conn, conn.transaction():
-            funding = FundingService(conn, clock, settings.funding)
-            ledger = LedgerService(conn, clock, settings.funding)
+            funding = FundingService(conn, clock, settings)
+            ledger = LedgerService(conn, clock, settings)
             for _ in range(BATCH // 5):
                 if written >= scale.ledger_events:
                     break

@@ -11,6 +11,8 @@ from igf_hub.auth.principal import SYSTEM, Principal
 from igf_hub.auth.schemas import UserCreate
 from igf_hub.auth.service import IdentityService
 from igf_hub.core import countries
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 
 BATCH = 50  # service calls per transaction: realistic rows, without one fsync per row
 
@@ -147,7 +149,7 @@ def grouped_countries() -> dict[str, list[str]]:
 
 
 async def create_users(conn: asyncpg.Connection, n: int, prefix: str) -> list[Principal]:
-    identity = IdentityService(conn)
+    identity = IdentityService(conn, Clock(), Settings())
     principals = []
     for i in range(n):
         user = await identity.create_user(

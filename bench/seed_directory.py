@@ -31,6 +31,7 @@ from igf_hub.auth.principal import SYSTEM
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.schemas import Classification
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.mag.appointments import AppointmentService
 from igf_hub.mag.enums import AppointmentRole, CycleStatus, Gender
@@ -98,13 +99,14 @@ def nri_import_csv(scale: Scale, rng: random.Random) -> tuple[str, list[str]]:
 
 
 async def seed_nris(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: Clock, out: Seeded) -> None:
+    settings = Settings()  # seed data: the default policies
     text, spare = nri_import_csv(scale, rng)
     async with pool.acquire() as conn, conn.transaction():
-        report = await NriImporter(NriService(conn, clock)).run(text, actor=SYSTEM)
+        report = await NriImporter(NriService(conn, clock, settings)).run(text, actor=SYSTEM)
         out.nri_ids = [r.id for r in report.rows if r.id is not None]  # None only in a dry run
         coordinators = await create_users(conn, scale.nri_drafts, "coordinator")
         for principal, code in zip(coordinators, spare, strict=False):
-            await NriService(conn, clock).register(
+            await NriService(conn, clock, settings).register(
                 NriCreate(
                     type=NriType.national,
                     name=f"{countries.COUNTRIES[code].name} Internet Governance Forum",
@@ -116,7 +118,7 @@ async def seed_nris(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock:
     year = clock.now().year - 1
     for start in range(0, scale.nri_reports, BATCH):
         async with pool.acquire() as conn, conn.transaction():
-            reports = ReportService(conn, clock)
+            reports = ReportService(conn, clock, settings)
             for nri_id in out.nri_ids[start : min(start + BATCH, scale.nri_reports)]:
                 day = date(year, rng.randint(3, 11), rng.randint(1, 25))
                 participants = rng.randint(40, 900)
@@ -146,6 +148,7 @@ async def seed_nris(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock:
 
 
 async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: Clock, out: Seeded) -> None:
+    settings = Settings()  # seed data: the default policies
     groups = grouped_countries()
     first = clock.now().year - scale.mag_cycles + 1
     out.cycle_years = list(range(first, first + scale.mag_cycles))
@@ -159,8 +162,8 @@ async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: 
         StakeholderGroup.private_sector,
     ]
     async with pool.acquire() as conn, conn.transaction():
-        people = PersonService(conn, clock)
-        cycles = CycleService(conn, clock)
+        people = PersonService(conn, clock, settings)
+        cycles = CycleService(conn, clock, settings)
         members: list[list[tuple[UUID, AppointmentCreate]]] = []
         for c in range(cohorts):
             cohort = []
@@ -193,7 +196,10 @@ async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: 
             )
     for index, year in enumerate(out.cycle_years):
         async with pool.acquire() as conn, conn.transaction():
-            appointments, cycles = AppointmentService(conn, clock), CycleService(conn, clock)
+            appointments, cycles = (
+                AppointmentService(conn, clock, settings),
+                CycleService(conn, clock, settings),
+            )
             await cycles.transition(year, CycleStatus.call_open, expected=None, actor=SYSTEM)
             chair_taken = False
             for c in (index, index + 1, index + 2):

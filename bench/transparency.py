@@ -43,7 +43,7 @@ from bench.servers import ServerProcess
 from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.funding.public_repository import FILTER_WHERE, PUBLIC_EVENT_COLUMNS, PUBLIC_EVENT_FROM, SUMS
 from igf_hub.funding.rates import RateService
@@ -98,7 +98,7 @@ NO_FILTERS = [None] * 12
 async def seed_contributions(pool: asyncpg.Pool) -> tuple[list[UUID], list[int], list[bool]]:
     """Donors, EUR rates and contributions through the services; (ids, years, in-kind flags)."""
     rng = random.Random(11)  # noqa: S311 - reproducible data, not secrets
-    clock, settings = Clock(), FundingSettings()
+    clock, settings = Clock(), Settings()
     today = clock.now().date()
     years = list(range(today.year - 9, today.year + 1))
     ids, contribution_years, in_kinds = [], [], []

@@ -20,6 +20,7 @@ from igf_hub.auth.principal import SYSTEM, Role
 from igf_hub.auth.schemas import ClientCreate, GrantCreate, UserCreate
 from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
 from igf_hub.auth.service import IdentityService
+from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.core.vault import Vault
 
@@ -131,7 +132,7 @@ async def client_token(base_url: str, client_id: str, secret: str) -> str:
 async def secretariat_client(pool: asyncpg.Pool) -> tuple[str, str]:
     """A machine client holding the Secretariat role: (client_id, client_secret) for client_credentials."""
     async with pool.acquire() as conn, conn.transaction():
-        client = await IdentityService(conn).create_client(
+        client = await IdentityService(conn, Clock(), Settings()).create_client(
             ClientCreate(name="bench secretariat", grants=[GrantCreate(role=Role.secretariat)]), actor=SYSTEM
         )
     assert client.client_secret is not None
@@ -145,7 +146,7 @@ async def commenter_tokens(pool: asyncpg.Pool, base_url: str, count: int, vault:
     Public comments are rate-limited per person (30 an hour): the workload spreads its comments over enough
     people to stay under the limit, as a real comment period's many commenters would."""
     async with pool.acquire() as conn, conn.transaction():
-        identity = IdentityService(conn)
+        identity = IdentityService(conn, Clock(), Settings())
         users = [
             await identity.create_user(
                 UserCreate(email=f"bench-commenter-{i}@bench.example.org", display_name=f"Commenter {i}"),

@@ -93,6 +93,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from igf_hub.app import create_app
     from igf_hub.auth.service import IdentityService
     from igf_hub.core import audit, migrate, proxies
+    from igf_hub.core.clock import Clock
 
     if args.port:
         settings = msgspec.structs.replace(settings, port=args.port)
@@ -102,7 +103,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             await migrate.migrate(conn)
             await audit.mark_sealing_start(conn)
             async with conn.transaction():
-                created: tuple[str, str] | None = await IdentityService(conn).bootstrap_admin()
+                created: tuple[str, str] | None = await IdentityService(conn, Clock(), live).bootstrap_admin()
             if args.demo:
                 await _load_demo(conn, live, on_data="skip")
             return created
@@ -273,6 +274,7 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     from igf_hub.auth.principal import Principal, PrincipalKind
     from igf_hub.auth.schemas import UserCreate
     from igf_hub.auth.service import IdentityService
+    from igf_hub.core.clock import Clock
 
     password = args.password or secrets.token_urlsafe(15)
     try:
@@ -287,7 +289,7 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
     async def create(conn: asyncpg.Connection) -> Any:
         async with conn.transaction():
-            return await IdentityService(conn).create_user(data, actor=actor)
+            return await IdentityService(conn, Clock(), settings).create_user(data, actor=actor)
 
     with runtime(settings) as live:
         try:
@@ -308,13 +310,14 @@ def cmd_clients(settings: Settings, args: argparse.Namespace) -> int:
     from igf_hub.auth.principal import Principal, PrincipalKind
     from igf_hub.auth.schemas import ClientCreate
     from igf_hub.auth.service import IdentityService
+    from igf_hub.core.clock import Clock
 
     data = ClientCreate(name=args.name, grants=_grants(args))
     actor = Principal(kind=PrincipalKind.client, subject="cli")
 
     async def create(conn: asyncpg.Connection) -> Any:
         async with conn.transaction():
-            return await IdentityService(conn).create_client(data, actor=actor)
+            return await IdentityService(conn, Clock(), settings).create_client(data, actor=actor)
 
     with runtime(settings) as live:
         client = asyncio.run(_with_conn(live, create))

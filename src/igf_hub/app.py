@@ -300,7 +300,7 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.verifier = TokenVerifier(settings, app.state.clock, http)
         async with acquire(app.state) as conn, conn.transaction():
             await keys.ensure_signing_key(conn, keys.vault_for(settings), now=app.state.clock.now())
-            await IdentityService(conn, app.state.clock).ensure_console_client(settings.base_url)
+            await IdentityService(conn, app.state.clock, settings).ensure_console_client(settings.base_url)
         yield
 
 

@@ -17,7 +17,7 @@ from lxml import etree as ET
 
 from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding import exports
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.public_repository import (
@@ -203,7 +203,7 @@ async def test_totals_agree_in_every_dimension_on_random_ledgers(
         transaction = conn.transaction()
         await transaction.start()
         try:
-            settings = FundingSettings()
+            settings = Settings()
             await _rates(RateService(conn, clock, settings))
             recorded = await _build(
                 FundingService(conn, clock, settings), LedgerService(conn, clock, settings), spec
@@ -222,7 +222,7 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
     for e in recorded:
         expected[COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
         by_year[e.ledger_year][COUNTS_AS_BUCKET[e.counts_as]] += e.usd_amount
-    transparency = TransparencyService(conn, clock)
+    transparency = TransparencyService(conn, clock, Settings())
     for by in (
         AggregateBy.year,
         AggregateBy.donor,
@@ -280,7 +280,7 @@ async def _check(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEv
 async def _check_years_add_up(conn: asyncpg.Connection, clock: Clock, recorded: list[LedgerEvent]) -> None:
     """One attribution rule (the year of the value date) everywhere: for every figure of the summary, every
     aggregate row, every donor's pledge row and both IATI files, the years add up to "all years"."""
-    transparency = TransparencyService(conn, clock)
+    transparency = TransparencyService(conn, clock, Settings())
     years = range(2021, 2026)
     figures = (*BUCKETS, "outstanding_pledges_usd")
     every = await transparency.summary(None)
@@ -318,7 +318,7 @@ async def _check_years_add_up(conn: asyncpg.Connection, clock: Clock, recorded: 
         d: {f: v[f] for f in pledge_figures} for d, v in pledges_added.items()
     }
     # IATI: the organisation file's budget per year, and each activity's budgets against its pledges.
-    funding = FundingSettings()
+    funding = Settings().funding
     now = clock.now()
 
     async def org(f: LedgerFilter) -> dict[str, Decimal]:

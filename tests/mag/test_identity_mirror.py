@@ -12,6 +12,7 @@ import httpx
 from igf_hub.auth.principal import Role
 from igf_hub.auth.service import IdentityService
 from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 from tests.mag.support import Mag, if_match
 from tests.support.auth import Caller, TokenFactory
 
@@ -36,7 +37,7 @@ def mag_grants(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def members_at(db: asyncpg.Pool, clock: Clock, at: datetime | None = None) -> list[UUID]:
     async with db.acquire() as conn:
-        return await IdentityService(conn, clock).holders_of(Role.mag_member, at)
+        return await IdentityService(conn, clock, Settings()).holders_of(Role.mag_member, at)
 
 
 async def test_the_role_holds_only_inside_the_appointment_dates(

@@ -44,7 +44,7 @@ async def test_a_member_whose_appointment_ends_after_the_snapshot_still_counts(
     # An appointment (mirrored as a dated grant) that ends one day after the ballot opens.
     leaving = await tokens.user()
     async with db.acquire() as conn, conn.transaction():
-        await IdentityService(conn, clock).grant_role(
+        await IdentityService(conn, clock, settings).grant_role(
             leaving.id,
             GrantCreate(
                 role=Role.mag_member,

@@ -56,7 +56,7 @@ class TokenFactory:
                 )
             )
         async with self.pool.acquire() as conn, conn.transaction():
-            user = await IdentityService(conn).create_user(
+            user = await IdentityService(conn, self.clock, self.settings).create_user(
                 UserCreate(
                     email=email or f"user-{secrets.token_hex(4)}@example.org",
                     password=password,

@@ -14,7 +14,6 @@ from authlib.oauth2 import OAuth2Error
 from joserfc.jwk import KeySet
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.di import Provide
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -27,6 +26,7 @@ from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.throttle import SignInThrottle
 from igf_hub.core.clock import Clock
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.security_headers import PAGE_CSP, page_headers
 from igf_hub.core.settings import Settings
 from igf_hub.web import csrf
@@ -137,7 +137,7 @@ class OAuthController(Controller):
             return _html(login.error_page(exc.description or exc.error), 400)
         throttle = SignInThrottle(queue, settings, email, request.client.host if request.client else "")
         try:
-            user = await IdentityService(tx, clock).sign_in(
+            user = await IdentityService(tx, clock, settings).sign_in(
                 email,
                 password,
                 throttle=throttle,
@@ -206,21 +206,13 @@ class WellKnownController(Controller):
         }
 
 
-def provide_identity(db: asyncpg.Connection, clock: Clock) -> IdentityService:
-    return IdentityService(db, clock)
-
-
-def provide_identity_tx(tx: asyncpg.Connection, clock: Clock) -> IdentityService:
-    return IdentityService(tx, clock)
-
-
-WRITE = {"identity": Provide(provide_identity_tx, sync_to_thread=False)}
+WRITE = {"identity": writer(IdentityService)}
 
 
 class IdentityController(Controller):
     path = "/v1"
     tags = ["Identity"]
-    dependencies = {"identity": Provide(provide_identity, sync_to_thread=False)}
+    dependencies = {"identity": reader(IdentityService)}
 
     @get("/me", operation_id="GetMe", guards=[requires_authenticated])
     async def me(self, request: Request[Principal, Any, Any], identity: IdentityService) -> Me:

@@ -81,7 +81,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
     async def _principal(state: Any, claims: dict[str, Any]) -> Principal | None:
         scopes = frozenset(str(claims.get("scope") or "").split())
         async with acquire(state) as conn:
-            identity = IdentityService(conn, state.clock)
+            identity = IdentityService(conn, state.clock, state.settings)
             if claims["iss"] == state.settings.base_url:
                 if claims["sub"] == claims.get("client_id"):
                     return await identity.client_principal(claims["sub"], scopes=scopes)

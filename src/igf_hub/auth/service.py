@@ -43,9 +43,10 @@ def _principal_grants(rows: Iterable[asyncpg.Record]) -> tuple[Grant, ...]:
 
 
 class IdentityService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock | None = None) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
-        self.clock = clock or Clock()
+        self.clock = clock
+        self.settings = settings
         self.repo = IdentityRepository(conn)
 
     # -- principals ----------------------------------------------------------------------------------

@@ -212,13 +212,15 @@ def _marked() -> Iterator[None]:
 async def existing_data(conn: asyncpg.Connection, clock: Clock, settings: Settings) -> list[str]:
     """What the database already holds, as the domains list it (empty: the demo may load)."""
     found = []
-    if (await NriDirectory(conn).page(NriFilters(), cursor=None, limit=1, actor=ACTOR)).items:
+    if (
+        await NriDirectory(conn, clock, settings).page(NriFilters(), cursor=None, limit=1, actor=ACTOR)
+    ).items:
         found.append("NRIs")
-    if (await TrackService(conn, clock).list_tracks(TrackFilters(), cursor=None, limit=1)).items:
+    if (await TrackService(conn, clock, settings).list_tracks(TrackFilters(), cursor=None, limit=1)).items:
         found.append("tracks")
-    if (await CycleService(conn, clock).list_page(status=None, cursor=None, limit=1)).items:
+    if (await CycleService(conn, clock, settings).list_page(status=None, cursor=None, limit=1)).items:
         found.append("MAG cycles")
-    funding = FundingService(conn, clock, settings.funding)
+    funding = FundingService(conn, clock, settings)
     if (await funding.list_donors(actor=ACTOR, cursor=None, limit=1)).items:
         found.append("donors")
     messages = MessageService(conn, clock, settings)
@@ -274,14 +276,14 @@ class _Loader:
 
     async def funding(self) -> None:
         self.stage = "exchange_rates.csv"
-        rates = RateService(self.conn, self.clock, self.settings.funding)
+        rates = RateService(self.conn, self.clock, self.settings)
         uploaded = await rates.upload_rates_csv(
             read_text("exchange_rates.csv", self.today).encode(), actor=ACTOR
         )
         self.report.exchange_rates = uploaded.rows
         self.stage = "funding_archive.json"
         archive = _as_struct(read_json("funding_archive.json", self.today), FundingArchive)
-        loaded = await FundingArchiveService(self.conn, self.clock, self.settings.funding).load(
+        loaded = await FundingArchiveService(self.conn, self.clock, self.settings).load(
             archive, actor=ACTOR, source=SOURCE, dry_run=False
         )
         self.report.donors = loaded.donors_created
@@ -291,7 +293,7 @@ class _Loader:
 
     async def nris(self) -> None:
         self.stage = "nris.csv"
-        service = NriService(self.conn, self.clock, self.settings.nri)
+        service = NriService(self.conn, self.clock, self.settings)
         imported = await NriImporter(service).run(
             read_text("nris.csv", self.today), actor=ACTOR, source=SOURCE, dry_run=False
         )
@@ -357,7 +359,7 @@ class _Loader:
     async def tracks(self) -> None:
         self.stage = "tracks.csv"
         rows = parse_tracks(read_text("tracks.csv", self.today))
-        imported = await TrackService(self.conn, self.clock).import_tracks(
+        imported = await TrackService(self.conn, self.clock, self.settings).import_tracks(
             rows, actor=ACTOR, source=SOURCE, dry_run=False
         )
         self.report.tracks = imported.created
@@ -373,21 +375,23 @@ class _Loader:
                 "opens_at": self.timeline.at(item["opens"]).now(),
                 "closes_at": self.timeline.at(item["closes"]).now(),
             }
-            await CallService(self.conn, at).create(item["track"], _as_struct(call, CallCreate), actor=ACTOR)
+            await CallService(self.conn, at, self.settings).create(
+                item["track"], _as_struct(call, CallCreate), actor=ACTOR
+            )
             self.report.calls += 1
 
     async def _output(self, item: dict[str, Any]) -> None:
         data = _as_struct(item["output"], OutputCreate)
-        output = await OutputService(self.conn, self.timeline.at(item["created"])).create(
+        output = await OutputService(self.conn, self.timeline.at(item["created"]), self.settings).create(
             item["track"], data, actor=ACTOR
         )
         if "comment_closes" in item:
             window = CommentWindowOpen(closes_at=self.timeline.at(item["comment_closes"]).now())
-            await OutputService(self.conn, self.timeline.at(item["created"])).open_comment_window(
-                output.id, window, expected_version=None, actor=ACTOR
-            )
+            await OutputService(
+                self.conn, self.timeline.at(item["created"]), self.settings
+            ).open_comment_window(output.id, window, expected_version=None, actor=ACTOR)
         if "published" in item:
-            await OutputService(self.conn, self.timeline.at(item["published"])).publish(
+            await OutputService(self.conn, self.timeline.at(item["published"]), self.settings).publish(
                 output.id, expected_version=None, actor=ACTOR
             )
         self.outputs[data.title] = output.id
@@ -405,7 +409,7 @@ class _Loader:
 
     async def mag(self) -> None:
         self.stage = "mag_archive.json"
-        archive = await MagArchiveService(self.conn, self.clock).load(
+        archive = await MagArchiveService(self.conn, self.clock, self.settings).load(
             parse_mag_archive(msgspec.json.encode(read_json("mag_archive.json", self.today))),
             actor=ACTOR,
             source=SOURCE,
@@ -416,14 +420,14 @@ class _Loader:
         self.stage = "mag_current.json"
         current = read_json("mag_current.json", self.today)
         created = self.timeline.at(current["created"])
-        cycle = await CycleService(self.conn, created).create(
+        cycle = await CycleService(self.conn, created, self.settings).create(
             _as_struct(current["cycle"], CycleCreate), actor=ACTOR
         )
         self.report.mag_cycles += 1
         appointed = self.timeline.at(current["appointed"])
         for member in current["members"]:
             user_id = await self._person(member["email"], member["name"], created)
-            person = await PersonService(self.conn, created).create(
+            person = await PersonService(self.conn, created, self.settings).create(
                 PersonCreate(
                     name=member["name"],
                     affiliation=member["affiliation"],
@@ -433,20 +437,20 @@ class _Loader:
                 actor=ACTOR,
             )
             seat = {k: member[k] for k in ("stakeholder_group", "country", "gender", "role") if k in member}
-            await AppointmentService(self.conn, appointed).appoint(
+            await AppointmentService(self.conn, appointed, self.settings).appoint(
                 cycle.year,
                 _as_struct({**seat, "person_id": str(person.id)}, AppointmentCreate),
                 actor=ACTOR,
             )
             self.report.mag_members += 1
         for status in (CycleStatus.call_open, CycleStatus.appointed):
-            await CycleService(self.conn, appointed).transition(
+            await CycleService(self.conn, appointed, self.settings).transition(
                 cycle.year, status, expected=None, actor=ACTOR
             )
 
     async def _person(self, email: str, name: str, at: Clock) -> UUID:
         """An invented person's account, without a password (demo people do not sign in)."""
-        user = await IdentityService(self.conn, at).create_user(
+        user = await IdentityService(self.conn, at, self.settings).create_user(
             UserCreate(email=email, display_name=name), actor=ACTOR
         )
         self.users[email] = user.id
@@ -454,7 +458,7 @@ class _Loader:
         return user.id
 
     async def _as(self, email: str, at: Clock) -> Principal:
-        principal = await IdentityService(self.conn, at).user_principal(self.users[email])
+        principal = await IdentityService(self.conn, at, self.settings).user_principal(self.users[email])
         if principal is None:
             raise DemoRefused(f"the demo person {email} has no account")
         return principal
@@ -464,7 +468,7 @@ class _Loader:
     async def messages(self) -> None:
         self.stage = "messages_archive.json"
         document = read_json("messages_archive.json", self.today)
-        archive = await MessageArchiveService(self.conn, self.clock).load(
+        archive = await MessageArchiveService(self.conn, self.clock, self.settings).load(
             parse_message_archive(msgspec.json.encode(document)), actor=ACTOR, source=SOURCE, dry_run=False
         )
         for outcome in archive.messages:

@@ -24,7 +24,7 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import audit, imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, Forbidden, Unprocessable
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding.archive_repository import FundingArchiveRepository
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.schemas import ContributionCreate, DonorCreate, EventCreate, EventKind
@@ -58,7 +58,7 @@ class FundingArchiveReport(msgspec.Struct, kw_only=True):
 
 
 class FundingArchiveService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
         self.funding = FundingService(conn, clock, settings)

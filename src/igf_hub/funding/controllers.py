@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import CacheControlHeader
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import imports
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
-from igf_hub.core.settings import Settings
+from igf_hub.core.providers import reader, writer
 from igf_hub.funding.archive import FundingArchive, FundingArchiveReport, FundingArchiveService
 from igf_hub.funding.errors import FundingImportRejected, UnsupportedImportType
 from igf_hub.funding.events import LedgerService
@@ -62,46 +59,10 @@ ReasonParam = Annotated[str | None, Parameter(max_length=500, description="Why r
 requires_secretariat_or_funder = requires_role(Role.secretariat, Role.funder)
 
 
-def provide_funding(db: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingService:
-    return FundingService(db, clock, settings.funding)
-
-
-def provide_funding_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingService:
-    return FundingService(tx, clock, settings.funding)
-
-
-def provide_ledger(db: asyncpg.Connection, clock: Clock, settings: Settings) -> LedgerService:
-    return LedgerService(db, clock, settings.funding)
-
-
-def provide_ledger_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> LedgerService:
-    return LedgerService(tx, clock, settings.funding)
-
-
-def provide_rates(db: asyncpg.Connection, clock: Clock, settings: Settings) -> RateService:
-    return RateService(db, clock, settings.funding)
-
-
-def provide_rates_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> RateService:
-    return RateService(tx, clock, settings.funding)
-
-
-def provide_grants(db: asyncpg.Connection, clock: Clock, settings: Settings) -> GrantService:
-    return GrantService(db, clock, settings.funding)
-
-
-def provide_grants_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> GrantService:
-    return GrantService(tx, clock, settings.funding)
-
-
-def provide_importer_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingImporter:
-    return FundingImporter(tx, clock, settings.funding)
-
-
-WRITE = {"funding": Provide(provide_funding_tx, sync_to_thread=False)}
+WRITE = {"funding": writer(FundingService)}
 IMPORT: dict[str, Any] = {
     "status_code": 200,
-    "dependencies": {"importer": Provide(provide_importer_tx, sync_to_thread=False)},
+    "dependencies": {"importer": writer(FundingImporter)},
 }
 DryRun = Annotated[bool, Parameter(description="Check every row and write nothing")]
 
@@ -118,17 +79,13 @@ async def _import(
     return await importer.run(kind, rows, actor=request.user, dry_run=dry_run, headers=headers)
 
 
-GRANTS_WRITE = {"grants": Provide(provide_grants_tx, sync_to_thread=False)}
-LEDGER_WRITE = {"ledger": Provide(provide_ledger_tx, sync_to_thread=False)}
+GRANTS_WRITE = {"grants": writer(GrantService)}
+LEDGER_WRITE = {"ledger": writer(LedgerService)}
 
 
-def provide_archive_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> FundingArchiveService:
-    return FundingArchiveService(tx, clock, settings.funding)
-
-
-ARCHIVE_WRITE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
+ARCHIVE_WRITE = {"archive": writer(FundingArchiveService)}
 ArchiveSource = Annotated[str | None, imports.source_parameter("contribution")]
-RATES_WRITE = {"rates": Provide(provide_rates_tx, sync_to_thread=False)}
+RATES_WRITE = {"rates": writer(RateService)}
 
 
 class FundingController(Controller):
@@ -137,10 +94,10 @@ class FundingController(Controller):
     path = "/v1/funding"
     tags = ["Funding"]
     dependencies = {
-        "funding": Provide(provide_funding, sync_to_thread=False),
-        "grants": Provide(provide_grants, sync_to_thread=False),
-        "ledger": Provide(provide_ledger, sync_to_thread=False),
-        "rates": Provide(provide_rates, sync_to_thread=False),
+        "funding": reader(FundingService),
+        "grants": reader(GrantService),
+        "ledger": reader(LedgerService),
+        "rates": reader(RateService),
     }
 
     # -- donors ---------------------------------------------------------------------------------------

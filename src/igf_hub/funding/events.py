@@ -19,7 +19,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
 from igf_hub.funding.errors import ContributionNotFound, InvalidEvent
 from igf_hub.funding.rates import RateService
@@ -36,7 +36,7 @@ def usd(amount: Decimal, rate: Decimal) -> Decimal:
 
 
 class LedgerService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
         self.settings = settings

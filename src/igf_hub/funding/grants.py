@@ -22,7 +22,7 @@ from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import Conflict, FieldError, IllegalTransition
 from igf_hub.core.outbox import Event
 from igf_hub.core.pagination import InvalidCursor, decode_cursor, encode_cursor, split_page
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding.errors import FundedByAnotherProgramme, GrantAlreadyExists, GrantNotFound, InvalidGrant
 from igf_hub.funding.grants_repository import GrantRepository
 from igf_hub.funding.schemas import (
@@ -107,7 +107,7 @@ outbox.subscribe_in_transaction(record_nri_event)
 
 
 class GrantService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
         self.settings = settings
@@ -117,7 +117,7 @@ class GrantService:
         """The grant ceiling for an NRI type; an NRI whose type funding does not know gets the lowest one. A youth
         NRI's ceiling follows the level it is organised at (a regional youth IGF gets the regional ceiling); the
         youth ceiling applies only while that level is unknown."""
-        s = self.settings
+        s = self.settings.funding
         if nri_type == "youth" and youth_scope is not None:
             nri_type = youth_scope
         ceilings = {

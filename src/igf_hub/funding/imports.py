@@ -24,7 +24,7 @@ from igf_hub.core import csvfile, imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, convert_all
 from igf_hub.core.schemas import dec_hook
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding.errors import FundingImportRejected
 from igf_hub.funding.events import LedgerService
 from igf_hub.funding.exports import CSV_HEADERS
@@ -154,7 +154,7 @@ def parse_json(kind: ImportKind, body: bytes) -> list[tuple[int, dict[str, Any]]
 
 
 class FundingImporter:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.funding = FundingService(conn, clock, settings)
         self.ledger = LedgerService(conn, clock, settings)

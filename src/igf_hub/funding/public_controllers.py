@@ -18,6 +18,7 @@ from litestar.response import Stream
 
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import NotFound
+from igf_hub.core.providers import reader
 from igf_hub.core.schemas import CountryCode
 from igf_hub.core.security_headers import page_headers
 from igf_hub.core.settings import Settings
@@ -42,10 +43,6 @@ from igf_hub.funding.transparency import TransparencyService
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
 PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
-
-
-def provide_transparency(db: asyncpg.Connection, clock: Clock) -> TransparencyService:
-    return TransparencyService(db, clock)
 
 
 def provide_ledger_filter(
@@ -125,7 +122,7 @@ class TransparencyController(Controller):
     tags = ["Transparency"]
     cache_control = PUBLIC_MINUTE
     dependencies = {
-        "transparency": Provide(provide_transparency, sync_to_thread=False),
+        "transparency": reader(TransparencyService),
         "filters": Provide(provide_ledger_filter, sync_to_thread=False),
     }
 
@@ -270,7 +267,7 @@ class TransparencyPageController(Controller):
 
     path = "/transparency"
     include_in_schema = False
-    dependencies = {"transparency": Provide(provide_transparency, sync_to_thread=False)}
+    dependencies = {"transparency": reader(TransparencyService)}
 
     @get("/", operation_id="TransparencyPage", cache_control=PUBLIC_MINUTE)
     async def page(self, transparency: TransparencyService, year: YearParam = None) -> Response[str]:

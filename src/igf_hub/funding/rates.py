@@ -17,7 +17,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
 from igf_hub.core.schemas import BoundedDate, UsdRateRule
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
 from igf_hub.funding.errors import InvalidRates, MissingExchangeRate, RateAlreadyRecorded
 from igf_hub.funding.repository import FundingRepository
@@ -28,7 +28,7 @@ RATE_COLUMNS = ("currency", "effective_on", "usd_per_unit", "source")
 
 
 class RateService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
         self.settings = settings
@@ -161,11 +161,11 @@ class RateService:
                 source="USD (no conversion)",
                 recorded_at=self.clock.now(),
             )
-        rate = await self.repo.rate_in_force(currency, on, self.settings.rate_max_age_days)
+        rate = await self.repo.rate_in_force(currency, on, self.settings.funding.rate_max_age_days)
         if rate is None:
             raise MissingExchangeRate(
                 f"no USD rate for {currency} on {on}: upload a {currency} rate effective between "
-                f"{on.fromordinal(on.toordinal() - self.settings.rate_max_age_days + 1)} and {on}",
+                f"{on.fromordinal(on.toordinal() - self.settings.funding.rate_max_age_days + 1)} and {on}",
                 errors=[FieldError("/currency", f"no {currency} rate in force on {on}")],
                 extra={"missing_rate": {"currency": currency, "date": on.isoformat()}},
             )

@@ -23,7 +23,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import InvalidCursor, decode_cursor, encode_cursor, split_page
-from igf_hub.core.settings import FundingSettings
+from igf_hub.core.settings import Settings
 from igf_hub.funding.errors import (
     ContributionNotFound,
     DonorAlreadyExists,
@@ -62,7 +62,7 @@ def _unset_to(patch: msgspec.Struct, current: dict[str, Any]) -> dict[str, Any]:
 
 
 class FundingService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: FundingSettings) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
         self.settings = settings
@@ -178,7 +178,7 @@ class FundingService:
     async def bind_funder(self, donor_id: UUID, user_id: UUID, *, actor: Principal) -> FunderBound:
         if await self.repo.get_donor(donor_id) is None:
             raise DonorNotFound(f"no donor {donor_id}")
-        identity = IdentityService(self.conn, self.clock)
+        identity = IdentityService(self.conn, self.clock, self.settings)
         await identity.get_user(user_id)  # 404 for an unknown user
         grant = await identity.grant_role(
             user_id, GrantCreate(role=Role.funder, resource_id=donor_id), actor=actor, source="funding"

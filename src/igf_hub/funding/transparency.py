@@ -20,6 +20,7 @@ import msgspec
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
 from igf_hub.funding.grants_repository import GrantRepository
 from igf_hub.funding.labels import (
@@ -167,9 +168,10 @@ def attribute_fulfilment(
 
 
 class TransparencyService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
+        self.settings = settings
         self.repo = PublicRepository(conn)
 
     async def summary(self, year: int | None) -> Summary:

@@ -15,6 +15,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag import mirror
 from igf_hub.mag.balance import term_number
@@ -98,7 +99,8 @@ async def end_completed(
 
 
 class AppointmentService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn, self.clock = conn, clock
         self.repo = MagRepository(conn)
         self.nominations = NominationRepository(conn)
@@ -216,7 +218,9 @@ class AppointmentService:
                 raise ChairTaken(f"the {year} cycle already has an active Chair") from None
             raise AlreadyAppointed(f"the person already holds an active appointment in {year}") from None
         record = await self._record_of(appointment_id)
-        await mirror.sync_grant(self.repo, self.clock, record, actor=actor, previous_holder=None)
+        await mirror.sync_grant(
+            self.repo, self.clock, self.settings, record, actor=actor, previous_holder=None
+        )
         if data.nomination_id is not None:
             await self._mark_nomination_appointed(data.nomination_id, year, actor)
         view = appointment_view(record, private=True)
@@ -241,7 +245,7 @@ class AppointmentService:
         record = await self._record_of(appointment_id)
         if (starts_on, ends_on) != (current.starts_on, current.ends_on):
             await mirror.sync_grant(
-                self.repo, self.clock, record, actor=actor, previous_holder=current.user_id
+                self.repo, self.clock, self.settings, record, actor=actor, previous_holder=current.user_id
             )
         view = appointment_view(record, private=True)
         changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
@@ -271,7 +275,9 @@ class AppointmentService:
             appointment_id, requested, data.ends_on, data.reason, self.clock.now()
         )
         record = await self._record_of(appointment_id)
-        await mirror.sync_grant(self.repo, self.clock, record, actor=actor, previous_holder=current.user_id)
+        await mirror.sync_grant(
+            self.repo, self.clock, self.settings, record, actor=actor, previous_holder=current.user_id
+        )
         view = appointment_view(record, private=True)
         action = f"mag.appointment.{requested.value}"
         await _record(self.conn, actor, action, view, {"ends_on": data.ends_on, "reason": data.reason})

@@ -26,6 +26,7 @@ from igf_hub.core import audit, imports, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Unprocessable, convert_all
 from igf_hub.core.schemas import CountryCode, Name, Year
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.common import placement, require_secretariat
 from igf_hub.mag.enums import AppointmentRole, CycleStatus, Gender
@@ -153,7 +154,8 @@ def _by_line(error: FieldError, where: str, lines: list[int] | None) -> FieldErr
 
 
 class MagArchiveService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn = conn
         self.clock = clock
         self.repo = MagRepository(conn)

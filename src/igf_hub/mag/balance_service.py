@@ -7,6 +7,7 @@ import asyncpg
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
+from igf_hub.core.settings import Settings
 from igf_hub.mag.balance import Balance, History, Seat, compute, term_number
 from igf_hub.mag.common import placement, require_secretariat, rules_of, term_errors
 from igf_hub.mag.errors import CycleNotFound, InvalidAppointment
@@ -28,7 +29,8 @@ def _seat(r: AppointmentRecord) -> Seat:
 
 
 class BalanceService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn, self.clock, self.repo = conn, clock, MagRepository(conn)
 
     async def _cycle(self, year: int) -> CycleRecord:

@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
 from igf_hub.core import imports
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.appointments import AppointmentService
@@ -76,61 +74,19 @@ def _respond(
     return Response(body, headers=headers, status_code=status_code)
 
 
-def provide_cycles(db: asyncpg.Connection, clock: Clock) -> CycleService:
-    return CycleService(db, clock)
-
-
-def provide_cycles_tx(tx: asyncpg.Connection, clock: Clock) -> CycleService:
-    return CycleService(tx, clock)
-
-
-def provide_appointments(db: asyncpg.Connection, clock: Clock) -> AppointmentService:
-    return AppointmentService(db, clock)
-
-
-def provide_appointments_tx(tx: asyncpg.Connection, clock: Clock) -> AppointmentService:
-    return AppointmentService(tx, clock)
-
-
-def provide_balance(db: asyncpg.Connection, clock: Clock) -> BalanceService:
-    return BalanceService(db, clock)
-
-
-def provide_nominations(db: asyncpg.Connection, clock: Clock) -> NominationService:
-    return NominationService(db, clock)
-
-
-def provide_nominations_tx(tx: asyncpg.Connection, clock: Clock) -> NominationService:
-    return NominationService(tx, clock)
-
-
-def provide_people(db: asyncpg.Connection, clock: Clock) -> PersonService:
-    return PersonService(db, clock)
-
-
-def provide_people_tx(tx: asyncpg.Connection, clock: Clock) -> PersonService:
-    return PersonService(tx, clock)
-
-
 READ = {
-    "cycles": Provide(provide_cycles, sync_to_thread=False),
-    "appointments": Provide(provide_appointments, sync_to_thread=False),
-    "nominations": Provide(provide_nominations, sync_to_thread=False),
-    "balances": Provide(provide_balance, sync_to_thread=False),
-    "people": Provide(provide_people, sync_to_thread=False),
+    "cycles": reader(CycleService),
+    "appointments": reader(AppointmentService),
+    "nominations": reader(NominationService),
+    "balances": reader(BalanceService),
+    "people": reader(PersonService),
 }
-WRITE_CYCLES = {"cycles": Provide(provide_cycles_tx, sync_to_thread=False)}
-
-
-def provide_archive_tx(tx: asyncpg.Connection, clock: Clock) -> MagArchiveService:
-    return MagArchiveService(tx, clock)
-
-
-WRITE_ARCHIVE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
+WRITE_CYCLES = {"cycles": writer(CycleService)}
+WRITE_ARCHIVE = {"archive": writer(MagArchiveService)}
 ArchiveSource = Annotated[str | None, imports.source_parameter("cycle")]
-WRITE_APPOINTMENTS = {"appointments": Provide(provide_appointments_tx, sync_to_thread=False)}
-WRITE_NOMINATIONS = {"nominations": Provide(provide_nominations_tx, sync_to_thread=False)}
-WRITE_PEOPLE = {"people": Provide(provide_people_tx, sync_to_thread=False)}
+WRITE_APPOINTMENTS = {"appointments": writer(AppointmentService)}
+WRITE_NOMINATIONS = {"nominations": writer(NominationService)}
+WRITE_PEOPLE = {"people": writer(PersonService)}
 
 
 class MagCycleController(Controller):

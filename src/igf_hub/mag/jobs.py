@@ -11,7 +11,7 @@ from igf_hub.mag.appointments import AppointmentService
 async def end_completed_mag_appointments(ctx: dict[str, Any]) -> int:
     """Idempotent: only appointments still marked active are ended, each once, with audit and event."""
     async with ctx["pool"].acquire() as conn, conn.transaction():
-        return await AppointmentService(conn, ctx["clock"]).end_completed()
+        return await AppointmentService(conn, ctx["clock"], ctx["settings"]).end_completed()
 
 
 FUNCTIONS: list[Any] = [end_completed_mag_appointments]

@@ -18,6 +18,7 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
 from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
 from igf_hub.mag.common import day_after, day_start
 from igf_hub.mag.enums import AppointmentRole
 from igf_hub.mag.repository import AppointmentRecord, MagRepository
@@ -28,13 +29,14 @@ SOURCE = "mag"
 async def sync_grant(
     repo: MagRepository,
     clock: Clock,
+    settings: Settings,
     appointment: AppointmentRecord,
     *,
     actor: Principal,
     previous_holder: UUID | None,
 ) -> UUID | None:
     """Make the appointment's grant match it; ``previous_holder`` is who holds the current grant (if any)."""
-    identity = IdentityService(repo.conn, clock)
+    identity = IdentityService(repo.conn, clock, settings)
     if appointment.role_grant_id is not None and previous_holder is not None:
         await identity.revoke_grant(previous_holder, appointment.role_grant_id, actor=actor)
     grant_id: UUID | None = None

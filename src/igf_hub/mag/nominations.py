@@ -16,6 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.common import placement, require_secretariat
 from igf_hub.mag.enums import CycleStatus, NominationStatus
@@ -74,7 +75,8 @@ def _view(r: NominationRecord, rarely_max: int) -> Nomination:
 
 
 class NominationService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn, self.clock = conn, clock
         self.repo = NominationRepository(conn)
         self.mag = MagRepository(conn)

@@ -16,6 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.mag import mirror
 from igf_hub.mag.appointments import end_completed
 from igf_hub.mag.common import (
@@ -58,7 +59,8 @@ def _linked_user(person: Person) -> UUID | None:
 
 
 class PersonService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn, self.clock, self.repo = conn, clock, MagRepository(conn)
 
     async def _person_errors(self, country: str | None, user_id: UUID | None) -> list[FieldError]:
@@ -67,7 +69,7 @@ class PersonService:
             errors.append(FieldError("/country", f"{country!r} is not an ISO 3166-1 country code we know"))
         if user_id is not None:
             try:
-                await IdentityService(self.conn, self.clock).get_user(user_id)
+                await IdentityService(self.conn, self.clock, self.settings).get_user(user_id)
             except UserNotFound:
                 errors.append(FieldError("/user_id", f"no user {user_id}"))
         return errors
@@ -142,7 +144,7 @@ class PersonService:
         if relinked:
             for appointment in await self.repo.appointments_of_person(person_id):
                 await mirror.sync_grant(
-                    self.repo, self.clock, appointment, actor=actor, previous_holder=before
+                    self.repo, self.clock, self.settings, appointment, actor=actor, previous_holder=before
                 )
         await audit.append(
             self.conn,
@@ -156,7 +158,8 @@ class PersonService:
 
 
 class CycleService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn, self.clock, self.repo = conn, clock, MagRepository(conn)
 
     async def _get(self, year: int, *, lock: bool = False) -> CycleRecord:

@@ -28,6 +28,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden, Unprocessable, convert_all
 from igf_hub.core.references import Reference
 from igf_hub.core.schemas import Classification, HttpUrl, LanguageTag, Year
+from igf_hub.core.settings import Settings
 from igf_hub.messages.content import IdAllocator, Paragraph, content_sha256, join_body, split_body
 from igf_hub.messages.repository import MessageRepository, MessageRow
 from igf_hub.messages.schemas import Body, Theme, Title
@@ -152,7 +153,8 @@ def parse_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 class MessageArchiveService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn = conn
         self.clock = clock
         self.repo = MessageRepository(conn)

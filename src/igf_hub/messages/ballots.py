@@ -100,7 +100,7 @@ class BallotService:
         if await self.repo.open_for_update(row.id) is not None:
             raise BallotAlreadyOpen(f"Message {row.id} already has an open ballot")
         now = self.clock.now()
-        identity = IdentityService(self.conn, self.clock)
+        identity = IdentityService(self.conn, self.clock, self.settings)
         holders = await identity.holders_of(Role.mag_member, now)
         if not holders:
             raise NoEligibleMembers("no user holds the mag_member role now: there is nobody to ballot")

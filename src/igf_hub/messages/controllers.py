@@ -7,17 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import imports
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
-from igf_hub.core.settings import Settings
+from igf_hub.core.providers import reader, writer
 from igf_hub.messages.archive import ArchiveRejected, MessageArchiveReport, MessageArchiveService
 from igf_hub.messages.archive import parse_csv as parse_archive_csv
 from igf_hub.messages.archive import parse_json as parse_archive_json
@@ -56,34 +53,18 @@ def message_headers(message: Message) -> dict[str, str]:
     }
 
 
-def provide_messages(db: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageService:
-    return MessageService(db, clock, settings)
+WRITE = {"messages": writer(MessageService)}
 
 
-def provide_messages_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageService:
-    return MessageService(tx, clock, settings)
-
-
-def provide_lifecycle_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> MessageLifecycle:
-    return MessageLifecycle(tx, clock, settings)
-
-
-WRITE = {"messages": Provide(provide_messages_tx, sync_to_thread=False)}
-
-
-def provide_archive_tx(tx: asyncpg.Connection, clock: Clock) -> MessageArchiveService:
-    return MessageArchiveService(tx, clock)
-
-
-WRITE_ARCHIVE = {"archive": Provide(provide_archive_tx, sync_to_thread=False)}
+WRITE_ARCHIVE = {"archive": writer(MessageArchiveService)}
 ArchiveSource = Annotated[str | None, imports.source_parameter("Message")]
-LIFECYCLE = {"lifecycle": Provide(provide_lifecycle_tx, sync_to_thread=False)}
+LIFECYCLE = {"lifecycle": writer(MessageLifecycle)}
 
 
 class MessageController(Controller):
     path = "/v1/messages"
     tags = ["IGF Messages"]
-    dependencies = {"messages": Provide(provide_messages, sync_to_thread=False)}
+    dependencies = {"messages": reader(MessageService)}
 
     @get("/", operation_id="ListMessages")
     async def list_messages(

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.principal import Principal
 from igf_hub.core import csvfile
-from igf_hub.core.clock import Clock
-from igf_hub.core.settings import Settings
+from igf_hub.core.providers import reader
 from igf_hub.messages.exports import (
     ExportService,
     MessageExport,
@@ -27,10 +24,6 @@ from igf_hub.messages.params import Year
 Req = Request[Principal, Any, Any]
 CSV = csvfile.MEDIA_TYPE
 MARKDOWN = "text/markdown; charset=utf-8"
-
-
-def provide_exports(db: asyncpg.Connection, clock: Clock, settings: Settings) -> ExportService:
-    return ExportService(db, clock, settings)
 
 
 Bom = Annotated[bool, Parameter(description="Start with a UTF-8 byte order mark; `0` leaves it out.")]
@@ -51,7 +44,7 @@ def _download(body: str, media: str, filename: str) -> Response[str]:
 class ExportController(Controller):
     path = "/v1/messages"
     tags = ["IGF Messages: exports"]
-    dependencies = {"exports": Provide(provide_exports, sync_to_thread=False)}
+    dependencies = {"exports": reader(ExportService)}
 
     @get("/{message_id:uuid}/exports/message.json", operation_id="ExportMessageJson")
     async def message_json(self, message_id: UUID, request: Req, exports: ExportService) -> MessageExport:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import Principal
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.errors import DomainError
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.errors import InvalidContent
 from igf_hub.messages.params import GdcObjectiveFilter, SdgFilter, YearFilter
@@ -39,21 +37,13 @@ class UnsupportedMediaType(DomainError):
     status, slug, title = 415, "unsupported-media-type", "Send application/json or text/csv"
 
 
-def provide_reports(db: asyncpg.Connection, clock: Clock) -> SessionReportService:
-    return SessionReportService(db, clock)
-
-
-def provide_reports_tx(tx: asyncpg.Connection, clock: Clock) -> SessionReportService:
-    return SessionReportService(tx, clock)
-
-
-WRITE = {"reports": Provide(provide_reports_tx, sync_to_thread=False)}
+WRITE = {"reports": writer(SessionReportService)}
 
 
 class SessionReportController(Controller):
     path = "/v1/session-reports"
     tags = ["IGF Messages: session reports"]
-    dependencies = {"reports": Provide(provide_reports, sync_to_thread=False)}
+    dependencies = {"reports": reader(SessionReportService)}
 
     @get("/", operation_id="ListSessionReports")
     async def list_reports(

@@ -16,6 +16,7 @@ from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
 from igf_hub.core.schemas import Classification
+from igf_hub.core.settings import Settings
 from igf_hub.messages.errors import InvalidContent, ReportConflict, SessionReportNotFound
 from igf_hub.messages.report_import import batch_errors
 from igf_hub.messages.report_repository import ReportFields, ReportFilters, ReportRow, SessionReportRepository
@@ -66,7 +67,8 @@ def _fields(d: SessionReportCreate) -> ReportFields:
 
 
 class SessionReportService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn, self.clock = conn, clock
         self.repo = SessionReportRepository(conn)
 

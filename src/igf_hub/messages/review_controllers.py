@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, get, post, put
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
-from igf_hub.core.settings import Settings
 from igf_hub.messages.ballot_schemas import Ballot, BallotOpen, PositionTake
 from igf_hub.messages.ballots import BallotService
 from igf_hub.messages.comment_repository import CommentFilters
@@ -35,30 +32,14 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 SHORT = {"Cache-Control": "public, max-age=15"}
 
 
-def provide_comments(db: asyncpg.Connection, clock: Clock, settings: Settings) -> CommentService:
-    return CommentService(db, clock, settings)
-
-
-def provide_comments_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> CommentService:
-    return CommentService(tx, clock, settings)
-
-
-def provide_ballots(db: asyncpg.Connection, clock: Clock, settings: Settings) -> BallotService:
-    return BallotService(db, clock, settings)
-
-
-def provide_ballots_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> BallotService:
-    return BallotService(tx, clock, settings)
-
-
-COMMENTS_TX = {"comments": Provide(provide_comments_tx, sync_to_thread=False)}
-BALLOTS_TX = {"ballots": Provide(provide_ballots_tx, sync_to_thread=False)}
+COMMENTS_TX = {"comments": writer(CommentService)}
+BALLOTS_TX = {"ballots": writer(BallotService)}
 
 
 class CommentController(Controller):
     path = "/v1/messages/{message_id:uuid}/comments"
     tags = ["IGF Messages: public comment"]
-    dependencies = {"comments": Provide(provide_comments, sync_to_thread=False)}
+    dependencies = {"comments": reader(CommentService)}
 
     @get("/", operation_id="ListMessageComments")
     async def list_comments(
@@ -122,7 +103,7 @@ class CommentController(Controller):
 class BallotController(Controller):
     path = "/v1/messages/{message_id:uuid}"
     tags = ["IGF Messages: MAG ballot"]
-    dependencies = {"ballots": Provide(provide_ballots, sync_to_thread=False)}
+    dependencies = {"ballots": reader(BallotService)}
 
     @get("/ballot", operation_id="GetMessageBallot")
     async def get_ballot(self, message_id: UUID, request: Req, ballots: BallotService) -> Response[Ballot]:

@@ -144,7 +144,7 @@ class MessageService:
     # -- drafting -------------------------------------------------------------------------------------
 
     async def _drafter_errors(self, drafters: list[UUID]) -> list[FieldError]:
-        identity = IdentityService(self.conn, self.clock)
+        identity = IdentityService(self.conn, self.clock, self.settings)
         errors = []
         for i, user_id in enumerate(drafters):
             try:

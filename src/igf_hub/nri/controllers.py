@@ -7,7 +7,6 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
@@ -15,6 +14,7 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import csvfile, imports
 from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.core.errors import FieldError
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.nri import criteria
 from igf_hub.nri.coordinators import CoordinatorService
@@ -32,11 +32,6 @@ from igf_hub.nri.http import (
     body_etag,
     cached,
     directory_filters,
-    provide_coordinator_service,
-    provide_coordinator_service_tx,
-    provide_directory,
-    provide_nri_service,
-    provide_nri_service_tx,
 )
 from igf_hub.nri.schemas import (
     Coordinator,
@@ -58,8 +53,8 @@ from igf_hub.nri.service import NriService
 
 Req = Request[Principal, Any, Any]
 Limit = Annotated[int, Parameter(ge=1, le=100)]
-WRITE = {"nris": Provide(provide_nri_service_tx, sync_to_thread=False)}
-COORDINATORS_WRITE = {"coordinators": Provide(provide_coordinator_service_tx, sync_to_thread=False)}
+WRITE = {"nris": writer(NriService)}
+COORDINATORS_WRITE = {"coordinators": writer(CoordinatorService)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
 CSV = csvfile.MEDIA_TYPE
 # Anyone signed in may register a draft NRI; an initiative registers once, so ten an hour is generous. The
@@ -72,9 +67,9 @@ class NriController(Controller):
     path = "/v1/nris"
     tags = ["NRIs"]
     dependencies = {
-        "nris": Provide(provide_nri_service, sync_to_thread=False),
-        "directory": Provide(provide_directory, sync_to_thread=False),
-        "coordinators": Provide(provide_coordinator_service, sync_to_thread=False),
+        "nris": reader(NriService),
+        "directory": reader(NriDirectory),
+        "coordinators": reader(CoordinatorService),
     }
 
     @get("/", operation_id="ListNris")
@@ -323,7 +318,7 @@ class NriController(Controller):
 class NriExportController(Controller):
     path = "/v1"
     tags = ["NRIs"]
-    dependencies = {"directory": Provide(provide_directory, sync_to_thread=False)}
+    dependencies = {"directory": reader(NriDirectory)}
 
     @get("/nris.csv", operation_id="ExportNrisCsv", media_type=CSV)
     async def export(

@@ -17,6 +17,7 @@ from igf_hub.auth.schemas import GrantCreate, User
 from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
+from igf_hub.core.settings import Settings
 from igf_hub.nri.errors import AlreadyCoordinator, FieldsLocked, LastCoordinator, NriNotFound, UnknownUser
 from igf_hub.nri.schemas import Coordinator, CoordinatorInvite, Nri
 from igf_hub.nri.service import NriService, event_data, is_public
@@ -24,9 +25,9 @@ from igf_hub.nri.workflow import CLOSED
 
 
 class CoordinatorService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
-        self.nris = NriService(conn, clock)
+        self.nris = NriService(conn, clock, settings)
         self.identity = self.nris.identity
 
     async def load_managed(self, nri_id: UUID, actor: Principal) -> Nri:

@@ -9,13 +9,15 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
+from igf_hub.core.clock import Clock
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.schemas import Nri, NriFilters, NriPage, NriStats
 
 
 class NriDirectory:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.repo = NriRepository(conn)
 
     async def page(self, filters: NriFilters, *, cursor: str | None, limit: int, actor: Principal) -> NriPage:

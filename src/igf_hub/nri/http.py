@@ -1,58 +1,23 @@
-"""HTTP helpers shared by the NRI controllers: service providers, directory filters, cached reads."""
+"""HTTP helpers shared by the NRI controllers: directory filters, cached reads."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Annotated, Any, TypeVar, cast
 
-import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.params import QueryParameter
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag
-from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup
-from igf_hub.nri.coordinators import CoordinatorService
-from igf_hub.nri.directory import NriDirectory
-from igf_hub.nri.reports import ReportService
 from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
-from igf_hub.nri.service import NriService
 
 T = TypeVar("T")
 
 PUBLIC_CACHE = "public, max-age=60"
 PRIVATE_CACHE = "private, no-cache"
-
-
-def provide_nri_service(db: asyncpg.Connection, clock: Clock, settings: Settings) -> NriService:
-    return NriService(db, clock, settings.nri)
-
-
-def provide_nri_service_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> NriService:
-    return NriService(tx, clock, settings.nri)
-
-
-def provide_directory(db: asyncpg.Connection) -> NriDirectory:
-    return NriDirectory(db)
-
-
-def provide_coordinator_service(db: asyncpg.Connection, clock: Clock) -> CoordinatorService:
-    return CoordinatorService(db, clock)
-
-
-def provide_coordinator_service_tx(tx: asyncpg.Connection, clock: Clock) -> CoordinatorService:
-    return CoordinatorService(tx, clock)
-
-
-def provide_report_service(db: asyncpg.Connection, clock: Clock, settings: Settings) -> ReportService:
-    return ReportService(db, clock, settings.nri)
-
-
-def provide_report_service_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> ReportService:
-    return ReportService(tx, clock, settings.nri)
 
 
 # The directory filters, declared on each handler. Not a dependency on purpose: when a dependency's own

@@ -25,12 +25,12 @@ async def scan_inactive_nris(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     clock: Clock = ctx["clock"]
     async with ctx["pool"].acquire() as conn:
-        cutoff = NriService(conn, clock, settings.nri).inactivity_cutoff()
+        cutoff = NriService(conn, clock, settings).inactivity_cutoff()
         candidates = await NriRepository(conn).stale_recognised(cutoff)
     flagged = 0
     for nri_id in candidates:
         async with ctx["pool"].acquire() as conn, conn.transaction():
-            if await NriService(conn, clock, settings.nri).mark_inactive(nri_id, actor=SYSTEM) is not None:
+            if await NriService(conn, clock, settings).mark_inactive(nri_id, actor=SYSTEM) is not None:
                 flagged += 1
     log.info("nri.inactivity_scanned", candidates=len(candidates), flagged=flagged, cutoff=cutoff.isoformat())
     return flagged

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.concurrency import expected_version, required_version, written
-from igf_hub.nri.http import body_etag, cached, provide_report_service, provide_report_service_tx
+from igf_hub.core.providers import reader, writer
+from igf_hub.nri.http import body_etag, cached
 from igf_hub.nri.report_schemas import (
     NriReport,
     NriReportCreate,
@@ -23,7 +23,7 @@ from igf_hub.nri.report_schemas import (
 from igf_hub.nri.reports import ReportService
 
 Req = Request[Principal, Any, Any]
-WRITE = {"reports": Provide(provide_report_service_tx, sync_to_thread=False)}
+WRITE = {"reports": writer(ReportService)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
 # Bounded like the column's CHECK, so a year past int4 is a 422 naming the parameter instead of a SQL error.
 ReportYear = Annotated[int, Parameter(ge=2006, le=2100, description="the year the report covers")]
@@ -32,7 +32,7 @@ ReportYear = Annotated[int, Parameter(ge=2006, le=2100, description="the year th
 class NriReportController(Controller):
     path = "/v1/nris/{nri_id:uuid}/reports"
     tags = ["NRI reports"]
-    dependencies = {"reports": Provide(provide_report_service, sync_to_thread=False)}
+    dependencies = {"reports": reader(ReportService)}
 
     @get("/", operation_id="ListNriReports")
     async def list_reports(
@@ -94,7 +94,7 @@ class NriReportController(Controller):
 class OverdueReportController(Controller):
     path = "/v1/nris/reports"
     tags = ["NRI reports"]
-    dependencies = {"reports": Provide(provide_report_service, sync_to_thread=False)}
+    dependencies = {"reports": reader(ReportService)}
 
     @get("/overdue", operation_id="ListOverdueNriReports", guards=[requires_secretariat], cache=False)
     async def overdue(self, reports: ReportService) -> OverdueReports:

@@ -16,7 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition, PreconditionFailed
 from igf_hub.core.schemas import Classification, dec_hook
-from igf_hub.core.settings import NriSettings
+from igf_hub.core.settings import Settings
 from igf_hub.nri.errors import ReportExists, ReportInvalid, ReportNotAccepted, ReportNotFound
 from igf_hub.nri.report_schemas import (
     NriReport,
@@ -58,10 +58,10 @@ def add_months(day: date, months: int) -> date:
 
 
 class ReportService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: NriSettings | None = None) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
-        self.settings = settings or NriSettings()
+        self.settings = settings
         self.repo = ReportRepository(conn)
         self.nris = NriService(conn, clock, self.settings)
 
@@ -157,7 +157,7 @@ class ReportService:
         """Drafts whose meeting ended more than the allowed months ago, and recognised NRIs with no report
         at all for the last year whose reporting period has passed."""
         today = self.clock.now().date()
-        months = self.settings.report_due_months
+        months = self.settings.nri.report_due_months
         ended_before = add_months(today, -months)
         items = [
             OverdueReport(

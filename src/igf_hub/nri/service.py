@@ -29,7 +29,7 @@ from igf_hub.core.errors import (
 )
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
 from igf_hub.core.references import Reference
-from igf_hub.core.settings import NriSettings
+from igf_hub.core.settings import Settings
 from igf_hub.nri import criteria
 from igf_hub.nri.errors import (
     CriteriaNotMet,
@@ -118,12 +118,12 @@ def years_before(day: date, years: int) -> date:
 
 
 class NriService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: NriSettings | None = None) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
         self.conn = conn
         self.clock = clock
-        self.settings = settings or NriSettings()
+        self.settings = settings
         self.repo = NriRepository(conn)
-        self.identity = IdentityService(conn, clock)
+        self.identity = IdentityService(conn, clock, settings)
 
     # -- access --------------------------------------------------------------------------------------
 
@@ -351,7 +351,7 @@ class NriService:
         cutoff = self.inactivity_cutoff()
         if nri is None or nri.status is not S.recognised or (nri.last_activity_on or cutoff) >= cutoff:
             return None  # reported meanwhile, or already handled by a concurrent scan
-        years = self.settings.inactive_after_years
+        years = self.settings.nri.inactive_after_years
         reason = (
             f"no activity report since {nri.last_activity_on.isoformat() if nri.last_activity_on else 'recognition'}"
             f"; recognised NRIs are flagged inactive after {years} years without one. "
@@ -383,7 +383,7 @@ class NriService:
         )
 
     def inactivity_cutoff(self) -> date:
-        return years_before(self.clock.now().date(), self.settings.inactive_after_years)
+        return years_before(self.clock.now().date(), self.settings.nri.inactive_after_years)
 
     @staticmethod
     def _check_transition(nri: Nri, to: NriStatus) -> None:

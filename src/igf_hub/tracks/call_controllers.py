@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Response, get, patch, post
-from litestar.di import Provide
 
 from igf_hub.auth.guards import requires_authenticated
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.call_schemas import (
     Call,
@@ -24,22 +22,13 @@ from igf_hub.tracks.call_schemas import (
 from igf_hub.tracks.call_service import CallService
 from igf_hub.tracks.controllers import Cursor, Limit, Req, managers, read_headers
 
-
-def provide_call_service(db: asyncpg.Connection, clock: Clock) -> CallService:
-    return CallService(db, clock)
-
-
-def provide_call_service_tx(tx: asyncpg.Connection, clock: Clock) -> CallService:
-    return CallService(tx, clock)
-
-
-WRITE = {"calls": Provide(provide_call_service_tx, sync_to_thread=False)}
+WRITE = {"calls": writer(CallService)}
 
 
 class CallController(Controller):
     path = "/v1/tracks"
     tags = ["Track calls for input"]
-    dependencies = {"calls": Provide(provide_call_service, sync_to_thread=False)}
+    dependencies = {"calls": reader(CallService)}
 
     @get("/{slug:str}/calls", operation_id="ListTrackCalls")
     async def list_calls(

@@ -14,6 +14,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
 from igf_hub.tracks.call_repository import CallRepository
 from igf_hub.tracks.call_schemas import (
@@ -47,7 +48,8 @@ def window_unmet(opens_at: datetime, closes_at: datetime, now: datetime) -> list
 
 
 class CallService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn = conn
         self.clock = clock
         self.repo = CallRepository(conn)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import imports
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag, expected_version, written
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.errors import TrackImportRejected, UnsupportedImportType
 from igf_hub.tracks.imports import parse_csv, parse_json
@@ -71,33 +69,17 @@ def read_headers(viewer: Principal, version: int | None = None) -> dict[str, str
     return headers
 
 
-def provide_track_service(db: asyncpg.Connection, clock: Clock) -> TrackService:
-    return TrackService(db, clock)
-
-
-def provide_track_service_tx(tx: asyncpg.Connection, clock: Clock) -> TrackService:
-    return TrackService(tx, clock)
-
-
-def provide_people_service(db: asyncpg.Connection, clock: Clock) -> PeopleService:
-    return PeopleService(db, clock)
-
-
-def provide_people_service_tx(tx: asyncpg.Connection, clock: Clock) -> PeopleService:
-    return PeopleService(tx, clock)
-
-
-WRITE = {"tracks": Provide(provide_track_service_tx, sync_to_thread=False)}
+WRITE = {"tracks": writer(TrackService)}
 ImportSource = Annotated[str | None, imports.source_parameter("new track")]
-PEOPLE_WRITE = {"people": Provide(provide_people_service_tx, sync_to_thread=False)}
+PEOPLE_WRITE = {"people": writer(PeopleService)}
 
 
 class TrackController(Controller):
     path = "/v1/tracks"
     tags = ["Tracks"]
     dependencies = {
-        "tracks": Provide(provide_track_service, sync_to_thread=False),
-        "people": Provide(provide_people_service, sync_to_thread=False),
+        "tracks": reader(TrackService),
+        "people": reader(PeopleService),
     }
 
     @get("/", operation_id="ListTracks")

@@ -38,7 +38,7 @@ async def scan_dc_standing(ctx: dict[str, Any]) -> int:
     for track_id in candidates:
         # One transaction per coalition: each is re-checked under its row lock, and one failure stops no other.
         async with ctx["pool"].acquire() as conn, conn.transaction():
-            moved += await TrackService(conn, clock).deactivate_if_report_missing(
+            moved += await TrackService(conn, clock, ctx["settings"]).deactivate_if_report_missing(
                 track_id, actor=STANDING_SCAN
             )
     log.info("tracks.dc_standing_scanned", reporting_year=year, candidates=len(candidates), deactivated=moved)

@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.di import Provide
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.controllers import (
     ActionLine,
@@ -48,21 +46,13 @@ Language = Annotated[
 ]
 
 
-def provide_output_service(db: asyncpg.Connection, clock: Clock) -> OutputService:
-    return OutputService(db, clock)
-
-
-def provide_output_service_tx(tx: asyncpg.Connection, clock: Clock) -> OutputService:
-    return OutputService(tx, clock)
-
-
-WRITE = {"outputs": Provide(provide_output_service_tx, sync_to_thread=False)}
+WRITE = {"outputs": writer(OutputService)}
 
 
 class OutputController(Controller):
     path = "/v1/tracks"
     tags = ["Track outputs"]
-    dependencies = {"outputs": Provide(provide_output_service, sync_to_thread=False)}
+    dependencies = {"outputs": reader(OutputService)}
 
     @get("/outputs", operation_id="ListTrackOutputs")
     async def list_outputs(

@@ -17,6 +17,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.tracks.access import WORKING, find_track, manages, record, require_manager
 from igf_hub.tracks.errors import (
     CommentWindowClosed,
@@ -126,7 +127,8 @@ def output_event_data(output: Output, track: TrackRow, **extra: Any) -> dict[str
 
 
 class OutputService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn = conn
         self.clock = clock
         self.repo = OutputRepository(conn)

@@ -18,6 +18,7 @@ from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
 from igf_hub.tracks.errors import (
@@ -45,12 +46,13 @@ from igf_hub.tracks.schemas import (
 
 
 class PeopleService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn = conn
         self.clock = clock
         self.repo = PeopleRepository(conn)
         self.tracks = TrackRepository(conn)
-        self.identity = IdentityService(conn, clock)
+        self.identity = IdentityService(conn, clock, settings)
 
     # -- reads ---------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden, IllegalTransition
 from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.settings import Settings
 from igf_hub.tracks import standing as dc_standing
 from igf_hub.tracks.access import find_track, manages, record, require_manager, track_event_data
 from igf_hub.tracks.call_repository import CallRepository
@@ -82,11 +83,12 @@ def allowed_transitions(track: TrackRow) -> frozenset[TrackStatus]:
 
 
 class TrackService:
-    def __init__(self, conn: asyncpg.Connection, clock: Clock) -> None:
+    def __init__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings) -> None:
+        self.settings = settings
         self.conn = conn
         self.clock = clock
         self.repo = TrackRepository(conn)
-        self.people = PeopleService(conn, clock)
+        self.people = PeopleService(conn, clock, settings)
 
     # -- reads ---------------------------------------------------------------------------------------
 

@@ -6,12 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from arq.connections import ArqRedis
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader
-from litestar.di import Provide
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter, QueryParameter
@@ -19,11 +17,10 @@ from litestar.params import Parameter, QueryParameter
 from igf_hub.auth.guards import requires_role, requires_secretariat
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import ClientCreated, RoleGrant
-from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import next_link
-from igf_hub.core.settings import Settings
+from igf_hub.core.providers import reader, writer
 from igf_hub.webhooks.delivery_service import DeliveryService
 from igf_hub.webhooks.errors import UnknownQueryParameter
 from igf_hub.webhooks.events import CloudEvent
@@ -58,25 +55,9 @@ requires_consumer_or_secretariat = requires_role(Role.secretariat, Role.consumer
 NO_STORE = CacheControlHeader(no_store=True)
 
 
-def provide_webhooks(db: asyncpg.Connection, clock: Clock, settings: Settings) -> WebhookService:
-    return WebhookService(db, clock, settings)
-
-
-def provide_webhooks_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> WebhookService:
-    return WebhookService(tx, clock, settings)
-
-
-def provide_deliveries(db: asyncpg.Connection, clock: Clock, settings: Settings) -> DeliveryService:
-    return DeliveryService(db, clock, settings)
-
-
-def provide_deliveries_tx(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> DeliveryService:
-    return DeliveryService(tx, clock, settings)
-
-
 WRITE = {
-    "webhooks": Provide(provide_webhooks_tx, sync_to_thread=False),
-    "deliveries": Provide(provide_deliveries_tx, sync_to_thread=False),
+    "webhooks": writer(WebhookService),
+    "deliveries": writer(DeliveryService),
 }
 ENDPOINT = "/{consumer_id:uuid}/endpoints/{endpoint_id:uuid}"
 
@@ -110,8 +91,8 @@ class ConsumerController(Controller):
     tags = ["Webhooks"]
     guards = [requires_consumer_or_secretariat]
     dependencies = {
-        "webhooks": Provide(provide_webhooks, sync_to_thread=False),
-        "deliveries": Provide(provide_deliveries, sync_to_thread=False),
+        "webhooks": reader(WebhookService),
+        "deliveries": reader(DeliveryService),
     }
 
     # -- consumers -----------------------------------------------------------------------------------
@@ -377,7 +358,7 @@ class ConsumerController(Controller):
 class EventController(Controller):
     path = "/v1/events"
     tags = ["Webhooks"]
-    dependencies = {"deliveries": Provide(provide_deliveries, sync_to_thread=False)}
+    dependencies = {"deliveries": reader(DeliveryService)}
 
     @get(
         "/",
@@ -413,7 +394,7 @@ class EventController(Controller):
         "/signing-keys",
         operation_id="GetWebhookSigningKeys",
         cache_control=CacheControlHeader(max_age=300, public=True),
-        dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
+        dependencies={"deliveries": writer(DeliveryService)},
     )
     async def signing_keys(self, deliveries: DeliveryService) -> SigningKeys:
         """igf_hub's Ed25519 public keys: verify a ``v1a`` webhook signature without a shared secret. Each
@@ -427,7 +408,7 @@ class EventController(Controller):
         operation_id="RotateWebhookSigningKey",
         status_code=200,
         guards=[requires_secretariat],
-        dependencies={"deliveries": Provide(provide_deliveries_tx, sync_to_thread=False)},
+        dependencies={"deliveries": writer(DeliveryService)},
     )
     async def rotate_signing_key(self, request: AnyRequest, deliveries: DeliveryService) -> SigningKeys:
         """Make a new Ed25519 key active at once (the Secretariat): the old one stays published, retired."""

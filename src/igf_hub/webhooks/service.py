@@ -131,7 +131,7 @@ class WebhookService:
     async def add_member(self, consumer_id: UUID, user_id: UUID, *, actor: Principal) -> RoleGrant:
         """Bind a user to the consumer (role ``consumer``): they see and manage its endpoints and deliveries."""
         await self.get_consumer(consumer_id, actor=actor)
-        identity = IdentityService(self.conn, self.clock)
+        identity = IdentityService(self.conn, self.clock, self.settings)
         await identity.get_user(user_id)
         grant = GrantCreate(role=Role.consumer, resource_id=consumer_id)
         return await identity.grant_role(user_id, grant, actor=actor, source="webhooks")
@@ -140,7 +140,7 @@ class WebhookService:
         """A machine client (client_credentials) acting for the consumer, e.g. to pull /v1/events."""
         await self.get_consumer(consumer_id, actor=actor)
         grant = GrantCreate(role=Role.consumer, resource_id=consumer_id)
-        return await IdentityService(self.conn, self.clock).create_client(
+        return await IdentityService(self.conn, self.clock, self.settings).create_client(
             ClientCreate(name=name, grants=[grant]), actor=actor
         )
 

@@ -1,0 +1,48 @@
+"""The request dependencies that build a domain service, in one shape for every domain.
+
+Every service is constructed as ``Service(conn, clock, settings)``. ``reader(Service)`` builds it on the pooled
+connection without BEGIN (``db``, for handlers that only read); ``writer(Service)`` builds it inside the request
+transaction (``tx``, core/db.py), which a handler that may write must reach (tests/architecture checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+import asyncpg
+from litestar.di import Provide
+
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+
+S_co = TypeVar("S_co", covariant=True)
+S = TypeVar("S")
+
+
+class ServiceClass(Protocol[S_co]):
+    """A service's constructor: the connection it works on, the injected clock and the settings."""
+
+    __name__: str
+
+    def __call__(self, conn: asyncpg.Connection, clock: Clock, settings: Settings, /) -> S_co: ...
+
+
+def reader(service: ServiceClass[S]) -> Provide:
+    """The dependency that builds ``service`` on the ``db`` connection (reads only)."""
+
+    def provide(db: asyncpg.Connection, clock: Clock, settings: Settings) -> S:
+        return service(db, clock, settings)
+
+    provide.__name__ = provide.__qualname__ = f"read_{service.__name__}"
+    return Provide(provide, sync_to_thread=False)
+
+
+def writer(service: ServiceClass[S]) -> Provide:
+    """The dependency that builds ``service`` inside the request transaction (``tx``): committed before the
+    response, rolled back on any error."""
+
+    def provide(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> S:
+        return service(tx, clock, settings)
+
+    provide.__name__ = provide.__qualname__ = f"write_{service.__name__}"
+    return Provide(provide, sync_to_thread=False)

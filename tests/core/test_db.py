@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from litestar.datastructures import State
 
-from igf_hub.app import unavailable_dependency
 from igf_hub.core.db import provide_tx
+from igf_hub.core.problems import unavailable_dependency
 from igf_hub.core.settings import Settings
 
 

@@ -28,11 +28,14 @@ outside quotes to trip the depth check.
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from litestar import Request
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from igf_hub.core.errors import DomainError, FieldError
+from igf_hub.core.pagination import remember_request
 
 MAX_JSON_DEPTH = 64
 # Never hold more than this much of a body for checking (handlers refuse bigger ones with 413 anyway).
@@ -193,3 +196,15 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, checked_receive, send)
 
     return middleware
+
+
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Every request: remember it for the Link header, and read a JSON body only when it says it is JSON."""
+    await remember_request(request)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    json = media == "application/json" or media.endswith("+json")
+    # Litestar would decode a data body as JSON whatever it says (text/plain, a form ...): say what is expected.
+    if media and not json and "data" in request.route_handler.parsed_fn_signature.parameters:
+        raise UnsupportedMediaType(
+            f"this operation reads a JSON body: send it with Content-Type: application/json, not {media}"
+        )

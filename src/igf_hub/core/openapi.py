@@ -1,4 +1,4 @@
-"""The error responses the OpenAPI document promises: RFC 9457 problem+json, as ``app.py`` renders them.
+"""The error responses the OpenAPI document promises: RFC 9457 problem+json, as core/errors.py and core/problems.py render them.
 
 Litestar documents a 400 on every handler that validates input with its own default body
 (``{status_code, detail, extra}`` as ``application/json``), which this service never sends: every error is

@@ -1,4 +1,5 @@
-"""The request dependencies that build a domain service, in one shape for every domain.
+"""The request dependencies: the app's ``settings`` and ``clock``, and the ones that build a domain service, in
+one shape for every domain.
 
 Every service is constructed as ``Service(conn, clock, settings)``. ``reader(Service)`` builds it on the pooled
 connection without BEGIN (``db``, for handlers that only read); ``writer(Service)`` builds it inside the request
@@ -7,9 +8,10 @@ transaction (``tx``, core/db.py), which a handler that may write must reach (tes
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
+from litestar import Request
 from litestar.di import Provide
 
 from igf_hub.core.clock import Clock
@@ -17,6 +19,18 @@ from igf_hub.core.settings import Settings
 
 S_co = TypeVar("S_co", covariant=True)
 S = TypeVar("S")
+
+
+def provide_settings(request: Request[Any, Any, Any]) -> Settings:
+    """The ``settings`` dependency: the one Settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def provide_clock(request: Request[Any, Any, Any]) -> Clock:
+    """The ``clock`` dependency: the app's clock (tests move it instead of sleeping)."""
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 class ServiceClass(Protocol[S_co]):

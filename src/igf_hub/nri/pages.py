@@ -26,7 +26,9 @@ REGIONAL_GROUP_NAMES = {
 
 async def load_regions(context: SectionContext) -> Mapping[str, Any]:
     """How many NRIs the reader can see, in each UN regional group (an NRI may span several)."""
-    stats = await NriDirectory(context.conn).stats(NriFilters(), actor=context.actor)
+    stats = await NriDirectory(context.conn, context.clock, context.settings).stats(
+        NriFilters(), actor=context.actor
+    )
     regions = [
         (REGIONAL_GROUP_NAMES.get(code, code), stats.by_regional_group.get(code, 0))
         for code in REGIONAL_GROUP_NAMES

@@ -109,7 +109,7 @@ class SignInPages(Controller):
             errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
         if errors:
             return _signin_again(session.session, email, next_path, errors, 422)
-        identity = IdentityService(tx, clock)
+        identity = IdentityService(tx, clock, settings)
         throttle = SignInThrottle(queue, settings, email, request.client.host if request.client else "")
         try:
             user = await identity.sign_in(
@@ -183,7 +183,9 @@ class SignInPages(Controller):
         person = _signed_in(request)
         if person is None or person.user_id is None:
             return Redirect(_signin_url("/developer-access"), status_code=303)
-        access_token, seconds = await IdentityService(tx, clock).developer_token(person.user_id, settings)
+        access_token, seconds = await IdentityService(tx, clock, settings).developer_token(
+            person.user_id, settings
+        )
         token = await context_of(request.scope).csrf_token(tx)
         return _html(render_developer_access(person, token, access_token=access_token, seconds=seconds))
 

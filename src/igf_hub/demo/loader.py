@@ -299,7 +299,7 @@ class _Loader:
         )
         self.report.nris = imported.created
         ids = {row.name: row.id for row in imported.rows if row.id is not None}
-        reports = ReportService(self.conn, self.clock, self.settings.nri)
+        reports = ReportService(self.conn, self.clock, self.settings)
         for item in read_json("nri_details.json", self.today)["nris"]:
             self.stage = f"nri_details.json: {item['name']}"
             nri_id = ids[item["name"]]
@@ -339,7 +339,7 @@ class _Loader:
         person = item["coordinator"]
         await self._person(person["email"], person["display_name"], registered)
         coordinator = await self._as(person["email"], registered)
-        nri = await NriService(self.conn, registered, self.settings.nri).register(
+        nri = await NriService(self.conn, registered, self.settings).register(
             _as_struct(item["nri"], NriCreate), actor=coordinator
         )
         self.report.nri_registrations += 1
@@ -348,13 +348,13 @@ class _Loader:
         submitted = self.timeline.at(item["submitted"])
         coordinator = await self._as(person["email"], submitted)  # now bound to the NRI it registered
         principles = _as_struct({"affirmed_principles": item["principles"]}, NriSubmit)
-        nri = await NriService(self.conn, submitted, self.settings.nri).submit(
+        nri = await NriService(self.conn, submitted, self.settings).submit(
             nri.id, principles, expected_version=nri.version, actor=coordinator
         )
         if item["until"] == "under_review":
-            await NriService(
-                self.conn, self.timeline.at(item["review_started"]), self.settings.nri
-            ).start_review(nri.id, expected_version=nri.version, actor=ACTOR)
+            await NriService(self.conn, self.timeline.at(item["review_started"]), self.settings).start_review(
+                nri.id, expected_version=nri.version, actor=ACTOR
+            )
 
     async def tracks(self) -> None:
         self.stage = "tracks.csv"
@@ -402,7 +402,9 @@ class _Loader:
             self.stage = f"track_work.json: participant {i} ({item['track']})"
             person = await self._as(item["email"], self.clock)
             declared = _as_struct({k: item[k] for k in ("stakeholder_group", "country")}, ParticipationCreate)
-            await PeopleService(self.conn, self.clock).join(item["track"], declared, actor=person)
+            await PeopleService(self.conn, self.clock, self.settings).join(
+                item["track"], declared, actor=person
+            )
             self.report.participants += 1
 
     # -- the MAG -----------------------------------------------------------------------------------------
@@ -477,7 +479,7 @@ class _Loader:
         live = read_json("messages_live.json", self.today)
         self.stage = "messages_live.json: session reports"
         for content in live["session_reports"]:
-            session = await SessionReportService(self.conn, self.clock).submit(
+            session = await SessionReportService(self.conn, self.clock, self.settings).submit(
                 _as_struct(content, SessionReportCreate), ACTOR
             )
             self.sessions[content["session_ref"]] = session.id

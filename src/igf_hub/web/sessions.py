@@ -210,7 +210,7 @@ class WebSessionMiddleware(ASGIMiddleware):
                 return
             principal: Principal | None = None
             if row.user_id is not None:
-                principal = await IdentityService(conn, context.clock).user_principal(
+                principal = await IdentityService(conn, context.clock, context.settings).user_principal(
                     row.user_id, scopes=_API_SCOPES
                 )
                 if principal is None:  # deactivated since it signed in

@@ -321,14 +321,13 @@ class _Loader:
 
     async def _grant(self, nri_id: UUID, item: dict[str, Any]) -> None:
         """A grant to an NRI, applied for and moved through its decisions (funding's own services)."""
-        funding = self.settings.funding
         application = _as_struct({**item["grant"], "nri_id": str(nri_id)}, NriGrantCreate)
-        grant = await GrantService(self.conn, self.timeline.at(item["at"]), funding).apply(
+        grant = await GrantService(self.conn, self.timeline.at(item["at"]), self.settings).apply(
             application, actor=ACTOR
         )
         for step in item["steps"]:
             change = _as_struct({k: v for k, v in step.items() if k != "at"}, GrantTransition)
-            grant = await GrantService(self.conn, self.timeline.at(step["at"]), funding).transition(
+            grant = await GrantService(self.conn, self.timeline.at(step["at"]), self.settings).transition(
                 grant.id, change, expected_version=grant.version, actor=ACTOR
             )
         self.report.nri_grants += 1

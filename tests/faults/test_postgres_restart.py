@@ -23,11 +23,12 @@ import httpx
 import msgspec
 import pytest
 
-from igf_hub.app import RETRY_AFTER_SECONDS, create_app
+from igf_hub.app import create_app
 from igf_hub.auth.principal import Role
 from igf_hub.core import audit, db
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
+from igf_hub.core.problems import RETRY_AFTER_SECONDS
 from tests.conftest import BASE_URL, running
 from tests.faults.conftest import FaultServers, eventually, publish, received, worker_process
 from tests.nri.helpers import body

@@ -61,6 +61,7 @@ from igf_hub.messages.pages import MessagePages
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
 from igf_hub.nri.event_schemas import NRI_EVENTS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
+from igf_hub.nri.pages import NriPages
 from igf_hub.system.controllers import (
     AuditCheckpointController,
     AuditController,
@@ -107,7 +108,7 @@ CONTROLLERS: list[Any] = [
 ]
 
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
-PAGES: list[Any] = [HomePage, MessagePages]
+PAGES: list[Any] = [HomePage, MessagePages, NriPages]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS]
 
 

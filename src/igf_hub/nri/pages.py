@@ -1,18 +1,36 @@
-"""The NRIs' web pages, and what they add to the home page.
+"""The NRIs' web pages (the directory and a profile per NRI), and what they add to the home page.
 
-Pages are thin like controllers: they call the NRI directory on the request's connection, with the reader as
-the actor (the API's own visibility rules), and render ``templates/nri/``.
+Pages are thin like controllers: they call the NRI services on the request's connection, with the reader as
+the actor (the API's own visibility rules: an NRI never recognised is a 404 to the public), and render
+``templates/nri/``. The directory's filters are the API's (``GET /v1/nris``), read as plain text so that a bad
+value gives the form back with a plain sentence instead of an error page.
 """
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
+import asyncpg
+from babel import Locale
+from litestar import Request, Response, get
+from litestar.params import Parameter, QueryParameter
+
+from igf_hub.auth.principal import ANONYMOUS, Principal, Role
+from igf_hub.core import countries
+from igf_hub.core.errors import DomainError
+from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.nri.directory import NriDirectory
-from igf_hub.nri.schemas import NriFilters
+from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
+from igf_hub.web import i18n
+from igf_hub.web.errors import PageController
+from igf_hub.web.formatting import locale_of
 from igf_hub.web.home import HomeSection, SectionContext
 from igf_hub.web.i18n import N_
+from igf_hub.web.templating import render
 
 # The UN regional groups (core/vocab.py REGIONAL_GROUPS), in words for the reader.
 REGIONAL_GROUP_NAMES = {
@@ -22,6 +40,211 @@ REGIONAL_GROUP_NAMES = {
     "latin_american_caribbean": N_("Latin American and Caribbean Group"),
     "western_european_others": N_("Western European and Others Group"),
 }
+TYPE_NAMES = {
+    NriType.national: N_("National"),
+    NriType.sub_regional: N_("Sub-regional"),
+    NriType.regional: N_("Regional"),
+    NriType.youth: N_("Youth"),
+}
+STATUS_NAMES = {
+    NriStatus.draft: N_("Draft"),
+    NriStatus.submitted: N_("Submitted"),
+    NriStatus.under_review: N_("Under review"),
+    NriStatus.changes_requested: N_("Changes requested"),
+    NriStatus.recognised: N_("Recognised"),
+    NriStatus.declined: N_("Declined"),
+    NriStatus.inactive: N_("Inactive"),
+    NriStatus.withdrawn: N_("Withdrawn"),
+}
+# What an NRI that everyone may read (one that was recognised) can be; the others only its coordinators and
+# the Secretariat see, so only they are offered them.
+PUBLIC_STATUSES = (NriStatus.recognised, NriStatus.inactive, NriStatus.withdrawn)
+STAKEHOLDER_NAMES = {
+    StakeholderGroup.government: N_("Government"),
+    StakeholderGroup.intergovernmental: N_("Intergovernmental organisations"),
+    StakeholderGroup.private_sector: N_("Private sector"),
+    StakeholderGroup.civil_society: N_("Civil society"),
+    StakeholderGroup.technical_community: N_("Technical community"),
+    StakeholderGroup.academia: N_("Academia"),
+}
+PAGE_SIZE = 25
+SEARCH_MAX = 200  # as the API's ``q``
+YEARS = (2006, 2100)  # as the API's ``year_active``
+
+Text = Annotated[str | None, Parameter(required=False)]
+
+
+def actor_of(request: Request[Any, Any, Any]) -> Principal:
+    principal: Principal = request.scope.get("user") or ANONYMOUS
+    return principal
+
+
+def country_name(code: str, language: str) -> str:
+    """The country's name in the reader's language (CLDR, through Babel), else its UN English name."""
+    name = Locale.parse(locale_of(language)).territories.get(code)
+    known = countries.get(code)
+    return name or (known.name if known else code)
+
+
+def language_name(tag: str, language: str) -> str:
+    """A language tag (``pt``, ``fr-CA``) named in the reader's language, else the tag itself."""
+    try:
+        return Locale.parse(tag, sep="-").get_display_name(locale_of(language)) or tag
+    except (ValueError, TypeError):
+        return tag
+
+
+def country_options(language: str) -> list[tuple[str, str]]:
+    named = [(code, country_name(code, language)) for code in countries.COUNTRIES]
+    # Côte d'Ivoire sorts with the Cs: compare without accents.
+    return sorted(named, key=lambda item: unicodedata.normalize("NFKD", item[1]).casefold())
+
+
+# -- the directory ------------------------------------------------------------------------------------
+
+
+class DirectoryForm:
+    """The directory's GET form: what the reader sent, the filters it means, and a sentence per bad field."""
+
+    def __init__(self, actor: Principal, raw: Mapping[str, str | None]) -> None:
+        self.values = {name: (value or "").strip() for name, value in raw.items()}
+        self.errors: dict[str, str] = {}
+        self.statuses = list(NriStatus) if _sees_unrecognised(actor) else list(PUBLIC_STATUSES)
+        v = self.values
+        self.filters = NriFilters(
+            q=self._search(v["q"]),
+            type=_type(self._choice("type", v["type"], list(NriType), N_("Choose a type from the list."))),
+            regional_group=self._choice(
+                "region", v["region"], [g.value for g in RegionalGroup], N_("Choose a region from the list.")
+            ),
+            country=self._choice(
+                "country", v["country"], list(countries.COUNTRIES), N_("Choose a country from the list.")
+            ),
+            status=_status(
+                self._choice(
+                    "status",
+                    v["status"],
+                    [s.value for s in self.statuses],
+                    N_("Choose a status from the list."),
+                )
+            ),
+            year_active=self._year(v["year"]),
+        )
+
+    def _search(self, value: str) -> str | None:
+        if len(value) > SEARCH_MAX:
+            self.errors["q"] = N_("Search for at most 200 characters.")
+            return None
+        return value or None
+
+    def _choice(self, name: str, value: str, allowed: list[str], message: str) -> str | None:
+        if value and value not in allowed:
+            self.errors[name] = message
+            return None
+        return value or None
+
+    def _year(self, value: str) -> int | None:
+        if not value:
+            return None
+        if value.isascii() and value.isdigit() and YEARS[0] <= int(value) <= YEARS[1]:
+            return int(value)
+        self.errors["year"] = N_("Enter a year from 2006 to 2100, such as 2024.")
+        return None
+
+    def query(self, **extra: str) -> str:
+        """The valid filters as a query string (for the next page and the CSV file)."""
+        pairs = [(name, value) for name, value in self.values.items() if value and name not in self.errors]
+        pairs += [(name, value) for name, value in extra.items() if value]
+        return urlencode(pairs)
+
+
+def _status(value: str | None) -> NriStatus | None:
+    return NriStatus(value) if value else None
+
+
+def _type(value: str | None) -> NriType | None:
+    return NriType(value) if value else None
+
+
+def _sees_unrecognised(actor: Principal) -> bool:
+    return actor.has_role(Role.secretariat) or bool(actor.resources(Role.nri_coordinator))
+
+
+def _api_query(form: DirectoryForm) -> str:
+    """The same filters under the API's names (``/v1/nris.csv``)."""
+    f = form.filters
+    pairs = [
+        ("q", f.q),
+        ("type", f.type.value if f.type else None),
+        ("regional_group", f.regional_group),
+        ("country", f.country),
+        ("status", f.status.value if f.status else None),
+        ("year_active", str(f.year_active) if f.year_active else None),
+    ]
+    return urlencode([(name, value) for name, value in pairs if value])
+
+
+class NriPages(PageController):
+    path = "/nris"
+
+    @get("/", name="nri-directory")
+    async def directory(
+        self,
+        request: Request[Any, Any, Any],
+        db: asyncpg.Connection,
+        q: Text = None,
+        nri_type: Annotated[str | None, QueryParameter(name="type", required=False)] = None,
+        region: Text = None,
+        country: Text = None,
+        status: Text = None,
+        year: Text = None,
+        cursor: Text = None,
+    ) -> Response[Any]:
+        actor = actor_of(request)
+        language = i18n.request_language(request)
+        form = DirectoryForm(
+            actor,
+            {"q": q, "type": nri_type, "region": region, "country": country, "status": status, "year": year},
+        )
+        _ = functools.partial(i18n.gettext, language)
+        page, stale = None, False
+        if not form.errors:
+            try:
+                page = await NriDirectory(db).page(
+                    form.filters, cursor=cursor or None, limit=PAGE_SIZE, actor=actor
+                )
+            except DomainError:  # a page link that was altered (the cursor is not one the list issued)
+                stale = True
+        base = i18n.path_in(language, "/nris")
+        next_url = f"{base}?{form.query(cursor=page.next_cursor)}" if page and page.next_cursor else None
+        return render(
+            request,
+            "nri/directory.html",
+            {
+                "form": form,
+                "page": page,
+                "stale": stale,
+                "next_url": next_url,
+                "first_url": f"{base}?{form.query()}".rstrip("?"),
+                "csv_url": "/v1/nris.csv" + (f"?{query}" if (query := _api_query(form)) else ""),
+                "action": base,
+                "errors": {name: _(message) for name, message in form.errors.items()},
+                "type_options": [("", _("Any type"))] + [(t.value, _(TYPE_NAMES[t])) for t in NriType],
+                "region_options": [("", _("Any region"))]
+                + [(code, _(name)) for code, name in REGIONAL_GROUP_NAMES.items()],
+                "country_options": [("", _("Any country")), *country_options(language)],
+                "status_options": [("", _("Any status"))]
+                + [(s.value, _(STATUS_NAMES[s])) for s in form.statuses],
+                "type_names": TYPE_NAMES,
+                "status_names": STATUS_NAMES,
+                "region_names": REGIONAL_GROUP_NAMES,
+                "country_name": lambda code: country_name(code, language),
+            },
+            status_code=400 if form.errors or stale else 200,
+        )
+
+
+# -- the home page ------------------------------------------------------------------------------------
 
 
 async def load_regions(context: SectionContext) -> Mapping[str, Any]:

@@ -6,6 +6,9 @@
 - ``live_url``: the test's app served over real HTTP on 127.0.0.1 (a free port), its lifespan run by ``client``.
 - ``assert_accessible(page)``: axe-core (the script bundled by ``axe-playwright-python``) finds no violation.
 - ``first_load(browser, url)``: what a first visit (empty cache) transfers, for the 100 KB page budget.
+- ``check_page(browser, live_url, path)``: the whole bar for one public page, in one call: in each of the six
+  languages it loads (``lang``, ``dir``), axe finds nothing, no console error; with JavaScript off it loads
+  and shows its main heading; the first load is within the budget.
 
 Tests using ``browser`` run in one xdist group (tests/conftest.py), so two Chromiums never compete for the
 two cores.
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -25,6 +28,8 @@ import uvicorn
 from axe_playwright_python.async_playwright import Axe
 from litestar import Litestar
 from playwright.async_api import Browser, Page, Response, async_playwright
+
+from igf_hub.web.i18n import LANGUAGES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -111,3 +116,26 @@ async def first_load(browser: Browser, url: str) -> dict[str, int]:
         )
     await context.close()
     return transferred
+
+
+async def check_page(
+    browser: Browser, live_url: str, path: str, languages: Iterable[str] = LANGUAGES
+) -> None:
+    """``path`` (without a language prefix, e.g. ``/nris``) meets the bar of every public page."""
+    for language in languages:
+        url = f"{live_url}/{language}{path}"
+        for javascript in (True, False):
+            context = await browser.new_context(java_script_enabled=javascript)
+            page = await context.new_page()
+            errors = console_errors(page)
+            answer = await page.goto(url)
+            assert answer is not None and answer.status == 200, (url, answer and answer.status)
+            assert await page.get_attribute("html", "lang") == language, url
+            assert await page.get_attribute("html", "dir") == LANGUAGES[language].direction, url
+            assert (await page.locator("h1").inner_text()).strip(), f"{url} has no main heading"
+            if javascript:
+                await assert_accessible(page)
+            assert errors == [], (url, javascript, errors)  # the policy blocked nothing, no script failed
+            await context.close()
+    transferred = await first_load(browser, f"{live_url}/en{path}")
+    assert sum(transferred.values()) <= PAGE_BUDGET, (path, transferred)

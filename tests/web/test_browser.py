@@ -8,25 +8,20 @@ import pytest
 from playwright.async_api import Browser
 
 from igf_hub.demo.loader import DemoReport
-from igf_hub.web.i18n import LANGUAGES
 from tests.support import screenshots
-from tests.support.browser import PAGE_BUDGET, assert_accessible, console_errors, first_load, needs_chromium
+from tests.support.browser import PAGE_BUDGET, assert_accessible, check_page, first_load, needs_chromium
 
 
-async def test_the_home_page_is_accessible_in_every_language(
+async def test_the_home_page_meets_the_bar_in_every_language(
     browser: Browser, live_url: str, demo: DemoReport
 ) -> None:
     """With the demonstration data, so that every home section has something to show."""
-    for language in LANGUAGES:
-        context = await browser.new_context()
-        page = await context.new_page()
-        errors = console_errors(page)
-        await page.goto(f"{live_url}/{language}/")
-        assert await page.get_attribute("html", "lang") == language
-        assert await page.locator("#nri-regions table tbody tr").count() == 5
-        await assert_accessible(page)
-        assert errors == [], (language, errors)  # the policy blocked nothing, no script failed
-        await context.close()
+    await check_page(browser, live_url, "/")
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{live_url}/zh/")
+    assert await page.locator("#nri-regions table tbody tr").count() == 5
+    await context.close()
 
 
 async def test_arabic_reads_right_to_left(browser: Browser, live_url: str) -> None:

@@ -109,6 +109,19 @@ async def test_a_post_from_our_own_pages_without_fetch_metadata_is_accepted(
         assert (await browser.post("/signin", form, origin=None, fetch_site=None)).status_code == 303
 
 
+async def test_a_form_from_our_own_page_under_no_referrer_is_accepted(
+    site: Site, tokens: TokenFactory
+) -> None:
+    """With Referrer-Policy: no-referrer (every response), Chromium sends "Origin: null" and Sec-Fetch-Site:
+    same-origin with a form posted from our own page: refused as cross-site before, no one could sign in."""
+    person = await tokens.user(password=PASSWORD)
+    async with site.browser() as browser:
+        form = {"csrf_token": await browser.token(), "email": person.user.email, "password": PASSWORD}
+        assert (
+            await browser.post("/signin", form, origin="null", fetch_site="same-origin")
+        ).status_code == 303
+
+
 async def test_the_token_changes_at_sign_in(site: Site, tokens: TokenFactory) -> None:
     person = await tokens.user(password=PASSWORD)
     async with site.browser() as browser:

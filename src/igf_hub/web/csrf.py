@@ -81,6 +81,10 @@ def cross_site_reason(scope: Scope, headers: Headers, settings: Settings) -> str
         # Browsers send Origin with every POST; a client that does not is not a browser another site can drive
         # (our Referrer-Policy removes the Referer too). The token below still decides.
         return None
+    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
+        # Our pages say Referrer-Policy: no-referrer, and a browser then sends "Origin: null" even with a form
+        # from the same page (Fetch, "serializing a request origin"); Sec-Fetch-Site still says where it is from.
+        return None
     allowed = {_origin(settings.base_url)}
     host = headers.get("host", "")
     if is_loopback(urlsplit(f"//{host}").hostname):

@@ -70,6 +70,13 @@ async def test_every_domain_lists_the_demonstration_data(
     assert participants["total"] == 3
     calls = [c for t in tracks for c in await _all(client, f"/v1/tracks/{t['slug']}/calls")]
     assert len(calls) == 4
+    case_studies = next(c for c in calls if c["title"] == "Share a case study of content in your language")
+    answers = await _all(client, f"/v1/tracks/calls/{case_studies['id']}/submissions", secretariat.headers)
+    assert len(answers) == 2
+    draft = next(
+        o for o in outputs if o["title"] == "Draft guidance on moderating content in minority languages"
+    )
+    assert len(await _all(client, f"/v1/tracks/outputs/{draft['id']}/comments", secretariat.headers)) == 2
     now = clock.now()
     assert any(
         datetime.fromisoformat(c["opens_at"]) <= now < datetime.fromisoformat(c["closes_at"]) for c in calls

@@ -85,9 +85,10 @@ from igf_hub.nri.report_schemas import NriReportCreate
 from igf_hub.nri.reports import ReportService
 from igf_hub.nri.schemas import NriCreate, NriFilters, NriPatch, NriSubmit
 from igf_hub.nri.service import NriService
-from igf_hub.tracks.call_schemas import CallCreate
+from igf_hub.tracks.call_schemas import CallCreate, SubmissionCreate
 from igf_hub.tracks.call_service import CallService
 from igf_hub.tracks.imports import parse_csv as parse_tracks
+from igf_hub.tracks.output_schemas import CommentCreate as OutputCommentCreate
 from igf_hub.tracks.output_schemas import CommentWindowOpen, OutputCreate
 from igf_hub.tracks.output_service import OutputService
 from igf_hub.tracks.people_service import PeopleService
@@ -259,6 +260,7 @@ class _Loader:
         self.archived: dict[str, UUID] = {}  # title → id of the Messages loaded from the archive
         # What Messages cite: outputs by title, NRI reports by (NRI name, year), session reports by session_ref.
         self.outputs: dict[str, UUID] = {}
+        self.calls: dict[str, UUID] = {}  # title → id, for the people who answer them
         self.nri_reports: dict[tuple[str, int], UUID] = {}
         self.sessions: dict[str, UUID] = {}
         self.stage = "the data set"  # what is being loaded, for the error
@@ -269,7 +271,7 @@ class _Loader:
         await self.tracks()
         await self.mag()
         await self.messages()
-        await self.participants()  # once every invented person exists
+        await self.track_people()  # once every invented person exists
         return self.report
 
     # -- funding -----------------------------------------------------------------------------------------
@@ -374,9 +376,10 @@ class _Loader:
                 "opens_at": self.timeline.at(item["opens"]).now(),
                 "closes_at": self.timeline.at(item["closes"]).now(),
             }
-            await CallService(self.conn, at, self.settings).create(
+            made = await CallService(self.conn, at, self.settings).create(
                 item["track"], _as_struct(call, CallCreate), actor=ACTOR
             )
+            self.calls[made.title] = made.id
             self.report.calls += 1
 
     async def _output(self, item: dict[str, Any]) -> None:
@@ -396,8 +399,10 @@ class _Loader:
         self.outputs[data.title] = output.id
         self.report.outputs += 1
 
-    async def participants(self) -> None:
-        for i, item in enumerate(read_json("track_work.json", self.today)["participants"]):
+    async def track_people(self) -> None:
+        """What people do in tracks themselves: join, comment on drafts, answer calls for input."""
+        work = read_json("track_work.json", self.today)
+        for i, item in enumerate(work["participants"]):
             self.stage = f"track_work.json: participant {i} ({item['track']})"
             person = await self._as(item["email"], self.clock)
             declared = _as_struct({k: item[k] for k in ("stakeholder_group", "country")}, ParticipationCreate)
@@ -405,6 +410,22 @@ class _Loader:
                 item["track"], declared, actor=person
             )
             self.report.participants += 1
+        for i, item in enumerate(work["output_comments"]):
+            self.stage = f"track_work.json: output comment {i}"
+            at = self.timeline.at(item["at"])
+            comment = _as_struct({k: item[k] for k in ("text", "stakeholder_group")}, OutputCommentCreate)
+            await OutputService(self.conn, at, self.settings).comment(
+                self.outputs[item["output"]], comment, actor=await self._as(item["by"], at)
+            )
+        for i, item in enumerate(work["submissions"]):
+            self.stage = f"track_work.json: call submission {i}"
+            at = self.timeline.at(item["at"])
+            answer = _as_struct(
+                {k: v for k, v in item.items() if k not in ("call", "by", "at")}, SubmissionCreate
+            )
+            await CallService(self.conn, at, self.settings).submit(
+                self.calls[item["call"]], answer, actor=await self._as(item["by"], at)
+            )
 
     # -- the MAG -----------------------------------------------------------------------------------------
 

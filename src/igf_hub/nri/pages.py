@@ -21,7 +21,9 @@ from litestar.params import Parameter, QueryParameter
 
 from igf_hub.auth.principal import ANONYMOUS, Principal, Role
 from igf_hub.core import countries
+from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError
+from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.nri.directory import NriDirectory
 from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
@@ -192,6 +194,8 @@ class NriPages(PageController):
         self,
         request: Request[Any, Any, Any],
         db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
         q: Text = None,
         nri_type: Annotated[str | None, QueryParameter(name="type", required=False)] = None,
         region: Text = None,
@@ -210,7 +214,7 @@ class NriPages(PageController):
         page, stale = None, False
         if not form.errors:
             try:
-                page = await NriDirectory(db).page(
+                page = await NriDirectory(db, clock, settings).page(
                     form.filters, cursor=cursor or None, limit=PAGE_SIZE, actor=actor
                 )
             except DomainError:  # a page link that was altered (the cursor is not one the list issued)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
+import asyncpg
 import httpx
 import pytest
 from lxml import html
@@ -102,3 +105,71 @@ async def test_bad_filter_values_give_the_form_back_with_plain_errors(
     document = html.fromstring(answer.text)
     assert "This page of results no longer exists." in document.xpath("string(//main)")
     assert "/en/nris?type=national" in document.xpath("//main//a/@href")
+
+
+async def profile_of(client: httpx.AsyncClient, name: str, language: str = "en") -> httpx.Response:
+    items = (await client.get("/v1/nris", params={"q": name})).json()["items"]
+    nri_id = next(item["id"] for item in items if item["name"] == name)
+    return await client.get(f"/{language}/nris/{nri_id}")
+
+
+async def test_a_profile_shows_what_the_api_publishes(client: httpx.AsyncClient, demo: DemoReport) -> None:
+    answer = await profile_of(client, "Kenya Open Internet Dialogue", "es")
+    assert answer.status_code == 200, answer.text
+    document = html.fromstring(answer.text)
+    main = document.xpath("string(//main)")
+    assert document.findtext(".//h1") == "Kenya Open Internet Dialogue (KOID)"
+    facts = dict(
+        zip(
+            document.xpath("//dl/dt/text()"),
+            [dd.text_content() for dd in document.xpath("//dl/dd")],
+            strict=False,
+        )
+    )
+    assert facts["Tipo"] == "Nacional"
+    assert facts["Países"] == "Kenia"  # country and language names from CLDR, in the reader's language
+    assert facts["Idiomas"] == "inglés, suajili"
+    # The committee by stakeholder group, in the vocabulary's order; no one's gender is shown.
+    assert document.xpath("//section[@aria-labelledby='committee']/h3/text()") == [
+        "Gobierno",
+        "Sector privado",
+        "Sociedad civil",
+        "Comunidad técnica",
+        "Sector académico",
+    ]
+    assert "Peter Otieno" in main and "female" not in answer.text
+    # Reports newest first, and the history in role terms, never a person.
+    years = document.xpath("//section[@aria-labelledby='reports']//tbody/tr/th/text()")
+    assert years == sorted(years, reverse=True) and len(years) == 2
+    history = [
+        [cell.text_content().strip() for cell in row.xpath("td")]
+        for row in document.xpath("//section[@aria-labelledby='history']//tbody/tr")
+    ]
+    assert history[0][1:] == [
+        "La Secretaría del IGF",
+        "Añadida a partir de los registros del IGF de iniciativas reconocidas",
+    ]
+    assert [row[2] for row in history if row[2].startswith("Datos")] == [
+        "Datos modificados: comité organizador"
+    ]
+    assert "demo:" not in answer.text and "@people.demo.example" not in answer.text
+
+
+async def test_an_nri_the_public_may_not_read_is_a_not_found_page(
+    client: httpx.AsyncClient, demo: DemoReport, db: asyncpg.Pool
+) -> None:
+    """An unknown NRI, and one on its way to recognition (only its coordinators and the Secretariat read it),
+    are the same 404 page in the reader's language, as the API answers 404."""
+    pending = await db.fetchval("SELECT id FROM nris WHERE name = 'Nepal Digital Dialogue'")
+    assert (await client.get(f"/v1/nris/{pending}")).status_code == 404
+    for path in (f"/es/nris/{pending}", f"/es/nris/{uuid4()}", "/es/nris/not-an-id"):
+        answer = await client.get(path)
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"].startswith("text/html")
+        document = html.fromstring(answer.text)
+        assert document.findtext(".//h1") == "Página no encontrada", path
+        assert "Nepal" not in answer.text
+    # A page link to the history that was tampered with is a plain 400 page, not a failure.
+    kenya = (await client.get("/v1/nris", params={"q": "Kenya", "type": "national"})).json()["items"][0]["id"]
+    answer = await client.get(f"/ar/nris/{kenya}?history=forged")
+    assert answer.status_code == 400 and html.fromstring(answer.text).get("dir") == "rtl"

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 import asyncpg
 from babel import Locale
@@ -26,7 +27,10 @@ from igf_hub.core.errors import DomainError
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.nri.directory import NriDirectory
-from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
+from igf_hub.nri.report_schemas import MeetingFormat
+from igf_hub.nri.reports import ReportService
+from igf_hub.nri.schemas import HistoryEntry, Nri, NriFilters, NriStatus, NriType, YouthScope
+from igf_hub.nri.service import NriService
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import locale_of
@@ -68,6 +72,66 @@ STAKEHOLDER_NAMES = {
     StakeholderGroup.civil_society: N_("Civil society"),
     StakeholderGroup.technical_community: N_("Technical community"),
     StakeholderGroup.academia: N_("Academia"),
+}
+YOUTH_SCOPE_NAMES = {
+    YouthScope.national: N_("Youth, national"),
+    YouthScope.sub_regional: N_("Youth, sub-regional"),
+    YouthScope.regional: N_("Youth, regional"),
+}
+FORMAT_NAMES = {
+    MeetingFormat.in_person: N_("In person"),
+    MeetingFormat.hybrid: N_("Hybrid"),
+    MeetingFormat.online: N_("Online"),
+}
+# Who acts in each step of an NRI's public history, in role terms: the API publishes no person to the public,
+# and the workflow's guards fix the role of most steps (recognition decisions are the Secretariat's,
+# submissions the coordinators'). What either may do is said as both.
+COORDINATORS = N_("The initiative's coordinators")
+SECRETARIAT = N_("The IGF Secretariat")
+EITHER = N_("The initiative's coordinators or the IGF Secretariat")
+SYSTEM = N_("IGF Hub (automatic check)")
+HISTORY_STEPS: dict[str, tuple[str, str]] = {
+    "nri.registered": (N_("Registered as a draft"), COORDINATORS),
+    "nri.imported": (N_("Added from the IGF's records of recognised initiatives"), SECRETARIAT),
+    "nri.updated": (N_("Details changed"), EITHER),
+    "nri.submitted": (N_("Submitted for recognition"), COORDINATORS),
+    "nri.review_started": (N_("Review started"), SECRETARIAT),
+    "nri.recognised": (N_("Recognised"), SECRETARIAT),
+    "nri.changes_requested": (N_("Changes requested"), SECRETARIAT),
+    "nri.declined": (N_("Declined"), SECRETARIAT),
+    "nri.withdrawn": (N_("Withdrawn"), EITHER),
+    "nri.inactive": (N_("Marked inactive: no activity report for several years"), SYSTEM),
+    "nri.reactivated": (N_("Recognised again after a new activity report"), EITHER),
+    "nri.coordinator_added": (N_("A coordinator was added"), EITHER),
+    "nri.coordinator_removed": (N_("A coordinator was removed"), EITHER),
+    "nri.report_created": (N_("Activity report started"), EITHER),
+    "nri.report_updated": (N_("Activity report edited"), EITHER),
+    "nri.report_submitted": (N_("Activity report published"), EITHER),
+    "nri.report_revised": (N_("Published activity report revised"), EITHER),
+}
+# The decisions whose reason the Secretariat or the coordinators wrote for the public; the other steps'
+# reasons are the system's own English wording, said above in the reader's language instead.
+REASONED = frozenset({"nri.recognised", "nri.changes_requested", "nri.declined", "nri.withdrawn"})
+HISTORY_SIZE = 50
+# The fields an edit changed (the history's public ``fields``), in words.
+FIELD_NAMES = {
+    "type": N_("type"),
+    "youth_scope": N_("youth scope"),
+    "parent_nri_id": N_("parent initiative"),
+    "name": N_("name"),
+    "acronym": N_("acronym"),
+    "countries": N_("countries"),
+    "scope_note": N_("scope"),
+    "website": N_("website"),
+    "mailing_list_url": N_("mailing list"),
+    "contact_email": N_("contact e-mail"),
+    "languages": N_("languages"),
+    "year_founded": N_("year founded"),
+    "description": N_("description"),
+    "committee": N_("organising committee"),
+    "focal_points": N_("focal points"),
+    "meeting_report_url": N_("meeting report"),
+    "meeting_report_text": N_("meeting report"),
 }
 PAGE_SIZE = 25
 SEARCH_MAX = 200  # as the API's ``q``
@@ -246,6 +310,86 @@ class NriPages(PageController):
             },
             status_code=400 if form.errors or stale else 200,
         )
+
+    @get("/{nri_id:uuid}", name="nri-profile")
+    async def profile(
+        self,
+        request: Request[Any, Any, Any],
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        nri_id: UUID,
+        history: Text = None,
+    ) -> Response[Any]:
+        """One NRI as the API shows it to the reader: 404 (a page) unless it was recognised, or the reader
+        coordinates it or is the Secretariat."""
+        actor = actor_of(request)
+        language = i18n.request_language(request)
+        nris = NriService(db, clock, settings)
+        nri = await nris.get(nri_id, actor)
+        reports = await ReportService(db, clock, settings).of_nri(nri_id, actor)
+        steps = await nris.history(nri_id, cursor=history or None, limit=HISTORY_SIZE, actor=actor)
+        base = i18n.path_in(language, f"/nris/{nri_id}")
+        return render(
+            request,
+            "nri/profile.html",
+            {
+                "nri": nri,
+                "type_name": YOUTH_SCOPE_NAMES[nri.youth_scope] if nri.youth_scope else TYPE_NAMES[nri.type],
+                "status_name": STATUS_NAMES[nri.status],
+                "regions": [REGIONAL_GROUP_NAMES.get(code, code) for code in nri.regional_groups],
+                "countries": sorted(
+                    (country_name(code, language) for code in nri.countries),
+                    key=lambda name: unicodedata.normalize("NFKD", name).casefold(),
+                ),
+                "spoken": [language_name(tag, language) for tag in nri.languages],
+                "committee": committee_groups(nri),
+                "reports": reports,
+                "format_names": FORMAT_NAMES,
+                "country_name": lambda code: country_name(code, language),
+                "history": history_rows(steps.items),
+                "history_next": f"{base}?{urlencode({'history': steps.next_cursor})}#history"
+                if steps.next_cursor
+                else None,
+                "history_first": f"{base}#history" if history else None,
+                "directory_url": i18n.path_in(language, "/nris"),
+            },
+        )
+
+
+# -- a profile ----------------------------------------------------------------------------------------
+
+
+def history_rows(entries: list[HistoryEntry]) -> list[dict[str, Any]]:
+    """Each step as the public reads it: when, who (a role), what, and the published reason or year."""
+    rows = []
+    for entry in entries:
+        what, who = HISTORY_STEPS.get(entry.action, (N_("Other change"), EITHER))
+        rows.append(
+            {
+                "at": entry.occurred_at,
+                "who": who,
+                "what": what,
+                "year": entry.data.get("year"),
+                "reason": entry.data.get("reason") if entry.action in REASONED else None,
+                "changes": entry.data.get("changes_requested") or [],
+                # several columns may share words (the meeting report): say each once
+                "fields": list(
+                    dict.fromkeys(FIELD_NAMES[f] for f in entry.data.get("fields") or () if f in FIELD_NAMES)
+                ),
+            }
+        )
+    return rows
+
+
+def committee_groups(nri: Nri) -> list[tuple[str, list[Any]]]:
+    """The organising committee by stakeholder group, in the vocabulary's order; empty groups left out."""
+    groups = []
+    for group in StakeholderGroup:
+        members = [m for m in nri.committee if m.stakeholder_group == group]
+        if members:
+            groups.append((STAKEHOLDER_NAMES[group], sorted(members, key=lambda m: m.name.casefold())))
+    return groups
 
 
 # -- the home page ------------------------------------------------------------------------------------

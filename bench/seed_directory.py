@@ -39,7 +39,7 @@ from igf_hub.mag.schemas import AppointmentCreate, CycleCreate, PersonCreate
 from igf_hub.mag.service import CycleService, PersonService
 from igf_hub.nri.csv_io import NriImporter
 from igf_hub.nri.report_schemas import MeetingFormat, NriReportCreate, ReportTopic
-from igf_hub.nri.reports import ReportService
+from igf_hub.nri.report_service import ReportService
 from igf_hub.nri.schemas import FocalPoint, NriCreate, NriType
 from igf_hub.nri.service import NriService
 

@@ -80,9 +80,9 @@ from igf_hub.messages.schemas import (
 )
 from igf_hub.messages.service import MessageService
 from igf_hub.nri.csv_io import NriImporter
-from igf_hub.nri.directory import NriDirectory
+from igf_hub.nri.directory_service import NriDirectory
 from igf_hub.nri.report_schemas import NriReportCreate
-from igf_hub.nri.reports import ReportService
+from igf_hub.nri.report_service import ReportService
 from igf_hub.nri.schemas import NriCreate, NriFilters, NriPatch, NriSubmit
 from igf_hub.nri.service import NriService
 from igf_hub.tracks.call_schemas import CallCreate, SubmissionCreate
@@ -305,7 +305,7 @@ class _Loader:
         for item in read_json("nri_details.json", self.today)["nris"]:
             self.stage = f"nri_details.json: {item['name']}"
             nri_id = ids[item["name"]]
-            current = await service.get(nri_id, ACTOR)
+            current = await service.get(nri_id, actor=ACTOR)
             committee = _as_struct({"committee": item["committee"]}, NriPatch)
             await service.patch(nri_id, committee, expected_version=current.version, actor=ACTOR)
             for content in item["reports"]:

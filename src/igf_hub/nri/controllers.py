@@ -14,13 +14,14 @@ from igf_hub.auth.principal import Principal, Role
 from igf_hub.core import csvfile, imports
 from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.core.errors import FieldError
+from igf_hub.core.input_guard import UnsupportedMediaType
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.nri import criteria
-from igf_hub.nri.coordinators import CoordinatorService
+from igf_hub.nri.coordinator_service import CoordinatorService
 from igf_hub.nri.csv_io import NriImporter, export_csv
-from igf_hub.nri.directory import NriDirectory
-from igf_hub.nri.errors import ImportRejected, UnsupportedMediaType
+from igf_hub.nri.directory_service import NriDirectory
+from igf_hub.nri.errors import ImportRejected
 from igf_hub.nri.http import (
     CountryFilter,
     LanguageFilter,
@@ -170,7 +171,7 @@ class NriController(Controller):
         """One NRI, with an ETag. Anyone reads an NRI once it has been recognised (the public view: no focal
         point e-mail addresses, no committee members' gender, no review details); before that it is 404 except
         to its coordinators and the Secretariat, who see everything including the latest submission."""
-        nri = await nris.get(nri_id, request.user)
+        nri = await nris.get(nri_id, actor=request.user)
         return cached(request, nri, tag=nri.version)
 
     @patch("/{nri_id:uuid}", operation_id="UpdateNri", guards=MANAGERS, dependencies=WRITE)
@@ -190,7 +191,7 @@ class NriController(Controller):
     @get("/{nri_id:uuid}/submissions", operation_id="ListNriSubmissions", guards=MANAGERS)
     async def submissions(self, request: Req, nri_id: UUID, nris: NriService) -> list[Submission]:
         """Each submission with the criteria it met, the reviewer's warnings and the decision on it."""
-        return await nris.submissions(nri_id, request.user)
+        return await nris.submissions(nri_id, actor=request.user)
 
     # -- the recognition workflow (If-Match optional: checked when sent) ------------------------------
 
@@ -288,7 +289,7 @@ class NriController(Controller):
     ) -> list[Coordinator]:
         """The people who coordinate the NRI (name and e-mail). For its coordinators and the Secretariat
         only."""
-        return await coordinators.coordinators(nri_id, request.user)
+        return await coordinators.coordinators(nri_id, actor=request.user)
 
     @post(
         "/{nri_id:uuid}/coordinators",

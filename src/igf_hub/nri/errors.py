@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from igf_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from igf_hub.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class NriNotFound(NotFound):
@@ -62,7 +62,3 @@ class ImportRejected(Unprocessable):
         "nri-import-rejected",
         "The CSV file was not imported: fix the rows listed and send it again",
     )
-
-
-class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "This media type is not accepted here"

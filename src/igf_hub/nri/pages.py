@@ -26,9 +26,9 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
-from igf_hub.nri.directory import NriDirectory
+from igf_hub.nri.directory_service import NriDirectory
 from igf_hub.nri.report_schemas import MeetingFormat
-from igf_hub.nri.reports import ReportService
+from igf_hub.nri.report_service import ReportService
 from igf_hub.nri.schemas import HistoryEntry, Nri, NriFilters, NriStatus, NriType, YouthScope
 from igf_hub.nri.service import NriService
 from igf_hub.web import i18n
@@ -326,8 +326,8 @@ class NriPages(PageController):
         actor = actor_of(request)
         language = i18n.request_language(request)
         nris = NriService(db, clock, settings)
-        nri = await nris.get(nri_id, actor)
-        reports = await ReportService(db, clock, settings).of_nri(nri_id, actor)
+        nri = await nris.get(nri_id, actor=actor)
+        reports = await ReportService(db, clock, settings).of_nri(nri_id, actor=actor)
         steps = await nris.history(nri_id, cursor=history or None, limit=HISTORY_SIZE, actor=actor)
         base = i18n.path_in(language, f"/nris/{nri_id}")
         return render(

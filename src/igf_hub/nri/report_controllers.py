@@ -20,7 +20,7 @@ from igf_hub.nri.report_schemas import (
     OverdueReports,
     ReportRevision,
 )
-from igf_hub.nri.reports import ReportService
+from igf_hub.nri.report_service import ReportService
 
 Req = Request[Principal, Any, Any]
 WRITE = {"reports": writer(ReportService)}
@@ -39,7 +39,7 @@ class NriReportController(Controller):
         self, request: Req, nri_id: UUID, reports: ReportService
     ) -> Response[list[NriReport]]:
         """The NRI's reports, newest year first (drafts only for its coordinators and the Secretariat)."""
-        items = await reports.of_nri(nri_id, request.user)
+        items = await reports.of_nri(nri_id, actor=request.user)
         return cached(request, items, tag=body_etag(items))
 
     @post("/", operation_id="CreateNriReport", guards=MANAGERS, dependencies=WRITE)
@@ -58,7 +58,7 @@ class NriReportController(Controller):
     ) -> Response[NriReport]:
         """The NRI's activity report for one year, with an ETag. Submitted reports are public (for NRIs the
         caller may see); a draft is 404 except to the NRI's coordinators and the Secretariat."""
-        report = await reports.get(nri_id, year, request.user)
+        report = await reports.get(nri_id, year, actor=request.user)
         return cached(request, report, tag=report.version)
 
     @patch("/{year:int}", operation_id="UpdateNriReport", guards=MANAGERS, dependencies=WRITE)
@@ -88,7 +88,7 @@ class NriReportController(Controller):
         self, request: Req, nri_id: UUID, year: ReportYear, reports: ReportService
     ) -> list[ReportRevision]:
         """Every published version of the report: the submission, then each late edit."""
-        return await reports.revisions(nri_id, year, request.user)
+        return await reports.revisions(nri_id, year, actor=request.user)
 
 
 class OverdueReportController(Controller):

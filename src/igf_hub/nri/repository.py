@@ -1,4 +1,4 @@
-"""NRI SQL: initiatives, submissions, the directory, statistics and history (reports: reports_repository.py)."""
+"""NRI SQL: initiatives, submissions, the directory, statistics and history (reports: report_repository.py)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ from igf_hub.nri.errors import (
     NriInvalid,
     NriNotFound,
 )
-from igf_hub.nri.reports_repository import ReportRepository
+from igf_hub.nri.report_repository import ReportRepository
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.schemas import (
     FocalPoint,
@@ -127,7 +127,7 @@ class NriService:
 
     # -- access --------------------------------------------------------------------------------------
 
-    async def load(self, nri_id: UUID, actor: Principal, *, for_update: bool = False) -> Nri:
+    async def load(self, nri_id: UUID, *, actor: Principal, for_update: bool = False) -> Nri:
         """The NRI if the caller may see it: never-recognised NRIs are private to their coordinators and
         the Secretariat (404 for everyone else, so their existence does not leak)."""
         nri = await self.repo.get(nri_id, for_update=for_update)
@@ -135,15 +135,17 @@ class NriService:
             raise NriNotFound(f"no NRI {nri_id}")
         return nri
 
-    async def load_managed(self, nri_id: UUID, actor: Principal, expected_version: int | None = None) -> Nri:
+    async def load_managed(
+        self, nri_id: UUID, *, actor: Principal, expected_version: int | None = None
+    ) -> Nri:
         """The NRI, locked for this transaction, if the caller coordinates it (or is the Secretariat)."""
-        nri = await self.load(nri_id, actor, for_update=True)
+        nri = await self.load(nri_id, actor=actor, for_update=True)
         if not is_manager(actor, nri_id):
             raise NotNriCoordinator(f"you do not coordinate {nri.name}")
         check_version(nri.version, expected_version)
         return nri
 
-    async def present(self, nri: Nri, actor: Principal, *, manager: bool | None = None) -> Nri:
+    async def present(self, nri: Nri, *, actor: Principal, manager: bool | None = None) -> Nri:
         if manager if manager is not None else is_manager(actor, nri.id):
             return msgspec.structs.replace(nri, latest_submission=await self.repo.latest_submission(nri.id))
         return redacted(nri)
@@ -177,13 +179,13 @@ class NriService:
             data={"to": nri.status.value, "content": content_of(nri), "coordinator": str(actor.user_id)},
         )
         await outbox.publish(self.conn, "nri.registered", subject=nri.id, data=event_data(nri), public=False)
-        return await self.present(nri, actor, manager=True)
+        return await self.present(nri, actor=actor, manager=True)
 
-    async def get(self, nri_id: UUID, actor: Principal) -> Nri:
-        return await self.present(await self.load(nri_id, actor), actor)
+    async def get(self, nri_id: UUID, *, actor: Principal) -> Nri:
+        return await self.present(await self.load(nri_id, actor=actor), actor=actor)
 
     async def patch(self, nri_id: UUID, patch: NriPatch, *, expected_version: int, actor: Principal) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         changes = patch.changes()
         self._check_editable(nri, changes.keys(), actor)
         merged = {**content_of(nri), **msgspec.to_builtins(changes)}
@@ -200,7 +202,7 @@ class NriService:
         after = msgspec.to_builtins(content)
         changed = sorted(f for f in after if after[f] != before[f])
         if not changed:
-            return await self.present(nri, actor)  # nothing differs: no new version
+            return await self.present(nri, actor=actor)  # nothing differs: no new version
         updated = await self.repo.update_content(
             nri.id, nri.version, content, countries.regional_groups(content.countries), self.clock.now()
         )
@@ -221,7 +223,7 @@ class NriService:
             data=event_data(updated, fields=changed),
             public=is_public(updated),
         )
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     @staticmethod
     def _check_editable(nri: Nri, fields: Iterable[str], actor: Principal) -> None:
@@ -259,7 +261,7 @@ class NriService:
     async def submit(
         self, nri_id: UUID, body: NriSubmit, *, expected_version: int | None, actor: Principal
     ) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         if not actor.is_bound(Role.nri_coordinator, nri_id):
             raise NotNriCoordinator("the NRI's coordinator submits it and affirms the IGF principles")
         self._check_transition(nri, S.submitted)
@@ -283,18 +285,18 @@ class NriService:
             criteria_met=evaluation.met,
             warnings=evaluation.warnings,
         )
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     async def start_review(self, nri_id: UUID, *, expected_version: int | None, actor: Principal) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         updated = await self._transition(nri, S.under_review, actor=actor)
         await self.repo.start_review(nri.id, self.clock.now(), actor.subject)
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     async def recognise(
         self, nri_id: UUID, body: NriDecision, *, expected_version: int | None, actor: Principal
     ) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         self._check_transition(nri, S.recognised)
         await self._refuse_duplicate(nri)
         now = self.clock.now()
@@ -304,12 +306,12 @@ class NriService:
         await self.repo.decide(
             nri.id, decision=S.recognised.value, reason=body.reason, changes=[], at=now, by=actor.subject
         )
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     async def request_changes(
         self, nri_id: UUID, body: NriChangesRequest, *, expected_version: int | None, actor: Principal
     ) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         updated = await self._transition(
             nri, S.changes_requested, actor=actor, reason=body.reason, changes=body.changes
         )
@@ -321,12 +323,12 @@ class NriService:
             at=self.clock.now(),
             by=actor.subject,
         )
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     async def decline(
         self, nri_id: UUID, body: NriDecision, *, expected_version: int | None, actor: Principal
     ) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         updated = await self._transition(nri, S.declined, actor=actor, reason=body.reason)
         await self.repo.decide(
             nri.id,
@@ -336,14 +338,14 @@ class NriService:
             at=self.clock.now(),
             by=actor.subject,
         )
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     async def withdraw(
         self, nri_id: UUID, body: NriDecision, *, expected_version: int | None, actor: Principal
     ) -> Nri:
-        nri = await self.load_managed(nri_id, actor, expected_version)
+        nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
         updated = await self._transition(nri, S.withdrawn, actor=actor, reason=body.reason)
-        return await self.present(updated, actor)
+        return await self.present(updated, actor=actor)
 
     async def mark_inactive(self, nri_id: UUID, *, actor: Principal) -> Nri | None:
         """The nightly scan: flag one recognised NRI without recent activity (re-checked under the lock)."""
@@ -455,7 +457,7 @@ class NriService:
     # -- reading one NRI -----------------------------------------------------------------------------
 
     async def history(self, nri_id: UUID, *, cursor: str | None, limit: int, actor: Principal) -> HistoryPage:
-        await self.load(nri_id, actor)
+        await self.load(nri_id, actor=actor)
         after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
         rows, more = split_page(await self.repo.history(nri_id, after_seq=after, limit=limit + 1), limit)
         if not is_manager(actor, nri_id):
@@ -467,8 +469,8 @@ class NriService:
             ]
         return HistoryPage(items=rows, next_cursor=encode_cursor(rows[-1].seq) if more else None)
 
-    async def submissions(self, nri_id: UUID, actor: Principal) -> list[Submission]:
-        await self.load_managed(nri_id, actor)
+    async def submissions(self, nri_id: UUID, *, actor: Principal) -> list[Submission]:
+        await self.load_managed(nri_id, actor=actor)
         return await self.repo.submissions(nri_id)
 
 

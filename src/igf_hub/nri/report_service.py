@@ -18,6 +18,7 @@ from igf_hub.core.errors import FieldError, IllegalTransition, PreconditionFaile
 from igf_hub.core.schemas import Classification, dec_hook
 from igf_hub.core.settings import Settings
 from igf_hub.nri.errors import ReportExists, ReportInvalid, ReportNotAccepted, ReportNotFound
+from igf_hub.nri.report_repository import ReportRepository
 from igf_hub.nri.report_schemas import (
     NriReport,
     NriReportCreate,
@@ -26,7 +27,6 @@ from igf_hub.nri.report_schemas import (
     OverdueReports,
     ReportRevision,
 )
-from igf_hub.nri.reports_repository import ReportRepository
 from igf_hub.nri.schemas import Nri, NriStatus
 from igf_hub.nri.service import NriService, is_manager, is_public, validation_error
 
@@ -73,7 +73,7 @@ class ReportService:
         return report
 
     async def create(self, nri_id: UUID, data: NriReportCreate, *, actor: Principal) -> NriReport:
-        nri = await self.nris.load_managed(nri_id, actor)
+        nri = await self.nris.load_managed(nri_id, actor=actor)
         if nri.status not in REPORTING:
             raise ReportNotAccepted(f"{nri.name} is {nri.status.value}; only recognised NRIs report activity")
         report = await self.repo.insert(
@@ -87,18 +87,18 @@ class ReportService:
         await self._record(nri, report, "nri.report_created", actor)
         return report
 
-    async def get(self, nri_id: UUID, year: int, actor: Principal) -> NriReport:
-        nri = await self.nris.load(nri_id, actor)
+    async def get(self, nri_id: UUID, year: int, *, actor: Principal) -> NriReport:
+        nri = await self.nris.load(nri_id, actor=actor)
         return await self._report(nri, year, actor)
 
-    async def of_nri(self, nri_id: UUID, actor: Principal) -> list[NriReport]:
-        nri = await self.nris.load(nri_id, actor)
+    async def of_nri(self, nri_id: UUID, *, actor: Principal) -> list[NriReport]:
+        nri = await self.nris.load(nri_id, actor=actor)
         return await self.repo.of_nri(nri.id, include_drafts=is_manager(actor, nri.id))
 
     async def patch(
         self, nri_id: UUID, year: int, patch: NriReportPatch, *, expected_version: int, actor: Principal
     ) -> NriReport:
-        nri = await self.nris.load_managed(nri_id, actor)
+        nri = await self.nris.load_managed(nri_id, actor=actor)
         report = await self._report(nri, year, actor, for_update=True)
         check_version(report.version, expected_version)
         merged = {**content_of(report), **msgspec.to_builtins(patch.changes())}
@@ -129,7 +129,7 @@ class ReportService:
     async def submit(
         self, nri_id: UUID, year: int, *, expected_version: int | None, actor: Principal
     ) -> NriReport:
-        nri = await self.nris.load_managed(nri_id, actor)
+        nri = await self.nris.load_managed(nri_id, actor=actor)
         report = await self._report(nri, year, actor, for_update=True)
         check_version(report.version, expected_version)
         if report.status != "draft":
@@ -148,8 +148,8 @@ class ReportService:
             await self.nris.reactivate(nri, actor=actor, year=year, activity_on=submitted.meeting_end)
         return submitted
 
-    async def revisions(self, nri_id: UUID, year: int, actor: Principal) -> list[ReportRevision]:
-        nri = await self.nris.load(nri_id, actor)
+    async def revisions(self, nri_id: UUID, year: int, *, actor: Principal) -> list[ReportRevision]:
+        nri = await self.nris.load(nri_id, actor=actor)
         report = await self._report(nri, year, actor)
         return await self.repo.revisions(report.id)
 

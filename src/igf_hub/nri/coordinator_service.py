@@ -30,18 +30,18 @@ class CoordinatorService:
         self.nris = NriService(conn, clock, settings)
         self.identity = self.nris.identity
 
-    async def load_managed(self, nri_id: UUID, actor: Principal) -> Nri:
-        return await self.nris.load_managed(nri_id, actor)
+    async def load_managed(self, nri_id: UUID, *, actor: Principal) -> Nri:
+        return await self.nris.load_managed(nri_id, actor=actor)
 
-    async def coordinators(self, nri_id: UUID, actor: Principal) -> list[Coordinator]:
-        await self.load_managed(nri_id, actor)
+    async def coordinators(self, nri_id: UUID, *, actor: Principal) -> list[Coordinator]:
+        await self.load_managed(nri_id, actor=actor)
         holders = await self.identity.bound_holders(Role.nri_coordinator, nri_id)
         return [Coordinator(user_id=u.id, email=u.email, display_name=u.display_name) for u in holders]
 
     async def add_coordinator(
         self, nri_id: UUID, invite: CoordinatorInvite, *, actor: Principal
     ) -> Coordinator:
-        nri = await self.load_managed(nri_id, actor)
+        nri = await self.load_managed(nri_id, actor=actor)
         if nri.status in CLOSED:
             raise FieldsLocked(f"the NRI is {nri.status.value}: its coordinators no longer change")
         user: User | None = None
@@ -65,7 +65,7 @@ class CoordinatorService:
         return Coordinator(user_id=user.id, email=user.email, display_name=user.display_name)
 
     async def remove_coordinator(self, nri_id: UUID, user_id: UUID, *, actor: Principal) -> None:
-        nri = await self.load_managed(nri_id, actor)
+        nri = await self.load_managed(nri_id, actor=actor)
         holders = await self.identity.bound_holders(Role.nri_coordinator, nri_id)
         if user_id not in {u.id for u in holders}:
             raise NriNotFound(f"{user_id} does not coordinate {nri.name}")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
+import pytest
 from litestar import Litestar
 
 from igf_hub.auth.principal import Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
+from igf_hub.core import params
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from tests.messages.support import (
@@ -73,7 +75,12 @@ async def test_a_member_whose_appointment_ends_after_the_snapshot_still_counts(
 
 
 async def test_concerns_block_until_withdrawn_and_a_new_version_closes_the_ballot(
-    client: Client, tokens: TokenFactory, clock: Clock, settings: Settings, db: asyncpg.Pool
+    client: Client,
+    tokens: TokenFactory,
+    clock: Clock,
+    settings: Settings,
+    db: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     secretariat = await tokens.user(Role.secretariat)
     chair, a, b = await mag(tokens, 3, chair=True)
@@ -142,6 +149,11 @@ async def test_concerns_block_until_withdrawn_and_a_new_version_closes_the_ballo
     assert approved["approved_version_number"] == 2
     final = (await client.get(f"/v1/messages/{mid}/ballot")).json()
     assert final["status"] == "closed" and final["closed_reason"] == "approved"
+    assert [b["number"] for b in (await client.get(f"/v1/messages/{mid}/ballots")).json()] == [1, 2]
+    # Answered whole, bounded to the latest params.LATEST_SHOWN ballots (here lowered to one).
+    monkeypatch.setattr(params, "LATEST_SHOWN", 1)
+    assert [b["number"] for b in (await client.get(f"/v1/messages/{mid}/ballots")).json()] == [2]
+    monkeypatch.undo()
     async with db.acquire() as conn:
         actions = [
             r["action"]

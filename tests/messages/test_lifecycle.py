@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
+import pytest
 
 from igf_hub.auth.principal import Role
+from igf_hub.core import params
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from tests.messages.support import (
@@ -32,7 +34,12 @@ from tests.support.auth import TokenFactory
 
 
 async def test_a_message_goes_from_draft_to_published_and_is_superseded(
-    client: Client, tokens: TokenFactory, clock: Clock, settings: Settings, db: asyncpg.Pool
+    client: Client,
+    tokens: TokenFactory,
+    clock: Clock,
+    settings: Settings,
+    db: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     secretariat = await tokens.user(Role.secretariat)
     drafter = await tokens.user()
@@ -195,6 +202,10 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
     assert "This Message has been replaced by a newer one." in banner.text
 
     history = (await client.get(f"/v1/messages/{mid}/history")).json()
+    # Answered whole, bounded to the latest params.LATEST_SHOWN entries (here lowered to two).
+    monkeypatch.setattr(params, "LATEST_SHOWN", 2)
+    assert (await client.get(f"/v1/messages/{mid}/history")).json() == history[-2:]
+    monkeypatch.undo()
     transitions = [(h["from_state"], h["to_state"]) for h in history if h["kind"] == "transition"]
     assert transitions == [
         ("draft", "public_comment"),

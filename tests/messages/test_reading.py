@@ -71,7 +71,7 @@ async def test_list_filters_search_and_visibility(client: Client, tokens: TokenF
         a["id"],
         b["id"],
     }  # the untouched draft is not public
-    assert public.headers["cache-control"] == "public, max-age=30"
+    assert public.headers["cache-control"] == "public, max-age=60"
     everything = await client.get("/v1/messages", headers=secretariat.headers)
     assert {m["id"] for m in everything.json()["items"]} == {a["id"], b["id"], hidden["id"]}
     assert "private" in everything.headers["cache-control"]

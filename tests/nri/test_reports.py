@@ -7,9 +7,10 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import pytest
 
 from igf_hub.auth.principal import Role
-from igf_hub.core import references
+from igf_hub.core import params, references
 from igf_hub.core.clock import Clock
 from tests.nri.helpers import Client, problem, recognised, register
 from tests.support.auth import Caller, TokenFactory
@@ -48,7 +49,7 @@ async def _kenya(client: Client, tokens: TokenFactory) -> tuple[dict[str, Any], 
 
 
 async def test_report_lifecycle_and_late_edits(
-    client: Client, tokens: TokenFactory, clock: Clock, db: asyncpg.Pool
+    client: Client, tokens: TokenFactory, clock: Clock, db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nri, coordinator, _ = await _kenya(client, tokens)
     base = f"/v1/nris/{nri['id']}/reports"
@@ -102,6 +103,10 @@ async def test_report_lifecycle_and_late_edits(
     assert late.json()["version"] == 3 and late.json()["status"] == "submitted"
     revisions = (await client.get(f"{base}/{start.year}/revisions")).json()
     assert [(r["version"], r["content"]["participants_total"]) for r in revisions] == [(2, 420), (3, 450)]
+    # Answered whole, bounded to the latest params.LATEST_SHOWN (here lowered to one).
+    monkeypatch.setattr(params, "LATEST_SHOWN", 1)
+    assert [r["version"] for r in (await client.get(f"{base}/{start.year}/revisions")).json()] == [3]
+    monkeypatch.undo()
 
     problem(
         await client.patch(

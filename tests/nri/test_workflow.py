@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
 from igf_hub.auth.principal import Role
+from igf_hub.core import params
 from tests.nri.helpers import COMMITTEE, PRINCIPLES, Client, act, body, register
 from tests.support.auth import TokenFactory
 
 
 async def test_register_submit_request_changes_resubmit_recognise(
-    client: Client, tokens: TokenFactory, db: asyncpg.Pool
+    client: Client, tokens: TokenFactory, db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     coordinator = await tokens.user()  # anyone signed in may register; they become its coordinator
     secretariat = await tokens.user(Role.secretariat)
@@ -100,6 +102,11 @@ async def test_register_submit_request_changes_resubmit_recognise(
     subs = (await client.get(f"/v1/nris/{nri_id}/submissions", headers=secretariat.headers)).json()
     assert [s["decision"] for s in subs] == ["changes_requested", "recognised"]
     assert subs[0]["requested_changes"] == ["Add the academic community to the committee"]
+    # The list is answered whole, bounded to the latest params.LATEST_SHOWN (here lowered to one).
+    monkeypatch.setattr(params, "LATEST_SHOWN", 1)
+    latest = (await client.get(f"/v1/nris/{nri_id}/submissions", headers=secretariat.headers)).json()
+    assert [s["decision"] for s in latest] == ["recognised"]
+    monkeypatch.undo()
 
     # Every transition is audited and emitted as an event, in order.
     async with db.acquire() as conn:

@@ -13,18 +13,18 @@ from arq.connections import ArqRedis
 from authlib.oauth2 import OAuth2Error
 from joserfc.jwk import KeySet
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import CacheControlHeader
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 
 from igf_hub.auth import keys, login
 from igf_hub.auth.errors import TooManySignInFailures
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
-from igf_hub.auth.principal import Principal
+from igf_hub.auth.principal import AnyRequest
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
 from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.throttle import SignInThrottle
+from igf_hub.core.caching import PUBLIC_HOUR, PUBLIC_MINUTE
 from igf_hub.core.clock import Clock
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.security_headers import PAGE_CSP, page_headers
@@ -176,7 +176,7 @@ class WellKnownController(Controller):
     path = "/.well-known"
     tags = ["Identity"]
 
-    @get("/jwks.json", operation_id="GetJwks", cache_control=CacheControlHeader(max_age=60, public=True))
+    @get("/jwks.json", operation_id="GetJwks", cache_control=PUBLIC_MINUTE)
     async def jwks(self, db: asyncpg.Connection, settings: Settings, clock: Clock) -> dict[str, Any]:
         """The public keys that verify igf_hub's access tokens (active and recently retired)."""
         max_age = timedelta(seconds=settings.auth.access_token_ttl + 60)
@@ -185,7 +185,7 @@ class WellKnownController(Controller):
     @get(
         "/openid-configuration",
         operation_id="GetOpenIdConfiguration",
-        cache_control=CacheControlHeader(max_age=300, public=True),
+        cache_control=PUBLIC_HOUR,
     )
     async def openid_configuration(self, settings: Settings) -> dict[str, Any]:
         """The OpenID Connect discovery document: issuer, authorization, token and key endpoints, and the
@@ -215,7 +215,7 @@ class IdentityController(Controller):
     dependencies = {"identity": reader(IdentityService)}
 
     @get("/me", operation_id="GetMe", guards=[requires_authenticated])
-    async def me(self, request: Request[Principal, Any, Any], identity: IdentityService) -> Me:
+    async def me(self, request: AnyRequest, identity: IdentityService) -> Me:
         """Who you are signed in as: your subject, whether you are a user or a machine client, your email,
         your roles and the grants behind them. Any signed-in caller."""
         principal = request.user
@@ -229,9 +229,7 @@ class IdentityController(Controller):
         )
 
     @post("/users", operation_id="CreateUser", guards=[requires_secretariat], dependencies=WRITE)
-    async def create_user(
-        self, data: UserCreate, request: Request[Principal, Any, Any], identity: IdentityService
-    ) -> User:
+    async def create_user(self, data: UserCreate, request: AnyRequest, identity: IdentityService) -> User:
         """Register a person by email (Secretariat only); audited. 409 when the email is already
         registered."""
         return await identity.create_user(data, actor=request.user)
@@ -251,7 +249,7 @@ class IdentityController(Controller):
         self,
         user_id: UUID,
         data: GrantCreate,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         identity: IdentityService,
     ) -> RoleGrant:
         """Give a user a role, optionally for one object (an NRI, a track, a consumer ...) and for a period
@@ -267,7 +265,7 @@ class IdentityController(Controller):
         dependencies=WRITE,
     )
     async def revoke(
-        self, user_id: UUID, grant_id: UUID, request: Request[Principal, Any, Any], identity: IdentityService
+        self, user_id: UUID, grant_id: UUID, request: AnyRequest, identity: IdentityService
     ) -> None:
         """Take back one of a user's role grants (Secretariat only); audited. 404 when the user holds no such
         grant."""
@@ -282,7 +280,7 @@ class IdentityController(Controller):
     async def lift_lockout(
         self,
         user_id: UUID,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         identity: IdentityService,
         queue: ArqRedis,
         settings: Settings,
@@ -292,7 +290,7 @@ class IdentityController(Controller):
 
     @post("/clients", operation_id="CreateClient", guards=[requires_secretariat], dependencies=WRITE)
     async def create_client(
-        self, data: ClientCreate, request: Request[Principal, Any, Any], identity: IdentityService
+        self, data: ClientCreate, request: AnyRequest, identity: IdentityService
     ) -> ClientCreated:
         """Register a machine client; the secret is in this response only."""
         return await identity.create_client(data, actor=request.user)

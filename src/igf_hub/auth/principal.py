@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 from uuid import UUID
 
 import msgspec
+from litestar import Request
 
 # The one scope the API grants: a token may call the API, within what its holder's roles allow. Roles and object
 # bindings (data, checked per request) decide what a caller may do; a token without this scope (e.g. "openid"
@@ -71,3 +73,6 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 ANONYMOUS = Principal(kind=PrincipalKind.anonymous, subject="anonymous")
 SYSTEM = Principal(kind=PrincipalKind.client, subject="system", grants=(Grant(role=Role.secretariat),))
+
+# The request every handler takes: its user is the Principal the authentication middleware put there.
+AnyRequest = Request[Principal, Any, Any]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar, get_args, get_origin
 from urllib.parse import urlencode
@@ -19,6 +19,8 @@ from litestar import Request
 from igf_hub.core.errors import DomainError, FieldError
 
 T = TypeVar("T")
+K = TypeVar("K", bound=tuple[Any, ...])
+R = TypeVar("R")
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True):
@@ -57,6 +59,29 @@ def decode_cursor(cursor: str, types: type[Any]) -> Any:
 def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], bool]:
     """Queries fetch ``limit + 1`` rows: the extra one only says whether there is a next page."""
     return list(rows[:limit]), len(rows) > limit
+
+
+class Keyset(Generic[K]):
+    """One page of a keyset list, every list's three steps in one place::
+
+    keyset = Keyset(cursor, tuple[str, UUID], limit)  # the cursor decoded (400 when forged)
+    rows = await repo.list(..., after=keyset.after, limit=keyset.fetch)
+    items, next_cursor = keyset.cut(rows, lambda row: (row.name, row.id))
+    """
+
+    def __init__(self, cursor: str | None, key: type[K], limit: int) -> None:
+        self.after: K | None = decode_cursor(cursor, key) if cursor else None
+        self.limit = limit
+        self.fetch = limit + 1  # the extra row only says whether there is a next page
+
+    def first(self, default: Any) -> Any:
+        """The cursor's one column, for a list keyed on a single column (``default`` on the first page)."""
+        return self.after[0] if self.after is not None else default
+
+    def cut(self, rows: Sequence[R], key: Callable[[R], tuple[Any, ...]]) -> tuple[list[R], str | None]:
+        """The page's rows and the cursor of the next page (None on the last), keyed on the last row."""
+        items, more = split_page(rows, self.limit)
+        return items, encode_cursor(*key(items[-1])) if more else None
 
 
 # -- the next page as a Link header (RFC 8288), for clients that follow links instead of reading the body ------

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.datastructures import CacheControlHeader
+from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
-from igf_hub.auth.principal import Principal, Role
+from igf_hub.auth.principal import AnyRequest, Role
 from igf_hub.core import imports
-from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.caching import cached
+from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.funding.archive import FundingArchive, FundingArchiveReport, FundingArchiveService
 from igf_hub.funding.errors import FundingImportRejected, UnsupportedImportType
@@ -49,9 +50,6 @@ from igf_hub.funding.schemas import (
 )
 from igf_hub.funding.service import FundingService
 
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
-PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
 CorrectionParam = Annotated[
     bool, Parameter(description="Replace rates already recorded with different values (give a reason)")
 ]
@@ -68,7 +66,7 @@ DryRun = Annotated[bool, Parameter(description="Check every row and write nothin
 
 
 async def _import(
-    kind: ImportKind, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: bool
+    kind: ImportKind, importer: FundingImporter, request: AnyRequest, dry_run: bool
 ) -> ImportReport:
     body = await imports.read_body(request, FundingImportRejected, unsupported=UnsupportedImportType)
     headers = None
@@ -104,7 +102,7 @@ class FundingController(Controller):
 
     @post("/donors", operation_id="CreateDonor", guards=[requires_secretariat], dependencies=WRITE)
     async def create_donor(
-        self, data: DonorCreate, funding: FundingService, request: Request[Principal, Any, Any]
+        self, data: DonorCreate, funding: FundingService, request: AnyRequest
     ) -> Response[Donor]:
         """Register a donor (Secretariat only); audited. 422 naming each invalid field; 409 when a donor of
         that legal name exists."""
@@ -115,21 +113,21 @@ class FundingController(Controller):
     async def list_donors(
         self,
         funding: FundingService,
-        request: Request[Principal, Any, Any],
-        cursor: str | None = None,
-        limit: Limit = 50,
-    ) -> DonorPage:
+        request: AnyRequest,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[DonorPage]:
         """Every donor for the Secretariat; a funder sees only the donor(s) it is bound to."""
-        return await funding.list_donors(actor=request.user, cursor=cursor, limit=limit)
+        return cached(request, await funding.list_donors(actor=request.user, cursor=cursor, limit=limit))
 
     @get("/donors/{donor_id:uuid}", operation_id="GetDonor", guards=[requires_secretariat_or_funder])
     async def get_donor(
-        self, donor_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
+        self, donor_id: UUID, funding: FundingService, request: AnyRequest
     ) -> Response[Donor]:
         """One donor in full, with an ETag. The Secretariat sees every donor; a funder only the donor it is
         bound to (403 otherwise)."""
         donor = await funding.get_donor(donor_id, actor=request.user)
-        return Response(donor, headers=etag_headers(donor.version))
+        return cached(request, donor, version=donor.version)
 
     @patch(
         "/donors/{donor_id:uuid}",
@@ -138,7 +136,7 @@ class FundingController(Controller):
         dependencies=WRITE,
     )
     async def update_donor(
-        self, donor_id: UUID, data: DonorPatch, funding: FundingService, request: Request[Principal, Any, Any]
+        self, donor_id: UUID, data: DonorPatch, funding: FundingService, request: AnyRequest
     ) -> Response[Donor]:
         """Send If-Match with the donor's ETag (412 when stale, 428 when missing)."""
         donor = await funding.patch_donor(
@@ -157,7 +155,7 @@ class FundingController(Controller):
         donor_id: UUID,
         data: FunderBinding,
         funding: FundingService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
     ) -> FunderBound:
         """Give a user the funder role bound to this donor: it then sees this donor's private details."""
         return await funding.bind_funder(donor_id, data.user_id, actor=request.user)
@@ -173,7 +171,7 @@ class FundingController(Controller):
         self,
         data: FundingArchive,
         archive: FundingArchiveService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         dry_run: bool = False,
         source: ArchiveSource = None,
     ) -> FundingArchiveReport:
@@ -189,7 +187,7 @@ class FundingController(Controller):
         "/contributions", operation_id="CreateContribution", guards=[requires_secretariat], dependencies=WRITE
     )
     async def create_contribution(
-        self, data: ContributionCreate, funding: FundingService, request: Request[Principal, Any, Any]
+        self, data: ContributionCreate, funding: FundingService, request: AnyRequest
     ) -> Response[Contribution]:
         """Record a pledge or contribution of a donor (Secretariat only); audited. 422 naming each invalid
         field. Money then moves through its ledger events."""
@@ -200,16 +198,16 @@ class FundingController(Controller):
     async def list_contributions(
         self,
         funding: FundingService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         donor_id: UUID | None = None,
         channel: Channel | None = None,
         earmark: Earmark | None = None,
-        year: YearParam = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
-    ) -> ContributionPage:
+        year: YearFilter = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[ContributionPage]:
         """Contributions in full (private notes and documents included): a funder sees only its donor's."""
-        return await funding.list_contributions(
+        page = await funding.list_contributions(
             actor=request.user,
             donor_id=donor_id,
             channel=channel.value if channel else None,
@@ -218,6 +216,7 @@ class FundingController(Controller):
             cursor=cursor,
             limit=limit,
         )
+        return cached(request, page)
 
     @get(
         "/contributions/{contribution_id:uuid}",
@@ -225,12 +224,12 @@ class FundingController(Controller):
         guards=[requires_secretariat_or_funder],
     )
     async def get_contribution(
-        self, contribution_id: UUID, funding: FundingService, request: Request[Principal, Any, Any]
+        self, contribution_id: UUID, funding: FundingService, request: AnyRequest
     ) -> Response[Contribution]:
         """One contribution in full (private notes and documents included), with an ETag. The Secretariat sees
         every contribution; a funder only its donor's."""
         contribution = await funding.get_contribution(contribution_id, actor=request.user)
-        return Response(contribution, headers=etag_headers(contribution.version))
+        return cached(request, contribution, version=contribution.version)
 
     @patch(
         "/contributions/{contribution_id:uuid}",
@@ -243,7 +242,7 @@ class FundingController(Controller):
         contribution_id: UUID,
         data: ContributionPatch,
         funding: FundingService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
     ) -> Response[Contribution]:
         """Send If-Match. Donor, channel and the in-kind flag are fixed once the ledger has events."""
         contribution = await funding.patch_contribution(
@@ -262,7 +261,7 @@ class FundingController(Controller):
         contribution_id: UUID,
         data: EventCreate,
         ledger: LedgerService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
     ) -> LedgerEvent:
         """Append a ledger event (the ledger is append-only: corrections are reversals). The USD equivalent
         is frozen now, from the rate in force on the value date; a missing rate is a 422 naming it."""
@@ -277,8 +276,8 @@ class FundingController(Controller):
         self,
         contribution_id: UUID,
         ledger: LedgerService,
-        request: Request[Principal, Any, Any],
-        cursor: str | None = None,
+        request: AnyRequest,
+        cursor: Cursor = None,
         limit: Limit = 100,
     ) -> LedgerEventPage:
         """The contribution's ledger events (pledge, commitment, receipt, in-kind valuation, reversal), oldest
@@ -290,7 +289,7 @@ class FundingController(Controller):
 
     @post("/donors/import", operation_id="ImportDonors", guards=[requires_secretariat], **IMPORT)
     async def import_donors(
-        self, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: DryRun = False
+        self, importer: FundingImporter, request: AnyRequest, dry_run: DryRun = False
     ) -> ImportReport:
         """Load donors at once, all or none (see ``ImportLedgerEvents``). A donor whose legal name is already
         recorded with the same values is left as it is; with other values the row is refused."""
@@ -300,7 +299,7 @@ class FundingController(Controller):
         "/contributions/import", operation_id="ImportContributions", guards=[requires_secretariat], **IMPORT
     )
     async def import_contributions(
-        self, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: DryRun = False
+        self, importer: FundingImporter, request: AnyRequest, dry_run: DryRun = False
     ) -> ImportReport:
         """Load contributions at once, all or none (see ``ImportLedgerEvents``). A row names its donor by id
         (``Donor ID``) or by its legal name (``Donor``); years are separated by ``;``."""
@@ -308,7 +307,7 @@ class FundingController(Controller):
 
     @post("/events/import", operation_id="ImportLedgerEvents", guards=[requires_secretariat], **IMPORT)
     async def import_events(
-        self, importer: FundingImporter, request: Request[Principal, Any, Any], dry_run: DryRun = False
+        self, importer: FundingImporter, request: AnyRequest, dry_run: DryRun = False
     ) -> ImportReport:
         """Load ledger events at once, all or none: a CSV body (``text/csv``; headers as ``ledger.csv`` writes
         them, or the field names) or JSON (``{"events": [...]}``; ``ledger.json`` as exported reads back too).
@@ -325,7 +324,7 @@ class FundingController(Controller):
         self,
         rates: RateService,
         currency: str | None = None,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         limit: Limit = 100,
     ) -> ExchangeRatePage:
         """The USD exchange rates on file, by currency and date from which each is in force; filter by
@@ -342,7 +341,7 @@ class FundingController(Controller):
         self,
         data: list[ExchangeRateCreate],
         rates: RateService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         correction: CorrectionParam = False,
         reason: ReasonParam = None,
     ) -> RatesUploaded:
@@ -362,7 +361,7 @@ class FundingController(Controller):
     async def upload_rates(
         self,
         rates: RateService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         correction: CorrectionParam = False,
         reason: ReasonParam = None,
     ) -> RatesUploaded:
@@ -379,7 +378,7 @@ class FundingController(Controller):
         "/nri-grants", operation_id="ApplyNriGrant", guards=[requires_secretariat], dependencies=GRANTS_WRITE
     )
     async def apply_grant(
-        self, data: NriGrantCreate, grants: GrantService, request: Request[Principal, Any, Any]
+        self, data: NriGrantCreate, grants: GrantService, request: AnyRequest
     ) -> Response[NriGrant]:
         """Record an application; it lists the same NRI's grants from other programmes that year."""
         grant = await grants.apply(data, actor=request.user)
@@ -390,11 +389,11 @@ class FundingController(Controller):
         self,
         grants: GrantService,
         nri_id: UUID | None = None,
-        year: YearParam = None,
+        year: YearFilter = None,
         programme: GrantProgramme | None = None,
         status: GrantStatus | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> NriGrantPage:
         """The NRI grant applications and grants (Secretariat only), filtered by NRI, year, programme and
         status."""
@@ -408,10 +407,12 @@ class FundingController(Controller):
         )
 
     @get("/nri-grants/{grant_id:uuid}", operation_id="GetNriGrant", guards=[requires_secretariat])
-    async def get_grant(self, grant_id: UUID, grants: GrantService) -> Response[NriGrant]:
+    async def get_grant(
+        self, grant_id: UUID, request: AnyRequest, grants: GrantService
+    ) -> Response[NriGrant]:
         """One NRI grant or application, with an ETag (Secretariat only)."""
         grant = await grants.get(grant_id)
-        return Response(grant, headers=etag_headers(grant.version))
+        return cached(request, grant, version=grant.version)
 
     @patch(
         "/nri-grants/{grant_id:uuid}",
@@ -420,7 +421,7 @@ class FundingController(Controller):
         dependencies=GRANTS_WRITE,
     )
     async def update_grant(
-        self, grant_id: UUID, data: NriGrantPatch, grants: GrantService, request: Request[Principal, Any, Any]
+        self, grant_id: UUID, data: NriGrantPatch, grants: GrantService, request: AnyRequest
     ) -> Response[NriGrant]:
         """Edit an application's requested amount or co-funding evidence (Secretariat only). Needs If-Match
         (428 when missing, 412 when stale); 409 once the grant has left the applied status: move it on with
@@ -442,7 +443,7 @@ class FundingController(Controller):
         grant_id: UUID,
         data: GrantTransition,
         grants: GrantService,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
     ) -> Response[NriGrant]:
         """applied → approved | declined → (approved) paid → reported. Send If-Match."""
         grant = await grants.transition(

@@ -18,7 +18,7 @@ from igf_hub.auth.principal import Principal
 from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
 from igf_hub.funding.errors import ContributionNotFound, InvalidEvent
@@ -204,7 +204,7 @@ class LedgerService:
         self, contribution_id: UUID, *, actor: Principal, cursor: str | None, limit: int
     ) -> LedgerEventPage:
         await self.funding.get_contribution(contribution_id, actor=actor)
-        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
-        rows = await self.repo.list_events(contribution_id, after_seq=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        return LedgerEventPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)
+        keyset = Keyset(cursor, tuple[int], limit)
+        rows = await self.repo.list_events(contribution_id, after_seq=keyset.first(0), limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.seq,))
+        return LedgerEventPage(items=items, next_cursor=next_cursor)

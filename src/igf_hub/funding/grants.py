@@ -21,7 +21,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import Conflict, FieldError, IllegalTransition
 from igf_hub.core.outbox import Event
-from igf_hub.core.pagination import InvalidCursor, decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.funding.errors import FundedByAnotherProgramme, GrantAlreadyExists, GrantNotFound, InvalidGrant
 from igf_hub.funding.grants_repository import GrantRepository
@@ -161,19 +161,17 @@ class GrantService:
         cursor: str | None,
         limit: int,
     ) -> NriGrantPage:
-        after = None
-        if cursor:
-            key = decode_cursor(cursor, tuple[str, UUID])
-            try:
-                after = (datetime.fromisoformat(key[0]), key[1])
-            except ValueError:
-                raise InvalidCursor(errors=[FieldError("/cursor", "not a cursor this list issued")]) from None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)  # the timestamp travels as an ISO string
         rows = await self.repo.list_grant_rows(
-            nri_id=nri_id, year=year, programme=programme, status=status, after=after, limit=limit + 1
+            nri_id=nri_id,
+            year=year,
+            programme=programme,
+            status=status,
+            after=keyset.after,
+            limit=keyset.fetch,
         )
-        page, more = split_page(rows, limit)
+        page, next_cursor = keyset.cut(rows, lambda row: (row["created_at"].isoformat(), row["id"]))
         items = [await self._grant(r) for r in page]
-        next_cursor = encode_cursor(items[-1].created_at.isoformat(), items[-1].id) if more else None
         return NriGrantPage(items=items, next_cursor=next_cursor)
 
     async def _recognised_type(self, nri_id: UUID, errors: list[FieldError]) -> tuple[str | None, str | None]:

@@ -10,14 +10,16 @@ from uuid import UUID
 
 import asyncpg
 from litestar import Controller, Response, get
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import MediaType
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from igf_hub.core.caching import PUBLIC_MINUTE
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import NotFound
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader
 from igf_hub.core.schemas import CountryCode
 from igf_hub.core.security_headers import page_headers
@@ -40,13 +42,9 @@ from igf_hub.funding.public_schemas import (
 from igf_hub.funding.schemas import Channel, Earmark, EventKind, LedgerKind
 from igf_hub.funding.transparency import TransparencyService
 
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
-PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
-
 
 def provide_ledger_filter(
-    year: YearParam = None,
+    year: YearFilter = None,
     donor_id: UUID | None = None,
     contribution_id: UUID | None = None,
     stakeholder_group: StakeholderGroup | None = None,
@@ -127,7 +125,7 @@ class TransparencyController(Controller):
     }
 
     @get("/summary", operation_id="GetFundingSummary")
-    async def summary(self, transparency: TransparencyService, year: YearParam = None) -> Summary:
+    async def summary(self, transparency: TransparencyService, year: YearFilter = None) -> Summary:
         """Pledged, committed, received and in-kind (USD), donors, outstanding pledges, donor concentration."""
         return await transparency.summary(year)
 
@@ -140,13 +138,13 @@ class TransparencyController(Controller):
         return await transparency.aggregates(by, filters)
 
     @get("/donors", operation_id="GetDonorGiving")
-    async def donors(self, transparency: TransparencyService, year: YearParam = None) -> DonorReport:
+    async def donors(self, transparency: TransparencyService, year: YearFilter = None) -> DonorReport:
         """Every donor with what it gave (received, in kind, pledged, outstanding) in USD and in each currency it
         gave in; anonymous donors as one row per stakeholder group, in USD only."""
         return await transparency.donors(year)
 
     @get("/pledges", operation_id="GetPledgeFulfilment")
-    async def pledges(self, transparency: TransparencyService, year: YearParam = None) -> PledgeReport:
+    async def pledges(self, transparency: TransparencyService, year: YearFilter = None) -> PledgeReport:
         """Pledged against received (plus in-kind) per donor, with fulfilment % and overdue flags."""
         return await transparency.pledges(year)
 
@@ -155,8 +153,8 @@ class TransparencyController(Controller):
         self,
         transparency: TransparencyService,
         filters: LedgerFilter,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> PublicLedgerPage:
         """The public funding ledger: every ledger event, oldest first, with donors by their public name only
         (anonymous ones as their stakeholder group), filtered like the exports. Public; the page says the time
@@ -167,9 +165,9 @@ class TransparencyController(Controller):
     async def corrections(
         self,
         transparency: TransparencyService,
-        year: YearParam = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        year: YearFilter = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> CorrectionPage:
         """Every reversal, with the event it reverses."""
         return await transparency.corrections(year=year, cursor=cursor, limit=limit)
@@ -270,6 +268,6 @@ class TransparencyPageController(Controller):
     dependencies = {"transparency": reader(TransparencyService)}
 
     @get("/", operation_id="TransparencyPage", cache_control=PUBLIC_MINUTE)
-    async def page(self, transparency: TransparencyService, year: YearParam = None) -> Response[str]:
+    async def page(self, transparency: TransparencyService, year: YearFilter = None) -> Response[str]:
         html = await page.render(transparency, year)
         return Response(html, media_type=MediaType.HTML, headers=page_headers(page.CSP))

@@ -15,7 +15,7 @@ from igf_hub.auth.principal import Principal
 from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.schemas import BoundedDate, UsdRateRule
 from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
@@ -145,10 +145,9 @@ class RateService:
         )
 
     async def list_rates(self, *, currency: str | None, cursor: str | None, limit: int) -> ExchangeRatePage:
-        after = decode_cursor(cursor, tuple[str, date]) if cursor else None
-        rows = await self.repo.list_rates(currency=currency, after=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        next_cursor = encode_cursor(items[-1].currency, items[-1].effective_on) if more else None
+        keyset = Keyset(cursor, tuple[str, date], limit)
+        rows = await self.repo.list_rates(currency=currency, after=keyset.after, limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.currency, row.effective_on))
         return ExchangeRatePage(items=items, next_cursor=next_cursor)
 
     async def in_force(self, currency: str, on: date) -> ExchangeRate:

@@ -22,7 +22,7 @@ from igf_hub.core import audit, countries, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
-from igf_hub.core.pagination import InvalidCursor, decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.funding.errors import (
     ContributionNotFound,
@@ -135,10 +135,11 @@ class FundingService:
         return donor
 
     async def list_donors(self, *, actor: Principal, cursor: str | None, limit: int) -> DonorPage:
-        after = _ts_key(decode_cursor(cursor, tuple[str, UUID])) if cursor else None
-        rows = await self.repo.list_donors(only=self.visible_donors(actor), after=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        next_cursor = encode_cursor(items[-1].created_at.isoformat(), items[-1].id) if more else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        rows = await self.repo.list_donors(
+            only=self.visible_donors(actor), after=keyset.after, limit=keyset.fetch
+        )
+        items, next_cursor = keyset.cut(rows, _created_key)
         return DonorPage(items=items, next_cursor=next_cursor)
 
     async def patch_donor(
@@ -294,12 +295,16 @@ class FundingService:
             if visible is not None and donor_id not in visible:
                 raise NotYourDonor(f"you are not a funder of donor {donor_id}")
             visible = [donor_id]
-        after = _ts_key(decode_cursor(cursor, tuple[str, UUID])) if cursor else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.list_contributions(
-            donor_ids=visible, channel=channel, earmark=earmark, year=year, after=after, limit=limit + 1
+            donor_ids=visible,
+            channel=channel,
+            earmark=earmark,
+            year=year,
+            after=keyset.after,
+            limit=keyset.fetch,
         )
-        items, more = split_page(rows, limit)
-        next_cursor = encode_cursor(items[-1].created_at.isoformat(), items[-1].id) if more else None
+        items, next_cursor = keyset.cut(rows, _created_key)
         return ContributionPage(items=items, next_cursor=next_cursor)
 
     async def patch_contribution(
@@ -369,11 +374,6 @@ class FundingService:
         }
 
 
-def _ts_key(after: tuple[str, UUID] | None) -> tuple[datetime, UUID] | None:
-    """Cursor keys carry timestamps as ISO strings (msgpack has no datetime with zone): parse them back."""
-    if after is None:
-        return None
-    try:
-        return (datetime.fromisoformat(after[0]), after[1])
-    except ValueError:
-        raise InvalidCursor(errors=[FieldError("/cursor", "not a cursor this list issued")]) from None
+def _created_key(row: Donor | Contribution) -> tuple[str, UUID]:
+    """Funding's cursors carry the timestamp as an ISO string (decoded back into a datetime)."""
+    return (row.created_at.isoformat(), row.id)

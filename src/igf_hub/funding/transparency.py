@@ -19,7 +19,7 @@ import msgspec
 
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
 from igf_hub.funding.grants_repository import GrantRepository
@@ -352,29 +352,28 @@ class TransparencyService:
 
     async def ledger(self, f: LedgerFilter, *, cursor: str | None, limit: int) -> PublicLedgerPage:
         as_of = self.clock.now()
-        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
-        rows = await self.repo.events(f, after_seq=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
+        keyset = Keyset(cursor, tuple[int], limit)
+        rows = await self.repo.events(f, after_seq=keyset.first(0), limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.seq,))
         return PublicLedgerPage(
             items=items,
-            next_cursor=encode_cursor(items[-1].seq) if more else None,
+            next_cursor=next_cursor,
             as_of=as_of,
             methodology=METHODOLOGY,
         )
 
     async def corrections(self, *, year: int | None, cursor: str | None, limit: int) -> CorrectionPage:
         as_of = self.clock.now()
-        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
-        reversals, more = split_page(
-            await self.repo.corrections(year=year, after_seq=after, limit=limit + 1), limit
+        keyset = Keyset(cursor, tuple[int], limit)
+        reversals, next_cursor = keyset.cut(
+            await self.repo.corrections(year=year, after_seq=keyset.first(0), limit=keyset.fetch),
+            lambda row: (row.seq,),
         )
         originals = await self.repo.events_by_id([r.reverses_id for r in reversals if r.reverses_id])
         items = [
             Correction(reversal=r, original=originals[r.reverses_id]) for r in reversals if r.reverses_id
         ]
-        return CorrectionPage(
-            items=items, next_cursor=encode_cursor(reversals[-1].seq) if more else None, as_of=as_of
-        )
+        return CorrectionPage(items=items, next_cursor=next_cursor, as_of=as_of)
 
     async def nri_funding(self, nri_id: UUID) -> NriFunding:
         as_of = self.clock.now()

@@ -14,7 +14,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag import mirror
@@ -143,30 +143,33 @@ class AppointmentService:
         limit: int = 50,
     ) -> AppointmentPage:
         await self._cycle(year)
-        after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
+        keyset = Keyset(cursor, tuple[str, UUID], limit)
         rows = await self.repo.roster(
             year,
             role=role,
             status=status,
             stakeholder_group=stakeholder_group,
             regional_group=regional_group,
-            after=after,
-            limit=limit + 1,
+            after=keyset.after,
+            limit=keyset.fetch,
         )
-        items, more = split_page(rows, limit)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.person_name, row.id))
         return AppointmentPage(
             items=[appointment_view(r, private=is_secretariat(viewer)) for r in items],
-            next_cursor=encode_cursor(items[-1].person_name, items[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def term_limit_exceptions(
         self, *, year: int | None, viewer: Principal, cursor: str | None, limit: int
     ) -> AppointmentPage:
-        after = decode_cursor(cursor, tuple[int, UUID]) if cursor else None
-        items, more = split_page(await self.repo.term_limit_exceptions(year, after, limit + 1), limit)
+        keyset = Keyset(cursor, tuple[int, UUID], limit)
+        items, next_cursor = keyset.cut(
+            await self.repo.term_limit_exceptions(year, keyset.after, keyset.fetch),
+            lambda row: (row.cycle_year, row.id),
+        )
         return AppointmentPage(
             items=[appointment_view(r, private=is_secretariat(viewer)) for r in items],
-            next_cursor=encode_cursor(items[-1].cycle_year, items[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     # -- writes --------------------------------------------------------------------------------------

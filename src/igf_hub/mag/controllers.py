@@ -3,16 +3,16 @@ rules live in the services."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar import Controller, Response, get, patch, post
 
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
-from igf_hub.auth.principal import Principal
-from igf_hub.core import imports
-from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.auth.principal import AnyRequest
+from igf_hub.core import caching, imports
+from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, Year, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
@@ -22,7 +22,6 @@ from igf_hub.mag.archive import parse_csv as parse_archive_csv
 from igf_hub.mag.archive import parse_json as parse_archive_json
 from igf_hub.mag.balance import Balance
 from igf_hub.mag.balance_service import BalanceService
-from igf_hub.mag.common import is_secretariat
 from igf_hub.mag.enums import AppointmentRole, AppointmentStatus, CycleStatus, NominationStatus
 from igf_hub.mag.nominations import NominationService
 from igf_hub.mag.schemas import (
@@ -51,27 +50,6 @@ from igf_hub.mag.schemas import (
 from igf_hub.mag.service import CycleService, PersonService
 
 T = TypeVar("T")
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-# The years a cycle may have (CycleCreate.year): beyond them a 400, not an integer overflow in SQL.
-CycleYear = Annotated[int, Parameter(ge=2006, le=2100, description="the IGF year of the cycle")]
-CycleYearFilter = Annotated[int | None, Parameter(ge=2006, le=2100, description="the IGF year of the cycle")]
-PUBLIC_CACHE = "public, max-age=60"
-PRIVATE_CACHE = "private, no-store"
-NO_STORE = {"Cache-Control": PRIVATE_CACHE}
-AnyRequest = Request[Principal, Any, Any]
-
-
-def _respond(
-    body: T, viewer: Principal, *, version: int | None = None, status_code: int = 200
-) -> Response[T]:
-    """What the Secretariat reads may hold private fields: never store it in a shared cache."""
-    headers = {
-        "Cache-Control": PRIVATE_CACHE if is_secretariat(viewer) else PUBLIC_CACHE,
-        "Vary": "Authorization",
-    }
-    if version is not None:
-        headers |= etag_headers(version)
-    return Response(body, headers=headers, status_code=status_code)
 
 
 READ = {
@@ -100,11 +78,11 @@ class MagCycleController(Controller):
         request: AnyRequest,
         cycles: CycleService,
         status: CycleStatus | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[CyclePage]:
         """MAG cycles, newest year first."""
-        return _respond(await cycles.list_page(status=status, cursor=cursor, limit=limit), request.user)
+        return caching.cached(request, await cycles.list_page(status=status, cursor=cursor, limit=limit))
 
     @post("/", operation_id="CreateMagCycle", guards=[requires_secretariat], dependencies=WRITE_CYCLES)
     async def create_cycle(
@@ -112,7 +90,7 @@ class MagCycleController(Controller):
     ) -> Response[Cycle]:
         """Open the planning of a cycle; ``rule_overrides`` changes this cycle's composition rules."""
         cycle = await cycles.create(data, actor=request.user)
-        return written(cycle, status_code=201, headers=NO_STORE)
+        return written(cycle, status_code=201, headers=caching.PRIVATE_HEADERS)
 
     @post(
         "/archive",
@@ -136,22 +114,22 @@ class MagCycleController(Controller):
         return await archive.load(cycles, actor=request.user, source=source or "MAG archive", dry_run=dry_run)
 
     @get("/{year:int}", operation_id="GetMagCycle")
-    async def get_cycle(self, year: CycleYear, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
+    async def get_cycle(self, year: Year, request: AnyRequest, cycles: CycleService) -> Response[Cycle]:
         """One MAG cycle by year: its dates, target size, status and the steps allowed from it, and the
         balance rules in force (defaults with this cycle's overrides). Public; 404 for a year with no
         cycle."""
         cycle = await cycles.get(year)
-        return _respond(cycle, request.user, version=cycle.version)
+        return caching.cached(request, cycle, version=cycle.version)
 
     @patch(
         "/{year:int}", operation_id="UpdateMagCycle", guards=[requires_secretariat], dependencies=WRITE_CYCLES
     )
     async def update_cycle(
-        self, year: CycleYear, data: CyclePatch, request: AnyRequest, cycles: CycleService
+        self, year: Year, data: CyclePatch, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
         """Dates, target size or rule overrides (If-Match required)."""
         cycle = await cycles.update(year, data, expected=expected_version(request), actor=request.user)
-        return written(cycle, headers=NO_STORE)
+        return written(cycle, headers=caching.PRIVATE_HEADERS)
 
     @post(
         "/{year:int}/transitions",
@@ -161,18 +139,16 @@ class MagCycleController(Controller):
         status_code=200,
     )
     async def transition_cycle(
-        self, year: CycleYear, data: CycleTransition, request: AnyRequest, cycles: CycleService
+        self, year: Year, data: CycleTransition, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
         """planning -> call_open -> appointed -> closed (If-Match required)."""
         cycle = await cycles.transition(year, data.to, expected=expected_version(request), actor=request.user)
-        return written(cycle, headers=NO_STORE)
+        return written(cycle, headers=caching.PRIVATE_HEADERS)
 
     @get("/{year:int}/balance", operation_id="GetMagBalance")
-    async def balance(
-        self, year: CycleYear, request: AnyRequest, balances: BalanceService
-    ) -> Response[Balance]:
+    async def balance(self, year: Year, request: AnyRequest, balances: BalanceService) -> Response[Balance]:
         """Counts and shares by stakeholder group, region and gender, rotation, and each composition rule."""
-        return _respond(await balances.balance(year), request.user)
+        return caching.cached(request, await balances.balance(year))
 
     @post(
         "/{year:int}/balance:preview",
@@ -181,23 +157,25 @@ class MagCycleController(Controller):
         status_code=200,
     )
     async def preview_balance(
-        self, year: CycleYear, data: SlatePreview, request: AnyRequest, balances: BalanceService
+        self, year: Year, data: SlatePreview, request: AnyRequest, balances: BalanceService
     ) -> Response[Balance]:
         """What-if: the balance of a proposed slate, computed exactly as the real one; nothing is written."""
-        return _respond(await balances.preview(year, data, actor=request.user), request.user)
+        return Response(
+            await balances.preview(year, data, actor=request.user), headers=caching.cache_headers(request)
+        )
 
     @get("/{year:int}/appointments", operation_id="ListMagRoster")
     async def roster(
         self,
-        year: CycleYear,
+        year: Year,
         request: AnyRequest,
         appointments: AppointmentService,
         role: AppointmentRole | None = None,
         status: AppointmentStatus | None = None,
         stakeholder_group: StakeholderGroup | None = None,
         regional_group: RegionalGroup | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[AppointmentPage]:
         """The public roster of a cycle, by name; the Chair has ``is_chair``."""
         page = await appointments.roster(
@@ -210,7 +188,7 @@ class MagCycleController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return _respond(page, request.user)
+        return caching.cached(request, page)
 
     @post(
         "/{year:int}/appointments",
@@ -219,23 +197,23 @@ class MagCycleController(Controller):
         dependencies=WRITE_APPOINTMENTS,
     )
     async def appoint(
-        self, year: CycleYear, data: AppointmentCreate, request: AnyRequest, appointments: AppointmentService
+        self, year: Year, data: AppointmentCreate, request: AnyRequest, appointments: AppointmentService
     ) -> Response[Appointment]:
         """Record an appointment; beyond the term limit only with ``term_limit_exception_reason``."""
         appointment = await appointments.appoint(year, data, actor=request.user)
-        return written(appointment, status_code=201, headers=NO_STORE)
+        return written(appointment, status_code=201, headers=caching.PRIVATE_HEADERS)
 
     @get("/{year:int}/nominations", operation_id="ListMagNominations", guards=[requires_secretariat])
     async def list_nominations(
         self,
-        year: CycleYear,
+        year: Year,
         request: AnyRequest,
         nominations: NominationService,
         status: NominationStatus | None = None,
         stakeholder_group: StakeholderGroup | None = None,
         regional_group: RegionalGroup | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[NominationPage]:
         """The cycle's nominations, filtered by status, stakeholder group and regional group (Secretariat
         only: they hold nominees' contact details and gender)."""
@@ -248,7 +226,7 @@ class MagCycleController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return _respond(page, request.user)
+        return caching.cached(request, page)
 
     @post(
         "/{year:int}/nominations",
@@ -257,18 +235,18 @@ class MagCycleController(Controller):
         dependencies=WRITE_NOMINATIONS,
     )
     async def submit_nomination(
-        self, year: CycleYear, data: NominationCreate, request: AnyRequest, nominations: NominationService
+        self, year: Year, data: NominationCreate, request: AnyRequest, nominations: NominationService
     ) -> Response[Nomination]:
         """Nominate someone (or yourself) while the cycle's call is open."""
         nomination = await nominations.submit(year, data, actor=request.user)
-        return written(nomination, status_code=201, headers=NO_STORE)
+        return written(nomination, status_code=201, headers=caching.PRIVATE_HEADERS)
 
     @get("/{year:int}/nominations/summary", operation_id="GetMagNominationSummary")
     async def nomination_summary(
-        self, year: CycleYear, request: AnyRequest, nominations: NominationService
+        self, year: Year, request: AnyRequest, nominations: NominationService
     ) -> Response[NominationSummary]:
         """Aggregate counts only: the nominations themselves are private to the Secretariat."""
-        return _respond(await nominations.summary(year), request.user)
+        return caching.cached(request, await nominations.summary(year))
 
 
 class MagAppointmentController(Controller):
@@ -283,7 +261,7 @@ class MagAppointmentController(Controller):
         """One MAG appointment: the person, role, groups, country, term and status. Public; the Secretariat
         also sees the appointee's gender and the nomination behind it."""
         appointment = await appointments.get(appointment_id, viewer=request.user)
-        return _respond(appointment, request.user, version=appointment.version)
+        return caching.cached(request, appointment, version=appointment.version)
 
     @patch(
         "/appointments/{appointment_id:uuid}",
@@ -302,7 +280,7 @@ class MagAppointmentController(Controller):
         appointment = await appointments.update(
             appointment_id, data, expected=expected_version(request), actor=request.user
         )
-        return written(appointment, headers=NO_STORE)
+        return written(appointment, headers=caching.PRIVATE_HEADERS)
 
     @post(
         "/appointments/{appointment_id:uuid}/early-end",
@@ -322,22 +300,22 @@ class MagAppointmentController(Controller):
         appointment = await appointments.end_early(
             appointment_id, data, expected=expected_version(request), actor=request.user
         )
-        return written(appointment, headers=NO_STORE)
+        return written(appointment, headers=caching.PRIVATE_HEADERS)
 
     @get("/term-limit-exceptions", operation_id="ListMagTermLimitExceptions")
     async def term_limit_exceptions(
         self,
         request: AnyRequest,
         appointments: AppointmentService,
-        year: CycleYearFilter = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        year: YearFilter = None,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[AppointmentPage]:
         """Every appointment made beyond the term limit, with the recorded reason (public)."""
         page = await appointments.term_limit_exceptions(
             year=year, viewer=request.user, cursor=cursor, limit=limit
         )
-        return _respond(page, request.user)
+        return caching.cached(request, page)
 
     @get("/nominations/{nomination_id:uuid}", operation_id="GetMagNomination", guards=[requires_secretariat])
     async def get_nomination(
@@ -346,7 +324,7 @@ class MagAppointmentController(Controller):
         """One nomination in full, with how often the nominee's country held a seat before and the steps
         allowed from its status (Secretariat only)."""
         nomination = await nominations.get(nomination_id, viewer=request.user)
-        return _respond(nomination, request.user, version=nomination.version)
+        return caching.cached(request, nomination, version=nomination.version)
 
     @post(
         "/nominations/{nomination_id:uuid}/transitions",
@@ -366,7 +344,7 @@ class MagAppointmentController(Controller):
         nomination = await nominations.transition(
             nomination_id, data.to, data.note, expected=expected_version(request), actor=request.user
         )
-        return written(nomination, headers=NO_STORE)
+        return written(nomination, headers=caching.PRIVATE_HEADERS)
 
 
 class MagPeopleController(Controller):
@@ -380,12 +358,12 @@ class MagPeopleController(Controller):
         request: AnyRequest,
         people: PersonService,
         name: str | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[PersonPage]:
         """People who have held an appointment (the Secretariat also sees everyone else), by name."""
         page = await people.list_page(viewer=request.user, name=name, cursor=cursor, limit=limit)
-        return _respond(page, request.user)
+        return caching.cached(request, page)
 
     @post("/", operation_id="CreateMagPerson", guards=[requires_secretariat], dependencies=WRITE_PEOPLE)
     async def create_person(
@@ -395,7 +373,7 @@ class MagPeopleController(Controller):
         account (``user_id``) makes their appointments grant the mag_member role; 409 when that user is
         already linked to another person."""
         person = await people.create(data, actor=request.user)
-        return written(person, status_code=201, headers=NO_STORE)
+        return written(person, status_code=201, headers=caching.PRIVATE_HEADERS)
 
     @get("/{person_id:uuid}", operation_id="GetMagPerson")
     async def get_person(
@@ -403,7 +381,7 @@ class MagPeopleController(Controller):
     ) -> Response[PersonWithHistory]:
         """A person and their MAG history, oldest cycle first."""
         person = await people.get(person_id, viewer=request.user)
-        return _respond(person, request.user, version=person.version)
+        return caching.cached(request, person, version=person.version)
 
     @patch(
         "/{person_id:uuid}",
@@ -416,4 +394,4 @@ class MagPeopleController(Controller):
     ) -> Response[Person]:
         """Rename, or link/unlink the user account (which moves the mirrored mag_member grants); If-Match required."""
         person = await people.update(person_id, data, expected=expected_version(request), actor=request.user)
-        return written(person, headers=NO_STORE)
+        return written(person, headers=caching.PRIVATE_HEADERS)

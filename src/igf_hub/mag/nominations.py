@@ -15,7 +15,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.common import placement, require_secretariat
@@ -155,19 +155,19 @@ class NominationService:
     ) -> NominationPage:
         require_secretariat(viewer)
         cycle = await self._cycle(year)
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.page(
             year,
             status=status,
             stakeholder_group=stakeholder_group,
             regional_group=regional_group,
-            after=after,
-            limit=limit + 1,
+            after=keyset.after,
+            limit=keyset.fetch,
         )
-        items, more = split_page(rows, limit)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.created_at, row.id))
         return NominationPage(
             items=[await self._view(r, cycle) for r in items],
-            next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def transition(

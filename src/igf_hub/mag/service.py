@@ -15,7 +15,7 @@ from igf_hub.core import audit, countries, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.mag import mirror
 from igf_hub.mag.appointments import end_completed
@@ -111,12 +111,14 @@ class PersonService:
         self, *, viewer: Principal, name: str | None, cursor: str | None, limit: int
     ) -> PersonPage:
         private = is_secretariat(viewer)
-        after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
-        rows = await self.repo.list_people(everyone=private, name=name, after=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
+        keyset = Keyset(cursor, tuple[str, UUID], limit)
+        rows = await self.repo.list_people(
+            everyone=private, name=name, after=keyset.after, limit=keyset.fetch
+        )
+        items, next_cursor = keyset.cut(rows, lambda row: (row.name, row.id))
         return PersonPage(
             items=[person_view(p, private=private) for p in items],
-            next_cursor=encode_cursor(items[-1].name, items[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def update(
@@ -173,12 +175,10 @@ class CycleService:
 
     async def list_page(self, *, status: CycleStatus | None, cursor: str | None, limit: int) -> CyclePage:
         """Newest year first."""
-        before = decode_cursor(cursor, tuple[int])[0] if cursor else None
-        rows = await self.repo.list_cycles(status=status, before_year=before, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        return CyclePage(
-            items=[cycle_view(c) for c in items], next_cursor=encode_cursor(items[-1].year) if more else None
-        )
+        keyset = Keyset(cursor, tuple[int], limit)
+        rows = await self.repo.list_cycles(status=status, before_year=keyset.first(None), limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.year,))
+        return CyclePage(items=[cycle_view(c) for c in items], next_cursor=next_cursor)
 
     async def create(self, data: CycleCreate, *, actor: Principal) -> Cycle:
         require_secretariat(actor)

@@ -26,7 +26,11 @@ SELECT_LATEST = (
     f"SELECT {BALLOT_COLUMNS} FROM message_ballots WHERE message_id = $1 ORDER BY number DESC LIMIT 1"
 )
 SELECT_BY_NUMBER = f"SELECT {BALLOT_COLUMNS} FROM message_ballots WHERE message_id = $1 AND number = $2"
-SELECT_ALL = f"SELECT {BALLOT_COLUMNS} FROM message_ballots WHERE message_id = $1 ORDER BY number"
+# The latest $2 ballots (NULL: all of them), first to latest.
+SELECT_ALL = f"""
+SELECT * FROM (
+  SELECT {BALLOT_COLUMNS} FROM message_ballots WHERE message_id = $1 ORDER BY number DESC LIMIT $2
+) latest ORDER BY number"""
 SELECT_OPEN_FOR_UPDATE = f"""
 SELECT {BALLOT_COLUMNS} FROM message_ballots WHERE message_id = $1 AND status = 'open' FOR UPDATE"""
 CLOSE_BALLOT = f"""
@@ -174,8 +178,8 @@ class BallotRepository:
         row = await self.conn.fetchrow(SELECT_BY_NUMBER, message_id, number)
         return BallotRow(**row) if row else None
 
-    async def all(self, message_id: UUID) -> list[BallotRow]:
-        return [BallotRow(**r) for r in await self.conn.fetch(SELECT_ALL, message_id)]
+    async def all(self, message_id: UUID, *, latest: int | None = None) -> list[BallotRow]:
+        return [BallotRow(**r) for r in await self.conn.fetch(SELECT_ALL, message_id, latest)]
 
     async def open_for_update(self, message_id: UUID) -> BallotRow | None:
         row = await self.conn.fetchrow(SELECT_OPEN_FOR_UPDATE, message_id)

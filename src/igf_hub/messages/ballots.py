@@ -304,9 +304,10 @@ class BallotService:
             )
         return await self.view(ballot)
 
-    async def all(self, message_id: UUID, actor: Principal) -> list[Ballot]:
+    async def all(self, message_id: UUID, actor: Principal, *, latest: int | None = None) -> list[Ballot]:
+        """First to latest; only the ``latest`` ballots when given (exports take them all)."""
         row = await self.messages.visible(message_id, actor)
-        return [await self.view(b) for b in await self.repo.all(row.id)]
+        return [await self.view(b) for b in await self.repo.all(row.id, latest=latest)]
 
     # -- positions --------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from igf_hub.core import audit, countries, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Unauthorized
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.messages.comment_repository import CommentFilters, CommentRepository, CommentRow
@@ -151,11 +151,14 @@ class CommentService:
             if actor.user_id is None:
                 raise Unauthorized("sign in to see your own comments")
             filters.author = actor.user_id
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
-        rows, more = split_page(await self.repo.page(row.id, filters, after=after, limit=limit + 1), limit)
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        rows, next_cursor = keyset.cut(
+            await self.repo.page(row.id, filters, after=keyset.after, limit=keyset.fetch),
+            lambda row: (row.created_at, row.id),
+        )
         return CommentPage(
             items=[comment_out(c, actor) for c in rows],
-            next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def dispose(

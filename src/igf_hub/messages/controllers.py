@@ -4,23 +4,25 @@ and the public page in ``export_controllers.py``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter, QueryParameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
-from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import imports
+from igf_hub.auth.principal import AnyRequest, Role
+from igf_hub.core import imports, params
+from igf_hub.core.caching import PRIVATE_HEADERS, cached
 from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.messages.archive import ArchiveRejected, MessageArchiveReport, MessageArchiveService
 from igf_hub.messages.archive import parse_csv as parse_archive_csv
 from igf_hub.messages.archive import parse_json as parse_archive_json
 from igf_hub.messages.diff import VersionDiff
 from igf_hub.messages.lifecycle import MessageLifecycle
-from igf_hub.messages.params import GdcObjectiveFilter, Number, SdgFilter, YearFilter
+from igf_hub.messages.params import GdcObjectiveFilter, Number, SdgFilter
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import (
     HistoryEntry,
@@ -35,23 +37,6 @@ from igf_hub.messages.schemas import (
 )
 from igf_hub.messages.service import MessageService
 from igf_hub.messages.states import MessageState
-
-PUBLIC = {"Cache-Control": "public, max-age=30"}
-PRIVATE = {"Cache-Control": "private, no-store"}
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-Req = Request[Principal, Any, Any]
-
-
-def cache_for(is_public: bool) -> dict[str, str]:
-    return PUBLIC if is_public else PRIVATE
-
-
-def message_headers(message: Message) -> dict[str, str]:
-    return {
-        **etag_headers(message.version),
-        **cache_for(message.state != MessageState.draft or message.comment_round is not None),
-    }
-
 
 WRITE = {"messages": writer(MessageService)}
 
@@ -69,7 +54,7 @@ class MessageController(Controller):
     @get("/", operation_id="ListMessages")
     async def list_messages(
         self,
-        request: Req,
+        request: AnyRequest,
         messages: MessageService,
         year: YearFilter = None,
         theme: str | None = None,
@@ -79,8 +64,8 @@ class MessageController(Controller):
         gdc_objective: GdcObjectiveFilter = None,
         language: str | None = None,
         q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[MessagePage]:
         """Messages, newest first; drafts never opened for comment are listed for the Secretariat only.
         Filters: year, theme, state, WSIS action line, SDG, GDC objective, language, and ``q`` (text search)."""
@@ -95,7 +80,7 @@ class MessageController(Controller):
             q=q,
         )
         page = await messages.page(filters, request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=cache_for(not request.user.has_role(Role.secretariat)))
+        return cached(request, page)
 
     @post(
         "/archive",
@@ -106,7 +91,7 @@ class MessageController(Controller):
     )
     async def import_archive(
         self,
-        request: Req,
+        request: AnyRequest,
         archive: MessageArchiveService,
         dry_run: bool = False,
         source: ArchiveSource = None,
@@ -123,20 +108,20 @@ class MessageController(Controller):
 
     @post("/", operation_id="CreateMessage", guards=[requires_secretariat], dependencies=WRITE)
     async def create_message(
-        self, data: MessageCreate, request: Req, messages: MessageService
+        self, data: MessageCreate, request: AnyRequest, messages: MessageService
     ) -> Response[Message]:
         """A new Message in ``draft`` with its first version; provenance must resolve."""
         message = await messages.create(data, request.user)
-        return written(message, status_code=201, headers=PRIVATE)
+        return written(message, status_code=201, headers=PRIVATE_HEADERS)
 
     @get("/{message_id:uuid}", operation_id="GetMessage")
     async def get_message(
-        self, message_id: UUID, request: Req, messages: MessageService
+        self, message_id: UUID, request: AnyRequest, messages: MessageService
     ) -> Response[Message]:
         """One IGF Message with its current text and state, with an ETag. Everyone reads a Message once it has
         been opened for comment; before that it is 404 except to its drafters and the Secretariat."""
         message = await messages.get(message_id, request.user)
-        return Response(message, headers=message_headers(message))
+        return cached(request, message, version=message.version)
 
     @patch(
         "/{message_id:uuid}",
@@ -145,21 +130,21 @@ class MessageController(Controller):
         dependencies=WRITE,
     )
     async def update_message(
-        self, message_id: UUID, data: MessagePatch, request: Req, messages: MessageService
+        self, message_id: UUID, data: MessagePatch, request: AnyRequest, messages: MessageService
     ) -> Response[Message]:
         """Theme, classification, provenance (in draft or synthesis); drafters (Secretariat). Needs If-Match."""
         message = await messages.patch(message_id, data, request.user, expected_version(request))
-        return Response(message, headers=message_headers(message))
+        return written(message, headers=PRIVATE_HEADERS)
 
     @get("/{message_id:uuid}/versions", operation_id="ListMessageVersions")
     async def list_versions(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         messages: MessageService,
         language: str | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> VersionPage:
         """The Message's saved versions, oldest first (number, language, title, content hash), optionally in
         one language. Readable by whoever may read the Message (404 otherwise)."""
@@ -174,7 +159,7 @@ class MessageController(Controller):
         dependencies=LIFECYCLE,
     )
     async def save_version(
-        self, message_id: UUID, data: VersionCreate, request: Req, lifecycle: MessageLifecycle
+        self, message_id: UUID, data: VersionCreate, request: AnyRequest, lifecycle: MessageLifecycle
     ) -> Response[Version]:
         """A new immutable version (drafters). ``If-Match`` is the Message's ETag; the Message's new ETag comes
         back in ``Message-ETag``. A new authoritative text in MAG review closes the open ballot."""
@@ -187,13 +172,13 @@ class MessageController(Controller):
             headers={
                 "Message-ETag": etag_headers(message_version)["ETag"],
                 "Location": f"/v1/messages/{message_id}/versions/{version.number}",
-                **PRIVATE,
+                **PRIVATE_HEADERS,
             },
         )
 
     @get("/{message_id:uuid}/versions/{number:int}", operation_id="GetMessageVersion")
     async def get_version(
-        self, message_id: UUID, number: Number, request: Req, messages: MessageService
+        self, message_id: UUID, number: Number, request: AnyRequest, messages: MessageService
     ) -> Version:
         """One immutable version. ``content_sha256`` is the SHA-256 (hex) of the UTF-8 JSON
         ``{"language", "paragraphs": [{"id", "text"}, ...], "title"}`` serialised per RFC 8785 (sorted keys, no
@@ -205,7 +190,7 @@ class MessageController(Controller):
     async def diff_versions(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         messages: MessageService,
         from_version: Annotated[int, QueryParameter(name="from", ge=1, le=2**31 - 1)],
         to_version: Annotated[int, QueryParameter(name="to", ge=1, le=2**31 - 1)],
@@ -221,18 +206,21 @@ class MessageController(Controller):
         dependencies=LIFECYCLE,
     )
     async def transition(
-        self, message_id: UUID, data: Transition, request: Req, lifecycle: MessageLifecycle
+        self, message_id: UUID, data: Transition, request: AnyRequest, lifecycle: MessageLifecycle
     ) -> Response[Message]:
         """Move the Message: ``{"to": "public_comment", "days": 21}``, ``{"to": "synthesis"}``,
         ``{"to": "mag_review"}``, ``{"to": "draft", "reason": …}``, ``{"to": "approved"}``,
         ``{"to": "published"}``, ``{"to": "superseded", "superseded_by": …}``, ``{"to": "withdrawn", "reason": …}``.
         Needs If-Match. An illegal transition is a 409 naming the current state and the allowed ones."""
         message = await lifecycle.transition(message_id, data, request.user, expected_version(request))
-        return Response(message, headers=message_headers(message))
+        return written(message, headers=PRIVATE_HEADERS)
 
     @get("/{message_id:uuid}/history", operation_id="GetMessageHistory")
-    async def history(self, message_id: UUID, request: Req, messages: MessageService) -> list[HistoryEntry]:
+    async def history(
+        self, message_id: UUID, request: AnyRequest, messages: MessageService
+    ) -> list[HistoryEntry]:
         """Everything that happened to the Message, in order: each state change and saved version, with the
-        role of whoever did it (not the person) and the reason given. Readable by whoever may read the Message
-        (404 otherwise)."""
-        return await messages.history(message_id, request.user)
+        role of whoever did it (not the person) and the reason given; the latest 200 entries at most (the
+        complete record is in ``exports/message.json``). Readable by whoever may read the Message (404
+        otherwise)."""
+        return await messages.history(message_id, request.user, latest=params.LATEST_SHOWN)

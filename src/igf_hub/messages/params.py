@@ -1,4 +1,4 @@
-"""Bounded integer parameters: a value past what the columns hold is a 422 naming the parameter, not an
+"""Bounded integer parameters of Messages (the year, limit and cursor are core.params): a value past what the columns hold is a 422 naming the parameter, not an
 integer overflow in SQL (found by tests/hardening/test_fuzz.py).
 
 Optional filters put ``None`` inside ``Annotated``: Litestar enforces the bounds only in that form (it
@@ -10,9 +10,7 @@ from typing import Annotated
 
 from litestar.params import Parameter
 
-Year = Annotated[int, Parameter(ge=2006, le=2100, description="the IGF year")]
 Number = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="a sequence number, from 1")]
-YearFilter = Annotated[int | None, Parameter(ge=2006, le=2100, description="the IGF year")]
 SdgFilter = Annotated[int | None, Parameter(ge=1, le=17, description="Sustainable Development Goal number")]
 GdcObjectiveFilter = Annotated[
     int | None, Parameter(ge=1, le=5, description="Global Digital Compact objective")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
-from igf_hub.auth.principal import Principal
-from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.auth.principal import AnyRequest
+from igf_hub.core.caching import cached
+from igf_hub.core.concurrency import expected_version, written
 from igf_hub.core.errors import DomainError
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.errors import InvalidContent
-from igf_hub.messages.params import GdcObjectiveFilter, SdgFilter, YearFilter
+from igf_hub.messages.params import GdcObjectiveFilter, SdgFilter
 from igf_hub.messages.report_import import parse_csv, parse_json
 from igf_hub.messages.report_repository import ReportFilters
 from igf_hub.messages.report_schemas import (
@@ -27,10 +29,6 @@ from igf_hub.messages.report_schemas import (
     SessionType,
 )
 from igf_hub.messages.reports import SessionReportService
-
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-Req = Request[Principal, Any, Any]
-PUBLIC = {"Cache-Control": "public, max-age=60"}
 
 
 class UnsupportedMediaType(DomainError):
@@ -48,6 +46,7 @@ class SessionReportController(Controller):
     @get("/", operation_id="ListSessionReports")
     async def list_reports(
         self,
+        request: AnyRequest,
         reports: SessionReportService,
         year: YearFilter = None,
         session_type: SessionType | None = None,
@@ -55,8 +54,8 @@ class SessionReportController(Controller):
         sdg: SdgFilter = None,
         gdc_objective: GdcObjectiveFilter = None,
         q: Annotated[str | None, Parameter(min_length=2, max_length=200)] = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[SessionReportPage]:
         """The IGF session reports (key takeaways and calls to action), newest year first, filtered by year,
         session type, WSIS action line, SDG, GDC objective and a text search (``q``). Public."""
@@ -68,7 +67,7 @@ class SessionReportController(Controller):
             gdc_objective=gdc_objective,
             q=q,
         )
-        return Response(await reports.page(filters, cursor=cursor, limit=limit), headers=PUBLIC)
+        return cached(request, await reports.page(filters, cursor=cursor, limit=limit))
 
     @post(
         "/",
@@ -77,17 +76,19 @@ class SessionReportController(Controller):
         guards=[requires_authenticated, rate_limit("session-reports", 20, 3600)],
     )
     async def submit(
-        self, data: SessionReportCreate, request: Req, reports: SessionReportService
+        self, data: SessionReportCreate, request: AnyRequest, reports: SessionReportService
     ) -> Response[SessionReport]:
         """A session's key takeaways and calls to action, entered by its organiser (who may then edit it)."""
         report = await reports.submit(data, request.user)
         return written(report, status_code=201)
 
     @get("/{report_id:uuid}", operation_id="GetSessionReport")
-    async def get_report(self, report_id: UUID, reports: SessionReportService) -> Response[SessionReport]:
+    async def get_report(
+        self, report_id: UUID, request: AnyRequest, reports: SessionReportService
+    ) -> Response[SessionReport]:
         """One session report, with an ETag. Public."""
         report = await reports.get(report_id)
-        return Response(report, headers={**etag_headers(report.version), **PUBLIC})
+        return cached(request, report, version=report.version)
 
     @patch(
         "/{report_id:uuid}",
@@ -96,7 +97,7 @@ class SessionReportController(Controller):
         dependencies=WRITE,
     )
     async def update_report(
-        self, report_id: UUID, data: SessionReportPatch, request: Req, reports: SessionReportService
+        self, report_id: UUID, data: SessionReportPatch, request: AnyRequest, reports: SessionReportService
     ) -> Response[SessionReport]:
         """Edit a session report: the organiser who entered it, or the Secretariat (403 for anyone else).
         Needs If-Match (428 when missing, 412 when stale)."""
@@ -104,7 +105,7 @@ class SessionReportController(Controller):
         return written(report)
 
     @post("/imports", operation_id="ImportSessionReports", guards=[requires_secretariat], dependencies=WRITE)
-    async def import_reports(self, request: Req, reports: SessionReportService) -> ImportResult:
+    async def import_reports(self, request: AnyRequest, reports: SessionReportService) -> ImportResult:
         """Bulk import (Secretariat): ``application/json`` as ``{"reports": [...]}`` or ``text/csv`` with the
         columns year, session_ref, session_title, session_type, organisers, key_takeaways, calls_to_action,
         wsis_action_lines, sdgs, gdc_objectives, language. All rows or none; every problem is listed. Importing

@@ -14,7 +14,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.schemas import Classification
 from igf_hub.core.settings import Settings
 from igf_hub.messages.errors import InvalidContent, ReportConflict, SessionReportNotFound
@@ -111,8 +111,11 @@ class SessionReportService:
         return report_out(row)
 
     async def page(self, filters: ReportFilters, *, cursor: str | None, limit: int) -> SessionReportPage:
-        after = decode_cursor(cursor, tuple[int, datetime, UUID]) if cursor else None
-        rows, more = split_page(await self.repo.page(filters, after=after, limit=limit + 1), limit)
+        keyset = Keyset(cursor, tuple[int, datetime, UUID], limit)
+        rows, next_cursor = keyset.cut(
+            await self.repo.page(filters, after=keyset.after, limit=keyset.fetch),
+            lambda row: (row.year, row.created_at, row.id),
+        )
         return SessionReportPage(
             items=[
                 SessionReportSummary(
@@ -126,7 +129,7 @@ class SessionReportService:
                 )
                 for r in rows
             ],
-            next_cursor=encode_cursor(rows[-1].year, rows[-1].created_at, rows[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def patch(

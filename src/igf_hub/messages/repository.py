@@ -125,10 +125,12 @@ INSERT_HISTORY = """
 INSERT INTO message_history (message_id, kind, from_state, to_state, version_number, reason, actor, actor_role, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"""
 # The public record names the actor's role (messages/actors.py), never the subject the audit log keeps.
+# The latest $2 entries (NULL: all of them), oldest first.
 SELECT_HISTORY = """
-SELECT kind, from_state, to_state, version_number, reason, coalesce(actor_role, 'IGF Hub') AS actor, at
-FROM message_history
-WHERE message_id = $1 ORDER BY id"""
+SELECT kind, from_state, to_state, version_number, reason, actor, at FROM (
+  SELECT id, kind, from_state, to_state, version_number, reason, coalesce(actor_role, 'IGF Hub') AS actor, at
+  FROM message_history WHERE message_id = $1 ORDER BY id DESC LIMIT $2
+) latest ORDER BY id"""
 
 LIST_MESSAGES = """
 SELECT m.id, m.year, m.theme, m.sub_theme, m.state, m.source_language, m.languages, m.current_version_number,
@@ -431,8 +433,8 @@ class MessageRepository:
             at,
         )
 
-    async def history(self, message_id: UUID) -> list[HistoryEntry]:
-        return [HistoryEntry(**r) for r in await self.conn.fetch(SELECT_HISTORY, message_id)]
+    async def history(self, message_id: UUID, *, latest: int | None = None) -> list[HistoryEntry]:
+        return [HistoryEntry(**r) for r in await self.conn.fetch(SELECT_HISTORY, message_id, latest)]
 
     async def page(
         self, filters: MessageFilters, *, see_all: bool, after: tuple[datetime, UUID] | None, limit: int

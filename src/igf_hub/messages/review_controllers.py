@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post, put
-from litestar.params import Parameter
+from litestar import Controller, Response, get, post, put
 
 from igf_hub.auth.guards import requires_authenticated, requires_role
-from igf_hub.auth.principal import Principal, Role
-from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.auth.principal import AnyRequest, Role
+from igf_hub.core import params
+from igf_hub.core.caching import PRIVATE_HEADERS, cached
+from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.ballot_schemas import Ballot, BallotOpen, PositionTake
@@ -26,12 +27,6 @@ from igf_hub.messages.comment_schemas import (
 from igf_hub.messages.comments import CommentService
 from igf_hub.messages.params import Number, NumberFilter
 
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-Req = Request[Principal, Any, Any]
-NO_STORE = {"Cache-Control": "private, no-store"}
-SHORT = {"Cache-Control": "public, max-age=15"}
-
-
 COMMENTS_TX = {"comments": writer(CommentService)}
 BALLOTS_TX = {"ballots": writer(BallotService)}
 
@@ -45,22 +40,22 @@ class CommentController(Controller):
     async def list_comments(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         comments: CommentService,
         round_number: NumberFilter = None,
         paragraph_id: str | None = None,
         disposition: DispositionOutcome | None = None,
         disposed: bool | None = None,
         mine: bool = False,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[CommentPage]:
         """Every comment with its disposition (how it was considered), oldest first."""
         filters = CommentFilters(
             round_number=round_number, paragraph_id=paragraph_id, disposition=disposition, disposed=disposed
         )
         page = await comments.page(message_id, request.user, filters, mine=mine, cursor=cursor, limit=limit)
-        return Response(page, headers=NO_STORE if mine else SHORT)
+        return cached(request, page, public=not mine)
 
     @post(
         "/",
@@ -69,20 +64,20 @@ class CommentController(Controller):
         guards=[requires_authenticated, rate_limit("message-comments", 30, 3600)],
     )
     async def post_comment(
-        self, message_id: UUID, data: CommentCreate, request: Req, comments: CommentService
+        self, message_id: UUID, data: CommentCreate, request: AnyRequest, comments: CommentService
     ) -> Response[Comment]:
         """Comment on the Message or one paragraph, while its comment period is open (any signed-in person)."""
         comment = await comments.post(message_id, data, request.user)
-        return written(comment, status_code=201, headers=NO_STORE)
+        return written(comment, status_code=201, headers=PRIVATE_HEADERS)
 
     @get("/{comment_id:uuid}", operation_id="GetMessageComment")
     async def get_comment(
-        self, message_id: UUID, comment_id: UUID, request: Req, comments: CommentService
+        self, message_id: UUID, comment_id: UUID, request: AnyRequest, comments: CommentService
     ) -> Response[Comment]:
         """One comment on the Message (stakeholder group, country, text and the drafters' disposition), with
         the ETag needed to record a disposition. Readable by whoever may read the Message."""
         comment = await comments.get(message_id, comment_id, request.user)
-        return Response(comment, headers={**etag_headers(comment.version), **SHORT})
+        return cached(request, comment, version=comment.version)
 
     @put(
         "/{comment_id:uuid}/disposition",
@@ -91,13 +86,18 @@ class CommentController(Controller):
         dependencies=COMMENTS_TX,
     )
     async def set_disposition(
-        self, message_id: UUID, comment_id: UUID, data: DispositionSet, request: Req, comments: CommentService
+        self,
+        message_id: UUID,
+        comment_id: UUID,
+        data: DispositionSet,
+        request: AnyRequest,
+        comments: CommentService,
     ) -> Response[Comment]:
         """The drafters' answer to a comment. Needs If-Match with the comment's ETag."""
         comment = await comments.dispose(
             message_id, comment_id, data, request.user, expected_version(request)
         )
-        return written(comment, headers=NO_STORE)
+        return written(comment, headers=PRIVATE_HEADERS)
 
 
 class BallotController(Controller):
@@ -106,19 +106,23 @@ class BallotController(Controller):
     dependencies = {"ballots": reader(BallotService)}
 
     @get("/ballot", operation_id="GetMessageBallot")
-    async def get_ballot(self, message_id: UUID, request: Req, ballots: BallotService) -> Response[Ballot]:
+    async def get_ballot(
+        self, message_id: UUID, request: AnyRequest, ballots: BallotService
+    ) -> Response[Ballot]:
         """The latest ballot: every position, and ``needed_to_pass`` as a sentence and as ``outcome`` JSON."""
-        return Response(await ballots.current(message_id, request.user), headers=NO_STORE)
+        return cached(request, await ballots.current(message_id, request.user), public=False)
 
     @get("/ballots", operation_id="ListMessageBallots")
-    async def list_ballots(self, message_id: UUID, request: Req, ballots: BallotService) -> list[Ballot]:
-        """Every MAG ballot on the Message, first to latest, each with its members' positions and the outcome.
-        Readable by whoever may read the Message."""
-        return await ballots.all(message_id, request.user)
+    async def list_ballots(
+        self, message_id: UUID, request: AnyRequest, ballots: BallotService
+    ) -> list[Ballot]:
+        """Every MAG ballot on the Message, first to latest, each with its members' positions and the outcome
+        (the latest 200 at most). Readable by whoever may read the Message."""
+        return await ballots.all(message_id, request.user, latest=params.LATEST_SHOWN)
 
     @get("/ballots/{number:int}", operation_id="GetMessageBallotByNumber")
     async def get_ballot_by_number(
-        self, message_id: UUID, number: Number, request: Req, ballots: BallotService
+        self, message_id: UUID, number: Number, request: AnyRequest, ballots: BallotService
     ) -> Ballot:
         """One MAG ballot on the Message by its number (1 is the first), with every position and the outcome.
         404 when there is no such ballot."""
@@ -131,7 +135,7 @@ class BallotController(Controller):
         dependencies=BALLOTS_TX,
     )
     async def open_ballot(
-        self, message_id: UUID, data: BallotOpen, request: Req, ballots: BallotService
+        self, message_id: UUID, data: BallotOpen, request: AnyRequest, ballots: BallotService
     ) -> Ballot:
         """A new ballot on the current version, in MAG review (Chair or Secretariat); If-Match optional."""
         return await ballots.open_explicit(
@@ -145,7 +149,7 @@ class BallotController(Controller):
         dependencies=BALLOTS_TX,
     )
     async def take_position(
-        self, message_id: UUID, data: PositionTake, request: Req, ballots: BallotService
+        self, message_id: UUID, data: PositionTake, request: AnyRequest, ballots: BallotService
     ) -> Ballot:
         """Your position in the open ballot (members of its eligibility snapshot only, once)."""
         return await ballots.take(message_id, data, request.user)
@@ -157,7 +161,7 @@ class BallotController(Controller):
         dependencies=BALLOTS_TX,
     )
     async def change_position(
-        self, message_id: UUID, data: PositionTake, request: Req, ballots: BallotService
+        self, message_id: UUID, data: PositionTake, request: AnyRequest, ballots: BallotService
     ) -> Ballot:
         """Change your position (e.g. withdraw a concern). If-Match: your position's ``revision``."""
         return await ballots.change(message_id, data, request.user, expected_version(request))

@@ -17,7 +17,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.schemas import Classification
 from igf_hub.core.settings import Settings
 from igf_hub.messages import diff as diffing
@@ -110,11 +110,11 @@ class MessageService:
     async def page(
         self, filters: MessageFilters, actor: Principal, *, cursor: str | None, limit: int
     ) -> MessagePage:
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.page(
-            filters, see_all=actor.has_role(Role.secretariat), after=after, limit=limit + 1
+            filters, see_all=actor.has_role(Role.secretariat), after=keyset.after, limit=keyset.fetch
         )
-        items, more = split_page(rows, limit)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.created_at, row.id))
         return MessagePage(
             items=[
                 MessageSummary(
@@ -133,7 +133,7 @@ class MessageService:
                 )
                 for r in items
             ],
-            next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def facets(self, actor: Principal) -> tuple[list[int], list[str]]:
@@ -390,9 +390,10 @@ class MessageService:
         self, message_id: UUID, actor: Principal, *, language: str | None, cursor: str | None, limit: int
     ) -> VersionPage:
         row = await self.visible(message_id, actor)
-        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
-        found, more = split_page(
-            await self.repo.versions(row.id, language=language, after=after, limit=limit + 1), limit
+        keyset = Keyset(cursor, tuple[int], limit)
+        found, next_cursor = keyset.cut(
+            await self.repo.versions(row.id, language=language, after=keyset.first(0), limit=keyset.fetch),
+            lambda row: (row.number,),
         )
         return VersionPage(
             items=[
@@ -408,7 +409,7 @@ class MessageService:
                 )
                 for v in found
             ],
-            next_cursor=encode_cursor(found[-1].number) if more else None,
+            next_cursor=next_cursor,
         )
 
     async def diff(
@@ -439,6 +440,9 @@ class MessageService:
             unified=diffing.unified(old, new, from_label=f"v{from_number}", to_label=f"v{to_number}"),
         )
 
-    async def history(self, message_id: UUID, actor: Principal) -> list[HistoryEntry]:
+    async def history(
+        self, message_id: UUID, actor: Principal, *, latest: int | None = None
+    ) -> list[HistoryEntry]:
+        """Oldest first; only the ``latest`` entries when given (exports take them all)."""
         row = await self.visible(message_id, actor)
-        return await self.repo.history(row.id)
+        return await self.repo.history(row.id, latest=latest)

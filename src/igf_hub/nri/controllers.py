@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import CacheControlHeader
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
-from igf_hub.auth.principal import Principal, Role
+from igf_hub.auth.principal import AnyRequest, Role
 from igf_hub.core import csvfile, imports
+from igf_hub.core.caching import PUBLIC_HOUR, cached
 from igf_hub.core.concurrency import expected_version, required_version, written
 from igf_hub.core.errors import FieldError
 from igf_hub.core.input_guard import UnsupportedMediaType
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.nri import criteria
@@ -30,8 +31,6 @@ from igf_hub.nri.http import (
     StatusFilter,
     TypeFilter,
     YearActiveFilter,
-    body_etag,
-    cached,
     directory_filters,
 )
 from igf_hub.nri.schemas import (
@@ -52,8 +51,6 @@ from igf_hub.nri.schemas import (
 )
 from igf_hub.nri.service import NriService
 
-Req = Request[Principal, Any, Any]
-Limit = Annotated[int, Parameter(ge=1, le=100)]
 WRITE = {"nris": writer(NriService)}
 COORDINATORS_WRITE = {"coordinators": writer(CoordinatorService)}
 MANAGERS = [requires_role(Role.nri_coordinator, Role.secretariat)]
@@ -76,7 +73,7 @@ class NriController(Controller):
     @get("/", operation_id="ListNris")
     async def list_nris(
         self,
-        request: Req,
+        request: AnyRequest,
         directory: NriDirectory,
         nri_type: TypeFilter = None,
         status: StatusFilter = None,
@@ -85,8 +82,8 @@ class NriController(Controller):
         language: LanguageFilter = None,
         year_active: YearActiveFilter = None,
         q: SearchFilter = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[NriPage]:
         """The directory: recognised NRIs for everyone (plus your own and, for the Secretariat, all), by name."""
         page = await directory.page(
@@ -95,7 +92,7 @@ class NriController(Controller):
             limit=limit,
             actor=request.user,
         )
-        return cached(request, page, tag=body_etag(page))
+        return cached(request, page)
 
     @post(
         "/",
@@ -103,7 +100,7 @@ class NriController(Controller):
         guards=[requires_authenticated, REGISTRATION_LIMIT],
         dependencies=WRITE,
     )
-    async def register(self, request: Req, data: NriCreate, nris: NriService) -> Response[Nri]:
+    async def register(self, request: AnyRequest, data: NriCreate, nris: NriService) -> Response[Nri]:
         """Register an initiative as a draft; you become its first coordinator."""
         nri = await nris.register(data, actor=request.user)
         response = written(nri, status_code=201)
@@ -113,7 +110,7 @@ class NriController(Controller):
     @get(
         "/criteria",
         operation_id="GetNriCriteria",
-        cache_control=CacheControlHeader(max_age=3600, public=True),
+        cache_control=PUBLIC_HOUR,
     )
     async def get_criteria(self) -> CriteriaDocument:
         """The IGF recognition criteria a submission must meet, and the advisories the reviewer sees."""
@@ -122,7 +119,7 @@ class NriController(Controller):
     @get("/stats", operation_id="GetNriStats")
     async def stats(
         self,
-        request: Req,
+        request: AnyRequest,
         directory: NriDirectory,
         nri_type: TypeFilter = None,
         status: StatusFilter = None,
@@ -137,7 +134,7 @@ class NriController(Controller):
             directory_filters(nri_type, status, country, regional_group, language, year_active, q),
             actor=request.user,
         )
-        return cached(request, stats, tag=body_etag(stats))
+        return cached(request, stats)
 
     @post(
         "/import",
@@ -147,7 +144,7 @@ class NriController(Controller):
         status_code=200,
     )
     async def import_nris(
-        self, request: Req, nris: NriService, source: ImportSource = None, dry_run: bool = False
+        self, request: AnyRequest, nris: NriService, source: ImportSource = None, dry_run: bool = False
     ) -> ImportReport:
         """Import existing, recognised NRIs from a CSV body (``text/csv``); all rows or none.
 
@@ -167,15 +164,17 @@ class NriController(Controller):
         return await NriImporter(nris).run(text, actor=request.user, source=source, dry_run=dry_run)
 
     @get("/{nri_id:uuid}", operation_id="GetNri")
-    async def get_nri(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
+    async def get_nri(self, request: AnyRequest, nri_id: UUID, nris: NriService) -> Response[Nri]:
         """One NRI, with an ETag. Anyone reads an NRI once it has been recognised (the public view: no focal
         point e-mail addresses, no committee members' gender, no review details); before that it is 404 except
         to its coordinators and the Secretariat, who see everything including the latest submission."""
         nri = await nris.get(nri_id, actor=request.user)
-        return cached(request, nri, tag=nri.version)
+        return cached(request, nri, version=nri.version)
 
     @patch("/{nri_id:uuid}", operation_id="UpdateNri", guards=MANAGERS, dependencies=WRITE)
-    async def update(self, request: Req, nri_id: UUID, data: NriPatch, nris: NriService) -> Response[Nri]:
+    async def update(
+        self, request: AnyRequest, nri_id: UUID, data: NriPatch, nris: NriService
+    ) -> Response[Nri]:
         """Edit with ``If-Match``. Coordinators change recognition fields only in draft or changes_requested;
         contact fields (website, mailing list, e-mail, focal points, languages, description) at any time."""
         nri = await nris.patch(nri_id, data, expected_version=required_version(request), actor=request.user)
@@ -183,14 +182,20 @@ class NriController(Controller):
 
     @get("/{nri_id:uuid}/history", operation_id="GetNriHistory")
     async def history(
-        self, request: Req, nri_id: UUID, nris: NriService, cursor: str | None = None, limit: Limit = 50
+        self,
+        request: AnyRequest,
+        nri_id: UUID,
+        nris: NriService,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> HistoryPage:
         """Everything that happened to the NRI, oldest first, from the audit log."""
         return await nris.history(nri_id, cursor=cursor, limit=limit, actor=request.user)
 
     @get("/{nri_id:uuid}/submissions", operation_id="ListNriSubmissions", guards=MANAGERS)
-    async def submissions(self, request: Req, nri_id: UUID, nris: NriService) -> list[Submission]:
-        """Each submission with the criteria it met, the reviewer's warnings and the decision on it."""
+    async def submissions(self, request: AnyRequest, nri_id: UUID, nris: NriService) -> list[Submission]:
+        """Each submission with the criteria it met, the reviewer's warnings and the decision on it, oldest
+        first (the latest 200 at most)."""
         return await nris.submissions(nri_id, actor=request.user)
 
     # -- the recognition workflow (If-Match optional: checked when sent) ------------------------------
@@ -202,7 +207,9 @@ class NriController(Controller):
         guards=[requires_role(Role.nri_coordinator)],
         dependencies=WRITE,
     )
-    async def submit(self, request: Req, nri_id: UUID, data: NriSubmit, nris: NriService) -> Response[Nri]:
+    async def submit(
+        self, request: AnyRequest, nri_id: UUID, data: NriSubmit, nris: NriService
+    ) -> Response[Nri]:
         """Submit for recognition: 422 naming every unmet criterion; 409 if a recognised NRI of the same type
         already covers the same countries."""
         nri = await nris.submit(nri_id, data, expected_version=_version(request), actor=request.user)
@@ -215,7 +222,7 @@ class NriController(Controller):
         guards=[requires_secretariat],
         dependencies=WRITE,
     )
-    async def start_review(self, request: Req, nri_id: UUID, nris: NriService) -> Response[Nri]:
+    async def start_review(self, request: AnyRequest, nri_id: UUID, nris: NriService) -> Response[Nri]:
         """The Secretariat takes a submitted NRI into review (submitted to under_review). 409 naming the
         allowed steps from any other status; If-Match optional (412 when stale)."""
         return written(
@@ -230,7 +237,7 @@ class NriController(Controller):
         dependencies=WRITE,
     )
     async def recognise(
-        self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
+        self, request: AnyRequest, nri_id: UUID, data: NriDecision, nris: NriService
     ) -> Response[Nri]:
         """The Secretariat recognises an NRI under review, with a reason: it becomes public to everyone. 409
         if a recognised NRI of the same type already covers the same countries, or from any status but
@@ -246,7 +253,7 @@ class NriController(Controller):
         dependencies=WRITE,
     )
     async def request_changes(
-        self, request: Req, nri_id: UUID, data: NriChangesRequest, nris: NriService
+        self, request: AnyRequest, nri_id: UUID, data: NriChangesRequest, nris: NriService
     ) -> Response[Nri]:
         """The Secretariat sends an NRI under review back to its coordinators with a reason and the list of
         changes wanted (under_review to changes_requested); they edit and submit again. 409 from any other
@@ -261,7 +268,9 @@ class NriController(Controller):
         guards=[requires_secretariat],
         dependencies=WRITE,
     )
-    async def decline(self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService) -> Response[Nri]:
+    async def decline(
+        self, request: AnyRequest, nri_id: UUID, data: NriDecision, nris: NriService
+    ) -> Response[Nri]:
         """The Secretariat declines an NRI under review, with a reason; this is final. 409 from any other
         status; If-Match optional."""
         nri = await nris.decline(nri_id, data, expected_version=_version(request), actor=request.user)
@@ -275,7 +284,7 @@ class NriController(Controller):
         dependencies=WRITE,
     )
     async def withdraw(
-        self, request: Req, nri_id: UUID, data: NriDecision, nris: NriService
+        self, request: AnyRequest, nri_id: UUID, data: NriDecision, nris: NriService
     ) -> Response[Nri]:
         """Withdraw the NRI (its coordinators or the Secretariat), with a reason."""
         nri = await nris.withdraw(nri_id, data, expected_version=_version(request), actor=request.user)
@@ -285,7 +294,7 @@ class NriController(Controller):
 
     @get("/{nri_id:uuid}/coordinators", operation_id="ListNriCoordinators", guards=MANAGERS)
     async def list_coordinators(
-        self, request: Req, nri_id: UUID, coordinators: CoordinatorService
+        self, request: AnyRequest, nri_id: UUID, coordinators: CoordinatorService
     ) -> list[Coordinator]:
         """The people who coordinate the NRI (name and e-mail). For its coordinators and the Secretariat
         only."""
@@ -298,7 +307,7 @@ class NriController(Controller):
         dependencies=COORDINATORS_WRITE,
     )
     async def add_coordinator(
-        self, request: Req, nri_id: UUID, data: CoordinatorInvite, coordinators: CoordinatorService
+        self, request: AnyRequest, nri_id: UUID, data: CoordinatorInvite, coordinators: CoordinatorService
     ) -> Coordinator:
         """Add a co-coordinator (an existing user, by id or e-mail); it applies from their next request."""
         return await coordinators.add_coordinator(nri_id, data, actor=request.user)
@@ -310,7 +319,7 @@ class NriController(Controller):
         dependencies=COORDINATORS_WRITE,
     )
     async def remove_coordinator(
-        self, request: Req, nri_id: UUID, user_id: UUID, coordinators: CoordinatorService
+        self, request: AnyRequest, nri_id: UUID, user_id: UUID, coordinators: CoordinatorService
     ) -> None:
         """Remove a coordinator; the last one stays until another is added (the Secretariat reassigns so)."""
         await coordinators.remove_coordinator(nri_id, user_id, actor=request.user)
@@ -324,7 +333,7 @@ class NriExportController(Controller):
     @get("/nris.csv", operation_id="ExportNrisCsv", media_type=CSV)
     async def export(
         self,
-        request: Req,
+        request: AnyRequest,
         directory: NriDirectory,
         nri_type: TypeFilter = None,
         status: StatusFilter = None,
@@ -346,11 +355,9 @@ class NriExportController(Controller):
             ),
             bom=bom,
         )
-        response = cached(request, text, tag=body_etag(text))
-        response.media_type = csvfile.BODY_MEDIA_TYPE
-        response.headers["Content-Disposition"] = 'attachment; filename="nris.csv"'
-        return response
+        download = {"Content-Disposition": 'attachment; filename="nris.csv"'}
+        return cached(request, text, headers=download, media_type=csvfile.BODY_MEDIA_TYPE)
 
 
-def _version(request: Req) -> int | None:
+def _version(request: AnyRequest) -> int | None:
     return expected_version(request, required=False)

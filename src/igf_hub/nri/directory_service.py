@@ -10,7 +10,7 @@ import msgspec
 
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.core.clock import Clock
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.schemas import Nri, NriFilters, NriPage, NriStats
@@ -21,16 +21,16 @@ class NriDirectory:
         self.repo = NriRepository(conn)
 
     async def page(self, filters: NriFilters, *, cursor: str | None, limit: int, actor: Principal) -> NriPage:
-        after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
+        keyset = Keyset(cursor, tuple[str, UUID], limit)
         rows = await self.repo.page(
             filters,
             visible_all=actor.has_role(Role.secretariat),
             mine=sorted(actor.resources(Role.nri_coordinator)),
-            after=after,
-            limit=limit + 1,
+            after=keyset.after,
+            limit=keyset.fetch,
         )
-        items, more = split_page(rows, limit)
-        return NriPage(items=items, next_cursor=encode_cursor(items[-1].name, items[-1].id) if more else None)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.name, row.id))
+        return NriPage(items=items, next_cursor=next_cursor)
 
     async def export(self, filters: NriFilters, *, actor: Principal) -> list[Nri]:
         return await self.repo.export(

@@ -1,24 +1,13 @@
-"""HTTP helpers shared by the NRI controllers: directory filters, cached reads."""
+"""HTTP helpers shared by the NRI controllers: directory filters."""
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated
 
-import msgspec
-from litestar import Request, Response
 from litestar.params import QueryParameter
 
-from igf_hub.auth.principal import Principal
-from igf_hub.core.concurrency import etag
 from igf_hub.core.vocab import RegionalGroup
 from igf_hub.nri.schemas import NriFilters, NriStatus, NriType
-
-T = TypeVar("T")
-
-PUBLIC_CACHE = "public, max-age=60"
-PRIVATE_CACHE = "private, no-cache"
-
 
 # The directory filters, declared on each handler. Not a dependency on purpose: when a dependency's own
 # parameters fail validation, Litestar raises before it enters the cleanup of dependencies already resolved,
@@ -55,25 +44,3 @@ def directory_filters(
         q=q,
         regional_group=regional_group.value if regional_group else None,
     )
-
-
-def body_etag(content: Any) -> str:
-    """A weak validator for a computed body (lists, statistics): the digest of what would be sent."""
-    return f'W/"{hashlib.sha256(msgspec.json.encode(content)).hexdigest()[:32]}"'
-
-
-def cached(
-    request: Request[Principal, Any, Any], content: T, *, tag: str | int, status_code: int = 200
-) -> Response[T]:
-    """A read with ETag and Cache-Control; 304 when the client already has it. Anonymous readers get the
-    public view, which caches may share; signed-in readers may see private fields, so theirs is private."""
-    validator = etag(tag) if isinstance(tag, int) else tag
-    headers = {
-        "ETag": validator,
-        "Cache-Control": PRIVATE_CACHE if request.user.is_authenticated else PUBLIC_CACHE,
-        "Vary": "Authorization",
-    }
-    if_none_match = request.headers.get("if-none-match", "")
-    if if_none_match.strip() == "*" or validator in [t.strip() for t in if_none_match.split(",")]:
-        return cast("Response[T]", Response(None, status_code=304, headers=headers))
-    return Response(content, status_code=status_code, headers=headers)

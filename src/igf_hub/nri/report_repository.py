@@ -43,8 +43,12 @@ SELECT {REPORT_COLUMNS} FROM nri_reports WHERE nri_id = $1 AND ($2::boolean OR s
 ORDER BY year DESC"""
 INSERT_REVISION = """
 INSERT INTO nri_report_revisions (report_id, version, content, revised_at, revised_by) VALUES ($1, $2, $3, $4, $5)"""
+# The latest $2 revisions, oldest first.
 LIST_REVISIONS = """
-SELECT version, revised_at, revised_by, content FROM nri_report_revisions WHERE report_id = $1 ORDER BY version"""
+SELECT * FROM (
+  SELECT version, revised_at, revised_by, content FROM nri_report_revisions WHERE report_id = $1
+  ORDER BY version DESC LIMIT $2
+) latest ORDER BY version"""
 # For the citation resolver: a submitted report and the name of its NRI.
 SELECT_CITABLE = """
 SELECT r.id, r.nri_id, r.year, n.name, n.acronym FROM nri_reports r JOIN nris n ON n.id = r.nri_id
@@ -147,8 +151,8 @@ class ReportRepository:
             INSERT_REVISION, report.id, report.version, msgspec.to_builtins(report), at, by
         )
 
-    async def revisions(self, report_id: UUID) -> list[ReportRevision]:
-        return [ReportRevision(**r) for r in await self.conn.fetch(LIST_REVISIONS, report_id)]
+    async def revisions(self, report_id: UUID, *, latest: int) -> list[ReportRevision]:
+        return [ReportRevision(**r) for r in await self.conn.fetch(LIST_REVISIONS, report_id, latest)]
 
     async def citable(self, report_id: UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow(SELECT_CITABLE, report_id)

@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, outbox
+from igf_hub.core import audit, outbox, params
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition, PreconditionFailed
@@ -151,7 +151,7 @@ class ReportService:
     async def revisions(self, nri_id: UUID, year: int, *, actor: Principal) -> list[ReportRevision]:
         nri = await self.nris.load(nri_id, actor=actor)
         report = await self._report(nri, year, actor)
-        return await self.repo.revisions(report.id)
+        return await self.repo.revisions(report.id, latest=params.LATEST_SHOWN)
 
     async def overdue(self) -> OverdueReports:
         """Drafts whose meeting ended more than the allowed months ago, and recognised NRIs with no report

@@ -111,8 +111,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING {SUBMISSION_COLUMNS}"""
 SELECT_LATEST_SUBMISSION = f"""
 SELECT {SUBMISSION_COLUMNS} FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id LIMIT 1"""
+# The latest $2 submissions, oldest first.
 LIST_SUBMISSIONS = f"""
-SELECT {SUBMISSION_COLUMNS} FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at, id"""
+SELECT * FROM (
+  SELECT {SUBMISSION_COLUMNS} FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2
+) latest ORDER BY submitted_at, id"""
 START_REVIEW = """
 UPDATE nri_submissions SET review_started_at = $2, review_started_by = $3
 WHERE id = (SELECT id FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id LIMIT 1)"""
@@ -300,8 +303,9 @@ class NriRepository:
         row = await self.conn.fetchrow(SELECT_LATEST_SUBMISSION, nri_id)
         return msgspec.convert(dict(row), Submission) if row else None
 
-    async def submissions(self, nri_id: UUID) -> list[Submission]:
-        return [msgspec.convert(dict(r), Submission) for r in await self.conn.fetch(LIST_SUBMISSIONS, nri_id)]
+    async def submissions(self, nri_id: UUID, *, latest: int) -> list[Submission]:
+        rows = await self.conn.fetch(LIST_SUBMISSIONS, nri_id, latest)
+        return [msgspec.convert(dict(r), Submission) for r in rows]
 
     async def start_review(self, nri_id: UUID, at: datetime, by: str) -> None:
         await self.conn.execute(START_REVIEW, nri_id, at, by)

@@ -17,7 +17,7 @@ import msgspec
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, countries, outbox, references
+from igf_hub.core import audit, countries, outbox, params, references
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import (
@@ -27,7 +27,7 @@ from igf_hub.core.errors import (
     PreconditionFailed,
     validation_field_error,
 )
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.references import Reference
 from igf_hub.core.settings import Settings
 from igf_hub.nri import criteria
@@ -458,8 +458,11 @@ class NriService:
 
     async def history(self, nri_id: UUID, *, cursor: str | None, limit: int, actor: Principal) -> HistoryPage:
         await self.load(nri_id, actor=actor)
-        after = decode_cursor(cursor, tuple[int])[0] if cursor else 0
-        rows, more = split_page(await self.repo.history(nri_id, after_seq=after, limit=limit + 1), limit)
+        keyset = Keyset(cursor, tuple[int], limit)
+        rows, next_cursor = keyset.cut(
+            await self.repo.history(nri_id, after_seq=keyset.first(0), limit=keyset.fetch),
+            lambda row: (row.seq,),
+        )
         if not is_manager(actor, nri_id):
             rows = [
                 msgspec.structs.replace(
@@ -467,11 +470,11 @@ class NriService:
                 )
                 for e in rows
             ]
-        return HistoryPage(items=rows, next_cursor=encode_cursor(rows[-1].seq) if more else None)
+        return HistoryPage(items=rows, next_cursor=next_cursor)
 
     async def submissions(self, nri_id: UUID, *, actor: Principal) -> list[Submission]:
         await self.load_managed(nri_id, actor=actor)
-        return await self.repo.submissions(nri_id)
+        return await self.repo.submissions(nri_id, latest=params.LATEST_SHOWN)
 
 
 async def resolve_report(conn: asyncpg.Connection, report_id: UUID) -> Reference | None:

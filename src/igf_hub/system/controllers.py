@@ -12,7 +12,7 @@ import msgspec
 import redis.exceptions
 from arq.connections import ArqRedis
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_secretariat
@@ -20,15 +20,15 @@ from igf_hub.core import audit_checkpoints, metrics
 from igf_hub.core.audit import AuditEntry
 from igf_hub.core.audit_checkpoints import AuditCheckpoint
 from igf_hub.core.audit_keys import verifier_key
+from igf_hub.core.caching import NO_STORE, PUBLIC_HOUR, PUBLIC_MINUTE
 from igf_hub.core.errors import NotFound, Unauthorized
-from igf_hub.core.pagination import Page, decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset, Page
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import VOCABULARIES, Vocabulary
 from igf_hub.system.repository import AuditRepository
 
 READY_TIMEOUT = 2.0
-PUBLIC_HOUR = CacheControlHeader(max_age=3600, public=True)
-PUBLIC_MINUTE = CacheControlHeader(max_age=60, public=True)
 TEXT = "text/plain; charset=utf-8"
 
 
@@ -88,7 +88,9 @@ class MetricsController(Controller):
                 headers={"WWW-Authenticate": 'Bearer realm="igf-hub-metrics"'},
             )
         body = await state.metrics.render(state.pool, queue, state.clock)
-        return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
+        return Response(
+            body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": NO_STORE.to_header()}
+        )
 
 
 class VocabController(Controller):
@@ -129,11 +131,11 @@ class AuditController(Controller):
         subject_id: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> AuditPage:
         """The audit trail, newest first, filtered by any of actor, action, subject and time."""
-        before = decode_cursor(cursor, tuple[int]) if cursor else None
+        keyset = Keyset(cursor, tuple[int], limit)
         filters: dict[str, Any] = {
             "actor": actor,
             "action": action,
@@ -142,11 +144,9 @@ class AuditController(Controller):
             "since": since,
             "until": until,
         }
-        rows = await AuditRepository(db).list(
-            filters, before_seq=before[0] if before else None, limit=limit + 1
-        )
-        items, more = split_page(rows, limit)
-        return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)
+        rows = await AuditRepository(db).list(filters, before_seq=keyset.first(None), limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.seq,))
+        return AuditPage(items=items, next_cursor=next_cursor)
 
 
 class AuditCheckpointPage(Page[AuditCheckpoint]):
@@ -163,16 +163,14 @@ class AuditCheckpointController(Controller):
     async def list_checkpoints(
         self,
         db: asyncpg.Connection,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> AuditCheckpointPage:
         """Every checkpoint published so far, newest first."""
-        before = decode_cursor(cursor, tuple[int]) if cursor else None
-        rows = await audit_checkpoints.history(db, before=before[0] if before else None, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        return AuditCheckpointPage(
-            items=items, next_cursor=encode_cursor(items[-1].tree_size) if more else None
-        )
+        keyset = Keyset(cursor, tuple[int], limit)
+        rows = await audit_checkpoints.history(db, before=keyset.first(None), limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.tree_size,))
+        return AuditCheckpointPage(items=items, next_cursor=next_cursor)
 
     @get("/latest", operation_id="GetLatestAuditCheckpoint", cache_control=PUBLIC_MINUTE, media_type=TEXT)
     async def latest(self, db: asyncpg.Connection) -> str:

@@ -7,7 +7,10 @@ from uuid import UUID
 from litestar import Controller, Response, get, patch, post
 
 from igf_hub.auth.guards import requires_authenticated
+from igf_hub.auth.principal import AnyRequest
+from igf_hub.core.caching import cached
 from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.call_schemas import (
@@ -20,7 +23,7 @@ from igf_hub.tracks.call_schemas import (
     SubmissionPage,
 )
 from igf_hub.tracks.call_service import CallService
-from igf_hub.tracks.controllers import Cursor, Limit, Req, managers, read_headers
+from igf_hub.tracks.controllers import managers
 
 WRITE = {"calls": writer(CallService)}
 
@@ -34,32 +37,32 @@ class CallController(Controller):
     async def list_calls(
         self,
         slug: str,
-        request: Req,
+        request: AnyRequest,
         calls: CallService,
         current: bool = False,
         cursor: Cursor = None,
-        limit: Limit = 50,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[CallPage]:
         """A track's calls for input, latest opening first (``current=true``: only scheduled and open ones)."""
         page = await calls.list_for_track(slug, current_only=current, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)
 
     @post("/{slug:str}/calls", operation_id="CreateTrackCall", guards=[managers], dependencies=WRITE)
     async def create_call(
-        self, slug: str, data: CallCreate, request: Req, calls: CallService
+        self, slug: str, data: CallCreate, request: AnyRequest, calls: CallService
     ) -> Response[Call]:
         """Open a call for input between ``opens_at`` and ``closes_at`` (server time decides)."""
         return written(await calls.create(slug, data, actor=request.user), status_code=201)
 
     @get("/calls/{call_id:uuid}", operation_id="GetTrackCall")
-    async def get_call(self, call_id: UUID, request: Req, calls: CallService) -> Response[Call]:
+    async def get_call(self, call_id: UUID, request: AnyRequest, calls: CallService) -> Response[Call]:
         """One call for input of a track: its text and the period it is open, with an ETag. Public."""
         call = await calls.get(call_id)
-        return Response(call, headers=read_headers(request.user, call.version))
+        return cached(request, call, version=call.version)
 
     @patch("/calls/{call_id:uuid}", operation_id="UpdateTrackCall", guards=[managers], dependencies=WRITE)
     async def update_call(
-        self, call_id: UUID, data: CallPatch, request: Req, calls: CallService
+        self, call_id: UUID, data: CallPatch, request: AnyRequest, calls: CallService
     ) -> Response[Call]:
         """Edit a call that has not closed (needs ``If-Match``); an open call keeps its opening date."""
         call = await calls.patch(
@@ -69,12 +72,17 @@ class CallController(Controller):
 
     @get("/calls/{call_id:uuid}/submissions", operation_id="ListTrackCallSubmissions")
     async def list_submissions(
-        self, call_id: UUID, request: Req, calls: CallService, cursor: Cursor = None, limit: Limit = 50
+        self,
+        call_id: UUID,
+        request: AnyRequest,
+        calls: CallService,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[SubmissionPage]:
         """The inputs sent to a call, oldest first: stakeholder group, country, organisation, text and link,
         never who sent them. Public."""
         page = await calls.list_submissions(call_id, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)
 
     @post(
         "/calls/{call_id:uuid}/submissions",
@@ -83,7 +91,7 @@ class CallController(Controller):
         dependencies=WRITE,
     )
     async def submit(
-        self, call_id: UUID, data: SubmissionCreate, request: Req, calls: CallService
+        self, call_id: UUID, data: SubmissionCreate, request: AnyRequest, calls: CallService
     ) -> Submission:
         """Send input while the call is open: before it opens or after it closes is a 409."""
         return await calls.submit(call_id, data, actor=request.user)

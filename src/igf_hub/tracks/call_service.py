@@ -13,7 +13,7 @@ from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
 from igf_hub.tracks.call_repository import CallRepository
@@ -68,14 +68,12 @@ class CallService:
         self, slug: str, *, current_only: bool, cursor: str | None, limit: int
     ) -> CallPage:
         track = await self._track(slug)
-        before = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.list_for_track(
-            track.id, now=self.clock.now(), current_only=current_only, before=before, limit=limit + 1
+            track.id, now=self.clock.now(), current_only=current_only, before=keyset.after, limit=keyset.fetch
         )
-        items, more = split_page(rows, limit)
-        return CallPage(
-            items=items, next_cursor=encode_cursor(items[-1].opens_at, items[-1].id) if more else None
-        )
+        items, next_cursor = keyset.cut(rows, lambda row: (row.opens_at, row.id))
+        return CallPage(items=items, next_cursor=next_cursor)
 
     async def create(self, slug: str, data: CallCreate, *, actor: Principal) -> Call:
         track = await self._track(slug)
@@ -173,8 +171,7 @@ class CallService:
 
     async def list_submissions(self, call_id: UUID, *, cursor: str | None, limit: int) -> SubmissionPage:
         await self.get(call_id)
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
-        rows = await self.repo.list_submissions(call_id, after=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        next_cursor = encode_cursor(items[-1].submitted_at, items[-1].id) if more else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        rows = await self.repo.list_submissions(call_id, after=keyset.after, limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.submitted_at, row.id))
         return SubmissionPage(items=items, next_cursor=next_cursor)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
-from igf_hub.auth.principal import Principal, Role
+from igf_hub.auth.principal import AnyRequest, Role
 from igf_hub.core import imports
-from igf_hub.core.concurrency import etag, expected_version, written
+from igf_hub.core.caching import cached
+from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.errors import TrackImportRejected, UnsupportedImportType
@@ -39,34 +41,16 @@ from igf_hub.tracks.schemas import (
 )
 from igf_hub.tracks.service import TrackService
 
-PUBLIC_CACHE = "public, max-age=60"
-PRIVATE_CACHE = "private, no-cache"
-
-Limit = Annotated[int, Parameter(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Parameter(max_length=500, description="next_cursor of the previous page")]
 ActionLine = Annotated[
     str | None, Parameter(pattern=r"^C\d{1,2}(\.\d)?$", description="WSIS Action Line code, e.g. C5")
 ]
 Sdg = Annotated[int | None, Parameter(ge=1, le=17, description="SDG number")]
 GdcObjective = Annotated[int | None, Parameter(ge=1, le=5, description="Global Digital Compact objective")]
-YearParam = Annotated[int | None, Parameter(ge=2006, le=2100)]
 Search = Annotated[str | None, Parameter(min_length=1, max_length=200, description="full-text search")]
 
-Req = Request[Principal, Any, Any]
 managers = requires_role(Role.secretariat, Role.track_facilitator)
 # Joining and leaving share one allowance per caller.
 PARTICIPATION_LIMIT = rate_limit("track-participation", 30, 3600)
-
-
-def read_headers(viewer: Principal, version: int | None = None) -> dict[str, str]:
-    """Public reads are cacheable; what a signed-in caller sees may include drafts and e-mails."""
-    headers = {
-        "Cache-Control": PRIVATE_CACHE if viewer.is_authenticated else PUBLIC_CACHE,
-        "Vary": "Authorization",
-    }
-    if version is not None:
-        headers["ETag"] = etag(version)
-    return headers
 
 
 WRITE = {"tracks": writer(TrackService)}
@@ -85,17 +69,17 @@ class TrackController(Controller):
     @get("/", operation_id="ListTracks")
     async def list_tracks(
         self,
-        request: Req,
+        request: AnyRequest,
         tracks: TrackService,
         type: TrackType | None = None,
         status: TrackStatus | None = None,
-        year: YearParam = None,
+        year: YearFilter = None,
         action_line: ActionLine = None,
         sdg: Sdg = None,
         gdc_objective: GdcObjective = None,
         q: Search = None,
         cursor: Cursor = None,
-        limit: Limit = 50,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[TrackPage]:
         """Intersessional tracks by slug, filtered by type, status, year active, classification and text."""
         filters = TrackFilters(
@@ -108,7 +92,7 @@ class TrackController(Controller):
             q=q,
         )
         page = await tracks.list_tracks(filters, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)
 
     @post(
         "/",
@@ -116,7 +100,9 @@ class TrackController(Controller):
         dependencies=WRITE,
         guards=[requires_authenticated, rate_limit("track-proposals", 30, 3600)],
     )
-    async def create_track(self, data: TrackCreate, request: Req, tracks: TrackService) -> Response[Track]:
+    async def create_track(
+        self, data: TrackCreate, request: AnyRequest, tracks: TrackService
+    ) -> Response[Track]:
         """The Secretariat creates BPFs, Policy Networks and other tracks; anyone signed in may propose a
         Dynamic Coalition (with its formation) and then facilitates it. Tracks start as ``proposed``."""
         return written(await tracks.create(data, actor=request.user), status_code=201)
@@ -129,7 +115,7 @@ class TrackController(Controller):
         dependencies=WRITE,
     )
     async def import_tracks(
-        self, request: Req, tracks: TrackService, dry_run: bool = False, source: ImportSource = None
+        self, request: AnyRequest, tracks: TrackService, dry_run: bool = False, source: ImportSource = None
     ) -> TrackImportReport:
         """Load many tracks at once, all or none: a CSV body (``text/csv``, a header row of the field names) or
         JSON (``{"tracks": [...]}``). Every problem is listed by row and column; ``?dry_run=true`` checks the
@@ -142,14 +128,14 @@ class TrackController(Controller):
         )
 
     @get("/{slug:str}", operation_id="GetTrack")
-    async def get_track(self, slug: str, request: Req, tracks: TrackService) -> Response[TrackDetail]:
+    async def get_track(self, slug: str, request: AnyRequest, tracks: TrackService) -> Response[TrackDetail]:
         """The track with its participants summary, latest outputs, current calls for input and history."""
         detail = await tracks.detail(slug, viewer=request.user)
-        return Response(detail, headers=read_headers(request.user, detail.version))
+        return cached(request, detail, version=detail.version)
 
     @patch("/{slug:str}", operation_id="UpdateTrack", guards=[managers], dependencies=WRITE)
     async def update_track(
-        self, slug: str, data: TrackPatch, request: Req, tracks: TrackService
+        self, slug: str, data: TrackPatch, request: AnyRequest, tracks: TrackService
     ) -> Response[Track]:
         """Edit a track (its Secretariat or its facilitators); needs ``If-Match``."""
         track = await tracks.patch(slug, data, expected_version=expected_version(request), actor=request.user)
@@ -163,7 +149,7 @@ class TrackController(Controller):
         dependencies=WRITE,
     )
     async def transition_track(
-        self, slug: str, data: TrackTransition, request: Req, tracks: TrackService
+        self, slug: str, data: TrackTransition, request: AnyRequest, tracks: TrackService
     ) -> Response[Track]:
         """``proposed → active → concluded``; Dynamic Coalitions also ``active ↔ inactive``. Needs ``If-Match``."""
         track = await tracks.transition(
@@ -172,9 +158,9 @@ class TrackController(Controller):
         return written(track)
 
     @get("/{slug:str}/standing", operation_id="GetTrackStanding")
-    async def get_standing(self, slug: str, request: Req, tracks: TrackService) -> Response[Standing]:
+    async def get_standing(self, slug: str, request: AnyRequest, tracks: TrackService) -> Response[Standing]:
         """A Dynamic Coalition against the DC rules, with the reasons for every rule it misses."""
-        return Response(await tracks.standing(slug), headers=read_headers(request.user))
+        return cached(request, await tracks.standing(slug))
 
     # -- people ----------------------------------------------------------------------------------------
 
@@ -185,7 +171,7 @@ class TrackController(Controller):
         dependencies=PEOPLE_WRITE,
     )
     async def add_facilitator(
-        self, slug: str, data: PersonRef, request: Req, people: PeopleService
+        self, slug: str, data: PersonRef, request: AnyRequest, people: PeopleService
     ) -> Person:
         """Bind a user to the track as facilitator (the Secretariat, or one of the track's facilitators)."""
         return await people.add_facilitator(slug, data.user_id, actor=request.user)
@@ -196,7 +182,9 @@ class TrackController(Controller):
         guards=[managers],
         dependencies=PEOPLE_WRITE,
     )
-    async def remove_facilitator(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
+    async def remove_facilitator(
+        self, slug: str, user_id: UUID, request: AnyRequest, people: PeopleService
+    ) -> None:
         """Remove a facilitator from the track and revoke their facilitator role (the Secretariat, or one of
         the track's facilitators). 404 when the user does not facilitate it."""
         await people.remove_facilitator(slug, user_id, actor=request.user)
@@ -208,7 +196,7 @@ class TrackController(Controller):
         dependencies=PEOPLE_WRITE,
     )
     async def add_liaison(
-        self, slug: str, data: PersonRef, request: Req, people: PeopleService
+        self, slug: str, data: PersonRef, request: AnyRequest, people: PeopleService
     ) -> MagLiaison:
         """Assign a current MAG member as liaison to the track."""
         return await people.add_liaison(slug, data.user_id, actor=request.user)
@@ -219,7 +207,9 @@ class TrackController(Controller):
         guards=[requires_secretariat],
         dependencies=PEOPLE_WRITE,
     )
-    async def remove_liaison(self, slug: str, user_id: UUID, request: Req, people: PeopleService) -> None:
+    async def remove_liaison(
+        self, slug: str, user_id: UUID, request: AnyRequest, people: PeopleService
+    ) -> None:
         """Remove a MAG liaison from the track (Secretariat only). 404 when the user is not its liaison."""
         await people.remove_liaison(slug, user_id, actor=request.user)
 
@@ -230,7 +220,7 @@ class TrackController(Controller):
         dependencies=PEOPLE_WRITE,
     )
     async def join(
-        self, slug: str, data: ParticipationCreate, request: Req, people: PeopleService
+        self, slug: str, data: ParticipationCreate, request: AnyRequest, people: PeopleService
     ) -> Response[Participation]:
         """Join an open track declaring stakeholder group and country (201), or update the declaration (200)."""
         participation, joined = await people.join(slug, data, actor=request.user)
@@ -242,22 +232,27 @@ class TrackController(Controller):
         guards=[requires_authenticated, PARTICIPATION_LIMIT],
         dependencies=PEOPLE_WRITE,
     )
-    async def leave(self, slug: str, request: Req, people: PeopleService) -> None:
+    async def leave(self, slug: str, request: AnyRequest, people: PeopleService) -> None:
         """Stop participating in the track (any signed-in participant, for themselves); their declaration
         leaves the public counts. 404 when you do not participate in it."""
         await people.leave(slug, actor=request.user)
 
     @get("/{slug:str}/participants/summary", operation_id="GetTrackParticipantSummary")
     async def participant_summary(
-        self, slug: str, request: Req, people: PeopleService
+        self, slug: str, request: AnyRequest, people: PeopleService
     ) -> Response[ParticipantSummary]:
         """Public counts by stakeholder group and UN regional group."""
-        return Response(await people.participant_summary(slug), headers=read_headers(request.user))
+        return cached(request, await people.participant_summary(slug))
 
     @get("/{slug:str}/participants", operation_id="ListTrackParticipants", guards=[managers])
     async def list_participants(
-        self, slug: str, request: Req, people: PeopleService, cursor: Cursor = None, limit: Limit = 50
+        self,
+        slug: str,
+        request: AnyRequest,
+        people: PeopleService,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[ParticipationPage]:
         """Who participates (the Secretariat and the track's facilitators only)."""
         page = await people.list_participants(slug, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)

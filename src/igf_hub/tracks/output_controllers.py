@@ -10,20 +10,18 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated
+from igf_hub.auth.principal import AnyRequest
+from igf_hub.core.caching import cached
 from igf_hub.core.concurrency import expected_version, written
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.tracks.controllers import (
     ActionLine,
-    Cursor,
     GdcObjective,
-    Limit,
-    Req,
     Sdg,
     Search,
-    YearParam,
     managers,
-    read_headers,
 )
 from igf_hub.tracks.output_repository import OutputFilters
 from igf_hub.tracks.output_schemas import (
@@ -57,19 +55,19 @@ class OutputController(Controller):
     @get("/outputs", operation_id="ListTrackOutputs")
     async def list_outputs(
         self,
-        request: Req,
+        request: AnyRequest,
         outputs: OutputService,
         track_type: TrackType | None = None,
         kind: OutputKind | None = None,
         status: OutputStatus | None = None,
-        year: YearParam = None,
+        year: YearFilter = None,
         action_line: ActionLine = None,
         sdg: Sdg = None,
         gdc_objective: GdcObjective = None,
         language: Language = None,
         q: Search = None,
         cursor: Cursor = None,
-        limit: Limit = 50,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[OutputPage]:
         """Outputs of every track, newest first: published and superseded ones, and drafts open for comment."""
         filters = OutputFilters(
@@ -84,28 +82,30 @@ class OutputController(Controller):
             q=q,
         )
         page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)
 
     @get("/outputs/by-citable-id/{citable_id:str}", operation_id="GetTrackOutputByCitableId")
     async def get_by_citable_id(
-        self, citable_id: str, request: Req, outputs: OutputService
+        self, citable_id: str, request: AnyRequest, outputs: OutputService
     ) -> Response[Output]:
         """Resolve a citable id (``igf:<track>:<year>:<n>:v<version>``) to the published output."""
         output = await outputs.get_by_citable_id(citable_id)
-        return Response(output, headers=read_headers(request.user, output.version))
+        return cached(request, output, version=output.version)
 
     @get("/outputs/{output_id:uuid}", operation_id="GetTrackOutput")
-    async def get_output(self, output_id: UUID, request: Req, outputs: OutputService) -> Response[Output]:
+    async def get_output(
+        self, output_id: UUID, request: AnyRequest, outputs: OutputService
+    ) -> Response[Output]:
         """One track output, with an ETag. Published outputs, and drafts once their comment window has opened,
         are public; other drafts are 404 except to the track's facilitators and the Secretariat."""
         output = await outputs.get(output_id, viewer=request.user)
-        return Response(output, headers=read_headers(request.user, output.version))
+        return cached(request, output, version=output.version)
 
     @patch(
         "/outputs/{output_id:uuid}", operation_id="UpdateTrackOutput", guards=[managers], dependencies=WRITE
     )
     async def update_output(
-        self, output_id: UUID, data: OutputPatch, request: Req, outputs: OutputService
+        self, output_id: UUID, data: OutputPatch, request: AnyRequest, outputs: OutputService
     ) -> Response[Output]:
         """Edit a draft (needs ``If-Match``); a published output is immutable (409)."""
         output = await outputs.patch(
@@ -116,7 +116,7 @@ class OutputController(Controller):
     @delete(
         "/outputs/{output_id:uuid}", operation_id="DeleteTrackOutput", guards=[managers], dependencies=WRITE
     )
-    async def delete_output(self, output_id: UUID, request: Req, outputs: OutputService) -> None:
+    async def delete_output(self, output_id: UUID, request: AnyRequest, outputs: OutputService) -> None:
         """Delete a draft; published outputs are never deleted."""
         await outputs.delete(
             output_id, expected_version=expected_version(request, required=False), actor=request.user
@@ -130,7 +130,7 @@ class OutputController(Controller):
         dependencies=WRITE,
     )
     async def open_comment_window(
-        self, output_id: UUID, data: CommentWindowOpen, request: Req, outputs: OutputService
+        self, output_id: UUID, data: CommentWindowOpen, request: AnyRequest, outputs: OutputService
     ) -> Response[Output]:
         """Open (or extend) a draft's community comment window until ``closes_at``; needs ``If-Match``."""
         output = await outputs.open_comment_window(
@@ -140,12 +140,17 @@ class OutputController(Controller):
 
     @get("/outputs/{output_id:uuid}/comments", operation_id="ListTrackOutputComments")
     async def list_comments(
-        self, output_id: UUID, request: Req, outputs: OutputService, cursor: Cursor = None, limit: Limit = 50
+        self,
+        output_id: UUID,
+        request: AnyRequest,
+        outputs: OutputService,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[CommentPage]:
         """The community comments on an output, oldest first. Readable by whoever may read the output (404
         otherwise)."""
         page = await outputs.list_comments(output_id, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)
 
     @post(
         "/outputs/{output_id:uuid}/comments",
@@ -154,7 +159,7 @@ class OutputController(Controller):
         dependencies=WRITE,
     )
     async def comment(
-        self, output_id: UUID, data: CommentCreate, request: Req, outputs: OutputService
+        self, output_id: UUID, data: CommentCreate, request: AnyRequest, outputs: OutputService
     ) -> Comment:
         """Comment on a draft while its comment window is open."""
         return await outputs.comment(output_id, data, actor=request.user)
@@ -166,7 +171,7 @@ class OutputController(Controller):
         guards=[managers],
         dependencies=WRITE,
     )
-    async def publish(self, output_id: UUID, request: Req, outputs: OutputService) -> Response[Output]:
+    async def publish(self, output_id: UUID, request: AnyRequest, outputs: OutputService) -> Response[Output]:
         """``draft → published`` (needs ``If-Match``): the output gets its citable id and supersedes the version
         it revises. BPF and PN drafts must have been through a closed comment window."""
         output = await outputs.publish(
@@ -181,7 +186,7 @@ class OutputController(Controller):
         dependencies=WRITE,
     )
     async def new_version(
-        self, output_id: UUID, data: OutputPatch, request: Req, outputs: OutputService
+        self, output_id: UUID, data: OutputPatch, request: AnyRequest, outputs: OutputService
     ) -> Response[Output]:
         """Start the next version of a published output as a draft, with the changes in the body."""
         return written(await outputs.new_version(output_id, data, actor=request.user), status_code=201)
@@ -192,22 +197,22 @@ class OutputController(Controller):
     async def list_track_outputs(
         self,
         slug: str,
-        request: Req,
+        request: AnyRequest,
         outputs: OutputService,
         kind: OutputKind | None = None,
         status: OutputStatus | None = None,
-        year: YearParam = None,
+        year: YearFilter = None,
         cursor: Cursor = None,
-        limit: Limit = 50,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> Response[OutputPage]:
         """A track's outputs, newest first (its facilitators and the Secretariat also see every draft)."""
         filters = OutputFilters(track_id=await outputs.track_id_of(slug), kind=kind, status=status, year=year)
         page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
-        return Response(page, headers=read_headers(request.user))
+        return cached(request, page)
 
     @post("/{slug:str}/outputs", operation_id="CreateTrackOutput", guards=[managers], dependencies=WRITE)
     async def create_output(
-        self, slug: str, data: OutputCreate, request: Req, outputs: OutputService
+        self, slug: str, data: OutputCreate, request: AnyRequest, outputs: OutputService
     ) -> Response[Output]:
         """Start a draft output of the track."""
         return written(await outputs.create(slug, data, actor=request.user), status_code=201)

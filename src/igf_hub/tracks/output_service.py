@@ -16,7 +16,7 @@ from igf_hub.core import references
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.tracks.access import WORKING, find_track, manages, record, require_manager
 from igf_hub.tracks.errors import (
@@ -166,12 +166,11 @@ class OutputService:
             all_drafts = manages(viewer, filters.track_id)
         else:
             all_drafts = viewer.has_role(Role.secretariat)
-        before = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.list_outputs(
-            filters, all_drafts=all_drafts, now=self.clock.now(), before=before, limit=limit + 1
+            filters, all_drafts=all_drafts, now=self.clock.now(), before=keyset.after, limit=keyset.fetch
         )
-        items, more = split_page(rows, limit)
-        next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
+        items, next_cursor = keyset.cut(rows, lambda row: (row.created_at, row.id))
         return OutputPage(items=[summary_of(o) for o in items], next_cursor=next_cursor)
 
     async def track_id_of(self, slug: str) -> UUID:
@@ -181,11 +180,11 @@ class OutputService:
         self, output_id: UUID, *, viewer: Principal, cursor: str | None, limit: int
     ) -> CommentPage:
         await self.get(output_id, viewer=viewer)
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
-        items, more = split_page(
-            await self.repo.list_comments(output_id, after=after, limit=limit + 1), limit
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        items, next_cursor = keyset.cut(
+            await self.repo.list_comments(output_id, after=keyset.after, limit=keyset.fetch),
+            lambda row: (row.created_at, row.id),
         )
-        next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
         return CommentPage(items=items, next_cursor=next_cursor)
 
     # -- drafts --------------------------------------------------------------------------------------

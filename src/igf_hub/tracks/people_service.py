@@ -17,7 +17,7 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
@@ -93,10 +93,9 @@ class PeopleService:
     ) -> ParticipationPage:
         track = await find_track(self.tracks, slug)
         require_manager(viewer, track)
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
-        rows = await self.repo.list_participants(track.id, after=after, limit=limit + 1)
-        items, more = split_page(rows, limit)
-        next_cursor = encode_cursor(items[-1].joined_at, items[-1].user_id) if more else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        rows = await self.repo.list_participants(track.id, after=keyset.after, limit=keyset.fetch)
+        items, next_cursor = keyset.cut(rows, lambda row: (row.joined_at, row.user_id))
         return ParticipationPage(items=items, next_cursor=next_cursor)
 
     # -- facilitators --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden, IllegalTransition
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.tracks import standing as dc_standing
 from igf_hub.tracks.access import find_track, manages, record, require_manager, track_event_data
@@ -96,11 +96,12 @@ class TrackService:
         return await find_track(self.repo, slug, for_update=for_update)
 
     async def list_tracks(self, filters: TrackFilters, *, cursor: str | None, limit: int) -> TrackPage:
-        after = decode_cursor(cursor, tuple[str])[0] if cursor else None
-        items, more = split_page(
-            await self.repo.list_tracks(filters, after_slug=after, limit=limit + 1), limit
+        keyset = Keyset(cursor, tuple[str], limit)
+        items, next_cursor = keyset.cut(
+            await self.repo.list_tracks(filters, after_slug=keyset.first(None), limit=keyset.fetch),
+            lambda row: (row.slug,),
         )
-        return TrackPage(items=items, next_cursor=encode_cursor(items[-1].slug) if more else None)
+        return TrackPage(items=items, next_cursor=next_cursor)
 
     async def detail(self, slug: str, *, viewer: Principal) -> TrackDetail:
         track = await self.row(slug)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from arq.connections import ArqRedis
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import MediaType
@@ -15,11 +15,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter, QueryParameter
 
 from igf_hub.auth.guards import requires_role, requires_secretariat
-from igf_hub.auth.principal import Principal, Role
+from igf_hub.auth.principal import AnyRequest, Role
 from igf_hub.auth.schemas import ClientCreated, RoleGrant
-from igf_hub.core.concurrency import etag_headers, expected_version, written
+from igf_hub.core.caching import NO_STORE, PUBLIC_MINUTE, cached
+from igf_hub.core.concurrency import expected_version, written
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import next_link
+from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit
 from igf_hub.core.providers import reader, writer
 from igf_hub.webhooks.delivery_service import DeliveryService
 from igf_hub.webhooks.errors import UnknownQueryParameter
@@ -49,10 +51,7 @@ from igf_hub.webhooks.schemas import (
 )
 from igf_hub.webhooks.service import WebhookService
 
-AnyRequest = Request[Principal, Any, Any]
-Limit = Annotated[int, Parameter(ge=1, le=100)]
 requires_consumer_or_secretariat = requires_role(Role.secretariat, Role.consumer)
-NO_STORE = CacheControlHeader(no_store=True)
 
 
 WRITE = {
@@ -97,12 +96,16 @@ class ConsumerController(Controller):
 
     # -- consumers -----------------------------------------------------------------------------------
 
-    @get("/", operation_id="ListConsumers", cache_control=NO_STORE)
+    @get("/", operation_id="ListConsumers")
     async def list_consumers(
-        self, request: AnyRequest, webhooks: WebhookService, cursor: str | None = None, limit: Limit = 50
-    ) -> ConsumerPage:
+        self,
+        request: AnyRequest,
+        webhooks: WebhookService,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[ConsumerPage]:
         """All consumers for the Secretariat; a consumer's members see their own."""
-        return await webhooks.list_consumers(actor=request.user, cursor=cursor, limit=limit)
+        return cached(request, await webhooks.list_consumers(actor=request.user, cursor=cursor, limit=limit))
 
     @post("/", operation_id="CreateConsumer", guards=[requires_secretariat], dependencies=WRITE)
     async def create_consumer(
@@ -113,14 +116,14 @@ class ConsumerController(Controller):
         consumer = await webhooks.create_consumer(data, actor=request.user)
         return written(consumer, status_code=201)
 
-    @get("/{consumer_id:uuid}", operation_id="GetConsumer", cache_control=NO_STORE)
+    @get("/{consumer_id:uuid}", operation_id="GetConsumer")
     async def get_consumer(
         self, consumer_id: UUID, request: AnyRequest, webhooks: WebhookService
     ) -> Response[Consumer]:
         """One consumer, with an ETag for later updates. The Secretariat sees every consumer; a consumer's
         members see only their own (403 otherwise)."""
         consumer = await webhooks.get_consumer(consumer_id, actor=request.user)
-        return Response(consumer, headers=etag_headers(consumer.version))
+        return cached(request, consumer, version=consumer.version)
 
     @patch(
         "/{consumer_id:uuid}",
@@ -167,26 +170,27 @@ class ConsumerController(Controller):
         consumer_id: UUID,
         request: AnyRequest,
         deliveries: DeliveryService,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> NoticePage:
         """What igf_hub told the consumer about its endpoints (failing, disabled), newest first."""
         return await deliveries.notices(consumer_id, actor=request.user, cursor=cursor, limit=limit)
 
     # -- endpoints -----------------------------------------------------------------------------------
 
-    @get("/{consumer_id:uuid}/endpoints", operation_id="ListEndpoints", cache_control=NO_STORE)
+    @get("/{consumer_id:uuid}/endpoints", operation_id="ListEndpoints")
     async def list_endpoints(
         self,
         consumer_id: UUID,
         request: AnyRequest,
         webhooks: WebhookService,
-        cursor: str | None = None,
-        limit: Limit = 50,
-    ) -> EndpointPage:
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[EndpointPage]:
         """The consumer's webhook endpoints, with their verification state and failure record. For the
         Secretariat and the consumer's own members."""
-        return await webhooks.list_endpoints(consumer_id, actor=request.user, cursor=cursor, limit=limit)
+        page = await webhooks.list_endpoints(consumer_id, actor=request.user, cursor=cursor, limit=limit)
+        return cached(request, page)
 
     @post("/{consumer_id:uuid}/endpoints", operation_id="CreateEndpoint", dependencies=WRITE)
     async def create_endpoint(
@@ -200,14 +204,14 @@ class ConsumerController(Controller):
         endpoint = await webhooks.create_endpoint(consumer_id, data, actor=request.user)
         return written(endpoint, status_code=201)
 
-    @get(ENDPOINT, operation_id="GetEndpoint", cache_control=NO_STORE)
+    @get(ENDPOINT, operation_id="GetEndpoint")
     async def get_endpoint(
         self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
     ) -> Response[Endpoint]:
         """One webhook endpoint of the consumer (its URL, subscriptions, verification and failure state), with
         an ETag for updates. For the Secretariat and the consumer's own members."""
         endpoint = await webhooks.get_endpoint(consumer_id, endpoint_id, actor=request.user)
-        return Response(endpoint, headers=etag_headers(endpoint.version))
+        return cached(request, endpoint, version=endpoint.version)
 
     @patch(ENDPOINT, operation_id="UpdateEndpoint", dependencies=WRITE)
     async def update_endpoint(
@@ -314,8 +318,8 @@ class ConsumerController(Controller):
         event_type: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-        cursor: str | None = None,
-        limit: Limit = 50,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> DeliveryPage:
         """The consumer's deliveries, newest first, filtered by endpoint, state, event type and time."""
         return await deliveries.list(
@@ -393,13 +397,13 @@ class EventController(Controller):
     @get(
         "/signing-keys",
         operation_id="GetWebhookSigningKeys",
-        cache_control=CacheControlHeader(max_age=300, public=True),
+        cache_control=PUBLIC_MINUTE,
         dependencies={"deliveries": writer(DeliveryService)},
     )
     async def signing_keys(self, deliveries: DeliveryService) -> SigningKeys:
         """igf_hub's Ed25519 public keys: verify a ``v1a`` webhook signature without a shared secret. Each
         delivery signed with ``v1a`` names its key in the ``webhook-key-id`` header (a ``kid`` here); the
-        active key has no ``retired_at``. This document may be cached for 5 minutes: when a delivery names a
+        active key has no ``retired_at``. This document may be cached for a minute: when a delivery names a
         ``kid`` your copy lacks, the key was rotated; fetch the document again."""
         return await deliveries.signing_keys()
 

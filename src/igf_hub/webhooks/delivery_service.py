@@ -12,7 +12,7 @@ from igf_hub.auth.principal import Principal
 from igf_hub.core import audit
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Unprocessable
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset, encode_cursor
 from igf_hub.core.settings import Settings
 from igf_hub.webhooks import keys
 from igf_hub.webhooks.delivery_repository import DeliveryRepository
@@ -74,7 +74,7 @@ class DeliveryService:
         limit: int,
     ) -> DeliveryPage:
         await self.webhooks.get_consumer(consumer_id, actor=actor)
-        before = decode_cursor(cursor, tuple[int])[0] if cursor else None
+        keyset = Keyset(cursor, tuple[int], limit)
         rows = await self.repo.list_deliveries(
             consumer_id,
             endpoint_id=endpoint_id,
@@ -82,13 +82,11 @@ class DeliveryService:
             event_type=event_type,
             since=since,
             until=until,
-            before_seq=before,
-            limit=limit + 1,
+            before_seq=keyset.first(None),
+            limit=keyset.fetch,
         )
-        page, more = split_page(rows, limit)
-        return DeliveryPage(
-            items=[d for _, d in page], next_cursor=encode_cursor(page[-1][0]) if more else None
-        )
+        page, next_cursor = keyset.cut(rows, lambda row: (row[0],))
+        return DeliveryPage(items=[d for _, d in page], next_cursor=next_cursor)
 
     async def get(self, consumer_id: UUID, delivery_id: UUID, *, actor: Principal) -> DeliveryDetail:
         await self.webhooks.get_consumer(consumer_id, actor=actor)
@@ -149,13 +147,12 @@ class DeliveryService:
         self, consumer_id: UUID, *, actor: Principal, cursor: str | None, limit: int
     ) -> NoticePage:
         await self.webhooks.get_consumer(consumer_id, actor=actor)
-        before = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
-        items, more = split_page(
-            await WebhookRepository(self.conn).list_notices(consumer_id, before, limit + 1), limit
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        items, next_cursor = keyset.cut(
+            await WebhookRepository(self.conn).list_notices(consumer_id, keyset.after, keyset.fetch),
+            lambda row: (row.created_at, row.id),
         )
-        return NoticePage(
-            items=items, next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more else None
-        )
+        return NoticePage(items=items, next_cursor=next_cursor)
 
     # -- the pull log --------------------------------------------------------------------------------
 
@@ -164,7 +161,8 @@ class DeliveryService:
     ) -> tuple[bytes, str | None]:
         """Events after the cursor, in log order, as JSON whose items are the webhook bodies themselves;
         and the cursor of the next page when there is one (for the ``Link`` header)."""
-        position = tuple(decode_cursor(after, tuple[int, int])) if after else START
+        keyset = Keyset(after, tuple[int, int], limit)
+        position = keyset.after or START
         wanted = [t.strip() for t in types.split(",") if t.strip()] if types else None
         if wanted:
             errors = [
@@ -172,19 +170,19 @@ class DeliveryService:
             ]
             if errors:
                 raise Unprocessable("unknown event types", errors=errors)
-        rows = await self.repo.event_log((position[0], position[1]), wanted, limit + 1)
-        page, more = split_page(rows, limit)
-        last = (page[-1][0], page[-1][1].seq) if page else position
+        rows = await self.repo.event_log((position[0], position[1]), wanted, keyset.fetch)
+        page, more = keyset.cut(rows, lambda row: (row[0], row[1].seq))
+        # Unlike a page, the log always names where the next call starts, even at its end.
+        next_cursor = more or encode_cursor(*((page[-1][0], page[-1][1].seq) if page else position))
         base = self.settings.base_url
-        next_cursor = encode_cursor(*last)
         body = _encoder.encode(
             _RawEventLog(
                 items=[msgspec.Raw(render(event, base)) for _, event in page],
                 next_cursor=next_cursor,
-                has_more=more,
+                has_more=more is not None,
             )
         )
-        return body, next_cursor if more else None
+        return body, more
 
     async def event(self, event_id: UUID) -> bytes:
         """One event in full (also when its webhook body is thin: the link in a thin body points here)."""

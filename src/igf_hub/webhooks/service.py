@@ -21,7 +21,7 @@ from igf_hub.core import audit, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
-from igf_hub.core.pagination import decode_cursor, encode_cursor, split_page
+from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.webhooks import signing, ssrf
 from igf_hub.webhooks.delivery_repository import DeliveryRepository
@@ -104,11 +104,11 @@ class WebhookService:
 
     async def list_consumers(self, *, actor: Principal, cursor: str | None, limit: int) -> ConsumerPage:
         only = None if actor.has_role(Role.secretariat) else sorted(actor.resources(Role.consumer))
-        after = decode_cursor(cursor, tuple[str, UUID]) if cursor else None
-        items, more = split_page(await self.repo.list_consumers(only, after, limit + 1), limit)
-        return ConsumerPage(
-            items=items, next_cursor=encode_cursor(items[-1].name, items[-1].id) if more else None
+        keyset = Keyset(cursor, tuple[str, UUID], limit)
+        items, next_cursor = keyset.cut(
+            await self.repo.list_consumers(only, keyset.after, keyset.fetch), lambda row: (row.name, row.id)
         )
+        return ConsumerPage(items=items, next_cursor=next_cursor)
 
     async def update_consumer(
         self, consumer_id: UUID, data: ConsumerPatch, *, expected: int | None, actor: Principal
@@ -184,9 +184,11 @@ class WebhookService:
         self, consumer_id: UUID, *, actor: Principal, cursor: str | None, limit: int
     ) -> EndpointPage:
         await self.get_consumer(consumer_id, actor=actor)
-        after = decode_cursor(cursor, tuple[datetime, UUID]) if cursor else None
-        items, more = split_page(await self.repo.list_endpoints(consumer_id, after, limit + 1), limit)
-        next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
+        keyset = Keyset(cursor, tuple[datetime, UUID], limit)
+        items, next_cursor = keyset.cut(
+            await self.repo.list_endpoints(consumer_id, keyset.after, keyset.fetch),
+            lambda row: (row.created_at, row.id),
+        )
         return EndpointPage(items=items, next_cursor=next_cursor)
 
     async def create_endpoint(

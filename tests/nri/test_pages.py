@@ -83,6 +83,9 @@ async def test_bad_filter_values_give_the_form_back_with_plain_errors(
     )
     assert answer.status_code == 400 and answer.headers["content-type"].startswith("text/html")
     document = html.fromstring(answer.text)
+    # The components' own words are in the reader's language too (imported with the page's context).
+    assert document.findtext(".//div[@class='error-summary']/h2") == "Hay un problema"
+    assert document.xpath("//form//button/text()") == ["Aplicar filtros"]
     summary = document.xpath("//div[@class='error-summary']//a")
     assert [(a.get("href"), a.text_content()) for a in summary] == [
         ("#field-q", "Busque como máximo 200 caracteres."),
@@ -139,11 +142,11 @@ async def test_a_profile_shows_what_the_api_publishes(client: httpx.AsyncClient,
     ]
     assert "Peter Otieno" in main and "female" not in answer.text
     # Reports newest first, and the history in role terms, never a person.
-    years = document.xpath("//section[@aria-labelledby='reports']//tbody/tr/th/text()")
+    years = document.xpath("//section[@class='nri-reports']//tbody/tr/th/text()")
     assert years == sorted(years, reverse=True) and len(years) == 2
     history = [
         [cell.text_content().strip() for cell in row.xpath("td")]
-        for row in document.xpath("//section[@aria-labelledby='history']//tbody/tr")
+        for row in document.xpath("//section[@class='nri-history']//tbody/tr")
     ]
     assert history[0][1:] == [
         "La Secretaría del IGF",

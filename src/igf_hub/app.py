@@ -57,10 +57,12 @@ from igf_hub.mag.event_schemas import MAG_EVENTS
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
+from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
 from igf_hub.messages.pages import MessagePages
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
 from igf_hub.nri.event_schemas import NRI_EVENTS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
+from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
 from igf_hub.system.controllers import (
     AuditCheckpointController,
@@ -75,6 +77,7 @@ from igf_hub.web import templating
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
+from igf_hub.web.navigation import NavItem
 from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 
@@ -110,6 +113,7 @@ CONTROLLERS: list[Any] = [
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
 PAGES: list[Any] = [HomePage, MessagePages, NriPages]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS]
+NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION]
 
 
 @asynccontextmanager
@@ -273,6 +277,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         pool_max=settings.db.pool_max,
     )
     app.state.home_sections = HOME_SECTIONS
+    app.state.navigation = NAVIGATION
     app.asgi_handler = LanguagePrefix(app.asgi_handler)  # /fr/… is routed as /… in French (web/i18n.py)
     document_problems(app)  # error responses documented as the problem+json they are
     complete_options(app)

@@ -10,7 +10,7 @@ import pytest
 from lxml import html
 
 from igf_hub.web import catalogs
-from igf_hub.web.i18n import LANGUAGES, negotiate
+from igf_hub.web.i18n import LANGUAGES, gettext, negotiate
 from tests.conftest import BASE_URL
 
 
@@ -122,3 +122,16 @@ async def test_the_home_page_counts_the_initiatives_by_region(
     rows = {row.xpath("string(th)"): row.xpath("string(td)") for row in section.xpath(".//tbody/tr")}
     assert rows["Groupe des États d\u2019Afrique"] == str(stats["by_regional_group"]["african"])
     assert f"{stats['total']} initiatives sont répertoriées." in section.text_content()
+
+
+async def test_the_main_menu_links_each_domain_in_the_readers_language(client: httpx.AsyncClient) -> None:
+    """The domains declare their menu entries (NAVIGATION in their pages.py); the layout shows them."""
+    document = html.fromstring((await client.get("/fr/nris")).text)
+    links = [(a.text_content(), a.get("href")) for a in document.xpath("//nav[@class='site-nav']//a")]
+    assert links == [
+        (gettext("fr", "IGF Messages"), "/fr/messages"),
+        (gettext("fr", "National and regional initiatives"), "/fr/nris"),
+    ]
+    assert document.xpath("//nav[@class='site-nav']//a[@aria-current='page']/@href") == ["/fr/nris"]
+    home = html.fromstring((await client.get("/fr/")).text)
+    assert home.xpath("//nav[@class='site-nav']//a[@aria-current]") == []

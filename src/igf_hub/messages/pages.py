@@ -38,6 +38,7 @@ from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name, datetime_text
 from igf_hub.web.home import HomeSection, SectionContext
 from igf_hub.web.i18n import LANGUAGES, N_, gettext, request_language
+from igf_hub.web.navigation import NavItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
@@ -504,3 +505,7 @@ HOME_SECTIONS = [
         order=20,
     ),
 ]
+
+
+# The main navigation's entries for this domain (app.py collects them).
+NAVIGATION = [NavItem(path="/messages", label=N_("IGF Messages"), order=10)]

@@ -36,6 +36,7 @@ from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import locale_of
 from igf_hub.web.home import HomeSection, SectionContext
 from igf_hub.web.i18n import N_
+from igf_hub.web.navigation import NavItem
 from igf_hub.web.templating import render
 
 # The UN regional groups (core/vocab.py REGIONAL_GROUPS), in words for the reader.
@@ -416,3 +417,7 @@ HOME_SECTIONS = [
         order=40,
     )
 ]
+
+
+# The main navigation's entries for this domain (app.py collects them).
+NAVIGATION = [NavItem(path="/nris", label=N_("National and regional initiatives"), order=20)]

@@ -27,6 +27,7 @@ from litestar.template import TemplateConfig
 from igf_hub.core.security_headers import page_headers
 from igf_hub.web import i18n
 from igf_hub.web.formatting import FILTERS
+from igf_hub.web.navigation import navigation
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE / "templates"
@@ -147,6 +148,7 @@ def render(
             "lang": language,
             "dir": i18n.LANGUAGES[language].direction,
             "languages": _switcher(request, language),
+            "navigation": navigation(request, language),
             "path": request.url.path,
         },
         status_code=status_code,

@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import SYSTEM, Principal
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
@@ -62,22 +62,22 @@ def _event_data(appointment: Appointment) -> dict[str, Any]:
     return data
 
 
-async def _record(
+async def _appointment_changed(
     conn: asyncpg.Connection,
     actor: Principal,
     action: str,
     appointment: Appointment,
     audit_data: dict[str, Any],
 ) -> None:
-    await audit.append(
+    await changelog.record(
         conn,
+        action,
         actor=actor.subject,
-        action=action,
         subject_type="mag_appointment",
         subject_id=appointment.id,
         data=audit_data,
+        event_data=_event_data(appointment),
     )
-    await outbox.publish(conn, action, subject=appointment.id, data=_event_data(appointment))
 
 
 async def end_completed(
@@ -93,7 +93,9 @@ async def end_completed(
         ended_record = await repo.get_appointment(appointment_id)
         assert ended_record is not None  # locked by completed_appointments: it cannot have gone
         view = appointment_view(ended_record, private=False)
-        await _record(repo.conn, actor, "mag.appointment.ended", view, {"ends_on": record.ends_on})
+        await _appointment_changed(
+            repo.conn, actor, "mag.appointment.ended", view, {"ends_on": record.ends_on}
+        )
         ended += 1
     return ended
 
@@ -227,7 +229,9 @@ class AppointmentService:
         if data.nomination_id is not None:
             await self._mark_nomination_appointed(data.nomination_id, year, actor)
         view = appointment_view(record, private=True)
-        await _record(self.conn, actor, "mag.appointment.created", view, msgspec.to_builtins(view))
+        await _appointment_changed(
+            self.conn, actor, "mag.appointment.created", view, msgspec.to_builtins(view)
+        )
         return view
 
     async def update(
@@ -252,7 +256,7 @@ class AppointmentService:
             )
         view = appointment_view(record, private=True)
         changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
-        await _record(self.conn, actor, "mag.appointment.updated", view, {"changes": changes})
+        await _appointment_changed(self.conn, actor, "mag.appointment.updated", view, {"changes": changes})
         return view
 
     async def end_early(
@@ -283,7 +287,9 @@ class AppointmentService:
         )
         view = appointment_view(record, private=True)
         action = f"mag.appointment.{requested.value}"
-        await _record(self.conn, actor, action, view, {"ends_on": data.ends_on, "reason": data.reason})
+        await _appointment_changed(
+            self.conn, actor, action, view, {"ends_on": data.ends_on, "reason": data.reason}
+        )
         return view
 
     async def end_completed(self, *, actor: Principal = SYSTEM) -> int:
@@ -292,19 +298,14 @@ class AppointmentService:
     async def _mark_nomination_appointed(self, nomination_id: UUID, year: int, actor: Principal) -> None:
         await self.nominations.set_status(nomination_id, NominationStatus.appointed, None, self.clock.now())
         change = {"cycle_year": year, "from": NominationStatus.shortlisted, "to": NominationStatus.appointed}
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "mag.nomination.status_changed",
             actor=actor.subject,
-            action="mag.nomination.status_changed",
             subject_type="mag_nomination",
             subject_id=nomination_id,
             data=change,
-        )
-        await outbox.publish(
-            self.conn,
-            "mag.nomination.status_changed",
-            subject=nomination_id,
-            data=change | {"id": nomination_id},
+            event_data=change | {"id": nomination_id},
             public=False,  # nominations are the Secretariat's; the appointment's own event is public
         )
 

@@ -22,7 +22,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, imports, outbox
+from igf_hub.core import changelog, imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Unprocessable, convert_all
 from igf_hub.core.schemas import CountryCode, Name, Year
@@ -215,15 +215,14 @@ class MagArchiveService:
                     "appointments": appointments,
                     "notes": cycle.notes,
                 }
-                await audit.append(
+                await changelog.record(
                     self.conn,
+                    "mag.cycle.imported",
                     actor=actor.subject,
-                    action="mag.cycle.imported",
                     subject_type="mag_cycle",
                     subject_id=record.id,
                     data=data,
                 )
-                await outbox.publish(self.conn, "mag.cycle.imported", subject=record.id, data=data)
             report.cycles.append(
                 ArchiveCycleOutcome(year=cycle.year, members=len(cycle.members), people_created=created)
             )

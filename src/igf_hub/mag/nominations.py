@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
@@ -129,7 +129,7 @@ class NominationService:
         )
         record = await self._get(nomination_id)
         # The event says only that a nomination exists: its content is private to the Secretariat.
-        await self._record(actor, "mag.nomination.submitted", record, {"cycle_year": year})
+        await self._nomination_changed(actor, "mag.nomination.submitted", record, {"cycle_year": year})
         return await self._view(record, cycle)
 
     async def _get(self, nomination_id: UUID) -> NominationRecord:
@@ -192,7 +192,7 @@ class NominationService:
             raise CycleNotOpen(f"the {cycle.year} cycle is closed")
         await self.repo.set_status(nomination_id, to, note, self.clock.now())
         record = await self._get(nomination_id)
-        await self._record(
+        await self._nomination_changed(
             actor,
             "mag.nomination.status_changed",
             record,
@@ -220,7 +220,7 @@ class NominationService:
             by_nominator=dict(sorted(counts["nominated_by"].items())),
         )
 
-    async def _record(
+    async def _nomination_changed(
         self,
         actor: Principal,
         action: str,
@@ -228,15 +228,14 @@ class NominationService:
         data: dict[str, Any],
         audit_extra: dict[str, Any] | None = None,
     ) -> None:
-        await audit.append(
+        await changelog.record(
             self.conn,
+            action,
             actor=actor.subject,
-            action=action,
             subject_type="mag_nomination",
             subject_id=record.id,
             data=data | (audit_extra or {}),
-        )
-        # Nominations are read by the Secretariat only: never in the consumer feed (appointments are).
-        await outbox.publish(
-            self.conn, action, subject=record.id, data=data | {"id": record.id}, public=False
+            event_data=data | {"id": record.id},
+            # Nominations are read by the Secretariat only: never in the consumer feed (appointments are).
+            public=False,
         )

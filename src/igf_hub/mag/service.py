@@ -11,7 +11,7 @@ import msgspec
 from igf_hub.auth.errors import UserNotFound
 from igf_hub.auth.principal import Principal
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, countries, outbox
+from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
@@ -85,13 +85,15 @@ class PersonService:
                 )
         except asyncpg.UniqueViolationError:
             raise UserAlreadyLinked(f"user {data.user_id} is already linked to another person") from None
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "mag.person.created",
             actor=actor.subject,
-            action="mag.person.created",
             subject_type="mag_person",
             subject_id=person.id,
             data=person,
+            # A person is public only through an appointment, whose own events consumers get: no event.
+            publish=False,
         )
         return person
 
@@ -148,13 +150,14 @@ class PersonService:
                 await mirror.sync_grant(
                     self.repo, self.clock, self.settings, appointment, actor=actor, previous_holder=before
                 )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "mag.person.updated",
             actor=actor.subject,
-            action="mag.person.updated",
             subject_type="mag_person",
             subject_id=person.id,
             data={"changes": changes, "version": person.version},
+            publish=False,  # as for mag.person.created: appointments carry what consumers see of a person
         )
         return person
 
@@ -197,7 +200,14 @@ class CycleService:
         except asyncpg.UniqueViolationError:
             raise CycleExists(f"the {data.year} cycle already exists") from None
         cycle = cycle_view(record)
-        await self._record(actor, "mag.cycle.created", cycle, {"cycle": cycle})
+        await changelog.record(
+            self.conn,
+            "mag.cycle.created",
+            actor=actor.subject,
+            subject_type="mag_cycle",
+            subject_id=cycle.id,
+            data={"cycle": cycle},
+        )
         return cycle
 
     async def update(self, year: int, patch: CyclePatch, *, expected: int | None, actor: Principal) -> Cycle:
@@ -224,7 +234,14 @@ class CycleService:
         if errors:
             raise InvalidCycle(errors=errors)
         cycle = cycle_view(await self.repo.update_cycle(updated, self.clock.now()))
-        await self._record(actor, "mag.cycle.updated", cycle, {"cycle": cycle, "changed": sorted(changes)})
+        await changelog.record(
+            self.conn,
+            "mag.cycle.updated",
+            actor=actor.subject,
+            subject_type="mag_cycle",
+            subject_id=cycle.id,
+            data={"cycle": cycle, "changed": sorted(changes)},
+        )
         return cycle
 
     async def transition(
@@ -243,24 +260,15 @@ class CycleService:
         if to is CycleStatus.closed and today(self.clock) <= current.ends_on:
             raise TransitionGuard(f"the {year} cycle runs until {current.ends_on}: close it after that day")
         cycle = cycle_view(await self.repo.set_cycle_status(current.id, to, self.clock.now()))
-        await self._record(
-            actor,
+        await changelog.record(
+            self.conn,
             "mag.cycle.status_changed",
-            cycle,
-            {"year": year, "from": current.status, "to": to, "version": cycle.version},
+            actor=actor.subject,
+            subject_type="mag_cycle",
+            subject_id=cycle.id,
+            data={"year": year, "from": current.status, "to": to, "version": cycle.version},
         )
         if to is CycleStatus.closed:
             # Closing ends its completed appointments: their events follow the cycle's.
             await end_completed(self.repo, self.clock, actor=actor, cycle_id=current.id)
         return cycle
-
-    async def _record(self, actor: Principal, action: str, cycle: Cycle, data: dict[str, Any]) -> None:
-        await audit.append(
-            self.conn,
-            actor=actor.subject,
-            action=action,
-            subject_type="mag_cycle",
-            subject_id=cycle.id,
-            data=data,
-        )
-        await outbox.publish(self.conn, action, subject=cycle.id, data=data)

@@ -14,7 +14,7 @@ import asyncpg
 from igf_hub.auth.errors import GrantAlreadyExists, UserNotFound
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate, User
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
@@ -82,9 +82,13 @@ class CoordinatorService:
 
     async def _coordinators_changed(self, nri: Nri, action: str, user_id: UUID, actor: Principal) -> None:
         data = {"user_id": str(user_id)}
-        await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
-        )
-        await outbox.publish(
-            self.conn, action, subject=nri.id, data=event_data(nri, **data), public=is_public(nri)
+        await changelog.record(
+            self.conn,
+            action,
+            actor=actor.subject,
+            subject_type="nri",
+            subject_id=nri.id,
+            data=data,
+            event_data=event_data(nri, **data),
+            public=is_public(nri),
         )

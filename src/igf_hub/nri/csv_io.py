@@ -20,7 +20,7 @@ import msgspec
 
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate, User
-from igf_hub.core import audit, countries, csvfile, imports, outbox
+from igf_hub.core import changelog, countries, csvfile, imports
 from igf_hub.core.errors import FieldError, convert_all
 from igf_hub.nri.errors import ImportRejected
 from igf_hub.nri.schemas import ImportReport, ImportRow, Nri, NriCreate, NriStatus
@@ -339,7 +339,7 @@ class NriImporter:
                 imported_source=self.source,
             )
             outcome = "created"
-            await self._record(
+            await self._record_import(
                 nri,
                 "nri.imported",
                 actor,
@@ -356,7 +356,7 @@ class NriImporter:
         ):
             nri, outcome = updated, "updated"
             after = content_of(nri)
-            await self._record(
+            await self._record_import(
                 nri,
                 "nri.updated",
                 actor,
@@ -371,7 +371,9 @@ class NriImporter:
                     actor=actor,
                     source="nri",
                 )
-                await self._record(nri, "nri.coordinator_added", actor, {"user_id": str(row.coordinator.id)})
+                await self._record_import(
+                    nri, "nri.coordinator_added", actor, {"user_id": str(row.coordinator.id)}
+                )
                 outcome = "updated" if outcome == "unchanged" else outcome
         return nri, outcome
 
@@ -380,18 +382,19 @@ class NriImporter:
         before, after = content_of(nri), msgspec.to_builtins(content)
         return sorted(f for f in after if after[f] != before[f])
 
-    async def _record(self, nri: Nri, action: str, actor: Principal, data: dict[str, Any]) -> None:
-        await audit.append(
-            self.service.conn,
-            actor=actor.subject,
-            action=action,
-            subject_type="nri",
-            subject_id=nri.id,
-            data=data,
-        )
+    async def _record_import(self, nri: Nri, action: str, actor: Principal, data: dict[str, Any]) -> None:
         # The event says what the API's own events say: the imported content and changed values stay in the
         # audit log (they hold what the public view redacts: focal points' e-mails, committee genders).
         published = event_data(nri, **{k: v for k, v in data.items() if k not in PRIVATE_IMPORT_KEYS})
         if action == "nri.imported":  # it becomes public here: consumers start from its public state
             published["nri"] = msgspec.to_builtins(redacted(nri))
-        await outbox.publish(self.service.conn, action, subject=nri.id, data=published, public=is_public(nri))
+        await changelog.record(
+            self.service.conn,
+            action,
+            actor=actor.subject,
+            subject_type="nri",
+            subject_id=nri.id,
+            data=data,
+            event_data=published,
+            public=is_public(nri),
+        )

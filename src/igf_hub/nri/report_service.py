@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, outbox, params
+from igf_hub.core import changelog, params
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition, PreconditionFailed
@@ -84,7 +84,7 @@ class ReportService:
                 f"{nri.name} already has a report for {data.year}: edit it instead",
                 extra={"href": f"/v1/nris/{nri.id}/reports/{data.year}"},
             )
-        await self._record(nri, report, "nri.report_created", actor)
+        await self._report_changed(nri, report, "nri.report_created", actor)
         return report
 
     async def get(self, nri_id: UUID, year: int, *, actor: Principal) -> NriReport:
@@ -121,9 +121,9 @@ class ReportService:
         if updated.status == "submitted":  # a late edit: published, so it becomes a new revision
             await self.repo.add_revision(updated, at=now, by=actor.subject)
             await self.nris.repo.record_activity(nri.id, updated.meeting_end)
-            await self._record(nri, updated, "nri.report_revised", actor, fields=changed)
+            await self._report_changed(nri, updated, "nri.report_revised", actor, fields=changed)
         else:
-            await self._record(nri, updated, "nri.report_updated", actor, fields=changed)
+            await self._report_changed(nri, updated, "nri.report_updated", actor, fields=changed)
         return updated
 
     async def submit(
@@ -143,7 +143,7 @@ class ReportService:
             raise PreconditionFailed("the report changed meanwhile: read it again and retry")
         await self.repo.add_revision(submitted, at=now, by=actor.subject)
         await self.nris.repo.record_activity(nri.id, submitted.meeting_end)
-        await self._record(nri, submitted, "nri.report_submitted", actor)
+        await self._report_changed(nri, submitted, "nri.report_submitted", actor)
         if nri.status is NriStatus.inactive and submitted.meeting_end >= self.nris.inactivity_cutoff():
             await self.nris.reactivate(nri, actor=actor, year=year, activity_on=submitted.meeting_end)
         return submitted
@@ -182,11 +182,10 @@ class ReportService:
                 errors=[FieldError("/meeting_start", f"{content.meeting_start} is after today ({today})")],
             )
 
-    async def _record(self, nri: Nri, report: NriReport, action: str, actor: Principal, **extra: Any) -> None:
+    async def _report_changed(
+        self, nri: Nri, report: NriReport, action: str, actor: Principal, **extra: Any
+    ) -> None:
         data = {"report_id": str(report.id), "year": report.year, "version": report.version, **extra}
-        await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
-        )
         event: dict[str, Any] = {"nri": {"id": str(nri.id), "name": nri.name, "type": nri.type.value}, **data}
         if report.status == "submitted":
             # Published: consumers (IGF Messages drafting among them) get the whole report and its
@@ -196,10 +195,14 @@ class ReportService:
                 "classification": msgspec.to_builtins(report.classification),
             }
         # Public once submitted (a draft report is its coordinators' workspace) by a recognised NRI.
-        await outbox.publish(
+        await changelog.record(
             self.conn,
             action,
-            subject=report.id,
-            data=event,
+            actor=actor.subject,
+            subject_type="nri",
+            subject_id=nri.id,
+            data=data,
+            event_data=event,
+            event_subject=report.id,
             public=report.status == "submitted" and is_public(nri),
         )

@@ -17,7 +17,7 @@ import msgspec
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, countries, outbox, params, references
+from igf_hub.core import changelog, countries, params, references
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import (
@@ -170,15 +170,16 @@ class NriService:
             actor=actor,
             source="nri",
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "nri.registered",
             actor=actor.subject,
-            action="nri.registered",
             subject_type="nri",
             subject_id=nri.id,
             data={"to": nri.status.value, "content": content_of(nri), "coordinator": str(actor.user_id)},
+            event_data=event_data(nri),
+            public=False,
         )
-        await outbox.publish(self.conn, "nri.registered", subject=nri.id, data=event_data(nri), public=False)
         return await self.present(nri, actor=actor, manager=True)
 
     async def get(self, nri_id: UUID, *, actor: Principal) -> Nri:
@@ -208,19 +209,14 @@ class NriService:
         )
         if updated is None:
             raise PreconditionFailed("the NRI changed meanwhile: read it again and retry")
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "nri.updated",
             actor=actor.subject,
-            action="nri.updated",
             subject_type="nri",
             subject_id=nri.id,
             data={"fields": changed, "changes": {f: after[f] for f in changed}, "version": updated.version},
-        )
-        await outbox.publish(
-            self.conn,
-            "nri.updated",
-            subject=nri.id,
-            data=event_data(updated, fields=changed),
+            event_data=event_data(updated, fields=changed),
             public=is_public(updated),
         )
         return await self.present(updated, actor=actor)
@@ -443,15 +439,21 @@ class NriService:
         data: dict[str, Any] = {"from": nri.status.value, "to": to.value, "reason": reason, **(extra or {})}
         if changes:
             data["changes_requested"] = changes
-        await audit.append(
-            self.conn, actor=actor.subject, action=action, subject_type="nri", subject_id=nri.id, data=data
-        )
         published = event_data(updated, **data)
         if not is_public(nri) and is_public(
             updated
         ):  # becoming public: consumers start from its public state
             published["nri"] = msgspec.to_builtins(redacted(updated))
-        await outbox.publish(self.conn, action, subject=nri.id, data=published, public=is_public(updated))
+        await changelog.record(
+            self.conn,
+            action,
+            actor=actor.subject,
+            subject_type="nri",
+            subject_id=nri.id,
+            data=data,
+            event_data=published,
+            public=is_public(updated),
+        )
         return updated
 
     # -- reading one NRI -----------------------------------------------------------------------------

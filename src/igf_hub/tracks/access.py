@@ -1,15 +1,13 @@
-"""Who may do what to a track, and the audit + outbox record every change writes. Shared by the services."""
+"""Who may do what to a track, and what every track event carries. Shared by the services."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit, outbox
 from igf_hub.tracks.errors import NotTrackManager, TrackNotFound
 from igf_hub.tracks.repository import TrackRepository
 from igf_hub.tracks.schemas import TrackRow, TrackStatus
@@ -27,24 +25,6 @@ def manages(actor: Principal, track_id: UUID) -> bool:
 def require_manager(actor: Principal, track: TrackRow) -> None:
     if not manages(actor, track.id):
         raise NotTrackManager(f"you do not facilitate the track {track.slug!r}")
-
-
-async def record(
-    conn: asyncpg.Connection,
-    actor: Principal,
-    event: str,
-    *,
-    subject_type: str,
-    subject_id: UUID,
-    data: Any,
-    public: bool = True,
-) -> None:
-    """The audit row and the outbox event of one state change, in the caller's transaction (``public``: may
-    everyone read the subject now; tracks and calls are always public, draft outputs are not)."""
-    await audit.append(
-        conn, actor=actor.subject, action=event, subject_type=subject_type, subject_id=subject_id, data=data
-    )
-    await outbox.publish(conn, event, subject=subject_id, data=data, public=public)
 
 
 def track_event_data(track: TrackRow, **extra: Any) -> dict[str, Any]:

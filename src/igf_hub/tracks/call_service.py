@@ -9,13 +9,13 @@ from uuid import UUID
 import asyncpg
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import countries
+from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
-from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
+from igf_hub.tracks.access import WORKING, find_track, require_manager, track_event_data
 from igf_hub.tracks.call_repository import CallRepository
 from igf_hub.tracks.call_schemas import (
     Call,
@@ -92,10 +92,10 @@ class CallService:
             created_by=actor.subject,
             now=now,
         )
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.call_created",
+            actor=actor.subject,
             subject_type="track_call",
             subject_id=call.id,
             data=track_event_data(
@@ -132,10 +132,10 @@ class CallService:
             title=data.title if isinstance(data.title, str) else call.title,
             description=data.description if isinstance(data.description, str) else call.description,
         )
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.call_updated",
+            actor=actor.subject,
             subject_type="track_call",
             subject_id=call.id,
             data=track_event_data(track, call_id=str(call.id), opens_at=opens_at, closes_at=closes_at),
@@ -154,10 +154,10 @@ class CallService:
                 errors=[FieldError("/country", f"{data.country} is not an ISO 3166-1 country")]
             )
         submission = await self.repo.insert_submission(call.id, data, user_id=actor.user_id, now=now)
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.call_submission_received",
+            actor=actor.subject,
             subject_type="track_call",
             subject_id=call.id,
             data={

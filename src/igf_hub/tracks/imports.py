@@ -17,10 +17,10 @@ from uuid import UUID
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import imports
+from igf_hub.core import changelog, imports
 from igf_hub.core.errors import FieldError, convert_all
 from igf_hub.core.schemas import Classification
-from igf_hub.tracks.access import record, track_event_data
+from igf_hub.tracks.access import track_event_data
 from igf_hub.tracks.errors import TrackImportRejected
 from igf_hub.tracks.repository import ImportedTrack, TrackRepository
 from igf_hub.tracks.schemas import (
@@ -125,8 +125,13 @@ class TrackImporter:
             if loaded is None:  # inserted above, in this transaction
                 continue
             data = track_event_data(loaded, name=loaded.name, source=source, years_active=loaded.years_active)
-            await record(
-                self.repo.conn, actor, "track.imported", subject_type="track", subject_id=loaded.id, data=data
+            await changelog.record(
+                self.repo.conn,
+                "track.imported",
+                actor=actor.subject,
+                subject_type="track",
+                subject_id=loaded.id,
+                data=data,
             )
             report.created += 1
         return report

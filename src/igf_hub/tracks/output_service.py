@@ -12,13 +12,13 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import references
+from igf_hub.core import changelog, references
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
-from igf_hub.tracks.access import WORKING, find_track, manages, record, require_manager
+from igf_hub.tracks.access import WORKING, find_track, manages, require_manager
 from igf_hub.tracks.errors import (
     CommentWindowClosed,
     DraftVersionExists,
@@ -221,10 +221,10 @@ class OutputService:
         output = await self.repo.insert(
             uuid4(), track.id, _fields_of(data), created_by=actor.subject, now=self.clock.now()
         )
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.created",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=output.id,
             data=output_event_data(output, track),
@@ -241,10 +241,10 @@ class OutputService:
         updated = await self.repo.update_draft(output.id, _merged(output, data), now=self.clock.now())
         assert updated is not None  # locked as a draft above
         changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.updated",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=output.id,
             data=output_event_data(updated, track, changed=changed),
@@ -257,10 +257,10 @@ class OutputService:
         self._require_draft(output, "deleted")
         check_version(output.version, expected_version)
         await self.repo.delete_draft(output.id)
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.deleted",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=output.id,
             data={"id": str(output.id), "track_id": str(track.id), "track_slug": track.slug},
@@ -292,10 +292,10 @@ class OutputService:
                 )
         except asyncpg.UniqueViolationError:
             raise DraftVersionExists(f"a draft of the next version of {source.citable_id} exists") from None
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.created",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=draft.id,
             data=output_event_data(draft, track),
@@ -324,10 +324,10 @@ class OutputService:
             output.id, opens_at=opens_at, closes_at=data.closes_at, now=now
         )
         assert updated is not None
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.comment_window_opened",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=output.id,
             data=output_event_data(updated, track),
@@ -353,10 +353,10 @@ class OutputService:
             text=data.text,
             now=self.clock.now(),
         )
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.comment_received",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=output.id,
             data={"id": str(output.id), "comment_id": str(comment.id), "track_slug": output.track_slug},
@@ -404,19 +404,19 @@ class OutputService:
             assert superseded is not None
             await self.tracks.add_history(track.id, "output_superseded", now=now, output_id=superseded.id)
         # The publication causes the supersession: its event comes first.
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track_output.published",
+            actor=actor.subject,
             subject_type="track_output",
             subject_id=published.id,
             data=output_event_data(published, track),
         )
         if superseded is not None:
-            await record(
+            await changelog.record(
                 self.conn,
-                actor,
                 "track_output.superseded",
+                actor=actor.subject,
                 subject_type="track_output",
                 subject_id=superseded.id,
                 data=output_event_data(superseded, track),

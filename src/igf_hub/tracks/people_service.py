@@ -14,13 +14,13 @@ from igf_hub.auth.errors import GrantNotFound
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import countries
+from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
-from igf_hub.tracks.access import WORKING, find_track, record, require_manager, track_event_data
+from igf_hub.tracks.access import WORKING, find_track, require_manager, track_event_data
 from igf_hub.tracks.errors import (
     AlreadyFacilitator,
     AlreadyLiaison,
@@ -120,10 +120,10 @@ class PeopleService:
         await self.repo.add_facilitator(
             track.id, user_id, grant_id=grant.id, added_by=actor.subject, now=self.clock.now()
         )
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.facilitator_added",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
@@ -138,10 +138,10 @@ class PeopleService:
         # Already revoked directly through the identity API: then only our record remained.
         with contextlib.suppress(GrantNotFound):
             await self.identity.revoke_grant(user_id, grant_id, actor=actor)
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.facilitator_removed",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
@@ -158,10 +158,10 @@ class PeopleService:
             raise NotAMagMember(errors=[FieldError("/user_id", f"{user_id} is not a current MAG member")])
         if not await self.repo.add_liaison(track.id, user_id, added_by=actor.subject, now=self.clock.now()):
             raise AlreadyLiaison(f"{user_id} is already a MAG liaison of {slug!r}")
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.mag_liaison_added",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
@@ -174,10 +174,10 @@ class PeopleService:
             raise Forbidden("the Secretariat assigns MAG liaisons")
         if not await self.repo.remove_liaison(track.id, user_id):
             raise NotALiaison(f"{user_id} is not a MAG liaison of {slug!r}")
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.mag_liaison_removed",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(track, user_id=str(user_id)),
@@ -208,10 +208,10 @@ class PeopleService:
             country=data.country,
             now=self.clock.now(),
         )
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.participant_joined" if joined else "track.participant_updated",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(
@@ -227,10 +227,10 @@ class PeopleService:
             or (left := await self.repo.remove_participant(track.id, actor.user_id)) is None
         ):
             raise NotAParticipant(f"you do not participate in {slug!r}")
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.participant_left",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(track, stakeholder_group=left.stakeholder_group, country=left.country),

@@ -11,14 +11,14 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import countries
+from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden, IllegalTransition
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.tracks import standing as dc_standing
-from igf_hub.tracks.access import find_track, manages, record, require_manager, track_event_data
+from igf_hub.tracks.access import find_track, manages, require_manager, track_event_data
 from igf_hub.tracks.call_repository import CallRepository
 from igf_hub.tracks.errors import (
     NotADynamicCoalition,
@@ -173,10 +173,10 @@ class TrackService:
         if data.formation is not None:
             await self.repo.insert_formation(track.id, data.formation, submitted_by=actor.subject, now=now)
         await self.repo.add_history(track.id, "proposed", now=now, to_status=track.status.value)
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.proposed",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(track, name=track.name),
@@ -207,10 +207,10 @@ class TrackService:
             if errors:
                 raise TrackRulesNotMet(errors=errors)
         updated = await self.repo.update(msgspec.structs.replace(track, **changes), now=self.clock.now())
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             "track.updated",
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(updated, changed=sorted(changes)),
@@ -289,10 +289,10 @@ class TrackService:
             reason=reason,
         )
         event = TRANSITION_EVENTS[(track.status, to)]
-        await record(
+        await changelog.record(
             self.conn,
-            actor,
             event,
+            actor=actor.subject,
             subject_type="track",
             subject_id=track.id,
             data=track_event_data(updated, from_status=track.status.value, reason=reason, **extra),

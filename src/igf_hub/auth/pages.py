@@ -22,7 +22,7 @@ from igf_hub.auth.errors import TooManySignInFailures
 from igf_hub.auth.principal import Principal
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.throttle import SignInThrottle
-from igf_hub.core import audit
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.web import csrf
@@ -130,13 +130,14 @@ class SignInPages(Controller):
         person = _signed_in(request)
         await context_of(request.scope).sign_out(tx)
         if person is not None:
-            await audit.append(
+            await changelog.record(
                 tx,
+                "user.signed_out",
                 actor=person.subject,
-                action="user.signed_out",
                 subject_type="user",
                 subject_id=person.user_id,
                 data={"sessions": 1},
+                publish=False,  # a security record, not a change others act on
             )
         return Redirect("/signin?done=signed-out", status_code=303)
 
@@ -148,13 +149,14 @@ class SignInPages(Controller):
         if person is None:
             return Redirect(_signin_url("/account"), status_code=303)
         ended = await context_of(request.scope).sign_out_everywhere(tx)
-        await audit.append(
+        await changelog.record(
             tx,
+            "user.signed_out_everywhere",
             actor=person.subject,
-            action="user.signed_out_everywhere",
             subject_type="user",
             subject_id=person.user_id,
             data={"sessions": ended},
+            publish=False,  # a security record, not a change others act on
         )
         return Redirect("/signin?done=signed-out-everywhere", status_code=303)
 

@@ -28,7 +28,7 @@ from joserfc.jwk import KeySet
 from igf_hub.auth import passwords
 from igf_hub.auth.keys import ALGORITHM
 from igf_hub.auth.repository import IdentityRepository
-from igf_hub.core import audit
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 
@@ -219,13 +219,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     async def _revoke_family(self, row: Mapping[str, Any]) -> None:
         s = self.server
         revoked = await s.repo.revoke_refresh_family(row["family_id"], s.clock.now())
-        await audit.append(
+        await changelog.record(
             s.repo.conn,
+            "oauth.refresh_token_reused",
             actor=f"client:{row['client_id']}",
-            action="oauth.refresh_token_reused",
             subject_type="user",
             subject_id=row["user_id"],
             data={"family_id": row["family_id"], "revoked": revoked},
+            publish=False,  # a security record, not a change others act on
         )
 
     def authenticate_user(self, refresh_token: RefreshToken) -> OAuthUser:

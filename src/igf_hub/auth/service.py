@@ -25,7 +25,7 @@ from igf_hub.auth.repository import IdentityRepository
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, RoleGrant, User, UserCreate
 from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
 from igf_hub.auth.throttle import SignInThrottle
-from igf_hub.core import audit
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 
@@ -99,13 +99,14 @@ class IdentityService:
             raise UserAlreadyExists(f"{data.email} is already registered") from None
         for grant in data.grants:
             user.grants.append(await self._grant(user_id=user.id, client_id=None, grant=grant))
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "user.created",
             actor=actor.subject,
-            action="user.created",
             subject_type="user",
             subject_id=user.id,
             data={"email": user.email, "grants": user.grants},
+            publish=False,  # accounts are not an event family: no domain or consumer subscribes to them
         )
         return user
 
@@ -120,16 +121,17 @@ class IdentityService:
         """An account just got locked out by failed sign-ins: audited, so the Secretariat can see it."""
         user = await self.find_user_by_email(email)
         if user is not None:  # an unknown e-mail is throttled all the same, but there is no one to record
-            await audit.append(
+            await changelog.record(
                 self.conn,
+                "user.sign_in_locked_out",
                 actor="anonymous",
-                action="user.sign_in_locked_out",
                 subject_type="user",
                 subject_id=user.id,
                 data={
                     "failed_sign_ins": settings.auth.signin_account_max_failures,
                     "seconds": settings.auth.signin_account_window,
                 },
+                publish=False,  # a security record for the Secretariat, not a change others act on
             )
 
     async def lift_sign_in_lockout(
@@ -138,13 +140,14 @@ class IdentityService:
         """Clear the account's failed sign-ins (every address); whether it was locked out. Audited either way."""
         user = await self.get_user(user_id)
         was_locked = await throttle.lift_lockout(redis, settings, user.email)
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "user.sign_in_lockout_lifted",
             actor=actor.subject,
-            action="user.sign_in_lockout_lifted",
             subject_type="user",
             subject_id=user.id,
             data={"was_locked_out": was_locked},
+            publish=False,  # a security record for the Secretariat, not a change others act on
         )
         return was_locked
 
@@ -173,13 +176,14 @@ class IdentityService:
         if user is None:
             return None
         await throttle.succeeded()
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "user.signed_in",
             actor=f"user:{user.id}",
-            action="user.signed_in",
             subject_type="user",
             subject_id=user.id,
             data=data,
+            publish=False,  # a security record, not a change others act on
         )
         return user
 
@@ -228,13 +232,14 @@ class IdentityService:
         token = generator.access_token_generator(
             OAuthClient(row), "authorization_code", OAuthUser(user_id), API_SCOPE
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "user.access_token_created",
             actor=f"user:{user_id}",
-            action="user.access_token_created",
             subject_type="user",
             subject_id=user_id,
             data={"client_id": CONSOLE_CLIENT_ID, "expires_in": settings.auth.access_token_ttl},
+            publish=False,  # a security record, not a change others act on
         )
         return token, settings.auth.access_token_ttl
 
@@ -264,26 +269,28 @@ class IdentityService:
             grant=grant,
             source=source,
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "role.granted",
             actor=actor.subject,
-            action="role.granted",
             subject_type="user" if is_user else "client",
             subject_id=holder_id,
             data=created,
+            publish=False,  # accounts are not an event family (a domain's own event says what the role is for)
         )
         return created
 
     async def revoke_grant(self, holder_id: UUID, grant_id: UUID, *, actor: Principal) -> None:
         if not await self.repo.delete_grant(grant_id, holder_id):
             raise GrantNotFound(f"no grant {grant_id} for {holder_id}")
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "role.revoked",
             actor=actor.subject,
-            action="role.revoked",
             subject_type="grant",
             subject_id=grant_id,
             data={"holder_id": holder_id},
+            publish=False,  # accounts are not an event family (a domain's own event says what the role is for)
         )
 
     # -- machine clients -----------------------------------------------------------------------------
@@ -310,12 +317,13 @@ class IdentityService:
             scope=DEFAULT_SCOPE,
         )
         grants = [await self._grant(user_id=None, client_id=client.id, grant=g) for g in data.grants]
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "client.created",
             actor=actor.subject,
-            action="client.created",
             subject_type="client",
             subject_id=client.client_id,
             data={"name": client.name, "grant_types": grant_types, "grants": grants},
+            publish=False,  # accounts are not an event family: no domain or consumer subscribes to them
         )
         return ClientCreated(**(msgspec.structs.asdict(client) | {"grants": grants}), client_secret=secret)

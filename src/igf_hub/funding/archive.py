@@ -21,7 +21,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit, imports
+from igf_hub.core import changelog, imports
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, Forbidden, Unprocessable
 from igf_hub.core.settings import Settings
@@ -127,13 +127,14 @@ class FundingArchiveService:
                 report.events += 1
         now = self.clock.now()
         await self.repo.mark_imported(created.id, at=now, by=actor.subject, source=source)
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "funding.contribution.imported",
             actor=actor.subject,
-            action="funding.contribution.imported",
             subject_type="contribution",
             subject_id=created.id,
             data={"source": source, "events": len(item.events)},
+            publish=False,  # the ledger published the contribution and each of its entries as it loaded them
         )
         report.contributions.append(created.id)
 

@@ -15,7 +15,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import Keyset
@@ -62,14 +62,6 @@ class LedgerService:
             description=data.description,
         )
         event = await self.repo.insert_event(values)
-        await audit.append(
-            self.conn,
-            actor=actor.subject,
-            action=f"funding.event.{event.kind}",
-            subject_type="contribution",
-            subject_id=contribution_id,
-            data=event,
-        )
         public = msgspec.to_builtins(event)
         public.pop("recorded_by")
         donor = await self.repo.get_donor(contribution.donor_id)
@@ -80,7 +72,16 @@ class LedgerService:
             public["donor_id"] = None
         else:
             public["donor_id"] = str(contribution.donor_id)
-        await outbox.publish(self.conn, "funding.event.recorded", subject=event.id, data=public)
+        await changelog.record(
+            self.conn,
+            "funding.event.recorded",  # the audit row's data says which kind of entry (pledge, receipt ...)
+            actor=actor.subject,
+            subject_type="contribution",
+            subject_id=contribution_id,
+            data=event,
+            event_data=public,
+            event_subject=event.id,
+        )
         return event
 
     def _common_rules(self, data: EventCreate) -> list[FieldError]:

@@ -16,7 +16,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import Conflict, FieldError, IllegalTransition
@@ -221,7 +221,7 @@ class GrantService:
                 f"{data.programme} already has a grant for NRI {data.nri_id} in {data.year}"
             ) from None
         grant = await self.get(grant_id)
-        await self._record(grant, "applied", actor)
+        await self._grant_changed(grant, "applied", actor)
         return grant
 
     async def patch(
@@ -243,7 +243,7 @@ class GrantService:
             raise InvalidGrant(errors=errors)
         await self.repo.update_grant(grant_id, values, now=self.clock.now())
         grant = await self.get(grant_id)
-        await self._record(grant, "updated", actor)
+        await self._grant_changed(grant, "updated", actor)
         return grant
 
     async def transition(
@@ -289,7 +289,7 @@ class GrantService:
                 )
         await self.repo.update_grant(grant_id, values, now=self.clock.now())
         grant = await self.get(grant_id)
-        await self._record(grant, data.to.value, actor)
+        await self._grant_changed(grant, data.to.value, actor)
         return grant
 
     @staticmethod
@@ -325,20 +325,15 @@ class GrantService:
             "report_url": grant.report_url,
         }
 
-    async def _record(self, grant: NriGrant, what: str, actor: Principal) -> None:
-        await audit.append(
+    async def _grant_changed(self, grant: NriGrant, what: str, actor: Principal) -> None:
+        await changelog.record(
             self.conn,
+            f"funding.nri_grant.{what}",
             actor=actor.subject,
-            action=f"funding.nri_grant.{what}",
             subject_type="nri_grant",
             subject_id=grant.id,
             data=grant,
-        )
-        await outbox.publish(
-            self.conn,
-            f"funding.nri_grant.{what}",
-            subject=grant.id,
-            data={
+            event_data={
                 "id": grant.id,
                 "programme": grant.programme,
                 "nri_id": grant.nri_id,

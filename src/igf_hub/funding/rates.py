@@ -12,7 +12,7 @@ from decimal import Decimal
 import asyncpg
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.pagination import Keyset
@@ -113,26 +113,32 @@ class RateService:
             corrected=len(changed),
             unchanged=unchanged,
         )
+        # One funding.rates.uploaded event tells of the whole upload (exchange rates are read by the Secretariat
+        # and funders only: not for the consumer feed); the audit log keeps each new rate and each correction.
         if added:
-            await audit.append(
+            await changelog.record(
                 self.conn,
+                "funding.rates.uploaded",
                 actor=actor.subject,
-                action="funding.rates.uploaded",
                 subject_type="exchange_rates",
                 subject_id=via,
                 data={"rates": new},
+                event_data=summary,
+                public=False,
             )
         for r, old, used in changed:
-            await audit.append(
+            await changelog.record(
                 self.conn,
+                "funding.rate.corrected",
                 actor=actor.subject,
-                action="funding.rate.corrected",
                 subject_type="exchange_rate",
                 subject_id=f"{r.currency}:{r.effective_on}",
                 data={"old": old, "new": r, "reason": reason, "events_using_old_rate": used, "via": via},
+                publish=False,  # the upload's one funding.rates.uploaded event counts the corrections
             )
-        if stored:
-            # Exchange rates are read by the Secretariat and funders only: not for the consumer feed.
+        if (
+            stored and not added
+        ):  # no new rate (corrections or repeats only): the event still tells of the upload
             await outbox.publish(self.conn, "funding.rates.uploaded", subject=via, data=summary, public=False)
         return summary
 

@@ -18,7 +18,7 @@ import msgspec
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, countries, outbox
+from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
@@ -110,19 +110,14 @@ class FundingService:
                 donor = await self.repo.insert_donor(values, now=self.clock.now())
         except asyncpg.UniqueViolationError:
             raise DonorAlreadyExists(f"a donor named {data.legal_name!r} exists") from None
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "funding.donor.created",
             actor=actor.subject,
-            action="funding.donor.created",
             subject_type="donor",
             subject_id=donor.id,
             data=donor,
-        )
-        await outbox.publish(
-            self.conn,
-            "funding.donor.created",
-            subject=donor.id,
-            data=self._public_donor(donor),
+            event_data=self._public_donor(donor),
             public=not donor.is_anonymous,
         )
         return donor
@@ -157,21 +152,16 @@ class FundingService:
                 donor = await self.repo.update_donor(donor_id, values, now=self.clock.now())
         except asyncpg.UniqueViolationError:
             raise DonorAlreadyExists(f"a donor named {values['legal_name']!r} exists") from None
-        await audit.append(
+        # An anonymous donor's changes are not for consumers, except the change that makes it anonymous: that
+        # one tells them to stop showing the name they were given.
+        await changelog.record(
             self.conn,
+            "funding.donor.updated",
             actor=actor.subject,
-            action="funding.donor.updated",
             subject_type="donor",
             subject_id=donor_id,
             data={"changed": sorted(msgspec.structs.asdict(patch)), "donor": donor},
-        )
-        # An anonymous donor's changes are not for consumers, except the change that makes it anonymous: that
-        # one tells them to stop showing the name they were given.
-        await outbox.publish(
-            self.conn,
-            "funding.donor.updated",
-            subject=donor_id,
-            data=self._public_donor(donor),
+            event_data=self._public_donor(donor),
             public=not donor.is_anonymous or not current.is_anonymous,
         )
         return donor
@@ -184,13 +174,14 @@ class FundingService:
         grant = await identity.grant_role(
             user_id, GrantCreate(role=Role.funder, resource_id=donor_id), actor=actor, source="funding"
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "funding.funder.bound",
             actor=actor.subject,
-            action="funding.funder.bound",
             subject_type="donor",
             subject_id=donor_id,
             data={"user_id": user_id, "grant_id": grant.id},
+            publish=False,  # who may read a donor's records is access control (audited as role.granted too)
         )
         return FunderBound(donor_id=donor_id, user_id=user_id, grant_id=grant.id)
 
@@ -248,19 +239,14 @@ class FundingService:
             raise InvalidContribution(errors=errors)
         new_id = await self.repo.insert_contribution(values, created_by=actor.subject, now=self.clock.now())
         contribution = await self._get_contribution(new_id)
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "funding.contribution.created",
             actor=actor.subject,
-            action="funding.contribution.created",
             subject_type="contribution",
             subject_id=new_id,
             data=contribution,
-        )
-        await outbox.publish(
-            self.conn,
-            "funding.contribution.created",
-            subject=new_id,
-            data=await self._public_contribution(contribution),
+            event_data=await self._public_contribution(contribution),
         )
         return contribution
 
@@ -337,19 +323,14 @@ class FundingService:
             raise InvalidContribution(errors=errors)
         await self.repo.update_contribution(contribution_id, values, now=self.clock.now())
         updated = await self._get_contribution(contribution_id)
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "funding.contribution.updated",
             actor=actor.subject,
-            action="funding.contribution.updated",
             subject_type="contribution",
             subject_id=contribution_id,
             data={"changed": sorted(msgspec.structs.asdict(patch)), "contribution": updated},
-        )
-        await outbox.publish(
-            self.conn,
-            "funding.contribution.updated",
-            subject=contribution_id,
-            data=await self._public_contribution(updated),
+            event_data=await self._public_contribution(updated),
         )
         return updated
 

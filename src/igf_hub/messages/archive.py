@@ -23,7 +23,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit, imports, outbox, references
+from igf_hub.core import changelog, imports, outbox, references
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden, Unprocessable, convert_all
 from igf_hub.core.references import Reference
@@ -255,15 +255,15 @@ class MessageArchiveService:
             "source_url": message.source_url,
             "source": source,
         }
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.imported",
             actor=actor.subject,
-            action="message.imported",
             subject_type=SUBJECT,
             subject_id=row.id,
             data=data,
+            public=True,
         )
-        await outbox.publish(self.conn, "message.imported", subject=row.id, data=data, public=True)
         return row.id
 
     async def _version(

@@ -14,7 +14,7 @@ import msgspec
 from igf_hub.auth.principal import Principal, PrincipalKind, Role
 from igf_hub.auth.schemas import User
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
@@ -156,15 +156,15 @@ class BallotService:
             "closes_at": ballot.closes_at,
             "eligible": len(members),
         }
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.ballot_opened",
             actor=actor.subject,
-            action="message.ballot_opened",
             subject_type=SUBJECT,
             subject_id=row.id,
             data={**details, "members": [m.user_id for m in members]},
+            event_data=details,
         )
-        await outbox.publish(self.conn, "message.ballot_opened", subject=row.id, data=details)
         return ballot
 
     async def open_explicit(
@@ -203,15 +203,15 @@ class BallotService:
             "reason": reason,
             "passes": outcome.passes,
         }
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.ballot_closed",
             actor=actor.subject,
-            action="message.ballot_closed",
             subject_type=SUBJECT,
             subject_id=message_id,
             data={**details, "outcome": outcome},
+            event_data=details,
         )
-        await outbox.publish(self.conn, "message.ballot_closed", subject=message_id, data=details)
         return closed
 
     async def require_passed(self, row: MessageRow) -> BallotRow:
@@ -367,7 +367,7 @@ class BallotService:
                 "you have already taken a position in this ballot: change it with PUT …/ballot/positions/mine "
                 "and If-Match"
             )
-        await self._record(ballot, member, data, "message.ballot_position_taken", actor)
+        await self._position_changed(ballot, member, data, "message.ballot_position_taken", actor)
         return await self.view(ballot)
 
     async def change(
@@ -387,10 +387,10 @@ class BallotService:
             group=group,
             now=self.clock.now(),
         )
-        await self._record(ballot, member, data, "message.ballot_position_changed", actor)
+        await self._position_changed(ballot, member, data, "message.ballot_position_changed", actor)
         return await self.view(ballot)
 
-    async def _record(
+    async def _position_changed(
         self, ballot: BallotRow, member: MemberRow, data: PositionTake, action: str, actor: Principal
     ) -> None:
         details = {
@@ -399,15 +399,15 @@ class BallotService:
             "member_id": member.user_id,
             "position": data.position,
         }
-        await audit.append(
+        await changelog.record(
             self.conn,
+            action,
             actor=actor.subject,
-            action=action,
             subject_type=SUBJECT,
             subject_id=ballot.message_id,
             data={**details, "text": data.text},
+            event_data=details,
         )
-        await outbox.publish(self.conn, action, subject=ballot.message_id, data=details)
 
     # -- scheduled work -----------------------------------------------------------------------------------
 
@@ -434,17 +434,14 @@ class BallotService:
                 "closes_at": ballot.closes_at,
                 "pending_member_ids": pending,
             }
-            await audit.append(
+            await changelog.record(
                 self.conn,
+                "message.ballot_reminder",
                 actor=SYSTEM_ACTOR.subject,
-                action="message.ballot_reminder",
                 subject_type=SUBJECT,
                 subject_id=ballot.message_id,
                 data=details,
+                publish=bool(pending),  # everyone has taken a position: no one to remind, nothing to send
             )
-            if pending:
-                await outbox.publish(
-                    self.conn, "message.ballot_reminder", subject=ballot.message_id, data=details
-                )
-                sent += 1
+            sent += bool(pending)
         return sent

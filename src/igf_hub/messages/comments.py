@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit, countries, outbox
+from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Unauthorized
@@ -106,19 +106,14 @@ class CommentService:
             body=data.body,
             now=now,
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.comment_posted",
             actor=actor.subject,
-            action="message.comment_posted",
             subject_type="message_comment",
             subject_id=comment_id,
             data={"message_id": row.id, "paragraph_id": data.paragraph_id},
-        )
-        await outbox.publish(
-            self.conn,
-            "message.comment_posted",
-            subject=row.id,
-            data={
+            event_data={
                 "message_id": row.id,
                 "comment_id": comment_id,
                 "round_number": current.number,
@@ -126,6 +121,7 @@ class CommentService:
                 "stakeholder_group": data.stakeholder_group,
                 "country": data.country,
             },
+            event_subject=row.id,
         )
         return await self.get(row.id, comment_id, actor)
 
@@ -213,18 +209,13 @@ class CommentService:
             actor=actor.subject,
             now=self.clock.now(),
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.comment_disposed",
             actor=actor.subject,
-            action="message.comment_disposed",
             subject_type=SUBJECT,
             subject_id=row.id,
             data={"comment_id": comment.id, **msgspec.structs.asdict(data)},
-        )
-        await outbox.publish(
-            self.conn,
-            "message.comment_disposed",
-            subject=row.id,
-            data={"message_id": row.id, "comment_id": comment.id, "outcome": data.outcome},
+            event_data={"message_id": row.id, "comment_id": comment.id, "outcome": data.outcome},
         )
         return await self.get(row.id, comment.id, actor)

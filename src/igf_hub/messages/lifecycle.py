@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden, IllegalTransition
@@ -138,7 +138,7 @@ class MessageLifecycle:
         updated = await self.messages.repo.set_state(
             row.id, target, now=now, actor=actor, reason=reason, superseded_by=superseded_by
         )
-        await self._record(row, updated, actor, reason)
+        await self._transitioned(row, updated, actor, reason)
         # The ballot moves because of the transition, so its event follows the transition's (a refusal while
         # opening it still rolls the whole transition back).
         match data:
@@ -152,7 +152,7 @@ class MessageLifecycle:
             await self._supersede_older(updated, actor)
         return await self.messages.view(updated)
 
-    async def _record(
+    async def _transitioned(
         self, before: MessageRow, after: MessageRow, actor: Principal, reason: str | None
     ) -> None:
         """History, audit and the event (with the complete Message, as the API returns it) of one transition."""
@@ -168,10 +168,10 @@ class MessageLifecycle:
             at=now,
         )
         view = await self.messages.view(after)
-        await audit.append(
+        await changelog.record(
             self.conn,
+            TRANSITION_EVENTS[S(after.state)],
             actor=actor.subject,
-            action=TRANSITION_EVENTS[S(after.state)],
             subject_type=SUBJECT,
             subject_id=after.id,
             data={
@@ -181,14 +181,9 @@ class MessageLifecycle:
                 "content_sha256": view.content_sha256,
                 "reason": reason,
             },
-        )
-        # Public once it was opened for comment (public_comment_opened carries its whole public state); a draft
-        # withdrawn before that was never public, and neither is its withdrawal.
-        await outbox.publish(
-            self.conn,
-            TRANSITION_EVENTS[S(after.state)],
-            subject=after.id,
-            data=msgspec.to_builtins(view),
+            event_data=msgspec.to_builtins(view),
+            # Public once it was opened for comment (public_comment_opened carries its whole public state); a
+            # draft withdrawn before that was never public, and neither is its withdrawal.
             public=after.public_since is not None,
         )
 
@@ -239,7 +234,7 @@ class MessageLifecycle:
         updated = await self.messages.repo.set_state(
             row.id, S.synthesis, now=self.clock.now(), actor=SYSTEM_ACTOR
         )
-        await self._record(row, updated, SYSTEM_ACTOR, "the comment period ended")
+        await self._transitioned(row, updated, SYSTEM_ACTOR, "the comment period ended")
         return True
 
     async def _check_newer(self, row: MessageRow, newer_id: UUID) -> MessageRow:
@@ -267,4 +262,4 @@ class MessageLifecycle:
         updated = await self.messages.repo.set_state(
             older.id, S.superseded, now=self.clock.now(), actor=actor, superseded_by=newer.id
         )
-        await self._record(older, updated, actor, f"superseded by {newer.id}")
+        await self._transitioned(older, updated, actor, f"superseded by {newer.id}")

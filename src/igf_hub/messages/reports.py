@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
@@ -83,19 +83,14 @@ class SessionReportService:
                 f"IGF {data.year} already has a report for {data.session_ref}",
                 errors=[FieldError("/session_ref", "already reported")],
             ) from None
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "session_report.submitted",
             actor=actor.subject,
-            action="session_report.submitted",
             subject_type=SUBJECT,
             subject_id=row.id,
             data={"year": row.year, "session_ref": row.session_ref},
-        )
-        await outbox.publish(
-            self.conn,
-            "session_report.submitted",
-            subject=row.id,
-            data={
+            event_data={
                 "id": row.id,
                 "year": row.year,
                 "session_ref": row.session_ref,
@@ -145,19 +140,14 @@ class SessionReportService:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         merged = msgspec.structs.replace(self._as_create(row), **changes)
         updated = await self.repo.update(row.id, _fields(merged), now=self.clock.now())
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "session_report.updated",
             actor=actor.subject,
-            action="session_report.updated",
             subject_type=SUBJECT,
             subject_id=row.id,
             data=msgspec.to_builtins(changes),
-        )
-        await outbox.publish(
-            self.conn,
-            "session_report.updated",
-            subject=row.id,
-            data={"id": row.id, "changed": sorted(changes)},
+            event_data={"id": row.id, "changed": sorted(changes)},
         )
         return report_out(updated)
 
@@ -187,18 +177,12 @@ class SessionReportService:
             ids.append(report_id)
             created += inserted
         result = ImportResult(created=created, updated=len(ids) - created, ids=ids)
-        await audit.append(
-            self.conn,
-            actor=actor.subject,
-            action="session_report.imported",
-            subject_type=SUBJECT,
-            subject_id="import",
-            data={"created": result.created, "updated": result.updated, "ids": ids},
-        )
-        await outbox.publish(
+        await changelog.record(
             self.conn,
             "session_report.imported",
-            subject="import",
+            actor=actor.subject,
+            subject_type=SUBJECT,
+            subject_id="import",
             data={"created": result.created, "updated": result.updated, "ids": ids},
         )
         return result

@@ -13,7 +13,7 @@ import msgspec
 from igf_hub.auth.errors import UserNotFound
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError
@@ -181,19 +181,14 @@ class MessageService:
         await self.repo.replace_drafters(row.id, data.drafters)
         await self.repo.add_history(row.id, "created", to_state=row.state, actor=actor, at=now)
         # Created comes before its first version_saved (the cause first). A new Message is a draft: not public.
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.created",
             actor=actor.subject,
-            action="message.created",
             subject_type=SUBJECT,
             subject_id=row.id,
             data={"year": row.year, "theme": row.theme, "drafters": data.drafters},
-        )
-        await outbox.publish(
-            self.conn,
-            "message.created",
-            subject=row.id,
-            data={"id": row.id, "year": row.year, "theme": row.theme},
+            event_data={"id": row.id, "year": row.year, "theme": row.theme},
             public=False,
         )
         row = await self._save(row, data.language, data.title, paragraphs, None, False, ids, actor, now)
@@ -299,13 +294,14 @@ class MessageService:
         row = await self._save(
             row, language, data.title, paragraphs, translation_of, data.machine_translation, ids, actor, now
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.version_saved",
             actor=actor.subject,
-            action="message.version_saved",
             subject_type=SUBJECT,
             subject_id=row.id,
             data={"version_number": row.next_version_number - 1, "language": language},
+            publish=False,  # _save published message.version_saved (for a new Message's first version too)
         )
         saved = await self.repo.version(row.id, row.next_version_number - 1)
         assert saved is not None
@@ -359,20 +355,15 @@ class MessageService:
         await self.repo.refresh_search(row.id)
         changed = sorted(k for k, v in changes.items() if v is not msgspec.UNSET)
         await self.repo.add_history(row.id, "updated", reason=", ".join(changed), actor=actor, at=now)
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "message.updated",
             actor=actor.subject,
-            action="message.updated",
             subject_type=SUBJECT,
             subject_id=row.id,
             data=msgspec.to_builtins({k: changes[k] for k in changed}),
-        )
-        # The classification rides along, so consumers' classification filters follow a reclassified Message.
-        await outbox.publish(
-            self.conn,
-            "message.updated",
-            subject=row.id,
-            data={"id": row.id, "changed": changed, "classification": row.classification},
+            # The classification rides along, so consumers' classification filters follow a reclassified Message.
+            event_data={"id": row.id, "changed": changed, "classification": row.classification},
             public=row.public_since is not None,
         )
         return await self.view(row)

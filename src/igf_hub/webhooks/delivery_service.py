@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import audit
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Unprocessable
 from igf_hub.core.pagination import Keyset, encode_cursor
@@ -104,13 +104,14 @@ class DeliveryService:
                 f"delivery {delivery_id} is still pending (attempt {original.attempt_count}); wait or let it die"
             )
         new_id = await self.repo.replay(delivery_id, self.clock.now())
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "webhook_delivery.replayed",
             actor=actor.subject,
-            action="webhook_delivery.replayed",
             subject_type="webhook_delivery",
             subject_id=delivery_id,
             data={"replay_id": new_id},
+            publish=False,  # the replay is a delivery to this consumer alone, not news for anyone else
         )
         return await self.get(consumer_id, new_id, actor=actor)
 
@@ -124,13 +125,14 @@ class DeliveryService:
         recovery = await WebhookRepository(self.conn).insert_recovery(
             endpoint_id, data.since, data.until, actor.subject, self.clock.now()
         )
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "webhook.endpoint.recovery_requested",
             actor=actor.subject,
-            action="webhook_endpoint.recovery_requested",
             subject_type="webhook_endpoint",
             subject_id=endpoint_id,
             data=recovery,
+            publish=False,  # as a replay: what it recovers goes to this endpoint alone
         )
         return recovery
 
@@ -197,12 +199,13 @@ class DeliveryService:
     async def rotate_signing_key(self, *, actor: Principal) -> SigningKeys:
         """A new Ed25519 key signs from now on; the old one stays published, retired (see keys.py)."""
         old, new = await keys.rotate(self.conn, vault_for(self.settings), self.clock.now())
-        await audit.append(
+        await changelog.record(
             self.conn,
+            "webhook_signing_key.rotated",
             actor=actor.subject,
-            action="webhook_signing_key.rotated",
             subject_type="webhook_signing_key",
             subject_id=new,
             data={"retired": old, "active": new},
+            publish=False,  # consumers learn of keys from the published key set, which lists the new one at once
         )
         return await self.signing_keys()

@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.webhooks.delivery_repository import DeliveryRepository
 from igf_hub.webhooks.policy import AUTO_DISABLE_AFTER, FAILING_THRESHOLD
@@ -46,16 +46,18 @@ async def notify(pool: asyncpg.Pool, clock: Clock) -> int:
                 data["reason"] = row["disabled_reason"]
                 why = "answered 410 Gone" if row["disabled_reason"] == "gone" else "failed for five days"
                 message = f"{row['url']} was disabled: it {why}. Re-enable it and recover since the outage."
-                await audit.append(
+            await repo.insert_notice(row["consumer_id"], row["id"], kind, message, now)
+            if row["enabled"]:  # a notice of failures, no one's change: an event without an audit row
+                await outbox.publish(conn, event, subject=row["id"], data=data)
+            else:
+                await changelog.record(
                     conn,
+                    event,
                     actor=SYSTEM_ACTOR,
-                    action="webhook_endpoint.disabled",
                     subject_type="webhook_endpoint",
                     subject_id=row["id"],
                     data=data,
                 )
-            await repo.insert_notice(row["consumer_id"], row["id"], kind, message, now)
-            await outbox.publish(conn, event, subject=row["id"], data=data)
         if rows:
             await repo.mark_notified([r["id"] for r in rows], FAILING_THRESHOLD)
     if rows:

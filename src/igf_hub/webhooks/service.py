@@ -17,7 +17,7 @@ import msgspec
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, RoleGrant
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import audit, outbox
+from igf_hub.core import changelog, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden
@@ -91,8 +91,14 @@ class WebhookService:
                 )
         except asyncpg.UniqueViolationError:
             raise ConsumerNameTaken(f"a consumer named {data.name!r} exists") from None
-        await self._audit(actor, "consumer.created", "consumer", consumer.id, consumer)
-        await outbox.publish(self.conn, "consumer.created", subject=consumer.id, data=consumer)
+        await changelog.record(
+            self.conn,
+            "consumer.created",
+            actor=actor.subject,
+            subject_type="consumer",
+            subject_id=consumer.id,
+            data=consumer,
+        )
         return consumer
 
     async def get_consumer(self, consumer_id: UUID, *, actor: Principal) -> Consumer:
@@ -124,8 +130,15 @@ class WebhookService:
                 updated = await self.repo.update_consumer(changed, self.clock.now())
         except asyncpg.UniqueViolationError:
             raise ConsumerNameTaken(f"a consumer named {changed.name!r} exists") from None
-        await self._audit(actor, "consumer.updated", "consumer", consumer_id, data)
-        await outbox.publish(self.conn, "consumer.updated", subject=consumer_id, data=updated)
+        await changelog.record(
+            self.conn,
+            "consumer.updated",
+            actor=actor.subject,
+            subject_type="consumer",
+            subject_id=consumer_id,
+            data=data,
+            event_data=updated,
+        )
         return updated
 
     async def add_member(self, consumer_id: UUID, user_id: UUID, *, actor: Principal) -> RoleGrant:
@@ -212,8 +225,14 @@ class WebhookService:
         endpoint = await self.repo.insert_endpoint(consumer_id, values, now)
         secret = signing.new_secret()
         await self.repo.add_secret(endpoint.id, vault_for(self.settings).encrypt(secret.encode()), now)
-        await self._audit(actor, "webhook_endpoint.created", "webhook_endpoint", endpoint.id, endpoint)
-        await outbox.publish(self.conn, "webhook.endpoint.created", subject=endpoint.id, data=endpoint)
+        await changelog.record(
+            self.conn,
+            "webhook.endpoint.created",
+            actor=actor.subject,
+            subject_type="webhook_endpoint",
+            subject_id=endpoint.id,
+            data=endpoint,
+        )
         # No ping yet: the consumer has not seen the secret, so a signature-checking receiver would refuse it.
         # It stores the secret, then asks for the verification ping (POST .../ping); events wait meanwhile.
         return EndpointCreated(**msgspec.structs.asdict(endpoint), secret=secret)
@@ -250,8 +269,15 @@ class WebhookService:
             replay_rate=_pick(data.replay_rate, current.replay_rate),
         )
         endpoint = await self.repo.update_endpoint(endpoint_id, values, self.clock.now())
-        await self._audit(actor, "webhook_endpoint.updated", "webhook_endpoint", endpoint_id, data)
-        await outbox.publish(self.conn, "webhook.endpoint.updated", subject=endpoint_id, data=endpoint)
+        await changelog.record(
+            self.conn,
+            "webhook.endpoint.updated",
+            actor=actor.subject,
+            subject_type="webhook_endpoint",
+            subject_id=endpoint_id,
+            data=data,
+            event_data=endpoint,
+        )
         if url_changed:
             await self._ping(endpoint, reason="url_changed")
         return endpoint
@@ -262,18 +288,28 @@ class WebhookService:
         current = await self.get_endpoint(consumer_id, endpoint_id, actor=actor)
         check_version(current.version, expected)
         await self.repo.delete_endpoint(endpoint_id)
-        await self._audit(
-            actor, "webhook_endpoint.deleted", "webhook_endpoint", endpoint_id, {"url": current.url}
-        )
-        await outbox.publish(
-            self.conn, "webhook.endpoint.deleted", subject=endpoint_id, data={"consumer_id": consumer_id}
+        await changelog.record(
+            self.conn,
+            "webhook.endpoint.deleted",
+            actor=actor.subject,
+            subject_type="webhook_endpoint",
+            subject_id=endpoint_id,
+            data={"url": current.url},
+            event_data={"consumer_id": consumer_id},
         )
 
     async def ping(self, consumer_id: UUID, endpoint_id: UUID, *, actor: Principal) -> UUID:
         """Send a signed webhook.ping now, whatever the endpoint's backoff; a 2xx verifies the endpoint (the
         handshake's second step) and releases what waits for it. Returns the ping's delivery id."""
         endpoint = await self.get_endpoint(consumer_id, endpoint_id, actor=actor)
-        await self._audit(actor, "webhook_endpoint.ping_requested", "webhook_endpoint", endpoint_id, {})
+        await changelog.record(
+            self.conn,
+            "webhook.endpoint.ping_requested",
+            actor=actor.subject,
+            subject_type="webhook_endpoint",
+            subject_id=endpoint_id,
+            publish=False,  # the ping itself is the delivery: it goes to this endpoint only, not to the feed
+        )
         return await self._ping(endpoint, reason="requested")
 
     async def _ping(self, endpoint: Endpoint, *, reason: str) -> UUID:
@@ -311,32 +347,15 @@ class WebhookService:
         await self.repo.expire_current_secret(endpoint_id, now + timedelta(seconds=data.grace_seconds))
         secret = signing.new_secret()
         await self.repo.add_secret(endpoint_id, vault_for(self.settings).encrypt(secret.encode()), now)
-        await self._audit(
-            actor,
-            "webhook_endpoint.secret_rotated",
-            "webhook_endpoint",
-            endpoint_id,
-            {"grace_seconds": data.grace_seconds},
-        )
-        await outbox.publish(
+        await changelog.record(
             self.conn,
             "webhook.endpoint.secret_rotated",
-            subject=endpoint_id,
+            actor=actor.subject,
+            subject_type="webhook_endpoint",
+            subject_id=endpoint_id,
             data={"grace_seconds": data.grace_seconds},
         )
         return await self.secrets(consumer_id, endpoint_id, actor=actor)
-
-    async def _audit(
-        self, actor: Principal, action: str, subject_type: str, subject_id: UUID, data: object
-    ) -> None:
-        await audit.append(
-            self.conn,
-            actor=actor.subject,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data,
-        )
 
 
 def _pick(value: T | msgspec.UnsetType, default: T) -> T:

@@ -493,7 +493,9 @@ async def test_each_event_is_audited_and_published_without_private_details(
     event = await ledger.event(contribution["id"], kind="pledge", amount="250.00")
     assert event["due_on"] == "2024-12-31"  # a pledge falls due by the end of its last year unless told
     async with db.acquire() as conn:
-        audit = await conn.fetchrow("SELECT actor, data FROM audit_log WHERE action = 'funding.event.pledge'")
+        audit = await conn.fetchrow(
+            "SELECT actor, data FROM audit_log WHERE action = 'funding.event.recorded'"
+        )
         outbox_rows = await conn.fetch(
             "SELECT type, data::text AS data FROM outbox WHERE type LIKE 'funding.%'"
         )

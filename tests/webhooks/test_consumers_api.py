@@ -339,3 +339,22 @@ async def test_rotation_keeps_the_old_secret_for_the_grace_period(
         422,
         "validation-failed",
     )
+
+
+async def test_an_endpoint_change_is_audited_under_the_name_of_its_event(
+    client: Client, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
+    """The audit log and the outbox name an endpoint's changes alike (they were webhook_endpoint.* and
+    webhook.endpoint.*): one name per change, from core/changelog.record."""
+    ungis = await member_of(tokens, UNGIS)
+    endpoint = await register(client, ungis, UNGIS, "http://127.0.0.1:9/hooks")
+    base = f"/v1/consumers/{UNGIS}/endpoints/{endpoint['id']}"
+    rotated = await client.post(f"{base}/secret/rotate", json={"grace_seconds": 60}, headers=ungis.headers)
+    assert rotated.status_code == 200, rotated.text
+    async with db.acquire() as conn:
+        audited = await conn.fetch(
+            "SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY seq", endpoint["id"]
+        )
+        published = await conn.fetch("SELECT type FROM outbox WHERE subject = $1 ORDER BY id", endpoint["id"])
+    names = ["webhook.endpoint.created", "webhook.endpoint.secret_rotated"]
+    assert [r["action"] for r in audited] == [r["type"] for r in published] == names

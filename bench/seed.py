@@ -29,11 +29,11 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-import igf_hub.app  # noqa: F401 - registers every in-transaction outbox subscriber, as in the running service
 from bench.seed_activity import seed_funding, seed_messages
 from bench.seed_data import FULL, TINY, Scale, Seeded
 from bench.seed_directory import seed_mag, seed_nris
-from igf_hub.core import outbox
+from igf_hub.app import WIRING
+from igf_hub.core import outbox, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 
@@ -61,6 +61,7 @@ async def seed(
     pool: asyncpg.Pool, settings: Settings, scale: Scale = FULL, *, rng_seed: int = 2026
 ) -> Seeded:
     """Seed every domain through its services; deterministic for a given seed."""
+    wiring.install(WIRING)  # every subscriber of the events it publishes, as in the running service
     rng = random.Random(rng_seed)  # noqa: S311 - reproducible data, not secrets
     clock = Clock()
     out = Seeded()

@@ -17,8 +17,8 @@ import pytest
 import redis.asyncio
 from litestar import Litestar
 
-from igf_hub.app import create_app
-from igf_hub.core import migrate
+from igf_hub.app import WIRING, create_app
+from igf_hub.core import migrate, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import AuthSettings, DbSettings, RedisSettings, Settings
@@ -62,6 +62,13 @@ class Servers:
 
     def url_of(self, database: str) -> str:
         return self.admin_url.rsplit("/", 1)[0] + f"/{database}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """Every domain's subscribers, resolvers and event families, as the app and the worker install them at
+    start-up: tests that publish without building an app see what the service would do."""
+    wiring.install(WIRING)
 
 
 @pytest.fixture(scope="session")

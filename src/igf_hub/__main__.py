@@ -422,9 +422,11 @@ MAX_LISTED = 20
 
 
 def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
-    import igf_hub.webhooks.service  # noqa: F401 - subscribes webhooks, so the event reaches its consumers
-    from igf_hub.core import audit_checkpoints
+    from igf_hub.core import audit_checkpoints, wiring
     from igf_hub.core.clock import Clock
+    from igf_hub.worker import WIRING
+
+    wiring.install(WIRING)  # as in the worker that signs checkpoints: the event reaches its consumers
 
     with runtime(settings) as live:
         outcome = asyncio.run(

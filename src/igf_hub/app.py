@@ -1,4 +1,5 @@
-"""create_app(settings) -> Litestar: the one list of controllers, the dependencies, error mapping and lifespan."""
+"""create_app(settings) -> Litestar: the one list of controllers and of domain wiring, the dependencies, error
+mapping and lifespan."""
 
 from __future__ import annotations
 
@@ -32,8 +33,7 @@ from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.pages import SignInPages
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
-from igf_hub.core import audit
-from igf_hub.core.audit_checkpoints import AUDIT_EVENTS
+from igf_hub.core import audit, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, to_problem
@@ -51,19 +51,20 @@ from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
 from igf_hub.core.streaming import StreamBudget, provide_stream_slot
 from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
-from igf_hub.funding.event_schemas import FUNDING_EVENTS
+from igf_hub.funding import wiring as funding_wiring
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
-from igf_hub.mag.event_schemas import MAG_EVENTS
+from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import MESSAGE_CONTROLLERS
-from igf_hub.messages.event_schemas import MESSAGE_EVENTS
+from igf_hub.messages import wiring as messages_wiring
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
 from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
 from igf_hub.messages.pages import MessagePages
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
-from igf_hub.nri.event_schemas import NRI_EVENTS
+from igf_hub.nri import wiring as nri_wiring
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
+from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
     AuditCheckpointController,
     AuditController,
@@ -72,7 +73,7 @@ from igf_hub.system.controllers import (
     VocabController,
 )
 from igf_hub.tracks import CallController, OutputController, TrackController
-from igf_hub.tracks.event_schemas import TRACK_EVENTS
+from igf_hub.tracks import wiring as tracks_wiring
 from igf_hub.web import templating
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
@@ -80,6 +81,7 @@ from igf_hub.web.i18n import LanguagePrefix
 from igf_hub.web.navigation import NavItem
 from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
+from igf_hub.webhooks import wiring as webhooks_wiring
 
 # Every controller of the service, in one readable list.
 CONTROLLERS: list[Any] = [
@@ -115,6 +117,18 @@ PAGES: list[Any] = [HomePage, MessagePages, NriPages]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION]
 
+# What each domain plugs into the others (its wiring.py): event families and their catalogue, subscribers,
+# reference resolvers, metrics. worker.py lists the same; tests/architecture/test_wiring.py checks both.
+WIRING: list[wiring.Wiring] = [
+    messages_wiring.WIRING,
+    nri_wiring.WIRING,
+    tracks_wiring.WIRING,
+    mag_wiring.WIRING,
+    funding_wiring.WIRING,
+    system_wiring.WIRING,
+    webhooks_wiring.WIRING,
+]
+
 
 @asynccontextmanager
 async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -131,14 +145,7 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
 
 
 # Every event type consumers receive, with the schema of its data (the OpenAPI document's webhooks section).
-EVENT_CATALOGUE: list[EventDoc] = [
-    *MESSAGE_EVENTS,
-    *NRI_EVENTS,
-    *TRACK_EVENTS,
-    *MAG_EVENTS,
-    *FUNDING_EVENTS,
-    *AUDIT_EVENTS,
-]
+EVENT_CATALOGUE: list[EventDoc] = wiring.catalogue(WIRING)
 
 
 def _openapi(settings: Settings) -> OpenAPIConfig:
@@ -210,6 +217,7 @@ def complete_options(app: Litestar) -> None:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
+    wiring.install(WIRING)
     metrics = Metrics()
     app = Litestar(
         route_handlers=[

@@ -1,4 +1,5 @@
-"""The arq worker: functions and cron jobs collected from each domain's jobs.py, plus the outbox dispatcher."""
+"""The arq worker: functions and cron jobs collected from each domain's jobs.py, each domain's wiring.py (the
+subscribers of the events its jobs publish, among them), plus the outbox dispatcher."""
 
 from __future__ import annotations
 
@@ -9,24 +10,31 @@ import httpx
 import structlog
 from arq.connections import RedisSettings
 
-from igf_hub.core import audit, outbox, queue
+from igf_hub.core import audit, outbox, queue, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import Settings
 from igf_hub.funding import jobs as funding_jobs
+from igf_hub.funding import wiring as funding_wiring
 from igf_hub.mag import jobs as mag_jobs
+from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import jobs as messages_jobs
+from igf_hub.messages import wiring as messages_wiring
 from igf_hub.nri import jobs as nri_jobs
+from igf_hub.nri import wiring as nri_wiring
 from igf_hub.system import jobs as system_jobs
+from igf_hub.system import wiring as system_wiring
 from igf_hub.tracks import jobs as tracks_jobs
+from igf_hub.tracks import wiring as tracks_wiring
 from igf_hub.webhooks import jobs as webhooks_jobs
+from igf_hub.webhooks import wiring as webhooks_wiring
 
 log = structlog.get_logger("igf_hub.worker")
 
 
 async def dispatch_outbox(ctx: dict[str, Any]) -> int:
-    """Run outbox subscribers for committed events (cron backstop; also enqueued after commits)."""
+    """Run the after-commit subscribers of committed events and mark them dispatched (see core/outbox.py)."""
     total = 0
     while handled := await outbox.dispatch_pending(ctx["pool"]):
         total += handled
@@ -54,6 +62,18 @@ CRON_JOBS: list[Any] = [
 ON_STARTUP: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_STARTUP", [])]
 ON_SHUTDOWN: list[Any] = [h for m in JOB_MODULES for h in getattr(m, "ON_SHUTDOWN", [])]
 
+# Jobs publish events too (nri.inactive, message.published ...): every domain's subscribers, resolvers and
+# event families are installed here as in the API (app.WIRING lists the same; tests/architecture checks both).
+WIRING: list[wiring.Wiring] = [
+    messages_wiring.WIRING,
+    nri_wiring.WIRING,
+    tracks_wiring.WIRING,
+    mag_wiring.WIRING,
+    funding_wiring.WIRING,
+    system_wiring.WIRING,
+    webhooks_wiring.WIRING,
+]
+
 
 # The webhook dispatcher keeps two pooled connections for as long as it runs (claims and results) and LISTENs on
 # a third of its own, outside the pool: a worker holds IGF_HUB_DB_POOL_MAX + 1 connections at most.
@@ -63,6 +83,7 @@ DISPATCHER_HELD_CONNECTIONS = 2
 def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
     """arq's WorkerSettings as a class built from our Settings (arq reads class attributes)."""
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
+    wiring.install(WIRING)
     if settings.webhooks.run_dispatcher and settings.db.pool_max <= DISPATCHER_HELD_CONNECTIONS:
         raise ValueError(
             f"IGF_HUB_DB_POOL_MAX is {settings.db.pool_max}, but a worker that runs the webhook dispatcher needs "

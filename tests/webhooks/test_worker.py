@@ -139,14 +139,21 @@ async def test_a_worker_killed_mid_delivery_still_delivers_with_the_same_id(
     assert (row["state"], row["attempt_count"]) == ("delivered", 1)
 
 
-async def test_the_worker_process_alone_fans_its_events_out_to_consumers() -> None:
-    """Jobs publish events too (nri.inactive ...): the worker must subscribe webhooks without the API loaded."""
+async def test_the_worker_process_alone_fans_its_events_out_to_consumers(settings: Settings) -> None:
+    """Jobs publish events too (nri.inactive ...): the worker must subscribe webhooks without the API loaded,
+    when it starts (importing its modules registers nothing: 2), not by loading the app (4)."""
     check = (
-        "import igf_hub.worker, sys\n"
+        "import sys, msgspec\n"
+        "import igf_hub.worker\n"
         "from igf_hub.core import outbox\n"
+        "from igf_hub.core.settings import Settings\n"
+        "if outbox._in_transaction: sys.exit(2)\n"
+        "igf_hub.worker.worker_settings(msgspec.json.decode(sys.argv[1], type=Settings))\n"
+        "if 'igf_hub.app' in sys.modules: sys.exit(4)\n"
         "sys.exit(0 if any(h.__module__ == 'igf_hub.webhooks.service' for h in outbox._in_transaction) else 3)\n"
     )
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", check)
+    encoded = msgspec.json.encode(settings).decode()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", check, encoded)
     assert await proc.wait() == 0
 
 

@@ -34,7 +34,7 @@ _collectors: dict[str, Collector] = {}
 
 
 def register_collector(name: str, read: Collector) -> None:
-    """Idempotent per name (a module imported twice registers once)."""
+    """Idempotent per name (installed from each domain's ``wiring.py`` by every app and worker)."""
     _collectors[name] = read
 
 

@@ -1,7 +1,12 @@
 """Domain events: rows in ``outbox`` written in the same transaction as the change that caused them.
 
-Other domains subscribe by event type (``message.approved``) without importing the publisher. Handlers run
-in the worker, in one transaction with marking the event dispatched, so each runs once per committed event.
+Other domains subscribe without importing the publisher, in their ``wiring.py`` (``core/wiring.py`` installs
+the subscribers at start-up). Two paths: in-transaction handlers run inside the publishing transaction (a
+projection that must commit with the change: webhook deliveries, funding's NRI directory, the Messages roster);
+after-commit handlers, by event type (``message.approved``), run in the worker, in one transaction with marking
+the event dispatched, so each runs once per committed event and a failing one cannot undo the change (the
+path notices to people will take). The worker marks events dispatched even while no handler is declared, so a
+handler added later starts from the events after it, not from the whole history.
 
 Every event says whether it is ``public``: about something anyone could read through the API at that moment.
 The publishing domain decides (a draft Message, an unrecognised NRI, a nomination are not). Non-public events
@@ -57,8 +62,11 @@ _in_transaction: list[Handler] = []
 
 
 def subscribe(event_type: str, handler: Handler) -> None:
-    """Register ``handler`` for an event type (``"*"`` for all), run later by the worker after commit."""
-    _handlers.setdefault(event_type, []).append(handler)
+    """Register ``handler`` for an event type (``"*"`` for all), run later by the worker after commit (once,
+    however often it is registered). Domains declare theirs in their ``wiring.py``."""
+    handlers = _handlers.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
 
 
 def subscribe_in_transaction(handler: Handler) -> None:

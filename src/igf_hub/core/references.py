@@ -1,7 +1,7 @@
 """Citable references across domains, without importing each other.
 
-A domain registers a resolver for each kind of object it owns (``"track_output"``, ``"nri_report"`` …) at
-import time; another domain (IGF Messages citing its provenance) resolves ``(kind, id)`` through here and
+A domain declares a resolver for each kind of object it owns (``"track_output"``, ``"nri_report"`` …) in its
+``wiring.py`` (installed at start-up by ``core/wiring.py``); another domain (IGF Messages citing its provenance) resolves ``(kind, id)`` through here and
 gets ``None`` when the object does not exist.
 """
 

@@ -16,7 +16,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal
-from igf_hub.core import changelog, outbox
+from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import Conflict, FieldError, IllegalTransition
@@ -101,9 +101,6 @@ async def record_nri_event(conn: asyncpg.Connection, event: Event) -> None:
         event_type=event.type,
         at=event.occurred_at,
     )
-
-
-outbox.subscribe_in_transaction(record_nri_event)
 
 
 class GrantService:

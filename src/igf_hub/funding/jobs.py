@@ -1,14 +1,10 @@
-"""Funding in the worker. Funding has no scheduled work of its own (overdue pledges are computed on read, from
-the injected clock), but NRI events are also published by worker jobs (e.g. the NRI inactivity cron): importing
-this module in the worker registers funding's in-transaction outbox subscriber there too, so funding's directory
-of recognised NRIs stays current whichever process publishes."""
+"""Funding in the worker: funding has no scheduled work of its own (overdue pledges are computed on read, from
+the injected clock). Its NRI directory follows NRI events through funding/wiring.py, in whichever process
+publishes them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from igf_hub.funding import grants
-
-SUBSCRIBERS = [grants.record_nri_event]  # registered at import of igf_hub.funding.grants
 FUNCTIONS: list[Any] = []
 CRON_JOBS: list[Any] = []

@@ -23,7 +23,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import changelog, imports, outbox, references
+from igf_hub.core import changelog, imports, outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Forbidden, Unprocessable, convert_all
 from igf_hub.core.references import Reference
@@ -103,9 +103,6 @@ async def resolve_message(conn: asyncpg.Connection, message_id: Any) -> Referenc
         href=f"/v1/messages/{row.id}",
         citable_id=f"IGF{row.year} Messages: {row.theme}",
     )
-
-
-references.register(MESSAGE, resolve_message)
 
 
 def parse_json(body: bytes) -> list[tuple[str, dict[str, Any]]]:

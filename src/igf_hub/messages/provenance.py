@@ -48,10 +48,6 @@ async def resolve_message_comment(conn: asyncpg.Connection, comment_id: UUID) ->
     )
 
 
-references.register(SESSION_REPORT, resolve_session_report)
-references.register(MESSAGE_COMMENT, resolve_message_comment)
-
-
 async def resolve_entries(
     conn: asyncpg.Connection, entries: Sequence[ProvenanceIn], *, paragraph_ids: Collection[str], pointer: str
 ) -> tuple[list[ProvenanceEntry], list[FieldError]]:

@@ -16,7 +16,6 @@ import asyncpg
 
 from igf_hub.auth.principal import Role
 from igf_hub.auth.schemas import User
-from igf_hub.core import outbox
 from igf_hub.core.outbox import Event
 from igf_hub.core.vocab import MagStakeholderGroup
 from igf_hub.messages.ballot_repository import BallotRepository, RosterEntry
@@ -41,9 +40,6 @@ async def record_mag_appointment(conn: asyncpg.Connection, event: Event) -> None
     await BallotRepository(conn).upsert_roster(
         appointment_id, person_id=person_id, name=name, group=group, at=event.occurred_at
     )
-
-
-outbox.subscribe_in_transaction(record_mag_appointment)
 
 
 def appointments_of(user: User, at: datetime) -> list[UUID]:

@@ -17,7 +17,7 @@ import msgspec
 from igf_hub.auth.principal import Principal, Role
 from igf_hub.auth.schemas import GrantCreate
 from igf_hub.auth.service import IdentityService
-from igf_hub.core import changelog, countries, params, references
+from igf_hub.core import changelog, countries, params
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import (
@@ -491,6 +491,3 @@ async def resolve_report(conn: asyncpg.Connection, report_id: UUID) -> Reference
         title=f"{label}: annual activity report {row['year']}",
         href=f"/v1/nris/{row['nri_id']}/reports/{row['year']}",
     )
-
-
-references.register("nri_report", resolve_report)

@@ -79,9 +79,6 @@ async def resolve_track_output(conn: asyncpg.Connection, output_id: UUID) -> ref
     )
 
 
-references.register(REFERENCE_KIND, resolve_track_output)
-
-
 def _fields_of(data: OutputCreate) -> OutputFields:
     c = data.classification
     return OutputFields(

@@ -13,10 +13,11 @@ from uuid import UUID
 
 import msgspec
 
+from igf_hub.core import wiring
 from igf_hub.core.openapi import data_schema_url
 
-# Event families a consumer may subscribe to (the domains' published events; webhook.* stays internal).
-DELIVERABLE_FAMILIES = frozenset({"message", "nri", "track", "track_output", "mag", "funding", "audit"})
+# The event families a consumer may subscribe to, and the paths of their resources, are what each domain
+# declares in its wiring.py (webhooks' own consumer.* and webhook.* stay internal).
 PING = "webhook.ping"
 THIN_ABOVE = 64 * 1024  # bytes: bigger bodies carry links instead of the resource
 SPECVERSION = "1.0"
@@ -24,21 +25,17 @@ SPECVERSION = "1.0"
 EVENT_TYPE_PATTERN = r"^(\*|[a-z_]+(\.[a-z_]+)*\.\*|[a-z_]+(\.[a-z_]+)+)$"
 _EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN)
 
-# Canonical API paths of the resources events are about (thin payloads link to them).
-RESOURCE_PATHS = {
-    "message": "/v1/messages/{id}",
-    "nri": "/v1/nris/{id}",
-    "track": "/v1/tracks/{id}",
-    "track_output": "/v1/tracks/outputs/{id}",
-}
-
 
 def family(event_type: str) -> str:
     return event_type.split(".", 1)[0]
 
 
+def deliverable_families() -> list[str]:
+    return sorted(wiring.families())
+
+
 def is_deliverable(event_type: str) -> bool:
-    return family(event_type) in DELIVERABLE_FAMILIES
+    return family(event_type) in wiring.families()
 
 
 def subscription_problem(pattern: str) -> str | None:
@@ -46,7 +43,7 @@ def subscription_problem(pattern: str) -> str | None:
     if not _EVENT_TYPE.match(pattern):
         return f"{pattern!r} is not an event type, a family wildcard (message.*) or *"
     if pattern != "*" and not is_deliverable(pattern):
-        return f"{pattern!r} is not a deliverable event; families: {', '.join(sorted(DELIVERABLE_FAMILIES))}"
+        return f"{pattern!r} is not a deliverable event; families: {', '.join(deliverable_families())}"
     return None
 
 
@@ -125,7 +122,8 @@ def sequence_text(seq: int) -> str:
 
 
 def resource_link(base_url: str, event_type: str, subject: str) -> str | None:
-    path = RESOURCE_PATHS.get(family(event_type))
+    declared = wiring.families().get(family(event_type))
+    path = declared.resource_path if declared else None
     return f"{base_url}{path.format(id=subject)}" if path else None
 
 

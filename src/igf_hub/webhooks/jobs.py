@@ -14,10 +14,7 @@ from uuid import UUID
 import structlog
 
 from igf_hub.core.cron import cron
-
-# Importing the service subscribes webhooks inside publishing transactions: events published by any job in
-# this process (nri.inactive, message.published ...) must also reach the consumers.
-from igf_hub.webhooks import health, service, ssrf  # noqa: F401
+from igf_hub.webhooks import health, ssrf
 from igf_hub.webhooks.dispatcher import Dispatcher
 from igf_hub.webhooks.metrics import DeliveryMetrics
 

@@ -20,7 +20,6 @@ import asyncpg
 import structlog
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from igf_hub.core import metrics
 from igf_hub.core.clock import Clock
 from igf_hub.webhooks import policy
 from igf_hub.webhooks.delivery_repository import AttemptResult, DeliveryRepository
@@ -158,8 +157,6 @@ async def read_families(conn: asyncpg.Connection, redis: Any, now: datetime) -> 
     ]
 
 
-async def _families(conn: asyncpg.Connection, redis: Any, clock: Clock) -> list[Metric]:
+async def collect(conn: asyncpg.Connection, redis: Any, clock: Clock) -> list[Metric]:
+    """The webhooks section of /metrics (declared in webhooks/wiring.py)."""
     return await read_families(conn, redis, clock.now())
-
-
-metrics.register_collector("webhooks", _families)

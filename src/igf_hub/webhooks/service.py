@@ -1,7 +1,7 @@
 """Consumers and their endpoints: who may manage what, URL vetting, secrets, pings.
 
-Importing this module subscribes webhooks to every domain event *inside* the publishing transaction, so the
-transaction that approves a Message also writes the event and one delivery per matching endpoint.
+``record_for_consumers`` runs for every domain event *inside* the publishing transaction (webhooks/wiring.py),
+so the transaction that approves a Message also writes the event and one delivery per matching endpoint.
 """
 
 from __future__ import annotations
@@ -55,9 +55,6 @@ async def record_for_consumers(conn: asyncpg.Connection, event: outbox.Event) ->
         await DeliveryRepository(conn).record_event(
             event.event_id, event.type, event.subject, event.occurred_at, event.data
         )
-
-
-outbox.subscribe_in_transaction(record_for_consumers)
 
 
 def can_act_for(actor: Principal, consumer_id: UUID) -> bool:

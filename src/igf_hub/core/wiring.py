@@ -1,0 +1,79 @@
+"""What a domain plugs into the others, declared as data and installed by the processes that run it.
+
+Domains do not import each other: they meet through the outbox (events), ``core/references`` (citable objects)
+and ``core/metrics`` (collectors). Each domain says, in one ``WIRING`` value of its ``<domain>/wiring.py``,
+beside its controllers and jobs, what it takes part with: the event families it publishes for consumers (and
+their resources' paths), their catalogue, its subscribers and reference resolvers, its metrics. ``app.py`` and
+``worker.py`` list every domain's ``WIRING`` and ``install`` them at start-up. Importing a module registers
+nothing (tests/architecture/test_wiring.py keeps it so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from igf_hub.core import metrics, outbox, references
+from igf_hub.core.outbox import EventDoc, Handler
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFamily:
+    """Events named ``<name>.*`` that consumers may subscribe to (webhooks and the pull log)."""
+
+    name: str
+    # The API path of the objects its events are about (``/v1/messages/{id}``): a thin body links to it.
+    resource_path: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wiring:
+    domain: str
+    families: Sequence[EventFamily] = ()
+    # Every event type of those families, with the schema of its data (the OpenAPI ``webhooks`` section).
+    events: Sequence[EventDoc] = ()
+    # Run inside each publishing transaction, for every event (keep them to SQL; see outbox.publish).
+    in_transaction: Sequence[Handler] = ()
+    # Run by the worker after commit: event type (or "*") to handlers (see outbox.dispatch_pending).
+    after_commit: Mapping[str, Sequence[Handler]] = field(default_factory=dict)
+    # Kinds of object other domains may cite (``"track_output"``), and how to resolve one.
+    references: Mapping[str, references.Resolver] = field(default_factory=dict)
+    # Sections of /metrics, by name.
+    collectors: Mapping[str, metrics.Collector] = field(default_factory=dict)
+
+
+_installed: dict[str, Wiring] = {}
+_families: dict[str, EventFamily] = {}
+
+
+def install(wirings: Sequence[Wiring]) -> None:
+    """Register every domain's subscribers, resolvers, collectors and event families in this process.
+    Idempotent: the app and the worker call it at start-up, and several apps may share a process (tests)."""
+    for wiring in wirings:
+        for handler in wiring.in_transaction:
+            outbox.subscribe_in_transaction(handler)
+        for event_type, handlers in wiring.after_commit.items():
+            for handler in handlers:
+                outbox.subscribe(event_type, handler)
+        for kind, resolver in wiring.references.items():
+            references.register(kind, resolver)
+        for name, collector in wiring.collectors.items():
+            metrics.register_collector(name, collector)
+        for family in wiring.families:
+            _families[family.name] = family
+        _installed[wiring.domain] = wiring
+
+
+def installed() -> list[str]:
+    """The domains whose wiring this process installed."""
+    return sorted(_installed)
+
+
+def families() -> Mapping[str, EventFamily]:
+    """The event families consumers may subscribe to, as the installed domains declare them."""
+    return _families
+
+
+def catalogue(wirings: Sequence[Wiring]) -> list[EventDoc]:
+    """Every event type consumers receive, in the domains' order."""
+    return [doc for wiring in wirings for doc in wiring.events]

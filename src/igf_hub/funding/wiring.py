@@ -1,0 +1,15 @@
+"""What the funding domain plugs into the others (installed by app.py and worker.py; see core/wiring.py)."""
+
+from __future__ import annotations
+
+from igf_hub.core.wiring import EventFamily, Wiring
+from igf_hub.funding.event_schemas import FUNDING_EVENTS
+from igf_hub.funding.grants import record_nri_event
+
+WIRING = Wiring(
+    domain="funding",
+    families=[EventFamily(name="funding")],
+    events=FUNDING_EVENTS,
+    # Its directory of NRIs follows the NRI domain's events, in their transaction, whichever process publishes.
+    in_transaction=[record_nri_event],
+)

@@ -1,0 +1,27 @@
+"""What the IGF Messages domain plugs into the others (installed by app.py and worker.py; see core/wiring.py)."""
+
+from __future__ import annotations
+
+from igf_hub.core.wiring import EventFamily, Wiring
+from igf_hub.messages.archive import MESSAGE, resolve_message
+from igf_hub.messages.event_schemas import MESSAGE_EVENTS
+from igf_hub.messages.provenance import (
+    MESSAGE_COMMENT,
+    SESSION_REPORT,
+    resolve_message_comment,
+    resolve_session_report,
+)
+from igf_hub.messages.roster import record_mag_appointment
+
+WIRING = Wiring(
+    domain="messages",
+    families=[EventFamily(name="message", resource_path="/v1/messages/{id}")],
+    events=MESSAGE_EVENTS,
+    # Its roster of MAG members follows the MAG domain's appointment events, in their transaction.
+    in_transaction=[record_mag_appointment],
+    references={
+        SESSION_REPORT: resolve_session_report,
+        MESSAGE_COMMENT: resolve_message_comment,
+        MESSAGE: resolve_message,
+    },
+)

@@ -1,0 +1,14 @@
+"""What the NRI domain plugs into the others (installed by app.py and worker.py; see core/wiring.py)."""
+
+from __future__ import annotations
+
+from igf_hub.core.wiring import EventFamily, Wiring
+from igf_hub.nri.event_schemas import NRI_EVENTS
+from igf_hub.nri.service import resolve_report
+
+WIRING = Wiring(
+    domain="nri",
+    families=[EventFamily(name="nri", resource_path="/v1/nris/{id}")],
+    events=NRI_EVENTS,
+    references={"nri_report": resolve_report},
+)

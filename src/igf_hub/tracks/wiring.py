@@ -1,0 +1,17 @@
+"""What the tracks domain plugs into the others (installed by app.py and worker.py; see core/wiring.py)."""
+
+from __future__ import annotations
+
+from igf_hub.core.wiring import EventFamily, Wiring
+from igf_hub.tracks.event_schemas import TRACK_EVENTS
+from igf_hub.tracks.output_service import REFERENCE_KIND, resolve_track_output
+
+WIRING = Wiring(
+    domain="tracks",
+    families=[
+        EventFamily(name="track", resource_path="/v1/tracks/{id}"),
+        EventFamily(name="track_output", resource_path="/v1/tracks/outputs/{id}"),
+    ],
+    events=TRACK_EVENTS,
+    references={REFERENCE_KIND: resolve_track_output},  # IGF Messages cite published outputs
+)

@@ -1,0 +1,16 @@
+"""What the webhooks domain plugs into the others (installed by app.py and worker.py; see core/wiring.py).
+
+Its own events (``consumer.*``, ``webhook.*``) are not for consumers: it declares no event family."""
+
+from __future__ import annotations
+
+from igf_hub.core.wiring import Wiring
+from igf_hub.webhooks.metrics import collect
+from igf_hub.webhooks.service import record_for_consumers
+
+WIRING = Wiring(
+    domain="webhooks",
+    # Every public event of a declared family becomes deliveries, in the publishing transaction.
+    in_transaction=[record_for_consumers],
+    collectors={"webhooks": collect},
+)

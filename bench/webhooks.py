@@ -48,7 +48,7 @@ import httpx
 import structlog
 
 from igf_hub.auth.principal import SYSTEM
-from igf_hub.core import migrate, outbox
+from igf_hub.core import migrate, outbox, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import create_pool, init_connection
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings, WebhookSettings
@@ -60,6 +60,7 @@ from igf_hub.webhooks.events import EventRow, render
 from igf_hub.webhooks.schemas import EndpointCreate
 from igf_hub.webhooks.sender import USER_AGENT
 from igf_hub.webhooks.service import WebhookService
+from igf_hub.worker import WIRING
 
 UNGIS = UUID("dccce80e-91f7-4a05-b3ca-9233becf7d05")  # seeded by the migration
 
@@ -339,6 +340,7 @@ async def run(events: int, seconds: float, in_flight: int, rounds: int, fillfact
 async def measure(
     settings: Settings, events: int, seconds: float, rounds: int, postgres_pid: int | None, fill: str
 ) -> None:
+    wiring.install(WIRING)  # as the worker does: the event families and the webhooks subscriber
     pool = await create_pool(settings.db.url, application_name="bench", max_size=8)
     port = free_port()
     clock = Clock()

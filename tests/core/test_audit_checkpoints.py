@@ -153,8 +153,6 @@ async def test_a_checkpoint_verifies_with_an_independent_implementation(
 async def test_the_checkpoint_is_an_event_for_consumers(
     db: asyncpg.Pool, settings: Settings, tmp_path: Path
 ) -> None:
-    import igf_hub.webhooks.service  # noqa: F401 - what the worker and app import: webhooks record events
-
     await write_rows(db, 2, settings)
     await checkpoint(db, settings, tmp_path)
     async with db.acquire() as conn:

@@ -34,14 +34,10 @@ import asyncpg
 import msgspec
 import structlog
 
-# Subscribers that write inside the publishing transaction (as the app and the worker load them): the MAG
-# roster of Messages ballots and the webhook deliveries (funding's NRI directory comes with funding.grants).
-import igf_hub.funding.grants
-import igf_hub.messages.roster
-import igf_hub.webhooks.service  # noqa: F401
 from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
 from igf_hub.auth.schemas import UserCreate
 from igf_hub.auth.service import IdentityService
+from igf_hub.core import wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError
 from igf_hub.core.schemas import dec_hook
@@ -95,6 +91,7 @@ from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
 from igf_hub.tracks.schemas import ParticipationCreate
 from igf_hub.tracks.service import TrackService
+from igf_hub.worker import WIRING
 
 DATA = Path(__file__).parent / "data"
 SOURCE = "IGF Hub demonstration data (invented)"
@@ -235,6 +232,9 @@ async def load(conn: asyncpg.Connection, clock: Clock, settings: Settings) -> De
     it) having written nothing."""
     if settings.environment is Environment.production:
         raise DemoRefused("the demonstration data is invented: it is never loaded in production")
+    # Every domain's subscribers, as in the worker: the MAG roster of Messages ballots, funding's NRI directory
+    # and the webhook deliveries are written inside the publishing transactions.
+    wiring.install(WIRING)
     with _marked():
         async with conn.transaction():
             if found := await existing_data(conn, clock, settings):

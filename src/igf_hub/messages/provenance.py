@@ -1,7 +1,7 @@
 """Provenance: what a Message was derived from, resolved only through ``core.references``.
 
-This module also registers the two kinds IGF Messages own, ``session_report`` and ``message_comment``, so
-that other domains (and Messages themselves) can cite them.
+This module also resolves two kinds IGF Messages own, ``session_report`` and ``message_comment`` (declared in
+messages/wiring.py), so that other domains (and Messages themselves) can cite them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """Webhooks: consumers, endpoints, signed delivery with retries, and the pull event log."""
 
-from igf_hub.webhooks import metrics  # noqa: F401  (registers the delivery metrics of /metrics)
 from igf_hub.webhooks.controllers import ConsumerController, EventController
 from igf_hub.webhooks.ssrf import warn_about_allowlist
 

@@ -13,7 +13,6 @@ from igf_hub.messages.ballot_repository import BallotRepository
 from igf_hub.messages.ballots import BallotService
 from igf_hub.messages.comment_repository import CommentRepository
 from igf_hub.messages.lifecycle import MessageLifecycle
-from igf_hub.messages.roster import record_mag_appointment
 
 log = structlog.get_logger("igf_hub.messages.jobs")
 
@@ -66,8 +65,6 @@ async def sweep_message_windows(ctx: dict[str, Any]) -> dict[str, int]:
     }
 
 
-# MAG appointment events are also published by worker jobs (appointments ending): keep the roster current there
-SUBSCRIBERS = [record_mag_appointment]  # registered at import of igf_hub.messages.roster
 FUNCTIONS: list[Any] = [
     sweep_message_windows,
     close_due_comment_periods,

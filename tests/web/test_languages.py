@@ -3,6 +3,7 @@ and the gettext catalogs behind it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ from lxml import html
 
 from igf_hub.web import catalogs
 from igf_hub.web.i18n import LANGUAGES, gettext, negotiate
+from igf_hub.web.templating import TEMPLATES_DIR
 from tests.conftest import BASE_URL
 
 
@@ -95,6 +97,19 @@ def test_every_catalog_is_complete() -> None:
     """Every marked string is translated in all six languages, keeps its placeholders, and no template has a
     string that is not marked. Run ./dev i18n to add new strings to the catalogs, then translate them."""
     assert catalogs.problems() == []
+
+
+def test_every_component_is_imported_with_the_pages_context() -> None:
+    """A macro imported without context sees no ``lang``, so its own words (a button, an error summary's
+    title) stay English on every page: each import of a component must say ``with context``."""
+    imports = re.compile(r"\{%-?\s*(?:from|import)\s[^%]*%\}")
+    bare = [
+        f"{path.relative_to(TEMPLATES_DIR)}: {tag}"
+        for path in sorted(TEMPLATES_DIR.rglob("*.html"))
+        for tag in imports.findall(path.read_text(encoding="utf-8"))
+        if "with context" not in tag
+    ]
+    assert bare == []
 
 
 def test_an_unmarked_string_is_found(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from playwright.async_api import async_playwright
 SHOTS = [
     ("home-en", "/en/"),
     ("home-ar", "/ar/"),
+    ("nris-en", "/en/nris"),
 ]
 
 

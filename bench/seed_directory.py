@@ -33,7 +33,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.schemas import Classification
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
-from igf_hub.mag.appointments import AppointmentService
+from igf_hub.mag.appointment_service import AppointmentService
 from igf_hub.mag.enums import AppointmentRole, CycleStatus, Gender
 from igf_hub.mag.schemas import AppointmentCreate, CycleCreate, PersonCreate
 from igf_hub.mag.service import CycleService, PersonService
@@ -200,7 +200,7 @@ async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: 
                 AppointmentService(conn, clock, settings),
                 CycleService(conn, clock, settings),
             )
-            await cycles.transition(year, CycleStatus.call_open, expected=None, actor=SYSTEM)
+            await cycles.transition(year, CycleStatus.call_open, expected_version=None, actor=SYSTEM)
             chair_taken = False
             for c in (index, index + 1, index + 2):
                 for _, seat in members[c]:
@@ -208,6 +208,6 @@ async def seed_mag(pool: asyncpg.Pool, scale: Scale, rng: random.Random, clock: 
                         seat = msgspec.structs.replace(seat, role=AppointmentRole.member)
                     chair_taken |= seat.role is AppointmentRole.chair
                     await appointments.appoint(year, seat, actor=SYSTEM)
-            await cycles.transition(year, CycleStatus.appointed, expected=None, actor=SYSTEM)
+            await cycles.transition(year, CycleStatus.appointed, expected_version=None, actor=SYSTEM)
             if date(year, 12, 31) < clock.now().date():
-                await cycles.transition(year, CycleStatus.closed, expected=None, actor=SYSTEM)
+                await cycles.transition(year, CycleStatus.closed, expected_version=None, actor=SYSTEM)

@@ -47,9 +47,9 @@ from igf_hub.funding.grants import GrantService
 from igf_hub.funding.rates import RateService
 from igf_hub.funding.schemas import GrantTransition, NriGrantCreate
 from igf_hub.funding.service import FundingService
-from igf_hub.mag.appointments import AppointmentService
-from igf_hub.mag.archive import MagArchiveService
-from igf_hub.mag.archive import parse_json as parse_mag_archive
+from igf_hub.mag.appointment_service import AppointmentService
+from igf_hub.mag.archive_service import MagArchiveService
+from igf_hub.mag.archive_service import parse_json as parse_mag_archive
 from igf_hub.mag.enums import CycleStatus
 from igf_hub.mag.schemas import AppointmentCreate, CycleCreate, PersonCreate
 from igf_hub.mag.service import CycleService, PersonService
@@ -467,7 +467,7 @@ class _Loader:
             self.report.mag_members += 1
         for status in (CycleStatus.call_open, CycleStatus.appointed):
             await CycleService(self.conn, appointed, self.settings).transition(
-                cycle.year, status, expected=None, actor=ACTOR
+                cycle.year, status, expected_version=None, actor=ACTOR
             )
 
     async def _person(self, email: str, name: str, at: Clock) -> UUID:

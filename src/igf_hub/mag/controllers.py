@@ -16,14 +16,14 @@ from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, Year, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
-from igf_hub.mag.appointments import AppointmentService
-from igf_hub.mag.archive import ArchiveRejected, MagArchiveReport, MagArchiveService
-from igf_hub.mag.archive import parse_csv as parse_archive_csv
-from igf_hub.mag.archive import parse_json as parse_archive_json
+from igf_hub.mag.appointment_service import AppointmentService
+from igf_hub.mag.archive_service import ArchiveRejected, MagArchiveReport, MagArchiveService
+from igf_hub.mag.archive_service import parse_csv as parse_archive_csv
+from igf_hub.mag.archive_service import parse_json as parse_archive_json
 from igf_hub.mag.balance import Balance
 from igf_hub.mag.balance_service import BalanceService
 from igf_hub.mag.enums import AppointmentRole, AppointmentStatus, CycleStatus, NominationStatus
-from igf_hub.mag.nominations import NominationService
+from igf_hub.mag.nomination_service import NominationService
 from igf_hub.mag.schemas import (
     Appointment,
     AppointmentCreate,
@@ -128,7 +128,9 @@ class MagCycleController(Controller):
         self, year: Year, data: CyclePatch, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
         """Dates, target size or rule overrides (If-Match required)."""
-        cycle = await cycles.update(year, data, expected=expected_version(request), actor=request.user)
+        cycle = await cycles.update(
+            year, data, expected_version=expected_version(request), actor=request.user
+        )
         return written(cycle, headers=caching.PRIVATE_HEADERS)
 
     @post(
@@ -142,7 +144,9 @@ class MagCycleController(Controller):
         self, year: Year, data: CycleTransition, request: AnyRequest, cycles: CycleService
     ) -> Response[Cycle]:
         """planning -> call_open -> appointed -> closed (If-Match required)."""
-        cycle = await cycles.transition(year, data.to, expected=expected_version(request), actor=request.user)
+        cycle = await cycles.transition(
+            year, data.to, expected_version=expected_version(request), actor=request.user
+        )
         return written(cycle, headers=caching.PRIVATE_HEADERS)
 
     @get("/{year:int}/balance", operation_id="GetMagBalance")
@@ -180,7 +184,7 @@ class MagCycleController(Controller):
         """The public roster of a cycle, by name; the Chair has ``is_chair``."""
         page = await appointments.roster(
             year,
-            viewer=request.user,
+            actor=request.user,
             role=role,
             status=status,
             stakeholder_group=stakeholder_group,
@@ -219,7 +223,7 @@ class MagCycleController(Controller):
         only: they hold nominees' contact details and gender)."""
         page = await nominations.list_page(
             year,
-            viewer=request.user,
+            actor=request.user,
             status=status,
             stakeholder_group=stakeholder_group,
             regional_group=regional_group,
@@ -260,7 +264,7 @@ class MagAppointmentController(Controller):
     ) -> Response[Appointment]:
         """One MAG appointment: the person, role, groups, country, term and status. Public; the Secretariat
         also sees the appointee's gender and the nomination behind it."""
-        appointment = await appointments.get(appointment_id, viewer=request.user)
+        appointment = await appointments.get(appointment_id, actor=request.user)
         return caching.cached(request, appointment, version=appointment.version)
 
     @patch(
@@ -278,7 +282,7 @@ class MagAppointmentController(Controller):
     ) -> Response[Appointment]:
         """Change the dates (or the self-declared gender) of an active appointment (If-Match required)."""
         appointment = await appointments.update(
-            appointment_id, data, expected=expected_version(request), actor=request.user
+            appointment_id, data, expected_version=expected_version(request), actor=request.user
         )
         return written(appointment, headers=caching.PRIVATE_HEADERS)
 
@@ -298,7 +302,7 @@ class MagAppointmentController(Controller):
     ) -> Response[Appointment]:
         """Record a resignation (or another early end) with its reason (If-Match required)."""
         appointment = await appointments.end_early(
-            appointment_id, data, expected=expected_version(request), actor=request.user
+            appointment_id, data, expected_version=expected_version(request), actor=request.user
         )
         return written(appointment, headers=caching.PRIVATE_HEADERS)
 
@@ -313,7 +317,7 @@ class MagAppointmentController(Controller):
     ) -> Response[AppointmentPage]:
         """Every appointment made beyond the term limit, with the recorded reason (public)."""
         page = await appointments.term_limit_exceptions(
-            year=year, viewer=request.user, cursor=cursor, limit=limit
+            year=year, actor=request.user, cursor=cursor, limit=limit
         )
         return caching.cached(request, page)
 
@@ -323,7 +327,7 @@ class MagAppointmentController(Controller):
     ) -> Response[Nomination]:
         """One nomination in full, with how often the nominee's country held a seat before and the steps
         allowed from its status (Secretariat only)."""
-        nomination = await nominations.get(nomination_id, viewer=request.user)
+        nomination = await nominations.get(nomination_id, actor=request.user)
         return caching.cached(request, nomination, version=nomination.version)
 
     @post(
@@ -342,7 +346,7 @@ class MagAppointmentController(Controller):
     ) -> Response[Nomination]:
         """Shortlist, set aside or withdraw a nomination (If-Match required)."""
         nomination = await nominations.transition(
-            nomination_id, data.to, data.note, expected=expected_version(request), actor=request.user
+            nomination_id, data.to, data.note, expected_version=expected_version(request), actor=request.user
         )
         return written(nomination, headers=caching.PRIVATE_HEADERS)
 
@@ -362,7 +366,7 @@ class MagPeopleController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Response[PersonPage]:
         """People who have held an appointment (the Secretariat also sees everyone else), by name."""
-        page = await people.list_page(viewer=request.user, name=name, cursor=cursor, limit=limit)
+        page = await people.list_page(actor=request.user, name=name, cursor=cursor, limit=limit)
         return caching.cached(request, page)
 
     @post("/", operation_id="CreateMagPerson", guards=[requires_secretariat], dependencies=WRITE_PEOPLE)
@@ -380,7 +384,7 @@ class MagPeopleController(Controller):
         self, person_id: UUID, request: AnyRequest, people: PersonService
     ) -> Response[PersonWithHistory]:
         """A person and their MAG history, oldest cycle first."""
-        person = await people.get(person_id, viewer=request.user)
+        person = await people.get(person_id, actor=request.user)
         return caching.cached(request, person, version=person.version)
 
     @patch(
@@ -393,5 +397,7 @@ class MagPeopleController(Controller):
         self, person_id: UUID, data: PersonPatch, request: AnyRequest, people: PersonService
     ) -> Response[Person]:
         """Rename, or link/unlink the user account (which moves the mirrored mag_member grants); If-Match required."""
-        person = await people.update(person_id, data, expected=expected_version(request), actor=request.user)
+        person = await people.update(
+            person_id, data, expected_version=expected_version(request), actor=request.user
+        )
         return written(person, headers=caching.PRIVATE_HEADERS)

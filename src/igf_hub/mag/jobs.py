@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from igf_hub.core.cron import cron
-from igf_hub.mag.appointments import AppointmentService
+from igf_hub.mag.appointment_service import AppointmentService
 
 
 async def end_completed_mag_appointments(ctx: dict[str, Any]) -> int:

@@ -1,4 +1,4 @@
-"""MAG SQL: people, cycles and appointments (nominations: nominations_repository.py)."""
+"""MAG SQL: people, cycles and appointments (nominations: nomination_repository.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MAG rules for people and cycles (appointments: appointments.py; nominations: nominations.py)."""
+"""MAG rules for people and cycles (appointments: appointment_service.py; nominations: nomination_service.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.mag import mirror
-from igf_hub.mag.appointments import end_completed
+from igf_hub.mag.appointment_service import end_completed
 from igf_hub.mag.common import (
     CYCLE_TRANSITIONS,
     appointment_view,
@@ -97,9 +97,9 @@ class PersonService:
         )
         return person
 
-    async def get(self, person_id: UUID, *, viewer: Principal) -> PersonWithHistory:
+    async def get(self, person_id: UUID, *, actor: Principal) -> PersonWithHistory:
         """Public for anyone who has held an appointment; other records only for the Secretariat."""
-        private = is_secretariat(viewer)
+        private = is_secretariat(actor)
         person = await self.repo.get_person(person_id)
         appointments = await self.repo.appointments_of_person(person_id) if person else []
         if person is None or not (private or appointments):
@@ -110,9 +110,9 @@ class PersonService:
         )
 
     async def list_page(
-        self, *, viewer: Principal, name: str | None, cursor: str | None, limit: int
+        self, *, actor: Principal, name: str | None, cursor: str | None, limit: int
     ) -> PersonPage:
-        private = is_secretariat(viewer)
+        private = is_secretariat(actor)
         keyset = Keyset(cursor, tuple[str, UUID], limit)
         rows = await self.repo.list_people(
             everyone=private, name=name, after=keyset.after, limit=keyset.fetch
@@ -124,14 +124,14 @@ class PersonService:
         )
 
     async def update(
-        self, person_id: UUID, patch: PersonPatch, *, expected: int | None, actor: Principal
+        self, person_id: UUID, patch: PersonPatch, *, expected_version: int | None, actor: Principal
     ) -> Person:
         """Changing the linked account moves every appointment's mag_member grant to the new account."""
         require_secretariat(actor)
         current = await self.repo.get_person(person_id, lock=True)
         if current is None:
             raise PersonNotFound(f"no person {person_id}")
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         changes: dict[str, Any] = {
             k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET
         }
@@ -210,10 +210,12 @@ class CycleService:
         )
         return cycle
 
-    async def update(self, year: int, patch: CyclePatch, *, expected: int | None, actor: Principal) -> Cycle:
+    async def update(
+        self, year: int, patch: CyclePatch, *, expected_version: int | None, actor: Principal
+    ) -> Cycle:
         require_secretariat(actor)
         current = await self._get(year, lock=True)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         changes: dict[str, Any] = {
             k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET
         }
@@ -245,13 +247,13 @@ class CycleService:
         return cycle
 
     async def transition(
-        self, year: int, to: CycleStatus, *, expected: int | None, actor: Principal
+        self, year: int, to: CycleStatus, *, expected_version: int | None, actor: Principal
     ) -> Cycle:
         """planning -> call_open -> appointed -> closed. Closing needs the cycle's last day to be past,
         and ends the appointments still marked active."""
         require_secretariat(actor)
         current = await self._get(year, lock=True)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         allowed = CYCLE_TRANSITIONS[current.status]
         if to not in allowed:
             raise IllegalTransition(current=current.status, requested=to, allowed=allowed)

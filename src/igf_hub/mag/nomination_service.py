@@ -21,7 +21,7 @@ from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.mag.common import placement, require_secretariat
 from igf_hub.mag.enums import CycleStatus, NominationStatus
 from igf_hub.mag.errors import CycleNotFound, CycleNotOpen, InvalidNomination, NominationNotFound
-from igf_hub.mag.nominations_repository import NominationRecord, NominationRepository
+from igf_hub.mag.nomination_repository import NominationRecord, NominationRepository
 from igf_hub.mag.repository import CycleRecord, MagRepository
 from igf_hub.mag.rules import decode_overrides, effective
 from igf_hub.mag.schemas import (
@@ -138,22 +138,22 @@ class NominationService:
             raise NominationNotFound(f"no nomination {nomination_id}")
         return record
 
-    async def get(self, nomination_id: UUID, *, viewer: Principal) -> Nomination:
-        require_secretariat(viewer)
+    async def get(self, nomination_id: UUID, *, actor: Principal) -> Nomination:
+        require_secretariat(actor)
         return await self._view(await self._get(nomination_id))
 
     async def list_page(
         self,
         year: int,
         *,
-        viewer: Principal,
+        actor: Principal,
         status: NominationStatus | None,
         stakeholder_group: StakeholderGroup | None,
         regional_group: RegionalGroup | None,
         cursor: str | None,
         limit: int,
     ) -> NominationPage:
-        require_secretariat(viewer)
+        require_secretariat(actor)
         cycle = await self._cycle(year)
         keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.page(
@@ -176,14 +176,14 @@ class NominationService:
         to: NominationStatus,
         note: str | None,
         *,
-        expected: int | None,
+        expected_version: int | None,
         actor: Principal,
     ) -> Nomination:
         require_secretariat(actor)
         if not await self.repo.lock(nomination_id):
             raise NominationNotFound(f"no nomination {nomination_id}")
         current = await self._get(nomination_id)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         allowed = NOMINATION_TRANSITIONS[current.status]
         if to not in allowed:
             raise IllegalTransition(current=current.status, requested=to, allowed=allowed)

@@ -38,7 +38,7 @@ from igf_hub.mag.errors import (
     CycleNotOpen,
     InvalidAppointment,
 )
-from igf_hub.mag.nominations_repository import NominationRepository
+from igf_hub.mag.nomination_repository import NominationRepository
 from igf_hub.mag.repository import AppointmentRecord, CycleRecord, MagRepository
 from igf_hub.mag.schemas import (
     Appointment,
@@ -119,24 +119,24 @@ class AppointmentService:
             raise AppointmentNotFound(f"no appointment {appointment_id}")
         return record
 
-    async def _locked(self, appointment_id: UUID, expected: int | None) -> AppointmentRecord:
+    async def _locked(self, appointment_id: UUID, expected_version: int | None) -> AppointmentRecord:
         """The appointment, locked for this transaction, at the version the caller last read (412 if not)."""
         if not await self.repo.lock_appointment(appointment_id):
             raise AppointmentNotFound(f"no appointment {appointment_id}")
         current = await self._record_of(appointment_id)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         return current
 
     # -- reads ---------------------------------------------------------------------------------------
 
-    async def get(self, appointment_id: UUID, *, viewer: Principal) -> Appointment:
-        return appointment_view(await self._record_of(appointment_id), private=is_secretariat(viewer))
+    async def get(self, appointment_id: UUID, *, actor: Principal) -> Appointment:
+        return appointment_view(await self._record_of(appointment_id), private=is_secretariat(actor))
 
     async def roster(
         self,
         year: int,
         *,
-        viewer: Principal,
+        actor: Principal,
         role: AppointmentRole | None = None,
         status: AppointmentStatus | None = None,
         stakeholder_group: StakeholderGroup | None = None,
@@ -157,12 +157,12 @@ class AppointmentService:
         )
         items, next_cursor = keyset.cut(rows, lambda row: (row.person_name, row.id))
         return AppointmentPage(
-            items=[appointment_view(r, private=is_secretariat(viewer)) for r in items],
+            items=[appointment_view(r, private=is_secretariat(actor)) for r in items],
             next_cursor=next_cursor,
         )
 
     async def term_limit_exceptions(
-        self, *, year: int | None, viewer: Principal, cursor: str | None, limit: int
+        self, *, year: int | None, actor: Principal, cursor: str | None, limit: int
     ) -> AppointmentPage:
         keyset = Keyset(cursor, tuple[int, UUID], limit)
         items, next_cursor = keyset.cut(
@@ -170,7 +170,7 @@ class AppointmentService:
             lambda row: (row.cycle_year, row.id),
         )
         return AppointmentPage(
-            items=[appointment_view(r, private=is_secretariat(viewer)) for r in items],
+            items=[appointment_view(r, private=is_secretariat(actor)) for r in items],
             next_cursor=next_cursor,
         )
 
@@ -235,11 +235,11 @@ class AppointmentService:
         return view
 
     async def update(
-        self, appointment_id: UUID, patch: AppointmentPatch, *, expected: int | None, actor: Principal
+        self, appointment_id: UUID, patch: AppointmentPatch, *, expected_version: int | None, actor: Principal
     ) -> Appointment:
         """New dates (within the cycle) move the mirrored role grant with them."""
         require_secretariat(actor)
-        current = await self._locked(appointment_id, expected)
+        current = await self._locked(appointment_id, expected_version)
         if current.status is not AppointmentStatus.active:
             raise AppointmentNotActive(f"the appointment is {current.status.value}: it can no longer change")
         cycle = await self._cycle(current.cycle_year)
@@ -260,11 +260,16 @@ class AppointmentService:
         return view
 
     async def end_early(
-        self, appointment_id: UUID, data: AppointmentEarlyEnd, *, expected: int | None, actor: Principal
+        self,
+        appointment_id: UUID,
+        data: AppointmentEarlyEnd,
+        *,
+        expected_version: int | None,
+        actor: Principal,
     ) -> Appointment:
         """A resignation (or another early end): the last day moves earlier and so does the role grant."""
         require_secretariat(actor)
-        current = await self._locked(appointment_id, expected)
+        current = await self._locked(appointment_id, expected_version)
         requested = AppointmentStatus(data.status.value)
         allowed = APPOINTMENT_TRANSITIONS[current.status]
         if requested not in allowed:

@@ -130,7 +130,7 @@ class TrackController(Controller):
     @get("/{slug:str}", operation_id="GetTrack")
     async def get_track(self, slug: str, request: AnyRequest, tracks: TrackService) -> Response[TrackDetail]:
         """The track with its participants summary, latest outputs, current calls for input and history."""
-        detail = await tracks.detail(slug, viewer=request.user)
+        detail = await tracks.detail(slug, actor=request.user)
         return cached(request, detail, version=detail.version)
 
     @patch("/{slug:str}", operation_id="UpdateTrack", guards=[managers], dependencies=WRITE)
@@ -254,5 +254,5 @@ class TrackController(Controller):
         limit: Limit = DEFAULT_LIMIT,
     ) -> Response[ParticipationPage]:
         """Who participates (the Secretariat and the track's facilitators only)."""
-        page = await people.list_participants(slug, viewer=request.user, cursor=cursor, limit=limit)
+        page = await people.list_participants(slug, actor=request.user, cursor=cursor, limit=limit)
         return cached(request, page)

@@ -81,7 +81,7 @@ class OutputController(Controller):
             language=language,
             q=q,
         )
-        page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
+        page = await outputs.list_outputs(filters, actor=request.user, cursor=cursor, limit=limit)
         return cached(request, page)
 
     @get("/outputs/by-citable-id/{citable_id:str}", operation_id="GetTrackOutputByCitableId")
@@ -98,7 +98,7 @@ class OutputController(Controller):
     ) -> Response[Output]:
         """One track output, with an ETag. Published outputs, and drafts once their comment window has opened,
         are public; other drafts are 404 except to the track's facilitators and the Secretariat."""
-        output = await outputs.get(output_id, viewer=request.user)
+        output = await outputs.get(output_id, actor=request.user)
         return cached(request, output, version=output.version)
 
     @patch(
@@ -149,7 +149,7 @@ class OutputController(Controller):
     ) -> Response[CommentPage]:
         """The community comments on an output, oldest first. Readable by whoever may read the output (404
         otherwise)."""
-        page = await outputs.list_comments(output_id, viewer=request.user, cursor=cursor, limit=limit)
+        page = await outputs.list_comments(output_id, actor=request.user, cursor=cursor, limit=limit)
         return cached(request, page)
 
     @post(
@@ -207,7 +207,7 @@ class OutputController(Controller):
     ) -> Response[OutputPage]:
         """A track's outputs, newest first (its facilitators and the Secretariat also see every draft)."""
         filters = OutputFilters(track_id=await outputs.track_id_of(slug), kind=kind, status=status, year=year)
-        page = await outputs.list_outputs(filters, viewer=request.user, cursor=cursor, limit=limit)
+        page = await outputs.list_outputs(filters, actor=request.user, cursor=cursor, limit=limit)
         return cached(request, page)
 
     @post("/{slug:str}/outputs", operation_id="CreateTrackOutput", guards=[managers], dependencies=WRITE)

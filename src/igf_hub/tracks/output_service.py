@@ -133,9 +133,9 @@ class OutputService:
 
     # -- reads ---------------------------------------------------------------------------------------
 
-    def _visible(self, output: Output, viewer: Principal) -> bool:
+    def _visible(self, output: Output, actor: Principal) -> bool:
         """Drafts are the facilitators' workspace until opened for community comment."""
-        return self._public(output) or manages(viewer, output.track_id)
+        return self._public(output) or manages(actor, output.track_id)
 
     def _public(self, output: Output) -> bool:
         """May everyone read it (and consumers receive its events)?"""
@@ -144,9 +144,9 @@ class OutputService:
             window is not None and window.opens_at <= self.clock.now()
         )
 
-    async def get(self, output_id: UUID, *, viewer: Principal) -> Output:
+    async def get(self, output_id: UUID, *, actor: Principal) -> Output:
         output = await self.repo.get(output_id, now=self.clock.now())
-        if output is None or not self._visible(output, viewer):
+        if output is None or not self._visible(output, actor):
             raise OutputNotFound(f"no output {output_id}")
         return output
 
@@ -157,12 +157,12 @@ class OutputService:
         return output
 
     async def list_outputs(
-        self, filters: OutputFilters, *, viewer: Principal, cursor: str | None, limit: int
+        self, filters: OutputFilters, *, actor: Principal, cursor: str | None, limit: int
     ) -> OutputPage:
         if filters.track_id is not None:
-            all_drafts = manages(viewer, filters.track_id)
+            all_drafts = manages(actor, filters.track_id)
         else:
-            all_drafts = viewer.has_role(Role.secretariat)
+            all_drafts = actor.has_role(Role.secretariat)
         keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.list_outputs(
             filters, all_drafts=all_drafts, now=self.clock.now(), before=keyset.after, limit=keyset.fetch
@@ -174,9 +174,9 @@ class OutputService:
         return (await find_track(self.tracks, slug)).id
 
     async def list_comments(
-        self, output_id: UUID, *, viewer: Principal, cursor: str | None, limit: int
+        self, output_id: UUID, *, actor: Principal, cursor: str | None, limit: int
     ) -> CommentPage:
-        await self.get(output_id, viewer=viewer)
+        await self.get(output_id, actor=actor)
         keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         items, next_cursor = keyset.cut(
             await self.repo.list_comments(output_id, after=keyset.after, limit=keyset.fetch),
@@ -332,7 +332,7 @@ class OutputService:
         return updated
 
     async def comment(self, output_id: UUID, data: CommentCreate, *, actor: Principal) -> Comment:
-        output = await self.get(output_id, viewer=actor)
+        output = await self.get(output_id, actor=actor)
         window = output.comment_window
         if window is None or not window.is_open:
             if output.status is not OutputStatus.draft:

@@ -89,10 +89,10 @@ class PeopleService:
         return ParticipantSummary(total=total, by_stakeholder_group=by_group, by_regional_group=by_region)
 
     async def list_participants(
-        self, slug: str, *, viewer: Principal, cursor: str | None, limit: int
+        self, slug: str, *, actor: Principal, cursor: str | None, limit: int
     ) -> ParticipationPage:
         track = await find_track(self.tracks, slug)
-        require_manager(viewer, track)
+        require_manager(actor, track)
         keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.list_participants(track.id, after=keyset.after, limit=keyset.fetch)
         items, next_cursor = keyset.cut(rows, lambda row: (row.joined_at, row.user_id))

@@ -103,13 +103,13 @@ class TrackService:
         )
         return TrackPage(items=items, next_cursor=next_cursor)
 
-    async def detail(self, slug: str, *, viewer: Principal) -> TrackDetail:
+    async def detail(self, slug: str, *, actor: Principal) -> TrackDetail:
         track = await self.row(slug)
         now = self.clock.now()
-        full = await self._full(track, viewer)
+        full = await self._full(track, actor)
         outputs = await OutputRepository(self.conn).list_outputs(
             OutputFilters(track_id=track.id),
-            all_drafts=manages(viewer, track.id),
+            all_drafts=manages(actor, track.id),
             now=now,
             before=None,
             limit=DETAIL_OUTPUTS,
@@ -125,10 +125,10 @@ class TrackService:
             history=await self.repo.history(track.id),
         )
 
-    async def _full(self, track: TrackRow, viewer: Principal) -> Track:
+    async def _full(self, track: TrackRow, actor: Principal) -> Track:
         formation = None
         if track.type is TrackType.dynamic_coalition and (stored := await self.repo.formation(track.id)):
-            show_emails = manages(viewer, track.id)
+            show_emails = manages(actor, track.id)
             formation = DcFormation(
                 statement_of_need=stored.statement_of_need,
                 action_plan=stored.action_plan,

@@ -136,7 +136,7 @@ class ConsumerController(Controller):
     ) -> Response[Consumer]:
         """Send If-Match with the ETag you read (412 when stale, 428 when missing)."""
         consumer = await webhooks.update_consumer(
-            consumer_id, data, expected=expected_version(request), actor=request.user
+            consumer_id, data, expected_version=expected_version(request), actor=request.user
         )
         return written(consumer)
 
@@ -225,7 +225,7 @@ class ConsumerController(Controller):
         """A new URL makes the endpoint unverified and pings it at once (the secret is unchanged, so the
         receiver already checks it); re-enabling clears its failure record."""
         endpoint = await webhooks.update_endpoint(
-            consumer_id, endpoint_id, data, expected=expected_version(request), actor=request.user
+            consumer_id, endpoint_id, data, expected_version=expected_version(request), actor=request.user
         )
         return written(endpoint)
 
@@ -236,7 +236,10 @@ class ConsumerController(Controller):
         """Remove a webhook endpoint and its queued deliveries: nothing more is sent to it; audited. If-Match is optional (412 when
         stale). For the Secretariat and the consumer's own members."""
         await webhooks.delete_endpoint(
-            consumer_id, endpoint_id, expected=expected_version(request, required=False), actor=request.user
+            consumer_id,
+            endpoint_id,
+            expected_version=expected_version(request, required=False),
+            actor=request.user,
         )
 
     @post(f"{ENDPOINT}/ping", operation_id="PingEndpoint", status_code=202, dependencies=WRITE)

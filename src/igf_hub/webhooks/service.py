@@ -114,10 +114,10 @@ class WebhookService:
         return ConsumerPage(items=items, next_cursor=next_cursor)
 
     async def update_consumer(
-        self, consumer_id: UUID, data: ConsumerPatch, *, expected: int | None, actor: Principal
+        self, consumer_id: UUID, data: ConsumerPatch, *, expected_version: int | None, actor: Principal
     ) -> Consumer:
         current = await self.get_consumer(consumer_id, actor=actor)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         changed = msgspec.structs.replace(
             current,
             **{f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET},
@@ -240,11 +240,11 @@ class WebhookService:
         endpoint_id: UUID,
         data: EndpointPatch,
         *,
-        expected: int | None,
+        expected_version: int | None,
         actor: Principal,
     ) -> Endpoint:
         current = await self.get_endpoint(consumer_id, endpoint_id, actor=actor)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         url = _pick(data.url, current.url)
         types = _pick(data.event_types, current.event_types)
         schedule = _pick(data.retry_schedule, current.retry_schedule)
@@ -280,10 +280,10 @@ class WebhookService:
         return endpoint
 
     async def delete_endpoint(
-        self, consumer_id: UUID, endpoint_id: UUID, *, expected: int | None, actor: Principal
+        self, consumer_id: UUID, endpoint_id: UUID, *, expected_version: int | None, actor: Principal
     ) -> None:
         current = await self.get_endpoint(consumer_id, endpoint_id, actor=actor)
-        check_version(current.version, expected)
+        check_version(current.version, expected_version)
         await self.repo.delete_endpoint(endpoint_id)
         await changelog.record(
             self.conn,

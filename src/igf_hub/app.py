@@ -74,6 +74,9 @@ from igf_hub.system.controllers import (
 )
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks import wiring as tracks_wiring
+from igf_hub.tracks.pages import HOME_SECTIONS as TRACK_HOME_SECTIONS
+from igf_hub.tracks.pages import NAVIGATION as TRACK_NAVIGATION
+from igf_hub.tracks.pages import TrackPages
 from igf_hub.web import templating
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
@@ -113,9 +116,9 @@ CONTROLLERS: list[Any] = [
 ]
 
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
-PAGES: list[Any] = [HomePage, MessagePages, NriPages]
-HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS]
-NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION]
+PAGES: list[Any] = [HomePage, MessagePages, NriPages, TrackPages]
+HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
+NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION]
 
 # What each domain plugs into the others (its wiring.py): event families and their catalogue, subscribers,
 # reference resolvers, metrics. worker.py lists the same; tests/architecture/test_wiring.py checks both.

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from igf_hub.tracks.call_schemas import Call, CallState, CallSummary, Submission, SubmissionCreate
+from igf_hub.tracks.call_schemas import Call, CallState, CallSummary, OpenCall, Submission, SubmissionCreate
 
 _STATE = "CASE WHEN $NOW < c.opens_at THEN 'scheduled' WHEN $NOW < c.closes_at THEN 'open' ELSE 'closed' END"
 
@@ -48,6 +48,13 @@ WHERE c.track_id = $1 AND (NOT $2::boolean OR c.closes_at > $3)
   AND ($4::timestamptz IS NULL OR (c.opens_at, c.id) < ($4, $5))
 ORDER BY c.opens_at DESC, c.id DESC
 LIMIT $6"""
+# Every track's calls open at $1, the soonest to close first.
+LIST_OPEN_CALLS = """
+SELECT c.id, t.slug AS track_slug, t.name AS track_name, c.title, c.opens_at, c.closes_at
+FROM track_calls c JOIN tracks t ON t.id = c.track_id
+WHERE c.opens_at <= $1 AND $1 < c.closes_at
+ORDER BY c.closes_at, c.id
+LIMIT $2"""
 
 SUBMISSION_COLUMNS = "id, call_id, stakeholder_group, country, organisation, text, url, submitted_at"
 INSERT_SUBMISSION = f"""
@@ -121,6 +128,10 @@ class CallRepository:
             limit,
         )
         return [CallSummary(**{**r, "state": CallState(r["state"])}) for r in rows]
+
+    async def list_open(self, *, now: datetime, limit: int) -> list[OpenCall]:
+        rows = await self.conn.fetch(LIST_OPEN_CALLS, now, limit)
+        return [OpenCall(**r, state=CallState.open) for r in rows]
 
     async def insert_submission(
         self, call_id: UUID, data: SubmissionCreate, *, user_id: UUID | None, now: datetime

@@ -65,6 +65,12 @@ class CallPage(Page[CallSummary]):
     pass
 
 
+class OpenCall(CallSummary, kw_only=True):
+    """A call open now, with its track's name (the home page lists them across tracks)."""
+
+    track_name: str
+
+
 class SubmissionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     stakeholder_group: StakeholderGroup
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=50_000)]

@@ -23,6 +23,7 @@ from igf_hub.tracks.call_schemas import (
     CallPage,
     CallPatch,
     CallState,
+    OpenCall,
     Submission,
     SubmissionCreate,
     SubmissionPage,
@@ -74,6 +75,10 @@ class CallService:
         )
         items, next_cursor = keyset.cut(rows, lambda row: (row.opens_at, row.id))
         return CallPage(items=items, next_cursor=next_cursor)
+
+    async def open_now(self, *, limit: int) -> list[OpenCall]:
+        """The calls open now on every track, the soonest to close first."""
+        return await self.repo.list_open(now=self.clock.now(), limit=limit)
 
     async def create(self, slug: str, data: CallCreate, *, actor: Principal) -> Call:
         track = await self._track(slug)

@@ -1,0 +1,209 @@
+"""The intersessional work's web pages (the tracks by kind, a page per track), and the calls for input open now
+on the home page.
+
+Pages are thin like controllers: they call the track services on the request's connection with the reader as
+the viewer (the API's visibility: a draft output shows only to the track's facilitators and the Secretariat,
+until its comment window opens), and render ``templates/tracks/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+from litestar import Request, Response, get
+
+from igf_hub.auth.principal import ANONYMOUS, Principal
+from igf_hub.core.clock import Clock
+from igf_hub.core.settings import Settings
+from igf_hub.core.vocab import StakeholderGroup
+from igf_hub.tracks.call_schemas import CallState
+from igf_hub.tracks.call_service import CallService
+from igf_hub.tracks.output_schemas import OutputKind, OutputStatus
+from igf_hub.tracks.people_service import PeopleService
+from igf_hub.tracks.repository import TrackFilters
+from igf_hub.tracks.schemas import StandingRule, TrackStatus, TrackSummary, TrackType
+from igf_hub.tracks.service import TrackService
+from igf_hub.web import i18n
+from igf_hub.web.errors import PageController
+from igf_hub.web.home import HomeSection, SectionContext
+from igf_hub.web.i18n import N_
+from igf_hub.web.navigation import NavItem
+from igf_hub.web.templating import render
+
+# The kinds of track, in the order the list shows them, each with a sentence for the reader.
+TYPE_NAMES = {
+    TrackType.bpf: N_("Best Practice Forums"),
+    TrackType.dynamic_coalition: N_("Dynamic Coalitions"),
+    TrackType.policy_network: N_("Policy Networks"),
+    TrackType.other: N_("Other intersessional work"),
+}
+TYPE_NAME = {
+    TrackType.bpf: N_("Best Practice Forum"),
+    TrackType.dynamic_coalition: N_("Dynamic Coalition"),
+    TrackType.policy_network: N_("Policy Network"),
+    TrackType.other: N_("Other intersessional work"),
+}
+TYPE_ABOUT = {
+    TrackType.bpf: N_("Led by the MAG for a year or more, they collect practices that work on one question."),
+    TrackType.dynamic_coalition: N_(
+        "Open groups that anyone may propose and join; they keep their standing by the Dynamic Coalition rules."
+    ),
+    TrackType.policy_network: N_("Led by the MAG, they bring policy options on one question to the IGF."),
+    TrackType.other: N_("Youth, parliamentary and other tracks of the IGF's year."),
+}
+STATUS_NAMES = {
+    TrackStatus.proposed: N_("Proposed"),
+    TrackStatus.active: N_("Active"),
+    TrackStatus.inactive: N_("Inactive"),
+    TrackStatus.concluded: N_("Concluded"),
+}
+OUTPUT_KIND_NAMES = {
+    OutputKind.report: N_("Report"),
+    OutputKind.recommendations: N_("Recommendations"),
+    OutputKind.toolkit: N_("Toolkit"),
+    OutputKind.statement: N_("Statement"),
+    OutputKind.other: N_("Other output"),
+}
+OUTPUT_STATUS_NAMES = {
+    OutputStatus.draft: N_("Draft open for comment"),
+    OutputStatus.published: N_("Published"),
+    OutputStatus.superseded: N_("Superseded by a later version"),
+}
+CALL_STATE_NAMES = {
+    CallState.scheduled: N_("Opens soon"),
+    CallState.open: N_("Open"),
+    CallState.closed: N_("Closed"),
+}
+RULE_NAMES = {
+    StandingRule.open_membership: N_("Membership open to anyone"),
+    StandingRule.public_mailing_list: N_("A public mailing list"),
+    StandingRule.open_archive: N_("An open mailing list archive"),
+    StandingRule.stakeholder_diversity: N_("Participants from at least three stakeholder groups"),
+    StandingRule.annual_output: N_("A report or output published each year"),
+}
+STAKEHOLDER_NAMES = {
+    StakeholderGroup.government: N_("Government"),
+    StakeholderGroup.intergovernmental: N_("Intergovernmental organisations"),
+    StakeholderGroup.private_sector: N_("Private sector"),
+    StakeholderGroup.civil_society: N_("Civil society"),
+    StakeholderGroup.technical_community: N_("Technical community"),
+    StakeholderGroup.academia: N_("Academia"),
+}
+PAGE_SIZE = 100  # the API's largest page: the list walks every page (a few dozen tracks a year)
+HOME_CALLS = 10
+
+
+def actor_of(request: Request[Any, Any, Any]) -> Principal:
+    principal: Principal = request.scope.get("user") or ANONYMOUS
+    return principal
+
+
+async def all_tracks(tracks: TrackService) -> list[TrackSummary]:
+    items: list[TrackSummary] = []
+    cursor: str | None = None
+    while True:
+        page = await tracks.list_tracks(TrackFilters(), cursor=cursor, limit=PAGE_SIZE)
+        items += page.items
+        if not (cursor := page.next_cursor):
+            return items
+
+
+class TrackPages(PageController):
+    path = "/tracks"
+
+    @get("/", name="track-list")
+    async def tracks(
+        self, request: Request[Any, Any, Any], db: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Response[Any]:
+        """Every track the API lists, by kind: its status, participants' count and, for a Dynamic Coalition,
+        whether it meets the DC rules now."""
+        service = TrackService(db, clock, settings)
+        people = PeopleService(db, clock, settings)
+        groups: dict[TrackType, list[dict[str, Any]]] = {kind: [] for kind in TrackType}
+        for track in await all_tracks(service):
+            standing = None
+            if track.type is TrackType.dynamic_coalition and track.status is not TrackStatus.proposed:
+                standing = (await service.evaluate(await service.row(track.slug))).in_good_standing
+            groups[track.type].append(
+                {
+                    "track": track,
+                    "participants": (await people.summary_of(track.id)).total,
+                    "standing": standing,
+                }
+            )
+        return render(
+            request,
+            "tracks/list.html",
+            {
+                "groups": [(kind, rows) for kind, rows in groups.items() if rows],
+                "type_names": TYPE_NAMES,
+                "type_about": TYPE_ABOUT,
+                "status_names": STATUS_NAMES,
+            },
+        )
+
+    @get("/{slug:str}", name="track-page")
+    async def track(
+        self,
+        request: Request[Any, Any, Any],
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        slug: str,
+    ) -> Response[Any]:
+        """One track as the API shows it to the reader (an unknown slug is the 404 page): its outputs with
+        their citable ids, its calls for input open now or soon, and a Dynamic Coalition's standing."""
+        actor = actor_of(request)
+        language = i18n.request_language(request)
+        service = TrackService(db, clock, settings)
+        detail = await service.detail(slug, viewer=actor)
+        standing = None
+        if detail.type is TrackType.dynamic_coalition and detail.status is not TrackStatus.proposed:
+            standing = await service.evaluate(await service.row(slug))
+        participants = detail.participants
+        return render(
+            request,
+            "tracks/track.html",
+            {
+                "track": detail,
+                "type_name": TYPE_NAME[detail.type],
+                "status_name": STATUS_NAMES[detail.status],
+                "standing": standing,
+                "rule_names": RULE_NAMES,
+                "by_group": [
+                    (STAKEHOLDER_NAMES[group], participants.by_stakeholder_group.get(group.value, 0))
+                    for group in StakeholderGroup
+                    if participants.by_stakeholder_group.get(group.value)
+                ],
+                "outputs": detail.outputs,
+                "kind_names": OUTPUT_KIND_NAMES,
+                "output_status_names": OUTPUT_STATUS_NAMES,
+                "open_calls": [c for c in detail.calls if c.state is CallState.open],
+                "scheduled_calls": [c for c in detail.calls if c.state is CallState.scheduled],
+                "list_url": i18n.path_in(language, "/tracks"),
+            },
+        )
+
+
+# -- the home page ------------------------------------------------------------------------------------
+
+
+async def load_open_calls(context: SectionContext) -> Mapping[str, Any]:
+    """The calls for input open now on any track, the soonest to close first."""
+    calls = await CallService(context.conn, context.clock, context.settings).open_now(limit=HOME_CALLS)
+    return {"calls": calls}
+
+
+HOME_SECTIONS = [
+    HomeSection(
+        key="tracks-calls-open",
+        title=N_("Calls for input open now"),
+        template="tracks/home_calls.html",
+        load=load_open_calls,
+        order=15,
+    )
+]
+
+NAVIGATION = [NavItem(path="/tracks", label=N_("Intersessional work"), order=30)]

@@ -40,8 +40,8 @@ from igf_hub.funding.schemas import (
 )
 from igf_hub.funding.service import FundingService
 from igf_hub.messages.comment_schemas import CommentCreate
-from igf_hub.messages.comments import CommentService
-from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.comment_service import CommentService
+from igf_hub.messages.lifecycle_service import MessageLifecycle
 from igf_hub.messages.schemas import CloseCommentPeriod, MessageCreate, OpenPublicComment
 from igf_hub.messages.service import MessageService
 
@@ -212,11 +212,13 @@ async def seed_messages(
                             gdc_objectives=[1 + i % 5],
                         ),
                     ),
-                    SYSTEM,
+                    actor=SYSTEM,
                 )
                 lifecycle = MessageLifecycle(conn, clock, settings)
                 days = settings.messages.comment_min_days if closing else 60
-                await lifecycle.transition(message.id, OpenPublicComment(days=days), SYSTEM, None)
+                await lifecycle.transition(
+                    message.id, OpenPublicComment(days=days), actor=SYSTEM, expected_version=None
+                )
                 comments = CommentService(conn, clock, settings)
                 for n in range(scale.comments_per_message):
                     clock.advance(timedelta(hours=1))
@@ -229,11 +231,13 @@ async def seed_messages(
                             paragraph_id=f"p{1 + n % 5}" if n % 2 else None,
                             display_name=None if n % 3 else f"Commenter {n}",
                         ),
-                        commenters[(i + n) % len(commenters)],
+                        actor=commenters[(i + n) % len(commenters)],
                     )
                 out.message_ids.append(message.id)
                 if closing:
                     clock.advance(timedelta(days=settings.messages.comment_min_days + 1))
-                    await lifecycle.transition(message.id, CloseCommentPeriod(), SYSTEM, None)
+                    await lifecycle.transition(
+                        message.id, CloseCommentPeriod(), actor=SYSTEM, expected_version=None
+                    )
                 else:
                     out.open_message_ids.append(message.id)

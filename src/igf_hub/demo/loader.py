@@ -53,15 +53,15 @@ from igf_hub.mag.archive_service import parse_json as parse_mag_archive
 from igf_hub.mag.enums import CycleStatus
 from igf_hub.mag.schemas import AppointmentCreate, CycleCreate, PersonCreate
 from igf_hub.mag.service import CycleService, PersonService
-from igf_hub.messages.archive import MessageArchiveService
-from igf_hub.messages.archive import parse_json as parse_message_archive
+from igf_hub.messages.archive_service import MessageArchiveService
+from igf_hub.messages.archive_service import parse_json as parse_message_archive
 from igf_hub.messages.ballot_schemas import PositionTake
-from igf_hub.messages.ballots import BallotService
+from igf_hub.messages.ballot_service import BallotService
 from igf_hub.messages.comment_schemas import CommentCreate, DispositionSet
-from igf_hub.messages.comments import CommentService
-from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.comment_service import CommentService
+from igf_hub.messages.lifecycle_service import MessageLifecycle
 from igf_hub.messages.report_schemas import SessionReportCreate
-from igf_hub.messages.reports import SessionReportService
+from igf_hub.messages.report_service import SessionReportService
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import (
     Approve,
@@ -222,7 +222,7 @@ async def existing_data(conn: asyncpg.Connection, clock: Clock, settings: Settin
     if (await funding.list_donors(actor=ACTOR, cursor=None, limit=1)).items:
         found.append("donors")
     messages = MessageService(conn, clock, settings)
-    if (await messages.page(MessageFilters(), ACTOR, cursor=None, limit=1)).items:
+    if (await messages.page(MessageFilters(), actor=ACTOR, cursor=None, limit=1)).items:
         found.append("Messages")
     return found
 
@@ -500,7 +500,7 @@ class _Loader:
         self.stage = "messages_live.json: session reports"
         for content in live["session_reports"]:
             session = await SessionReportService(self.conn, self.clock, self.settings).submit(
-                _as_struct(content, SessionReportCreate), ACTOR
+                _as_struct(content, SessionReportCreate), actor=ACTOR
             )
             self.sessions[content["session_ref"]] = session.id
         for person in live["commenters"]:
@@ -513,7 +513,7 @@ class _Loader:
         service = MessageService(self.conn, self.clock, self.settings)
         cursor: str | None = None
         while True:
-            page = await service.page(MessageFilters(), ACTOR, cursor=cursor, limit=100)
+            page = await service.page(MessageFilters(), actor=ACTOR, cursor=cursor, limit=100)
             for summary in page.items:
                 self.report.messages[summary.state] = self.report.messages.get(summary.state, 0) + 1
             if page.next_cursor is None:
@@ -527,11 +527,11 @@ class _Loader:
             fields["supersedes"] = str(self.archived[item["supersedes_archived"]])
         fields["provenance"] = [self._source(entry) for entry in item.get("provenance", [])]
         message = await MessageService(self.conn, at, self.settings).create(
-            _as_struct(fields, MessageCreate), ACTOR
+            _as_struct(fields, MessageCreate), actor=ACTOR
         )
         for translation in item.get("translations", []):
             await MessageLifecycle(self.conn, at, self.settings).save_version(
-                message.id, _as_struct(translation, VersionCreate), ACTOR, None
+                message.id, _as_struct(translation, VersionCreate), actor=ACTOR, expected_version=None
             )
         comments: list[UUID] = []
         for n, step in enumerate(item["steps"]):
@@ -571,30 +571,30 @@ class _Loader:
                     comment["paragraph_id"] = step["paragraph"]
                 author = await self._as(step["by"], at)
                 posted = await CommentService(self.conn, at, self.settings).post(
-                    message_id, _as_struct(comment, CommentCreate), author
+                    message_id, _as_struct(comment, CommentCreate), actor=author
                 )
                 comments.append(posted.id)
             case "revise":
                 text = VersionCreate(title=step["title"], body=step["body"])
-                await lifecycle.save_version(message_id, text, ACTOR, None)
+                await lifecycle.save_version(message_id, text, actor=ACTOR, expected_version=None)
             case "dispose":
                 disposition: dict[str, Any] = {"outcome": step["outcome"], "rationale": step["rationale"]}
                 if step.get("version") == "current":
-                    current = await MessageService(self.conn, at, self.settings).get(message_id, ACTOR)
+                    current = await MessageService(self.conn, at, self.settings).get(message_id, actor=ACTOR)
                     disposition["version_number"] = current.current_version_number
                 await CommentService(self.conn, at, self.settings).dispose(
                     message_id,
                     comments[step["comment"]],
                     _as_struct(disposition, DispositionSet),
-                    ACTOR,
-                    None,
+                    actor=ACTOR,
+                    expected_version=None,
                 )
             case "positions":
                 await self._positions(message_id, step["positions"], at)
             case other:
                 raise DemoRefused(f"the demo data names a step {other!r} the loader does not know")
         if transition is not None:
-            await lifecycle.transition(message_id, transition, ACTOR, None)
+            await lifecycle.transition(message_id, transition, actor=ACTOR, expected_version=None)
 
     async def _positions(self, message_id: UUID, positions: Any, at: Clock) -> None:
         """Ballot positions by MAG members (by e-mail), or ``"all yes"``: every member of the current cycle."""
@@ -605,5 +605,5 @@ class _Loader:
             member = await self._as(entry["member"], at)
             take = {k: v for k, v in entry.items() if k != "member"}
             await BallotService(self.conn, at, self.settings).take(
-                message_id, _as_struct(take, PositionTake), member
+                message_id, _as_struct(take, PositionTake), actor=member
             )

@@ -17,11 +17,11 @@ from igf_hub.core.caching import PRIVATE_HEADERS, cached
 from igf_hub.core.concurrency import etag_headers, expected_version, written
 from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
-from igf_hub.messages.archive import ArchiveRejected, MessageArchiveReport, MessageArchiveService
-from igf_hub.messages.archive import parse_csv as parse_archive_csv
-from igf_hub.messages.archive import parse_json as parse_archive_json
+from igf_hub.messages.archive_service import ArchiveRejected, MessageArchiveReport, MessageArchiveService
+from igf_hub.messages.archive_service import parse_csv as parse_archive_csv
+from igf_hub.messages.archive_service import parse_json as parse_archive_json
 from igf_hub.messages.diff import VersionDiff
-from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.lifecycle_service import MessageLifecycle
 from igf_hub.messages.params import GdcObjectiveFilter, Number, SdgFilter
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import (
@@ -79,7 +79,7 @@ class MessageController(Controller):
             language=language,
             q=q,
         )
-        page = await messages.page(filters, request.user, cursor=cursor, limit=limit)
+        page = await messages.page(filters, actor=request.user, cursor=cursor, limit=limit)
         return cached(request, page)
 
     @post(
@@ -111,7 +111,7 @@ class MessageController(Controller):
         self, data: MessageCreate, request: AnyRequest, messages: MessageService
     ) -> Response[Message]:
         """A new Message in ``draft`` with its first version; provenance must resolve."""
-        message = await messages.create(data, request.user)
+        message = await messages.create(data, actor=request.user)
         return written(message, status_code=201, headers=PRIVATE_HEADERS)
 
     @get("/{message_id:uuid}", operation_id="GetMessage")
@@ -120,7 +120,7 @@ class MessageController(Controller):
     ) -> Response[Message]:
         """One IGF Message with its current text and state, with an ETag. Everyone reads a Message once it has
         been opened for comment; before that it is 404 except to its drafters and the Secretariat."""
-        message = await messages.get(message_id, request.user)
+        message = await messages.get(message_id, actor=request.user)
         return cached(request, message, version=message.version)
 
     @patch(
@@ -133,7 +133,9 @@ class MessageController(Controller):
         self, message_id: UUID, data: MessagePatch, request: AnyRequest, messages: MessageService
     ) -> Response[Message]:
         """Theme, classification, provenance (in draft or synthesis); drafters (Secretariat). Needs If-Match."""
-        message = await messages.patch(message_id, data, request.user, expected_version(request))
+        message = await messages.patch(
+            message_id, data, actor=request.user, expected_version=expected_version(request)
+        )
         return written(message, headers=PRIVATE_HEADERS)
 
     @get("/{message_id:uuid}/versions", operation_id="ListMessageVersions")
@@ -149,7 +151,7 @@ class MessageController(Controller):
         """The Message's saved versions, oldest first (number, language, title, content hash), optionally in
         one language. Readable by whoever may read the Message (404 otherwise)."""
         return await messages.versions(
-            message_id, request.user, language=language, cursor=cursor, limit=limit
+            message_id, actor=request.user, language=language, cursor=cursor, limit=limit
         )
 
     @post(
@@ -164,7 +166,7 @@ class MessageController(Controller):
         """A new immutable version (drafters). ``If-Match`` is the Message's ETag; the Message's new ETag comes
         back in ``Message-ETag``. A new authoritative text in MAG review closes the open ballot."""
         version, message_version = await lifecycle.save_version(
-            message_id, data, request.user, expected_version(request)
+            message_id, data, actor=request.user, expected_version=expected_version(request)
         )
         return Response(
             version,
@@ -184,7 +186,7 @@ class MessageController(Controller):
         ``{"language", "paragraphs": [{"id", "text"}, ...], "title"}`` serialised per RFC 8785 (sorted keys, no
         whitespace, non-ASCII as itself), strings NFC-normalised with LF line ends and trimmed. Recompute it from
         this response to check a text."""
-        return await messages.version(message_id, number, request.user)
+        return await messages.version(message_id, number, actor=request.user)
 
     @get("/{message_id:uuid}/diff", operation_id="DiffMessageVersions")
     async def diff_versions(
@@ -196,7 +198,7 @@ class MessageController(Controller):
         to_version: Annotated[int, QueryParameter(name="to", ge=1, le=2**31 - 1)],
     ) -> VersionDiff:
         """Two versions of one language compared: per paragraph (by stable id), word by word, and unified."""
-        return await messages.diff(message_id, from_version, to_version, request.user)
+        return await messages.diff(message_id, from_version, to_version, actor=request.user)
 
     @post(
         "/{message_id:uuid}/transitions",
@@ -212,7 +214,9 @@ class MessageController(Controller):
         ``{"to": "mag_review"}``, ``{"to": "draft", "reason": …}``, ``{"to": "approved"}``,
         ``{"to": "published"}``, ``{"to": "superseded", "superseded_by": …}``, ``{"to": "withdrawn", "reason": …}``.
         Needs If-Match. An illegal transition is a 409 naming the current state and the allowed ones."""
-        message = await lifecycle.transition(message_id, data, request.user, expected_version(request))
+        message = await lifecycle.transition(
+            message_id, data, actor=request.user, expected_version=expected_version(request)
+        )
         return written(message, headers=PRIVATE_HEADERS)
 
     @get("/{message_id:uuid}/history", operation_id="GetMessageHistory")
@@ -223,4 +227,4 @@ class MessageController(Controller):
         role of whoever did it (not the person) and the reason given; the latest 200 entries at most (the
         complete record is in ``exports/message.json``). Readable by whoever may read the Message (404
         otherwise)."""
-        return await messages.history(message_id, request.user, latest=params.LATEST_SHOWN)
+        return await messages.history(message_id, actor=request.user, latest=params.LATEST_SHOWN)

@@ -13,7 +13,7 @@ from igf_hub.core import csvfile
 from igf_hub.core.caching import cached
 from igf_hub.core.params import Year
 from igf_hub.core.providers import reader
-from igf_hub.messages.exports import (
+from igf_hub.messages.export_service import (
     ExportService,
     MessageExport,
     YearExport,
@@ -49,14 +49,14 @@ class ExportController(Controller):
         self, message_id: UUID, request: AnyRequest, exports: ExportService
     ) -> MessageExport:
         """The Message with every version, comment and disposition, ballot and history, and its provenance."""
-        return await exports.bundle(message_id, request.user)
+        return await exports.bundle(message_id, actor=request.user)
 
     @get("/{message_id:uuid}/exports/message.md", operation_id="ExportMessageMarkdown", media_type=MARKDOWN)
     async def message_md(
         self, message_id: UUID, request: AnyRequest, exports: ExportService
     ) -> Response[str]:
         """The Message as a Markdown download. Readable by whoever may read the Message (404 otherwise)."""
-        bundle = await exports.bundle(message_id, request.user)
+        bundle = await exports.bundle(message_id, actor=request.user)
         return _download(request, message_markdown(bundle.message), MARKDOWN, f"igf-message-{message_id}.md")
 
     @get("/{message_id:uuid}/exports/comments.csv", operation_id="ExportMessageCommentsCsv", media_type=CSV)
@@ -65,7 +65,7 @@ class ExportController(Controller):
     ) -> Response[str]:
         """The Message's comments and their dispositions as a CSV download (UTF-8 with a byte order mark
         unless ``?bom=0``). Readable by whoever may read the Message."""
-        bundle = await exports.bundle(message_id, request.user)
+        bundle = await exports.bundle(message_id, actor=request.user)
         return _download(
             request, comments_csv([bundle], bom=bom), CSV, f"igf-message-{message_id}-comments.csv"
         )
@@ -76,7 +76,7 @@ class ExportController(Controller):
     ) -> Response[str]:
         """The Message's MAG ballots as a CSV download, one row per member and ballot with their position
         (UTF-8 with a byte order mark unless ``?bom=0``). Readable by whoever may read the Message."""
-        bundle = await exports.bundle(message_id, request.user)
+        bundle = await exports.bundle(message_id, actor=request.user)
         return _download(
             request, ballots_csv([bundle], bom=bom), CSV, f"igf-message-{message_id}-ballots.csv"
         )

@@ -10,9 +10,9 @@ import structlog
 
 from igf_hub.core.cron import cron
 from igf_hub.messages.ballot_repository import BallotRepository
-from igf_hub.messages.ballots import BallotService
+from igf_hub.messages.ballot_service import BallotService
 from igf_hub.messages.comment_repository import CommentRepository
-from igf_hub.messages.lifecycle import MessageLifecycle
+from igf_hub.messages.lifecycle_service import MessageLifecycle
 
 log = structlog.get_logger("igf_hub.messages.jobs")
 

@@ -27,7 +27,7 @@ from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import GDC_OBJECTIVES, SDGS, WSIS_ACTION_LINES, StakeholderGroup
 from igf_hub.messages.comment_repository import CommentFilters
 from igf_hub.messages.comment_schemas import Comment, CommentCreate
-from igf_hub.messages.comments import CommentService
+from igf_hub.messages.comment_service import CommentService
 from igf_hub.messages.errors import CommentPeriodClosed, InvalidContent
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import HistoryEntry, LanguageText, Message
@@ -158,7 +158,7 @@ async def all_comments(comments: CommentService, message_id: UUID, actor: Princi
     cursor: str | None = None
     while True:
         page = await comments.page(
-            message_id, actor, CommentFilters(), mine=False, cursor=cursor, limit=COMMENTS_PAGE
+            message_id, actor=actor, filters=CommentFilters(), mine=False, cursor=cursor, limit=COMMENTS_PAGE
         )
         found.extend(page.items)
         cursor = page.next_cursor
@@ -258,8 +258,8 @@ class MessagePages(PageController):
         service = _service(db, clock, settings)
         actor = _reader(request)
         filters = MessageFilters(year=year, theme=theme or None, state=in_state)
-        page = await service.page(filters, actor, cursor=cursor, limit=PAGE_SIZE)
-        years, themes = await service.facets(actor)
+        page = await service.page(filters, actor=actor, cursor=cursor, limit=PAGE_SIZE)
+        years, themes = await service.facets(actor=actor)
         query = {"year": year, "theme": theme or None, "state": in_state}
         kept = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
         next_url = None
@@ -294,7 +294,9 @@ class MessagePages(PageController):
         paragraphs' anchors and comments, classification, provenance and public history."""
         service = _service(db, clock, settings)
         actor = _reader(request)
-        message = await service.get(message_id, actor)  # the API's visibility: 404 unless public or a drafter
+        message = await service.get(
+            message_id, actor=actor
+        )  # the API's visibility: 404 unless public or a drafter
         shown = text_for(message, text, request_language(request))
         comments = await all_comments(CommentService(db, clock, settings), message_id, actor)
         available = {t.language for t in message.languages}
@@ -329,7 +331,7 @@ class MessagePages(PageController):
                 "comment_url": comment_url,
                 "commented": commented,
                 "classification": classification(message),
-                "history": history_rows(await service.history(message_id, actor)),
+                "history": history_rows(await service.history(message_id, actor=actor)),
                 "state_names": STATE_NAMES,
                 "outcome_names": OUTCOME_NAMES,
                 "stakeholder_names": STAKEHOLDER_NAMES,
@@ -351,8 +353,8 @@ class MessagePages(PageController):
         previous version in its language."""
         service = _service(db, clock, settings)
         actor = _reader(request)
-        message = await service.get(message_id, actor)
-        page = await service.versions(message_id, actor, language=None, cursor=cursor, limit=100)
+        message = await service.get(message_id, actor=actor)
+        page = await service.versions(message_id, actor=actor, language=None, cursor=cursor, limit=100)
         rows = []
         previous: dict[str, int] = {}
         for version in page.items:
@@ -382,8 +384,8 @@ class MessagePages(PageController):
         """What changed between two versions of one language, paragraph by paragraph and word by word."""
         service = _service(db, clock, settings)
         actor = _reader(request)
-        message = await service.get(message_id, actor)
-        changes = await service.diff(message_id, from_version, to_version, actor)
+        message = await service.get(message_id, actor=actor)
+        changes = await service.diff(message_id, from_version, to_version, actor=actor)
         return render(request, "messages/diff.html", {"message": message, "diff": changes})
 
     @get("/{message_id:uuid}/comment", name="messages:comment-form")
@@ -402,7 +404,7 @@ class MessagePages(PageController):
         if actor.user_id is None:
             here = i18n.path_in(request_language(request), request.url.path)
             return Redirect(signin_url(here, paragraph), status_code=303)
-        message = await _service(db, clock, settings).get(message_id, actor)
+        message = await _service(db, clock, settings).get(message_id, actor=actor)
         language = request_language(request)
         form = {"paragraph": paragraph or "", "language": language}
         token = await context_of(request.scope).csrf_token(db)
@@ -431,7 +433,7 @@ class MessagePages(PageController):
             here = i18n.path_in(request_language(request), request.url.path)
             return Redirect(signin_url(here, form["paragraph"] or None), status_code=303)
         language = request_language(request)
-        message = await _service(tx, clock, settings).get(message_id, actor)
+        message = await _service(tx, clock, settings).get(message_id, actor=actor)
         errors = comment_errors(form, message, language)
         token = await context_of(request.scope).csrf_token(tx)
         if not errors:
@@ -444,7 +446,7 @@ class MessagePages(PageController):
                 display_name=form["display_name"] or None,
             )
             try:
-                comment = await CommentService(tx, clock, settings).post(message_id, data, actor)
+                comment = await CommentService(tx, clock, settings).post(message_id, data, actor=actor)
             except CommentPeriodClosed:
                 context = comment_context(message, language, form, {}, token)
                 return render(request, "messages/comment.html", context, status_code=409)
@@ -467,9 +469,9 @@ async def load_open(context: SectionContext) -> Mapping[str, Any]:
     """Messages open for public comment now, with the day their window closes."""
     service = _service(context.conn, context.clock, context.settings)
     page = await service.page(
-        MessageFilters(state=MessageState.public_comment), context.actor, cursor=None, limit=10
+        MessageFilters(state=MessageState.public_comment), actor=context.actor, cursor=None, limit=10
     )
-    found = [await service.get(item.id, context.actor) for item in page.items]
+    found = [await service.get(item.id, actor=context.actor) for item in page.items]
     open_now = [
         (m, m.comment_round) for m in found if m.comment_round is not None and m.comment_round.is_open
     ]
@@ -482,8 +484,8 @@ async def load_latest(context: SectionContext) -> Mapping[str, Any]:
     service = _service(context.conn, context.clock, context.settings)
     found: list[Message] = []
     for state in (MessageState.approved, MessageState.published):
-        page = await service.page(MessageFilters(state=state), context.actor, cursor=None, limit=5)
-        found.extend([await service.get(item.id, context.actor) for item in page.items])
+        page = await service.page(MessageFilters(state=state), actor=context.actor, cursor=None, limit=5)
+        found.extend([await service.get(item.id, actor=context.actor) for item in page.items])
     found.sort(key=lambda m: m.published_at or m.approved_at or m.updated_at, reverse=True)
     items = [{"message": m, "text": text_for(m, None, context.language)} for m in found[:5]]
     return {"items": items, "state_names": STATE_NAMES}

@@ -12,7 +12,7 @@ from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import AnyRequest
 from igf_hub.core.caching import cached
 from igf_hub.core.concurrency import expected_version, written
-from igf_hub.core.errors import DomainError
+from igf_hub.core.input_guard import UnsupportedMediaType
 from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
@@ -28,12 +28,7 @@ from igf_hub.messages.report_schemas import (
     SessionReportPatch,
     SessionType,
 )
-from igf_hub.messages.reports import SessionReportService
-
-
-class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "Send application/json or text/csv"
-
+from igf_hub.messages.report_service import SessionReportService
 
 WRITE = {"reports": writer(SessionReportService)}
 
@@ -79,7 +74,7 @@ class SessionReportController(Controller):
         self, data: SessionReportCreate, request: AnyRequest, reports: SessionReportService
     ) -> Response[SessionReport]:
         """A session's key takeaways and calls to action, entered by its organiser (who may then edit it)."""
-        report = await reports.submit(data, request.user)
+        report = await reports.submit(data, actor=request.user)
         return written(report, status_code=201)
 
     @get("/{report_id:uuid}", operation_id="GetSessionReport")
@@ -101,7 +96,9 @@ class SessionReportController(Controller):
     ) -> Response[SessionReport]:
         """Edit a session report: the organiser who entered it, or the Secretariat (403 for anyone else).
         Needs If-Match (428 when missing, 412 when stale)."""
-        report = await reports.patch(report_id, data, request.user, expected_version(request))
+        report = await reports.patch(
+            report_id, data, actor=request.user, expected_version=expected_version(request)
+        )
         return written(report)
 
     @post("/imports", operation_id="ImportSessionReports", guards=[requires_secretariat], dependencies=WRITE)
@@ -117,9 +114,9 @@ class SessionReportController(Controller):
         elif media in ("application/json", ""):
             parsed, errors = parse_json(raw)
         else:
-            raise UnsupportedMediaType(f"{media} is not an import format")
+            raise UnsupportedMediaType(f"{media} is not an import format: send application/json or text/csv")
         if errors:
             raise InvalidContent(
                 f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the import", errors=errors
             )
-        return await reports.import_reports(parsed, request.user)
+        return await reports.import_reports(parsed, actor=request.user)

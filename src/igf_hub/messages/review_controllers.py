@@ -15,7 +15,7 @@ from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit
 from igf_hub.core.providers import reader, writer
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.messages.ballot_schemas import Ballot, BallotOpen, PositionTake
-from igf_hub.messages.ballots import BallotService
+from igf_hub.messages.ballot_service import BallotService
 from igf_hub.messages.comment_repository import CommentFilters
 from igf_hub.messages.comment_schemas import (
     Comment,
@@ -24,7 +24,7 @@ from igf_hub.messages.comment_schemas import (
     DispositionOutcome,
     DispositionSet,
 )
-from igf_hub.messages.comments import CommentService
+from igf_hub.messages.comment_service import CommentService
 from igf_hub.messages.params import Number, NumberFilter
 
 COMMENTS_TX = {"comments": writer(CommentService)}
@@ -54,7 +54,9 @@ class CommentController(Controller):
         filters = CommentFilters(
             round_number=round_number, paragraph_id=paragraph_id, disposition=disposition, disposed=disposed
         )
-        page = await comments.page(message_id, request.user, filters, mine=mine, cursor=cursor, limit=limit)
+        page = await comments.page(
+            message_id, actor=request.user, filters=filters, mine=mine, cursor=cursor, limit=limit
+        )
         return cached(request, page, public=not mine)
 
     @post(
@@ -67,7 +69,7 @@ class CommentController(Controller):
         self, message_id: UUID, data: CommentCreate, request: AnyRequest, comments: CommentService
     ) -> Response[Comment]:
         """Comment on the Message or one paragraph, while its comment period is open (any signed-in person)."""
-        comment = await comments.post(message_id, data, request.user)
+        comment = await comments.post(message_id, data, actor=request.user)
         return written(comment, status_code=201, headers=PRIVATE_HEADERS)
 
     @get("/{comment_id:uuid}", operation_id="GetMessageComment")
@@ -76,7 +78,7 @@ class CommentController(Controller):
     ) -> Response[Comment]:
         """One comment on the Message (stakeholder group, country, text and the drafters' disposition), with
         the ETag needed to record a disposition. Readable by whoever may read the Message."""
-        comment = await comments.get(message_id, comment_id, request.user)
+        comment = await comments.get(message_id, comment_id, actor=request.user)
         return cached(request, comment, version=comment.version)
 
     @put(
@@ -95,7 +97,7 @@ class CommentController(Controller):
     ) -> Response[Comment]:
         """The drafters' answer to a comment. Needs If-Match with the comment's ETag."""
         comment = await comments.dispose(
-            message_id, comment_id, data, request.user, expected_version(request)
+            message_id, comment_id, data, actor=request.user, expected_version=expected_version(request)
         )
         return written(comment, headers=PRIVATE_HEADERS)
 
@@ -110,7 +112,7 @@ class BallotController(Controller):
         self, message_id: UUID, request: AnyRequest, ballots: BallotService
     ) -> Response[Ballot]:
         """The latest ballot: every position, and ``needed_to_pass`` as a sentence and as ``outcome`` JSON."""
-        return cached(request, await ballots.current(message_id, request.user), public=False)
+        return cached(request, await ballots.current(message_id, actor=request.user), public=False)
 
     @get("/ballots", operation_id="ListMessageBallots")
     async def list_ballots(
@@ -118,7 +120,7 @@ class BallotController(Controller):
     ) -> list[Ballot]:
         """Every MAG ballot on the Message, first to latest, each with its members' positions and the outcome
         (the latest 200 at most). Readable by whoever may read the Message."""
-        return await ballots.all(message_id, request.user, latest=params.LATEST_SHOWN)
+        return await ballots.all(message_id, actor=request.user, latest=params.LATEST_SHOWN)
 
     @get("/ballots/{number:int}", operation_id="GetMessageBallotByNumber")
     async def get_ballot_by_number(
@@ -126,7 +128,7 @@ class BallotController(Controller):
     ) -> Ballot:
         """One MAG ballot on the Message by its number (1 is the first), with every position and the outcome.
         404 when there is no such ballot."""
-        return await ballots.current(message_id, request.user, number)
+        return await ballots.current(message_id, actor=request.user, number=number)
 
     @post(
         "/ballots",
@@ -139,7 +141,7 @@ class BallotController(Controller):
     ) -> Ballot:
         """A new ballot on the current version, in MAG review (Chair or Secretariat); If-Match optional."""
         return await ballots.open_explicit(
-            message_id, data, request.user, expected_version(request, required=False)
+            message_id, data, actor=request.user, expected_version=expected_version(request, required=False)
         )
 
     @post(
@@ -152,7 +154,7 @@ class BallotController(Controller):
         self, message_id: UUID, data: PositionTake, request: AnyRequest, ballots: BallotService
     ) -> Ballot:
         """Your position in the open ballot (members of its eligibility snapshot only, once)."""
-        return await ballots.take(message_id, data, request.user)
+        return await ballots.take(message_id, data, actor=request.user)
 
     @put(
         "/ballot/positions/mine",
@@ -164,4 +166,6 @@ class BallotController(Controller):
         self, message_id: UUID, data: PositionTake, request: AnyRequest, ballots: BallotService
     ) -> Ballot:
         """Change your position (e.g. withdraw a concern). If-Match: your position's ``revision``."""
-        return await ballots.change(message_id, data, request.user, expected_version(request))
+        return await ballots.change(
+            message_id, data, actor=request.user, expected_version=expected_version(request)
+        )

@@ -1,6 +1,6 @@
 """Messages: drafting, immutable versions, metadata, reading and diffing. The lifecycle (transitions) is in
-``lifecycle.py``, comments in ``comments.py`` and the MAG ballot in ``ballots.py``; all of them use this
-service for access checks and for the Message as the API returns it."""
+``lifecycle_service.py``, comments in ``comment_service.py`` and the MAG ballot in ``ballot_service.py``; all of
+them use this service for access checks and for the Message as the API returns it."""
 
 from __future__ import annotations
 
@@ -78,23 +78,25 @@ class MessageService:
 
     # -- access ---------------------------------------------------------------------------------------
 
-    async def can_draft(self, row: MessageRow, actor: Principal) -> bool:
+    async def can_draft(self, row: MessageRow, *, actor: Principal) -> bool:
         if actor.has_role(Role.secretariat):
             return True
         return actor.user_id is not None and await self.repo.is_drafter(row.id, actor.user_id)
 
-    async def visible(self, message_id: UUID, actor: Principal, *, for_update: bool = False) -> MessageRow:
+    async def visible(self, message_id: UUID, *, actor: Principal, for_update: bool = False) -> MessageRow:
         """The Message if the caller may see it: everyone once it was opened for comment, else its drafters."""
         row = await self.repo.get(message_id, for_update=for_update)
-        if row is None or (row.public_since is None and not await self.can_draft(row, actor)):
+        if row is None or (row.public_since is None and not await self.can_draft(row, actor=actor)):
             raise MessageNotFound(f"no Message {message_id}")
         return row
 
-    async def for_drafting(self, message_id: UUID, actor: Principal, expected: int | None) -> MessageRow:
-        row = await self.visible(message_id, actor, for_update=True)
-        if not await self.can_draft(row, actor):
+    async def for_drafting(
+        self, message_id: UUID, *, actor: Principal, expected_version: int | None
+    ) -> MessageRow:
+        row = await self.visible(message_id, actor=actor, for_update=True)
+        if not await self.can_draft(row, actor=actor):
             raise NotADrafter(f"you are not a drafter of Message {message_id}")
-        check_version(row.version, expected)
+        check_version(row.version, expected_version)
         return row
 
     # -- the Message as the API returns it --------------------------------------------------------------
@@ -104,11 +106,11 @@ class MessageService:
             self.repo, self.comments, row, now=self.clock.now(), base_url=self.settings.base_url
         )
 
-    async def get(self, message_id: UUID, actor: Principal) -> Message:
-        return await self.view(await self.visible(message_id, actor))
+    async def get(self, message_id: UUID, *, actor: Principal) -> Message:
+        return await self.view(await self.visible(message_id, actor=actor))
 
     async def page(
-        self, filters: MessageFilters, actor: Principal, *, cursor: str | None, limit: int
+        self, filters: MessageFilters, *, actor: Principal, cursor: str | None, limit: int
     ) -> MessagePage:
         keyset = Keyset(cursor, tuple[datetime, UUID], limit)
         rows = await self.repo.page(
@@ -136,7 +138,7 @@ class MessageService:
             next_cursor=next_cursor,
         )
 
-    async def facets(self, actor: Principal) -> tuple[list[int], list[str]]:
+    async def facets(self, *, actor: Principal) -> tuple[list[int], list[str]]:
         """The years (newest first) and themes (sorted) of the Messages ``actor`` may list."""
         pairs = await self.repo.facets(see_all=actor.has_role(Role.secretariat))
         return sorted({y for y, _ in pairs}, reverse=True), sorted({t for _, t in pairs})
@@ -153,7 +155,7 @@ class MessageService:
                 errors.append(FieldError(f"/drafters/{i}", f"no user {user_id}"))
         return errors
 
-    async def create(self, data: MessageCreate, actor: Principal) -> Message:
+    async def create(self, data: MessageCreate, *, actor: Principal) -> Message:
         ids = IdAllocator(1)
         paragraphs, errors = source_paragraphs(data, [], ids)
         provenance, more = await resolve_entries(
@@ -239,11 +241,11 @@ class MessageService:
         return row
 
     async def save_version(
-        self, message_id: UUID, data: VersionCreate, actor: Principal, expected: int | None
+        self, message_id: UUID, data: VersionCreate, *, actor: Principal, expected_version: int | None
     ) -> tuple[Version, MessageRow]:
         """A new immutable version; for the source language in MAG review it closes the open ballot (the
         caller, which owns ballots, does that with the returned row)."""
-        row = await self.for_drafting(message_id, actor, expected)
+        row = await self.for_drafting(message_id, actor=actor, expected_version=expected_version)
         state = MessageState(row.state)
         language = data.language or row.source_language
         is_source = language == row.source_language
@@ -308,9 +310,9 @@ class MessageService:
         return version_out(saved, row.source_language), row
 
     async def patch(
-        self, message_id: UUID, data: MessagePatch, actor: Principal, expected: int | None
+        self, message_id: UUID, data: MessagePatch, *, actor: Principal, expected_version: int | None
     ) -> Message:
-        row = await self.for_drafting(message_id, actor, expected)
+        row = await self.for_drafting(message_id, actor=actor, expected_version=expected_version)
         state = MessageState(row.state)
         changes = msgspec.structs.asdict(data)
         content_fields = {k for k, v in changes.items() if v is not msgspec.UNSET and k != "drafters"}
@@ -370,17 +372,17 @@ class MessageService:
 
     # -- versions, diff, history ----------------------------------------------------------------------
 
-    async def version(self, message_id: UUID, number: int, actor: Principal) -> Version:
-        row = await self.visible(message_id, actor)
+    async def version(self, message_id: UUID, number: int, *, actor: Principal) -> Version:
+        row = await self.visible(message_id, actor=actor)
         found = await self.repo.version(row.id, number)
         if found is None:
             raise VersionNotFound(f"Message {message_id} has no version {number}")
         return version_out(found, row.source_language)
 
     async def versions(
-        self, message_id: UUID, actor: Principal, *, language: str | None, cursor: str | None, limit: int
+        self, message_id: UUID, *, actor: Principal, language: str | None, cursor: str | None, limit: int
     ) -> VersionPage:
-        row = await self.visible(message_id, actor)
+        row = await self.visible(message_id, actor=actor)
         keyset = Keyset(cursor, tuple[int], limit)
         found, next_cursor = keyset.cut(
             await self.repo.versions(row.id, language=language, after=keyset.first(0), limit=keyset.fetch),
@@ -404,10 +406,10 @@ class MessageService:
         )
 
     async def diff(
-        self, message_id: UUID, from_number: int, to_number: int, actor: Principal
+        self, message_id: UUID, from_number: int, to_number: int, *, actor: Principal
     ) -> diffing.VersionDiff:
-        before = await self.version(message_id, from_number, actor)
-        after = await self.version(message_id, to_number, actor)
+        before = await self.version(message_id, from_number, actor=actor)
+        after = await self.version(message_id, to_number, actor=actor)
         if before.language != after.language:
             raise InvalidContent(
                 f"version {from_number} is in {before.language} and {to_number} in {after.language}: "
@@ -432,8 +434,8 @@ class MessageService:
         )
 
     async def history(
-        self, message_id: UUID, actor: Principal, *, latest: int | None = None
+        self, message_id: UUID, *, actor: Principal, latest: int | None = None
     ) -> list[HistoryEntry]:
         """Oldest first; only the ``latest`` entries when given (exports take them all)."""
-        row = await self.visible(message_id, actor)
+        row = await self.visible(message_id, actor=actor)
         return await self.repo.history(row.id, latest=latest)

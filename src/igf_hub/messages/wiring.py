@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
-from igf_hub.messages.archive import MESSAGE, resolve_message
+from igf_hub.messages.archive_service import MESSAGE, resolve_message
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.messages.provenance import (
     MESSAGE_COMMENT,

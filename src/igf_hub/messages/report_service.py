@@ -72,7 +72,7 @@ class SessionReportService:
         self.conn, self.clock = conn, clock
         self.repo = SessionReportRepository(conn)
 
-    async def submit(self, data: SessionReportCreate, actor: Principal) -> SessionReport:
+    async def submit(self, data: SessionReportCreate, *, actor: Principal) -> SessionReport:
         try:
             async with self.conn.transaction():  # a savepoint: the duplicate leaves the request's work intact
                 row = await self.repo.insert(
@@ -128,7 +128,7 @@ class SessionReportService:
         )
 
     async def patch(
-        self, report_id: UUID, data: SessionReportPatch, actor: Principal, expected: int | None
+        self, report_id: UUID, data: SessionReportPatch, *, actor: Principal, expected_version: int | None
     ) -> SessionReport:
         row = await self.repo.get(report_id, for_update=True)
         if row is None:
@@ -136,7 +136,7 @@ class SessionReportService:
         own = row.source == "organiser" and row.submitted_by == actor.subject
         if not (own or actor.has_role(Role.secretariat)):
             raise Forbidden("only the organiser who entered this report, or the Secretariat, changes it")
-        check_version(row.version, expected)
+        check_version(row.version, expected_version)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         merged = msgspec.structs.replace(self._as_create(row), **changes)
         updated = await self.repo.update(row.id, _fields(merged), now=self.clock.now())
@@ -165,7 +165,7 @@ class SessionReportService:
             language=row.language,
         )
 
-    async def import_reports(self, reports: list[SessionReportCreate], actor: Principal) -> ImportResult:
+    async def import_reports(self, reports: list[SessionReportCreate], *, actor: Principal) -> ImportResult:
         if errors := batch_errors(reports):
             raise InvalidContent(
                 f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the import", errors=errors

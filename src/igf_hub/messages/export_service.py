@@ -15,9 +15,9 @@ from igf_hub.core import csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.messages.ballot_schemas import Ballot
-from igf_hub.messages.ballots import BallotService
+from igf_hub.messages.ballot_service import BallotService
 from igf_hub.messages.comment_schemas import Comment
-from igf_hub.messages.comments import comment_out
+from igf_hub.messages.comment_service import comment_out
 from igf_hub.messages.schemas import HistoryEntry, Message, Version
 from igf_hub.messages.service import MessageService, version_out
 
@@ -215,20 +215,22 @@ class ExportService:
         self.messages = MessageService(conn, clock, settings)
         self.ballots = BallotService(conn, clock, settings)
 
-    async def bundle(self, message_id: UUID, actor: Principal) -> MessageExport:
-        row = await self.messages.visible(message_id, actor)
+    async def bundle(self, message_id: UUID, *, actor: Principal) -> MessageExport:
+        row = await self.messages.visible(message_id, actor=actor)
         return MessageExport(
             message=await self.messages.view(row),
             versions=[
                 version_out(v, row.source_language) for v in await self.messages.repo.all_versions(row.id)
             ],
             comments=[comment_out(c) for c in await self.messages.comments.all(row.id)],
-            ballots=await self.ballots.all(row.id, actor),
-            history=await self.messages.history(row.id, actor),
+            ballots=await self.ballots.all(row.id, actor=actor),
+            history=await self.messages.history(row.id, actor=actor),
         )
 
     async def year(self, year: int) -> YearExport:
         ids = await self.messages.repo.public_ids_of_year(year)
         return YearExport(
-            year=year, exported_at=self.clock.now(), messages=[await self.bundle(i, ANONYMOUS) for i in ids]
+            year=year,
+            exported_at=self.clock.now(),
+            messages=[await self.bundle(i, actor=ANONYMOUS) for i in ids],
         )

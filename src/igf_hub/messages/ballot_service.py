@@ -91,8 +91,8 @@ class BallotService:
     async def open(
         self,
         row: MessageRow,
-        actor: Principal,
         *,
+        actor: Principal,
         days: int | None,
         member_groups: dict[UUID, MagStakeholderGroup],
     ) -> BallotRow:
@@ -168,20 +168,24 @@ class BallotService:
         return ballot
 
     async def open_explicit(
-        self, message_id: UUID, data: BallotOpen, actor: Principal, expected: int | None
+        self, message_id: UUID, data: BallotOpen, *, actor: Principal, expected_version: int | None
     ) -> Ballot:
         """A new ballot in MAG review (after a new version closed the last one, or one that did not pass)."""
-        row = await self.messages.visible(message_id, actor, for_update=True)
+        row = await self.messages.visible(message_id, actor=actor, for_update=True)
         if not may_decide(actor):
             raise Forbidden("only the MAG Chair or the Secretariat opens a ballot")
-        check_version(row.version, expected)
+        check_version(row.version, expected_version)
         if row.state != MessageState.mag_review:
             raise WrongStateForAction(
                 "open a ballot", current=row.state, allowed_in={MessageState.mag_review}
             )
-        return await self.view(await self.open(row, actor, days=data.days, member_groups=data.member_groups))
+        return await self.view(
+            await self.open(row, actor=actor, days=data.days, member_groups=data.member_groups)
+        )
 
-    async def close_open(self, message_id: UUID, reason: ClosedReason, actor: Principal) -> BallotRow | None:
+    async def close_open(
+        self, message_id: UUID, reason: ClosedReason, *, actor: Principal
+    ) -> BallotRow | None:
         ballot = await self.repo.open_for_update(message_id)
         if ballot is None:
             return None
@@ -295,8 +299,8 @@ class BallotService:
             outcome=outcome,
         )
 
-    async def current(self, message_id: UUID, actor: Principal, number: int | None = None) -> Ballot:
-        row = await self.messages.visible(message_id, actor)
+    async def current(self, message_id: UUID, *, actor: Principal, number: int | None = None) -> Ballot:
+        row = await self.messages.visible(message_id, actor=actor)
         ballot = await (self.repo.by_number(row.id, number) if number else self.repo.latest(row.id))
         if ballot is None:
             raise BallotNotFound(
@@ -304,15 +308,15 @@ class BallotService:
             )
         return await self.view(ballot)
 
-    async def all(self, message_id: UUID, actor: Principal, *, latest: int | None = None) -> list[Ballot]:
+    async def all(self, message_id: UUID, *, actor: Principal, latest: int | None = None) -> list[Ballot]:
         """First to latest; only the ``latest`` ballots when given (exports take them all)."""
-        row = await self.messages.visible(message_id, actor)
+        row = await self.messages.visible(message_id, actor=actor)
         return [await self.view(b) for b in await self.repo.all(row.id, latest=latest)]
 
     # -- positions --------------------------------------------------------------------------------------
 
     async def _ballot_for_position(self, message_id: UUID, actor: Principal) -> tuple[BallotRow, MemberRow]:
-        row = await self.messages.visible(message_id, actor)
+        row = await self.messages.visible(message_id, actor=actor)
         ballot = await self.repo.open_for_update(row.id)
         if ballot is None:
             latest = await self.repo.latest(row.id)
@@ -351,7 +355,7 @@ class BallotService:
             )
         return group
 
-    async def take(self, message_id: UUID, data: PositionTake, actor: Principal) -> Ballot:
+    async def take(self, message_id: UUID, data: PositionTake, *, actor: Principal) -> Ballot:
         ballot, member = await self._ballot_for_position(message_id, actor)
         group = self._group(member, data)
         revision = await self.repo.insert_position(
@@ -371,13 +375,13 @@ class BallotService:
         return await self.view(ballot)
 
     async def change(
-        self, message_id: UUID, data: PositionTake, actor: Principal, expected: int | None
+        self, message_id: UUID, data: PositionTake, *, actor: Principal, expected_version: int | None
     ) -> Ballot:
         ballot, member = await self._ballot_for_position(message_id, actor)
         existing = await self.repo.position_for_update(ballot.id, member.user_id)
         if existing is None:
             raise BallotNotFound("you have not taken a position in this ballot yet: POST it first")
-        check_version(existing.revision, expected)
+        check_version(existing.revision, expected_version)
         group = self._group(member, data, existing.stakeholder_group)
         await self.repo.update_position(
             ballot.id,
@@ -416,7 +420,7 @@ class BallotService:
         ballot = await self.repo.open_for_update(message_id)
         if ballot is None or self.clock.now() < ballot.closes_at:
             return False
-        await self.close_open(message_id, ClosedReason.deadline, SYSTEM_ACTOR)
+        await self.close_open(message_id, ClosedReason.deadline, actor=SYSTEM_ACTOR)
         return True
 
     async def send_reminders(self) -> int:

@@ -31,7 +31,7 @@ from igf_hub.messages.service import SUBJECT, MessageService
 from igf_hub.messages.states import DISPOSABLE, MessageState
 
 
-def comment_out(c: CommentRow, viewer: Principal | None = None) -> Comment:
+def comment_out(c: CommentRow, actor: Principal | None = None) -> Comment:
     return Comment(
         id=c.id,
         message_id=c.message_id,
@@ -55,7 +55,7 @@ def comment_out(c: CommentRow, viewer: Principal | None = None) -> Comment:
         if c.disposition
         else None,
         version=c.version,
-        is_mine=viewer is not None and viewer.user_id is not None and viewer.user_id == c.author_user_id,
+        is_mine=actor is not None and actor.user_id is not None and actor.user_id == c.author_user_id,
     )
 
 
@@ -65,8 +65,8 @@ class CommentService:
         self.messages = MessageService(conn, clock, settings)
         self.repo = CommentRepository(conn)
 
-    async def post(self, message_id: UUID, data: CommentCreate, actor: Principal) -> Comment:
-        row = await self.messages.visible(message_id, actor)
+    async def post(self, message_id: UUID, data: CommentCreate, *, actor: Principal) -> Comment:
+        row = await self.messages.visible(message_id, actor=actor)
         now = self.clock.now()
         current = await self.repo.open_round_of(row.id)
         if row.state != MessageState.public_comment or current is None or now >= current.closes_at:
@@ -123,10 +123,10 @@ class CommentService:
             },
             event_subject=row.id,
         )
-        return await self.get(row.id, comment_id, actor)
+        return await self.get(row.id, comment_id, actor=actor)
 
-    async def get(self, message_id: UUID, comment_id: UUID, actor: Principal) -> Comment:
-        await self.messages.visible(message_id, actor)
+    async def get(self, message_id: UUID, comment_id: UUID, *, actor: Principal) -> Comment:
+        await self.messages.visible(message_id, actor=actor)
         found = await self.repo.get(message_id, comment_id)
         if found is None:
             raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
@@ -135,14 +135,14 @@ class CommentService:
     async def page(
         self,
         message_id: UUID,
+        *,
         actor: Principal,
         filters: CommentFilters,
-        *,
         mine: bool,
         cursor: str | None,
         limit: int,
     ) -> CommentPage:
-        row = await self.messages.visible(message_id, actor)
+        row = await self.messages.visible(message_id, actor=actor)
         if mine:
             if actor.user_id is None:
                 raise Unauthorized("sign in to see your own comments")
@@ -158,16 +158,24 @@ class CommentService:
         )
 
     async def dispose(
-        self, message_id: UUID, comment_id: UUID, data: DispositionSet, actor: Principal, expected: int | None
+        self,
+        message_id: UUID,
+        comment_id: UUID,
+        data: DispositionSet,
+        *,
+        actor: Principal,
+        expected_version: int | None,
     ) -> Comment:
-        row = await self.messages.for_drafting(message_id, actor, None)  # serialises with transitions
+        row = await self.messages.for_drafting(
+            message_id, actor=actor, expected_version=None
+        )  # serialises with transitions
         state = MessageState(row.state)
         if state not in DISPOSABLE:
             raise WrongStateForAction("record a disposition", current=state, allowed_in=DISPOSABLE)
         comment = await self.repo.get(row.id, comment_id, for_update=True)
         if comment is None:
             raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
-        check_version(comment.version, expected)
+        check_version(comment.version, expected_version)
         errors: list[FieldError] = []
         if data.version_number is not None:
             taken_in = await self.messages.repo.version(row.id, data.version_number)
@@ -218,4 +226,4 @@ class CommentService:
             data={"comment_id": comment.id, **msgspec.structs.asdict(data)},
             event_data={"message_id": row.id, "comment_id": comment.id, "outcome": data.outcome},
         )
-        return await self.get(row.id, comment.id, actor)
+        return await self.get(row.id, comment.id, actor=actor)

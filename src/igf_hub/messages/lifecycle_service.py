@@ -20,7 +20,7 @@ from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, Forbidden, IllegalTransition
 from igf_hub.core.settings import Settings
 from igf_hub.messages.ballot_schemas import ClosedReason
-from igf_hub.messages.ballots import SYSTEM_ACTOR, BallotService, may_decide
+from igf_hub.messages.ballot_service import SYSTEM_ACTOR, BallotService, may_decide
 from igf_hub.messages.comment_repository import CommentRepository
 from igf_hub.messages.errors import (
     CommentPeriodStillOpen,
@@ -72,19 +72,21 @@ class MessageLifecycle:
         self.comments = CommentRepository(conn)
 
     async def save_version(
-        self, message_id: UUID, data: VersionCreate, actor: Principal, expected: int | None
+        self, message_id: UUID, data: VersionCreate, *, actor: Principal, expected_version: int | None
     ) -> tuple[Version, int]:
         """A new version and the Message's new ETag version; a new authoritative text in MAG review closes the
         open ballot (it was on the old text)."""
-        version, row = await self.messages.save_version(message_id, data, actor, expected)
+        version, row = await self.messages.save_version(
+            message_id, data, actor=actor, expected_version=expected_version
+        )
         if version.is_authoritative and row.state == S.mag_review:
-            await self.ballots.close_open(row.id, ClosedReason.new_version, actor)
+            await self.ballots.close_open(row.id, ClosedReason.new_version, actor=actor)
         return version, row.version
 
     async def transition(
-        self, message_id: UUID, data: Transition, actor: Principal, expected: int | None
+        self, message_id: UUID, data: Transition, *, actor: Principal, expected_version: int | None
     ) -> Message:
-        row = await self.messages.visible(message_id, actor, for_update=True)
+        row = await self.messages.visible(message_id, actor=actor, for_update=True)
         target = TARGETS[type(data)]
         # Who may ask comes first: a refused caller learns neither the version nor the allowed moves.
         if target in (S.approved, S.draft):
@@ -92,7 +94,7 @@ class MessageLifecycle:
                 raise Forbidden(f"only the MAG Chair or the Secretariat moves a Message to {target}")
         elif not actor.has_role(Role.secretariat):
             raise Forbidden(f"only the Secretariat moves a Message to {target}")
-        check_version(row.version, expected)
+        check_version(row.version, expected_version)
         current = S(row.state)
         if target not in TRANSITIONS[current]:
             raise IllegalTransition(current=current, requested=target, allowed=TRANSITIONS[current])
@@ -143,9 +145,9 @@ class MessageLifecycle:
         # opening it still rolls the whole transition back).
         match data:
             case SubmitForReview(ballot_days=days, member_groups=groups):
-                await self.ballots.open(row, actor, days=days, member_groups=groups)
+                await self.ballots.open(row, actor=actor, days=days, member_groups=groups)
             case SendBack() | Approve() | Withdraw():
-                await self.ballots.close_open(row.id, BALLOT_CLOSED_BY[type(data)], actor)
+                await self.ballots.close_open(row.id, BALLOT_CLOSED_BY[type(data)], actor=actor)
         if newer is not None and newer.supersedes is None:
             await self.messages.repo.set_supersedes(newer.id, row.id, now)
         if target is S.published and updated.supersedes is not None:

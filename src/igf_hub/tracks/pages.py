@@ -158,7 +158,7 @@ class TrackPages(PageController):
         actor = actor_of(request)
         language = i18n.request_language(request)
         service = TrackService(db, clock, settings)
-        detail = await service.detail(slug, viewer=actor)
+        detail = await service.detail(slug, actor=actor)
         standing = None
         if detail.type is TrackType.dynamic_coalition and detail.status is not TrackStatus.proposed:
             standing = await service.evaluate(await service.row(slug))

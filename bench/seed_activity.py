@@ -27,8 +27,8 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.schemas import Classification
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
-from igf_hub.funding.events import LedgerService
-from igf_hub.funding.rates import RateService
+from igf_hub.funding.ledger_service import LedgerService
+from igf_hub.funding.rate_service import RateService
 from igf_hub.funding.schemas import (
     Channel,
     ContributionCreate,

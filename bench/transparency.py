@@ -46,7 +46,7 @@ from igf_hub.core.db import create_pool
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.funding.public_repository import FILTER_WHERE, PUBLIC_EVENT_COLUMNS, PUBLIC_EVENT_FROM, SUMS
-from igf_hub.funding.rates import RateService
+from igf_hub.funding.rate_service import RateService
 from igf_hub.funding.schemas import Channel, ContributionCreate, DonorCreate, Earmark, ExchangeRateCreate
 from igf_hub.funding.service import FundingService
 

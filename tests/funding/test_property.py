@@ -19,7 +19,7 @@ from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.funding import exports
-from igf_hub.funding.events import LedgerService
+from igf_hub.funding.ledger_service import LedgerService
 from igf_hub.funding.public_repository import (
     AGGREGATE_SQL,
     CONTRIBUTION_BALANCES,
@@ -30,7 +30,7 @@ from igf_hub.funding.public_repository import (
     filter_args,
 )
 from igf_hub.funding.public_schemas import AggregateBy, LedgerFilter
-from igf_hub.funding.rates import RateService
+from igf_hub.funding.rate_service import RateService
 from igf_hub.funding.schemas import (
     ContributionCreate,
     DonorCreate,
@@ -41,7 +41,7 @@ from igf_hub.funding.schemas import (
     LedgerKind,
 )
 from igf_hub.funding.service import FundingService
-from igf_hub.funding.transparency import TransparencyService
+from igf_hub.funding.transparency_service import TransparencyService
 
 GROUPS = [
     "government",

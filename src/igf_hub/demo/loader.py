@@ -42,9 +42,9 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError
 from igf_hub.core.schemas import dec_hook
 from igf_hub.core.settings import Environment, Settings
-from igf_hub.funding.archive import FundingArchive, FundingArchiveService
-from igf_hub.funding.grants import GrantService
-from igf_hub.funding.rates import RateService
+from igf_hub.funding.archive_service import FundingArchive, FundingArchiveService
+from igf_hub.funding.grant_service import GrantService
+from igf_hub.funding.rate_service import RateService
 from igf_hub.funding.schemas import GrantTransition, NriGrantCreate
 from igf_hub.funding.service import FundingService
 from igf_hub.mag.appointment_service import AppointmentService

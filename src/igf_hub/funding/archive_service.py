@@ -26,7 +26,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, Forbidden, Unprocessable
 from igf_hub.core.settings import Settings
 from igf_hub.funding.archive_repository import FundingArchiveRepository
-from igf_hub.funding.events import LedgerService
+from igf_hub.funding.ledger_service import LedgerService
 from igf_hub.funding.schemas import ContributionCreate, DonorCreate, EventCreate, EventKind
 from igf_hub.funding.service import FundingService
 

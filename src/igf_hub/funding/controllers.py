@@ -15,12 +15,12 @@ from igf_hub.core.caching import cached
 from igf_hub.core.concurrency import expected_version, written
 from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader, writer
-from igf_hub.funding.archive import FundingArchive, FundingArchiveReport, FundingArchiveService
+from igf_hub.funding.archive_service import FundingArchive, FundingArchiveReport, FundingArchiveService
 from igf_hub.funding.errors import FundingImportRejected, UnsupportedImportType
-from igf_hub.funding.events import LedgerService
-from igf_hub.funding.grants import GrantService
-from igf_hub.funding.imports import FundingImporter, ImportKind, ImportReport, parse_csv, parse_json
-from igf_hub.funding.rates import RateService
+from igf_hub.funding.grant_service import GrantService
+from igf_hub.funding.import_service import FundingImporter, ImportKind, ImportReport, parse_csv, parse_json
+from igf_hub.funding.ledger_service import LedgerService
+from igf_hub.funding.rate_service import RateService
 from igf_hub.funding.schemas import (
     Channel,
     Contribution,

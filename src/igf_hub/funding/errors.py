@@ -21,7 +21,7 @@ class EventNotFound(NotFound):
     slug, title = "ledger-event-not-found", "No such ledger event"
 
 
-class GrantNotFound(NotFound):
+class NriGrantNotFound(NotFound):
     slug, title = "nri-grant-not-found", "No such NRI grant"
 
 
@@ -60,7 +60,7 @@ class InvalidGrant(Unprocessable):
     slug, title = "invalid-nri-grant", "The NRI grant breaks one or more rules"
 
 
-class GrantAlreadyExists(Conflict):
+class NriGrantAlreadyExists(Conflict):
     slug, title = "nri-grant-already-exists", "This programme already has a grant for this NRI and year"
 
 

@@ -23,8 +23,13 @@ from igf_hub.core.errors import Conflict, FieldError, IllegalTransition
 from igf_hub.core.outbox import Event
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
-from igf_hub.funding.errors import FundedByAnotherProgramme, GrantAlreadyExists, GrantNotFound, InvalidGrant
-from igf_hub.funding.grants_repository import GrantRepository
+from igf_hub.funding.errors import (
+    FundedByAnotherProgramme,
+    InvalidGrant,
+    NriGrantAlreadyExists,
+    NriGrantNotFound,
+)
+from igf_hub.funding.grant_repository import GrantRepository
 from igf_hub.funding.schemas import (
     GrantNriType,
     GrantStatus,
@@ -145,7 +150,7 @@ class GrantService:
     async def get(self, grant_id: UUID) -> NriGrant:
         row = await self.repo.grant_row(grant_id)
         if row is None:
-            raise GrantNotFound(f"no NRI grant {grant_id}")
+            raise NriGrantNotFound(f"no NRI grant {grant_id}")
         return await self._grant(row)
 
     async def list_grants(
@@ -214,7 +219,7 @@ class GrantService:
                     now=self.clock.now(),
                 )
         except asyncpg.UniqueViolationError:
-            raise GrantAlreadyExists(
+            raise NriGrantAlreadyExists(
                 f"{data.programme} already has a grant for NRI {data.nri_id} in {data.year}"
             ) from None
         grant = await self.get(grant_id)
@@ -306,7 +311,7 @@ class GrantService:
     async def _locked(self, grant_id: UUID, expected_version: int | None) -> NriGrant:
         version = await self.repo.lock_grant(grant_id)
         if version is None:
-            raise GrantNotFound(f"no NRI grant {grant_id}")
+            raise NriGrantNotFound(f"no NRI grant {grant_id}")
         check_version(version, expected_version)
         return await self.get(grant_id)
 

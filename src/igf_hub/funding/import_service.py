@@ -26,8 +26,8 @@ from igf_hub.core.errors import DomainError, FieldError, convert_all
 from igf_hub.core.schemas import dec_hook
 from igf_hub.core.settings import Settings
 from igf_hub.funding.errors import FundingImportRejected
-from igf_hub.funding.events import LedgerService
 from igf_hub.funding.exports import CSV_HEADERS
+from igf_hub.funding.ledger_service import LedgerService
 from igf_hub.funding.repository import FundingRepository
 from igf_hub.funding.schemas import ContributionCreate, DonorCreate, EventCreate, EventKind
 from igf_hub.funding.service import FundingService

@@ -22,7 +22,7 @@ from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
 from igf_hub.funding.errors import ContributionNotFound, InvalidEvent
-from igf_hub.funding.rates import RateService
+from igf_hub.funding.rate_service import RateService
 from igf_hub.funding.repository import FundingRepository
 from igf_hub.funding.schemas import Contribution, EventCreate, EventKind, LedgerEvent, LedgerEventPage
 from igf_hub.funding.service import FundingService

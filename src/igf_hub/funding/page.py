@@ -19,7 +19,7 @@ from igf_hub.funding.public_schemas import (
     PublicEvent,
     Summary,
 )
-from igf_hub.funding.transparency import TransparencyService
+from igf_hub.funding.transparency_service import TransparencyService
 
 API = "/v1/transparency"
 PALETTE = ("#1f5f99", "#e07b39", "#3a9a5b", "#b8403a", "#7a5ea8", "#8c6d31", "#4a8ea0")

@@ -40,7 +40,7 @@ from igf_hub.funding.public_schemas import (
     Summary,
 )
 from igf_hub.funding.schemas import Channel, Earmark, EventKind, LedgerKind
-from igf_hub.funding.transparency import TransparencyService
+from igf_hub.funding.transparency_service import TransparencyService
 
 
 def provide_ledger_filter(

@@ -1,5 +1,5 @@
 """Donors and contributions, and who may see their private details (the Secretariat, and a donor's own funders).
-Ledger events live in events.py, exchange rates in rates.py.
+Ledger events live in ledger_service.py, exchange rates in rate_service.py.
 
 Every change writes its audit row and its outbox event in the caller's transaction. Outbox data is public-safe:
 it never carries a legal name, private notes or documents (webhook consumers are outside the Secretariat).

@@ -22,7 +22,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
-from igf_hub.funding.grants_repository import GrantRepository
+from igf_hub.funding.grant_repository import GrantRepository
 from igf_hub.funding.labels import (
     CHANNEL_LABELS,
     EARMARK_LABELS,

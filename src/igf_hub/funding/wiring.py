@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.funding.event_schemas import FUNDING_EVENTS
-from igf_hub.funding.grants import record_nri_event
+from igf_hub.funding.grant_service import record_nri_event
 
 WIRING = Wiring(
     domain="funding",

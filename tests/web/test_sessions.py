@@ -41,7 +41,7 @@ async def test_signing_in_starts_a_session_behind_a_host_only_secure_cookie(
         visitor = browser.cookie
         answer = await browser.sign_in(person.user.email, PASSWORD)
         assert answer.status_code == 303
-        assert answer.headers["location"] == "/account"
+        assert answer.headers["location"] == "/en/account"
         name, value, attributes = browser.set_cookies[-1]
         assert name == COOKIE_NAME == "__Host-igf_session"
         assert value == browser.cookie and value != visitor and len(value) >= 43
@@ -76,7 +76,7 @@ async def test_a_session_planted_before_sign_in_is_worthless_after_it(
         attacker.cookie = planted
         refused = await attacker.get("/account")
         assert refused.status_code == 303
-        assert refused.headers["location"] == "/signin?next=%2Faccount"
+        assert refused.headers["location"] == "/en/signin?next=%2Fen%2Faccount"
         assert (await attacker.get("/test/whoami")).json()["kind"] == "anonymous"
 
 
@@ -89,7 +89,7 @@ async def test_signing_out_ends_the_session_for_good(
         token = await browser.token("/account")
         answer = await browser.post("/signout", {"csrf_token": token})
         assert answer.status_code == 303
-        assert answer.headers["location"] == "/signin?done=signed-out"
+        assert answer.headers["location"] == "/en/signin?done=signed-out"
         assert browser.set_cookies[-1][2]["max-age"] == "0"
         assert browser.cookie is None
         assert "You are signed out." in (await browser.get("/signin?done=signed-out")).text
@@ -110,7 +110,7 @@ async def test_sign_out_everywhere_ends_every_session_of_that_person_only(
         for browser, who in ((laptop, person), (phone, person), (someone, other)):
             assert (await browser.sign_in(who.user.email, PASSWORD)).status_code == 303
         answer = await laptop.post("/signout/everywhere", {"csrf_token": await laptop.token("/account")})
-        assert answer.headers["location"] == "/signin?done=signed-out-everywhere"
+        assert answer.headers["location"] == "/en/signin?done=signed-out-everywhere"
         assert laptop.cookie is None
         assert (await phone.get("/account")).status_code == 303  # the other device is signed out too
         assert phone.cookie is None  # and told to forget its cookie

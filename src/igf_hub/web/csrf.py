@@ -3,8 +3,9 @@
 A state-changing request (any method but GET, HEAD, OPTIONS, TRACE) to a page route is refused with a 403 page
 unless both hold:
 
-1. it comes from our own pages: ``Sec-Fetch-Site``, when the browser sends it, is ``same-origin`` (or ``none``,
-   typed by the person), and ``Origin``, when sent, is this service's own (``IGF_HUB_PUBLIC_URL``);
+1. it comes from our own pages: ``Sec-Fetch-Site``, which every current browser sends, is ``same-origin`` (or
+   ``none``, typed by the person); without it, ``Origin``, when it names one, is this service's own
+   (``IGF_HUB_PUBLIC_URL``);
 2. it carries the synchroniser token of the browser's session, in the form field ``csrf_token`` (what every
    form template includes) or the ``X-CSRF-Token`` header (for scripts), compared in constant time.
 
@@ -17,7 +18,6 @@ checked nor exempt with a reason.
 from __future__ import annotations
 
 import hmac
-from html import escape
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 import structlog
 from litestar import Request
 from litestar.datastructures import Headers
-from litestar.enums import MediaType
-from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Receive, Scope
 
 from igf_hub.core.settings import Settings
+from igf_hub.web import i18n
+from igf_hub.web.i18n import N_
+from igf_hub.web.templating import render
 
 if TYPE_CHECKING:
     from igf_hub.web.sessions import SessionContext
@@ -74,16 +75,15 @@ def _origin(url: str) -> str:
 def cross_site_reason(scope: Scope, headers: Headers, settings: Settings) -> str | None:
     """Why this request is not from our own pages, or None when nothing says it is not."""
     fetch_site = headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site.lower() not in _TRUSTED_FETCH_SITES:
-        return f"Sec-Fetch-Site is {fetch_site}"
+    if fetch_site is not None:
+        # Every current browser says where a request comes from, and no page can change what it says. It decides
+        # alone: on our own forms the same browsers send "Origin: null", because our Referrer-Policy is
+        # no-referrer (Fetch, "serializing a request origin"), so Origin cannot be required to match.
+        return None if fetch_site.lower() in _TRUSTED_FETCH_SITES else f"Sec-Fetch-Site is {fetch_site}"
     origin = headers.get("origin")
-    if origin is None:
-        # Browsers send Origin with every POST; a client that does not is not a browser another site can drive
-        # (our Referrer-Policy removes the Referer too). The token below still decides.
-        return None
-    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
-        # Our pages say Referrer-Policy: no-referrer, and a browser then sends "Origin: null" even with a form
-        # from the same page (Fetch, "serializing a request origin"); Sec-Fetch-Site still says where it is from.
+    if origin is None or origin == "null":
+        # An older browser (no Sec-Fetch-Site) hiding the origin as above, or a client that is not a browser another
+        # site can drive. The token below still decides.
         return None
     allowed = {_origin(settings.base_url)}
     host = headers.get("host", "")
@@ -115,59 +115,63 @@ async def check(
     headers = Headers.from_scope(scope)
     cross_site = cross_site_reason(scope, headers, settings)
     if cross_site is not None:
-        return _refuse("cross-site", cross_site, scope)
+        return _refuse("cross-site", cross_site, scope, receive)
     token = await sent_token(scope, receive, headers)
     if context.session is None:
-        return _refuse("expired" if context.ended_by_expiry else "no-session", "no session", scope)
+        return _refuse("expired" if context.ended_by_expiry else "no-session", "no session", scope, receive)
     if token is None:
-        return _refuse("out-of-date", "no token", scope)
+        return _refuse("out-of-date", "no token", scope, receive)
     if not hmac.compare_digest(token.encode(), context.session.csrf_token.encode()):
-        return _refuse("out-of-date", "wrong token", scope)
+        return _refuse("out-of-date", "wrong token", scope, receive)
     return None
 
 
 # What the person reads, per reason: a title and what to do. Nothing was changed in every case.
 REFUSALS = {
     "cross-site": (
-        "This form came from another website",
-        "igf_hub accepts forms only from its own pages, so nothing was changed. If you meant to do this, "
-        "open the page on igf_hub and send the form from there.",
+        N_("This form came from another website"),
+        N_(
+            "IGF Hub accepts forms only from its own pages, so nothing was changed. If you meant to do this, "
+            "open the page on IGF Hub and send the form from there."
+        ),
     ),
     "expired": (
-        "Your session has ended",
-        "Nothing was changed: your session ended because it was not used for a while. Go back, reload the "
-        "page (you may need to sign in again) and send the form again.",
+        N_("Your session has ended"),
+        N_(
+            "Nothing was changed: your session ended because it was not used for a while. Go back, reload the "
+            "page (you may need to sign in again) and send the form again."
+        ),
     ),
     "no-session": (
-        "Your session has ended",
-        "Nothing was changed: this browser has no session with igf_hub (you may have signed out, or your "
-        "browser does not keep cookies from this site, which signing in needs). Go back, reload the page "
-        "and send the form again.",
+        N_("Your session has ended"),
+        N_(
+            "Nothing was changed: this browser has no session with IGF Hub (you may have signed out, or your "
+            "browser does not keep cookies from this site, which signing in needs). Go back, reload the page "
+            "and send the form again."
+        ),
     ),
     "out-of-date": (
-        "This page is out of date",
-        "Nothing was changed: the form did not carry the security code of your current session, for example "
-        "because it was opened before you signed in or out. Go back, reload the page and send the form again.",
+        N_("This page is out of date"),
+        N_(
+            "Nothing was changed: the form did not carry the security code of your current session, for "
+            "example because it was opened before you signed in or out. Go back, reload the page and send the "
+            "form again."
+        ),
     ),
 }
 
 
-def _refuse(reason: str, detail: str, scope: Scope) -> ASGIApp:
+def _refuse(reason: str, detail: str, scope: Scope, receive: Receive) -> ASGIApp:
+    """The 403 page, in the reader's language and inside the layout."""
     log.warning("web.csrf_refused", reason=reason, detail=detail, path=scope.get("path"))
     title, text = REFUSALS[reason]
-    return ASGIResponse(
-        body=refusal_page(title, text).encode(),
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    language = i18n.request_language(request)
+    page = render(
+        request,
+        "csrf_refused.html",
+        {"title": i18n.gettext(language, title), "text": i18n.gettext(language, text)},
         status_code=403,
-        media_type=MediaType.HTML,
         headers={"Cache-Control": "no-store"},
     )
-
-
-def refusal_page(title: str, text: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · igf_hub</title></head><body><main>"
-        f'<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href="/">Go to the home page</a></p>'
-        "</main></body></html>"
-    )
+    return page.to_asgi_response(app=None, request=request)

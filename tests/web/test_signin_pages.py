@@ -180,7 +180,7 @@ async def test_a_signed_in_person_sees_their_name_on_the_sign_in_page(
         await browser.sign_in(person.user.email, PASSWORD)
         page = await browser.get("/signin")
         assert f"You are signed in as {person.user.email}." in page.text
-        assert 'action="/signout"' in page.text
+        assert 'action="/en/signout"' in page.text
 
 
 async def test_signing_in_in_french_stays_in_french(site: Site, tokens: TokenFactory) -> None:

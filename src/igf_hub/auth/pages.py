@@ -63,11 +63,12 @@ def _language(request: Request[Any, Any, Any]) -> str:
     return i18n.request_language(request)
 
 
-def _signin_url(
-    request: Request[Any, Any, Any], next_path: str | None = None, done: str | None = None
-) -> str:
+def _signin_url(request: Request[Any, Any, Any], back_to: str | None = None, done: str | None = None) -> str:
+    """The sign-in page in the reader's language; ``back_to`` (a page path, unprefixed) is where it leads after."""
+    language = _language(request)
+    next_path = i18n.path_in(language, back_to) if back_to else None
     query = {k: v for k, v in (("next", next_path), ("done", done)) if v}
-    return i18n.path_in(_language(request), "/signin") + (f"?{urlencode(query)}" if query else "")
+    return i18n.path_in(language, "/signin") + (f"?{urlencode(query)}" if query else "")
 
 
 def _user_agent(request: Request[Any, Any, Any]) -> str:
@@ -135,7 +136,15 @@ class SignInPages(PageController):
             response = _page(
                 request,
                 "auth/signin.html",
-                {"person": person, "name": _name(person), "csrf_token": token, "errors": {}, "notice": None},
+                {
+                    "person": person,
+                    "name": _name(person),
+                    "csrf_token": token,
+                    "errors": {},
+                    "notice": None,
+                    "wait_minutes": 0,
+                    "locked": False,
+                },
             )
         notice = NOTICES.get(done or "")
         response.context["notice"] = i18n.gettext(_language(request), notice) if notice else None

@@ -18,7 +18,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from igf_hub.auth.errors import AccountLockedOut, TooManySignInFailures
-from igf_hub.auth.principal import Principal, Role
+from igf_hub.auth.principal import AnyRequest, Principal, Role
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.throttle import SignInThrottle
 from igf_hub.core import changelog
@@ -75,7 +75,7 @@ def _user_agent(request: Request[Any, Any, Any]) -> str:
     return request.headers.get("user-agent", "")
 
 
-def _signed_in(request: Request[Principal, Any, Any]) -> Principal | None:
+def _signed_in(request: AnyRequest) -> Principal | None:
     principal = request.user
     return principal if principal.is_authenticated and principal.user_id is not None else None
 
@@ -123,7 +123,7 @@ class SignInPages(PageController):
     @get("/signin", operation_id="SignInPage")
     async def signin_page(
         self,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         db: asyncpg.Connection,
         next: str | None = None,
         done: str | None = None,
@@ -153,7 +153,7 @@ class SignInPages(PageController):
     @post("/signin", operation_id="SignInWithSession", status_code=303)
     async def signin(
         self,
-        request: Request[Principal, Any, Any],
+        request: AnyRequest,
         tx: asyncpg.Connection,
         settings: Settings,
         clock: Clock,
@@ -197,7 +197,7 @@ class SignInPages(PageController):
         return Redirect(next_path or i18n.path_in(_language(request), "/account"), status_code=303)
 
     @post("/signout", operation_id="SignOut", status_code=303)
-    async def signout(self, request: Request[Principal, Any, Any], tx: asyncpg.Connection) -> Redirect:
+    async def signout(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
         person = _signed_in(request)
         await context_of(request.scope).sign_out(tx)
         if person is not None:
@@ -213,9 +213,7 @@ class SignInPages(PageController):
         return Redirect(_signin_url(request, done="signed-out"), status_code=303)
 
     @post("/signout/everywhere", operation_id="SignOutEverywhere", status_code=303)
-    async def signout_everywhere(
-        self, request: Request[Principal, Any, Any], tx: asyncpg.Connection
-    ) -> Redirect:
+    async def signout_everywhere(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
         person = _signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/account"), status_code=303)
@@ -232,9 +230,7 @@ class SignInPages(PageController):
         return Redirect(_signin_url(request, done="signed-out-everywhere"), status_code=303)
 
     @get("/account", operation_id="AccountPage")
-    async def account(
-        self, request: Request[Principal, Any, Any], db: asyncpg.Connection
-    ) -> Template | Redirect:
+    async def account(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
         person = _signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/account"), status_code=303)
@@ -248,9 +244,7 @@ class SignInPages(PageController):
         )
 
     @get("/developer-access", operation_id="DeveloperAccessPage")
-    async def developer_access(
-        self, request: Request[Principal, Any, Any], db: asyncpg.Connection
-    ) -> Template | Redirect:
+    async def developer_access(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
         person = _signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/developer-access"), status_code=303)
@@ -263,7 +257,7 @@ class SignInPages(PageController):
 
     @post("/developer-access", operation_id="CreateDeveloperToken", status_code=200)
     async def create_token(
-        self, request: Request[Principal, Any, Any], tx: asyncpg.Connection, settings: Settings, clock: Clock
+        self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Template | Redirect:
         person = _signed_in(request)
         if person is None or person.user_id is None:

@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from markdown_it import MarkdownIt
 
-from igf_hub.auth.principal import ANONYMOUS, Principal
+from igf_hub.auth.principal import ANONYMOUS, AnyRequest, Principal
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.ratelimit import rate_limit
@@ -92,7 +92,6 @@ _WSIS = {t.code: t.label for t in WSIS_ACTION_LINES.terms}
 _SDG = {int(t.code): t.label for t in SDGS.terms}
 _GDC = {int(t.code): t.label for t in GDC_OBJECTIVES.terms}
 
-Req = Request[Principal, Any, Any]
 Cursor = Annotated[str | None, Parameter(max_length=500)]
 
 
@@ -102,7 +101,7 @@ def markdown(text: str) -> str:
     return html
 
 
-def _reader(request: Req) -> Principal:
+def _reader(request: AnyRequest) -> Principal:
     user: Principal | None = request.scope.get("user")
     return user or ANONYMOUS
 
@@ -245,7 +244,7 @@ class MessagePages(PageController):
     @get("/", name="messages:archive")
     async def archive(
         self,
-        request: Req,
+        request: AnyRequest,
         db: asyncpg.Connection,
         clock: Clock,
         settings: Settings,
@@ -283,7 +282,7 @@ class MessagePages(PageController):
     async def read(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         db: asyncpg.Connection,
         clock: Clock,
         settings: Settings,
@@ -343,7 +342,7 @@ class MessagePages(PageController):
     async def versions(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         db: asyncpg.Connection,
         clock: Clock,
         settings: Settings,
@@ -374,7 +373,7 @@ class MessagePages(PageController):
     async def diff(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         db: asyncpg.Connection,
         clock: Clock,
         settings: Settings,
@@ -392,7 +391,7 @@ class MessagePages(PageController):
     async def comment_form(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         db: asyncpg.Connection,
         clock: Clock,
         settings: Settings,
@@ -419,7 +418,7 @@ class MessagePages(PageController):
     async def comment(
         self,
         message_id: UUID,
-        request: Req,
+        request: AnyRequest,
         tx: asyncpg.Connection,
         clock: Clock,
         settings: Settings,

@@ -50,6 +50,9 @@ class Rule:
     why: str = ""
     body: Any = field(default_factory=dict)  # JSON unless bytes (then sent with content_type)
     content_type: str = "application/json"
+    # A page's form: a browser must send the session's CSRF token, so a post without one is refused with the
+    # 403 page (HTML), whoever sends it; a caller presenting a token is no browser and is not checked.
+    form: bool = False
 
 
 def public(why: str = "public read") -> Rule:
@@ -62,6 +65,14 @@ def secretariat(why: str = "the Secretariat's work", **kw: Any) -> Rule:
 
 def signed_in(why: str, **kw: Any) -> Rule:
     return Rule(SIGNED_IN, why, **kw)
+
+
+def page(why: str = "a public page") -> Rule:
+    return Rule(EVERYONE, why)
+
+
+def form(why: str) -> Rule:
+    return Rule(SIGNED_IN, why, body=b"x=1", content_type="application/x-www-form-urlencoded", form=True)
 
 
 MESSAGE_TEXT = {
@@ -90,7 +101,6 @@ EXPECTED: dict[str, Rule] = {
     "SignIn": Rule(
         EVERYONE, "the sign-in form", body=b"email=x", content_type="application/x-www-form-urlencoded"
     ),
-    "Console": public("the API console page"),
     "ConsoleCallback": public(),
     "GetMe": signed_in("your own identity and grants"),
     "ListAudit": secretariat("the audit trail"),
@@ -238,7 +248,6 @@ EXPECTED: dict[str, Rule] = {
     # -- IGF Messages --------------------------------------------------------------------------------------
     "ListMessages": public("drafts never opened for comment are the Secretariat's only"),
     "GetMessage": public(),
-    "MessagePage": public("published Messages only (404 before)"),
     "ListMessageVersions": public(),
     "GetMessageVersion": public(),
     "DiffMessageVersions": public(),
@@ -313,6 +322,26 @@ EXPECTED: dict[str, Rule] = {
     "ReplayDelivery": secretariat("and the organisation's own members"),
     "ListConsumerNotices": secretariat("and the organisation's own members"),
     "RotateWebhookSigningKey": secretariat("igf_hub's own Ed25519 webhook key"),
+    # -- the web pages (HTML, outside the API document; sessions and CSRF: tests/web) ----------------------
+    "GET /": page("the home page"),
+    "GET /static/{file_path}": page("the site's stylesheet, script and icon"),
+    "SignInPage": page("the sign-in form"),
+    "AccountPage": page("signed-out readers are sent to sign in"),
+    "DeveloperAccessPage": page("signed-out readers are sent to sign in"),
+    "GET /nris": page(),
+    "GET /nris/{nri_id}": page("a recognised NRI; any other is the 404 page"),
+    "GET /tracks": page(),
+    "GET /tracks/{slug}": page(),
+    "GET /messages": page(),
+    "GET /messages/{message_id}": page("what the API shows the reader; a draft is the 404 page"),
+    "GET /messages/{message_id}/versions": page(),
+    "GET /messages/{message_id}/diff": page(),
+    "GET /messages/{message_id}/comment": page("signed-out readers are offered sign-in"),
+    "SignInWithSession": form("the sign-in form"),
+    "SignOut": form("ends the browser's session"),
+    "SignOutEverywhere": form("ends every session of the person"),
+    "CreateDeveloperToken": form("a short-lived API token for the signed-in person"),
+    "POST /messages/{message_id}/comment": form("a comment during the window, by a signed-in person"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).
@@ -363,6 +392,10 @@ def test_cell(operation_id: str, role: str, live: LiveApp, world: World) -> None
     assert response.status_code < 500, where
     if role in rule.allowed:
         assert response.status_code not in (401, 403), where
+        return
+    if rule.form:
+        assert response.status_code == 403, where
+        assert response.headers["content-type"].startswith("text/html"), where
         return
     expected = 401 if role == ANONYMOUS else 403
     assert response.status_code == expected, where

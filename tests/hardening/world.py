@@ -67,6 +67,8 @@ class World:
             values["user_id"] = self.ids["liaison_id"]
         if "/ballot" in path:
             values["message_id"] = self.ids["ballot_message_id"]
+        if "{file_path}" in path:
+            values["file_path"] = "favicon.svg"
         return values
 
     def path(self, template: str) -> str:

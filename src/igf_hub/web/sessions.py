@@ -178,13 +178,18 @@ class WebSessionMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler = scope.get("route_handler")
         headers = Headers.from_scope(scope)
-        if not is_page(handler) or headers.get("authorization"):
-            # The API, static assets, and callers that present a token (no browser sends one by itself).
-            await next_app(scope, receive, send)
+        if not is_page(handler):
+            await next_app(scope, receive, send)  # the API and static assets never read the cookie
             return
         state = scope["litestar_app"].state
         context = SessionContext(state.settings, state.clock)
         scope.setdefault("state", {})[STATE_KEY] = context
+        if headers.get("authorization"):
+            # A caller that presents a token (no browser sends one by itself) is that token's principal: no
+            # cookie is read and no CSRF check applies, but the page still has its (empty) session context,
+            # so a page that offers a form answers instead of failing.
+            await next_app(scope, receive, self._sending(send, context))
+            return
         value = _cookie_value(headers, state.settings)
         if value:
             await self._resolve(scope, state, context, value)

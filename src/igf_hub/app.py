@@ -58,7 +58,7 @@ from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
 from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
-from igf_hub.messages.pages import MessagePages
+from igf_hub.messages.pages import MessageFeeds, MessagePages
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
 from igf_hub.nri import wiring as nri_wiring
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
@@ -76,7 +76,7 @@ from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks import wiring as tracks_wiring
 from igf_hub.tracks.pages import HOME_SECTIONS as TRACK_HOME_SECTIONS
 from igf_hub.tracks.pages import NAVIGATION as TRACK_NAVIGATION
-from igf_hub.tracks.pages import TrackPages
+from igf_hub.tracks.pages import TrackFeeds, TrackPages
 from igf_hub.web import templating
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
@@ -116,7 +116,7 @@ CONTROLLERS: list[Any] = [
 ]
 
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
-PAGES: list[Any] = [HomePage, MessagePages, NriPages, TrackPages]
+PAGES: list[Any] = [HomePage, MessagePages, MessageFeeds, NriPages, TrackPages, TrackFeeds]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION]
 

@@ -34,6 +34,7 @@ from igf_hub.messages.schemas import HistoryEntry, LanguageText, Message
 from igf_hub.messages.service import MessageService
 from igf_hub.messages.states import MessageState
 from igf_hub.web import i18n
+from igf_hub.web.atom import AtomEntry, AtomFeed, atom_response, entry_id, feed_id, feed_urls
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name, datetime_text
 from igf_hub.web.home import HomeSection, SectionContext
@@ -459,6 +460,84 @@ class MessagePages(PageController):
                 return Redirect(target, status_code=303)
         context = comment_context(message, language, form, errors, token)
         return render(request, "messages/comment.html", context, status_code=422)
+
+
+# -- the Atom feed -----------------------------------------------------------------------------------------
+
+FEED_SIZE = 50  # entries per state looked at; the feed keeps the most recently changed of them
+FEED_STATES = (MessageState.public_comment, MessageState.approved, MessageState.published)
+FEED_PATH = "/feeds/messages.atom"
+
+
+def feed_summary(message: Message, shown: LanguageText, language: str) -> str:
+    """What a feed reader shows under the title: the state (with the comment deadline while open), and the
+    Message's opening words, in the reader's language where there is a text in it."""
+    state = gettext(language, STATE_NAMES[message.state])
+    window = message.comment_round
+    if message.state is MessageState.public_comment and window is not None:
+        state += ". " + gettext(language, N_("Comments are welcome until %(date)s.")) % {
+            "date": datetime_text(window.closes_at, language)
+        }
+    parts = [state + "."] if not state.endswith(".") else [state]
+    if shown.machine_translation:
+        parts.append(gettext(language, N_("This text is a machine translation.")))
+    if shown.paragraphs:
+        parts.append(excerpt(shown.paragraphs[0].text, 300))
+    return " ".join(parts)
+
+
+async def feed_messages(service: MessageService) -> list[Message]:
+    """The public Messages of the feed, most recently changed first: as the anonymous reader sees them, so a
+    draft never appears."""
+    found: list[Message] = []
+    for state in FEED_STATES:
+        page = await service.page(MessageFilters(state=state), actor=ANONYMOUS, cursor=None, limit=FEED_SIZE)
+        found += [await service.get(item.id, actor=ANONYMOUS) for item in page.items]
+    found.sort(key=lambda m: (m.updated_at, m.id), reverse=True)
+    return found[:FEED_SIZE]
+
+
+class MessageFeeds(PageController):
+    path = "/feeds"
+
+    @get("/messages.atom", name="messages:feed")
+    async def feed(
+        self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Response[bytes]:
+        """Messages opened for public comment, approved and published, as an Atom feed in the reader's
+        language (``/fr/feeds/messages.atom``); each entry's id is its Message's and never changes."""
+        language = request_language(request)
+        base = settings.base_url.rstrip("/")
+        entries = []
+        for message in await feed_messages(_service(db, clock, settings)):
+            shown = text_for(message, None, language)
+            entries.append(
+                AtomEntry(
+                    id=entry_id(message.id),
+                    title=shown.title,
+                    updated=message.updated_at,
+                    published=message.published_at or message.approved_at,
+                    link=base + i18n.path_in(language, f"/messages/{message.id}"),
+                    summary=feed_summary(message, shown, language),
+                    language=shown.language if shown.language != language else None,
+                    categories=[message.theme, str(message.year)],
+                )
+            )
+        self_url, page_url = feed_urls(request, language, "/messages")
+        return atom_response(
+            request,
+            AtomFeed(
+                id=feed_id("messages", language),
+                title=gettext(language, N_("IGF Messages")),
+                subtitle=gettext(
+                    language, N_("IGF Messages open for public comment, approved and published.")
+                ),
+                self_url=self_url,
+                alternate_url=page_url,
+                language=language,
+                entries=entries,
+            ),
+        )
 
 
 # -- the home page ---------------------------------------------------------------------------------------

@@ -55,6 +55,12 @@ FROM track_calls c JOIN tracks t ON t.id = c.track_id
 WHERE c.opens_at <= $1 AND $1 < c.closes_at
 ORDER BY c.closes_at, c.id
 LIMIT $2"""
+# Every track's calls, the most recently changed first (the feed and the calendars): $1 is the clock's now.
+LIST_RECENT_CALLS = f"""
+SELECT {_CALL_COLUMNS.format(state=_state("$1"))}, t.name AS track_name
+FROM track_calls c JOIN tracks t ON t.id = c.track_id
+ORDER BY c.updated_at DESC, c.id DESC
+LIMIT $2"""
 
 SUBMISSION_COLUMNS = "id, call_id, stakeholder_group, country, organisation, text, url, submitted_at"
 INSERT_SUBMISSION = f"""
@@ -132,6 +138,11 @@ class CallRepository:
     async def list_open(self, *, now: datetime, limit: int) -> list[OpenCall]:
         rows = await self.conn.fetch(LIST_OPEN_CALLS, now, limit)
         return [OpenCall(**r, state=CallState.open) for r in rows]
+
+    async def list_recent(self, *, now: datetime, limit: int) -> list[tuple[Call, str]]:
+        """The calls most recently created or changed, each with its track's name."""
+        rows = await self.conn.fetch(LIST_RECENT_CALLS, now, limit)
+        return [(_call({k: v for k, v in r.items() if k != "track_name"}), r["track_name"]) for r in rows]
 
     async def insert_submission(
         self, call_id: UUID, data: SubmissionCreate, *, user_id: UUID | None, now: datetime

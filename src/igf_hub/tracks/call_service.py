@@ -80,6 +80,11 @@ class CallService:
         """The calls open now on every track, the soonest to close first."""
         return await self.repo.list_open(now=self.clock.now(), limit=limit)
 
+    async def recent(self, *, limit: int) -> list[tuple[Call, str]]:
+        """Every track's calls (they are public from their creation), the most recently changed first, each
+        with its track's name: the feed and the calendars of calls for input."""
+        return await self.repo.list_recent(now=self.clock.now(), limit=limit)
+
     async def create(self, slug: str, data: CallCreate, *, actor: Principal) -> Call:
         track = await self._track(slug)
         require_manager(actor, track)

@@ -20,15 +20,19 @@ from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.tracks.call_schemas import CallState
 from igf_hub.tracks.call_service import CallService
+from igf_hub.tracks.output_repository import OutputFilters
 from igf_hub.tracks.output_schemas import OutputKind, OutputStatus
+from igf_hub.tracks.output_service import OutputService
 from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
 from igf_hub.tracks.schemas import StandingRule, TrackStatus, TrackSummary, TrackType
 from igf_hub.tracks.service import TrackService
 from igf_hub.web import i18n
+from igf_hub.web.atom import AtomEntry, AtomFeed, atom_response, entry_id, feed_id, feed_urls
 from igf_hub.web.errors import PageController
+from igf_hub.web.formatting import datetime_text
 from igf_hub.web.home import HomeSection, SectionContext
-from igf_hub.web.i18n import N_
+from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import NavItem
 from igf_hub.web.templating import render
 
@@ -184,6 +188,110 @@ class TrackPages(PageController):
                 "scheduled_calls": [c for c in detail.calls if c.state is CallState.scheduled],
                 "list_url": i18n.path_in(language, "/tracks"),
             },
+        )
+
+
+# -- the Atom feeds ----------------------------------------------------------------------------------------
+
+FEED_SIZE = 50
+
+
+def _excerpt(text: str, length: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+class TrackFeeds(PageController):
+    path = "/feeds"
+
+    @get("/outputs.atom", name="tracks:outputs-feed")
+    async def outputs(
+        self, request: Request[Any, Any, Any], db: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Response[bytes]:
+        """The tracks' published outputs, newest first, as an Atom feed with their citable ids; drafts (even
+        those open for comment) never appear."""
+        language = i18n.request_language(request)
+        base = settings.base_url.rstrip("/")
+        page = await OutputService(db, clock, settings).list_outputs(
+            OutputFilters(status=OutputStatus.published), actor=ANONYMOUS, cursor=None, limit=FEED_SIZE
+        )
+        entries = []
+        for output in page.items:
+            if (
+                output.published_at is None
+            ):  # never so for a published output; its publication dates the entry
+                continue
+            kind = gettext(language, OUTPUT_KIND_NAMES[output.kind])
+            cited = gettext(language, N_("Citable id: %(id)s.")) % {"id": output.citable_id}
+            entries.append(
+                AtomEntry(
+                    id=entry_id(output.id),
+                    title=output.title,
+                    updated=output.published_at,  # a published output no longer changes
+                    published=output.published_at,
+                    link=base
+                    + i18n.path_in(language, f"/tracks/{output.track_slug}")
+                    + f"#output-{output.id}",
+                    summary=f"{kind} ({output.year}). {cited}",
+                    categories=[
+                        output.kind.value,
+                        str(output.year),
+                        *([output.citable_id] if output.citable_id else []),
+                    ],
+                )
+            )
+        self_url, page_url = feed_urls(request, language, "/tracks")
+        return atom_response(
+            request,
+            AtomFeed(
+                id=feed_id("track-outputs", language),
+                title=gettext(language, N_("Outputs of the intersessional work")),
+                subtitle=gettext(language, N_("Reports and other outputs the IGF's tracks have published.")),
+                self_url=self_url,
+                alternate_url=page_url,
+                language=language,
+                entries=entries,
+            ),
+        )
+
+    @get("/calls.atom", name="tracks:calls-feed")
+    async def calls(
+        self, request: Request[Any, Any, Any], db: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Response[bytes]:
+        """Every track's calls for input, the most recently changed first, as an Atom feed: each entry says
+        when the call opens and closes, and a moved deadline updates the same entry."""
+        language = i18n.request_language(request)
+        base = settings.base_url.rstrip("/")
+        entries = []
+        for call, track_name in await CallService(db, clock, settings).recent(limit=FEED_SIZE):
+            window = gettext(language, N_("%(track)s asks for input from %(opens)s until %(closes)s.")) % {
+                "track": track_name,
+                "opens": datetime_text(call.opens_at, language),
+                "closes": datetime_text(call.closes_at, language),
+            }
+            entries.append(
+                AtomEntry(
+                    id=entry_id(call.id),
+                    title=call.title,
+                    updated=call.updated_at,
+                    published=call.created_at,
+                    link=base + i18n.path_in(language, f"/tracks/{call.track_slug}") + f"#call-{call.id}",
+                    summary=" ".join([window, _excerpt(call.description)]).strip(),
+                    categories=[call.track_slug],
+                )
+            )
+        self_url, page_url = feed_urls(request, language, "/tracks")
+        return atom_response(
+            request,
+            AtomFeed(
+                id=feed_id("track-calls", language),
+                title=gettext(language, N_("Calls for input")),
+                subtitle=gettext(language, N_("What the IGF's intersessional tracks ask the community for.")),
+                self_url=self_url,
+                alternate_url=page_url,
+                language=language,
+                entries=entries,
+            ),
         )
 
 

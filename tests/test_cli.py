@@ -51,6 +51,12 @@ def test_users_and_clients_create(production_env: dict[str, str], db: asyncpg.Po
     assert again.returncode == 1 and "already registered" in again.stderr
     bad = run(["users", "create", "--email", "not-an-email"], production_env)
     assert bad.returncode == 2
+    # The password rules of sign-up apply (auth/password_rules.py): a known password is refused in a sentence.
+    known = run(
+        ["users", "create", "--email", "weak@example.org", "--password", "password12345678"], production_env
+    )
+    assert known.returncode == 2, known.stderr
+    assert "--password: This password is on a list of passwords that attackers try first" in known.stderr
 
     plain = run(["clients", "create", "--name", "CSTD feed", "--role", "consumer"], production_env)
     assert plain.returncode == 0, plain.stderr

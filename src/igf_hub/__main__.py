@@ -271,6 +271,7 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     import secrets
 
     from igf_hub.auth.errors import UserAlreadyExists
+    from igf_hub.auth.password_rules import PasswordRefused
     from igf_hub.auth.principal import Principal, PrincipalKind
     from igf_hub.auth.schemas import UserCreate
     from igf_hub.auth.service import IdentityService
@@ -297,6 +298,9 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
         except UserAlreadyExists as exc:
             print(f"igf-hub users create: {exc.detail}", file=sys.stderr)
             return 1
+        except PasswordRefused as exc:
+            print(f"igf-hub users create: --password: {exc.detail}", file=sys.stderr)
+            return 2
     if args.json:
         print(msgspec.json.encode({**msgspec.to_builtins(user), "password": password}).decode())
     else:

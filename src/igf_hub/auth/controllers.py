@@ -17,7 +17,7 @@ from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 
 from igf_hub.auth import keys, login
-from igf_hub.auth.errors import TooManySignInFailures
+from igf_hub.auth.errors import EmailNotVerified, TooManySignInFailures
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import AnyRequest
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
@@ -147,6 +147,11 @@ class OAuthController(Controller):
         except TooManySignInFailures as exc:
             page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
             return _html(page, 429, exc.headers)
+        except EmailNotVerified:
+            error = "Confirm your e-mail address first: follow the link we sent to it when you signed up."
+            return _html(
+                login.signin_form(params, client_name=grant.client.name, error=error, email=email), 403
+            )
         if user is None:
             page = login.signin_form(
                 params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email

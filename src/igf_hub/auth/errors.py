@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from igf_hub.core.errors import Conflict, NotFound, TooManyRequests
+from igf_hub.core.errors import Conflict, Forbidden, NotFound, TooManyRequests
 
 
 class UserAlreadyExists(Conflict):
@@ -26,3 +26,7 @@ class TooManySignInFailures(TooManyRequests):
 class AccountLockedOut(TooManySignInFailures):
     slug, title = "account-locked-out", "This account is locked after too many failed sign-ins"
     newly_locked = False  # this attempt crossed the limit (the lock-out is recorded once)
+
+
+class EmailNotVerified(Forbidden):
+    slug, title = "email-not-verified", "This e-mail address is not confirmed yet"

@@ -17,7 +17,7 @@ from arq.connections import ArqRedis
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from igf_hub.auth.errors import AccountLockedOut, TooManySignInFailures
+from igf_hub.auth.errors import AccountLockedOut, EmailNotVerified, TooManySignInFailures
 from igf_hub.auth.principal import AnyRequest, Principal, Role
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.throttle import SignInThrottle
@@ -47,6 +47,7 @@ ENTER_EMAIL = N_("Enter your e-mail address.")
 EMAIL_FORM = N_("Enter your e-mail address as it was registered, like name@example.org.")
 ENTER_PASSWORD = N_("Enter your password.")
 WRONG = N_("The e-mail address or the password is wrong.")
+NOT_VERIFIED = N_("Confirm your e-mail address first: follow the link we sent to it when you signed up.")
 
 
 def local_path(value: str | None) -> str | None:
@@ -114,6 +115,7 @@ def _form_page(
             "wait_minutes": wait_minutes,
             "locked": locked,
             "notice": None,
+            "unverified": False,
         },
         status_code,
     )
@@ -144,6 +146,7 @@ class SignInPages(PageController):
                     "notice": None,
                     "wait_minutes": 0,
                     "locked": False,
+                    "unverified": False,
                 },
             )
         notice = NOTICES.get(done or "")
@@ -188,6 +191,12 @@ class SignInPages(PageController):
                 status_code=429,
             )
             page.headers.update({"Retry-After": str(retry_after)})
+            return page
+        except EmailNotVerified:  # the right password: saying so reveals nothing to its holder
+            page = _form_page(
+                request, email=email, next_path=next_path, errors={"email": NOT_VERIFIED}, status_code=403
+            )
+            page.context["unverified"] = True
             return page
         if user is None:
             return _form_page(

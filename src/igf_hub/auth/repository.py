@@ -18,6 +18,7 @@ SELECT_USER = f"SELECT {USER_COLUMNS} FROM users WHERE id = $1"
 SELECT_USER_BY_EMAIL = f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"
 SELECT_USER_BY_EXTERNAL = f"SELECT {USER_COLUMNS} FROM users WHERE external_subject = $1"
 COUNT_USERS = "SELECT count(*) FROM users"
+SELECT_EMAIL_VERIFIED = "SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1"
 LIST_USERS = f"""
 SELECT {USER_COLUMNS} FROM users WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2))
 ORDER BY created_at, id LIMIT $3"""
@@ -132,6 +133,10 @@ class IdentityRepository:
     async def user_by_external_subject(self, external_subject: str) -> User | None:
         row = await self.conn.fetchrow(SELECT_USER_BY_EXTERNAL, external_subject)
         return User(**row) if row else None
+
+    async def email_verified(self, user_id: UUID) -> bool:
+        """Whether the account's address is confirmed (a signed-up account is not until its link is followed)."""
+        return bool(await self.conn.fetchval(SELECT_EMAIL_VERIFIED, user_id))
 
     async def count_users(self) -> int:
         count: int = await self.conn.fetchval(COUNT_USERS)

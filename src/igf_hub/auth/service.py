@@ -12,9 +12,10 @@ import asyncpg
 import msgspec
 from arq.connections import ArqRedis
 
-from igf_hub.auth import keys, passwords, throttle
+from igf_hub.auth import keys, password_rules, passwords, throttle
 from igf_hub.auth.errors import (
     AccountLockedOut,
+    EmailNotVerified,
     GrantAlreadyExists,
     GrantNotFound,
     UserAlreadyExists,
@@ -92,6 +93,8 @@ class IdentityService:
     # -- users ---------------------------------------------------------------------------------------
 
     async def create_user(self, data: UserCreate, *, actor: Principal) -> User:
+        if data.password is not None:  # the rules of every new password (auth/password_rules.py)
+            password_rules.check(data.password, email=data.email, name=data.display_name)
         password_hash = passwords.hash_secret(data.password) if data.password else None
         try:
             user = await self.repo.insert_user(data.email, data.display_name, password_hash)
@@ -176,6 +179,9 @@ class IdentityService:
         if user is None:
             return None
         await throttle.succeeded()
+        if not await self.repo.email_verified(user.id):
+            # The right password, but the address was never confirmed (people/: sign-up): no session, no token.
+            raise EmailNotVerified("confirm your e-mail address first: follow the link we sent to it")
         await changelog.record(
             self.conn,
             "user.signed_in",

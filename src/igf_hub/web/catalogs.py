@@ -4,7 +4,7 @@
     ./dev i18n check      only check: every string translated in every language, placeholders kept, none unmarked
 
 Strings are marked with ``_()``/``ngettext()``/``{% trans %}`` in the templates and with ``_()``/``N_()`` in
-``web/*.py`` and the domains' ``pages.py``. A new string arrives in each catalog untranslated; write its
+``web/*.py``, the domains' ``pages.py`` and ``auth/password_rules.py``. A new string arrives in each catalog untranslated; write its
 translation in ``locale/<lang>/LC_MESSAGES/messages.po``. The English catalog is filled from the sources.
 A translation not yet read by a person carries the translator comment ``UNREVIEWED`` (remove the line once a
 person has checked it): ``./dev i18n`` counts them.
@@ -39,6 +39,7 @@ METHODS = [
     ("web/**.py", "python"),
     ("*/pages.py", "python"),
     ("*/*_pages.py", "python"),
+    ("auth/password_rules.py", "python"),  # the password refusals every password form shows
 ]
 _JINJA_OPTIONS = {
     "extensions": "jinja2.ext.i18n,jinja2.ext.do",

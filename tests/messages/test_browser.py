@@ -114,9 +114,9 @@ async def test_sign_in_comment_on_a_paragraph_and_sign_out(
     assert "Thank you: your comment has been added" in await page.locator("[role=status]").inner_text()
     if javascript:
         await assert_accessible(page)
-    # Sign out: the reading view offers to sign in again.
-    await page.goto(f"{live_url}/signin")
-    await page.get_by_role("button", name="Sign out", exact=True).click()
+    # Sign out from the page's header: the reading view offers to sign in again.
+    await page.get_by_role("banner").get_by_role("button", name="Sign out", exact=True).click()
+    await page.wait_for_url(f"{live_url}/en/signin?done=signed-out")
     await page.goto(f"{live_url}/en/messages/{mid}")
     assert await page.get_by_role("link", name="Sign in to comment on paragraph 3").count() == 1
     # The form sent incomplete answers 422 and the sign-in page has no favicon (404): the browser logs both.

@@ -39,6 +39,7 @@ async def test_sign_in_see_your_name_and_sign_out(
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url(f"{site.url}/en/account")
     assert NAME in await page.locator("#signed-in-as").inner_text()
+    assert await page.get_by_role("banner").locator(".signed-in-as").inner_text() == f"Signed in as {NAME}"
     if javascript:
         await assert_accessible(page)
 
@@ -50,7 +51,8 @@ async def test_sign_in_see_your_name_and_sign_out(
     if javascript:
         assert await page.evaluate("document.cookie") == ""  # HttpOnly: scripts see nothing
 
-    await page.get_by_role("button", name="Sign out", exact=True).click()
+    # The account page's own button (the header has one too).
+    await page.get_by_role("main").get_by_role("button", name="Sign out", exact=True).click()
     await page.wait_for_url(f"{site.url}/en/signin?done=signed-out")
     assert await page.get_by_role("status").inner_text() == "You are signed out."
     # The signed-in session is gone; the sign-in form the browser now shows has a new visitor session.

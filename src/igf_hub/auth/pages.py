@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import asyncpg
 from arq.connections import ArqRedis
@@ -27,6 +27,7 @@ from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_
+from igf_hub.web.navigation import local_path
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
@@ -48,16 +49,6 @@ EMAIL_FORM = N_("Enter your e-mail address as it was registered, like name@examp
 ENTER_PASSWORD = N_("Enter your password.")
 WRONG = N_("The e-mail address or the password is wrong.")
 NOT_VERIFIED = N_("Confirm your e-mail address first: follow the link we sent to it when you signed up.")
-
-
-def local_path(value: str | None) -> str | None:
-    """``value`` when it is a path on this site (where to go after signing in), else None: never another site."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return None
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
-        return None
-    parts = urlsplit(value)
-    return value if not parts.scheme and not parts.netloc else None
 
 
 def _language(request: Request[Any, Any, Any]) -> str:

@@ -1,13 +1,18 @@
 """The site's main navigation, declared as data: each domain's ``pages.py`` lists its ``NavItem``s, app.py
-collects them in ``NAVIGATION`` (``app.state.navigation``), and the layout shows them in every page's header."""
+collects them in ``NAVIGATION`` (``app.state.navigation``), and the layout shows them in every page's header.
+The header also says who is signed in (``account``), from components/header_account.html."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request
+
+from igf_hub.auth.principal import Principal
+from igf_hub.web import i18n
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,40 @@ def navigation(request: Request[Any, Any, Any], language: str) -> list[dict[str,
         }
         for item in sorted(items, key=lambda item: (item.order, item.path))
     ]
+
+
+def local_path(value: str | None) -> str | None:
+    """``value`` when it is a path on this site (where to go after signing in), else None: never another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
+
+
+def account(request: Request[Any, Any, Any], language: str) -> dict[str, Any]:
+    """The header's sign-in state: the signed-in person's name and the token of the sign-out form, or where the
+    "Sign in" link leads (the sign-in page, then back to this page: a path on this site only)."""
+    # Imported here: sessions -> csrf -> templating -> navigation would be a cycle at import time.
+    from igf_hub.web.sessions import STATE_KEY, SessionContext
+
+    context = (request.scope.get("state") or {}).get(STATE_KEY)
+    session = context.session if isinstance(context, SessionContext) else None
+    person = request.scope.get("user")
+    if (
+        session is not None
+        and session.user_id is not None
+        and isinstance(person, Principal)
+        and person.user_id == session.user_id
+    ):
+        return {"name": person.display_name or person.email or "", "csrf_token": session.csrf_token}
+    path = request.url.path
+    query = request.url.query
+    back_to = (
+        None
+        if path in ("/signin", "/signout")
+        else local_path(i18n.path_in(language, path) + (f"?{query}" if query else ""))
+    )
+    signin = i18n.path_in(language, "/signin") + (f"?{urlencode({'next': back_to})}" if back_to else "")
+    return {"name": None, "csrf_token": None, "signin_href": signin}

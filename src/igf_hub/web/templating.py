@@ -27,7 +27,7 @@ from litestar.template import TemplateConfig
 from igf_hub.core.security_headers import page_headers
 from igf_hub.web import i18n
 from igf_hub.web.formatting import FILTERS
-from igf_hub.web.navigation import navigation
+from igf_hub.web.navigation import account, navigation
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE / "templates"
@@ -149,6 +149,7 @@ def render(
             "dir": i18n.LANGUAGES[language].direction,
             "languages": _switcher(request, language),
             "navigation": navigation(request, language),
+            "account": account(request, language),
             "path": request.url.path,
         },
         status_code=status_code,

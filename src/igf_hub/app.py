@@ -56,11 +56,13 @@ from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleC
 from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
+from igf_hub.messages.pages import CALENDARS as MESSAGE_CALENDARS
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
 from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
 from igf_hub.messages.pages import MessageFeeds, MessagePages
 from igf_hub.nri import NriController, NriExportController, NriReportController, OverdueReportController
 from igf_hub.nri import wiring as nri_wiring
+from igf_hub.nri.pages import CALENDARS as NRI_CALENDARS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
@@ -74,10 +76,12 @@ from igf_hub.system.controllers import (
 )
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks import wiring as tracks_wiring
+from igf_hub.tracks.pages import CALENDARS as TRACK_CALENDARS
 from igf_hub.tracks.pages import HOME_SECTIONS as TRACK_HOME_SECTIONS
 from igf_hub.tracks.pages import NAVIGATION as TRACK_NAVIGATION
 from igf_hub.tracks.pages import TrackFeeds, TrackPages
 from igf_hub.web import templating
+from igf_hub.web.calendar import CalendarAccountPage, CalendarFeeds, DeadlineList
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
@@ -116,9 +120,20 @@ CONTROLLERS: list[Any] = [
 ]
 
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
-PAGES: list[Any] = [HomePage, MessagePages, MessageFeeds, NriPages, TrackPages, TrackFeeds]
+PAGES: list[Any] = [
+    HomePage,
+    MessagePages,
+    MessageFeeds,
+    NriPages,
+    TrackPages,
+    TrackFeeds,
+    CalendarFeeds,
+    CalendarAccountPage,
+]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION]
+# The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
+CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 
 # What each domain plugs into the others (its wiring.py): event families and their catalogue, subscribers,
 # reference resolvers, metrics. worker.py lists the same; tests/architecture/test_wiring.py checks both.
@@ -289,6 +304,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     )
     app.state.home_sections = HOME_SECTIONS
     app.state.navigation = NAVIGATION
+    app.state.calendars = CALENDARS
     app.asgi_handler = LanguagePrefix(app.asgi_handler)  # /fr/… is routed as /… in French (web/i18n.py)
     document_problems(app)  # error responses documented as the problem+json they are
     complete_options(app)

@@ -340,6 +340,15 @@ EXPECTED: dict[str, Rule] = {
     "GET /feeds/messages.atom": page("the Atom feed of public Messages, the same for everyone"),
     "GET /feeds/outputs.atom": page("the Atom feed of published outputs"),
     "GET /feeds/calls.atom": page("the Atom feed of calls for input"),
+    "GET /calendars/{file}": page(
+        "the public deadline calendars (iCalendar); an unknown one is the 404 page"
+    ),
+    "GET /calendars/people/{file}": page(
+        "a person's calendar: the secret address is the key, a wrong one 404"
+    ),
+    "GET /account/calendar": page("signed-out readers are sent to sign in"),
+    "POST /account/calendar": form("a new secret calendar address for the signed-in person"),
+    "POST /account/calendar/revoke": form("stops the signed-in person's calendar address"),
     "SignInWithSession": form("the sign-in form"),
     "SignOut": form("ends the browser's session"),
     "SignOutEverywhere": form("ends every session of the person"),

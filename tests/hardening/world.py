@@ -69,6 +69,10 @@ class World:
             values["message_id"] = self.ids["ballot_message_id"]
         if "{file_path}" in path:
             values["file_path"] = "favicon.svg"
+        if path.startswith("/calendars/"):
+            values["file"] = (
+                "deadlines.ics"  # the combined calendar; as a person's secret address, a wrong one
+            )
         return values
 
     def path(self, template: str) -> str:

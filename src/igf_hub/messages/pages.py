@@ -19,22 +19,25 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from markdown_it import MarkdownIt
 
-from igf_hub.auth.principal import ANONYMOUS, AnyRequest, Principal
+from igf_hub.auth.principal import ANONYMOUS, AnyRequest, Principal, Role
 from igf_hub.core import countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import GDC_OBJECTIVES, SDGS, WSIS_ACTION_LINES, StakeholderGroup
+from igf_hub.messages.ballot_schemas import Ballot, BallotStatus
+from igf_hub.messages.ballot_service import BallotService
 from igf_hub.messages.comment_repository import CommentFilters
 from igf_hub.messages.comment_schemas import Comment, CommentCreate
 from igf_hub.messages.comment_service import CommentService
-from igf_hub.messages.errors import CommentPeriodClosed, InvalidContent
+from igf_hub.messages.errors import BallotNotFound, CommentPeriodClosed, InvalidContent
 from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import HistoryEntry, LanguageText, Message
 from igf_hub.messages.service import MessageService
 from igf_hub.messages.states import MessageState
 from igf_hub.web import i18n
 from igf_hub.web.atom import AtomEntry, AtomFeed, atom_response, entry_id, feed_id, feed_urls
+from igf_hub.web.calendar import CalendarContext, Deadline, DeadlineList
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name, datetime_text
 from igf_hub.web.home import HomeSection, SectionContext
@@ -538,6 +541,114 @@ class MessageFeeds(PageController):
                 entries=entries,
             ),
         )
+
+
+# -- the deadline calendars (web/calendar.py) ------------------------------------------------------------
+
+CALENDAR_SIZE = 100  # Messages per state looked at: a year has a few dozen
+
+
+async def _in_state(service: MessageService, state: MessageState) -> list[Message]:
+    page = await service.page(MessageFilters(state=state), actor=ANONYMOUS, cursor=None, limit=CALENDAR_SIZE)
+    return [await service.get(item.id, actor=ANONYMOUS) for item in page.items]
+
+
+def _window_deadline(context: CalendarContext, message: Message) -> Deadline | None:
+    window = message.comment_round
+    if message.state is not MessageState.public_comment or window is None or not window.is_open:
+        return None
+    shown = text_for(message, None, context.language)
+    return Deadline(
+        # One event per comment round: a later round is a new deadline, a moved one the same event.
+        kind=f"message-comment-window-{window.number}",
+        record_id=message.id,
+        summary=gettext(context.language, N_("Public comment closes: %(title)s")) % {"title": shown.title},
+        at=window.closes_at,
+        url=context.url(f"/messages/{message.id}"),
+        last_modified=message.updated_at,
+        sequence=message.version,
+    )
+
+
+async def comment_window_deadlines(context: CalendarContext) -> list[Deadline]:
+    """When each Message open for public comment stops taking comments."""
+    service = _service(context.conn, context.clock, context.settings)
+    found = [_window_deadline(context, m) for m in await _in_state(service, MessageState.public_comment)]
+    return [deadline for deadline in found if deadline is not None]
+
+
+async def _open_ballots(context: CalendarContext) -> list[tuple[Message, Ballot]]:
+    service = _service(context.conn, context.clock, context.settings)
+    ballots = BallotService(context.conn, context.clock, context.settings)
+    found = []
+    for message in await _in_state(service, MessageState.mag_review):
+        try:
+            ballot = await ballots.current(message.id, actor=ANONYMOUS)
+        except BallotNotFound:
+            continue
+        if ballot.status is BallotStatus.open:
+            found.append((message, ballot))
+    return found
+
+
+def _ballot_deadline(context: CalendarContext, message: Message, ballot: Ballot) -> Deadline:
+    shown = text_for(message, None, context.language)
+    return Deadline(
+        kind="message-ballot",
+        record_id=ballot.id,
+        summary=gettext(context.language, N_("MAG ballot closes: %(title)s")) % {"title": shown.title},
+        at=ballot.closes_at,
+        url=context.url(f"/messages/{message.id}"),
+        last_modified=max(ballot.opened_at, message.updated_at),
+        sequence=message.version,
+    )
+
+
+async def ballot_deadlines(context: CalendarContext) -> list[Deadline]:
+    """When each open MAG ballot on a Message closes (a public fact; who voted how is not here)."""
+    return [_ballot_deadline(context, m, b) for m, b in await _open_ballots(context)]
+
+
+async def my_ballot_deadlines(context: CalendarContext, person: Principal) -> list[Deadline]:
+    """The open ballots the person may take a position in."""
+    return [
+        _ballot_deadline(context, m, b)
+        for m, b in await _open_ballots(context)
+        if any(member.member_id == person.user_id for member in b.members)
+    ]
+
+
+async def my_comment_window_deadlines(context: CalendarContext, person: Principal) -> list[Deadline]:
+    """Comment windows concern the Secretariat, the MAG and the Messages' drafters (whose Messages they are);
+    following a Message is not there yet, so other people find them in the public calendar."""
+    everyone = await comment_window_deadlines(context)
+    if person.has_role(Role.secretariat, Role.mag_member):
+        return everyone
+    service = _service(context.conn, context.clock, context.settings)
+    mine = []
+    for deadline in everyone:
+        row = await service.repo.get(UUID(str(deadline.record_id)))
+        if row is not None and await service.can_draft(row, actor=person):
+            mine.append(deadline)
+    return mine
+
+
+CALENDARS = [
+    DeadlineList(
+        key="comment-windows",
+        title=N_("Public comment deadlines of IGF Messages"),
+        load=comment_window_deadlines,
+        personal=my_comment_window_deadlines,
+        order=10,
+    ),
+    DeadlineList(
+        key="ballots",
+        title=N_("MAG ballots on IGF Messages"),
+        load=ballot_deadlines,
+        personal=my_ballot_deadlines,
+        order=20,
+    ),
+]
 
 
 # -- the home page ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -27,15 +28,17 @@ from igf_hub.core.errors import DomainError
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import RegionalGroup, StakeholderGroup
 from igf_hub.nri.directory_service import NriDirectory
+from igf_hub.nri.errors import NriNotFound
 from igf_hub.nri.report_schemas import MeetingFormat
-from igf_hub.nri.report_service import ReportService
+from igf_hub.nri.report_service import ReportService, add_months
 from igf_hub.nri.schemas import HistoryEntry, Nri, NriFilters, NriStatus, NriType, YouthScope
 from igf_hub.nri.service import NriService
 from igf_hub.web import i18n
+from igf_hub.web.calendar import CalendarContext, Deadline, DeadlineList
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import locale_of
 from igf_hub.web.home import HomeSection, SectionContext
-from igf_hub.web.i18n import N_
+from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import NavItem
 from igf_hub.web.templating import render
 
@@ -406,6 +409,77 @@ async def load_regions(context: SectionContext) -> Mapping[str, Any]:
         for code in REGIONAL_GROUP_NAMES
     ]
     return {"total": stats.total, "regions": regions}
+
+
+# -- the deadline calendar (web/calendar.py) ---------------------------------------------------------------
+
+
+def _reporting_years(context: CalendarContext) -> tuple[int, int]:
+    """Last year (its reports are due in the first months of this one) and this year."""
+    year = context.clock.now().year
+    return year - 1, year
+
+
+async def report_due_deadlines(context: CalendarContext) -> list[Deadline]:
+    """The day each year's activity reports are due from every NRI (the rule, IGF_HUB_NRI_REPORT_DUE_MONTHS after
+    the year's end): a public fact; which NRI has reported is on each profile."""
+    months = context.settings.nri.report_due_months
+    return [
+        Deadline(
+            kind="nri-annual-reports-due",
+            record_id=str(year),
+            summary=gettext(context.language, N_("NRI activity reports for %(year)s are due"))
+            % {"year": year},
+            at=add_months(date(year, 12, 31), months),
+            url=context.url("/nris"),
+            last_modified=datetime(year, 1, 1, tzinfo=UTC),
+        )
+        for year in _reporting_years(context)
+    ]
+
+
+async def my_report_due_deadlines(context: CalendarContext, person: Principal) -> list[Deadline]:
+    """For each NRI the person coordinates, when its report for last year and this year is due, until it is
+    submitted: the meeting's end plus the allowed months once a draft says when the meeting ended, else the
+    year's end plus those months. The event is the NRI's year, so a draft that sets the date moves it."""
+    months = context.settings.nri.report_due_months
+    nris = NriService(context.conn, context.clock, context.settings)
+    reports = ReportService(context.conn, context.clock, context.settings)
+    found = []
+    for nri_id in sorted(person.resources(Role.nri_coordinator)):
+        try:
+            nri = await nris.load(nri_id, actor=person)
+        except NriNotFound:
+            continue  # a grant on an NRI that is gone: nothing is due
+        by_year = {r.year: r for r in await reports.of_nri(nri_id, actor=person)}
+        for year in _reporting_years(context):
+            report = by_year.get(year)
+            if report is not None and report.status != "draft":
+                continue  # submitted: nothing is due any more
+            found.append(
+                Deadline(
+                    kind="nri-report-due",
+                    record_id=f"{nri_id}-{year}",
+                    summary=gettext(context.language, N_("Activity report for %(year)s due: %(nri)s"))
+                    % {"year": year, "nri": nri.name},
+                    at=add_months(report.meeting_end if report else date(year, 12, 31), months),
+                    url=context.url(f"/nris/{nri_id}"),
+                    last_modified=report.updated_at if report else datetime(year, 1, 1, tzinfo=UTC),
+                    sequence=report.version if report else 0,
+                )
+            )
+    return found
+
+
+CALENDARS = [
+    DeadlineList(
+        key="nri-reports",
+        title=N_("NRI activity report due dates"),
+        load=report_due_deadlines,
+        personal=my_report_due_deadlines,
+        order=40,
+    )
+]
 
 
 HOME_SECTIONS = [

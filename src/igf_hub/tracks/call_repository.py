@@ -61,6 +61,14 @@ SELECT {_CALL_COLUMNS.format(state=_state("$1"))}, t.name AS track_name
 FROM track_calls c JOIN tracks t ON t.id = c.track_id
 ORDER BY c.updated_at DESC, c.id DESC
 LIMIT $2"""
+# The calls of the tracks a person facilitates or takes part in ($3), the most recently changed first.
+LIST_PERSON_CALLS = f"""
+SELECT {_CALL_COLUMNS.format(state=_state("$1"))}, t.name AS track_name
+FROM track_calls c JOIN tracks t ON t.id = c.track_id
+WHERE EXISTS (SELECT 1 FROM track_facilitators f WHERE f.track_id = c.track_id AND f.user_id = $3)
+   OR EXISTS (SELECT 1 FROM track_participants p WHERE p.track_id = c.track_id AND p.user_id = $3)
+ORDER BY c.updated_at DESC, c.id DESC
+LIMIT $2"""
 
 SUBMISSION_COLUMNS = "id, call_id, stakeholder_group, country, organisation, text, url, submitted_at"
 INSERT_SUBMISSION = f"""
@@ -142,6 +150,11 @@ class CallRepository:
     async def list_recent(self, *, now: datetime, limit: int) -> list[tuple[Call, str]]:
         """The calls most recently created or changed, each with its track's name."""
         rows = await self.conn.fetch(LIST_RECENT_CALLS, now, limit)
+        return [(_call({k: v for k, v in r.items() if k != "track_name"}), r["track_name"]) for r in rows]
+
+    async def list_for_person(self, user_id: UUID, *, now: datetime, limit: int) -> list[tuple[Call, str]]:
+        """The calls of the tracks ``user_id`` facilitates or takes part in, each with its track's name."""
+        rows = await self.conn.fetch(LIST_PERSON_CALLS, now, limit, user_id)
         return [(_call({k: v for k, v in r.items() if k != "track_name"}), r["track_name"]) for r in rows]
 
     async def insert_submission(

@@ -85,6 +85,10 @@ class CallService:
         with its track's name: the feed and the calendars of calls for input."""
         return await self.repo.list_recent(now=self.clock.now(), limit=limit)
 
+    async def concerning(self, user_id: UUID, *, limit: int) -> list[tuple[Call, str]]:
+        """The calls of the tracks the person facilitates or takes part in (their own calendar)."""
+        return await self.repo.list_for_person(user_id, now=self.clock.now(), limit=limit)
+
     async def create(self, slug: str, data: CallCreate, *, actor: Principal) -> Call:
         track = await self._track(slug)
         require_manager(actor, track)

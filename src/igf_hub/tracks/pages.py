@@ -18,7 +18,7 @@ from igf_hub.auth.principal import ANONYMOUS, Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
-from igf_hub.tracks.call_schemas import CallState
+from igf_hub.tracks.call_schemas import Call, CallState
 from igf_hub.tracks.call_service import CallService
 from igf_hub.tracks.output_repository import OutputFilters
 from igf_hub.tracks.output_schemas import OutputKind, OutputStatus
@@ -29,6 +29,7 @@ from igf_hub.tracks.schemas import StandingRule, TrackStatus, TrackSummary, Trac
 from igf_hub.tracks.service import TrackService
 from igf_hub.web import i18n
 from igf_hub.web.atom import AtomEntry, AtomFeed, atom_response, entry_id, feed_id, feed_urls
+from igf_hub.web.calendar import CalendarContext, Deadline, DeadlineList
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import datetime_text
 from igf_hub.web.home import HomeSection, SectionContext
@@ -293,6 +294,51 @@ class TrackFeeds(PageController):
                 entries=entries,
             ),
         )
+
+
+# -- the deadline calendar (web/calendar.py) ---------------------------------------------------------------
+
+CALENDAR_SIZE = 100
+
+
+def _call_deadline(context: CalendarContext, call: Call, track_name: str) -> Deadline:
+    return Deadline(
+        kind="track-call-closes",
+        record_id=call.id,
+        summary=gettext(context.language, N_("Call for input closes: %(title)s (%(track)s)"))
+        % {"title": call.title, "track": track_name},
+        at=call.closes_at,
+        url=context.url(f"/tracks/{call.track_slug}") + f"#call-{call.id}",
+        last_modified=call.updated_at,
+        sequence=call.version,  # grows with every edit, so a moved deadline moves the event
+        description=_excerpt(call.description, 1000),
+    )
+
+
+async def call_deadlines(context: CalendarContext) -> list[Deadline]:
+    """When each call for input closes (calls are public from their creation)."""
+    calls = await CallService(context.conn, context.clock, context.settings).recent(limit=CALENDAR_SIZE)
+    return [_call_deadline(context, call, name) for call, name in calls]
+
+
+async def my_call_deadlines(context: CalendarContext, person: Principal) -> list[Deadline]:
+    """The calls of the tracks the person facilitates or takes part in."""
+    if person.user_id is None:
+        return []
+    service = CallService(context.conn, context.clock, context.settings)
+    calls = await service.concerning(person.user_id, limit=CALENDAR_SIZE)
+    return [_call_deadline(context, call, name) for call, name in calls]
+
+
+CALENDARS = [
+    DeadlineList(
+        key="calls",
+        title=N_("Calls for input of the intersessional work"),
+        load=call_deadlines,
+        personal=my_call_deadlines,
+        order=30,
+    )
+]
 
 
 # -- the home page ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.pages import SignInPages
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
-from igf_hub.core import audit, wiring
+from igf_hub.core import audit, mail, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, to_problem
@@ -66,6 +66,7 @@ from igf_hub.nri.pages import CALENDARS as NRI_CALENDARS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
+from igf_hub.people import wiring as people_wiring
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
     AuditCheckpointController,
@@ -145,6 +146,7 @@ WIRING: list[wiring.Wiring] = [
     funding_wiring.WIRING,
     system_wiring.WIRING,
     webhooks_wiring.WIRING,
+    people_wiring.WIRING,
 ]
 
 
@@ -235,6 +237,7 @@ def complete_options(app: Litestar) -> None:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
+    mail.require_configured(settings)  # production sends real mail or is told not to
     wiring.install(WIRING)
     metrics = Metrics()
     app = Litestar(

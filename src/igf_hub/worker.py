@@ -10,7 +10,7 @@ import httpx
 import structlog
 from arq.connections import RedisSettings
 
-from igf_hub.core import audit, outbox, queue, wiring
+from igf_hub.core import audit, mail, outbox, queue, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.core.db import create_pool
@@ -23,6 +23,8 @@ from igf_hub.messages import jobs as messages_jobs
 from igf_hub.messages import wiring as messages_wiring
 from igf_hub.nri import jobs as nri_jobs
 from igf_hub.nri import wiring as nri_wiring
+from igf_hub.people import jobs as people_jobs
+from igf_hub.people import wiring as people_wiring
 from igf_hub.system import jobs as system_jobs
 from igf_hub.system import wiring as system_wiring
 from igf_hub.tracks import jobs as tracks_jobs
@@ -50,6 +52,7 @@ JOB_MODULES: list[ModuleType] = [
     webhooks_jobs,
     funding_jobs,
     system_jobs,
+    people_jobs,
 ]
 
 FUNCTIONS: list[Any] = [dispatch_outbox, *(f for m in JOB_MODULES for f in getattr(m, "FUNCTIONS", []))]
@@ -72,6 +75,7 @@ WIRING: list[wiring.Wiring] = [
     funding_wiring.WIRING,
     system_wiring.WIRING,
     webhooks_wiring.WIRING,
+    people_wiring.WIRING,
 ]
 
 
@@ -83,6 +87,7 @@ DISPATCHER_HELD_CONNECTIONS = 2
 def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
     """arq's WorkerSettings as a class built from our Settings (arq reads class attributes)."""
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
+    mail.require_configured(settings)  # production sends real mail or is told not to
     wiring.install(WIRING)
     if settings.webhooks.run_dispatcher and settings.db.pool_max <= DISPATCHER_HELD_CONNECTIONS:
         raise ValueError(

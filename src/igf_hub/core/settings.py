@@ -137,6 +137,39 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
     retention_days: int = 90  # events, finished deliveries and their attempts
 
 
+class MailSecurity(enum.StrEnum):
+    starttls = (
+        "starttls"  # plain connection upgraded with STARTTLS (port 587): refused if the server lacks it
+    )
+    tls = "tls"  # TLS from the first byte (port 465)
+    none = "none"  # no encryption: only for a server on this machine (the development sink, tests)
+
+
+class MailSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Outbound e-mail (core/mail.py). Without a host, development delivers into the data dir's mailbox (the
+    sink ``serve`` runs); production refuses to start unless a host is set or mail is explicitly disabled."""
+
+    host: str = ""
+    port: int = 0  # 0: the security's usual port (587 starttls, 465 tls, 25 none)
+    username: str = ""
+    password: str = ""
+    security: MailSecurity = MailSecurity.starttls
+    # The From address; default "igf_hub <no-reply@{public host}>".
+    from_address: str = ""
+    disabled: bool = False  # send nothing (notices still reach the inbox); mails are recorded as not sent
+    timeout: float = 30.0  # seconds for each step of one SMTP conversation
+    # A claimed mail is taken over by another worker this long after its claim (a killed worker's). Longer
+    # than any send can take: a send still running at the end of its lease is abandoned first.
+    lease_seconds: int = 120
+    max_attempts: int = 8  # then the mail is marked failed (the send log says why)
+
+    @property
+    def smtp_port(self) -> int:
+        if self.port:
+            return self.port
+        return {MailSecurity.starttls: 587, MailSecurity.tls: 465, MailSecurity.none: 25}[self.security]
+
+
 class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Keys that make the audit log verifiable; neither is stored in the database (see README, "The audit log")."""
 
@@ -169,6 +202,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhooks: WebhookSettings = WebhookSettings()
     exports: ExportSettings = ExportSettings()
     audit: AuditSettings = AuditSettings()
+    mail: MailSettings = MailSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
     # The Secretariat's allowance per limited route and window: sized for bulk work, not for the public.
@@ -274,6 +308,16 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUDIT_CHECKPOINT_KEY": ("audit", "checkpoint_key"),
     "IGF_HUB_AUDIT_CHECKPOINT_ORIGIN": ("audit", "checkpoint_origin"),
     "IGF_HUB_AUDIT_CHECKPOINT_INTERVAL": ("audit", "checkpoint_interval"),
+    "IGF_HUB_SMTP_HOST": ("mail", "host"),
+    "IGF_HUB_SMTP_PORT": ("mail", "port"),
+    "IGF_HUB_SMTP_USERNAME": ("mail", "username"),
+    "IGF_HUB_SMTP_PASSWORD": ("mail", "password"),
+    "IGF_HUB_SMTP_SECURITY": ("mail", "security"),
+    "IGF_HUB_SMTP_TIMEOUT": ("mail", "timeout"),
+    "IGF_HUB_MAIL_FROM": ("mail", "from_address"),
+    "IGF_HUB_MAIL_DISABLED": ("mail", "disabled"),
+    "IGF_HUB_MAIL_LEASE_SECONDS": ("mail", "lease_seconds"),
+    "IGF_HUB_MAIL_MAX_ATTEMPTS": ("mail", "max_attempts"),
     "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": ("webhooks", "allowed_hosts"),
     "IGF_HUB_WEBHOOK_SECRETS_KEY": ("webhooks", "secrets_key"),
     "IGF_HUB_WEBHOOK_RUN_DISPATCHER": ("webhooks", "run_dispatcher"),

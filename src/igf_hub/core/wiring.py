@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from igf_hub.core import metrics, outbox, references
+from igf_hub.core import metrics, notice_kinds, outbox, references
+from igf_hub.core.notice_kinds import NoticeKind
 from igf_hub.core.outbox import EventDoc, Handler
 
 
@@ -40,6 +41,8 @@ class Wiring:
     references: Mapping[str, references.Resolver] = field(default_factory=dict)
     # Sections of /metrics, by name.
     collectors: Mapping[str, metrics.Collector] = field(default_factory=dict)
+    # The kinds of notice the domain sends people (people/notices.py says how to add one).
+    notice_kinds: Sequence[NoticeKind] = ()
 
 
 _installed: dict[str, Wiring] = {}
@@ -59,6 +62,7 @@ def install(wirings: Sequence[Wiring]) -> None:
             references.register(kind, resolver)
         for name, collector in wiring.collectors.items():
             metrics.register_collector(name, collector)
+        notice_kinds.register(wiring.notice_kinds)
         for family in wiring.families:
             _families[family.name] = family
         _installed[wiring.domain] = wiring

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.nri.event_schemas import NRI_EVENTS
+from igf_hub.nri.notices import NOTICE_KINDS, notify_submitted
 from igf_hub.nri.service import resolve_report
 
 WIRING = Wiring(
@@ -11,4 +12,6 @@ WIRING = Wiring(
     families=[EventFamily(name="nri", resource_path="/v1/nris/{id}")],
     events=NRI_EVENTS,
     references={"nri_report": resolve_report},
+    notice_kinds=NOTICE_KINDS,
+    after_commit={"nri.submitted": [notify_submitted]},
 )

@@ -4,7 +4,8 @@
     ./dev i18n check      only check: every string translated in every language, placeholders kept, none unmarked
 
 Strings are marked with ``_()``/``ngettext()``/``{% trans %}`` in the templates and with ``_()``/``N_()`` in
-``web/*.py``, the domains' ``pages.py`` and ``auth/password_rules.py``. A new string arrives in each catalog untranslated; write its
+``web/*.py``, ``people/*.py``, the domains' ``pages.py`` and ``notices.py`` and ``auth/password_rules.py``;
+e-mail text parts are ``templates/**.txt``. A new string arrives in each catalog untranslated; write its
 translation in ``locale/<lang>/LC_MESSAGES/messages.po``. The English catalog is filled from the sources.
 A translation not yet read by a person carries the translator comment ``UNREVIEWED`` (remove the line once a
 person has checked it): ``./dev i18n`` counts them.
@@ -36,7 +37,10 @@ _FIXED_DATE = datetime(
 _JINJA = "jinja2.ext:babel_extract"
 METHODS = [
     ("templates/**.html", _JINJA),
+    ("templates/**.txt", _JINJA),  # the plain-text parts of e-mails
     ("web/**.py", "python"),
+    ("people/**.py", "python"),
+    ("*/notices.py", "python"),  # each domain's notice kinds
     ("*/pages.py", "python"),
     ("*/*_pages.py", "python"),
     ("auth/password_rules.py", "python"),  # the password refusals every password form shows
@@ -61,7 +65,7 @@ def po_path(language: str) -> Path:
 def extract() -> Catalog:
     """Every marked string of the templates and page modules, as a template catalog."""
     template = Catalog(domain=DOMAIN, project="igf_hub", creation_date=_FIXED_DATE, fuzzy=False)
-    options = {"templates/**.html": _JINJA_OPTIONS}
+    options = {"templates/**.html": _JINJA_OPTIONS, "templates/**.txt": _JINJA_OPTIONS}
     for filename, lineno, message, comments, context in extract_from_dir(
         PACKAGE, METHODS, options, comment_tags=("Translators:",), strip_comment_tags=True
     ):

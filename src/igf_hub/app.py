@@ -67,6 +67,7 @@ from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
 from igf_hub.people import wiring as people_wiring
+from igf_hub.people.pages import AccountPages
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
     AuditCheckpointController,
@@ -123,6 +124,7 @@ CONTROLLERS: list[Any] = [
 # The web pages (HTML, outside the OpenAPI document) and the home page's sections, each domain's own.
 PAGES: list[Any] = [
     HomePage,
+    AccountPages,
     MessagePages,
     MessageFeeds,
     NriPages,

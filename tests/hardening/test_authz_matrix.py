@@ -354,6 +354,18 @@ EXPECTED: dict[str, Rule] = {
     "SignOutEverywhere": form("ends every session of the person"),
     "CreateDeveloperToken": form("a short-lived API token for the signed-in person"),
     "POST /messages/{message_id}/comment": form("a comment during the window, by a signed-in person"),
+    "SignUpPage": page("the sign-up form (a signed-in reader is sent to their account)"),
+    "SignUpSentPage": page("check your e-mail"),
+    "ConfirmEmailPage": page("a verification link: the token is the authority"),
+    "NewVerificationLinkPage": page("ask for a new verification link"),
+    "ForgotPasswordPage": page("ask for a reset link"),
+    "LinkSentPage": page("check your e-mail"),
+    "NewPasswordPage": page("a reset link: the token is the authority"),
+    "SignUp": form("the sign-up form: anyone with the page's session token"),
+    "ConfirmEmail": form("confirms an address: the link's token is the authority"),
+    "SendVerificationLink": form("never says whether the address has an account"),
+    "SendPasswordResetLink": form("never says whether the address has an account"),
+    "ResetPassword": form("a new password: the link's token is the authority"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

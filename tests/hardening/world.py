@@ -73,6 +73,8 @@ class World:
             values["file"] = (
                 "deadlines.ics"  # the combined calendar; as a person's secret address, a wrong one
             )
+        values["token"] = "not-a-real-token"  # one-time links and invitations: a token no one was sent
+        values["purpose"] = "verify_email"
         return values
 
     def path(self, template: str) -> str:

@@ -35,6 +35,10 @@ NO_STORE = {"Cache-Control": "no-store"}
 NOTICES = {
     "signed-out": N_("You are signed out."),
     "signed-out-everywhere": N_("You are signed out in every browser and on every device."),
+    "email-confirmed": N_("Your e-mail address is confirmed. You can sign in now."),
+    "password-changed": N_(
+        "Your password is changed, and you are signed out everywhere. Sign in with the new one."
+    ),
 }
 ROLE_NAMES = {
     Role.secretariat: N_("IGF Secretariat"),

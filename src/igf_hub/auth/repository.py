@@ -89,6 +89,9 @@ SELECT token_hash, client_id, user_id, scope, expires_at, revoked_at, family_id 
 WHERE token_hash = $1 FOR UPDATE"""
 REVOKE_REFRESH_FAMILY = """
 UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING token_hash"""
+REVOKE_USER_REFRESH = """
+UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING token_hash"""
+UPDATE_PASSWORD = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 AND is_active"  # noqa: S105 (SQL)
 REVOKE_REFRESH = (
     "UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL"
 )
@@ -238,6 +241,14 @@ class IdentityRepository:
 
     async def revoke_refresh(self, token_hash: str, now: datetime) -> None:
         await self.conn.execute(REVOKE_REFRESH, token_hash, now)
+
+    async def revoke_user_refresh_tokens(self, user_id: UUID, now: datetime) -> int:
+        """Revoke every live refresh token of a person, every client; how many were live."""
+        return len(await self.conn.fetch(REVOKE_USER_REFRESH, user_id, now))
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str, now: datetime) -> bool:
+        status: str = await self.conn.execute(UPDATE_PASSWORD, user_id, password_hash, now)
+        return status.endswith(" 1")
 
     async def revoke_refresh_family(self, family_id: UUID, now: datetime) -> int:
         """Revoke every live token of a family; how many were still live."""

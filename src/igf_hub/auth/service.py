@@ -113,6 +113,28 @@ class IdentityService:
         )
         return user
 
+    async def set_password(self, user_id: UUID, password: str) -> None:
+        """A new password (the rules of auth/password_rules.py); the caller records why (reset, change)."""
+        user = await self.get_user(user_id)
+        password_rules.check(password, email=user.email, name=user.display_name)
+        password_hash = await anyio.to_thread.run_sync(passwords.hash_secret, password)
+        if not await self.repo.set_password_hash(user_id, password_hash, self.clock.now()):
+            raise UserNotFound(f"no active user {user_id}")
+
+    async def revoke_refresh_tokens(self, user_id: UUID, *, actor: str) -> int:
+        """End every API client's hold on a person (their refresh tokens); audited; how many were live."""
+        revoked = await self.repo.revoke_user_refresh_tokens(user_id, self.clock.now())
+        await changelog.record(
+            self.conn,
+            "user.refresh_tokens_revoked",
+            actor=actor,
+            subject_type="user",
+            subject_id=user_id,
+            data={"revoked": revoked},
+            publish=False,  # a security record, not a change others act on
+        )
+        return revoked
+
     async def get_user(self, user_id: UUID) -> User:
         user = await self.repo.get_user(user_id)
         if user is None:

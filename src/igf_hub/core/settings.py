@@ -86,6 +86,17 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
             )
 
 
+class PeopleSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Accounts (people/): how long the links sent by e-mail stay valid, and how often one address may ask."""
+
+    verification_link_ttl: int = 48 * 3600  # seconds
+    reset_link_ttl: int = 3600  # seconds: a reset link is a key to the account
+    invitation_ttl: int = 14 * 24 * 3600  # seconds
+    # Sign-ups, new verification links and reset links per e-mail address within the window (429 beyond).
+    requests_per_address: int = 3
+    requests_window: int = 3600  # seconds
+
+
 class FundingSettings(msgspec.Struct, frozen=True, kw_only=True):
     # NRI grant ceilings in USD per NRI type (the IGF's current figures; youth NRIs are not named, so national).
     grant_ceiling_national: int = 5_000
@@ -196,6 +207,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db: DbSettings = DbSettings()
     redis: RedisSettings = RedisSettings()
     auth: AuthSettings = AuthSettings()
+    people: PeopleSettings = PeopleSettings()
     nri: NriSettings = NriSettings()
     messages: MessagesSettings = MessagesSettings()
     funding: FundingSettings = FundingSettings()
@@ -288,6 +300,11 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUTH_EXTERNAL_AUDIENCE": ("auth", "external_audience"),
     "IGF_HUB_AUTH_EXTERNAL_JWKS_URL": ("auth", "external_jwks_url"),
     "IGF_HUB_AUTH_EXTERNAL_SCOPE": ("auth", "external_scope"),
+    "IGF_HUB_PEOPLE_VERIFICATION_LINK_TTL": ("people", "verification_link_ttl"),
+    "IGF_HUB_PEOPLE_RESET_LINK_TTL": ("people", "reset_link_ttl"),
+    "IGF_HUB_PEOPLE_INVITATION_TTL": ("people", "invitation_ttl"),
+    "IGF_HUB_PEOPLE_REQUESTS_PER_ADDRESS": ("people", "requests_per_address"),
+    "IGF_HUB_PEOPLE_REQUESTS_WINDOW": ("people", "requests_window"),
     "IGF_HUB_NRI_INACTIVE_AFTER_YEARS": ("nri", "inactive_after_years"),
     "IGF_HUB_NRI_REPORT_DUE_MONTHS": ("nri", "report_due_months"),
     "IGF_HUB_MESSAGES_COMMENT_MIN_DAYS": ("messages", "comment_min_days"),

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 from icalendar import Calendar
+from structlog.testing import capture_logs
 
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
@@ -167,7 +168,12 @@ async def test_a_persons_calendar_lives_at_a_secret_revocable_address(
         secret = address.rsplit("/", 1)[1].removesuffix(".ics")
         assert await db.fetchval("SELECT count(*) FROM calendar_addresses WHERE token_hash = $1", secret) == 0
 
-        mine = await stranger.get(address)
+        with capture_logs() as logged:
+            mine = await stranger.get(address)
+        # The secret stays out of the access log, which says which kind of address was asked for.
+        lines = [line for line in logged if line.get("event") == "request.completed"]
+        assert lines and all(secret not in str(line) for line in lines)
+        assert lines[-1]["path"] == "/calendars/people/<secret>.ics"
         assert mine.headers["cache-control"] == "private, no-cache"
         found = events(parse(mine))
         year = clock.now().year

@@ -70,6 +70,13 @@ def _valid_request_id(value: str) -> bool:
 
 
 access_log = structlog.get_logger("igf_hub.access")
+_LOGGED_PATH = "igf_hub.logged_path"
+
+
+def log_path_as(scope: Scope, shown: str) -> None:
+    """Write ``shown`` instead of the request's path in its access line: for an address that is itself a secret
+    (a person's calendar address), which must not end up in the logs."""
+    scope.setdefault("state", {})[_LOGGED_PATH] = shown
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
@@ -89,7 +96,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
                 access_log.info(
                     "request.completed",
                     method=scope["method"],
-                    path=scope["path"],
+                    path=(scope.get("state") or {}).get(_LOGGED_PATH) or scope["path"],
                     status=recorder.status,
                     ms=round((time.perf_counter() - started) * 1000, 2),
                 )

@@ -36,6 +36,7 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.core import changelog
 from igf_hub.core.caching import NO_STORE, VARY, cached
 from igf_hub.core.clock import Clock
+from igf_hub.core.logging import log_path_as
 from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
 from igf_hub.web.calendar_repository import CalendarTokenRepository
@@ -191,6 +192,8 @@ class CalendarFeeds(PageController):
     ) -> Response[bytes]:
         """A person's own calendar behind its secret address: the deadlines that concern them. A wrong or
         revoked address is the 404 page."""
+        # The address is the key: it stays out of the access log.
+        log_path_as(request.scope, "/calendars/people/<secret>.ics")
         token = _file_key(file)
         user_id = await CalendarTokenRepository(db).user_of(token_hash(token))
         person = None

@@ -1,39 +1,79 @@
-"""The e-mails accounts send, through one seam: ``send``. Each is a security notice (it cannot be turned off), in
-the recipient's language, created in the caller's transaction and sent by the worker after commit.
+"""The e-mails accounts send: security notices of the notices pipeline (people/notices.py), created in the caller's
+transaction and sent by the worker after commit, at once, in the recipient's language, never turned off.
 
-The link in a notice is the only copy of its token: the database keeps only the token's hash.
+They go to the address (``Address``), not to an inbox: a verification or reset link belongs in the mailbox whose
+owner it proves, and someone who cannot sign in has no inbox to read. The link in a notice is the only copy of
+its token outside the e-mail: account_links and invitations keep only the token's hash.
 """
 
 from __future__ import annotations
 
-import enum
 from typing import Any
-from uuid import UUID
 
 import asyncpg
-import structlog
 
-log = structlog.get_logger("igf_hub.people.notices")
+from igf_hub.core.clock import Clock
+from igf_hub.core.notice_kinds import NoticeKind
+from igf_hub.people import notices
+from igf_hub.web.i18n import N_
 
-
-class AccountNotice(enum.StrEnum):
-    verify_email = "account.verify_email"  # follow the link to confirm your address
-    already_registered = "account.already_registered"  # someone signed up with your address
-    reset_password = "account.reset_password"  # noqa: S105 (a notice kind) follow the link to choose a new one
-    password_changed = "account.password_changed"  # noqa: S105 (a notice kind) no link
-    invitation = "account.invitation"  # you are invited to take a role
+VERIFY_EMAIL = NoticeKind(
+    name="account.verify_email",
+    label=N_("Confirm your e-mail address"),
+    subject=N_("Confirm your e-mail address for IGF Hub"),
+    template="people/notices/verify_email",
+    security=True,
+)
+ALREADY_REGISTERED = NoticeKind(
+    name="account.already_registered",
+    label=N_("Someone signed up with your address"),
+    subject=N_("You already have an IGF Hub account"),
+    template="people/notices/already_registered",
+    security=True,
+)
+RESET_PASSWORD = NoticeKind(
+    name="account.reset_password",
+    label=N_("Choose a new password"),
+    subject=N_("Choose a new password for IGF Hub"),
+    template="people/notices/reset_password",
+    security=True,
+)
+PASSWORD_CHANGED = NoticeKind(
+    name="account.password_changed",
+    label=N_("Your password was changed"),
+    subject=N_("Your IGF Hub password was changed"),
+    template="people/notices/password_changed",
+    security=True,
+)
+INVITATION = NoticeKind(
+    name="account.invitation",
+    label=N_("An invitation to take part"),
+    subject=N_("%(inviter)s invites you to take part in IGF Hub as %(role)s"),
+    template="people/notices/invitation",
+    security=True,
+)
+NOTICE_KINDS = [VERIFY_EMAIL, ALREADY_REGISTERED, RESET_PASSWORD, PASSWORD_CHANGED, INVITATION]
 
 
 async def send(
     conn: asyncpg.Connection,
-    kind: AccountNotice,
+    clock: Clock,
+    kind: NoticeKind,
     *,
     email: str,
     language: str,
-    idempotency_key: str,
-    user_id: UUID | None = None,
-    link: str = "",
-    details: dict[str, Any] | None = None,
+    key: str,
+    link: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> None:
-    """Queue ``kind`` for ``email`` (the account ``user_id`` when there is one) in ``conn``'s transaction."""
-    log.info("people.notice", kind=kind.value, user_id=str(user_id) if user_id else None, key=idempotency_key)
+    """Queue ``kind`` for ``email`` in ``conn``'s transaction; ``link`` is a path on this site without the
+    language (the mail adds the recipient's); ``key`` makes a second call for the same occasion a no-op."""
+    await notices.notify(
+        conn,
+        kind=kind.name,
+        recipients=[notices.Address(email, language=language)],
+        key=key,
+        now=clock.now(),
+        params=params,
+        link=link,
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import anyio.to_thread
@@ -30,10 +30,8 @@ from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.people import account_notices
-from igf_hub.people.account_notices import AccountNotice
 from igf_hub.people.account_repository import AccountRepository, Link, Profile
 from igf_hub.people.errors import LinkExpired, LinkNotFound, LinkUsed
-from igf_hub.web import i18n
 from igf_hub.web.sessions_repository import SessionRepository
 
 VERIFY, RESET = "verify_email", "reset_password"
@@ -65,9 +63,6 @@ class AccountService:
         self.repo = AccountRepository(conn)
         self.identity = IdentityService(conn, clock, settings)
 
-    def link_url(self, purpose: str, token: str, language: str) -> str:
-        return self.settings.base_url + i18n.path_in(language, f"{PATHS[purpose]}/{token}")
-
     async def sign_up(self, data: SignUp) -> None:
         """Create an unverified account and mail its verification link, or mail the address's owner that they
         already have one. PasswordRefused when the password breaks a rule (the same either way)."""
@@ -85,12 +80,12 @@ class AccountService:
             existing = await self.repo.profile_by_email(data.email)
             await account_notices.send(
                 self.conn,
-                AccountNotice.already_registered,
+                self.clock,
+                account_notices.ALREADY_REGISTERED,
                 email=data.email,
                 language=existing.preferred_language if existing else data.language,
-                user_id=existing.id if existing else None,
-                link=self.settings.base_url + i18n.path_in(data.language, "/password-reset"),
-                idempotency_key=f"already-registered:{secrets.token_hex(16)}",
+                link="/password-reset",
+                key=f"account.already_registered:{secrets.token_hex(16)}",
             )
             return
         await changelog.record(
@@ -102,13 +97,13 @@ class AccountService:
             data={"language": profile.preferred_language},
             publish=False,  # accounts are not an event family
         )
-        await self._send_link(profile, VERIFY, AccountNotice.verify_email)
+        await self._send_link(profile, VERIFY)
 
     async def resend_verification(self, email: str, language: str) -> None:
         """A new verification link, if ``email`` has an account waiting for one (nothing said either way)."""
         profile = await self.repo.profile_by_email(email)
         if profile is not None and profile.is_active and profile.email_verified_at is None:
-            await self._send_link(profile, VERIFY, AccountNotice.verify_email)
+            await self._send_link(profile, VERIFY)
 
     async def check_link(self, token: str, purpose: str) -> Link:
         """The link if it may be used now; LinkNotFound, LinkUsed or LinkExpired saying why not."""
@@ -155,7 +150,7 @@ class AccountService:
             data={},
             publish=False,  # a security record
         )
-        await self._send_link(profile, RESET, AccountNotice.reset_password)
+        await self._send_link(profile, RESET)
 
     async def reset_password(self, token: str, password: str) -> Profile:
         """Follow a reset link with a new password: set, the link used, every session and API refresh token of
@@ -181,11 +176,12 @@ class AccountService:
         )
         await account_notices.send(
             self.conn,
-            AccountNotice.password_changed,
+            self.clock,
+            account_notices.PASSWORD_CHANGED,
             email=profile.email,
             language=profile.preferred_language,
-            user_id=profile.id,
-            idempotency_key=f"password-changed:{link.id}",
+            link="/password-reset",
+            key=f"account.password_changed:{link.id}",
         )
         return profile
 
@@ -195,14 +191,11 @@ class AccountService:
             raise LinkNotFound("this link is not valid")
         return profile
 
-    async def _send_link(self, profile: Profile, purpose: str, kind: AccountNotice) -> None:
+    async def _send_link(self, profile: Profile, purpose: str) -> None:
         token, hashed = new_token()
         now = self.clock.now()
-        ttl = (
-            self.settings.people.verification_link_ttl
-            if purpose == VERIFY
-            else self.settings.people.reset_link_ttl
-        )
+        people = self.settings.people
+        ttl = people.verification_link_ttl if purpose == VERIFY else people.reset_link_ttl
         await self.repo.insert_link(
             token_hash=hashed,
             purpose=purpose,
@@ -213,15 +206,11 @@ class AccountService:
         )
         await account_notices.send(
             self.conn,
-            kind,
+            self.clock,
+            account_notices.VERIFY_EMAIL if purpose == VERIFY else account_notices.RESET_PASSWORD,
             email=profile.email,
             language=profile.preferred_language,
-            user_id=profile.id,
-            link=self.link_url(purpose, token, profile.preferred_language),
-            details={"expires_at": expires_text(now + timedelta(seconds=ttl))},
-            idempotency_key=f"{purpose}:{hashed[:32]}",
+            link=f"{PATHS[purpose]}/{token}",
+            params={"hours": max(ttl // 3600, 1)},
+            key=f"account.{purpose}:{hashed[:32]}",
         )
-
-
-def expires_text(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes")

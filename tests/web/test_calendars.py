@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 from icalendar import Calendar
+from lxml import html
 from structlog.testing import capture_logs
 
 from igf_hub.auth.principal import Role
@@ -220,3 +221,16 @@ async def test_a_persons_calendar_lives_at_a_secret_revocable_address(
             "user.calendar_address_created",
             "user.calendar_address_revoked",
         ]
+
+
+async def test_the_public_pages_link_to_their_calendars(client: httpx.AsyncClient, demo: DemoReport) -> None:
+    for path, expected in (
+        ("/es/messages", ["comment-windows", "ballots", "deadlines"]),
+        ("/es/tracks", ["calls"]),
+        ("/es/nris", ["nri-reports"]),
+    ):
+        document = html.fromstring((await client.get(path)).text)
+        links = document.xpath("//main//a[@type='text/calendar']/@href")
+        assert links == [f"/es/calendars/{key}.ics" for key in expected], path
+        for link in links:
+            parse(await client.get(link))

@@ -20,9 +20,11 @@ from igf_hub.demo.loader import DemoReport
 from tests.messages.support import message, move
 from tests.support.auth import TokenFactory
 from tests.support.web import Site
+from tests.tracks.conftest import Tracks, if_match
+from tests.tracks.test_outputs import draft
 from tests.web.conftest import PASSWORD
 
-LISTS = ("comment-windows", "ballots", "calls", "nri-reports")
+LISTS = ("comment-windows", "ballots", "calls", "output-comments", "nri-reports")
 
 
 def parse(answer: httpx.Response) -> Calendar:
@@ -72,6 +74,13 @@ async def test_the_public_calendars_list_public_deadlines_and_combine(
     calls = await db.fetch("SELECT id, closes_at FROM track_calls")
     assert {uid: e.decoded("DTSTART") for uid, e in each["calls"].items()} == {
         f"track-call-closes-{c['id']}@igf-hub": second(c["closes_at"]) for c in calls
+    }
+    # Draft outputs open for community comment: when each window closes.
+    drafts_open = await db.fetch(
+        "SELECT id, comments_close_at FROM track_outputs WHERE status = 'draft' AND comments_open_at <= now()"
+    )
+    assert {uid: e.decoded("DTSTART") for uid, e in each["output-comments"].items()} == {
+        f"track-output-comments-close-{o['id']}@igf-hub": second(o["comments_close_at"]) for o in drafts_open
     }
     year = clock.now().year
     assert each["nri-reports"][f"nri-annual-reports-due-{year - 1}@igf-hub"].decoded("DTSTART") == date(
@@ -234,3 +243,40 @@ async def test_the_public_pages_link_to_their_calendars(client: httpx.AsyncClien
         assert links == [f"/es/calendars/{key}.ics" for key in expected], path
         for link in links:
             parse(await client.get(link))
+
+
+async def test_an_extended_comment_window_keeps_its_uid(
+    client: httpx.AsyncClient, tokens: TokenFactory, clock: Clock
+) -> None:
+    """A draft output's community comment window, extended through the service on the injected clock: the same
+    event with the new closing time; before its window opens the draft is in no calendar."""
+    tracks = Tracks(client, tokens, await tokens.user(Role.secretariat))
+    await tracks.active({"slug": "bpf-cybersecurity", "type": "bpf", "name": "BPF on Cybersecurity"})
+    facilitator = await tracks.facilitator("bpf-cybersecurity")
+    output = await draft(client, "bpf-cybersecurity", facilitator)
+    assert events(parse(await client.get("/calendars/output-comments.ics"))) == {}
+    first_close = clock.now() + timedelta(days=7)
+    opened = await client.post(
+        f"/v1/tracks/outputs/{output['id']}/comment-window",
+        json={"closes_at": first_close.isoformat()},
+        headers=if_match(facilitator, output["version"]),
+    )
+    assert opened.status_code == 200, opened.text
+    uid = f"track-output-comments-close-{output['id']}@igf-hub"
+    before = events(parse(await client.get("/calendars/output-comments.ics")))
+    assert list(before) == [uid] and before[uid].decoded("DTSTART") == second(first_close)
+
+    clock.advance(timedelta(days=2))
+    facilitator = await tracks.refreshed(facilitator)
+    extended_to = first_close + timedelta(days=10)
+    extended = await client.post(
+        f"/v1/tracks/outputs/{output['id']}/comment-window",
+        json={"closes_at": extended_to.isoformat()},
+        headers=if_match(facilitator, opened.json()["version"]),
+    )
+    assert extended.status_code == 200, extended.text
+    after = events(parse(await client.get("/calendars/output-comments.ics")))
+    assert list(after) == [uid]
+    assert after[uid].decoded("DTSTART") == second(extended_to)
+    assert after[uid]["SEQUENCE"] > before[uid]["SEQUENCE"]
+    assert after[uid].decoded("LAST-MODIFIED") > before[uid].decoded("LAST-MODIFIED")

@@ -330,14 +330,47 @@ async def my_call_deadlines(context: CalendarContext, person: Principal) -> list
     return [_call_deadline(context, call, name) for call, name in calls]
 
 
+async def output_comment_deadlines(context: CalendarContext) -> list[Deadline]:
+    """When the community comment window of each draft output closes (a draft is public once its window opened;
+    extending the window moves the same event)."""
+    service = OutputService(context.conn, context.clock, context.settings)
+    page = await service.list_outputs(
+        OutputFilters(status=OutputStatus.draft), actor=ANONYMOUS, cursor=None, limit=CALENDAR_SIZE
+    )
+    found = []
+    for summary in page.items:
+        output = await service.get(summary.id, actor=ANONYMOUS)
+        if output.comment_window is None:
+            continue
+        found.append(
+            Deadline(
+                kind="track-output-comments-close",
+                record_id=output.id,
+                summary=gettext(context.language, N_("Comments on a draft output close: %(title)s"))
+                % {"title": output.title},
+                at=output.comment_window.closes_at,
+                url=context.url(f"/tracks/{output.track_slug}") + f"#output-{output.id}",
+                last_modified=output.updated_at,
+                sequence=output.version,
+            )
+        )
+    return found
+
+
 CALENDARS = [
+    DeadlineList(
+        key="output-comments",
+        title=N_("Comment windows on draft outputs of the intersessional work"),
+        load=output_comment_deadlines,
+        order=35,
+    ),
     DeadlineList(
         key="calls",
         title=N_("Calls for input of the intersessional work"),
         load=call_deadlines,
         personal=my_call_deadlines,
         order=30,
-    )
+    ),
 ]
 
 

@@ -67,6 +67,8 @@ from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
 from igf_hub.people import wiring as people_wiring
+from igf_hub.people.invitation_controllers import InvitationController
+from igf_hub.people.invitation_pages import InvitationPages
 from igf_hub.people.pages import AccountPages
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
@@ -103,6 +105,7 @@ CONTROLLERS: list[Any] = [
     WellKnownController,
     SignInPages,
     IdentityController,
+    InvitationController,
     FundingController,
     TransparencyController,
     TransparencyPageController,
@@ -125,6 +128,7 @@ CONTROLLERS: list[Any] = [
 PAGES: list[Any] = [
     HomePage,
     AccountPages,
+    InvitationPages,
     MessagePages,
     MessageFeeds,
     NriPages,

@@ -114,6 +114,12 @@ EXPECTED: dict[str, Rule] = {
     "GrantRole": secretariat(),
     "RevokeRole": secretariat(),
     "LiftSignInLockout": secretariat(),
+    "CreateInvitation": signed_in("the service checks who may invite to what (403 for another NRI or track)"),
+    "ListInvitations": signed_in("each sees the invitations to what they could invite to"),
+    "RevokeInvitation": signed_in("the service checks who may withdraw it (404 otherwise)"),
+    "AcceptInvitation": signed_in(
+        "the token is the authority; a machine client is refused (403)", body={"token": "x"}
+    ),
     # -- NRIs --------------------------------------------------------------------------------------------
     "ListNris": public("recognised NRIs for everyone, more for coordinators and the Secretariat"),
     "ExportNrisCsv": public(),
@@ -354,6 +360,12 @@ EXPECTED: dict[str, Rule] = {
     "SignOutEverywhere": form("ends every session of the person"),
     "CreateDeveloperToken": form("a short-lived API token for the signed-in person"),
     "POST /messages/{message_id}/comment": form("a comment during the window, by a signed-in person"),
+    "NewInvitationPage": page("signed-out readers are sent to sign in"),
+    "InvitationsPage": page("signed-out readers are sent to sign in; each sees the invitations they may"),
+    "InvitationPage": page("an invitation link: the token is the authority"),
+    "InviteSomeone": form("the service checks who may invite to what"),
+    "WithdrawInvitation": form("the service checks who may withdraw it (404 otherwise)"),
+    "AcceptInvitationForm": form("an invitation link: the token is the authority"),
     "SignUpPage": page("the sign-up form (a signed-in reader is sent to their account)"),
     "SignUpSentPage": page("check your e-mail"),
     "ConfirmEmailPage": page("a verification link: the token is the authority"),

@@ -75,6 +75,7 @@ class World:
             )
         values["token"] = "not-a-real-token"  # one-time links and invitations: a token no one was sent
         values["purpose"] = "verify_email"
+        values["invitation_id"] = "00000000-0000-4000-8000-000000000001"  # no such invitation: 404 for all
         return values
 
     def path(self, template: str) -> str:

@@ -40,6 +40,10 @@ NOTICES = {
         "Your password is changed, and you are signed out everywhere. Sign in with the new one."
     ),
 }
+ACCOUNT_NOTICES = {
+    "invitation-accepted": N_("You accepted the invitation: your new role is listed below."),
+    "signed-out-others": N_("Your other sessions are ended: only this browser is still signed in."),
+}
 ROLE_NAMES = {
     Role.secretariat: N_("IGF Secretariat"),
     Role.mag_member: N_("MAG member"),
@@ -214,7 +218,9 @@ class SignInPages(PageController):
                 data={"sessions": 1},
                 publish=False,  # a security record, not a change others act on
             )
-        return Redirect(_signin_url(request, done="signed-out"), status_code=303)
+        # A page may send the person on (an invitation for another address, after signing out): only here.
+        next_path = local_path(str((await request.form()).get("next") or ""))
+        return Redirect(next_path or _signin_url(request, done="signed-out"), status_code=303)
 
     @post("/signout/everywhere", operation_id="SignOutEverywhere", status_code=303)
     async def signout_everywhere(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
@@ -234,17 +240,26 @@ class SignInPages(PageController):
         return Redirect(_signin_url(request, done="signed-out-everywhere"), status_code=303)
 
     @get("/account", operation_id="AccountPage")
-    async def account(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
+    async def account(
+        self, request: AnyRequest, db: asyncpg.Connection, done: str | None = None
+    ) -> Template | Redirect:
         person = _signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/account"), status_code=303)
         language = _language(request)
         roles = sorted(i18n.gettext(language, ROLE_NAMES[role]) for role in person.roles)
         token = await context_of(request.scope).csrf_token(db)
+        notice = ACCOUNT_NOTICES.get(done or "")
         return _page(
             request,
             "auth/account.html",
-            {"name": _name(person), "email": person.email or "", "roles": roles, "csrf_token": token},
+            {
+                "name": _name(person),
+                "email": person.email or "",
+                "roles": roles,
+                "csrf_token": token,
+                "notice": i18n.gettext(language, notice) if notice else None,
+            },
         )
 
     @get("/developer-access", operation_id="DeveloperAccessPage")

@@ -23,7 +23,7 @@ from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
-from igf_hub.auth import keys
+from igf_hub.auth import keys, twofactor_service
 from igf_hub.auth.controllers import (
     IdentityController,
     OAuthController,
@@ -33,6 +33,7 @@ from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.pages import SignInPages
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
+from igf_hub.auth.twofactor_pages import TwoFactorPages
 from igf_hub.core import audit, mail, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
@@ -104,6 +105,7 @@ CONTROLLERS: list[Any] = [
     OAuthController,
     WellKnownController,
     SignInPages,
+    TwoFactorPages,
     IdentityController,
     InvitationController,
     FundingController,
@@ -161,6 +163,7 @@ async def services_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Shared HTTP client and token verifier; the first signing key and the console client exist."""
     settings: Settings = app.state.settings
     warn_about_allowlist(settings.webhooks.allowed_hosts)
+    twofactor_service.vault_for(settings)  # production without IGF_HUB_AUTH_TWO_FACTOR_KEY refuses to start
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False) as http:
         app.state.http = http
         app.state.verifier = TokenVerifier(settings, app.state.clock, http)

@@ -56,6 +56,7 @@ class World:
             "name": "stakeholder-groups",
             "citable_id": "igf:nothing:2025:1:v1",
             "tree_size": "1",
+            "passkey_id": "00000000-0000-4000-8000-000000000000",  # nobody's: removing it changes nothing
         }
         if path.startswith("/v1/funding/nri-grants/"):
             values["grant_id"] = self.ids["nri_grant_id"]

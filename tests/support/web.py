@@ -40,10 +40,13 @@ class Site:
 
 
 @asynccontextmanager
-async def serve(settings: Settings, clock: Clock, prepare: Any = None) -> AsyncIterator[Site]:
+async def serve(
+    settings: Settings, clock: Clock, prepare: Any = None, name: str = "127.0.0.1"
+) -> AsyncIterator[Site]:
+    """``name``: the host name of the public URL (``localhost`` where browsers refuse an address: passkeys)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    url = f"http://{name}:{sock.getsockname()[1]}"
     settings = msgspec.structs.replace(settings, public_url=url)
     app = create_app(settings, clock=clock)
     if prepare is not None:

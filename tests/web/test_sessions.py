@@ -16,6 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import AuthSettings, Environment, Settings
 from igf_hub.system import jobs
 from igf_hub.web.sessions import COOKIE_NAME, INSECURE_COOKIE_NAME, cookie_is_secure, cookie_name
+from tests.support import twofactor
 from tests.support.auth import TokenFactory
 from tests.support.web import Site, WebClient
 from tests.web.conftest import PASSWORD
@@ -184,9 +185,15 @@ async def test_the_session_is_the_same_principal_as_an_access_token(
         assert anonymous.status_code == 401
 
 
-async def test_the_secretariat_guard_passes_a_secretariat_session(site: Site, tokens: TokenFactory) -> None:
-    browser, _ = await _signed_in(site, tokens, Role.secretariat)
-    async with browser:
+async def test_the_secretariat_guard_passes_a_secretariat_session(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> None:
+    person = await tokens.user(Role.secretariat, password=PASSWORD)
+    secret, _ = await twofactor.enrol(db, settings, clock, person.id)  # the Secretariat signs in with two
+    async with site.browser() as browser:
+        assert (
+            await twofactor.sign_in(browser, person.user.email, PASSWORD, secret, clock)
+        ).status_code == 303
         assert (await browser.get("/test/secretariat-page")).text == "secretariat only"
 
 

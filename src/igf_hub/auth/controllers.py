@@ -17,13 +17,15 @@ from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 
 from igf_hub.auth import keys, login
-from igf_hub.auth.errors import EmailNotVerified, TooManySignInFailures
+from igf_hub.auth.errors import AccountLockedOut, EmailNotVerified, TooManySignInFailures
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import AnyRequest
 from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, Me, RoleGrant, User, UserCreate
 from igf_hub.auth.server import FormRequest, IgfAuthorizationServer, OAuthUser
 from igf_hub.auth.service import IdentityService
-from igf_hub.auth.throttle import SignInThrottle
+from igf_hub.auth.throttle import SignInThrottle, second_factor_throttle
+from igf_hub.auth.twofactor_pages import ENTER_CODE, REFUSALS, SET_UP_FIRST, SIGN_IN_TOO_LONG
+from igf_hub.auth.twofactor_service import Outcome, TwoFactorService, required_for
 from igf_hub.core.caching import PUBLIC_HOUR, PUBLIC_MINUTE
 from igf_hub.core.clock import Clock
 from igf_hub.core.providers import reader, writer
@@ -130,19 +132,26 @@ class OAuthController(Controller):
     ) -> Response[str]:
         data = _form_dict(await request.form())
         email, password = data.pop("email", "").strip(), data.pop("password", "")
+        challenge = data.pop("challenge", "")
         params = {k: data[k] for k in login.OAUTH_FIELDS if k in data}
         try:
             server, grant = await self._validated(tx, settings, clock, "POST", request, params)
         except OAuth2Error as exc:
             return _html(login.error_page(exc.description or exc.error), 400)
+        if challenge:
+            return await self._second_factor(
+                request, tx, settings, clock, queue, server, grant, params, challenge, data.get("code", "")
+            )
         throttle = SignInThrottle(queue, settings, email, request.client.host if request.client else "")
+        identity = IdentityService(tx, clock, settings)
         try:
-            user = await IdentityService(tx, clock, settings).sign_in(
+            user = await identity.sign_in(
                 email,
                 password,
                 throttle=throttle,
                 settings=settings,
                 data={"client_id": grant.client.client_id},
+                complete=False,
             )
         except TooManySignInFailures as exc:
             page = login.signin_form(params, client_name=grant.client.name, error=exc.detail, email=email)
@@ -157,10 +166,67 @@ class OAuthController(Controller):
                 params, client_name=grant.client.name, error="Wrong e-mail or password.", email=email
             )
             return _html(page, 401)
+        two_factor = TwoFactorService(tx, clock, settings)
+        if await two_factor.is_enabled(user.id):  # no code for the client until the second factor is passed
+            value = await two_factor.begin(user.id)
+            return _html(login.second_factor_form(params, client_name=grant.client.name, challenge=value))
+        principal = await identity.user_principal(user.id)
+        if principal is not None and required_for(principal):
+            return _html(login.error_page(SET_UP_FIRST), 403)
+        await identity.signed_in(user.id, {"client_id": grant.client.client_id})
+        return await self._authorized(server, grant, user.id)
+
+    @staticmethod
+    async def _authorized(server: Any, grant: Any, user_id: UUID) -> Response[str]:
         status, _, headers = await anyio.to_thread.run_sync(
-            server.create_authorization_response, grant.request, OAuthUser(user.id), grant
+            server.create_authorization_response, grant.request, OAuthUser(user_id), grant
         )
         return Response("", status_code=status, headers={**dict(headers), **NO_STORE})
+
+    async def _second_factor(
+        self,
+        request: Request[Any, Any, Any],
+        tx: asyncpg.Connection,
+        settings: Settings,
+        clock: Clock,
+        queue: ArqRedis,
+        server: Any,
+        grant: Any,
+        params: dict[str, str],
+        value: str,
+        code: str,
+    ) -> Response[str]:
+        """The OAuth login's second step: a TOTP or recovery code, throttled like the web's."""
+        two_factor = TwoFactorService(tx, clock, settings)
+        identity = IdentityService(tx, clock, settings)
+        client_name = grant.client.name
+        challenge = await two_factor.challenge(value)
+        if challenge is None:
+            return _html(login.signin_form(params, client_name=client_name, error=SIGN_IN_TOO_LONG), 401)
+        user = await identity.get_user(challenge.user_id)
+        address = request.client.host if request.client else ""
+        throttle = second_factor_throttle(queue, settings, user.email, address)
+        try:
+            await throttle.attempt()
+        except TooManySignInFailures as exc:
+            if isinstance(exc, AccountLockedOut) and exc.newly_locked:
+                await identity.record_sign_in_lockout(user.email, settings)
+            page = login.second_factor_form(
+                params, client_name=client_name, challenge=value, error=exc.detail
+            )
+            return _html(page, 429, exc.headers)
+        outcome, method = await two_factor.verify_code(challenge.user_id, code)
+        if outcome is not Outcome.accepted:
+            error = REFUSALS.get(outcome, ENTER_CODE) if code.strip() else ENTER_CODE
+            page = login.second_factor_form(params, client_name=client_name, challenge=value, error=error)
+            return _html(page, 401)
+        if not await two_factor.finish(value):
+            return _html(login.signin_form(params, client_name=client_name, error=SIGN_IN_TOO_LONG), 401)
+        await throttle.succeeded()
+        await identity.signed_in(
+            challenge.user_id, {"client_id": grant.client.client_id, "second_factor": method}
+        )
+        return await self._authorized(server, grant, challenge.user_id)
 
     @staticmethod
     async def _validated(

@@ -21,7 +21,7 @@ _PAGE = """<!doctype html>
 <style>
  body{{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#1b1b1b}}
  h1{{font-size:1.4rem}} label{{display:block;margin:.8rem 0 .2rem}}
- input[type=email],input[type=password]{{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}}
+ input[type=email],input[type=password],input[type=text]{{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}}
  button{{margin-top:1rem;padding:.55rem 1.2rem;font-size:1rem}} .error{{color:#a40000}} .muted{{color:#555}}
  pre{{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:.6rem}}
 </style></head><body>{body}</body></html>"""
@@ -50,6 +50,29 @@ def signin_form(
 <label for="password">Password</label><input id="password" name="password" type="password"
  autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>""",
+    )
+
+
+def second_factor_form(
+    params: dict[str, str], *, client_name: str, challenge: str, error: str | None = None
+) -> str:
+    """The second step for a person with two-factor: a code from their app or a recovery code (no passkeys
+    here: this page has no JavaScript)."""
+    hidden = "".join(
+        f'<input type="hidden" name="{name}" value="{escape(params[name])}">'
+        for name in OAUTH_FIELDS
+        if name in params
+    )
+    error_html = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    return page(
+        "Two-factor sign-in",
+        f"""<h1>Two-factor sign-in</h1>
+<p class="muted">{escape(client_name)} asks to act on your behalf.</p>{error_html}
+<form method="post" action="/oauth/authorize">{hidden}
+<input type="hidden" name="challenge" value="{escape(challenge)}">
+<label for="code">Code from your authenticator app, or a recovery code</label><input id="code" name="code"
+ type="text" inputmode="text" autocomplete="one-time-code" required>
+<button type="submit">Continue</button></form>""",
     )
 
 

@@ -17,6 +17,7 @@ from arq.connections import ArqRedis
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from igf_hub.auth import twofactor_pages
 from igf_hub.auth.errors import AccountLockedOut, EmailNotVerified, TooManySignInFailures
 from igf_hub.auth.principal import AnyRequest, Principal, Role
 from igf_hub.auth.service import IdentityService
@@ -28,7 +29,7 @@ from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_
 from igf_hub.web.navigation import local_path
-from igf_hub.web.sessions import context_of
+from igf_hub.web.sessions import BEFORE_TWO_FACTOR, context_of
 from igf_hub.web.templating import render
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -39,6 +40,7 @@ NOTICES = {
     "password-changed": N_(
         "Your password is changed, and you are signed out everywhere. Sign in with the new one."
     ),
+    "second-factor-expired": N_("Signing in took too long. Enter your e-mail address and password again."),
 }
 ACCOUNT_NOTICES = {
     "invitation-accepted": N_("You accepted the invitation: your new role is listed below."),
@@ -177,7 +179,12 @@ class SignInPages(PageController):
         throttle = SignInThrottle(queue, settings, email, request.client.host if request.client else "")
         try:
             user = await IdentityService(tx, clock, settings).sign_in(
-                email, password, throttle=throttle, settings=settings, data={"via": "web session"}
+                email,
+                password,
+                throttle=throttle,
+                settings=settings,
+                data={"via": "web session"},
+                complete=False,
             )
         except TooManySignInFailures as exc:
             retry_after = int((exc.headers or {}).get("Retry-After", "60"))
@@ -201,10 +208,10 @@ class SignInPages(PageController):
             return _form_page(
                 request, email=email, next_path=next_path, errors={"email": WRONG}, status_code=401
             )
-        await context_of(request.scope).sign_in(tx, user.id, user_agent=_user_agent(request))
-        return Redirect(next_path or i18n.path_in(_language(request), "/account"), status_code=303)
+        # The second factor if the person has one; the session only after it (auth/twofactor_pages.py).
+        return await twofactor_pages.after_password(request, tx, clock, settings, user.id, next_path)
 
-    @post("/signout", operation_id="SignOut", status_code=303)
+    @post("/signout", operation_id="SignOut", status_code=303, opt=BEFORE_TWO_FACTOR)
     async def signout(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
         person = _signed_in(request)
         await context_of(request.scope).sign_out(tx)
@@ -222,7 +229,7 @@ class SignInPages(PageController):
         next_path = local_path(str((await request.form()).get("next") or ""))
         return Redirect(next_path or _signin_url(request, done="signed-out"), status_code=303)
 
-    @post("/signout/everywhere", operation_id="SignOutEverywhere", status_code=303)
+    @post("/signout/everywhere", operation_id="SignOutEverywhere", status_code=303, opt=BEFORE_TWO_FACTOR)
     async def signout_everywhere(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
         person = _signed_in(request)
         if person is None:

@@ -184,10 +184,13 @@ class IdentityService:
         throttle: SignInThrottle,
         settings: Settings,
         data: dict[str, object],
+        complete: bool = True,
     ) -> User | None:
         """The one password sign-in, for the OAuth login and the web's: throttled, lock-out audited, success
         audited as ``user.signed_in`` with ``data``. None for a wrong e-mail or password; TooManySignInFailures
-        (AccountLockedOut), with Retry-After, past a limit (even with the right password)."""
+        (AccountLockedOut), with Retry-After, past a limit (even with the right password). ``complete=False``:
+        the password is right but a second factor is still to come, so nothing is audited yet (the caller
+        calls ``signed_in`` after it)."""
         if not (email and password):
             return None
         try:
@@ -204,16 +207,21 @@ class IdentityService:
         if not await self.repo.email_verified(user.id):
             # The right password, but the address was never confirmed (people/: sign-up): no session, no token.
             raise EmailNotVerified("confirm your e-mail address first: follow the link we sent to it")
+        if complete:
+            await self.signed_in(user.id, data)
+        return user
+
+    async def signed_in(self, user_id: UUID, data: dict[str, object]) -> None:
+        """Audit a completed sign-in (after the password, and the second factor if the person has one)."""
         await changelog.record(
             self.conn,
             "user.signed_in",
-            actor=f"user:{user.id}",
+            actor=f"user:{user_id}",
             subject_type="user",
-            subject_id=user.id,
+            subject_id=user_id,
             data=data,
             publish=False,  # a security record, not a change others act on
         )
-        return user
 
     async def find_user_by_email(self, email: str) -> User | None:
         found = await self.repo.user_for_signin(email)

@@ -75,11 +75,19 @@ class SignInThrottle:
         await self.redis.delete(self.pair, self.account)
 
 
+def second_factor_throttle(redis: ArqRedis, settings: Settings, email: str, address: str) -> SignInThrottle:
+    """The second step's own counts, with the same limits: a right password does not clear them, so knowing the
+    password gives no fresh guesses at the code."""
+    return SignInThrottle(redis, settings, f"second-factor:{email}", address)
+
+
 async def lift_lockout(redis: ArqRedis, settings: Settings, email: str) -> bool:
     """Clear an account's counts, from every address; whether it was locked out."""
     count = int(await redis.get(account_key(email)) or 0)
+    second = f"second-factor:{email}"
     pairs = [key async for key in redis.scan_iter(match=f"{_pair_prefix(email)}:*", count=1000)]
-    await redis.delete(account_key(email), *pairs)
+    pairs += [key async for key in redis.scan_iter(match=f"{_pair_prefix(second)}:*", count=1000)]
+    await redis.delete(account_key(email), account_key(second), *pairs)
     return count > settings.auth.signin_account_max_failures
 
 

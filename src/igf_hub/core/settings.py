@@ -65,6 +65,10 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     # longer than the lifetime from its sign-in (absolute expiry); either way the person signs in again.
     session_idle_timeout: int = 2 * 3600
     session_lifetime: int = 12 * 3600
+    # Two-factor (auth/twofactor_service.py): base64url 32-byte keys encrypting the TOTP secrets at rest, as
+    # signing_keys_key; and seconds a person has between the password and the second factor.
+    two_factor_key: str = ""
+    two_factor_challenge_ttl: int = 300
     # Optionally also trust tokens from an external OIDC issuer.
     external_issuer: str = ""
     external_audience: str = ""
@@ -296,6 +300,8 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUTH_SIGNIN_ACCOUNT_WINDOW": ("auth", "signin_account_window"),
     "IGF_HUB_AUTH_SESSION_IDLE_TIMEOUT": ("auth", "session_idle_timeout"),
     "IGF_HUB_AUTH_SESSION_LIFETIME": ("auth", "session_lifetime"),
+    "IGF_HUB_AUTH_TWO_FACTOR_KEY": ("auth", "two_factor_key"),
+    "IGF_HUB_AUTH_TWO_FACTOR_CHALLENGE_TTL": ("auth", "two_factor_challenge_ttl"),
     "IGF_HUB_AUTH_EXTERNAL_ISSUER": ("auth", "external_issuer"),
     "IGF_HUB_AUTH_EXTERNAL_AUDIENCE": ("auth", "external_audience"),
     "IGF_HUB_AUTH_EXTERNAL_JWKS_URL": ("auth", "external_jwks_url"),

@@ -12,6 +12,11 @@ The cookie holds 32 random bytes; the database holds their SHA-256 (like authori
 tokens). A session ends after ``IGF_HUB_AUTH_SESSION_IDLE_TIMEOUT`` unused, or ``IGF_HUB_AUTH_SESSION_LIFETIME``
 after it began, whichever comes first. Signing in replaces whatever session the browser had by a new one (new
 value, new CSRF token): a value planted before sign-in (session fixation) is worth nothing after it.
+
+Two-factor (auth/twofactor_service.py): a person with two-factor gets a session only after the second factor
+(the session records when). A person whose role requires two-factor (the Secretariat, the MAG chair) and whose
+session did not pass one can reach only the pages marked ``BEFORE_TWO_FACTOR`` (setting it up, signing out):
+every other page sends them to set it up.
 """
 
 from __future__ import annotations
@@ -27,14 +32,15 @@ import structlog
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from igf_hub.auth.principal import API_SCOPE, Principal
 from igf_hub.auth.service import IdentityService
+from igf_hub.auth.twofactor_service import required_for
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire
 from igf_hub.core.settings import Environment, Settings
-from igf_hub.web import csrf
+from igf_hub.web import csrf, i18n
 from igf_hub.web.csrf import is_loopback
 from igf_hub.web.sessions_repository import SessionRepository, SessionRow
 
@@ -50,6 +56,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # A route handler's opt: {"session": False} keeps it from reading the session (static assets).
 NO_SESSION = {"session": False}
 STATE_KEY = "igf_session"
+# A page route's opt: reachable by a person who must set up two-factor before anything else.
+BEFORE_TWO_FACTOR = {"before_two_factor": True}
+TWO_FACTOR_PAGE = "/account/two-factor"
 _API_SCOPES = frozenset({API_SCOPE})
 
 
@@ -103,11 +112,14 @@ class SessionContext:
         assert self.session is not None
         return self.session.csrf_token
 
-    async def sign_in(self, conn: Any, user_id: UUID, *, user_agent: str = "") -> None:
-        """A new session for ``user_id``, replacing the browser's current one (rotation at sign-in)."""
+    async def sign_in(
+        self, conn: Any, user_id: UUID, *, user_agent: str = "", second_factor: bool = False
+    ) -> None:
+        """A new session for ``user_id``, replacing the browser's current one (rotation at sign-in, and again when
+        a second factor is passed); ``second_factor``: the person passed one."""
         if self.session is not None:
             await SessionRepository(conn).delete(self.session.id)
-        await self._begin(conn, user_id=user_id, user_agent=user_agent)
+        await self._begin(conn, user_id=user_id, user_agent=user_agent, second_factor=second_factor)
 
     async def sign_out(self, conn: Any) -> None:
         if self.session is not None:
@@ -122,7 +134,9 @@ class SessionContext:
         await self.sign_out(conn)
         return ended
 
-    async def _begin(self, conn: Any, *, user_id: UUID | None, user_agent: str) -> None:
+    async def _begin(
+        self, conn: Any, *, user_id: UUID | None, user_agent: str, second_factor: bool = False
+    ) -> None:
         value = secrets.token_urlsafe(32)
         now = self.clock.now()
         self.session = await SessionRepository(conn).insert(
@@ -132,6 +146,7 @@ class SessionContext:
             now=now,
             expires_at=now + timedelta(seconds=self.settings.auth.session_lifetime),
             user_agent=user_agent[:300],
+            second_factor_at=now if second_factor else None,
         )
         self.set_cookie, self.clear_cookie = value, False
 
@@ -193,6 +208,10 @@ class WebSessionMiddleware(ASGIMiddleware):
         value = _cookie_value(headers, state.settings)
         if value:
             await self._resolve(scope, state, context, value)
+        if _must_set_up_two_factor(scope, context, handler):
+            await self._sending(send, context)(_redirect_start(scope))
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
         if scope.get("method", "GET") not in SAFE_METHODS and not csrf.is_exempt(handler):
             refusal = await csrf.check(scope, receive, state.settings, context)
             if refusal is not None:
@@ -244,6 +263,27 @@ class WebSessionMiddleware(ASGIMiddleware):
             await send(message)
 
         return sending
+
+
+def _must_set_up_two_factor(scope: Scope, context: SessionContext, handler: Any) -> bool:
+    """A person whose role requires two-factor, in a session that did not pass one, asks for another page."""
+    session, principal = context.session, scope.get("user")
+    if session is None or session.user_id is None or session.second_factor_at is not None:
+        return False
+    if not isinstance(principal, Principal) or not required_for(principal):
+        return False
+    return not handler.opt.get("before_two_factor", False)
+
+
+def _redirect_start(scope: Scope) -> Message:
+    language = i18n.prefixed_language(scope) or i18n.DEFAULT
+    location = i18n.path_in(language, TWO_FACTOR_PAGE)
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 303,
+        "headers": [(b"location", location.encode()), (b"content-length", b"0")],
+    }
+    return start
 
 
 def _cookie_value(headers: Headers, settings: Settings) -> str | None:

@@ -1,4 +1,4 @@
-"""SQL of the browser sessions (table web_sessions, migrations/0019_web_sessions.sql)."""
+"""SQL of the browser sessions (table web_sessions, migrations/0019_web_sessions.sql and 0026_two_factor.sql)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
+    second_factor_at: datetime | None = None  # when this session passed a second factor (None: it did not)
 
 
-SESSION_COLUMNS = "id, user_id, csrf_token, created_at, last_seen_at, expires_at"
+SESSION_COLUMNS = "id, user_id, csrf_token, created_at, last_seen_at, expires_at, second_factor_at"
 INSERT_SESSION = f"""
-INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent)
-VALUES ($1, $2, $3, $4, $4, $5, $6)
+INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent,
+                          second_factor_at)
+VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
 RETURNING {SESSION_COLUMNS}"""
 SELECT_SESSION = f"SELECT {SESSION_COLUMNS} FROM web_sessions WHERE token_hash = $1"
 TOUCH_SESSION = "UPDATE web_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2"
@@ -44,9 +46,10 @@ class SessionRepository:
         now: datetime,
         expires_at: datetime,
         user_agent: str,
+        second_factor_at: datetime | None = None,
     ) -> SessionRow:
         row = await self.conn.fetchrow(
-            INSERT_SESSION, token_hash, user_id, csrf_token, now, expires_at, user_agent
+            INSERT_SESSION, token_hash, user_id, csrf_token, now, expires_at, user_agent, second_factor_at
         )
         return SessionRow(**row)
 

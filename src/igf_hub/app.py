@@ -51,8 +51,10 @@ from igf_hub.core.schemas import TYPE_DECODERS, BoundedSchemaPlugin
 from igf_hub.core.security_headers import add_security_headers
 from igf_hub.core.settings import Settings
 from igf_hub.core.streaming import StreamBudget, provide_stream_slot
-from igf_hub.funding import FundingController, TransparencyController, TransparencyPageController
+from igf_hub.funding import FundingController, TransparencyController
 from igf_hub.funding import wiring as funding_wiring
+from igf_hub.funding.pages import NAVIGATION as FUNDING_NAVIGATION
+from igf_hub.funding.pages import TransparencyPage
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
 from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import MESSAGE_CONTROLLERS
@@ -110,7 +112,6 @@ CONTROLLERS: list[Any] = [
     InvitationController,
     FundingController,
     TransparencyController,
-    TransparencyPageController,
     MagCycleController,
     MagAppointmentController,
     MagPeopleController,
@@ -138,9 +139,10 @@ PAGES: list[Any] = [
     TrackFeeds,
     CalendarFeeds,
     CalendarAccountPage,
+    TransparencyPage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
-NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION]
+NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 

@@ -1,5 +1,6 @@
 """The public /transparency page in headless Chromium (Playwright): it loads without console errors, its numbers equal the
-API's (with and without JavaScript), its charts are drawn and its download links work."""
+API's (with and without JavaScript), its charts are drawn and its download links work; inside the layout, it meets
+the bar of every public page in the six languages (axe-core, right to left in Arabic, the page budget)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from typing import Any
 from lxml import html
 from playwright.async_api import Browser
 
-from igf_hub.funding.page import money
+from igf_hub.demo.loader import DemoReport
+from igf_hub.web.formatting import money_text, number_text
 from tests.funding.conftest import Client, Ledger
 from tests.funding.test_access import SECRET_NAME
 from tests.funding.test_transparency import known_ledger
-from tests.support.browser import console_errors, needs_chromium
+from tests.support.browser import check_page, console_errors, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -30,7 +32,8 @@ def _expected(summary: dict[str, Any]) -> dict[str, tuple[str, str]]:
     out = {}
     for name in METRICS:
         value = summary[name]
-        out[name] = (str(value), str(value) if name == "donors" else f"USD {money(Decimal(value))}")
+        shown = number_text(value, "en") if name == "donors" else money_text(Decimal(value), "USD", "en")
+        out[name] = (str(value), shown)
     return out
 
 
@@ -71,7 +74,7 @@ async def test_the_page_shows_the_apis_numbers_without_console_errors(
                 await page.screenshot(path=tmp_path / "transparency.png", full_page=True)
                 # The year selector submits itself with JavaScript on.
                 await page.select_option("#year", "2024")
-                await page.wait_for_url(f"{live_url}/transparency?year=2024")
+                await page.wait_for_url(f"{live_url}/en/transparency?year=2024")
                 assert errors == []
             await context.close()
 
@@ -85,3 +88,20 @@ async def test_the_page_shows_the_apis_numbers_without_console_errors(
     for link in links:
         assert (await client.get(link)).status_code == 200, link
     assert (tmp_path / "transparency.png").stat().st_size > 10_000
+
+
+async def test_the_page_meets_the_bar_in_every_language(
+    browser: Browser, live_url: str, demo: DemoReport
+) -> None:
+    """On the demonstration data (donors in several currencies, anonymous ones, pledges and grants)."""
+    await check_page(browser, live_url, "/transparency")
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{live_url}/ar/transparency")
+    assert await page.locator("h1").inner_text() == "تمويل منتدى حوكمة الإنترنت: من أين يأتي المال"
+    assert await page.locator("svg[data-chart]").count() == 3
+    # Money in the reader's language: Babel writes French amounts with a comma and the symbol after.
+    await page.goto(f"{live_url}/fr/transparency")
+    received = await page.locator('[data-metric="received_usd"]').inner_text()
+    assert received.endswith("$US") and "," in received, received
+    await context.close()

@@ -9,7 +9,7 @@ from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, Response, get
+from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import MediaType
@@ -22,11 +22,10 @@ from igf_hub.core.errors import NotFound
 from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
 from igf_hub.core.providers import reader
 from igf_hub.core.schemas import CountryCode
-from igf_hub.core.security_headers import page_headers
 from igf_hub.core.settings import Settings
 from igf_hub.core.streaming import STREAM_RESPONSES, StreamSlot, stream_guard_middleware
 from igf_hub.core.vocab import StakeholderGroup
-from igf_hub.funding import exports, page
+from igf_hub.funding import exports
 from igf_hub.funding.public_repository import PublicRepository
 from igf_hub.funding.public_schemas import (
     AggregateBy,
@@ -258,16 +257,3 @@ class TransparencyController(Controller):
             media_type="application/xml; charset=utf-8",
             headers=_download("igf-funding-iati-organisation.xml", now),
         )
-
-
-class TransparencyPageController(Controller):
-    """The public web page: server-rendered numbers and SVG charts (no JavaScript needed to read them)."""
-
-    path = "/transparency"
-    include_in_schema = False
-    dependencies = {"transparency": reader(TransparencyService)}
-
-    @get("/", operation_id="TransparencyPage", cache_control=PUBLIC_MINUTE)
-    async def page(self, transparency: TransparencyService, year: YearFilter = None) -> Response[str]:
-        html = await page.render(transparency, year)
-        return Response(html, media_type=MediaType.HTML, headers=page_headers(page.CSP))

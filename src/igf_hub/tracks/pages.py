@@ -23,7 +23,6 @@ from igf_hub.tracks.call_service import CallService
 from igf_hub.tracks.output_repository import OutputFilters
 from igf_hub.tracks.output_schemas import OutputKind, OutputStatus
 from igf_hub.tracks.output_service import OutputService
-from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.repository import TrackFilters
 from igf_hub.tracks.schemas import StandingRule, TrackStatus, TrackSummary, TrackType
 from igf_hub.tracks.service import TrackService
@@ -125,17 +124,14 @@ class TrackPages(PageController):
         """Every track the API lists, by kind: its status, participants' count and, for a Dynamic Coalition,
         whether it meets the DC rules now."""
         service = TrackService(db, clock, settings)
-        people = PeopleService(db, clock, settings)
         groups: dict[TrackType, list[dict[str, Any]]] = {kind: [] for kind in TrackType}
-        for track in await all_tracks(service):
-            standing = None
-            if track.type is TrackType.dynamic_coalition and track.status is not TrackStatus.proposed:
-                standing = (await service.evaluate(await service.row(track.slug))).in_good_standing
-            groups[track.type].append(
+        # One listing for all of them: a fixed number of statements, not a few per track.
+        for listed in await service.listing(await all_tracks(service)):
+            groups[listed.track.type].append(
                 {
-                    "track": track,
-                    "participants": (await people.summary_of(track.id)).total,
-                    "standing": standing,
+                    "track": listed.track,
+                    "participants": listed.participants,
+                    "standing": listed.in_good_standing,
                 }
             )
         return render(

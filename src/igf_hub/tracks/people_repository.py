@@ -42,6 +42,9 @@ SELECT {PARTICIPATION_COLUMNS} FROM track_participants
 WHERE track_id = $1 AND ($2::timestamptz IS NULL OR (joined_at, user_id) > ($2, $3))
 ORDER BY joined_at, user_id LIMIT $4"""
 SELECT_PARTICIPANT_GROUPS = "SELECT DISTINCT stakeholder_group FROM track_participants WHERE track_id = $1"
+COUNT_GROUPS_OF = """
+SELECT track_id, stakeholder_group, count(*) AS n FROM track_participants WHERE track_id = ANY($1::uuid[])
+GROUP BY track_id, stakeholder_group"""
 
 
 def _participation(row: asyncpg.Record) -> Participation:
@@ -104,6 +107,13 @@ class PeopleRepository:
     async def participant_counts(self, track_id: UUID) -> list[tuple[str, str, int]]:
         rows = await self.conn.fetch(COUNT_PARTICIPANTS, track_id)
         return [(r["stakeholder_group"], r["country"], r["n"]) for r in rows]
+
+    async def group_counts_of(self, track_ids: list[UUID]) -> dict[UUID, dict[str, int]]:
+        """Participants per stakeholder group of each of ``track_ids``, in one statement (the track list)."""
+        counts: dict[UUID, dict[str, int]] = {}
+        for r in await self.conn.fetch(COUNT_GROUPS_OF, track_ids):
+            counts.setdefault(r["track_id"], {})[r["stakeholder_group"]] = r["n"]
+        return counts
 
     async def participant_groups(self, track_id: UUID) -> set[str]:
         return {r["stakeholder_group"] for r in await self.conn.fetch(SELECT_PARTICIPANT_GROUPS, track_id)}

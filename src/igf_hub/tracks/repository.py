@@ -49,6 +49,7 @@ WITH RECURSIVE chain(id, depth) AS (
 )
 SELECT id FROM chain ORDER BY depth"""
 SELECT_TRACK_BY_ID = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id = $1"
+SELECT_TRACKS_BY_IDS = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id = ANY($1::uuid[])"
 LOCK_TRACK_BY_SLUG = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE slug = $1 FOR UPDATE"
 LOCK_TRACK_BY_ID = f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id = $1 FOR UPDATE"
 UPDATE_TRACK = f"""
@@ -93,6 +94,8 @@ WHERE track_id = $1 ORDER BY id"""
 
 # Years with a published (or since superseded) output: what "one report or output a year" counts.
 SELECT_OUTPUT_YEARS = "SELECT DISTINCT year FROM track_outputs WHERE track_id = $1 AND status <> 'draft'"
+SELECT_OUTPUT_YEARS_OF = """
+SELECT DISTINCT track_id, year FROM track_outputs WHERE track_id = ANY($1::uuid[]) AND status <> 'draft'"""
 # Active DCs recognised before the reporting year began that have no output for it.
 SELECT_DCS_MISSING_REPORT = """
 SELECT t.id FROM tracks t
@@ -329,6 +332,15 @@ class TrackRepository:
 
     async def history(self, track_id: UUID) -> list[HistoryEntry]:
         return [HistoryEntry(**r) for r in await self.conn.fetch(SELECT_HISTORY, track_id)]
+
+    async def get_many(self, track_ids: list[UUID]) -> list[TrackRow]:
+        return [_track(r) for r in await self.conn.fetch(SELECT_TRACKS_BY_IDS, track_ids)]
+
+    async def output_years_of(self, track_ids: list[UUID]) -> dict[UUID, set[int]]:
+        years: dict[UUID, set[int]] = {}
+        for r in await self.conn.fetch(SELECT_OUTPUT_YEARS_OF, track_ids):
+            years.setdefault(r["track_id"], set()).add(r["year"])
+        return years
 
     async def output_years(self, track_id: UUID) -> set[int]:
         return {r["year"] for r in await self.conn.fetch(SELECT_OUTPUT_YEARS, track_id)}

@@ -229,6 +229,14 @@ class TrackPage(Page[TrackSummary]):
     pass
 
 
+class TrackListing(msgspec.Struct, kw_only=True):
+    """A track as the /tracks page lists it."""
+
+    track: TrackSummary
+    participants: int
+    in_good_standing: bool | None  # None: not a Dynamic Coalition, or one still proposed
+
+
 # -- participants ------------------------------------------------------------------------------------
 
 

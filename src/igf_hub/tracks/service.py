@@ -42,10 +42,12 @@ from igf_hub.tracks.schemas import (
     TrackCreate,
     TrackDetail,
     TrackImportReport,
+    TrackListing,
     TrackPage,
     TrackPatch,
     TrackRow,
     TrackStatus,
+    TrackSummary,
     TrackTransition,
     TrackType,
 )
@@ -306,6 +308,31 @@ class TrackService:
         if track.type is not TrackType.dynamic_coalition:
             raise NotADynamicCoalition(f"{slug!r} is a {track.type.value}, not a Dynamic Coalition")
         return await self.evaluate(track)
+
+    async def listing(self, tracks: list[TrackSummary]) -> list[TrackListing]:
+        """Each of ``tracks`` with its participants' count and, for a Dynamic Coalition past its proposal, whether
+        it meets the DC rules now: three statements however many tracks there are (the /tracks page)."""
+        ids = [t.id for t in tracks]
+        groups = await PeopleRepository(self.conn).group_counts_of(ids)
+        dcs = [t.id for t in tracks if t.type is TrackType.dynamic_coalition and t.status is not _S.proposed]
+        rows = {r.id: r for r in await self.repo.get_many(dcs)} if dcs else {}
+        years = await self.repo.output_years_of(dcs) if dcs else {}
+        now = self.clock.now()
+        return [
+            TrackListing(
+                track=track,
+                participants=sum(groups.get(track.id, {}).values()),
+                in_good_standing=dc_standing.evaluate(
+                    rows[track.id],
+                    participant_groups=set(groups.get(track.id, {})),
+                    output_years=years.get(track.id, set()),
+                    now=now,
+                ).in_good_standing
+                if track.id in rows
+                else None,
+            )
+            for track in tracks
+        ]
 
     async def evaluate(self, track: TrackRow) -> Standing:
         return dc_standing.evaluate(

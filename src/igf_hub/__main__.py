@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from igf_hub.core.settings import RedisSettings, Settings, load_settings
+from igf_hub.core.settings import MailSecurity, RedisSettings, Settings, load_settings
 
 
 @contextmanager
@@ -113,9 +113,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         except DemoNotLoaded as exc:
             print(f"igf-hub serve --demo: {exc}", file=sys.stderr)
             return 1
+        sink, mail_env = _mail_sink(live)
+        if sink is not None:
+            live = msgspec.structs.replace(
+                live,
+                mail=msgspec.structs.replace(
+                    live.mail, host="127.0.0.1", port=sink.port, security=MailSecurity.none
+                ),
+            )
         worker = None
         if not args.no_worker:
-            env = {**os.environ, "IGF_HUB_DATABASE_URL": live.db.url, "IGF_HUB_REDIS_URL": live.redis.url}
+            env = {
+                **os.environ,
+                "IGF_HUB_DATABASE_URL": live.db.url,
+                "IGF_HUB_REDIS_URL": live.redis.url,
+                **mail_env,
+            }
             worker = subprocess.Popen(
                 [sys.executable, "-m", "igf_hub", "worker"],
                 env=env,
@@ -127,6 +140,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             f"\nigf_hub is running at {base}\n  API docs:  {base}/schema\n  sign in:   {base}/signin",
             flush=True,
         )
+        if sink is not None:
+            print(
+                f"  mailbox:   {base}/dev/mailbox (e-mail goes to a local SMTP sink on 127.0.0.1:{sink.port})",
+                flush=True,
+            )
         if admin:
             print(
                 "\nFirst start: a Secretariat admin was created. Sign in at "
@@ -161,7 +179,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                     worker.wait(15)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+            if sink is not None:
+                sink.stop()
     return 0
+
+
+def _mail_sink(settings: Settings) -> tuple[Any, dict[str, str]]:
+    """Development with no SMTP server configured: a local SMTP sink that keeps every mail in the data dir's
+    mailbox (``/dev/mailbox``), and the worker's settings to send to it."""
+    from igf_hub.core.mail import mailbox_path
+    from igf_hub.core.settings import Environment
+    from igf_hub.embedded import MailSink
+
+    if settings.mail.host or settings.mail.disabled or settings.environment is not Environment.development:
+        return None, {}
+    sink = MailSink(mailbox_path(settings)).start()
+    env = {
+        "IGF_HUB_SMTP_HOST": "127.0.0.1",
+        "IGF_HUB_SMTP_PORT": str(sink.port),
+        "IGF_HUB_SMTP_SECURITY": "none",
+    }
+    return sink, env
 
 
 class DemoNotLoaded(Exception):

@@ -72,6 +72,7 @@ from igf_hub.nri.pages import NriPages
 from igf_hub.people import wiring as people_wiring
 from igf_hub.people.invitation_controllers import InvitationController
 from igf_hub.people.invitation_pages import InvitationPages
+from igf_hub.people.mailbox_pages import DevMailboxPage
 from igf_hub.people.pages import AccountPages
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
@@ -140,6 +141,7 @@ PAGES: list[Any] = [
     CalendarFeeds,
     CalendarAccountPage,
     TransparencyPage,
+    DevMailboxPage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]

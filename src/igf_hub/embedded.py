@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -441,3 +442,29 @@ class Embedded:
             if time.monotonic() > deadline:
                 raise EmbeddedError(f"{name} did not become ready within 60s (see {log})")
             time.sleep(0.05)
+
+
+class MailSink:
+    """The development SMTP server of ``serve`` (aiosmtpd, on 127.0.0.1): it accepts every message and keeps it in
+    a Maildir in the data dir, which ``/dev/mailbox`` lists. Nothing leaves the machine."""
+
+    def __init__(self, maildir: Path, port: int | None = None) -> None:
+        self.maildir = maildir
+        self.port = port or _free_port()
+        self._controller: Any = None
+
+    def start(self) -> MailSink:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+
+        self.maildir.parent.mkdir(parents=True, exist_ok=True)
+        self._controller = Controller(
+            Mailbox(self.maildir), hostname="127.0.0.1", port=self.port, server_hostname="igf-hub.sink"
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None

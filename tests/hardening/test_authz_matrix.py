@@ -354,6 +354,8 @@ EXPECTED: dict[str, Rule] = {
         "a person's calendar: the secret address is the key, a wrong one 404"
     ),
     "GET /account/calendar": page("signed-out readers are sent to sign in"),
+    "GET /dev/mailbox": page("development only (404 in production): what the local SMTP sink caught"),
+    "GET /dev/mailbox/{key}": page("development only; an unknown message is the 404 page"),
     "POST /account/calendar": form("a new secret calendar address for the signed-in person"),
     "POST /account/calendar/revoke": form("stops the signed-in person's calendar address"),
     "SignInWithSession": form("the sign-in form"),

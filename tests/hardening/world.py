@@ -70,6 +70,8 @@ class World:
             values["message_id"] = self.ids["ballot_message_id"]
         if "{file_path}" in path:
             values["file_path"] = "favicon.svg"
+        if path.startswith("/dev/mailbox/"):
+            values["key"] = "no-such-message"  # the page answers 404 for it, to everyone alike
         if path.startswith("/calendars/"):
             values["file"] = (
                 "deadlines.ics"  # the combined calendar; as a person's secret address, a wrong one

@@ -3,10 +3,13 @@ outputs' citable ids and its calls for input, the home page's open calls, and an
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
 from lxml import html
 
 from igf_hub.demo.loader import DemoReport
+from igf_hub.web.formatting import date_text
 
 
 async def test_the_list_shows_every_track_by_kind_with_its_participants(
@@ -70,3 +73,37 @@ async def test_an_unknown_track_is_the_not_found_page_in_the_readers_language(
         document = html.fromstring(answer.text)
         assert document.get("lang") == language
         assert heading is None or document.findtext(".//h1") == heading
+
+
+ROLES = {
+    "The IGF Secretariat",
+    "The people who proposed it",
+    "The track's facilitators",
+    "The IGF Secretariat or IGF Hub's yearly check of the rules",
+}
+
+
+async def test_a_track_page_shows_its_public_history_in_role_terms(
+    client: httpx.AsyncClient, demo: DemoReport
+) -> None:
+    """Every step the API's history lists, with when, who (a role, never a person) and what (issue 17)."""
+    seen_steps = set()
+    for track in (await client.get("/v1/tracks")).json()["items"]:
+        api = (await client.get(f"/v1/tracks/{track['slug']}")).json()
+        document = html.fromstring((await client.get(f"/en/tracks/{track['slug']}")).text)
+        rows = [
+            [cell.text_content().strip() for cell in row.xpath("td")]
+            for row in document.xpath("//section[@class='track-history']//tbody/tr")
+        ]
+        assert len(rows) == len(api["history"]) > 0, track["slug"]
+        for (when, who, what), entry in zip(rows, api["history"], strict=True):
+            assert when == date_text(datetime.fromisoformat(entry["occurred_at"]), "en"), track["slug"]
+            assert who in ROLES, (track["slug"], who)
+            assert what and what != "Other change", (track["slug"], entry)
+            seen_steps.add(what.split(":")[0])
+        people = {p["display_name"] for p in api.get("facilitators", [])}
+        history = document.xpath("string(//section[@class='track-history'])")
+        assert not any(name and name in history for name in people)  # roles, never people
+    assert {"Added from the IGF's records of intersessional work", "An output was published"} & seen_steps
+    arabic = html.fromstring((await client.get("/ar/tracks/bpf-local-content")).text)
+    assert arabic.xpath("string(//section[@class='track-history']/h2)") == "السجل"

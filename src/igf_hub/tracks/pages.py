@@ -24,7 +24,7 @@ from igf_hub.tracks.output_repository import OutputFilters
 from igf_hub.tracks.output_schemas import OutputKind, OutputStatus
 from igf_hub.tracks.output_service import OutputService
 from igf_hub.tracks.repository import TrackFilters
-from igf_hub.tracks.schemas import StandingRule, TrackStatus, TrackSummary, TrackType
+from igf_hub.tracks.schemas import StandingRule, TrackDetail, TrackStatus, TrackSummary, TrackType
 from igf_hub.tracks.service import TrackService
 from igf_hub.web import i18n
 from igf_hub.web.atom import AtomEntry, AtomFeed, atom_response, entry_id, feed_id, feed_urls
@@ -95,6 +95,24 @@ STAKEHOLDER_NAMES = {
     StakeholderGroup.technical_community: N_("Technical community"),
     StakeholderGroup.academia: N_("Academia"),
 }
+# Who acts in each step of a track's public history, in role terms (the API publishes no person): the
+# Secretariat sets up, imports and changes the status of tracks (TrackService.transition; the yearly scan marks
+# a DC inactive in the Secretariat's name); anyone signed in may propose a Dynamic Coalition; the track's
+# facilitators publish its outputs.
+SECRETARIAT = N_("The IGF Secretariat")
+PROPOSERS = N_("The people who proposed it")
+FACILITATORS = N_("The track's facilitators")
+SECRETARIAT_OR_CHECK = N_("The IGF Secretariat or IGF Hub's yearly check of the rules")
+STATUS_STEPS = {
+    TrackStatus.active: N_("Became active"),
+    TrackStatus.inactive: N_("Marked inactive"),
+    TrackStatus.concluded: N_("Concluded"),
+}
+HISTORY_STEPS: dict[str, tuple[str, str]] = {
+    "imported": (N_("Added from the IGF's records of intersessional work"), SECRETARIAT),
+    "output_published": (N_("An output was published"), FACILITATORS),
+    "output_superseded": (N_("An output was superseded by a later version"), FACILITATORS),
+}
 PAGE_SIZE = 100  # the API's largest page: the list walks every page (a few dozen tracks a year)
 HOME_CALLS = 10
 
@@ -102,6 +120,39 @@ HOME_CALLS = 10
 def actor_of(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.scope.get("user") or ANONYMOUS
     return principal
+
+
+def history_rows(detail: TrackDetail) -> list[dict[str, Any]]:
+    """Each step of the track's public history as the public reads it (components/history.html)."""
+    rows = []
+    for entry in detail.history:
+        reason = None
+        if entry.action == "proposed":
+            # A DC is proposed by its community; other tracks are set up by the Secretariat.
+            who = PROPOSERS if detail.type is TrackType.dynamic_coalition else SECRETARIAT
+            what = N_("Proposed") if detail.type is TrackType.dynamic_coalition else N_("Set up")
+        elif entry.action == "status_changed" and entry.to_status:
+            to = TrackStatus(entry.to_status)
+            what, who = STATUS_STEPS.get(to, STATUS_NAMES[to]), SECRETARIAT
+            if to is TrackStatus.inactive:  # the Secretariat, or the yearly check of the DC rules
+                who = SECRETARIAT_OR_CHECK
+            if entry.from_status == TrackStatus.inactive.value and to is TrackStatus.active:
+                what = N_("Active again")
+            reason = entry.reason  # the Secretariat's published words (the API shows them too)
+        else:
+            what, who = HISTORY_STEPS.get(entry.action, (N_("Other change"), SECRETARIAT))
+        rows.append(
+            {
+                "at": entry.occurred_at,
+                "who": who,
+                "what": what,
+                "year": None,
+                "fields": [],
+                "reason": reason,
+                "changes": [],
+            }
+        )
+    return rows
 
 
 async def all_tracks(tracks: TrackService) -> list[TrackSummary]:
@@ -184,6 +235,7 @@ class TrackPages(PageController):
                 "open_calls": [c for c in detail.calls if c.state is CallState.open],
                 "scheduled_calls": [c for c in detail.calls if c.state is CallState.scheduled],
                 "list_url": i18n.path_in(language, "/tracks"),
+                "history": history_rows(detail),
             },
         )
 

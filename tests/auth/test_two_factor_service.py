@@ -4,11 +4,13 @@ two parallel sign-ins passes once; a secret copied to another account does not d
 from __future__ import annotations
 
 import asyncio
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 import pytest
 
+from igf_hub.auth.principal import Role
 from igf_hub.auth.twofactor_service import Outcome, TwoFactorService
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
@@ -56,3 +58,28 @@ async def test_a_secret_copied_to_another_account_does_not_decrypt(
         )
         with pytest.raises(VaultError):
             await TwoFactorService(conn, clock, settings).verify_code(attacker.id, "123456")
+
+
+async def test_the_secretariat_resets_a_lost_two_factor(
+    client: httpx.AsyncClient, db: asyncpg.Pool, settings: Settings, clock: Clock, tokens: TokenFactory
+) -> None:
+    admin, person = await tokens.user(Role.secretariat), await tokens.user()
+    await twofactor.enrol(db, settings, clock, person.id)
+    answer = await client.delete(f"/v1/users/{person.id}/two-factor", headers=admin.headers)
+    assert answer.status_code == 204, answer.text
+    async with db.acquire() as conn:
+        assert not await TwoFactorService(conn, clock, settings).is_enabled(person.id)
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM two_factor_recovery_codes WHERE user_id = $1", person.id
+            )
+            == 0
+        )
+        actor = await conn.fetchval(
+            "SELECT actor FROM audit_log WHERE action = 'user.two_factor_reset' AND subject_id = $1",
+            str(person.id),
+        )
+    assert actor == f"user:{admin.id}"
+    unknown = await client.delete(f"/v1/users/{uuid4()}/two-factor", headers=admin.headers)
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")

@@ -114,6 +114,7 @@ EXPECTED: dict[str, Rule] = {
     "GrantRole": secretariat(),
     "RevokeRole": secretariat(),
     "LiftSignInLockout": secretariat(),
+    "ResetTwoFactor": secretariat("a person's lost two-factor"),
     "CreateInvitation": signed_in("the service checks who may invite to what (403 for another NRI or track)"),
     "ListInvitations": signed_in("each sees the invitations to what they could invite to"),
     "RevokeInvitation": signed_in("the service checks who may withdraw it (404 otherwise)"),

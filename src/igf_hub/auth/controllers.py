@@ -359,6 +359,22 @@ class IdentityController(Controller):
         """Let an account sign in again at once after too many failed sign-ins (from any address); audited."""
         await identity.lift_sign_in_lockout(user_id, queue, settings, actor=request.user)
 
+    @delete(
+        "/users/{user_id:uuid}/two-factor",
+        operation_id="ResetTwoFactor",
+        guards=[requires_secretariat],
+        dependencies={**WRITE, "two_factor": writer(TwoFactorService)},
+    )
+    async def reset_two_factor(
+        self, user_id: UUID, request: AnyRequest, identity: IdentityService, two_factor: TwoFactorService
+    ) -> None:
+        """Turn a person's two-factor sign-in off when they lost both their authenticator and their recovery
+        codes: their TOTP secret, recovery codes and passkeys go; audited as `user.two_factor_reset`. A person
+        whose role requires two-factor (the Secretariat, the MAG chair) must set it up again at their next
+        sign-in."""
+        await identity.get_user(user_id)  # 404 for an unknown user
+        await two_factor.reset(user_id, actor=request.user)
+
     @post("/clients", operation_id="CreateClient", guards=[requires_secretariat], dependencies=WRITE)
     async def create_client(
         self, data: ClientCreate, request: AnyRequest, identity: IdentityService

@@ -212,6 +212,14 @@ class TwoFactorService:
         await self.repo.delete_passkeys(user_id)
         await self._audit(user_id, "user.two_factor_disabled", {"confirmed_with": confirmed_with})
 
+    async def reset(self, user_id: UUID, *, actor: Principal) -> None:
+        """The Secretariat turns a person's two-factor off (a lost phone and lost recovery codes); audited with
+        the Secretariat as actor. A person whose role requires it sets it up again at their next sign-in."""
+        await self.repo.delete_totp(user_id)
+        await self.repo.delete_recovery_codes(user_id)
+        await self.repo.delete_passkeys(user_id)
+        await self._audit(user_id, "user.two_factor_reset", {}, actor=actor.subject)
+
     # -- the second factor ---------------------------------------------------------------------------
 
     async def verify_code(self, user_id: UUID, code: str) -> tuple[Outcome, str]:

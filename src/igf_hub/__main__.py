@@ -1,4 +1,4 @@
-"""The igf-hub command line: serve | worker | migrate | users | clients | audit | keys | demo.
+"""The igf-hub command line: serve | worker | migrate | users | clients | audit | keys | publication-keys | verify | demo.
 
 With no IGF_HUB_DATABASE_URL / IGF_HUB_REDIS_URL, every command uses the embedded servers of the data
 dir: the running ones if ``serve`` is up, otherwise it starts them for the duration of the command.
@@ -503,6 +503,161 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _signing_settings_error(exc: Exception) -> int:
+    print(f"igf-hub publication-keys: {exc}", file=sys.stderr)
+    return 2
+
+
+def cmd_publication_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from igf_hub.core import signing
+    from igf_hub.core.clock import Clock
+
+    now = Clock().now()
+
+    async def run(conn: asyncpg.Connection) -> Any:
+        if args.action == "list":
+            return await signing.key_history(conn)
+        async with conn.transaction():
+            if args.action == "rotate":
+                return await signing.rotate(conn, live, actor="cli", now=now)
+            at = datetime.fromisoformat(args.at) if args.at else now
+            if at.tzinfo is None:
+                raise signing.SigningConfigError("--at needs a time zone (e.g. 2026-03-01T12:00:00+00:00)")
+            return await signing.retire(conn, args.kid, at=at, reason=args.reason, actor="cli", now=now)
+
+    with runtime(settings) as live:
+        try:
+            result = asyncio.run(_with_conn(live, run))
+        except (signing.SigningConfigError, ValueError) as exc:
+            return _signing_settings_error(exc)
+    keys = result if isinstance(result, list) else [result]
+    if args.json:
+        print(msgspec.json.encode(signing.jwks(keys)).decode())
+        return 0
+    for key in keys:
+        state = f"retired {key.retired_at.isoformat()}" if key.retired_at else "current"
+        print(f"{key.kid}  valid from {key.valid_from.isoformat()}  {state}")
+    return 0
+
+
+def cmd_publication_backfill(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.app import WIRING
+    from igf_hub.core import signing
+    from igf_hub.core.clock import Clock
+
+    async def run(conn: asyncpg.Connection) -> dict[str, signing.BackfillResult]:
+        return {
+            kind: await backfill(conn, live, Clock().now())
+            for wiring in WIRING
+            for kind, backfill in wiring.signed_records.items()
+        }
+
+    with runtime(settings) as live:
+        try:
+            results = asyncio.run(_with_conn(live, run))
+        except signing.PublicationKeyUnavailable as exc:
+            return _signing_settings_error(exc)
+    for kind, result in results.items():
+        print(f"{kind}: {result.signed} signed now, {result.already} already signed")
+        for why in result.skipped:
+            print(f"  left unsigned: {why}")
+    return 0
+
+
+def _read_source(source: str, what: str) -> tuple[bytes, dict[str, str]]:
+    """A file, or a URL's body and headers."""
+    import httpx
+
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, timeout=30.0, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise ValueError(f"{source} could not be fetched ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            raise ValueError(f"{source} answered {response.status_code}, not {what}")
+        return response.content, dict(response.headers)
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(64 * 1024 * 1024), {}
+    except OSError as exc:
+        raise ValueError(f"{source} cannot be read ({exc.strerror})") from None
+
+
+def _signature_link(headers: dict[str, str], base: str) -> str | None:
+    import httpx
+
+    link = headers.get("link", "")
+    for part in link.split(","):
+        if 'rel="signature"' in part and "<" in part:
+            return str(httpx.URL(base).join(part[part.index("<") + 1 : part.index(">")]))
+    return None
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from igf_hub.core import signing
+
+    try:
+        raw, headers = _read_source(args.source, "a document")
+        token: str | None = None
+        if args.signature:
+            token = _read_source(args.signature, "a signature")[0].decode().strip()
+        elif link := _signature_link(headers, args.source):
+            token = _read_source(link, "a signature")[0].decode().strip()
+        parsed = signing.document_bytes(raw)
+        # A record's own JSON (GET /v1/messages/{id}) names its signed document: verify that one.
+        if (
+            (
+                parsed is not None
+                and isinstance(ref := parsed[1].get("signature"), dict)
+                and "record" not in parsed[1]
+            )
+            and isinstance(ref.get("document"), str)
+            and isinstance(ref.get("jws"), str)
+        ):
+            raw = _read_source(ref["document"], "a signed document")[0]
+            token = token or ref["jws"]
+        keys = None
+        if args.keys:
+            keys = signing.keys_from_jwks(json.loads(_read_source(args.keys, "a JWKS")[0]))
+    except (ValueError, UnicodeDecodeError) as exc:
+        print(f"igf-hub verify: {exc}", file=sys.stderr)
+        return 2
+
+    async def check(conn: asyncpg.Connection) -> signing.Verdict:
+        return await signing.verify_document(conn, raw, token=token, keys=keys)
+
+    if keys is not None and token is not None:
+        document = signing.document_bytes(raw)
+        verdict = (
+            signing.verify(document[0], token, keys)
+            if document
+            else signing.Verdict(
+                valid=False, outcome=signing.Outcome.not_json, detail="This is not a JSON document."
+            )
+        )
+    else:
+        with runtime(settings) as live:
+            verdict = asyncio.run(_with_conn(live, check))
+    if args.json:
+        print(msgspec.json.encode(verdict).decode())
+    else:
+        print(verdict.detail)
+        if verdict.kid:
+            print(
+                f"  key: {verdict.kid} (valid from {verdict.key_valid_from.isoformat() if verdict.key_valid_from else '?'}"
+                f"{', retired ' + verdict.key_retired_at.isoformat() if verdict.key_retired_at else ''})"
+            )
+        if verdict.signed_at:
+            print(f"  signed at: {verdict.signed_at.isoformat()}")
+        if verdict.document_sha256:
+            print(f"  document SHA-256: {verdict.document_sha256}")
+    return 0 if verdict.valid else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from igf_hub.auth.principal import Role
 
@@ -584,6 +739,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys_cmd = sub.add_parser("keys", help="token signing keys").add_subparsers(dest="action", required=True)
     keys_cmd.add_parser("rotate", help="make a new signing key active").set_defaults(fn=cmd_keys)
+
+    pub = sub.add_parser("publication-keys", help="the keys that sign published records").add_subparsers(
+        dest="action", required=True
+    )
+    listed = pub.add_parser("list", help="the key history, current and retired")
+    listed.add_argument("--json", action="store_true", help="print it as the published JWKS")
+    listed.set_defaults(fn=cmd_publication_keys)
+    rotate = pub.add_parser(
+        "rotate",
+        help="make the configured key current and retire the previous one (development: make a new key file)",
+    )
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(fn=cmd_publication_keys)
+    retire_cmd = pub.add_parser("retire", help="retire a key: its signatures made after --at stop verifying")
+    retire_cmd.add_argument("kid")
+    retire_cmd.add_argument("--at", help="ISO 8601 time with zone (default: now); earlier for a leaked key")
+    retire_cmd.add_argument("--reason", required=True)
+    retire_cmd.add_argument("--json", action="store_true")
+    retire_cmd.set_defaults(fn=cmd_publication_keys)
+    pub.add_parser(
+        "backfill", help="sign the records approved or published before signing began"
+    ).set_defaults(fn=cmd_publication_backfill)
+
+    verify_doc = sub.add_parser(
+        "verify", help="is this document exactly what the IGF published? exit 0 yes, 1 no, 2 unreadable"
+    )
+    verify_doc.add_argument("source", metavar="FILE|URL", help="a signed document, or a record's URL")
+    verify_doc.add_argument(
+        "--signature", metavar="FILE|URL", help="the JWS you kept (default: the published one)"
+    )
+    verify_doc.add_argument(
+        "--keys", metavar="FILE|URL", help="a JWKS of publication keys (default: the database's)"
+    )
+    verify_doc.add_argument("--json", action="store_true")
+    verify_doc.set_defaults(fn=cmd_verify)
     return parser
 
 
@@ -594,10 +784,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     from igf_hub.core.audit_keys import AuditKeyError
+    from igf_hub.core.signing import SigningConfigError
 
     try:
         result: int = args.fn(settings, args)
-    except AuditKeyError as exc:
+    except (AuditKeyError, SigningConfigError) as exc:
         print(f"igf-hub: {exc}", file=sys.stderr)
         return 2
     return result

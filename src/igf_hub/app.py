@@ -34,7 +34,7 @@ from igf_hub.auth.pages import SignInPages
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.auth.twofactor_pages import TwoFactorPages
-from igf_hub.core import audit, mail, wiring
+from igf_hub.core import audit, mail, signing, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire, pool_lifespan, provide_db, provide_tx
 from igf_hub.core.errors import DomainError, to_problem
@@ -82,6 +82,8 @@ from igf_hub.system.controllers import (
     MetricsController,
     VocabController,
 )
+from igf_hub.system.signing_controllers import PublicationKeyController, SignatureController
+from igf_hub.system.verify_pages import VerifyPage
 from igf_hub.tracks import CallController, OutputController, TrackController
 from igf_hub.tracks import wiring as tracks_wiring
 from igf_hub.tracks.pages import CALENDARS as TRACK_CALENDARS
@@ -105,6 +107,8 @@ CONTROLLERS: list[Any] = [
     VocabController,
     AuditController,
     AuditCheckpointController,
+    PublicationKeyController,
+    SignatureController,
     OAuthController,
     WellKnownController,
     SignInPages,
@@ -142,6 +146,7 @@ PAGES: list[Any] = [
     CalendarAccountPage,
     TransparencyPage,
     DevMailboxPage,
+    VerifyPage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
@@ -251,6 +256,9 @@ def complete_options(app: Litestar) -> None:
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     audit.configure(settings)  # this deployment's seal key (a missing production key stops us here)
     mail.require_configured(settings)  # production sends real mail or is told not to
+    signing.private_key(
+        settings
+    )  # a missing production publication key stops us here too (README, "Signed records")
     wiring.install(WIRING)
     metrics = Metrics()
     app = Litestar(

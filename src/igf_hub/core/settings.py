@@ -200,6 +200,14 @@ class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
     checkpoint_interval: int = 600  # seconds
 
 
+class SigningSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The IGF publication key that signs published records; never stored in the database (README, "Signed
+    records")."""
+
+    # Base64 of the 32-byte Ed25519 seed. Empty: a key file in the data dir (development only).
+    publication_key: str = ""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: Environment = Environment.development
     data_dir: str = ".igf_hub"
@@ -219,6 +227,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     exports: ExportSettings = ExportSettings()
     audit: AuditSettings = AuditSettings()
     mail: MailSettings = MailSettings()
+    signing: SigningSettings = SigningSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
     # The Secretariat's allowance per limited route and window: sized for bulk work, not for the public.
@@ -341,6 +350,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_MAIL_DISABLED": ("mail", "disabled"),
     "IGF_HUB_MAIL_LEASE_SECONDS": ("mail", "lease_seconds"),
     "IGF_HUB_MAIL_MAX_ATTEMPTS": ("mail", "max_attempts"),
+    "IGF_HUB_PUBLICATION_KEY": ("signing", "publication_key"),
     "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": ("webhooks", "allowed_hosts"),
     "IGF_HUB_WEBHOOK_SECRETS_KEY": ("webhooks", "secrets_key"),
     "IGF_HUB_WEBHOOK_RUN_DISPATCHER": ("webhooks", "run_dispatcher"),

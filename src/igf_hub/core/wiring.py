@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from igf_hub.core import metrics, notice_kinds, outbox, references
+from igf_hub.core import metrics, notice_kinds, outbox, references, signing
 from igf_hub.core.notice_kinds import NoticeKind
 from igf_hub.core.outbox import EventDoc, Handler
 
@@ -43,6 +43,9 @@ class Wiring:
     collectors: Mapping[str, metrics.Collector] = field(default_factory=dict)
     # The kinds of notice the domain sends people (people/notices.py says how to add one).
     notice_kinds: Sequence[NoticeKind] = ()
+    # Kinds of record it signs when it publishes them, and how to sign those published before signing began
+    # (``igf-hub publication-keys backfill``).
+    signed_records: Mapping[str, signing.Backfill] = field(default_factory=dict)
 
 
 _installed: dict[str, Wiring] = {}

@@ -44,6 +44,7 @@ from igf_hub.messages.schemas import (
     Withdraw,
 )
 from igf_hub.messages.service import SUBJECT, MessageService
+from igf_hub.messages.signed_record import sign_approved
 from igf_hub.messages.states import TRANSITION_EVENTS, TRANSITIONS, MessageState
 
 S = MessageState
@@ -140,6 +141,9 @@ class MessageLifecycle:
         updated = await self.messages.repo.set_state(
             row.id, target, now=now, actor=actor, reason=reason, superseded_by=superseded_by
         )
+        if target is S.approved:
+            # Signed in the approving transaction: an approved version never exists unsigned.
+            await sign_approved(self.conn, self.settings, await self.messages.view(updated), now=now)
         await self._transitioned(row, updated, actor, reason)
         # The ballot moves because of the transition, so its event follows the transition's (a refusal while
         # opening it still rolls the whole transition back).

@@ -278,6 +278,13 @@ class MessageRepository:
         )
         return MessageRow(**row)
 
+    async def approved_ids(self) -> list[UUID]:
+        """Every Message that has an approved version, oldest approval first (signing them: core/signing.py)."""
+        rows = await self.conn.fetch(
+            "SELECT id FROM messages WHERE approved_version_number IS NOT NULL ORDER BY approved_at, id"
+        )
+        return [r["id"] for r in rows]
+
     async def get(self, message_id: UUID, *, for_update: bool = False) -> MessageRow | None:
         return _message(
             await self.conn.fetchrow(SELECT_MESSAGE_FOR_UPDATE if for_update else SELECT_MESSAGE, message_id)

@@ -10,6 +10,7 @@ import msgspec
 
 from igf_hub.core.pagination import Page
 from igf_hub.core.schemas import Classification, LanguageTag, Year
+from igf_hub.core.signing import RecordSignature
 from igf_hub.core.vocab import MagStakeholderGroup
 from igf_hub.messages.content import PARAGRAPH_ID_PATTERN
 from igf_hub.messages.states import MessageState
@@ -188,6 +189,8 @@ class Message(msgspec.Struct, kw_only=True):
     source_url: str | None = None
     imported_at: datetime | None = None
     import_source: str | None = None
+    # The IGF's signature of the approved version (README, "Signed records"); none before approval.
+    signature: RecordSignature | None = None
 
 
 class MessageSummary(msgspec.Struct, kw_only=True):

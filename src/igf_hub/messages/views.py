@@ -6,6 +6,7 @@ from datetime import datetime
 
 import msgspec
 
+from igf_hub.core import signing
 from igf_hub.core.schemas import Classification
 from igf_hub.messages.comment_repository import CommentRepository
 from igf_hub.messages.content import Paragraph
@@ -19,6 +20,8 @@ from igf_hub.messages.schemas import (
 )
 from igf_hub.messages.schemas import Paragraph as ParagraphOut
 from igf_hub.messages.states import MessageState
+
+SIGNED_KIND = "message"  # its kind among the IGF's signed records (messages/signed_record.py signs it)
 
 
 def paragraphs_out(paragraphs: list[Paragraph]) -> list[ParagraphOut]:
@@ -40,6 +43,11 @@ async def message_view(
     if row.approved_version_number is not None:
         approved = await repo.version(row.id, row.approved_version_number)
         approved_sha = approved.content_sha256 if approved else None
+    signature = None
+    if row.approved_version_number is not None:
+        signature = await signing.signature_of(
+            repo.conn, base_url, SIGNED_KIND, row.id, row.approved_version_number
+        )
     latest_round = await comments.latest_round(row.id)
     total, undisposed = await comments.counts(row.id)
     base = f"/v1/messages/{row.id}"
@@ -110,4 +118,5 @@ async def message_view(
             export_markdown=link(f"{base}/exports/message.md"),
             page=link(f"/messages/{row.id}") if row.published_at is not None else None,
         ),
+        signature=signature,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
+from igf_hub.messages import signed_record
 from igf_hub.messages.archive_service import MESSAGE, resolve_message
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.messages.provenance import (
@@ -24,4 +25,5 @@ WIRING = Wiring(
         MESSAGE_COMMENT: resolve_message_comment,
         MESSAGE: resolve_message,
     },
+    signed_records={signed_record.KIND: signed_record.backfill},  # each approved version
 )

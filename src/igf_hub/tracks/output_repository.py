@@ -221,6 +221,14 @@ class OutputRepository:
         )
         return _output(row, now)
 
+    async def published_ids(self) -> list[UUID]:
+        """Every output version ever published (superseded ones too), oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT id FROM track_outputs WHERE status <> 'draft' AND published_at IS NOT NULL "
+            "ORDER BY published_at, id"
+        )
+        return [r["id"] for r in rows]
+
     async def get(self, output_id: UUID, *, now: datetime, for_update: bool = False) -> Output | None:
         row = await self.conn.fetchrow(LOCK_OUTPUT if for_update else SELECT_OUTPUT, output_id)
         return _output(row, now) if row else None

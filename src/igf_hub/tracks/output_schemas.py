@@ -11,6 +11,7 @@ import msgspec
 
 from igf_hub.core.pagination import Page
 from igf_hub.core.schemas import Classification, HttpUrl, LanguageTag, LongText, ShortText, Year
+from igf_hub.core.signing import RecordSignature
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.tracks.call_schemas import AwareDatetime
 
@@ -102,6 +103,8 @@ class Output(msgspec.Struct, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    # The IGF's signature of the published version (README, "Signed records"); none for a draft.
+    signature: RecordSignature | None = None
 
 
 class OutputSummary(msgspec.Struct, kw_only=True):

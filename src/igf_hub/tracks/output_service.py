@@ -12,12 +12,13 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth.principal import Principal, Role
-from igf_hub.core import changelog, references
+from igf_hub.core import changelog, references, signing
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
 from igf_hub.core.errors import FieldError, IllegalTransition
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
+from igf_hub.tracks import signed_record
 from igf_hub.tracks.access import WORKING, find_track, manages, require_manager
 from igf_hub.tracks.errors import (
     CommentWindowClosed,
@@ -148,13 +149,21 @@ class OutputService:
         output = await self.repo.get(output_id, now=self.clock.now())
         if output is None or not self._visible(output, actor):
             raise OutputNotFound(f"no output {output_id}")
-        return output
+        return await self._with_signature(output)
+
+    async def _with_signature(self, output: Output) -> Output:
+        if output.status is OutputStatus.draft:
+            return output
+        signature = await signing.signature_of(
+            self.conn, self.settings.base_url, signed_record.KIND, output.id, output.output_version
+        )
+        return msgspec.structs.replace(output, signature=signature)
 
     async def get_by_citable_id(self, cid: str) -> Output:
         output = await self.repo.get_by_citable_id(cid, now=self.clock.now())
         if output is None:
             raise OutputNotFound(f"no output is cited as {cid!r}")
-        return output
+        return await self._with_signature(output)
 
     async def list_outputs(
         self, filters: OutputFilters, *, actor: Principal, cursor: str | None, limit: int
@@ -394,6 +403,11 @@ class OutputService:
             citable_id=citable_id(track.slug, output.year, series_number, output.output_version),
         )
         assert published is not None
+        # Signed in the publishing transaction: a published output never exists unsigned.
+        signature = await signed_record.sign_published(
+            self.conn, self.settings, published, track, href=output_href(published.id), now=now
+        )
+        published = msgspec.structs.replace(published, signature=signature)
         await self.tracks.add_history(track.id, "output_published", now=now, output_id=published.id)
         superseded = None
         if predecessor is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
+from igf_hub.tracks import signed_record
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
 from igf_hub.tracks.output_service import REFERENCE_KIND, resolve_track_output
 
@@ -14,4 +15,5 @@ WIRING = Wiring(
     ],
     events=TRACK_EVENTS,
     references={REFERENCE_KIND: resolve_track_output},  # IGF Messages cite published outputs
+    signed_records={signed_record.KIND: signed_record.backfill},  # each published output version
 )

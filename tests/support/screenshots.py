@@ -17,15 +17,18 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-# (file name, path): the pages the README shows.
-SHOTS = [
-    ("home-en", "/en/"),
-    ("home-ar", "/ar/"),
-    ("nris-en", "/en/nris"),
+# (file name, path, the link to follow from it or None): the pages the README shows. A Message's address holds
+# its id, new with each demo load, so its reading view is reached from the Arabic archive by its title (the
+# archive lists each Message under its original title; the reading view shows the reader's language).
+SHOTS: list[tuple[str, str, str | None]] = [
+    ("home-en", "/en/", None),
+    ("home-ar", "/ar/", None),
+    ("nris-en", "/en/nris", None),
+    ("message-ar", "/ar/messages", "Connectivity that reaches the last village"),
 ]
 
 
-async def take(url: str, out: Path, shots: list[tuple[str, str]] = SHOTS) -> list[Path]:
+async def take(url: str, out: Path, shots: list[tuple[str, str, str | None]] = SHOTS) -> list[Path]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise SystemExit("screenshots need Debian's chromium package (apt-get install chromium)")
@@ -36,12 +39,18 @@ async def take(url: str, out: Path, shots: list[tuple[str, str]] = SHOTS) -> lis
         try:
             context = await browser.new_context(viewport={"width": 1200, "height": 900})
             page = await context.new_page()
-            for name, path in shots:
+            for name, path, follow in shots:
                 answer = await page.goto(url.rstrip("/") + path, wait_until="networkidle")
                 if answer is None or answer.status != 200:
                     raise SystemExit(
                         f"{path} answered {answer.status if answer else 'nothing'}: is the site up?"
                     )
+                if follow is not None:
+                    link = page.get_by_role("link", name=follow, exact=True).first
+                    if not await link.count():
+                        raise SystemExit(f"{path} has no link {follow!r}: is the demonstration data loaded?")
+                    await link.click()
+                    await page.wait_for_load_state("networkidle")
                 target = out / f"{name}.png"
                 await page.screenshot(path=target, full_page=True)
                 written.append(target)

@@ -92,7 +92,7 @@ async def test_the_screenshot_command_writes_each_page(
     live_url: str, demo: DemoReport, tmp_path: Path
 ) -> None:
     written = await screenshots.take(live_url, tmp_path)
-    assert [p.name for p in written] == [f"{name}.png" for name, _ in screenshots.SHOTS]
+    assert [p.name for p in written] == [f"{name}.png" for name, _, _ in screenshots.SHOTS]
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 10_000 for p in written)
 
 
@@ -104,3 +104,32 @@ async def test_the_other_public_pages_stay_within_the_page_budget(
     transferred = await first_load(browser, f"{live_url}{path}")
     assert "document" in transferred
     assert sum(transferred.values()) <= PAGE_BUDGET, transferred
+
+
+@needs_chromium
+async def test_a_message_in_arabic_renders_with_an_arabic_font(
+    browser: Browser, live_url: str, demo: DemoReport
+) -> None:
+    """The README's Arabic screenshot shows letters, not empty boxes: Chromium finds an installed font with the
+    Arabic glyphs for the Message's title (DejaVu Sans, from Debian's fonts-dejavu-core, which chromium's
+    fontconfig pulls in)."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    (_, path, follow) = next(shot for shot in screenshots.SHOTS if shot[0] == "message-ar")
+    assert follow is not None
+    await page.goto(f"{live_url}{path}")
+    await page.get_by_role("link", name=follow, exact=True).first.click()
+    await page.wait_for_load_state("load")
+    title = "اتصال يصل إلى آخر قرية"  # the demonstration data's Arabic text of that Message
+    assert await page.locator("h1").inner_text() == title
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("DOM.enable")
+    await cdp.send("CSS.enable")
+    root = await cdp.send("DOM.getDocument")
+    heading = await cdp.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": "h1"})
+    fonts = (await cdp.send("CSS.getPlatformFontsForNode", {"nodeId": heading["nodeId"]}))["fonts"]
+    # Every letter of the title was drawn with a real font (a missing glyph would count under no family).
+    letters = sum(1 for c in title if not c.isspace())
+    assert sum(f["glyphCount"] for f in fonts) >= letters, fonts
+    assert all(f["familyName"] for f in fonts), fonts
+    await context.close()

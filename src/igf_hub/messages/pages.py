@@ -35,6 +35,7 @@ from igf_hub.messages.repository import MessageFilters
 from igf_hub.messages.schemas import HistoryEntry, LanguageText, Message
 from igf_hub.messages.service import MessageService
 from igf_hub.messages.states import MessageState
+from igf_hub.people import follows
 from igf_hub.web import i18n
 from igf_hub.web.atom import AtomEntry, AtomFeed, atom_response, entry_id, feed_id, feed_urls
 from igf_hub.web.calendar import CalendarContext, Deadline, DeadlineList
@@ -263,6 +264,12 @@ class MessagePages(PageController):
         filters = MessageFilters(year=year, theme=theme or None, state=in_state)
         page = await service.page(filters, actor=actor, cursor=cursor, limit=PAGE_SIZE)
         years, themes = await service.facets(actor=actor)
+        # Filtered by a theme (else a year), the archive offers to follow that theme (or year).
+        follow = None
+        if theme and 2 <= len(theme.strip()) <= 200:
+            follow = await follows.button(request, db, follows.THEME, theme, theme.strip())
+        elif year:
+            follow = await follows.button(request, db, follows.MESSAGES_OF_YEAR, str(year), str(year))
         query = {"year": year, "theme": theme or None, "state": in_state}
         kept = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
         next_url = None
@@ -279,6 +286,7 @@ class MessagePages(PageController):
                 "states": [(s.value, STATE_NAMES[s]) for s in MessageState if s is not MessageState.draft],
                 "chosen": {"year": str(year or ""), "theme": theme or "", "state": in_state or ""},
                 "state_names": STATE_NAMES,
+                "follow": follow,
             },
         )
 
@@ -339,6 +347,7 @@ class MessagePages(PageController):
                 "outcome_names": OUTCOME_NAMES,
                 "stakeholder_names": STAKEHOLDER_NAMES,
                 "provenance_names": PROVENANCE_NAMES,
+                "follow": await follows.button(request, db, follows.MESSAGE, str(message.id), message.title),
             },
         )
 

@@ -33,6 +33,7 @@ from igf_hub.nri.report_schemas import MeetingFormat
 from igf_hub.nri.report_service import ReportService, add_months
 from igf_hub.nri.schemas import HistoryEntry, Nri, NriFilters, NriStatus, NriType, YouthScope
 from igf_hub.nri.service import NriService
+from igf_hub.people import follows
 from igf_hub.web import i18n
 from igf_hub.web.calendar import CalendarContext, Deadline, DeadlineList
 from igf_hub.web.errors import PageController
@@ -339,6 +340,7 @@ class NriPages(PageController):
             "nri/profile.html",
             {
                 "nri": nri,
+                "follow": await follows.button(request, db, follows.NRI, str(nri.id), nri.name),
                 "type_name": YOUTH_SCOPE_NAMES[nri.youth_scope] if nri.youth_scope else TYPE_NAMES[nri.type],
                 "status_name": STATUS_NAMES[nri.status],
                 "regions": [REGIONAL_GROUP_NAMES.get(code, code) for code in nri.regional_groups],

@@ -18,6 +18,7 @@ from igf_hub.auth.principal import ANONYMOUS, Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
+from igf_hub.people import follows
 from igf_hub.tracks.call_schemas import Call, CallState
 from igf_hub.tracks.call_service import CallService
 from igf_hub.tracks.output_repository import OutputFilters
@@ -236,6 +237,7 @@ class TrackPages(PageController):
                 "scheduled_calls": [c for c in detail.calls if c.state is CallState.scheduled],
                 "list_url": i18n.path_in(language, "/tracks"),
                 "history": history_rows(detail),
+                "follow": await follows.button(request, db, follows.TRACK, detail.slug, detail.name),
             },
         )
 

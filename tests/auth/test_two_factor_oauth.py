@@ -11,11 +11,13 @@ import asyncpg
 import httpx
 
 from igf_hub.auth.principal import Role
+from igf_hub.auth.schemas import GrantCreate
+from igf_hub.auth.service import IdentityService
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from tests.conftest import BASE_URL
 from tests.support import twofactor
-from tests.support.auth import TokenFactory, pkce_pair
+from tests.support.auth import TEST_ACTOR, TokenFactory, pkce_pair
 
 PASSWORD = "correct horse battery staple"
 CHALLENGE = re.compile(r'name="challenge" value="([^"]+)"')
@@ -100,3 +102,41 @@ async def test_a_secretariat_member_without_two_factor_gets_no_code(
     refused = await _password(client, _params(), person.user.email)
     assert refused.status_code == 403 and "location" not in refused.headers
     assert "Your role requires two-factor sign-in." in refused.text
+
+
+async def test_a_refresh_token_from_before_the_secretariat_role_gives_nothing_until_two_factor(
+    client: httpx.AsyncClient, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> None:
+    """A refresh token issued to a plain account (no second factor needed then) must not keep minting access
+    tokens with the Secretariat's power once that role is granted: the refresh is refused until two-factor is on."""
+    person = await tokens.user(password=PASSWORD)
+    verifier, pkce = pkce_pair()
+    params = _params() | {"code_challenge": pkce}
+    redirect = await _password(client, params, person.user.email)
+    assert redirect.status_code == 302, redirect.text
+    code = parse_qs(urlsplit(redirect.headers["location"]).query)["code"][0]
+    issued = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": params["redirect_uri"],
+            "client_id": params["client_id"],
+            "code_verifier": verifier,
+        },
+    )
+    assert issued.status_code == 200, issued.text
+    refresh = issued.json()["refresh_token"]
+    async with db.acquire() as conn, conn.transaction():
+        await IdentityService(conn, clock, settings).grant_role(
+            person.id, GrantCreate(role=Role.secretariat), actor=TEST_ACTOR
+        )
+
+    def refreshing(token: str) -> dict[str, str]:
+        return {"grant_type": "refresh_token", "refresh_token": token, "client_id": params["client_id"]}
+
+    refused = await client.post("/oauth/token", data=refreshing(refresh))
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    await twofactor.enrol(db, settings, clock, person.id)
+    renewed = await client.post("/oauth/token", data=refreshing(refresh))
+    assert renewed.status_code == 200, renewed.text

@@ -27,7 +27,10 @@ from joserfc.jwk import KeySet
 
 from igf_hub.auth import passwords
 from igf_hub.auth.keys import ALGORITHM
+from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
 from igf_hub.auth.repository import IdentityRepository
+from igf_hub.auth.twofactor_repository import TwoFactorRepository
+from igf_hub.auth.twofactor_service import required_for
 from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
@@ -214,7 +217,22 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
             # hold the newest one, so revoke the whole family (RFC 9700 section 4.14.2); the user signs in again.
             _run(self._revoke_family, row)
             return None
+        if _run(self._two_factor_missing, row["user_id"]):
+            return None  # invalid_grant; the same token works again once two-factor is set up
         return RefreshToken(row, refresh_token)
+
+    async def _two_factor_missing(self, user_id: UUID) -> bool:
+        """The person's role requires two-factor and they have none (a role granted after the refresh token was
+        issued, or a reset): no new access token until they set it up."""
+        s = self.server
+        rows = await s.repo.user_principal_rows(user_id, s.clock.now())
+        grants = tuple(
+            Grant(role=Role(r["role"]), resource_id=r["resource_id"], is_chair=r["is_chair"])
+            for r in rows
+            if r["role"] is not None
+        )
+        person = Principal(kind=PrincipalKind.user, subject=f"user:{user_id}", grants=grants)
+        return required_for(person) and not await TwoFactorRepository(s.repo.conn).has_two_factor(user_id)
 
     async def _revoke_family(self, row: Mapping[str, Any]) -> None:
         s = self.server

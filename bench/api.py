@@ -39,7 +39,7 @@ from bench.common import (
 from bench.load import PER_CLIENT, ClassResult, RunResult, Target, drive
 from bench.seed import FULL, TINY, Scale, seed
 from bench.servers import ServerProcess, children_cpu_seconds
-from bench.workload import ANCHOR, MIX, Workload, client_token, commenter_tokens, secretariat_client
+from bench.workload import ANCHOR, HTML, MIX, Workload, client_token, commenter_tokens, secretariat_client
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings
 from igf_hub.core.vault import Vault, decode_key, new_key_text
@@ -171,6 +171,32 @@ def row(name: str, run: RunResult, cls: str | None, pairs: Pairs | None) -> list
     ]
 
 
+PAGE_TARGET = 1.5  # issue 22: a page costs at most 1.5x the JSON of the same object
+PAGE_HEADERS = [
+    "page",
+    "JSON of the same objects",
+    "req/s: JSON ÷ page",
+    "app CPU/req: page ÷ JSON",
+    "≤ 1.5x",
+]
+
+
+def page_rows(pairs: dict[str, Pairs]) -> list[list[object]]:
+    """Each page against its JSON endpoint: the median over rounds of the req/s ratio (the slices of one round
+    ran one after the other), and server CPU per request over all slices."""
+    rows: list[list[object]] = []
+    for page, json in HTML.items():
+        pages, jsons = pairs[page].measured, pairs[json].measured
+        ratios = [rate(j) / rate(p) for j, p in zip(jsons, pages, strict=True) if rate(p)]
+        cost = statistics.median(ratios) if ratios else 0.0
+        p, j = merge(pages), merge(jsons)
+        json_cpu = per_request_ms(j.server_cpu, j)
+        cpu = per_request_ms(p.server_cpu, p) / json_cpu if json_cpu else 0.0
+        met = "yes" if cost and cpu and max(cost, cpu) <= PAGE_TARGET else "**no**"
+        rows.append([page, json, f"**{cost:.2f}x**", f"**{cpu:.2f}x**", met])
+    return rows
+
+
 def endpoint_rows(run: RunResult) -> list[list[object]]:
     """Per endpoint, slowest first by median."""
     rows = []
@@ -225,7 +251,7 @@ async def run(
             "IGF_HUB_DB_POOL_MAX": str(settings.db.pool_max),
             "IGF_HUB_RATE_LIMITS": "true",  # as in production: comments spread over enough people instead
         }
-        phases = [*MIX, MIXED]
+        phases = [*MIX, *HTML, MIXED]
         pairs = {name: Pairs([], []) for name in phases}
         async with (
             ServerProcess("igf", igf_port, env, work_dir / "igf-server.log") as igf,
@@ -253,7 +279,7 @@ async def run(
     anchor_all = merge([a for p in pairs.values() for a in p.anchor])
     merged = {name: merge(p.measured) for name, p in pairs.items()}
     rows = [row(ANCHOR, anchor_all, None, None)]
-    rows += [row(name, merged[name], name, pairs[name]) for name in MIX]
+    rows += [row(name, merged[name], name, pairs[name]) for name in [*MIX, *HTML]]
     mixed = merged[MIXED]
     mixed_rows = [row(f"mixed: {cls}", mixed, cls, None) for cls in MIX if cls in mixed.classes]
     mixed_rows.append(row("**mixed: all**", mixed, None, pairs[MIXED]))
@@ -277,6 +303,11 @@ async def run(
             "just before; CPU ratios are over all slices:",
             "",
             markdown_table(HEADERS, rows),
+            "",
+            "The HTML class: each page against the JSON endpoint of the same objects, measured in the same run "
+            f"(target: at most {PAGE_TARGET:g}x):",
+            "",
+            markdown_table(PAGE_HEADERS, page_rows(pairs)),
             "",
             f"Mixed read/write workload ({', '.join(f'{k} {v}%' for k, v in MIX.items())}); a class's req/s is its "
             "share of the run, CPU per request and ratios are for the whole run:",

@@ -35,6 +35,11 @@ COMMENT = "write: public comment"
 LEDGER = "write: ledger receipt"
 # The mixed workload: mostly public reads, a fifth writes (weights out of 100).
 MIX = {NRI: 30, MESSAGE: 20, LISTS: 20, AGGREGATES: 10, COMMENT: 12, LEDGER: 8}
+HTML_NRI = "html: NRI profile page"
+HTML_MESSAGE = "html: Message reading view"
+# The HTML class: each page, and the JSON read of the same objects it is compared with in the same run (issue 22's
+# target: a page costs at most 1.5x its JSON). Pages are measured on their own, outside the mixed workload.
+HTML = {HTML_NRI: NRI, HTML_MESSAGE: MESSAGE}
 
 
 class Workload:
@@ -75,6 +80,10 @@ class Workload:
             return Target(cls, "GET", f"/v1/nris/{self.pick(self.s.nri_ids)}")
         if cls == MESSAGE:
             return Target(cls, "GET", f"/v1/messages/{self.pick(self.s.message_ids)}")
+        if cls == HTML_NRI:
+            return Target(cls, "GET", f"/en/nris/{self.pick(self.s.nri_ids)}")
+        if cls == HTML_MESSAGE:
+            return Target(cls, "GET", f"/en/messages/{self.pick(self.s.message_ids)}")
         if cls == LISTS:
             return Target(cls, "GET", next(self.list_paths))
         if cls == AGGREGATES:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.api import TINY_PLAN, run
-from bench.workload import ANCHOR, MIX
+from bench.api import HEADERS, TINY_PLAN, run
+from bench.workload import ANCHOR, HTML, MIX
 
 from tests.conftest import Servers
 
@@ -34,11 +34,16 @@ async def test_api_benchmark_produces_its_tables(
 
     assert report.startswith("## API benchmark")
     assert "| endpoint class | requests | failed | req/s | p50 ms | p99 ms |" in report
-    rows = {row[0]: row for row in table_rows(report, "")}
-    for name in [ANCHOR, *MIX, "**mixed: all**"]:
+    rows = {row[0]: row for row in table_rows(report, "") if len(row) == len(HEADERS)}
+    for name in [ANCHOR, *MIX, *HTML, "**mixed: all**"]:
         assert name in rows, f"no row for {name}:\n{report}"
         requests, failed = int(rows[name][1]), int(rows[name][2])
         assert requests > 0 and failed == 0, f"{name}: {requests} requests, {failed} failed:\n{report}"
-    for name in MIX:  # every class is compared with the anchor measured in the same run
+    for name in [*MIX, *HTML]:  # every class is compared with the anchor measured in the same run
         assert rows[name][8].startswith("**") and rows[name][9].endswith("x**"), rows[name]
+    # The HTML class: each page with its ratio to the JSON of the same objects, from the same run.
+    assert "| page | JSON of the same objects |" in report
+    for page, json in HTML.items():
+        (line,) = [r for r in table_rows(report, "") if r[0] == page and r[1] == json]
+        assert line[2].endswith("x**") and line[3].endswith("x**"), line
     assert "Failed requests" not in report

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 
 from igf_hub.auth.principal import Role
+from igf_hub.auth.twofactor_repository import TwoFactorRepository
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from tests.support.auth import Caller, TokenFactory
@@ -303,3 +304,47 @@ async def test_turning_it_off_needs_a_fresh_code_or_the_password(
     ]
     async with site.browser() as browser:  # signing in is one step again
         assert (await browser.sign_in(person.user.email, PASSWORD)).status_code == 303
+
+
+async def test_a_passkey_is_removed_only_by_its_owner(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> None:
+    owner, other = await _person(tokens), await _person(tokens)
+    owner_secret, _ = await _enrol(db, settings, clock, owner.id)
+    other_secret, _ = await _enrol(db, settings, clock, other.id)
+    async with db.acquire() as conn:
+        passkey = await TwoFactorRepository(conn).insert_passkey(
+            user_id=owner.id,
+            credential_id=b"cred-1",
+            public_key=b"key",
+            sign_count=0,
+            name="Phone",
+            now=clock.now(),
+        )
+    async with site.browser() as browser:
+        _, step = await _second_step(browser, other.user.email)
+        assert (await _enter(browser, step, _code(other_secret, clock))).status_code == 303
+        token = await browser.token("/account/two-factor")
+        answer = await browser.post(
+            f"/account/two-factor/passkeys/{passkey.id}/delete", {"csrf_token": token}
+        )
+        assert answer.status_code == 303
+    async with db.acquire() as conn:
+        assert len(await TwoFactorRepository(conn).passkeys(owner.id)) == 1  # another person's: untouched
+    async with site.browser() as browser:
+        _, step = await _second_step(browser, owner.user.email)
+        assert (await _enter(browser, step, _code(owner_secret, clock))).status_code == 303
+        page = await browser.get("/account/two-factor")
+        assert 'aria-label="Remove the passkey Phone"' in page.text
+        token = await browser.token("/account/two-factor")
+        answer = await browser.post(
+            f"/account/two-factor/passkeys/{passkey.id}/delete", {"csrf_token": token}
+        )
+        assert answer.headers["location"] == "/en/account/two-factor?done=passkey-removed"
+    async with db.acquire() as conn:
+        assert await TwoFactorRepository(conn).passkeys(owner.id) == []
+        removed = await conn.fetchval(
+            "SELECT actor FROM audit_log WHERE action = 'user.passkey_removed' AND subject_id = $1",
+            str(owner.id),
+        )
+    assert removed == f"user:{owner.id}"

@@ -74,6 +74,13 @@ from igf_hub.people.follow_pages import FollowPages
 from igf_hub.people.invitation_controllers import InvitationController
 from igf_hub.people.invitation_pages import InvitationPages
 from igf_hub.people.mailbox_pages import DevMailboxPage
+from igf_hub.people.notice_pages import (
+    InboxPage,
+    NotificationSettingsPage,
+    SendLogPage,
+    UnreadCount,
+    UnsubscribePage,
+)
 from igf_hub.people.pages import AccountPages
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
@@ -149,6 +156,10 @@ PAGES: list[Any] = [
     TransparencyPage,
     DevMailboxPage,
     VerifyPage,
+    InboxPage,
+    NotificationSettingsPage,
+    UnsubscribePage,
+    SendLogPage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
@@ -287,6 +298,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             AuthenticationMiddleware(),
             input_guard_middleware,
             WebSessionMiddleware(),  # after the input guard: it reads page forms for their CSRF token
+            UnreadCount(),  # after the session: the header's unread count for a signed-in person
         ],
         before_send=[add_request_id_header, add_security_headers],
         before_request=before_request,

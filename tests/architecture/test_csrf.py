@@ -17,7 +17,9 @@ from igf_hub.web import csrf
 from igf_hub.web.sessions import SAFE_METHODS, WebSessionMiddleware, is_page
 
 # "METHOD path" of the page routes that accept a form without a CSRF token: each must say why in its opt.
-EXEMPT = {"POST /oauth/authorize"}
+# The OAuth authorize form (its own state parameter), and RFC 8058 one-click unsubscribe: a mail provider posts
+# it from the List-Unsubscribe header with no session, and the signed token in the URL is its authority.
+EXEMPT = {"POST /oauth/authorize", "POST /unsubscribe/{token:str}"}
 
 
 def _page_forms(data_dir: Path) -> tuple[list[str], list[str]]:

@@ -53,6 +53,8 @@ class Rule:
     # A page's form: a browser must send the session's CSRF token, so a post without one is refused with the
     # 403 page (HTML), whoever sends it; a caller presenting a token is no browser and is not checked.
     form: bool = False
+    # A page that refuses: the 401 / 403 page (HTML), not problem+json.
+    html: bool = False
 
 
 def public(why: str = "public read") -> Rule:
@@ -69,6 +71,10 @@ def signed_in(why: str, **kw: Any) -> Rule:
 
 def page(why: str = "a public page") -> Rule:
     return Rule(EVERYONE, why)
+
+
+def secretariat_page(why: str) -> Rule:
+    return Rule(ONLY_SECRETARIAT, why, html=True)
 
 
 def form(why: str) -> Rule:
@@ -359,6 +365,18 @@ EXPECTED: dict[str, Rule] = {
         "a person's calendar: the secret address is the key, a wrong one 404"
     ),
     "GET /account/calendar": page("signed-out readers are sent to sign in"),
+    "GET /inbox": page("signed-out readers are sent to sign in"),
+    "POST /inbox/{notice_id}/read": form("marks one of the signed-in person's own notices read"),
+    "POST /inbox/read-all": form("marks the signed-in person's notices read"),
+    "GET /account/notifications": page("signed-out readers are sent to sign in"),
+    "POST /account/notifications": form("the signed-in person's own notification settings"),
+    "GET /unsubscribe/{token}": page(
+        "the signed token is the authority (RFC 8058); a wrong one is the 404 page"
+    ),
+    "POST /unsubscribe/{token}": page(
+        "one-click unsubscribe posts without a session (RFC 8058): the token decides"
+    ),
+    "GET /notices/send-log": secretariat_page("the e-mail send log"),
     "GET /dev/mailbox": page("development only (404 in production): what the local SMTP sink caught"),
     "GET /dev/mailbox/{key}": page("development only; an unknown message is the 404 page"),
     "POST /account/calendar": form("a new secret calendar address for the signed-in person"),
@@ -455,4 +473,5 @@ def test_cell(operation_id: str, role: str, live: LiveApp, world: World) -> None
         return
     expected = 401 if role == ANONYMOUS else 403
     assert response.status_code == expected, where
-    assert response.headers["content-type"].startswith("application/problem+json"), where
+    media = "text/html" if rule.html else "application/problem+json"
+    assert response.headers["content-type"].startswith(media), where

@@ -70,6 +70,10 @@ class World:
             values["message_id"] = self.ids["ballot_message_id"]
         if "{file_path}" in path:
             values["file_path"] = "favicon.svg"
+        if path.startswith("/unsubscribe/"):
+            values["token"] = "not-a-valid-token"  # the 404 page, to everyone alike
+        if "{notice_id}" in path:
+            values["notice_id"] = "1"
         if path.startswith("/dev/mailbox/"):
             values["key"] = "no-such-message"  # the page answers 404 for it, to everyone alike
         if path.startswith("/calendars/"):

@@ -29,6 +29,9 @@ from igf_hub.web import i18n
 from igf_hub.web.formatting import FILTERS
 from igf_hub.web.navigation import account, navigation
 
+# Where the header's unread-notice count waits in the request's state (set by people/notice_pages.UnreadCount).
+UNREAD_KEY = "igf_hub.inbox_unread"
+
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -150,6 +153,7 @@ def render(
             "languages": _switcher(request, language),
             "navigation": navigation(request, language),
             "account": account(request, language),
+            "inbox_unread": (request.scope.get("state") or {}).get(UNREAD_KEY),
             "path": request.url.path,
         },
         status_code=status_code,

@@ -45,6 +45,7 @@ async def _sign(settings: Settings, rid: str) -> tuple[bytes, signing.RecordSign
                 version=1,
                 record={"n": rid},
                 now=Clock().now(),
+                actor="test",
             )
         document = await signing.signed_document(conn, "test_record", rid, 1)
         assert document is not None

@@ -80,6 +80,7 @@ async def sign(
             version=1,
             record={"text": f"record {rid}"},
             now=at,
+            actor="test",
         )
 
 
@@ -196,11 +197,12 @@ async def test_rotation_keeps_old_signatures_verifiable_and_a_retired_key_signs_
         with pytest.raises(signing.PublicationKeyUnavailable, match="retired"):
             await sign(conn, old_settings, "late", T0 + timedelta(days=3))
         audit = await conn.fetch(
-            "SELECT action, subject_id FROM audit_log WHERE subject_type = 'publication_key' ORDER BY seq"
+            "SELECT action, subject_id, actor FROM audit_log WHERE subject_type = 'publication_key' ORDER BY seq"
         )
-        assert [(r["action"], r["subject_id"]) for r in audit] == [
-            ("publication_key.activated", before.kid),
-            ("publication_key.activated", new.kid),
+        # The first use is audited as the act of whoever published (not an anonymous "system").
+        assert [(r["action"], r["subject_id"], r["actor"]) for r in audit] == [
+            ("publication_key.activated", before.kid, "test"),
+            ("publication_key.activated", new.kid, "test"),
         ]
 
     jwks = await jwks_of(client)

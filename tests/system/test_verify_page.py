@@ -27,6 +27,7 @@ async def signed(db: asyncpg.Pool, settings: Settings, rid: str) -> tuple[bytes,
             version=1,
             record={"t": "é " + rid},
             now=Clock().now(),
+            actor="test",
         )
         document = await signing.signed_document(conn, "test_record", rid, 1)
     assert document is not None

@@ -330,7 +330,7 @@ async def retire(
 
 
 async def _signing_key(
-    conn: asyncpg.Connection, settings: Settings, now: datetime
+    conn: asyncpg.Connection, settings: Settings, now: datetime, actor: str
 ) -> tuple[str, Ed25519PrivateKey]:
     try:
         key = private_key(settings)
@@ -343,7 +343,7 @@ async def _signing_key(
     if row is None:
         # A key configured for the first time (a fresh deployment, or a new key deployed before `rotate` ran)
         # becomes the current one, so a published record is never left unsigned.
-        await _activate(conn, kid, public, actor="system", now=now, reason="first use of a configured key")
+        await _activate(conn, kid, public, actor=actor, now=now, reason="first use of a configured key")
     elif row.retired_at is not None:
         raise PublicationKeyUnavailable(
             f"the configured publication key {kid} was retired at {row.retired_at.isoformat()}: configure a new "
@@ -426,15 +426,17 @@ async def sign_record(
     version: int,
     record: Any,
     now: datetime,
+    actor: str,
 ) -> RecordSignature:
     """Sign one record version in the caller's transaction (a refusal rolls the publication back). Signing the
-    same version again returns the signature it already has: a published record's signature never changes."""
+    same version again returns the signature it already has: a published record's signature never changes.
+    ``actor`` (who approved or published it) is audited as activating the key when this is its first use."""
     repo = SigningRepository(conn)
     rid = str(record_id)
     if (existing := await repo.signed(kind, rid, version)) is not None:
         return _signature(settings.base_url, existing)
     document = canonical(envelope(settings, kind=kind, record_id=rid, version=version, record=record))
-    kid, key = await _signing_key(conn, settings, now)
+    kid, key = await _signing_key(conn, settings, now, actor)
     at = _seconds(now)
     header = {"alg": ALG, "b64": False, "crit": ["b64"], "kid": kid, "iat": int(at.timestamp())}
     jwk = OKPKey.import_key({**public_jwk(raw_public(key)), "d": _b64url(key.private_bytes_raw())})

@@ -143,7 +143,9 @@ class MessageLifecycle:
         )
         if target is S.approved:
             # Signed in the approving transaction: an approved version never exists unsigned.
-            await sign_approved(self.conn, self.settings, await self.messages.view(updated), now=now)
+            await sign_approved(
+                self.conn, self.settings, await self.messages.view(updated), now=now, actor=actor.subject
+            )
         await self._transitioned(row, updated, actor, reason)
         # The ballot moves because of the transition, so its event follows the transition's (a refusal while
         # opening it still rolls the whole transition back).

@@ -45,7 +45,7 @@ def record_document(message: Message) -> dict[str, Any]:
 
 
 async def sign_approved(
-    conn: asyncpg.Connection, settings: Settings, message: Message, *, now: datetime
+    conn: asyncpg.Connection, settings: Settings, message: Message, *, now: datetime, actor: str
 ) -> signing.RecordSignature:
     assert message.approved_version_number is not None
     return await signing.sign_record(
@@ -56,6 +56,7 @@ async def sign_approved(
         version=message.approved_version_number,
         record=record_document(message),
         now=now,
+        actor=actor,
     )
 
 
@@ -80,6 +81,6 @@ async def backfill(conn: asyncpg.Connection, settings: Settings, now: datetime) 
                 )
                 continue
             view = await message_view(repo, comments, row, now=now, base_url=settings.base_url)
-            await sign_approved(conn, settings, view, now=now)
+            await sign_approved(conn, settings, view, now=now, actor="cli")
             result.signed += 1
     return result

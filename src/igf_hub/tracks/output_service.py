@@ -405,7 +405,13 @@ class OutputService:
         assert published is not None
         # Signed in the publishing transaction: a published output never exists unsigned.
         signature = await signed_record.sign_published(
-            self.conn, self.settings, published, track, href=output_href(published.id), now=now
+            self.conn,
+            self.settings,
+            published,
+            track,
+            href=output_href(published.id),
+            now=now,
+            actor=actor.subject,
         )
         published = msgspec.structs.replace(published, signature=signature)
         await self.tracks.add_history(track.id, "output_published", now=now, output_id=published.id)

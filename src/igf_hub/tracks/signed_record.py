@@ -42,7 +42,14 @@ def record_document(output: Output, track: TrackRow, href: str) -> dict[str, Any
 
 
 async def sign_published(
-    conn: asyncpg.Connection, settings: Settings, output: Output, track: TrackRow, *, href: str, now: datetime
+    conn: asyncpg.Connection,
+    settings: Settings,
+    output: Output,
+    track: TrackRow,
+    *,
+    href: str,
+    now: datetime,
+    actor: str,
 ) -> signing.RecordSignature:
     return await signing.sign_record(
         conn,
@@ -52,6 +59,7 @@ async def sign_published(
         version=output.output_version,
         record=record_document(output, track, settings.base_url + href),
         now=now,
+        actor=actor,
     )
 
 
@@ -71,7 +79,7 @@ async def backfill(conn: asyncpg.Connection, settings: Settings, now: datetime) 
             track = await tracks.get(output.track_id)
             assert track is not None
             await sign_published(
-                conn, settings, output, track, href=f"/v1/tracks/outputs/{output.id}", now=now
+                conn, settings, output, track, href=f"/v1/tracks/outputs/{output.id}", now=now, actor="cli"
             )
             result.signed += 1
     return result

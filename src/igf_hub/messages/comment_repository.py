@@ -21,6 +21,14 @@ SELECT_OPEN_ROUND = (
 CLOSE_ROUND = f"UPDATE message_comment_rounds SET closed_at = $2 WHERE id = $1 RETURNING {ROUND_COLUMNS}"
 SELECT_DUE_ROUNDS = """
 SELECT message_id FROM message_comment_rounds WHERE closed_at IS NULL AND closes_at <= $1 ORDER BY closes_at"""
+# Open windows that close within the notice period (48 hours), with what a notice about one says.
+SELECT_CLOSING_ROUNDS = """
+SELECT r.message_id, r.number, r.closes_at, m.year, m.theme, v.title
+FROM message_comment_rounds r JOIN messages m ON m.id = r.message_id
+JOIN message_versions v ON v.message_id = r.message_id AND v.number = r.version_number
+    AND v.language = m.source_language
+WHERE r.closed_at IS NULL AND m.state = 'public_comment' AND r.closes_at > $1 AND r.closes_at <= $2
+ORDER BY r.closes_at"""
 
 COMMENT_COLUMNS = """
 c.id, c.message_id, r.number AS round_number, c.version_number, c.paragraph_id, c.author_user_id,
@@ -142,6 +150,9 @@ class CommentRepository:
 
     async def due_round_messages(self, now: datetime) -> list[UUID]:
         return [r["message_id"] for r in await self.conn.fetch(SELECT_DUE_ROUNDS, now)]
+
+    async def closing_rounds(self, now: datetime, until: datetime) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(SELECT_CLOSING_ROUNDS, now, until))
 
     async def insert(
         self,

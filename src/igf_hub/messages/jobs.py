@@ -13,6 +13,7 @@ from igf_hub.messages.ballot_repository import BallotRepository
 from igf_hub.messages.ballot_service import BallotService
 from igf_hub.messages.comment_repository import CommentRepository
 from igf_hub.messages.lifecycle_service import MessageLifecycle
+from igf_hub.messages.notices import CLOSING_NOTICE, notify_comment_closing
 
 log = structlog.get_logger("igf_hub.messages.jobs")
 
@@ -56,12 +57,26 @@ async def remind_ballot_members(ctx: dict[str, Any]) -> int:
     return sent
 
 
+async def warn_closing_comment_windows(ctx: dict[str, Any]) -> int:
+    """The followers of a Message whose comment window closes within 48 hours hear of it, once per window (the
+    notice's key is the Message and its round: running again, or late, adds nothing)."""
+    now = ctx["clock"].now()
+    async with ctx["pool"].acquire() as conn, conn.transaction():
+        sent = 0
+        for window in await CommentRepository(conn).closing_rounds(now, now + CLOSING_NOTICE):
+            sent += await notify_comment_closing(conn, window, now)
+    if sent:
+        log.info("messages.comment_closing_notices", count=sent)
+    return sent
+
+
 async def sweep_message_windows(ctx: dict[str, Any]) -> dict[str, int]:
     """The minute-by-minute sweep: every window that is due closes, every reminder that is due goes out."""
     return {
         "comment_periods_closed": await close_due_comment_periods(ctx),
         "ballots_closed": await close_due_ballots(ctx),
         "reminders_sent": await remind_ballot_members(ctx),
+        "closing_notices": await warn_closing_comment_windows(ctx),
     }
 
 
@@ -70,5 +85,6 @@ FUNCTIONS: list[Any] = [
     close_due_comment_periods,
     close_due_ballots,
     remind_ballot_members,
+    warn_closing_comment_windows,
 ]
 CRON_JOBS: list[Any] = [cron(sweep_message_windows, second={20}, unique=True, run_at_startup=True)]

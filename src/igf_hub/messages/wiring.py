@@ -6,6 +6,7 @@ from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.messages import signed_record
 from igf_hub.messages.archive_service import MESSAGE, resolve_message
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
+from igf_hub.messages.notices import NOTICE_KINDS, notify_comment_opened
 from igf_hub.messages.provenance import (
     MESSAGE_COMMENT,
     SESSION_REPORT,
@@ -26,4 +27,7 @@ WIRING = Wiring(
         MESSAGE: resolve_message,
     },
     signed_records={signed_record.KIND: signed_record.backfill},  # each approved version
+    # The followers of a Message, its theme or its year hear that comment opened (messages/notices.py).
+    after_commit={"message.public_comment_opened": [notify_comment_opened]},
+    notice_kinds=NOTICE_KINDS,
 )

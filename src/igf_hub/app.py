@@ -70,6 +70,7 @@ from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
 from igf_hub.people import wiring as people_wiring
+from igf_hub.people.account_pages import AccountSettingsPages
 from igf_hub.people.follow_pages import FollowPages
 from igf_hub.people.invitation_controllers import InvitationController
 from igf_hub.people.invitation_pages import InvitationPages
@@ -146,6 +147,7 @@ PAGES: list[Any] = [
     AccountPages,
     FollowPages,
     InvitationPages,
+    AccountSettingsPages,
     MessagePages,
     MessageFeeds,
     NriPages,

@@ -82,6 +82,8 @@ class World:
             )
         values["token"] = "not-a-real-token"  # one-time links and invitations: a token no one was sent
         values["purpose"] = "verify_email"
+        if path.startswith("/account/programs/"):
+            values["client_id"] = "igf-hub-console"
         values["invitation_id"] = "00000000-0000-4000-8000-000000000001"  # no such invitation: 404 for all
         if path.startswith("/v1/signatures/"):  # a signature that does not exist: 404 for everyone
             values |= {"kind": "message", "record_id": "00000000-0000-0000-0000-000000000000", "version": "1"}

@@ -148,3 +148,27 @@ async def test_a_coordinator_invites_a_co_coordinator_who_accepts(
     assert errors == [] and guest_errors == []
     await inviter.close()
     await invitee.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+async def test_the_signed_in_account_pages_are_accessible(
+    browser: Browser, site: Site, tokens: TokenFactory, language: str
+) -> None:
+    person = await tokens.user((Role.nri_coordinator, uuid4()), password=GOOD)
+    for javascript in (True, False):
+        context = await browser.new_context(java_script_enabled=javascript)
+        page = await context.new_page()
+        errors = console_errors(page)
+        await page.goto(f"{site.url}/{language}/signin")
+        await page.locator("#field-email").fill(person.user.email)
+        await page.locator("#field-password").fill(GOOD)
+        await page.locator("form[action$='/signin'] button[type=submit]").click()
+        await page.wait_for_url(f"{site.url}/{language}/account")
+        for path in ("/account", "/account/sessions", "/account/delete", "/invitations", "/invitations/new"):
+            answer = await page.goto(f"{site.url}/{language}{path}")
+            assert answer is not None and answer.status == 200, path
+            assert await page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
+            assert (await page.locator("h1").inner_text()).strip(), path
+            await _check(page, javascript)
+        assert errors == []
+        await context.close()

@@ -36,6 +36,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 NOTICES = {
     "signed-out": N_("You are signed out."),
     "signed-out-everywhere": N_("You are signed out in every browser and on every device."),
+    "account-deleted": N_("Your account is deleted. Your public comments stay in the public record."),
     "email-confirmed": N_("Your e-mail address is confirmed. You can sign in now."),
     "password-changed": N_(
         "Your password is changed, and you are signed out everywhere. Sign in with the new one."
@@ -230,11 +231,16 @@ class SignInPages(PageController):
         return Redirect(next_path or _signin_url(request, done="signed-out"), status_code=303)
 
     @post("/signout/everywhere", operation_id="SignOutEverywhere", status_code=303, opt=BEFORE_TWO_FACTOR)
-    async def signout_everywhere(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
+    async def signout_everywhere(
+        self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Redirect:
         person = _signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/account"), status_code=303)
         ended = await context_of(request.scope).sign_out_everywhere(tx)
+        assert person.user_id is not None
+        # Everywhere includes the programs signed in as the person: their refresh tokens end too.
+        await IdentityService(tx, clock, settings).revoke_refresh_tokens(person.user_id, actor=person.subject)
         await changelog.record(
             tx,
             "user.signed_out_everywhere",

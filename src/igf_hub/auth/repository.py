@@ -91,6 +91,15 @@ REVOKE_REFRESH_FAMILY = """
 UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING token_hash"""
 REVOKE_USER_REFRESH = """
 UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING token_hash"""
+# The programs that hold a live refresh token of a person (the people who signed in to them), one row per client.
+SELECT_CONNECTED_CLIENTS = """
+SELECT c.client_id, c.name, min(t.issued_at) AS since, max(t.issued_at) AS last_used
+FROM oauth_refresh_tokens t JOIN oauth_clients c ON c.client_id = t.client_id
+WHERE t.user_id = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
+GROUP BY c.client_id, c.name ORDER BY max(t.issued_at) DESC"""
+REVOKE_USER_CLIENT_REFRESH = """
+UPDATE oauth_refresh_tokens SET revoked_at = $3 WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL
+RETURNING token_hash"""
 UPDATE_PASSWORD = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 AND is_active"  # noqa: S105 (SQL)
 REVOKE_REFRESH = (
     "UPDATE oauth_refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL"
@@ -245,6 +254,12 @@ class IdentityRepository:
     async def revoke_user_refresh_tokens(self, user_id: UUID, now: datetime) -> int:
         """Revoke every live refresh token of a person, every client; how many were live."""
         return len(await self.conn.fetch(REVOKE_USER_REFRESH, user_id, now))
+
+    async def connected_clients(self, user_id: UUID, now: datetime) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.conn.fetch(SELECT_CONNECTED_CLIENTS, user_id, now)]
+
+    async def revoke_user_client(self, user_id: UUID, client_id: str, now: datetime) -> int:
+        return len(await self.conn.fetch(REVOKE_USER_CLIENT_REFRESH, user_id, client_id, now))
 
     async def set_password_hash(self, user_id: UUID, password_hash: str, now: datetime) -> bool:
         status: str = await self.conn.execute(UPDATE_PASSWORD, user_id, password_hash, now)

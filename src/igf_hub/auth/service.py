@@ -135,6 +135,24 @@ class IdentityService:
         )
         return revoked
 
+    async def connected_clients(self, user_id: UUID) -> list[dict[str, object]]:
+        """The programs a person signed in to that can still act for them (a live refresh token)."""
+        return await self.repo.connected_clients(user_id, self.clock.now())
+
+    async def disconnect_client(self, user_id: UUID, client_id: str) -> int:
+        """End one program's hold on a person (its refresh tokens); audited; how many were live."""
+        revoked = await self.repo.revoke_user_client(user_id, client_id, self.clock.now())
+        await changelog.record(
+            self.conn,
+            "user.client_disconnected",
+            actor=f"user:{user_id}",
+            subject_type="user",
+            subject_id=user_id,
+            data={"client_id": client_id, "revoked": revoked},
+            publish=False,  # a security record, not a change others act on
+        )
+        return revoked
+
     async def get_user(self, user_id: UUID) -> User:
         user = await self.repo.get_user(user_id)
         if user is None:

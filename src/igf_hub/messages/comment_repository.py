@@ -119,9 +119,18 @@ class CommentFilters(msgspec.Struct, kw_only=True):
     author: UUID | None = None
 
 
+# A deleted account's published name leaves its comments (the comments stay): people/account_service.py.
+FORGET_AUTHOR_NAME = """
+UPDATE message_comments SET display_name = NULL WHERE author_user_id = $1 AND display_name IS NOT NULL"""
+
+
 class CommentRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+
+    async def forget_author_name(self, user_id: UUID) -> int:
+        status: str = await self.conn.execute(FORGET_AUTHOR_NAME, user_id)
+        return int(status.split()[-1])
 
     async def open_round(
         self,

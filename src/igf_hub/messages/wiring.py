@@ -6,6 +6,7 @@ from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.messages import signed_record
 from igf_hub.messages.archive_service import MESSAGE, resolve_message
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
+from igf_hub.messages.former_participants import forget_deleted_author
 from igf_hub.messages.notices import NOTICE_KINDS, notify_comment_opened
 from igf_hub.messages.provenance import (
     MESSAGE_COMMENT,
@@ -19,8 +20,9 @@ WIRING = Wiring(
     domain="messages",
     families=[EventFamily(name="message", resource_path="/v1/messages/{id}")],
     events=MESSAGE_EVENTS,
-    # Its roster of MAG members follows the MAG domain's appointment events, in their transaction.
-    in_transaction=[record_mag_appointment],
+    # Its roster of MAG members follows the MAG domain's appointment events, in their transaction; a deleted
+    # account's comments lose its name unless the person kept it (messages/former_participants.py).
+    in_transaction=[record_mag_appointment, forget_deleted_author],
     references={
         SESSION_REPORT: resolve_session_report,
         MESSAGE_COMMENT: resolve_message_comment,

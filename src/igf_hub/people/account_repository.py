@@ -73,6 +73,13 @@ UPDATE users SET email = $2, display_name = '', password_hash = NULL, external_s
                  stakeholder_group = NULL, country = NULL, deleted_at = $3, updated_at = $3
 WHERE id = $1 AND deleted_at IS NULL"""
 DELETE_USER_LINKS = "DELETE FROM account_links WHERE user_id = $1"
+# What the audit log says the person did, and what was done to their account (their own data export).
+SELECT_AUDIT_OF = """
+SELECT seq, occurred_at, actor, action, subject_type, subject_id, data FROM audit_log
+WHERE actor = $1 OR (subject_type = 'user' AND subject_id = $2) ORDER BY seq LIMIT $3"""
+SELECT_INVITATIONS_OF = """
+SELECT id, email::text AS email, role, resource_id, created_at, accepted_at, revoked_at, invited_by FROM invitations
+WHERE accepted_by = $1 OR invited_by = $2 ORDER BY created_at"""
 
 
 class AccountRepository:
@@ -137,6 +144,14 @@ class AccountRepository:
         await self.conn.execute(USE_LINK, link_id, now)
 
     async def erase(self, user_id: UUID, placeholder_email: str, now: datetime) -> bool:
+        """Empty the account of everything personal (it can no longer sign in); whether it was there to erase."""
         status: str = await self.conn.execute(ERASE_USER, user_id, placeholder_email, now)
         await self.conn.execute(DELETE_USER_LINKS, user_id)
         return status.endswith(" 1")
+
+    async def audit_of(self, user_id: UUID, limit: int) -> list[dict[str, object]]:
+        rows = await self.conn.fetch(SELECT_AUDIT_OF, f"user:{user_id}", str(user_id), limit)
+        return [dict(r) for r in rows]
+
+    async def invitations_of(self, user_id: UUID) -> list[dict[str, object]]:
+        return [dict(r) for r in await self.conn.fetch(SELECT_INVITATIONS_OF, user_id, f"user:{user_id}")]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import anyio.to_thread
@@ -25,6 +26,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.auth import password_rules, passwords
+from igf_hub.auth.principal import Principal, PrincipalKind
 from igf_hub.auth.service import IdentityService
 from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
@@ -35,6 +37,7 @@ from igf_hub.people.errors import LinkExpired, LinkNotFound, LinkUsed
 from igf_hub.web.sessions_repository import SessionRepository
 
 VERIFY, RESET = "verify_email", "reset_password"
+EXPORT_AUDIT_LIMIT = 10_000
 PATHS = {VERIFY: "/verify-email", RESET: "/password-reset"}
 
 
@@ -45,6 +48,10 @@ class SignUp(msgspec.Struct, kw_only=True):
     password: str
     stakeholder_group: str | None = None
     country: str | None = None
+
+
+def _person(user_id: UUID) -> Principal:
+    return Principal(kind=PrincipalKind.user, subject=f"user:{user_id}", user_id=user_id)
 
 
 def token_hash(token: str) -> str:
@@ -184,6 +191,49 @@ class AccountService:
             key=f"account.password_changed:{link.id}",
         )
         return profile
+
+    async def export(self, user_id: UUID) -> dict[str, Any]:
+        """Everything igf_hub keeps about the person, as they may download it (never a secret: no password hash,
+        no session or token values)."""
+        profile = await self._profile(user_id)
+        user = await self.identity.get_user(user_id)
+        return {
+            "format": "igf-hub account export 1",
+            "exported_at": self.clock.now(),
+            "account": msgspec.to_builtins(profile),
+            "roles": msgspec.to_builtins(user.grants),
+            "sessions": await SessionRepository(self.conn).list_for_user(user_id),
+            "connected_programs": await self.identity.connected_clients(user_id),
+            "invitations": await self.repo.invitations_of(user_id),
+            "activity": await self.repo.audit_of(user_id, EXPORT_AUDIT_LIMIT),
+        }
+
+    async def delete(self, user_id: UUID, password: str, *, keep_name: bool) -> bool:
+        """Delete the person's account if ``password`` is theirs: nothing personal stays in it, it can no longer sign
+        in, its roles, sessions and programs' access end. What the person made public stays (their comments on
+        Messages, under the name they chose to publish with it, only if ``keep_name``): the event
+        ``user.deleted`` (never sent to consumers) lets the domains that hold it say so. False for a wrong
+        password."""
+        profile = await self._profile(user_id)
+        if not await self.identity.authenticate(profile.email, password):
+            return False
+        actor = f"user:{user_id}"
+        for grant in (await self.identity.get_user(user_id)).grants:
+            await self.identity.revoke_grant(user_id, grant.id, actor=_person(user_id))
+        await self.identity.revoke_refresh_tokens(user_id, actor=actor)
+        sessions = await SessionRepository(self.conn).delete_for_user(user_id)
+        await self.repo.erase(user_id, f"deleted-{user_id}@deleted.invalid", self.clock.now())
+        await changelog.record(
+            self.conn,
+            "user.deleted",
+            actor=actor,
+            subject_type="user",
+            subject_id=user_id,
+            data={"sessions_ended": sessions, "keep_name": keep_name},
+            event_data={"user_id": str(user_id), "keep_name": keep_name},
+            public=False,  # not for consumers: for the domains that keep what the person made public
+        )
+        return True
 
     async def _profile(self, user_id: UUID) -> Profile:
         profile = await self.repo.profile(user_id)

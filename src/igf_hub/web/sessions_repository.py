@@ -29,6 +29,10 @@ SELECT_SESSION = f"SELECT {SESSION_COLUMNS} FROM web_sessions WHERE token_hash =
 TOUCH_SESSION = "UPDATE web_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2"
 DELETE_SESSION = "DELETE FROM web_sessions WHERE id = $1"
 DELETE_USER_SESSIONS = "DELETE FROM web_sessions WHERE user_id = $1"
+LIST_USER_SESSIONS = """
+SELECT id, created_at, last_seen_at, expires_at, user_agent FROM web_sessions WHERE user_id = $1
+ORDER BY last_seen_at DESC, id"""
+DELETE_OTHER_SESSIONS = "DELETE FROM web_sessions WHERE user_id = $1 AND id <> $2"
 COUNT_USER_SESSIONS = "SELECT count(*) FROM web_sessions WHERE user_id = $1"
 DELETE_EXPIRED = "DELETE FROM web_sessions WHERE expires_at <= $1 OR last_seen_at <= $2"
 
@@ -65,6 +69,15 @@ class SessionRepository:
 
     async def delete_for_user(self, user_id: UUID) -> int:
         status: str = await self.conn.execute(DELETE_USER_SESSIONS, user_id)
+        return int(status.split()[-1])
+
+    async def list_for_user(self, user_id: UUID) -> list[dict[str, object]]:
+        """A person's sessions (never their token hashes or CSRF tokens), the most recently used first."""
+        return [dict(r) for r in await self.conn.fetch(LIST_USER_SESSIONS, user_id)]
+
+    async def delete_others(self, user_id: UUID, keep: UUID) -> int:
+        """End every session of the person but ``keep`` (this browser's); how many ended."""
+        status: str = await self.conn.execute(DELETE_OTHER_SESSIONS, user_id, keep)
         return int(status.split()[-1])
 
     async def count_for_user(self, user_id: UUID) -> int:

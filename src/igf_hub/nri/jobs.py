@@ -1,4 +1,5 @@
-"""NRI jobs: the nightly scan that flags recognised NRIs without recent activity reports as inactive."""
+"""NRI jobs: the nightly scan that flags recognised NRIs without recent activity reports as inactive, and the
+daily notices that last year's activity report is due or overdue."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from igf_hub.auth.principal import SYSTEM
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.core.settings import Settings
+from igf_hub.nri import notices
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.service import NriService
 
@@ -36,5 +38,16 @@ async def scan_inactive_nris(ctx: dict[str, Any]) -> int:
     return flagged
 
 
-FUNCTIONS: list[Any] = [scan_inactive_nris]
-CRON_JOBS: list[Any] = [cron(scan_inactive_nris, hour={2}, minute={17}, unique=True)]
+async def notify_report_deadlines(ctx: dict[str, Any]) -> int:
+    """Tell coordinators that last year's activity report is due or overdue (once per NRI, year and kind)."""
+    async with ctx["pool"].acquire() as conn, conn.transaction():
+        created = await notices.notify_report_deadlines(conn, ctx["settings"], ctx["clock"].now())
+    log.info("nri.report_deadlines_notified", notices=created)
+    return created
+
+
+FUNCTIONS: list[Any] = [scan_inactive_nris, notify_report_deadlines]
+CRON_JOBS: list[Any] = [
+    cron(scan_inactive_nris, hour={2}, minute={17}, unique=True),
+    cron(notify_report_deadlines, hour={7}, minute={5}, unique=True),
+]

@@ -1,11 +1,21 @@
-"""What the NRI domain tells people (people/notices.py): an NRI submitted for recognition → the Secretariat."""
+"""What the NRI domain tells people (people/notices.py): an NRI submitted for recognition → the Secretariat; the
+Secretariat's decision (recognised, changes requested, declined, with its reasons) → the NRI's coordinators; the
+annual activity report due, then overdue → the coordinators of each NRI that has not submitted it."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
 import asyncpg
 
+from igf_hub.auth.principal import Role
 from igf_hub.core.outbox import Event
-from igf_hub.people import notices
+from igf_hub.core.settings import Settings
+from igf_hub.nri.report_repository import ReportRepository
+from igf_hub.nri.report_service import add_months
+from igf_hub.people import notices, recipients
 from igf_hub.people.notices import N_, NoticeKind
 
 SUBMITTED = NoticeKind(
@@ -14,8 +24,41 @@ SUBMITTED = NoticeKind(
     subject=N_("NRI submitted for recognition: %(name)s"),
     template="nri/notices/submitted",
 )
+RECOGNISED = NoticeKind(
+    name="nri.recognised",
+    label=N_("Your NRI is recognised"),
+    subject=N_("Recognised as an NRI: %(name)s"),
+    template="nri/notices/recognised",
+)
+CHANGES_REQUESTED = NoticeKind(
+    name="nri.changes_requested",
+    label=N_("The Secretariat asks for changes to your NRI"),
+    subject=N_("Changes requested: %(name)s"),
+    template="nri/notices/changes_requested",
+)
+DECLINED = NoticeKind(
+    name="nri.declined",
+    label=N_("Your NRI's recognition is declined"),
+    subject=N_("Recognition declined: %(name)s"),
+    template="nri/notices/declined",
+)
+REPORT_DUE = NoticeKind(
+    name="nri.report_due",
+    label=N_("Your NRI's annual activity report is due"),
+    subject=N_("Activity report for %(year)s due by %(due_on)s: %(name)s"),
+    template="nri/notices/report_due",
+)
+REPORT_OVERDUE = NoticeKind(
+    name="nri.report_overdue",
+    label=N_("Your NRI's annual activity report is overdue"),
+    subject=N_("Activity report for %(year)s overdue: %(name)s"),
+    template="nri/notices/report_overdue",
+)
 
-NOTICE_KINDS = [SUBMITTED]
+NOTICE_KINDS = [SUBMITTED, RECOGNISED, CHANGES_REQUESTED, DECLINED, REPORT_DUE, REPORT_OVERDUE]
+
+# How long before the due date coordinators are reminded that the report is due.
+REPORT_REMINDER_DAYS = 30
 
 
 async def notify_submitted(conn: asyncpg.Connection, event: Event) -> None:
@@ -29,3 +72,62 @@ async def notify_submitted(conn: asyncpg.Connection, event: Event) -> None:
         link=f"/nris/{event.subject}",
         now=event.occurred_at,
     )
+
+
+async def _coordinators(conn: asyncpg.Connection, nri_id: UUID, now: datetime) -> list[notices.Recipient]:
+    return [*await recipients.holders(conn, Role.nri_coordinator, now, bound_to=nri_id)]
+
+
+async def notify_decided(conn: asyncpg.Connection, event: Event) -> None:
+    """The NRI's coordinators hear the Secretariat's decision and its reasons (once per event)."""
+    kind = {
+        "nri.recognised": RECOGNISED,
+        "nri.changes_requested": CHANGES_REQUESTED,
+        "nri.declined": DECLINED,
+    }[event.type]
+    params: dict[str, Any] = {
+        "name": event.data.get("name", ""),
+        "reason": event.data.get("reason") or "",
+        "changes": list(event.data.get("changes_requested") or []),
+    }
+    await notices.notify(
+        conn,
+        kind=kind.name,
+        recipients=await _coordinators(conn, UUID(event.subject), event.occurred_at),
+        key=f"{event.type}:{event.event_id}",
+        params=params,
+        link=f"/nris/{event.subject}",
+        now=event.occurred_at,
+    )
+
+
+def report_due_on(year: int, settings: Settings) -> date:
+    """When the activity report for ``year`` is due (the calendar's rule: the year's end plus the months)."""
+    return add_months(date(year, 12, 31), settings.nri.report_due_months)
+
+
+async def notify_report_deadlines(conn: asyncpg.Connection, settings: Settings, now: datetime) -> int:
+    """Tell the coordinators of each recognised NRI that has not submitted last year's report that it is due
+    (from REPORT_REMINDER_DAYS before the due date) or overdue (after it). Once per NRI, year and kind: the
+    notice's key names them, so the daily job may run any number of times. Returns how many notices were new."""
+    year = now.year - 1
+    due_on = report_due_on(year, settings)
+    today = now.date()
+    if today > due_on:
+        kind = REPORT_OVERDUE
+    elif today >= due_on - timedelta(days=REPORT_REMINDER_DAYS):
+        kind = REPORT_DUE
+    else:
+        return 0
+    created = 0
+    for nri_id, name in await ReportRepository(conn).unreported(year):
+        created += await notices.notify(
+            conn,
+            kind=kind.name,
+            recipients=await _coordinators(conn, nri_id, now),
+            key=f"{kind.name}:{nri_id}:{year}",
+            params={"name": name, "year": year, "due_on": due_on.isoformat()},
+            link=f"/nris/{nri_id}",
+            now=now,
+        )
+    return created

@@ -68,6 +68,13 @@ FROM nris n
 WHERE n.status = 'recognised' AND n.recognised_at < make_date($1, 1, 1)
   AND NOT EXISTS (SELECT 1 FROM nri_reports r WHERE r.nri_id = n.id AND r.year = $1)
 ORDER BY n.name"""
+# Recognised NRIs (recognised before the year began) with no submitted report for the year: their coordinators
+# are told the report is due, then overdue (nri/notices.py).
+UNREPORTED = """
+SELECT n.id, n.name FROM nris n
+WHERE n.status = 'recognised' AND n.recognised_at < make_date($1, 1, 1)
+  AND NOT EXISTS (SELECT 1 FROM nri_reports r WHERE r.nri_id = n.id AND r.year = $1 AND r.status = 'submitted')
+ORDER BY n.name"""
 
 
 def content_args(content: NriReportCreate, classification: Classification) -> tuple[Any, ...]:
@@ -164,3 +171,6 @@ class ReportRepository:
     async def missing(self, year: int) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.conn.fetch(MISSING_REPORTS, year)
         return rows
+
+    async def unreported(self, year: int) -> list[tuple[UUID, str]]:
+        return [(r["id"], r["name"]) for r in await self.conn.fetch(UNREPORTED, year)]

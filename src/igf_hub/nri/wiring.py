@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.nri.event_schemas import NRI_EVENTS
-from igf_hub.nri.notices import NOTICE_KINDS, notify_submitted
+from igf_hub.nri.notices import NOTICE_KINDS, notify_decided, notify_submitted
 from igf_hub.nri.service import resolve_report
 
 WIRING = Wiring(
@@ -13,5 +13,10 @@ WIRING = Wiring(
     events=NRI_EVENTS,
     references={"nri_report": resolve_report},
     notice_kinds=NOTICE_KINDS,
-    after_commit={"nri.submitted": [notify_submitted]},
+    after_commit={
+        "nri.submitted": [notify_submitted],
+        "nri.recognised": [notify_decided],
+        "nri.changes_requested": [notify_decided],
+        "nri.declined": [notify_decided],
+    },
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.messages import signed_record
 from igf_hub.messages.archive_service import MESSAGE, resolve_message
+from igf_hub.messages.ballot_notices import NOTICE_KINDS as BALLOT_NOTICE_KINDS
+from igf_hub.messages.ballot_notices import notify_ballot
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.messages.former_participants import forget_deleted_author
 from igf_hub.messages.notices import NOTICE_KINDS, notify_comment_opened
@@ -29,7 +31,13 @@ WIRING = Wiring(
         MESSAGE: resolve_message,
     },
     signed_records={signed_record.KIND: signed_record.backfill},  # each approved version
-    # The followers of a Message, its theme or its year hear that comment opened (messages/notices.py).
-    after_commit={"message.public_comment_opened": [notify_comment_opened]},
-    notice_kinds=NOTICE_KINDS,
+    # The followers of a Message, its theme or its year hear that comment opened (messages/notices.py); the MAG
+    # members eligible on a ballot (and the chair) hear it opened, its reminder and its close (ballot_notices.py).
+    after_commit={
+        "message.public_comment_opened": [notify_comment_opened],
+        "message.ballot_opened": [notify_ballot],
+        "message.ballot_reminder": [notify_ballot],
+        "message.ballot_closed": [notify_ballot],
+    },
+    notice_kinds=[*NOTICE_KINDS, *BALLOT_NOTICE_KINDS],
 )

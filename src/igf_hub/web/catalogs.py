@@ -4,7 +4,7 @@
     ./dev i18n check      only check: every string translated in every language, placeholders kept, none unmarked
 
 Strings are marked with ``_()``/``ngettext()``/``{% trans %}`` in the templates and with ``_()``/``N_()`` in
-``web/*.py``, ``people/*.py``, the domains' ``pages.py`` and ``notices.py`` and ``auth/password_rules.py``;
+``web/*.py``, ``people/*.py``, the domains' ``pages.py`` and ``notices.py`` (or ``*_notices.py``) and ``auth/password_rules.py``;
 e-mail text parts are ``templates/**.txt``. A new string arrives in each catalog untranslated; write its
 translation in ``locale/<lang>/LC_MESSAGES/messages.po``. The English catalog is filled from the sources.
 A translation not yet read by a person carries the translator comment ``UNREVIEWED`` (remove the line once a
@@ -41,6 +41,7 @@ METHODS = [
     ("web/**.py", "python"),
     ("people/**.py", "python"),
     ("*/notices.py", "python"),  # each domain's notice kinds
+    ("*/*_notices.py", "python"),  # a domain may split its kinds by concern (messages/ballot_notices.py)
     ("*/pages.py", "python"),
     ("*/*_pages.py", "python"),
     ("auth/password_rules.py", "python"),  # the password refusals every password form shows

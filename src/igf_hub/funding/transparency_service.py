@@ -145,6 +145,8 @@ class PledgeYear(msgspec.Struct, kw_only=True, frozen=True):
     fulfilled: Decimal
     outstanding: Decimal
     due_on: date | None
+    # The donor as recorded, anonymous or not: whose funders hear that the pledge is overdue (never published).
+    recorded_donor_id: UUID | None = None
 
 
 def attribute_fulfilment(
@@ -265,6 +267,7 @@ class TransparencyService:
                         fulfilled=done,
                         outstanding=left,
                         due_on=due[pledge_year],
+                        recorded_donor_id=first["donor_id"],
                     )
                 )
         return pieces

@@ -5,6 +5,7 @@ from __future__ import annotations
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.funding.event_schemas import FUNDING_EVENTS
 from igf_hub.funding.grant_service import record_nri_event
+from igf_hub.funding.notices import NOTICE_KINDS
 
 WIRING = Wiring(
     domain="funding",
@@ -12,4 +13,5 @@ WIRING = Wiring(
     events=FUNDING_EVENTS,
     # Its directory of NRIs follows the NRI domain's events, in their transaction, whichever process publishes.
     in_transaction=[record_nri_event],
+    notice_kinds=NOTICE_KINDS,
 )

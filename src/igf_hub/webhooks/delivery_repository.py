@@ -138,7 +138,9 @@ WITH r AS (
         AS h(endpoint_id, any_success, trailing_failures, failures, first_failure_at, last_at, blocked_until,
              gone, verified_url)
 ), locked AS (
-    SELECT e.id FROM webhook_endpoints e JOIN h ON h.endpoint_id = e.id ORDER BY e.id FOR UPDATE OF e
+    -- whether its staff were told it is failing, as it stands under the lock: a 2xx that clears it is a recovery
+    SELECT e.id, e.failing_notified AS was_failing_notified
+    FROM webhook_endpoints e JOIN h ON h.endpoint_id = e.id ORDER BY e.id FOR UPDATE OF e
 ), released AS (
     UPDATE webhook_deliveries d SET due_at = h.last_at
     FROM h JOIN webhook_endpoints e ON e.id = h.endpoint_id  -- the endpoint as it was before this batch
@@ -161,10 +163,10 @@ WITH r AS (
         disabled_reason = CASE WHEN e.enabled AND {disable} THEN CASE WHEN h.gone THEN 'gone' ELSE 'failing' END
                                ELSE e.disabled_reason END,
         version = e.version + CASE WHEN e.enabled AND {disable} THEN 1 ELSE 0 END
-    FROM h
-    WHERE e.id = h.endpoint_id AND e.id IN (SELECT id FROM locked)
+    FROM h JOIN locked l ON l.id = h.endpoint_id
+    WHERE e.id = h.endpoint_id
     RETURNING e.id, e.consecutive_failures, e.enabled, e.disabled_reason, e.failing_notified,
-              e.disabled_notified
+              e.disabled_notified, e.consumer_id, e.url, l.was_failing_notified AND NOT e.failing_notified AS recovered
 )
 SELECT * FROM health""".replace(
     # 410 Gone, or failing without a success since the endpoint's first failure, five days ago or more ($19).
@@ -333,6 +335,10 @@ class HealthRow(msgspec.Struct, frozen=True, kw_only=True):
     disabled_reason: str | None
     failing_notified: bool
     disabled_notified: bool
+    consumer_id: UUID
+    url: str
+    # Its staff had been told it was failing, and this batch's 2xx cleared that.
+    recovered: bool = False
 
 
 def _claimed(row: asyncpg.Record) -> Claimed:

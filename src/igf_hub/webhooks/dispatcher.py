@@ -351,6 +351,9 @@ class Dispatcher:
             rows = await DeliveryRepository(conn).record(
                 results, self._health(results, now), now - policy.AUTO_DISABLE_AFTER, policy.FAILING_THRESHOLD
             )
+            recovered = [r for r in rows if r.recovered]
+            if recovered:
+                await health.tell_recovered(conn, recovered, now)
         needs_notice = any(
             (r.enabled and r.consecutive_failures >= policy.FAILING_THRESHOLD and not r.failing_notified)
             or (not r.enabled and r.disabled_reason in ("gone", "failing") and not r.disabled_notified)

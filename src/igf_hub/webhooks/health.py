@@ -6,7 +6,7 @@ a failure and telling the consumer only delays the notice to the next pass; noth
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
@@ -14,7 +14,8 @@ import structlog
 
 from igf_hub.core import changelog, outbox
 from igf_hub.core.clock import Clock
-from igf_hub.webhooks.delivery_repository import DeliveryRepository
+from igf_hub.webhooks import notices
+from igf_hub.webhooks.delivery_repository import DeliveryRepository, HealthRow
 from igf_hub.webhooks.policy import AUTO_DISABLE_AFTER, FAILING_THRESHOLD
 
 log = structlog.get_logger("igf_hub.webhooks")
@@ -47,6 +48,18 @@ async def notify(pool: asyncpg.Pool, clock: Clock) -> int:
                 why = "answered 410 Gone" if row["disabled_reason"] == "gone" else "failed for five days"
                 message = f"{row['url']} was disabled: it {why}. Re-enable it and recover since the outage."
             await repo.insert_notice(row["consumer_id"], row["id"], kind, message, now)
+            await notices.tell_staff(
+                conn,
+                notices.ENDPOINT_FAILING if row["enabled"] else notices.ENDPOINT_DISABLED,
+                consumer_id=row["consumer_id"],
+                endpoint_id=row["id"],
+                params={
+                    "url": row["url"],
+                    "failures": row["consecutive_failures"],
+                    "reason": row["disabled_reason"] or "",
+                },
+                now=now,
+            )
             if row["enabled"]:  # a notice of failures, no one's change: an event without an audit row
                 await outbox.publish(conn, event, subject=row["id"], data=data)
             else:
@@ -63,6 +76,22 @@ async def notify(pool: asyncpg.Pool, clock: Clock) -> int:
     if rows:
         log.warning("webhooks.health_notices", endpoints=len(rows))
     return len(rows)
+
+
+async def tell_recovered(conn: asyncpg.Connection, rows: list[HealthRow], now: datetime) -> None:
+    """The staff of each endpoint that answered 2xx again after they were told it was failing hear that it
+    recovered. Its own transaction, right after the results are recorded: a worker lost in between loses this
+    notice, never the results."""
+    async with conn.transaction():
+        for row in rows:
+            await notices.tell_staff(
+                conn,
+                notices.ENDPOINT_RECOVERED,
+                consumer_id=row.consumer_id,
+                endpoint_id=row.id,
+                params={"url": row.url},
+                now=now,
+            )
 
 
 async def auto_disable(pool: asyncpg.Pool, clock: Clock) -> list[UUID]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from igf_hub.core.wiring import Wiring
 from igf_hub.webhooks.metrics import collect
+from igf_hub.webhooks.notices import NOTICE_KINDS
 from igf_hub.webhooks.service import record_for_consumers
 
 WIRING = Wiring(
@@ -13,4 +14,5 @@ WIRING = Wiring(
     # Every public event of a declared family becomes deliveries, in the publishing transaction.
     in_transaction=[record_for_consumers],
     collectors={"webhooks": collect},
+    notice_kinds=NOTICE_KINDS,
 )

@@ -40,6 +40,7 @@ from igf_hub.auth.twofactor_service import required_for
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire
 from igf_hub.core.settings import Environment, Settings
+from igf_hub.people import device_notices
 from igf_hub.web import csrf, i18n
 from igf_hub.web.csrf import is_loopback
 from igf_hub.web.sessions_repository import SessionRepository, SessionRow
@@ -100,6 +101,7 @@ class SessionContext:
         self.ended_by_expiry = False  # the browser sent a session that had expired: say so, not "forged"
         self.set_cookie: str | None = None
         self.clear_cookie = False
+        self.client_host = ""  # the address the request came from (a new device's network)
 
     @property
     def user_id(self) -> UUID | None:
@@ -120,6 +122,10 @@ class SessionContext:
         if self.session is not None:
             await SessionRepository(conn).delete(self.session.id)
         await self._begin(conn, user_id=user_id, user_agent=user_agent, second_factor=second_factor)
+        # A sign-in from a device the person has not used lately is a security notice to them.
+        await device_notices.signed_in(
+            conn, user_id, user_agent=user_agent, client_host=self.client_host, now=self.clock.now()
+        )
 
     async def sign_out(self, conn: Any) -> None:
         if self.session is not None:
@@ -198,6 +204,7 @@ class WebSessionMiddleware(ASGIMiddleware):
             return
         state = scope["litestar_app"].state
         context = SessionContext(state.settings, state.clock)
+        context.client_host = (scope.get("client") or ("", 0))[0]
         scope.setdefault("state", {})[STATE_KEY] = context
         if headers.get("authorization"):
             # A caller that presents a token (no browser sends one by itself) is that token's principal: no

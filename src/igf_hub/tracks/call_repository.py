@@ -86,6 +86,15 @@ def _call(row: asyncpg.Record) -> Call:
     return Call(**{**row, "state": CallState(row["state"])})
 
 
+# Calls whose window is open at $1, and those open calls that close by $2 (the notices of tracks/notices.py).
+CALLS_OPEN_AT = """
+SELECT c.id, c.title, c.opens_at, c.closes_at, t.id AS track_id, t.slug, t.name
+FROM track_calls c JOIN tracks t ON t.id = c.track_id
+WHERE c.opens_at <= $1 AND c.closes_at > $1 AND c.closes_at <= $2
+ORDER BY c.opens_at, c.id"""
+PARTICIPANTS = "SELECT user_id FROM track_participants WHERE track_id = $1 ORDER BY user_id"
+
+
 class CallRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
@@ -180,3 +189,10 @@ class CallRepository:
             LIST_SUBMISSIONS, call_id, after[0] if after else None, after[1] if after else None, limit
         )
         return [Submission(**r) for r in rows]
+
+    async def open_at(self, now: datetime, closing_by: datetime) -> list[asyncpg.Record]:
+        """Calls open at ``now`` that close by ``closing_by``."""
+        return list(await self.conn.fetch(CALLS_OPEN_AT, now, closing_by))
+
+    async def participants(self, track_id: UUID) -> list[UUID]:
+        return [row["user_id"] for row in await self.conn.fetch(PARTICIPANTS, track_id)]

@@ -11,6 +11,7 @@ from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.tracks import standing
+from igf_hub.tracks.notices import announce_calls
 from igf_hub.tracks.repository import TrackRepository
 from igf_hub.tracks.service import TrackService
 
@@ -45,5 +46,19 @@ async def scan_dc_standing(ctx: dict[str, Any]) -> int:
     return moved
 
 
-FUNCTIONS: list[Any] = [scan_dc_standing]
-CRON_JOBS: list[Any] = [cron(scan_dc_standing, hour={3}, minute={17}, unique=True)]
+async def announce_call_windows(ctx: dict[str, Any]) -> int:
+    """Calls for input that opened, or close within 48 hours: their participants and followers hear of it
+    (tracks/notices.py; keyed, so running again or late says nothing twice)."""
+    clock: Clock = ctx["clock"]
+    async with ctx["pool"].acquire() as conn, conn.transaction():
+        sent = await announce_calls(conn, clock.now())
+    if sent:
+        log.info("tracks.call_notices", count=sent)
+    return sent
+
+
+FUNCTIONS: list[Any] = [scan_dc_standing, announce_call_windows]
+CRON_JOBS: list[Any] = [
+    cron(scan_dc_standing, hour={3}, minute={17}, unique=True),
+    cron(announce_call_windows, second={40}, unique=True),
+]

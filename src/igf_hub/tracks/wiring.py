@@ -5,6 +5,7 @@ from __future__ import annotations
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.tracks import signed_record
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
+from igf_hub.tracks.notices import NOTICE_KINDS
 from igf_hub.tracks.output_service import REFERENCE_KIND, resolve_track_output
 
 WIRING = Wiring(
@@ -15,5 +16,6 @@ WIRING = Wiring(
     ],
     events=TRACK_EVENTS,
     references={REFERENCE_KIND: resolve_track_output},  # IGF Messages cite published outputs
+    notice_kinds=NOTICE_KINDS,  # calls for input opened / closing (tracks/notices.py)
     signed_records={signed_record.KIND: signed_record.backfill},  # each published output version
 )

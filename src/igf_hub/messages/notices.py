@@ -1,15 +1,18 @@
 """What the Messages domain tells people (people/notices.py): a public comment window opened, and one closing
-within 48 hours → the people who follow the Message, its theme or the Messages of its year (people/follows.py)."""
+within 48 hours → the people who follow the Message, its theme or the Messages of its year (people/follows.py); a
+comment received a disposition → its author."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 from igf_hub.core.outbox import Event
+from igf_hub.messages.comment_repository import CommentRepository
 from igf_hub.people import follows, notices
 from igf_hub.people.notices import N_, NoticeKind
 
@@ -25,7 +28,13 @@ COMMENT_CLOSING = NoticeKind(
     subject=N_("Public comment closes in 48 hours: %(title)s"),
     template="messages/notices/comment_closing",
 )
-NOTICE_KINDS = [COMMENT_OPENED, COMMENT_CLOSING]
+COMMENT_DISPOSED = NoticeKind(
+    name="message.comment_disposed",
+    label=N_("One of your comments on a draft IGF Message receives its disposition"),
+    subject=N_("Your comment received a disposition"),
+    template="messages/notices/comment_disposed",
+)
+NOTICE_KINDS = [COMMENT_OPENED, COMMENT_CLOSING, COMMENT_DISPOSED]
 CLOSING_NOTICE = timedelta(hours=48)
 
 
@@ -71,4 +80,21 @@ async def notify_comment_closing(conn: asyncpg.Connection, window: Mapping[str, 
         params=_params(window),
         link=f"/messages/{message_id}",
         now=now,
+    )
+
+
+async def notify_comment_disposed(conn: asyncpg.Connection, event: Event) -> None:
+    """The comment's author hears the outcome and the drafters' rationale (after commit, once per event)."""
+    message_id, comment_id = UUID(str(event.data["message_id"])), UUID(str(event.data["comment_id"]))
+    comment = await CommentRepository(conn).get(message_id, comment_id)
+    if comment is None or comment.author_user_id is None:
+        return
+    await notices.notify(
+        conn,
+        kind=COMMENT_DISPOSED.name,
+        recipients=[notices.Account(comment.author_user_id)],
+        key=f"message.comment_disposed:{event.event_id}",
+        params={"outcome": comment.disposition or "", "rationale": comment.rationale or ""},
+        link=f"/messages/{message_id}",
+        now=event.occurred_at,
     )

@@ -9,7 +9,7 @@ from igf_hub.messages.ballot_notices import NOTICE_KINDS as BALLOT_NOTICE_KINDS
 from igf_hub.messages.ballot_notices import notify_ballot
 from igf_hub.messages.event_schemas import MESSAGE_EVENTS
 from igf_hub.messages.former_participants import forget_deleted_author
-from igf_hub.messages.notices import NOTICE_KINDS, notify_comment_opened
+from igf_hub.messages.notices import NOTICE_KINDS, notify_comment_disposed, notify_comment_opened
 from igf_hub.messages.provenance import (
     MESSAGE_COMMENT,
     SESSION_REPORT,
@@ -35,6 +35,7 @@ WIRING = Wiring(
     # members eligible on a ballot (and the chair) hear it opened, its reminder and its close (ballot_notices.py).
     after_commit={
         "message.public_comment_opened": [notify_comment_opened],
+        "message.comment_disposed": [notify_comment_disposed],  # its author hears it
         "message.ballot_opened": [notify_ballot],
         "message.ballot_reminder": [notify_ballot],
         "message.ballot_closed": [notify_ballot],

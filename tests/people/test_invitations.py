@@ -139,6 +139,7 @@ async def test_accepting_with_a_new_account_grants_the_bound_role_and_signs_in(
         again = await browser.get(f"/es/invitation/{token}")
         assert again.status_code == 409
     assert await _grants(db, "guest@example.org") == [("nri_coordinator", nri, "invitation")]
+    assert await db.fetchval("SELECT count(*) FROM notices WHERE link LIKE '%' || $1", token) == 0
     verified = await db.fetchval("SELECT email_verified_at FROM users WHERE email = 'guest@example.org'")
     actions = {r["action"] for r in await db.fetch("SELECT action FROM audit_log")}
     assert verified is not None

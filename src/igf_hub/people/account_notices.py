@@ -55,6 +55,11 @@ INVITATION = NoticeKind(
 NOTICE_KINDS = [VERIFY_EMAIL, ALREADY_REGISTERED, RESET_PASSWORD, PASSWORD_CHANGED, INVITATION]
 
 
+def notice_key(key: str, email: str) -> str:
+    """The stored key of the notice ``send`` made for ``key`` and ``email`` (people/notices.py's rule)."""
+    return f"{key}|{email.strip().lower()}"
+
+
 async def send(
     conn: asyncpg.Connection,
     clock: Clock,

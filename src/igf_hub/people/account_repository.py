@@ -67,6 +67,9 @@ USE_LINK = "UPDATE account_links SET used_at = $2 WHERE id = $1 AND used_at IS N
 VOID_LINKS = """
 UPDATE account_links SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL"""
 
+# A used link's notice keeps its path no longer (the path holds the token): people/account_notices.forget_link.
+FORGET_NOTICE_LINK = "UPDATE notices SET link = NULL WHERE idempotency_key = $1 AND link IS NOT NULL"
+
 # Deletion: nothing personal stays in the row (the public record and the audit log point at it by id).
 ERASE_USER = """
 UPDATE users SET email = $2, display_name = '', password_hash = NULL, external_subject = NULL, is_active = false,
@@ -142,6 +145,9 @@ class AccountRepository:
 
     async def use_link(self, link_id: UUID, now: datetime) -> None:
         await self.conn.execute(USE_LINK, link_id, now)
+
+    async def forget_notice_link(self, notice_key: str) -> None:
+        await self.conn.execute(FORGET_NOTICE_LINK, notice_key)
 
     async def erase(self, user_id: UUID, placeholder_email: str, now: datetime) -> bool:
         """Empty the account of everything personal (it can no longer sign in); whether it was there to erase."""

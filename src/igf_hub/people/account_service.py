@@ -128,6 +128,7 @@ class AccountService:
         link = await self.check_link(token, VERIFY)
         now = self.clock.now()
         await self.repo.use_link(link.id, now)
+        await self._forget_link(token, VERIFY, link.email)
         await self.repo.mark_verified(link.user_id, now)
         await changelog.record(
             self.conn,
@@ -168,6 +169,7 @@ class AccountService:
         now = self.clock.now()
         await self.identity.set_password(link.user_id, password)
         await self.repo.use_link(link.id, now)
+        await self._forget_link(token, RESET, link.email)
         await self.repo.mark_verified(link.user_id, now)  # the link proved the address too
         sessions = await SessionRepository(self.conn).delete_for_user(link.user_id)
         actor = f"user:{link.user_id}"
@@ -234,6 +236,11 @@ class AccountService:
             public=False,  # not for consumers: for the domains that keep what the person made public
         )
         return True
+
+    async def _forget_link(self, token: str, purpose: str, email: str) -> None:
+        """The notice that carried a used link keeps its path no longer: the token leaves the database."""
+        key = f"account.{purpose}:{token_hash(token)[:32]}"
+        await self.repo.forget_notice_link(account_notices.notice_key(key, email))
 
     async def _profile(self, user_id: UUID) -> Profile:
         profile = await self.repo.profile(user_id)

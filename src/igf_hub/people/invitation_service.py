@@ -211,6 +211,10 @@ class InvitationService:
         accepted = await self.repo.accept(row.id, user_id, self.clock.now())
         if accepted is None:  # the row is locked: only a concurrent revoke can get here first
             raise InvitationRevoked("this invitation was withdrawn by whoever sent it")
+        # The mail's notice keeps the link's path (the token) no longer.
+        await AccountRepository(self.conn).forget_notice_link(
+            account_notices.notice_key(f"invitation:{row.id}", row.email)
+        )
         await changelog.record(
             self.conn,
             "invitation.accepted",

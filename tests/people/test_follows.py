@@ -4,10 +4,12 @@ for signed-out readers, and the person's list at /account/following (people/foll
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import asyncpg
 import httpx
+from icalendar import Calendar
 from lxml import html
 
 from igf_hub.demo.loader import DemoReport
@@ -128,3 +130,36 @@ async def test_what_a_person_follows_is_theirs_alone(
         assert name not in (await second.get("/en/account/following")).text
         action, _ = follow_form(await second.get(path))
         assert action.endswith("/en/account/following")  # bob does not follow it
+
+
+async def test_a_persons_calendar_has_the_deadlines_of_what_they_follow(
+    site: Site, demo: DemoReport, db: asyncpg.Pool, tokens: TokenFactory
+) -> None:
+    message = await db.fetchrow("SELECT id, theme FROM messages WHERE state = 'public_comment' LIMIT 1")
+    call = await db.fetchrow(
+        "SELECT c.id, t.slug FROM track_calls c JOIN tracks t ON t.id = c.track_id "
+        "WHERE c.closes_at > now() ORDER BY c.closes_at LIMIT 1"
+    )
+    assert message and call, "the demonstration data has an open comment window and a call"
+    person = await tokens.user(password=PASSWORD)
+    await db.execute(
+        "INSERT INTO calendar_addresses (user_id, token_hash, created_at) VALUES ($1, $2, now())",
+        person.id,
+        hashlib.sha256(b"a-followers-secret").hexdigest(),
+    )
+
+    async def uids() -> str:
+        async with httpx.AsyncClient() as calendar_program:
+            answer = await calendar_program.get(f"{site.url}/calendars/people/a-followers-secret.ics")
+        assert answer.status_code == 200
+        return " ".join(str(e["UID"]) for e in Calendar.from_ical(answer.content).walk("VEVENT"))
+
+    assert str(message["id"]) not in await uids() and str(call["id"]) not in await uids()
+    async with site.browser() as browser:
+        await browser.sign_in(person.user.email, PASSWORD)
+        for path in ("/en/messages?" + urlencode({"theme": message["theme"]}), f"/en/tracks/{call['slug']}"):
+            action, fields = follow_form(await browser.get(path))
+            assert (await browser.post(action, fields)).status_code == 303
+    found = await uids()
+    assert "message-comment-window-" in found and str(message["id"]) in found
+    assert f"track-call-closes-{call['id']}@igf-hub" in found

@@ -628,16 +628,24 @@ async def my_ballot_deadlines(context: CalendarContext, person: Principal) -> li
 
 
 async def my_comment_window_deadlines(context: CalendarContext, person: Principal) -> list[Deadline]:
-    """Comment windows concern the Secretariat, the MAG and the Messages' drafters (whose Messages they are);
-    following a Message is not there yet, so other people find them in the public calendar."""
+    """Comment windows concern the Secretariat, the MAG, the Messages' drafters (whose Messages they are) and
+    the people who follow the Message, its theme or its year (people/follows.py)."""
     everyone = await comment_window_deadlines(context)
     if person.has_role(Role.secretariat, Role.mag_member):
         return everyone
     service = _service(context.conn, context.clock, context.settings)
+    followed = await follows.subjects_of(context.conn, person.user_id) if person.user_id else set()
     mine = []
     for deadline in everyone:
         row = await service.repo.get(UUID(str(deadline.record_id)))
-        if row is not None and await service.can_draft(row, actor=person):
+        if row is None:
+            continue
+        about = {
+            (follows.MESSAGE, str(row.id)),
+            (follows.THEME, row.theme.strip()),
+            (follows.MESSAGES_OF_YEAR, str(row.year)),
+        }
+        if about & followed or await service.can_draft(row, actor=person):
             mine.append(deadline)
     return mine
 

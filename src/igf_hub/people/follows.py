@@ -134,6 +134,11 @@ async def followers(conn: asyncpg.Connection, subjects: list[tuple[str, str]]) -
     return [Account(user_id) for user_id in await FollowRepository(conn).followers(subjects)]
 
 
+async def subjects_of(conn: asyncpg.Connection, user_id: UUID) -> set[tuple[str, str]]:
+    """The (kind, key) of everything the person follows (their calendar adds these deadlines)."""
+    return {(item.kind, item.key) for item in await following(conn, user_id)}
+
+
 async def is_following(conn: asyncpg.Connection, user_id: UUID, kind: str, key: str) -> bool:
     return await FollowRepository(conn).is_following(user_id, *subject(kind, key))
 

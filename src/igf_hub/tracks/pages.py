@@ -372,11 +372,21 @@ async def call_deadlines(context: CalendarContext) -> list[Deadline]:
 
 
 async def my_call_deadlines(context: CalendarContext, person: Principal) -> list[Deadline]:
-    """The calls of the tracks the person facilitates or takes part in."""
+    """The calls of the tracks the person facilitates, takes part in or follows (people/follows.py)."""
     if person.user_id is None:
         return []
     service = CallService(context.conn, context.clock, context.settings)
     calls = await service.concerning(person.user_id, limit=CALENDAR_SIZE)
+    followed = {
+        key for kind, key in await follows.subjects_of(context.conn, person.user_id) if kind == follows.TRACK
+    }
+    if followed:
+        seen = {call.id for call, _ in calls}
+        calls += [
+            (call, name)
+            for call, name in await service.recent(limit=CALENDAR_SIZE)
+            if call.track_slug in followed and call.id not in seen
+        ]
     return [_call_deadline(context, call, name) for call, name in calls]
 
 

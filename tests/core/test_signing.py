@@ -236,6 +236,27 @@ async def test_rotation_keeps_old_signatures_verifiable_and_a_retired_key_signs_
         # The verdict also follows a JWKS someone fetched: the same refusal from the published history.
         keys = signing.keys_from_jwks(await jwks_of(client))
         assert signing.verify(document, before.jws, keys).outcome is signing.Outcome.after_retirement
+        # A thief of the retired key back-dates iat to before the retirement: the key's validity alone accepts it,
+        # the IGF's own record of what it signed does not.
+        stolen = signing.private_key(old_settings)
+        forged_doc = signing.canonical(
+            signing.envelope(
+                old_settings, kind="test_record", record_id="forged", version=1, record={"text": "x"}
+            )
+        )
+        header = {
+            "alg": "Ed25519",
+            "b64": False,
+            "crit": ["b64"],
+            "kid": before.kid,
+            "iat": int(T0.timestamp()),
+        }
+        h = base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+        sig = base64.urlsafe_b64encode(stolen.sign(h.encode() + b"." + forged_doc)).decode().rstrip("=")
+        assert signing.verify(forged_doc, f"{h}..{sig}", keys).valid  # offline, with the JWKS only
+        forged = await signing.verify_document(conn, forged_doc, token=f"{h}..{sig}")
+        assert not forged.valid and forged.outcome is signing.Outcome.not_published
+        assert "never published it" in forged.detail
         # What it signed before that moment still verifies.
         document = await signing.signed_document(conn, "test_record", "first", 1)
         assert document is not None and signing.verify(document, first.jws, keys).valid

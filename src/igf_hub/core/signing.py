@@ -671,4 +671,12 @@ async def verify_document(
             )
         elif named:
             verdict.kind, verdict.id, verdict.version = str(kind), str(rid), version
+    elif verdict.valid and await repo.signed_by_jws(token.strip()) is None:
+        # Every signature the IGF makes is kept (append-only): one it never kept was made outside its records,
+        # e.g. with a stolen key and a back-dated iat, which the key's validity alone cannot catch.
+        verdict.valid, verdict.outcome = False, Outcome.not_published
+        verdict.detail = (
+            f"The signature checks with key {verdict.kid}, but the IGF never published it: it was made outside "
+            "the IGF's records."
+        )
     return verdict

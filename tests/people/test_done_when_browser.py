@@ -1,14 +1,15 @@
 """Issue 18's first "done when", in one journey in a real browser (Chromium through Playwright, JavaScript on):
 a newcomer signs up, reads the verification mail in the development mailbox (/dev/mailbox, fed by the real
 SMTP sink of ``./dev serve`` on 127.0.0.1) and clicks its link, signs in, sets up TOTP from the key the page
-shows, invites a co-coordinator of their NRI who accepts in a second browser (reading the invitation in the
-same mailbox), and hears of a real event in their inbox and by mail. axe-core checks every page visited."""
+shows, invites a co-coordinator of the NRI they registered, who accepts in a second browser (reading the
+invitation in the same mailbox), and hears the Secretariat's decision on the NRI in their inbox and by mail.
+axe-core checks every page visited."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import httpx
@@ -17,16 +18,18 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from igf_hub.auth.principal import Role
+from igf_hub.auth.service import IdentityService
 from igf_hub.core import mail
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import MailSecurity, Settings
 from igf_hub.embedded import MailSink
-from igf_hub.people import follows, mailer
+from igf_hub.people import mailer
 from tests.conftest import settings_for
-from tests.messages.support import message, move, sweep
+from tests.nri.helpers import PRINCIPLES, act, register
 from tests.support import twofactor
-from tests.support.auth import TokenFactory
+from tests.support.auth import Caller, TokenFactory
 from tests.support.browser import assert_accessible, console_errors
+from tests.support.notices import deliver
 from tests.support.web import Site
 
 GOOD = "a quiet river under the old bridge"
@@ -110,16 +113,18 @@ async def test_sign_up_through_the_mailbox_set_up_totp_invite_a_co_coordinator_a
     assert "You can sign in now" in await page.get_by_role("status").inner_text()
     await assert_accessible(page)
 
-    # The Secretariat makes the newcomer a coordinator of an NRI (through the API, as it does).
-    nri = uuid4()
+    # The newcomer registers their NRI and submits it (through the API, as a coordinator's program does):
+    # registering makes them its coordinator. The Secretariat starts the review.
     newcomer = await _user_id(db, NEWCOMER)
+    async with db.acquire() as conn:
+        user = await IdentityService(conn, clock, settings).get_user(newcomer)
+    coordinator = Caller(user, await tokens.token_for(newcomer))
     secretariat = await tokens.user(Role.secretariat)
-    granted = await client.post(
-        f"/v1/users/{newcomer}/grants",
-        json={"role": "nri_coordinator", "resource_id": str(nri)},
-        headers=secretariat.headers,
-    )
-    assert granted.status_code == 201, granted.text
+    nri = await register(client, coordinator)
+    submitted = await act(client, coordinator, nri["id"], "submit", {"affirmed_principles": PRINCIPLES})
+    assert submitted.status_code == 200, submitted.text
+    reviewing = await act(client, secretariat, nri["id"], "start-review")
+    assert reviewing.status_code == 200, reviewing.text
 
     # Sign in, then set TOTP up from the key the page shows.
     await page.get_by_label("E-mail address").fill(NEWCOMER)
@@ -151,7 +156,7 @@ async def test_sign_up_through_the_mailbox_set_up_totp_invite_a_co_coordinator_a
     await page.wait_for_url(f"{site.url}/en/invitations/new")
     await assert_accessible(page)
     await page.get_by_label("Their e-mail address").fill(CO)
-    await page.get_by_label("The role").select_option(f"nri_coordinator:{nri}")
+    await page.get_by_label("The role").select_option(f"nri_coordinator:{nri['id']}")
     await page.get_by_label("Language of the invitation").select_option("en")
     await page.get_by_role("button", name="Send the invitation").click()
     await page.wait_for_url(f"{site.url}/en/invitations?done=sent")
@@ -176,24 +181,22 @@ async def test_sign_up_through_the_mailbox_set_up_totp_invite_a_co_coordinator_a
     await page.reload()
     assert "Accepted" in await page.locator("table").inner_text()
     holders = await db.fetchval(
-        "SELECT count(*) FROM role_grants WHERE role = 'nri_coordinator' AND resource_id = $1", nri
+        "SELECT count(*) FROM role_grants WHERE role = 'nri_coordinator' AND resource_id = $1",
+        UUID(nri["id"]),
     )
     assert holders == 2
 
-    # A real event the coordinator follows: the Messages of 2025 open for public comment.
-    async with db.acquire() as conn, conn.transaction():
-        await follows.follow(conn, newcomer, follows.MESSAGES_OF_YEAR, "2025", "2025", clock.now())
-    created = (await message(client, secretariat, year=2025)).json()
-    await move(client, secretariat, created["id"], {"to": "public_comment"})
-    await sweep(worker, clock, "dispatch_outbox")  # after commit: the notices are written
-    await sweep(worker, clock, "notices_send")
+    # The Secretariat's decision on the NRI reaches its coordinators (the worker's after-commit path).
+    decided = await act(client, secretariat, nri["id"], "recognise", {"reason": "Meets every IGF criterion."})
+    assert decided.status_code == 200, decided.text
+    await deliver(db, worker, clock)
 
     await page.goto(f"{site.url}/en/inbox")
-    assert "Open for public comment: Connect the next billion" in await page.locator("main").inner_text()
+    assert f"Recognised as an NRI: {nri['name']}" in await page.locator("main").inner_text()
     await assert_accessible(page)
-    # The same notice by mail, its link leading to the Message.
-    await _open_mail(page, site, NEWCOMER, "en", subject="Open for public comment")
-    await page.wait_for_url(f"{site.url}/en/messages/{created['id']}")
+    # The same notice by mail, its link leading to the NRI.
+    await _open_mail(page, site, NEWCOMER, "en", subject="Recognised as an NRI")
+    await page.wait_for_url(f"{site.url}/en/nris/{nri['id']}")
     await assert_accessible(page)
     assert errors == [] and guest_errors == []
     await invitee.close()

@@ -2,7 +2,7 @@
 short run. Each runs in its own process, on its own embedded PostgreSQL and Valkey, bounded in time; the
 results go to stdout as Markdown, progress to stderr.
 
-    ./dev bench                              api, transparency, webhooks and audit, full size
+    ./dev bench                              api, transparency, webhooks, audit and search, full size
     ./dev bench --quick                      the same, smaller and shorter
     ./dev bench --only api --only webhooks   a selection
 """
@@ -17,7 +17,7 @@ import time
 from bench.common import say
 from bench.servers import REPO_ROOT
 
-BENCHMARKS = ("api", "transparency", "webhooks", "audit")
+BENCHMARKS = ("api", "transparency", "webhooks", "audit", "search")
 TIME_LIMIT = 15 * 60  # seconds per benchmark; a full run takes well under half of it
 
 
@@ -38,7 +38,8 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
     if args.webhook_seconds:
         webhooks += ["--seconds", str(args.webhook_seconds)]
     audit = ["--quick"] if args.quick else []
-    return {"api": api, "transparency": transparency, "webhooks": webhooks, "audit": audit}
+    search = ["--quick"] if args.quick else []
+    return {"api": api, "transparency": transparency, "webhooks": webhooks, "audit": audit, "search": search}
 
 
 def run_one(name: str, options: list[str]) -> tuple[int, str]:

@@ -105,6 +105,7 @@ from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
 from igf_hub.web.navigation import NavItem
+from igf_hub.web.search import SearchPage
 from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 from igf_hub.webhooks import wiring as webhooks_wiring
@@ -162,6 +163,7 @@ PAGES: list[Any] = [
     NotificationSettingsPage,
     UnsubscribePage,
     SendLogPage,
+    SearchPage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]

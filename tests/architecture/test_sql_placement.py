@@ -15,6 +15,7 @@ ALLOWED = {
     "src/igf_hub/core/audit.py": "the hash-chained audit log every write appends to, and its verification",
     "src/igf_hub/core/audit_checkpoints.py": "the signed checkpoints of the audit log (its own table and lock)",
     "src/igf_hub/core/outbox.py": "the outbox every write publishes to, inside the writer's transaction",
+    "src/igf_hub/core/search.py": "the site search index every domain writes its public objects into",
     "src/igf_hub/core/migrate.py": "the schema_migrations bookkeeping, before any repository can exist",
     "src/igf_hub/__main__.py": "the CLI creates the database itself (pg_database) before migrating it",
 }

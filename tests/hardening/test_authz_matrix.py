@@ -384,6 +384,7 @@ EXPECTED: dict[str, Rule] = {
     "GET /account/following": page("signed-out readers are sent to sign in"),
     "POST /account/following": form("the signed-in person follows a public page's subject"),
     "POST /account/following/remove": form("the signed-in person stops following something"),
+    "GET /search": page("the site search: only public objects are in its index"),
     "SignInWithSession": form("the sign-in form"),
     "SignOut": form("ends the browser's session"),
     "SignOutEverywhere": form("ends every session of the person"),

@@ -67,7 +67,7 @@ async def test_search_for_an_nri_in_spanish(
     assert page.url == f"{live_url}/es/"
     await page.get_by_role("link", name="Buscar en el directorio de iniciativas").click()
     await page.wait_for_url(f"{live_url}/es/nris")
-    await page.get_by_label("Buscar").fill("Internet")
+    await page.get_by_label("Buscar", exact=True).fill("Internet")
     await page.get_by_label("Tipo").select_option(label="Regional")
     await page.get_by_role("button", name="Aplicar filtros").click()
     await page.wait_for_url("**/es/nris?*")

@@ -17,14 +17,16 @@ from igf_hub.messages.provenance import (
     resolve_session_report,
 )
 from igf_hub.messages.roster import record_mag_appointment
+from igf_hub.messages.search_index import on_event as index_for_search
 
 WIRING = Wiring(
     domain="messages",
     families=[EventFamily(name="message", resource_path="/v1/messages/{id}")],
     events=MESSAGE_EVENTS,
     # Its roster of MAG members follows the MAG domain's appointment events, in their transaction; a deleted
-    # account's comments lose its name unless the person kept it (messages/former_participants.py).
-    in_transaction=[record_mag_appointment, forget_deleted_author],
+    # account's comments lose its name unless the person kept it (messages/former_participants.py); its search
+    # documents follow its own events (core/search.py).
+    in_transaction=[record_mag_appointment, forget_deleted_author, index_for_search],
     references={
         SESSION_REPORT: resolve_session_report,
         MESSAGE_COMMENT: resolve_message_comment,

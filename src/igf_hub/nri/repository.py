@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -54,7 +55,9 @@ LIMIT 1"""
 SELECT_STALE = """
 SELECT id FROM nris WHERE status = 'recognised' AND last_activity_on < $1 ORDER BY last_activity_on, id"""
 
-# Who sees what ($1: sees everything, $2: the NRIs the caller coordinates), then the directory filters.
+# Who sees what ($1: sees everything, $2: the NRIs the caller coordinates), then the directory filters. ``q``
+# ($9) matches the words as written in any NRI the caller sees, or ($10) the NRIs the site search finds for it:
+# those are only the public ones, but with each language's stemming (core/search.py).
 VISIBLE_AND_FILTERED = """
 (n.recognised_at IS NOT NULL OR $1::boolean OR n.id = ANY($2::uuid[]))
 AND ($3::text IS NULL OR n.type = $3)
@@ -64,13 +67,13 @@ AND ($6::text IS NULL OR n.regional_groups @> ARRAY[$6::text])
 AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM unnest(n.languages) l WHERE l = $7 OR l LIKE $7 || '-%'))
 AND ($8::integer IS NULL OR EXISTS (SELECT 1 FROM nri_reports r
                                     WHERE r.nri_id = n.id AND r.year = $8 AND r.status = 'submitted'))
-AND ($9::text IS NULL OR n.search @@ websearch_to_tsquery('simple', $9))"""
+AND ($9::text IS NULL OR n.search @@ websearch_to_tsquery('simple', $9) OR n.id = ANY($10::uuid[]))"""
 LIST_NRIS = f"""
 SELECT {SUMMARY_COLUMNS} FROM nris n
 WHERE {VISIBLE_AND_FILTERED}
-  AND ($10::text IS NULL OR (n.name, n.id) > ($10::text, $11::uuid))
+  AND ($11::text IS NULL OR (n.name, n.id) > ($11::text, $12::uuid))
 ORDER BY n.name, n.id
-LIMIT $12"""
+LIMIT $13"""
 EXPORT_NRIS = f"""
 SELECT {", ".join(f"n.{c.strip()}" for c in NRI_COLUMNS.split(","))} FROM nris n
 WHERE {VISIBLE_AND_FILTERED}
@@ -163,7 +166,9 @@ def _nri(row: asyncpg.Record) -> Nri:
     return msgspec.convert(dict(row), Nri)
 
 
-def _filter_args(visible_all: bool, mine: list[UUID], f: NriFilters) -> tuple[Any, ...]:
+def _filter_args(
+    visible_all: bool, mine: list[UUID], f: NriFilters, found: Sequence[UUID]
+) -> tuple[Any, ...]:
     return (
         visible_all,
         mine,
@@ -174,6 +179,7 @@ def _filter_args(visible_all: bool, mine: list[UUID], f: NriFilters) -> tuple[An
         f.language,
         f.year_active,
         f.q,
+        list(found),
     )
 
 
@@ -259,20 +265,24 @@ class NriRepository:
         mine: list[UUID],
         after: tuple[str, UUID] | None,
         limit: int,
+        found: Sequence[UUID] = (),
     ) -> list[NriSummary]:
         name, last_id = after if after else (None, None)
         rows = await self.conn.fetch(
-            LIST_NRIS, *_filter_args(visible_all, mine, filters), name, last_id, limit
+            LIST_NRIS, *_filter_args(visible_all, mine, filters, found), name, last_id, limit
         )
         return [NriSummary(**r) for r in rows]
 
-    async def export(self, filters: NriFilters, *, visible_all: bool, mine: list[UUID]) -> list[Nri]:
-        return [
-            _nri(r) for r in await self.conn.fetch(EXPORT_NRIS, *_filter_args(visible_all, mine, filters))
-        ]
+    async def export(
+        self, filters: NriFilters, *, visible_all: bool, mine: list[UUID], found: Sequence[UUID] = ()
+    ) -> list[Nri]:
+        args = _filter_args(visible_all, mine, filters, found)
+        return [_nri(r) for r in await self.conn.fetch(EXPORT_NRIS, *args)]
 
-    async def stats(self, filters: NriFilters, *, visible_all: bool, mine: list[UUID]) -> dict[str, Any]:
-        return dict(await self.conn.fetchrow(NRI_STATS, *_filter_args(visible_all, mine, filters)))
+    async def stats(
+        self, filters: NriFilters, *, visible_all: bool, mine: list[UUID], found: Sequence[UUID] = ()
+    ) -> dict[str, Any]:
+        return dict(await self.conn.fetchrow(NRI_STATS, *_filter_args(visible_all, mine, filters, found)))
 
     # -- submissions ---------------------------------------------------------------------------------
 

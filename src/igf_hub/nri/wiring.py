@@ -5,12 +5,14 @@ from __future__ import annotations
 from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.nri.event_schemas import NRI_EVENTS
 from igf_hub.nri.notices import NOTICE_KINDS, notify_decided, notify_submitted
+from igf_hub.nri.search_index import on_event as index_for_search
 from igf_hub.nri.service import resolve_report
 
 WIRING = Wiring(
     domain="nri",
     families=[EventFamily(name="nri", resource_path="/v1/nris/{id}")],
     events=NRI_EVENTS,
+    in_transaction=[index_for_search],  # its NRIs' search documents (core/search.py)
     references={"nri_report": resolve_report},
     notice_kinds=NOTICE_KINDS,
     after_commit={

@@ -85,7 +85,7 @@ async def test_bad_filter_values_give_the_form_back_with_plain_errors(
     document = html.fromstring(answer.text)
     # The components' own words are in the reader's language too (imported with the page's context).
     assert document.findtext(".//div[@class='error-summary']/h2") == "Hay un problema"
-    assert document.xpath("//form//button/text()") == ["Aplicar filtros"]
+    assert document.xpath("//form[@class='filters']//button/text()") == ["Aplicar filtros"]
     summary = document.xpath("//div[@class='error-summary']//a")
     assert [(a.get("href"), a.text_content()) for a in summary] == [
         ("#field-q", "Busque como máximo 200 caracteres."),

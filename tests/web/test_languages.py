@@ -147,6 +147,7 @@ async def test_the_main_menu_links_each_domain_in_the_readers_language(client: h
         (gettext("fr", "IGF Messages"), "/fr/messages"),
         (gettext("fr", "National and regional initiatives"), "/fr/nris"),
         (gettext("fr", "Intersessional work"), "/fr/tracks"),
+        (gettext("fr", "Funding"), "/fr/transparency"),
     ]
     assert document.xpath("//nav[@class='site-nav']//a[@aria-current='page']/@href") == ["/fr/nris"]
     home = html.fromstring((await client.get("/fr/")).text)

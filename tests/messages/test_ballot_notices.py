@@ -64,7 +64,7 @@ async def test_ballot_opened_reminder_and_closed_reach_the_eligible_members_and_
         await sweep(settings, clock)
         await deliver(db, mail_settings, clock)
         reminder = _mails(smtp, slow.user.email)[1]
-        assert reminder.subject.strip() == (
+        assert reminder.subject == (
             f"Rappel : le scrutin du GCMP se clôt le {closes_on} : Connect the next billion"
         )
         assert len(_mails(smtp, chair.user.email)) == len(_mails(smtp, early.user.email)) == 1

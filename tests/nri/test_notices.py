@@ -150,7 +150,7 @@ async def test_last_year_s_report_due_then_overdue_reaches_the_coordinators_of_n
         clock.advance(timedelta(days=1))
         assert await jobs.notify_report_deadlines(ctx) == 0
         await deliver(db, mail_settings, clock)
-        reports = [m for m in smtp.to("late@example.org") if m.subject.strip().startswith("Informe")]
+        reports = [m for m in smtp.to("late@example.org") if m.subject.startswith("Informe")]
         (due,) = reports
         assert due.subject == (
             f"Informe de actividades de {year}, vence el {due_on.date().isoformat()}: "
@@ -162,11 +162,9 @@ async def test_last_year_s_report_due_then_overdue_reaches_the_coordinators_of_n
         assert await jobs.notify_report_deadlines(ctx) == 1
         assert await jobs.notify_report_deadlines(ctx) == 0
         await deliver(db, mail_settings, clock)
-        overdue = [m for m in smtp.to("late@example.org") if m.subject.strip().startswith("Informe")][1]
-        # strip(): Python's e-mail folding puts a subject this long on a continuation line (" Informe ...").
+        overdue = [m for m in smtp.to("late@example.org") if m.subject.startswith("Informe")][1]
         assert (
-            overdue.subject.strip()
-            == f"Informe de actividades de {year} atrasado: Kenya Internet Governance Forum"
+            overdue.subject == f"Informe de actividades de {year} atrasado: Kenya Internet Governance Forum"
         )
         assert [kind for kind, _ in await inbox(db, late.id)] == [
             "nri.recognised",

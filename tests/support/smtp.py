@@ -33,7 +33,7 @@ class Received:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"]).strip()  # a long subject is folded after "Subject:"
+        return str(self.message["Subject"])
 
     @property
     def message_id(self) -> str:

@@ -17,6 +17,7 @@ after a lost acknowledgement carries the same Message-ID and mail clients show i
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import hashlib
 import ipaddress
 import mailbox
@@ -33,6 +34,12 @@ import aiosmtplib
 from igf_hub.core.settings import Environment, MailSecurity, Settings
 
 MAILBOX_DIR = "mailbox"
+
+# How a message is written out, for the SMTP server and for the development Maildir alike. Python's header
+# folder at the usual 78 columns mangles a subject that mixes plain and encoded words: it can leave a space after
+# "Subject:" that a reader keeps, or fold between two encoded words, whose space RFC 2047 then drops ("más allá"
+# arrived as "másallá"). RFC 5322 allows 998 characters a line, so a subject is written on one line.
+WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class MailConfigError(Exception):
@@ -120,8 +127,13 @@ def mailbox_path(settings: Settings) -> Path:
     return settings.data_path / MAILBOX_DIR
 
 
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes out (CRLF line ends, headers unfolded up to RFC 5322's line limit)."""
+    return message.as_bytes(policy=WIRE_POLICY)
+
+
 def _into_maildir(path: Path, message: EmailMessage) -> None:
-    mailbox.Maildir(path, create=True).add(message)
+    mailbox.Maildir(path, create=True).add(wire_bytes(message))
 
 
 async def send(settings: Settings, message: EmailMessage) -> None:
@@ -136,7 +148,9 @@ async def send(settings: Settings, message: EmailMessage) -> None:
         return
     try:
         await aiosmtplib.send(
-            message,
+            wire_bytes(message),  # written by us: aiosmtplib's own writer folds at 78 (see WIRE_POLICY)
+            sender=parseaddr(str(message["From"]))[1],
+            recipients=[parseaddr(str(message["To"]))[1]],
             hostname=mail.host,
             port=mail.smtp_port,
             username=mail.username or None,

@@ -296,6 +296,14 @@ EXPECTED: dict[str, Rule] = {
     "SetCommentDisposition": secretariat(
         "and the Message's drafters", body={"outcome": "not_accepted", "rationale": "Out of our remit."}
     ),
+    "SetCommentDispositions": secretariat(
+        "and the Message's drafters",
+        body={
+            "comments": [{"id": "00000000-0000-4000-8000-000000000000", "version": 1}],
+            "outcome": "not_accepted",
+            "rationale": "Out of our remit.",
+        },
+    ),
     "OpenMessageBallot": secretariat("and the MAG Chair; not an ordinary member"),
     "TakeBallotPosition": Rule(
         frozenset({MAG_MEMBER}),

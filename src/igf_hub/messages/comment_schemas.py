@@ -43,6 +43,21 @@ class DispositionSet(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     duplicate_of: UUID | None = None  # required for duplicate
 
 
+class CommentRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    id: UUID
+    version: int  # the comment's version as read (its ETag): a comment changed since refuses the request
+
+
+class DispositionBulk(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One disposition for several comments (identical ones, typically), recorded for all of them or none."""
+
+    comments: Annotated[list[CommentRef], msgspec.Meta(min_length=1, max_length=500)]
+    outcome: DispositionOutcome
+    rationale: Annotated[str, msgspec.Meta(min_length=3, max_length=5_000)]
+    version_number: int | None = None
+    duplicate_of: UUID | None = None
+
+
 class Disposition(msgspec.Struct, kw_only=True):
     outcome: DispositionOutcome
     rationale: str

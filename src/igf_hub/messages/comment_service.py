@@ -12,7 +12,7 @@ from igf_hub.auth.principal import Principal
 from igf_hub.core import changelog, countries
 from igf_hub.core.clock import Clock
 from igf_hub.core.concurrency import check_version
-from igf_hub.core.errors import FieldError, Unauthorized
+from igf_hub.core.errors import FieldError, PreconditionFailed, Unauthorized
 from igf_hub.core.pagination import Keyset
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
@@ -23,10 +23,12 @@ from igf_hub.messages.comment_schemas import (
     CommentCreate,
     CommentPage,
     Disposition,
+    DispositionBulk,
     DispositionOutcome,
     DispositionSet,
 )
 from igf_hub.messages.errors import CommentNotFound, CommentPeriodClosed, InvalidContent, WrongStateForAction
+from igf_hub.messages.repository import MessageRow
 from igf_hub.messages.service import SUBJECT, MessageService
 from igf_hub.messages.states import DISPOSABLE, MessageState
 
@@ -166,16 +168,78 @@ class CommentService:
         actor: Principal,
         expected_version: int | None,
     ) -> Comment:
+        row = await self._disposable(message_id, actor)
+        comment = await self.repo.get(row.id, comment_id, for_update=True)
+        if comment is None:
+            raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
+        check_version(comment.version, expected_version)
+        errors = await self._disposition_errors(row, comment, data)
+        if errors:
+            raise InvalidContent("the disposition cannot be recorded as given", errors=errors)
+        await self._record(row, comment, data, actor)
+        return await self.get(row.id, comment.id, actor=actor)
+
+    async def dispose_many(
+        self, message_id: UUID, data: DispositionBulk, *, actor: Principal
+    ) -> list[Comment]:
+        """One disposition for several comments (identical ones, typically): all of them or none. Each comment
+        names the version it was read at; one that moved on since refuses the whole request (412)."""
+        row = await self._disposable(message_id, actor)
+        single = DispositionSet(
+            outcome=data.outcome,
+            rationale=data.rationale,
+            version_number=data.version_number,
+            duplicate_of=data.duplicate_of,
+        )
+        errors: list[FieldError] = []
+        found: list[CommentRow] = []
+        seen: set[UUID] = set()
+        stale: list[str] = []
+        for i, ref in enumerate(data.comments):
+            if ref.id in seen:
+                errors.append(FieldError(f"/comments/{i}/id", f"{ref.id} is listed twice"))
+                continue
+            seen.add(ref.id)
+            comment = await self.repo.get(row.id, ref.id, for_update=True)
+            if comment is None:
+                errors.append(
+                    FieldError(f"/comments/{i}/id", f"Message {message_id} has no comment {ref.id}")
+                )
+                continue
+            if comment.version != ref.version:
+                stale.append(str(comment.id))
+            found.append(comment)
+            for error in await self._disposition_errors(row, comment, single):
+                if error.pointer == "/duplicate_of" and data.duplicate_of == comment.id:
+                    error = FieldError(f"/comments/{i}/id", "a comment is not a duplicate of itself")
+                if error not in errors:
+                    errors.append(error)
+        if errors:
+            raise InvalidContent(
+                "the dispositions cannot be recorded as given: none was recorded", errors=errors
+            )
+        if stale:
+            raise PreconditionFailed(
+                f"{len(stale)} of the comments changed since they were read: read them again and retry "
+                f"({', '.join(stale)})",
+                extra={"changed_comment_ids": stale},
+            )
+        for comment in found:
+            await self._record(row, comment, single, actor)
+        return [await self.get(row.id, comment.id, actor=actor) for comment in found]
+
+    async def _disposable(self, message_id: UUID, actor: Principal) -> MessageRow:
         row = await self.messages.for_drafting(
             message_id, actor=actor, expected_version=None
         )  # serialises with transitions
         state = MessageState(row.state)
         if state not in DISPOSABLE:
             raise WrongStateForAction("record a disposition", current=state, allowed_in=DISPOSABLE)
-        comment = await self.repo.get(row.id, comment_id, for_update=True)
-        if comment is None:
-            raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
-        check_version(comment.version, expected_version)
+        return row
+
+    async def _disposition_errors(
+        self, row: MessageRow, comment: CommentRow, data: DispositionSet
+    ) -> list[FieldError]:
         errors: list[FieldError] = []
         if data.version_number is not None:
             taken_in = await self.messages.repo.version(row.id, data.version_number)
@@ -205,8 +269,11 @@ class CommentService:
                 )
         elif data.duplicate_of is not None:
             errors.append(FieldError("/duplicate_of", "only a duplicate names another comment"))
-        if errors:
-            raise InvalidContent("the disposition cannot be recorded as given", errors=errors)
+        return errors
+
+    async def _record(
+        self, row: MessageRow, comment: CommentRow, data: DispositionSet, actor: Principal
+    ) -> None:
         await self.repo.set_disposition(
             row.id,
             comment.id,
@@ -226,4 +293,3 @@ class CommentService:
             data={"comment_id": comment.id, **msgspec.structs.asdict(data)},
             event_data={"message_id": row.id, "comment_id": comment.id, "outcome": data.outcome},
         )
-        return await self.get(row.id, comment.id, actor=actor)

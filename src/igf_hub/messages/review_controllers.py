@@ -21,6 +21,7 @@ from igf_hub.messages.comment_schemas import (
     Comment,
     CommentCreate,
     CommentPage,
+    DispositionBulk,
     DispositionOutcome,
     DispositionSet,
 )
@@ -100,6 +101,22 @@ class CommentController(Controller):
             message_id, comment_id, data, actor=request.user, expected_version=expected_version(request)
         )
         return written(comment, headers=PRIVATE_HEADERS)
+
+    @post(
+        "/dispositions",
+        operation_id="SetCommentDispositions",
+        status_code=200,
+        guards=[requires_authenticated],
+        dependencies=COMMENTS_TX,
+    )
+    async def set_dispositions(
+        self, message_id: UUID, data: DispositionBulk, request: AnyRequest, comments: CommentService
+    ) -> Response[list[Comment]]:
+        """One disposition for several comments at once (identical comments, typically): recorded for every
+        listed comment or for none. Each comment is listed with the ``version`` it was read at (its ETag); one
+        that changed since refuses the whole request with 412."""
+        recorded = await comments.dispose_many(message_id, data, actor=request.user)
+        return Response(recorded, headers=PRIVATE_HEADERS)
 
 
 class BallotController(Controller):

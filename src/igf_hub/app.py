@@ -82,6 +82,7 @@ from igf_hub.people.notice_pages import (
     UnreadCount,
     UnsubscribePage,
 )
+from igf_hub.people.pages import WORKSPACE as PEOPLE_WORKSPACE
 from igf_hub.people.pages import AccountPages
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
@@ -104,9 +105,10 @@ from igf_hub.web.calendar import CalendarAccountPage, CalendarFeeds, DeadlineLis
 from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
-from igf_hub.web.navigation import NavItem
+from igf_hub.web.navigation import NavItem, WorkItem
 from igf_hub.web.search import SearchPage
 from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
+from igf_hub.web.workspace import WorkspacePage
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 from igf_hub.webhooks import wiring as webhooks_wiring
 
@@ -164,9 +166,12 @@ PAGES: list[Any] = [
     UnsubscribePage,
     SendLogPage,
     SearchPage,
+    WorkspacePage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
+# "My work" (web/workspace.py): each domain's entry points to the work its roles do.
+WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 
@@ -346,6 +351,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     )
     app.state.home_sections = HOME_SECTIONS
     app.state.navigation = NAVIGATION
+    app.state.workspace = WORKSPACE
     app.state.calendars = CALENDARS
     app.asgi_handler = LanguagePrefix(app.asgi_handler)  # /fr/… is routed as /… in French (web/i18n.py)
     document_problems(app)  # error responses documented as the problem+json they are

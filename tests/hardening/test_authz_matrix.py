@@ -374,6 +374,9 @@ EXPECTED: dict[str, Rule] = {
     ),
     "GET /account/calendar": page("signed-out readers are sent to sign in"),
     "GET /inbox": page("signed-out readers are sent to sign in"),
+    "GET /workspace": page(
+        "signed-out readers are sent to sign in; each sees the work their roles give them"
+    ),
     "POST /inbox/{notice_id}/read": form("marks one of the signed-in person's own notices read"),
     "POST /inbox/read-all": form("marks the signed-in person's notices read"),
     "GET /account/notifications": page("signed-out readers are sent to sign in"),

@@ -198,6 +198,11 @@ async def test_sign_up_through_the_mailbox_set_up_totp_invite_a_co_coordinator_a
     await _open_mail(page, site, NEWCOMER, "en", subject="Recognised as an NRI")
     await page.wait_for_url(f"{site.url}/en/nris/{nri['id']}")
     await assert_accessible(page)
+    # "My work" (web/workspace.py), from the header, right to left in Arabic.
+    await page.goto(f"{site.url}/ar/nris")
+    await page.locator(".header-account").get_by_role("link", name="عملي").click()
+    await page.wait_for_url(f"{site.url}/ar/workspace")
+    await assert_accessible(page)
     assert errors == [] and guest_errors == []
     await invitee.close()
     await context.close()

@@ -30,6 +30,7 @@ from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name
 from igf_hub.web.i18n import N_, gettext
+from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
@@ -42,6 +43,23 @@ STAKEHOLDER_NAMES = {
     StakeholderGroup.technical_community: N_("Technical community"),
     StakeholderGroup.academia: N_("Academia"),
 }
+# Every signed-in person's own pages, first on "My work" (web/workspace.py).
+WORKSPACE = [
+    WorkItem(path="/inbox", label=N_("Inbox"), description=N_("The notices sent to you."), order=1),
+    WorkItem(
+        path="/account/notifications",
+        label=N_("Notifications"),
+        description=N_("What you receive by e-mail, and how often."),
+        order=2,
+    ),
+    WorkItem(path="/account/following", label=N_("Following"), description=N_("What you follow."), order=3),
+    WorkItem(
+        path="/account",
+        label=N_("Account"),
+        description=N_("Your sign-in, two-factor and sessions."),
+        order=4,
+    ),
+]
 ENTER_EMAIL = N_("Enter your e-mail address.")
 EMAIL_FORM = N_("Enter an e-mail address in the correct format, like name@example.org.")
 ENTER_NAME = N_("Enter your name, as others will see it.")

@@ -1,6 +1,10 @@
 """The site's main navigation, declared as data: each domain's ``pages.py`` lists its ``NavItem``s, app.py
 collects them in ``NAVIGATION`` (``app.state.navigation``), and the layout shows them in every page's header.
-The header also says who is signed in (``account``), from components/header_account.html."""
+The header also says who is signed in (``account``), from components/header_account.html.
+
+A signed-in person's workspace ("My work", ``/workspace``, web/workspace.py) is declared the same way: each
+domain lists ``WorkItem``s beside its ``NAVIGATION`` in a ``WORKSPACE`` list, app.py collects them in
+``app.state.workspace``, and the page shows the ones the person's roles give them."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from litestar import Request
 
-from igf_hub.auth.principal import Principal
+from igf_hub.auth.principal import Principal, Role
 from igf_hub.web import i18n
 
 
@@ -20,6 +24,25 @@ class NavItem:
     path: str  # without the language prefix, e.g. "/nris"
     label: str  # marked with N_(), translated when shown
     order: int = 100  # smaller first
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """An entry point of a role's work, e.g. the Secretariat's queue. A link, not a permission: the page it
+    leads to checks the same guards as the API."""
+
+    path: str  # without the language prefix, e.g. "/secretariat/queue"
+    label: str  # marked with N_(), translated when shown
+    roles: frozenset[Role] = frozenset()  # who is shown it; empty: every signed-in person
+    description: str = ""  # one sentence, marked with N_()
+    order: int = 100  # smaller first
+
+
+def work_items(items: Sequence[WorkItem], person: Principal) -> list[WorkItem]:
+    """The items ``person``'s roles give them, in order."""
+    roles = person.roles
+    shown = [item for item in items if not item.roles or item.roles & roles]
+    return sorted(shown, key=lambda item: (item.order, item.path))
 
 
 def navigation(request: Request[Any, Any, Any], language: str) -> list[dict[str, Any]]:

@@ -59,6 +59,7 @@ from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleC
 from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
+from igf_hub.messages.disposition_pages import DispositionPages
 from igf_hub.messages.pages import CALENDARS as MESSAGE_CALENDARS
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
 from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
@@ -152,6 +153,7 @@ PAGES: list[Any] = [
     InvitationPages,
     AccountSettingsPages,
     MessagePages,
+    DispositionPages,
     MessageFeeds,
     NriPages,
     TrackPages,

@@ -81,6 +81,17 @@ def form(why: str) -> Rule:
     return Rule(SIGNED_IN, why, body=b"x=1", content_type="application/x-www-form-urlencoded", form=True)
 
 
+def drafters_page(why: str) -> Rule:
+    """A page for a Message's drafters: signed-out readers are sent to sign in; other people get the 403 page."""
+    return Rule(frozenset({ANONYMOUS, SECRETARIAT}), why, html=True)
+
+
+def drafters_form(why: str) -> Rule:
+    return Rule(
+        ONLY_SECRETARIAT, why, body=b"x=1", content_type="application/x-www-form-urlencoded", form=True
+    )
+
+
 MESSAGE_TEXT = {
     "title": "Connect the next billion",
     "body": "Meaningful access needs skills.\n\nAnd content.",
@@ -410,6 +421,14 @@ EXPECTED: dict[str, Rule] = {
     "GET /verify": page("anyone checks a document the IGF signed"),
     "POST /verify": form("an uploaded document checked (nothing is stored)"),
     "POST /messages/{message_id}/comment": form("a comment during the window, by a signed-in person"),
+    "GET /messages/{message_id}/dispositions": drafters_page("and the Message's drafters: what is left"),
+    "GET /messages/{message_id}/dispositions/{comment_id}": drafters_page("and the Message's drafters"),
+    "GET /messages/{message_id}/dispositions/bulk": drafters_page("and the Message's drafters"),
+    "POST /messages/{message_id}/dispositions/{comment_id}": drafters_form("CommentService.dispose decides"),
+    "POST /messages/{message_id}/dispositions/bulk": drafters_form("CommentService.dispose_many decides"),
+    "POST /messages/{message_id}/start-review": drafters_form(
+        "the Secretariat's transition (a drafter is refused by MessageLifecycle)"
+    ),
     "AccountSessionsPage": page("signed-out readers are sent to sign in"),
     "ExportAccountData": page("signed-out readers are sent to sign in; each downloads only their own"),
     "DeleteAccountPage": page("signed-out readers are sent to sign in"),

@@ -60,6 +60,7 @@ from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
 from igf_hub.messages.disposition_pages import DispositionPages
+from igf_hub.messages.drafting_pages import DraftingPages
 from igf_hub.messages.pages import CALENDARS as MESSAGE_CALENDARS
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
 from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
@@ -154,6 +155,7 @@ PAGES: list[Any] = [
     AccountSettingsPages,
     MessagePages,
     DispositionPages,
+    DraftingPages,
     MessageFeeds,
     NriPages,
     TrackPages,

@@ -31,6 +31,10 @@ ON CONFLICT (year, session_ref) WHERE session_ref IS NOT NULL DO UPDATE SET
     version = session_reports.version + 1
 RETURNING id, (xmax = 0) AS inserted"""
 SELECT_REPORT = f"SELECT {REPORT_COLUMNS} FROM session_reports WHERE id = $1"
+# Which of these (year, session_ref) pairs already have a report: what an import would update, not create.
+SELECT_EXISTING_REFS = """
+SELECT r.year, r.session_ref, r.id FROM session_reports r
+JOIN unnest($1::int[], $2::text[]) AS k (year, session_ref) ON r.year = k.year AND r.session_ref = k.session_ref"""
 SELECT_REPORT_FOR_UPDATE = f"SELECT {REPORT_COLUMNS} FROM session_reports WHERE id = $1 FOR UPDATE"
 UPDATE_REPORT = f"""
 UPDATE session_reports SET session_title = $2, session_type = $3, organisers = $4, key_takeaways = $5,
@@ -138,6 +142,10 @@ class SessionReportRepository:
             now,
         )
         return row["id"], row["inserted"]
+
+    async def existing_refs(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], UUID]:
+        rows = await self.conn.fetch(SELECT_EXISTING_REFS, [k[0] for k in keys], [k[1] for k in keys])
+        return {(r["year"], r["session_ref"]): r["id"] for r in rows}
 
     async def get(self, report_id: UUID, *, for_update: bool = False) -> ReportRow | None:
         row = await self.conn.fetchrow(SELECT_REPORT_FOR_UPDATE if for_update else SELECT_REPORT, report_id)

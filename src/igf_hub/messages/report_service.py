@@ -165,6 +165,17 @@ class SessionReportService:
             language=row.language,
         )
 
+    async def preview_import(self, reports: list[SessionReportCreate]) -> list[UUID | None]:
+        """What ``import_reports`` would do, writing nothing: for each report, the id of the report it would
+        update (None: it would be created). Refused for the same problems the import is."""
+        if errors := batch_errors(reports):
+            raise InvalidContent(
+                f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the import", errors=errors
+            )
+        keys = [(r.year, r.session_ref or "") for r in reports]
+        existing = await self.repo.existing_refs(keys)
+        return [existing.get(key) for key in keys]
+
     async def import_reports(self, reports: list[SessionReportCreate], *, actor: Principal) -> ImportResult:
         if errors := batch_errors(reports):
             raise InvalidContent(

@@ -22,7 +22,7 @@ from igf_hub.core.schemas import Classification
 from igf_hub.core.settings import Settings
 from igf_hub.messages import diff as diffing
 from igf_hub.messages.comment_repository import CommentRepository
-from igf_hub.messages.content import IdAllocator, Paragraph, content_sha256, join_body
+from igf_hub.messages.content import IdAllocator, Paragraph, content_sha256, join_body, match_ids, split_body
 from igf_hub.messages.errors import (
     InvalidContent,
     MessageNotFound,
@@ -369,6 +369,18 @@ class MessageService:
             public=row.public_since is not None,
         )
         return await self.view(row)
+
+    async def preview_paragraphs(
+        self, message_id: UUID | None, body: str, *, actor: Principal
+    ) -> list[Paragraph]:
+        """The paragraphs ``body`` would be saved as, with the ids saving would give them (a new Message's
+        from p1); nothing is written."""
+        if message_id is None:
+            return match_ids(split_body(body), [], IdAllocator(1))
+        row = await self.visible(message_id, actor=actor)
+        current = await self.repo.version(row.id, row.current_version_number)
+        assert current is not None  # a Message always has its first version
+        return match_ids(split_body(body), current.paragraphs, IdAllocator(row.next_paragraph_number))
 
     # -- versions, diff, history ----------------------------------------------------------------------
 

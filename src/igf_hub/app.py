@@ -60,6 +60,7 @@ from igf_hub.mag import wiring as mag_wiring
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
 from igf_hub.messages.disposition_pages import DispositionPages
+from igf_hub.messages.drafting_pages import WORKSPACE as DRAFTING_WORKSPACE
 from igf_hub.messages.drafting_pages import DraftingPages
 from igf_hub.messages.pages import CALENDARS as MESSAGE_CALENDARS
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
@@ -175,7 +176,7 @@ PAGES: list[Any] = [
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
 # "My work" (web/workspace.py): each domain's entry points to the work its roles do.
-WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE]
+WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE, *DRAFTING_WORKSPACE]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 

@@ -92,6 +92,17 @@ def drafters_form(why: str) -> Rule:
     )
 
 
+def secretariat_form(why: str) -> Rule:
+    return Rule(
+        ONLY_SECRETARIAT,
+        why,
+        body=b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        form=True,
+        html=True,
+    )
+
+
 MESSAGE_TEXT = {
     "title": "Connect the next billion",
     "body": "Meaningful access needs skills.\n\nAnd content.",
@@ -385,6 +396,23 @@ EXPECTED: dict[str, Rule] = {
     ),
     "GET /account/calendar": page("signed-out readers are sent to sign in"),
     "GET /inbox": page("signed-out readers are sent to sign in"),
+    # -- the drafting workspace (messages/drafting_pages.py) --
+    "GET /drafting": secretariat_page("the Messages being drafted"),
+    "GET /drafting/reports": page("session reports are public, as in the API"),
+    "GET /drafting/reports/import": secretariat_page("importing session reports is the Secretariat's"),
+    "POST /drafting/reports/import": secretariat_form("preview, then import: ImportSessionReports' guard"),
+    "GET /drafting/new": secretariat_page("the Secretariat starts Messages (CreateMessage)"),
+    "POST /drafting/new": secretariat_form("CreateMessage through its service"),
+    "GET /drafting/sources": Rule(SIGNED_IN, "the editor's search as you type", html=True),
+    "GET /drafting/{message_id}": secretariat_page(
+        "and the Message's drafters (MessageService.for_drafting)"
+    ),
+    "POST /drafting/{message_id}": secretariat_form(
+        "and the Message's drafters: UpdateMessage, SaveMessageVersion"
+    ),
+    "POST /drafting/{message_id}/open-comment": secretariat_form(
+        "the lifecycle opens the window for the Secretariat"
+    ),
     "GET /workspace": page(
         "signed-out readers are sent to sign in; each sees the work their roles give them"
     ),

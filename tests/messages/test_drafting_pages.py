@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -268,7 +269,7 @@ async def test_a_stale_form_is_refused_with_the_text_kept_and_nothing_written(
         versions = await count(db, "message_versions")
         # The old form changes the classification and the text: both are refused together.
         stale = {**first, "sdg": ["9", "4"], "body": BODY + "\n\nMy late addition.", "action": "save"}
-        page = doc(await browser.post(f"/en/drafting/{mid}", stale), 422)  # type: ignore[arg-type]
+        page = doc(await browser.post(f"/en/drafting/{mid}", stale), 422)
         assert "Someone saved a change to this Message since you opened it" in page.text_content()
         assert "My late addition." in page.xpath("//textarea[@name='body']")[0].text
         assert await count(db, "message_versions") == versions
@@ -432,10 +433,10 @@ async def name_drafters(
         )
 
 
-def editor_form(page: html.HtmlElement) -> dict[str, str | list[str]]:
+def editor_form(page: html.HtmlElement) -> dict[str, Any]:
     """The editor's fields as the browser would send them (ticked boxes included)."""
     form = page.xpath("//form[@method='post'][.//textarea[@name='body']]")[0]
-    values: dict[str, str | list[str]] = {}
+    values: dict[str, Any] = {}
     for element in form.xpath(".//input[@name] | .//textarea[@name] | .//select[@name]"):
         name = element.get("name")
         if element.tag == "input" and element.get("type") == "checkbox":

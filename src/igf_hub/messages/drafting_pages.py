@@ -23,7 +23,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from igf_hub.auth.guards import requires_authenticated, requires_role, requires_secretariat
+from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import AnyRequest, Principal, Role
 from igf_hub.core import references, search
 from igf_hub.core.clock import Clock
@@ -52,6 +52,7 @@ from igf_hub.messages.states import MessageState
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import LANGUAGES, N_, gettext, request_language
+from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
@@ -64,6 +65,25 @@ CITABLE = ("session_report", "track_output", "nri_report")
 _WSIS = [(t.code, t.label) for t in WSIS_ACTION_LINES.terms]
 _SDG = [(t.code, t.label) for t in SDGS.terms]
 _GDC = [(t.code, t.label) for t in GDC_OBJECTIVES.terms]
+
+# "My work" (web/workspace.py): drafting is the Secretariat's; a named drafter is bound to one Message (not a
+# role), and reaches its editor from that Message.
+WORKSPACE = [
+    WorkItem(
+        path="/drafting",
+        label=N_("Drafting IGF Messages"),
+        roles=frozenset({Role.secretariat}),
+        description=N_("Session reports, drafts, translations and the public comment window."),
+        order=20,
+    ),
+    WorkItem(
+        path="/drafting/reports/import",
+        label=N_("Import session reports"),
+        roles=frozenset({Role.secretariat}),
+        description=N_("Upload CSV or JSON, check it, then import."),
+        order=21,
+    ),
+]
 
 # Refusals the services raise, said in the reader's language (the services' own details are English).
 STALE = N_(
@@ -620,7 +640,7 @@ class DraftingPages(PageController):
         "/{message_id:uuid}/open-comment",
         name="drafting:open-comment",
         status_code=200,
-        guards=[requires_role(Role.secretariat, Role.mag_member)],  # the API's guard on transitions
+        guards=[requires_secretariat],  # the lifecycle lets only the Secretariat open the window
     )
     async def open_comment(
         self,

@@ -72,6 +72,7 @@ from igf_hub.nri.pages import CALENDARS as NRI_CALENDARS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
+from igf_hub.nri.review_pages import NriReviewPages
 from igf_hub.people import wiring as people_wiring
 from igf_hub.people.account_pages import AccountSettingsPages
 from igf_hub.people.follow_pages import FollowPages
@@ -159,6 +160,7 @@ PAGES: list[Any] = [
     DraftingPages,
     MessageFeeds,
     NriPages,
+    NriReviewPages,
     TrackPages,
     TrackFeeds,
     CalendarFeeds,

@@ -481,6 +481,12 @@ EXPECTED: dict[str, Rule] = {
     "SendVerificationLink": form("never says whether the address has an account"),
     "SendPasswordResetLink": form("never says whether the address has an account"),
     "ResetPassword": form("a new password: the link's token is the authority"),
+    "NriReviewListPage": secretariat_page("the NRIs awaiting the Secretariat's review"),
+    "NriReviewPage": secretariat_page("one NRI's submission beside the criteria"),
+    "StartNriReviewForm": secretariat_form("the API's start-review, from the review page"),
+    "RequestNriChangesForm": secretariat_form("the API's request-changes, with a reason per field"),
+    "RecogniseNriForm": secretariat_form("the API's recognise, from the review page"),
+    "DeclineNriForm": secretariat_form("the API's decline, from the review page"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import pytest
 
 from igf_hub.auth.principal import Role
 from igf_hub.core import params
-from tests.nri.helpers import COMMITTEE, PRINCIPLES, Client, act, body, register
+from tests.nri.helpers import COMMITTEE, PRINCIPLES, Client, act, body, problem, register
 from tests.support.auth import TokenFactory
 
 
@@ -223,3 +225,51 @@ async def test_youth_nri_may_be_integrated_into_a_parent(client: Client, tokens:
     )
     assert nested.status_code == 422
     assert nested.json()["errors"][0]["pointer"] == "/parent_nri_id"
+
+
+async def test_the_secretariat_gives_a_reason_per_field_and_the_coordinator_reads_each_beside_its_field(
+    client: Client, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
+    coordinator = await tokens.user()
+    secretariat = await tokens.user(Role.secretariat)
+    nri = await register(client, coordinator)
+    nri_id = nri["id"]
+    assert (await act(client, coordinator, nri_id, "submit", {"affirmed_principles": PRINCIPLES})).is_success
+    assert (await act(client, secretariat, nri_id, "start-review")).is_success
+
+    # Neither general changes nor a field named: refused whole, naming what is missing; nothing changes.
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"reason": "Not yet."}, ""),
+        ({"reason": "Not yet.", "fields": {"colour": "Blue, please."}}, "/fields"),
+        ({"reason": "Not yet.", "fields": {"website": ""}}, "/fields"),
+    ]
+    for payload, pointer in cases:
+        refused = problem(await act(client, secretariat, nri_id, "request-changes", payload), 422)
+        assert [e["pointer"] for e in refused["errors"]] == [pointer], refused
+    assert (await client.get(f"/v1/nris/{nri_id}", headers=secretariat.headers)).json()[
+        "status"
+    ] == "under_review"
+
+    # Reasons per field alone are enough; the coordinator and the submission both keep them.
+    reasons = {"website": "The site does not load.", "committee": "Add the academic community."}
+    changed = await act(
+        client, secretariat, nri_id, "request-changes", {"reason": "Two fields need work.", "fields": reasons}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["requested_fields"] == reasons
+    assert changed.json()["requested_changes"] == []
+    mine = (await client.get(f"/v1/nris/{nri_id}", headers=coordinator.headers)).json()
+    assert mine["requested_fields"] == reasons
+    assert mine["latest_submission"]["requested_fields"] == reasons
+    async with db.acquire() as conn:
+        data = await conn.fetchval(
+            "SELECT data FROM outbox WHERE subject = $1 AND type = 'nri.changes_requested'", nri_id
+        )
+    assert data["fields_requested"] == reasons
+
+    # Submitted again: the reasons no longer stand on the NRI, the first submission still tells them.
+    assert (await act(client, coordinator, nri_id, "submit", {"affirmed_principles": PRINCIPLES})).is_success
+    again = (await client.get(f"/v1/nris/{nri_id}", headers=coordinator.headers)).json()
+    assert again["requested_fields"] == {}
+    subs = (await client.get(f"/v1/nris/{nri_id}/submissions", headers=coordinator.headers)).json()
+    assert [s["requested_fields"] for s in subs] == [reasons, {}]

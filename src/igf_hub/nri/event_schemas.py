@@ -27,6 +27,9 @@ class NriTransition(NriEvent, kw_only=True):
     from_: NriStatus = msgspec.field(name="from")
     to: NriStatus
     reason: str | None
+    # When changes are requested: the changes, and the reasons per field (field name to reason).
+    changes_requested: list[str] | msgspec.UnsetType = msgspec.UNSET
+    fields_requested: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
     # On the first recognition (the NRI becomes public): the NRI as GET /v1/nris/{id} shows it to everyone.
     nri: Nri | msgspec.UnsetType = msgspec.UNSET
 

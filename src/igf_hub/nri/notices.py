@@ -13,6 +13,7 @@ import asyncpg
 from igf_hub.auth.principal import Role
 from igf_hub.core.outbox import Event
 from igf_hub.core.settings import Settings
+from igf_hub.nri.field_names import FIELD_NAMES, field_reasons
 from igf_hub.nri.report_repository import ReportRepository
 from igf_hub.nri.report_service import add_months
 from igf_hub.people import notices, recipients
@@ -90,6 +91,9 @@ async def notify_decided(conn: asyncpg.Connection, event: Event) -> None:
         "reason": event.data.get("reason") or "",
         "changes": list(event.data.get("changes_requested") or []),
     }
+    if fields := field_reasons(dict(event.data.get("fields_requested") or {})):
+        # Each field's name in words (the template translates it) and the reason given for it.
+        params["fields"] = [{"field": FIELD_NAMES[field], "reason": reason} for field, reason in fields]
     await notices.notify(
         conn,
         kind=kind.name,

@@ -10,11 +10,19 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from igf_hub.nri.schemas import HistoryEntry, Nri, NriCreate, NriFilters, NriSummary, Submission
+from igf_hub.nri.schemas import (
+    AwaitingReview,
+    HistoryEntry,
+    Nri,
+    NriCreate,
+    NriFilters,
+    NriSummary,
+    Submission,
+)
 
 NRI_COLUMNS = """id, type, youth_scope, parent_nri_id, name, acronym, countries, regional_groups, scope_note,
 website, mailing_list_url, contact_email, languages, year_founded, description, committee, focal_points,
-meeting_report_url, meeting_report_text, status, status_reason, requested_changes, recognised_at,
+meeting_report_url, meeting_report_text, status, status_reason, requested_changes, requested_fields, recognised_at,
 recognised_on, last_activity_on, imported_at, imported_by, import_source, version, created_at, updated_at"""
 SUMMARY_COLUMNS = """n.id, n.type, n.youth_scope, n.name, n.acronym, n.countries, n.regional_groups, n.languages,
 n.website, n.status, n.recognised_at, n.recognised_on, n.last_activity_on"""
@@ -38,7 +46,7 @@ UPDATE nris SET type = $3, youth_scope = $4, parent_nri_id = $5, name = $6, acro
 WHERE id = $1 AND version = $2
 RETURNING {NRI_COLUMNS}"""
 UPDATE_STATUS = f"""
-UPDATE nris SET status = $3, status_reason = $4, requested_changes = $5,
+UPDATE nris SET status = $3, status_reason = $4, requested_changes = $5, requested_fields = $9,
     recognised_at = coalesce(recognised_at, $6),
     recognised_on = coalesce(recognised_on, ($6::timestamptz AT TIME ZONE 'UTC')::date), last_activity_on = greatest(last_activity_on, $7),
     updated_at = $8, version = version + 1
@@ -106,7 +114,8 @@ SELECT
   (SELECT coalesce(sum(participants_total), 0) FROM reports) AS participants_total"""
 
 SUBMISSION_COLUMNS = """id, nri_version, submitted_at, submitted_by, affirmed_principles, criteria_met, warnings,
-review_started_at, review_started_by, decision, decision_reason, requested_changes, decided_at, decided_by"""
+review_started_at, review_started_by, decision, decision_reason, requested_changes, requested_fields, decided_at,
+decided_by"""
 INSERT_SUBMISSION = f"""
 INSERT INTO nri_submissions (nri_id, nri_version, submitted_at, submitted_by, affirmed_principles, criteria_met,
                              warnings, snapshot)
@@ -124,8 +133,19 @@ UPDATE nri_submissions SET review_started_at = $2, review_started_by = $3
 WHERE id = (SELECT id FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id LIMIT 1)"""
 DECIDE = """
 UPDATE nri_submissions SET decision = $2, decision_reason = $3, requested_changes = $4, decided_at = $5,
-                           decided_by = $6
+                           decided_by = $6, requested_fields = $7
 WHERE id = (SELECT id FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id LIMIT 1)"""
+
+# The NRIs waiting for the Secretariat, the longest-waiting first, with what their latest submission met.
+AWAITING_REVIEW = """
+SELECT n.id, n.name, n.acronym, n.type, n.countries, n.status, n.version, s.submitted_at, s.criteria_met,
+       s.warnings
+FROM nris n
+JOIN LATERAL (SELECT submitted_at, criteria_met, warnings FROM nri_submissions
+              WHERE nri_id = n.id ORDER BY submitted_at DESC, id LIMIT 1) s ON true
+WHERE n.status IN ('submitted', 'under_review')
+ORDER BY s.submitted_at, n.id
+LIMIT $1"""
 
 SELECT_HISTORY = """
 SELECT seq, occurred_at, action, actor, data FROM audit_log
@@ -240,9 +260,19 @@ class NriRepository:
         now: datetime,
         recognised_at: datetime | None = None,
         activity_on: date | None = None,
+        requested_fields: dict[str, str] | None = None,
     ) -> Nri | None:
         row = await self.conn.fetchrow(
-            UPDATE_STATUS, nri_id, version, status, reason, requested_changes, recognised_at, activity_on, now
+            UPDATE_STATUS,
+            nri_id,
+            version,
+            status,
+            reason,
+            requested_changes,
+            recognised_at,
+            activity_on,
+            now,
+            requested_fields or {},
         )
         return _nri(row) if row else None
 
@@ -321,9 +351,22 @@ class NriRepository:
         await self.conn.execute(START_REVIEW, nri_id, at, by)
 
     async def decide(
-        self, nri_id: UUID, *, decision: str, reason: str, changes: list[str], at: datetime, by: str
+        self,
+        nri_id: UUID,
+        *,
+        decision: str,
+        reason: str,
+        changes: list[str],
+        at: datetime,
+        by: str,
+        fields: dict[str, str] | None = None,
     ) -> None:
-        await self.conn.execute(DECIDE, nri_id, decision, reason, changes, at, by)
+        await self.conn.execute(DECIDE, nri_id, decision, reason, changes, at, by, fields or {})
+
+    async def awaiting_review(self, limit: int) -> list[AwaitingReview]:
+        return [
+            msgspec.convert(dict(r), AwaitingReview) for r in await self.conn.fetch(AWAITING_REVIEW, limit)
+        ]
 
     # -- history -------------------------------------------------------------------------------------
 

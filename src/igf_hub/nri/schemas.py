@@ -188,8 +188,25 @@ class Submission(msgspec.Struct, kw_only=True):
     decision: NriStatus | None = None
     decision_reason: str | None = None
     requested_changes: list[str] = []
+    # The reasons per field (field name to reason) when the decision asked for changes.
+    requested_fields: dict[str, str] = {}
     decided_at: datetime | None = None
     decided_by: str | None = None
+
+
+class AwaitingReview(msgspec.Struct, kw_only=True):
+    """An NRI waiting for the Secretariat (submitted, or under review), with its latest submission's result."""
+
+    id: UUID
+    name: str
+    acronym: str | None
+    type: NriType
+    countries: list[str]
+    status: NriStatus
+    version: int
+    submitted_at: datetime
+    criteria_met: list[str]
+    warnings: list[Advisory]
 
 
 class Nri(msgspec.Struct, kw_only=True):
@@ -229,6 +246,8 @@ class Nri(msgspec.Struct, kw_only=True):
     imported_by: str | None = None
     # Shown to the NRI's coordinators and the Secretariat only.
     latest_submission: Submission | None = None
+    # The Secretariat's reasons per field (field name to reason) while changes are requested.
+    requested_fields: dict[str, str] = {}
 
 
 class NriSummary(msgspec.Struct, kw_only=True):
@@ -274,9 +293,39 @@ class NriDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Reason
 
 
+class NriField(enum.StrEnum):
+    """The fields of an NRI a coordinator writes: what a reason per field is about."""
+
+    type = "type"
+    youth_scope = "youth_scope"
+    parent_nri_id = "parent_nri_id"
+    name = "name"
+    acronym = "acronym"
+    countries = "countries"
+    scope_note = "scope_note"
+    website = "website"
+    mailing_list_url = "mailing_list_url"
+    contact_email = "contact_email"
+    languages = "languages"
+    year_founded = "year_founded"
+    description = "description"
+    committee = "committee"
+    focal_points = "focal_points"
+    meeting_report_url = "meeting_report_url"
+    meeting_report_text = "meeting_report_text"
+
+
 class NriChangesRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Why, and what to change: general changes (``changes``), reasons per field (``fields``, e.g.
+    ``{"website": "The site does not load"}``), or both; at least one."""
+
     reason: Reason
-    changes: Annotated[list[ShortText], msgspec.Meta(min_length=1, max_length=50)]
+    changes: Annotated[list[ShortText], msgspec.Meta(max_length=50)] = []
+    fields: dict[NriField, ShortText] = {}
+
+    def __post_init__(self) -> None:
+        if not self.changes and not self.fields:
+            raise ValueError("name at least one change: in changes, or a reason for a field in fields")
 
 
 # -- coordinators -------------------------------------------------------------------------------------

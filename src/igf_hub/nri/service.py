@@ -42,6 +42,7 @@ from igf_hub.nri.errors import (
 from igf_hub.nri.report_repository import ReportRepository
 from igf_hub.nri.repository import NriRepository
 from igf_hub.nri.schemas import (
+    AwaitingReview,
     FocalPoint,
     HistoryPage,
     Nri,
@@ -308,14 +309,16 @@ class NriService:
         self, nri_id: UUID, body: NriChangesRequest, *, expected_version: int | None, actor: Principal
     ) -> Nri:
         nri = await self.load_managed(nri_id, actor=actor, expected_version=expected_version)
+        fields = {str(field): reason for field, reason in body.fields.items()}
         updated = await self._transition(
-            nri, S.changes_requested, actor=actor, reason=body.reason, changes=body.changes
+            nri, S.changes_requested, actor=actor, reason=body.reason, changes=body.changes, fields=fields
         )
         await self.repo.decide(
             nri.id,
             decision=S.changes_requested.value,
             reason=body.reason,
             changes=body.changes,
+            fields=fields,
             at=self.clock.now(),
             by=actor.subject,
         )
@@ -413,6 +416,7 @@ class NriService:
         actor: Principal,
         reason: str | None = None,
         changes: list[str] | None = None,
+        fields: dict[str, str] | None = None,
         recognised_at: datetime | None = None,
         activity_on: date | None = None,
         event: str | None = None,
@@ -427,6 +431,7 @@ class NriService:
                     status=to.value,
                     reason=reason,
                     requested_changes=changes or [],
+                    requested_fields=fields or {},
                     now=self.clock.now(),
                     recognised_at=recognised_at,
                     activity_on=activity_on,
@@ -439,6 +444,8 @@ class NriService:
         data: dict[str, Any] = {"from": nri.status.value, "to": to.value, "reason": reason, **(extra or {})}
         if changes:
             data["changes_requested"] = changes
+        if fields:
+            data["fields_requested"] = fields
         published = event_data(updated, **data)
         if not is_public(nri) and is_public(
             updated
@@ -473,6 +480,12 @@ class NriService:
                 for e in rows
             ]
         return HistoryPage(items=rows, next_cursor=next_cursor)
+
+    async def awaiting_review(self, *, actor: Principal, limit: int = 200) -> list[AwaitingReview]:
+        """The NRIs waiting for the Secretariat's review, the longest-waiting first (the Secretariat only)."""
+        if not actor.has_role(Role.secretariat):
+            raise Forbidden("the Secretariat reviews NRIs")
+        return await self.repo.awaiting_review(limit)
 
     async def submissions(self, nri_id: UUID, *, actor: Principal) -> list[Submission]:
         await self.load_managed(nri_id, actor=actor)

@@ -49,4 +49,6 @@ RECOGNITION_FIELDS = frozenset(
 CONTACT_FIELDS = frozenset(
     {"website", "mailing_list_url", "contact_email", "focal_points", "languages", "description"}
 )
-PUBLIC_HISTORY_KEYS = frozenset({"from", "to", "reason", "fields", "year", "changes_requested"})
+PUBLIC_HISTORY_KEYS = frozenset(
+    {"from", "to", "reason", "fields", "year", "changes_requested", "fields_requested"}
+)

@@ -410,6 +410,10 @@ EXPECTED: dict[str, Rule] = {
     "POST /drafting/{message_id}": secretariat_form(
         "and the Message's drafters: UpdateMessage, SaveMessageVersion"
     ),
+    "GET /drafting/{message_id}/translation": secretariat_page("and the Message's drafters"),
+    "POST /drafting/{message_id}/translation": secretariat_form(
+        "and the Message's drafters: SaveMessageVersion"
+    ),
     "POST /drafting/{message_id}/open-comment": secretariat_form(
         "the lifecycle opens the window for the Secretariat"
     ),

@@ -453,3 +453,55 @@ def editor_form(page: html.HtmlElement) -> dict[str, Any]:
         else:
             values[name] = element.get("value") or ""
     return values
+
+
+# -- translations ----------------------------------------------------------------------------------------
+
+
+async def test_a_translation_side_by_side_is_machine_made_until_a_person_confirms_it(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> None:
+    browser, _ = await secretariat_browser(site, tokens, db, settings, clock)
+    async with browser:
+        token = token_of(doc(await browser.get("/en/drafting/new")))
+        mid = (await create(browser, token)).headers["location"].split("/drafting/")[1].split("?")[0]
+        listing = doc(await browser.get(f"/en/drafting/{mid}/translation"))
+        assert len(listing.xpath("//h2[2]/following-sibling::ul[1]/li")) == 5  # every UN language but English
+        side = doc(await browser.get(f"/en/drafting/{mid}/translation?language=fr"))
+        assert side.xpath("//textarea/@name") == ["p-p1", "p-p2"]
+        assert texts(side, "//div[@class='side-by-side']/div[1]//p[not(@class)]") == [
+            "Connect the next billion",
+            "Connectivity is a right.",
+            "Community networks need spectrum.",
+        ]
+        version = side.xpath("//input[@name='expected_version']/@value")[0]
+        form = {"csrf_token": token, "language": "fr", "expected_version": version, "title": "Connecter"}
+        # A paragraph left out: said at its field, the rest kept, nothing written.
+        versions = await count(db, "message_versions")
+        short = doc(
+            await browser.post(f"/en/drafting/{mid}/translation", {**form, "p-p1": "La connectivité."}), 422
+        )
+        assert short.xpath("//div[@class='error-summary']//a/@href") == ["#field-p-p2"]
+        assert short.xpath("//textarea[@name='p-p1']")[0].text == "La connectivité."
+        assert await count(db, "message_versions") == versions
+        full = {**form, "p-p1": "La connectivité est un droit.", "p-p2": "Les réseaux communautaires."}
+        saved = await browser.post(f"/en/drafting/{mid}/translation", full)
+        assert saved.status_code == 303, saved.text
+        public = doc(await browser.get(f"/fr/messages/{mid}/versions"))
+        assert "traduction automatique" in public.text_content()
+        listing = doc(await browser.get(f"/en/drafting/{mid}/translation"))
+        assert texts(listing, "//tbody/tr/td[2]") == ["No: machine translation"]
+        assert len(listing.xpath("//h2[2]/following-sibling::ul[1]/li")) == 4
+        # The same words, confirmed by a person: a new version without the mark.
+        side = doc(await browser.get(f"/en/drafting/{mid}/translation?language=fr"))
+        version = side.xpath("//input[@name='expected_version']/@value")[0]
+        confirmed = await browser.post(
+            f"/en/drafting/{mid}/translation", {**full, "expected_version": version, "confirmed": "yes"}
+        )
+        assert confirmed.status_code == 303, confirmed.text
+        listing = doc(await browser.get(f"/en/drafting/{mid}/translation"))
+        assert texts(listing, "//tbody/tr/td[2]") == ["Yes"]
+        # A stale form: refused in words, the text kept.
+        stale = doc(await browser.post(f"/en/drafting/{mid}/translation", {**full, "p-p2": "Autre."}), 422)
+        assert "Someone saved a change" in stale.text_content()
+        assert stale.xpath("//textarea[@name='p-p2']")[0].text == "Autre."

@@ -169,3 +169,40 @@ async def test_translations_diff_and_version_lists(client: Client, tokens: Token
         headers=if_match(await get(client, mid), secretariat),
     )
     assert es.status_code == 201 and es.json()["translation_of"] == 3
+
+
+async def test_a_person_confirms_a_machine_translation_without_changing_a_word(
+    client: Client, tokens: TokenFactory
+) -> None:
+    """Until a person confirms it, a translation stays marked as machine-made; confirming the same words is a
+    new version without the mark (it was refused as identical before), and the same again is refused."""
+    secretariat = await tokens.user(Role.secretariat)
+    created = await message(client, secretariat)
+    mid = created.json()["id"]
+    text = {
+        "language": "fr",
+        "title": "Connecter le prochain milliard",
+        "body": "Un accès utile.\n\nInvestir ensemble.\n\nDonnées et droits humains.",
+    }
+    machine = await client.post(
+        f"/v1/messages/{mid}/versions",
+        json={**text, "machine_translation": True},
+        headers=if_match(created, secretariat),
+    )
+    assert machine.status_code == 201, machine.text
+    confirmed = await client.post(
+        f"/v1/messages/{mid}/versions",
+        json={**text, "machine_translation": False},
+        headers=if_match(machine, secretariat),
+    )
+    assert confirmed.status_code == 201, confirmed.text
+    assert confirmed.json()["machine_translation"] is False
+    assert confirmed.json()["content_sha256"] == machine.json()["content_sha256"]
+    shown = (await get(client, mid, secretariat)).json()["languages"]
+    assert [(t["language"], t["machine_translation"]) for t in shown] == [("en", False), ("fr", False)]
+    again = await client.post(
+        f"/v1/messages/{mid}/versions",
+        json={**text, "machine_translation": False},
+        headers=if_match(confirmed, secretariat),
+    )
+    assert "nothing to save" in assert_problem(again, 422)["detail"]

@@ -634,6 +634,111 @@ class DraftingPages(PageController):
             return None
         return " ".join(notices)
 
+    # -- translations ---------------------------------------------------------------------------------
+
+    @get("/{message_id:uuid}/translation", name="drafting:translation", guards=[requires_authenticated])
+    async def translation(
+        self,
+        message_id: UUID,
+        request: AnyRequest,
+        db: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        language: Annotated[str | None, Parameter(max_length=35)] = None,
+        saved: Annotated[str | None, Parameter(max_length=200)] = None,
+    ) -> Template:
+        """Without ``language``: the translations there are and the languages still missing. With it: the
+        source text and the translation side by side, paragraph for paragraph."""
+        service = MessageService(db, clock, settings)
+        actor = _actor(request)
+        message = await service.get(message_id, actor=actor)
+        await service.for_drafting(message_id, actor=actor, expected_version=None)
+        token = await context_of(request.scope).csrf_token(db)
+        context = await _translation_context(service, message, language, actor)
+        context |= {"csrf_token": token, "notice": saved, "errors": {}}
+        return render(request, TEMPLATES + "translation.html", context)
+
+    @post(
+        "/{message_id:uuid}/translation",
+        name="drafting:save-translation",
+        status_code=200,
+        guards=[requires_authenticated],
+    )
+    async def save_translation(
+        self,
+        message_id: UUID,
+        request: AnyRequest,
+        tx: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+    ) -> Response[Any]:
+        """The translation as a new version of its language, through the API's ``SaveMessageVersion``: marked
+        as machine translation unless the person says they checked it."""
+        raw = await request.form()
+        language = request_language(request)
+        actor = _actor(request)
+        service = MessageService(tx, clock, settings)
+        message = await service.get(message_id, actor=actor)
+        await service.for_drafting(message_id, actor=actor, expected_version=None)
+        target = str(raw.get("language") or "")
+        context = await _translation_context(service, message, target, actor)
+        source = context["source"]
+        if context["target"] is None or source is None:
+            raise InvalidContent(errors=[FieldError("/language", "not a language to translate into")])
+        title = str(raw.get("title") or "").strip()
+        texts = {p.id: str(raw.get(f"p-{p.id}") or "").strip() for p in source.paragraphs}
+        confirmed = raw.get("confirmed") == "yes"
+        expected = str(raw.get("expected_version") or "")
+        errors: dict[str, str] = {}
+        if not title:
+            errors["title"] = gettext(language, N_("Translate the title."))
+        for pid, text in texts.items():
+            if not text:
+                errors[f"p-{pid}"] = gettext(language, N_("Translate paragraph %(id)s.")) % {"id": pid}
+        if not expected.isdigit():
+            errors["expected_version"] = gettext(language, STALE)
+        if not errors:
+            try:
+                data = msgspec.convert(
+                    {
+                        "language": target,
+                        "title": title,
+                        "paragraphs": [{"id": pid, "text": text} for pid, text in texts.items()],
+                        "translation_of": source.number,
+                        "machine_translation": not confirmed,
+                    },
+                    VersionCreate,
+                )
+            except msgspec.ValidationError as exc:
+                errors["title"] = str(exc).split(" - at ")[0]
+            else:
+                try:
+                    async with tx.transaction():
+                        version, _ = await MessageLifecycle(tx, clock, settings).save_version(
+                            message_id, data, actor=actor, expected_version=int(expected)
+                        )
+                except DomainError as exc:
+                    ids = [p.id for p in source.paragraphs]
+                    known = {"title": "title", "": "title", "translation_of": "title", "language": "title"}
+                    errors.update(_paragraph_errors(exc, language, known, ids))
+                else:
+                    done = gettext(language, SAVED) % {"number": version.number}
+                    query = urlencode({"language": target, "saved": done})
+                    return Redirect(
+                        i18n.path_in(language, f"/drafting/{message_id}/translation") + "?" + query,
+                        status_code=303,
+                    )
+        token = await context_of(request.scope).csrf_token(tx)
+        context |= {
+            "csrf_token": token,
+            "notice": None,
+            "errors": errors,
+            "title": title,
+            "texts": texts,
+            "confirmed": confirmed,
+        }
+        return render(request, TEMPLATES + "translation.html", context, status_code=422)
+
     # -- the comment window ------------------------------------------------------------------------------
 
     @post(
@@ -713,6 +818,67 @@ EDITOR_FIELDS = {
     "days": "days",
     "": "body",
 }
+
+
+def _paragraph_errors(
+    exc: DomainError, language: str, known: Mapping[str, str], ids: list[str]
+) -> dict[str, str]:
+    """A refusal of a translation: ``/paragraphs/2/text`` is the third paragraph's field."""
+    if isinstance(exc, PreconditionFailed | WrongStateForAction | IllegalTransition):
+        return refusal_errors(exc, language, known)
+    errors: dict[str, str] = {}
+    for error in getattr(exc, "errors", None) or [FieldError("", exc.detail)]:
+        parts = error.pointer.strip("/").split("/")
+        if parts[0] == "paragraphs" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(ids):
+            name = f"p-{ids[int(parts[1])]}"
+        else:
+            name = known.get(parts[0], "title")
+        errors[name] = error.detail
+    return errors
+
+
+async def _translation_context(
+    service: MessageService, message: Message, language: str | None, actor: Principal
+) -> dict[str, Any]:
+    """The source version, the languages with a translation (and whether it is of the current text and checked
+    by a person), the languages missing, and for ``language`` the latest translation's text by paragraph."""
+    source_text = message.languages[0]
+    source = await service.version(message.id, source_text.version_number, actor=actor)
+    present: dict[str, Any] = {}
+    cursor: str | None = None
+    while True:
+        page = await service.versions(message.id, actor=actor, language=None, cursor=cursor, limit=100)
+        for v in page.items:
+            if v.language != message.source_language:
+                present[v.language] = v  # oldest first: the last one is the latest
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    missing = [code for code in LANGUAGES if code != message.source_language and code not in present]
+    target = language if language in LANGUAGES and language != message.source_language else None
+    texts: dict[str, str] = {}
+    title = ""
+    confirmed = False
+    if target is not None and target in present:
+        latest = await service.version(message.id, present[target].number, actor=actor)
+        texts = {p.id: p.text for p in latest.paragraphs}
+        title = latest.title
+        confirmed = not latest.machine_translation
+    return {
+        "message": message,
+        "source": source,
+        "present": [present[code] for code in LANGUAGES if code in present],
+        "missing": missing,
+        "target": target,
+        "target_dir": LANGUAGES[target].direction if target else "ltr",
+        "source_dir": LANGUAGES[message.source_language].direction
+        if message.source_language in LANGUAGES
+        else "auto",
+        "title": title,
+        "texts": texts,
+        "confirmed": confirmed,
+        "markdown": markdown,
+    }
 
 
 def _schema_errors(message: str, language: str) -> dict[str, str]:

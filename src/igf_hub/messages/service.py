@@ -287,6 +287,8 @@ class MessageService:
             same_as is not None
             and same_as.content_sha256 == content_sha256(language, data.title, paragraphs)
             and (same_as.translation_of == translation_of)
+            # A person confirming a machine translation word for word is a new version: the label changes.
+            and same_as.is_machine_translation == data.machine_translation
         ):
             raise InvalidContent(
                 f"identical to version {same_as.number}: nothing to save",

@@ -566,6 +566,40 @@ def cmd_publication_backfill(settings: Settings, args: argparse.Namespace) -> in
     return 0
 
 
+def cmd_report_draft(settings: Settings, args: argparse.Namespace) -> int:
+    from igf_hub.app import WIRING
+    from igf_hub.auth.principal import Grant, Principal, PrincipalKind, Role
+    from igf_hub.core import wiring
+    from igf_hub.core.clock import Clock
+    from igf_hub.core.errors import DomainError
+    from igf_hub.reports.service import ReportService
+
+    wiring.install(WIRING)  # every domain's section of the report
+    cli = Principal(kind=PrincipalKind.client, subject="cli", grants=(Grant(role=Role.secretariat),))
+
+    async def run(conn: asyncpg.Connection) -> Any:
+        async with conn.transaction():
+            return await ReportService(conn, Clock(), live).draft(args.year, cli)
+
+    with runtime(settings) as live:
+        try:
+            report, created = asyncio.run(_with_conn(live, run))
+        except DomainError as exc:
+            print(f"igf-hub report draft: {exc.detail}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(msgspec.json.encode(report.figures).decode())
+        return 0
+    state = "drafted now" if created else report.state.value
+    print(f"yearly report {report.year} ({state}; narrative version {report.current_version_number})")
+    for section in report.figures.sections:
+        print(f"\n{section.title}")
+        for f in section.figures:
+            cell = ", ".join(f"{k}={v}" for k, v in f.dimensions.items())
+            print(f"  {f.label}{f' [{cell}]' if cell else ''}: {f.value}    <{f.source}>")
+    return 0
+
+
 def _read_source(source: str, what: str) -> tuple[bytes, dict[str, str]]:
     """A file, or a URL's body and headers."""
     import httpx
@@ -761,6 +795,16 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_parser(
         "backfill", help="sign the records approved or published before signing began"
     ).set_defaults(fn=cmd_publication_backfill)
+
+    report_cmd = sub.add_parser("report", help="the yearly report to the CSTD").add_subparsers(
+        dest="action", required=True
+    )
+    report_draft = report_cmd.add_parser(
+        "draft", help="compile the year's report from the record (drafting it when it does not exist yet)"
+    )
+    report_draft.add_argument("--year", type=int, required=True)
+    report_draft.add_argument("--json", action="store_true", help="print the figures document as JSON")
+    report_draft.set_defaults(fn=cmd_report_draft)
 
     verify_doc = sub.add_parser(
         "verify", help="is this document exactly what the IGF published? exit 0 yes, 1 no, 2 unreadable"

@@ -88,6 +88,8 @@ from igf_hub.people.notice_pages import (
 )
 from igf_hub.people.pages import WORKSPACE as PEOPLE_WORKSPACE
 from igf_hub.people.pages import AccountPages
+from igf_hub.reports import wiring as reports_wiring
+from igf_hub.reports.controllers import ReportController
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.controllers import (
     AuditCheckpointController,
@@ -144,6 +146,7 @@ CONTROLLERS: list[Any] = [
     NriReportController,
     OverdueReportController,
     *MESSAGE_CONTROLLERS,
+    ReportController,
     ConsumerController,
     EventController,
 ]
@@ -193,6 +196,7 @@ WIRING: list[wiring.Wiring] = [
     system_wiring.WIRING,
     webhooks_wiring.WIRING,
     people_wiring.WIRING,
+    reports_wiring.WIRING,
 ]
 
 

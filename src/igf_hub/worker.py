@@ -25,6 +25,7 @@ from igf_hub.nri import jobs as nri_jobs
 from igf_hub.nri import wiring as nri_wiring
 from igf_hub.people import jobs as people_jobs
 from igf_hub.people import wiring as people_wiring
+from igf_hub.reports import wiring as reports_wiring
 from igf_hub.system import jobs as system_jobs
 from igf_hub.system import wiring as system_wiring
 from igf_hub.tracks import jobs as tracks_jobs
@@ -76,6 +77,7 @@ WIRING: list[wiring.Wiring] = [
     system_wiring.WIRING,
     webhooks_wiring.WIRING,
     people_wiring.WIRING,
+    reports_wiring.WIRING,
 ]
 
 

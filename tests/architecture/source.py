@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "igf_hub"
-DOMAINS = frozenset({"nri", "tracks", "mag", "funding", "messages", "webhooks", "system"})
+DOMAINS = frozenset({"nri", "tracks", "mag", "funding", "messages", "webhooks", "system", "reports"})
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,8 @@ NEVER_DELIVERED = {
     "nri.registered",
     "nri.report_created",
     "nri.report_updated",
+    "report.drafted",  # a yearly report is the Secretariat's draft until report.published
+    "report.version_saved",
     "track_output.created",
 }
 

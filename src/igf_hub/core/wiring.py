@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from igf_hub.core import metrics, notice_kinds, outbox, references, signing
 from igf_hub.core.notice_kinds import NoticeKind
 from igf_hub.core.outbox import EventDoc, Handler
+from igf_hub.core.report_sections import ORDER, SectionSource
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +47,9 @@ class Wiring:
     # Kinds of record it signs when it publishes them, and how to sign those published before signing began
     # (``igf-hub publication-keys backfill``).
     signed_records: Mapping[str, signing.Backfill] = field(default_factory=dict)
+    # Its sections of the yearly report, by name: how each computes its figures for a year
+    # (core/report_sections.py; the reports domain assembles them).
+    report_sections: Mapping[str, SectionSource] = field(default_factory=dict)
 
 
 _installed: dict[str, Wiring] = {}
@@ -79,6 +83,13 @@ def installed() -> list[str]:
 def families() -> Mapping[str, EventFamily]:
     """The event families consumers may subscribe to, as the installed domains declare them."""
     return _families
+
+
+def report_sections() -> dict[str, SectionSource]:
+    """The yearly report's sections the installed domains declare, in the report's order."""
+    found = {name: source for w in _installed.values() for name, source in w.report_sections.items()}
+    ranked = sorted(found, key=lambda name: (ORDER.index(name) if name in ORDER else len(ORDER), name))
+    return {name: found[name] for name in ranked}
 
 
 def catalogue(wirings: Sequence[Wiring]) -> list[EventDoc]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
-from igf_hub.messages import signed_record
+from igf_hub.messages import signed_record, yearly_section
 from igf_hub.messages.archive_service import MESSAGE, resolve_message
 from igf_hub.messages.ballot_notices import NOTICE_KINDS as BALLOT_NOTICE_KINDS
 from igf_hub.messages.ballot_notices import notify_ballot
@@ -21,6 +21,7 @@ from igf_hub.messages.search_index import on_event as index_for_search
 
 WIRING = Wiring(
     domain="messages",
+    report_sections={yearly_section.NAME: yearly_section.section},  # its section of the yearly report
     families=[EventFamily(name="message", resource_path="/v1/messages/{id}")],
     events=MESSAGE_EVENTS,
     # Its roster of MAG members follows the MAG domain's appointment events, in their transaction; a deleted

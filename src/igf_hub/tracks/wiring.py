@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from igf_hub.core.wiring import EventFamily, Wiring
-from igf_hub.tracks import signed_record
+from igf_hub.tracks import signed_record, yearly_section
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
 from igf_hub.tracks.notices import NOTICE_KINDS
 from igf_hub.tracks.output_service import REFERENCE_KIND, resolve_track_output
@@ -11,6 +11,7 @@ from igf_hub.tracks.search_index import on_event as index_for_search
 
 WIRING = Wiring(
     domain="tracks",
+    report_sections={yearly_section.NAME: yearly_section.section},  # its section of the yearly report
     families=[
         EventFamily(name="track", resource_path="/v1/tracks/{id}"),
         EventFamily(name="track_output", resource_path="/v1/tracks/outputs/{id}"),

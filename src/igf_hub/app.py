@@ -117,6 +117,8 @@ from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
 from igf_hub.web.workspace import WorkspacePage
 from igf_hub.webhooks import ConsumerController, EventController, warn_about_allowlist
 from igf_hub.webhooks import wiring as webhooks_wiring
+from igf_hub.webhooks.pages import WORKSPACE as WEBHOOK_WORKSPACE
+from igf_hub.webhooks.pages import ConsumerPages
 
 # Every controller of the service, in one readable list.
 CONTROLLERS: list[Any] = [
@@ -177,11 +179,12 @@ PAGES: list[Any] = [
     SendLogPage,
     SearchPage,
     WorkspacePage,
+    ConsumerPages,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
 # "My work" (web/workspace.py): each domain's entry points to the work its roles do.
-WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE, *DRAFTING_WORKSPACE]
+WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE, *DRAFTING_WORKSPACE, *WEBHOOK_WORKSPACE]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 

@@ -103,6 +103,19 @@ def secretariat_form(why: str) -> Rule:
     )
 
 
+def staff_page(why: str) -> Rule:
+    """A page for the Secretariat and an organisation's own staff (the service's object check): a signed-out
+    reader is sent to sign in (a redirect, so "allowed"); anyone else gets the 403 page."""
+    return Rule(frozenset({ANONYMOUS, SECRETARIAT}), why, html=True)
+
+
+def staff_form(why: str) -> Rule:
+    """A page's form for the Secretariat and the organisation's own staff: 403 page for anyone else."""
+    return Rule(
+        ONLY_SECRETARIAT, why, body=b"x=1", content_type="application/x-www-form-urlencoded", form=True
+    )
+
+
 MESSAGE_TEXT = {
     "title": "Connect the next billion",
     "body": "Meaningful access needs skills.\n\nAnd content.",
@@ -368,6 +381,7 @@ EXPECTED: dict[str, Rule] = {
     "GetDelivery": secretariat("and the organisation's own members"),
     "ReplayDelivery": secretariat("and the organisation's own members"),
     "ListConsumerNotices": secretariat("and the organisation's own members"),
+    "GetEndpointHealth": secretariat("and the organisation's own members"),
     "RotateWebhookSigningKey": secretariat("igf_hub's own Ed25519 webhook key"),
     # -- the web pages (HTML, outside the API document; sessions and CSRF: tests/web) ----------------------
     "GET /": page("the home page"),
@@ -491,6 +505,21 @@ EXPECTED: dict[str, Rule] = {
     "RequestNriChangesForm": secretariat_form("the API's request-changes, with a reason per field"),
     "RecogniseNriForm": secretariat_form("the API's recognise, from the review page"),
     "DeclineNriForm": secretariat_form("the API's decline, from the review page"),
+    # -- consumer staff's pages (webhooks/pages.py): the API's rules, through the same services --------------
+    "ConsumersPage": Rule(
+        frozenset({ANONYMOUS, SECRETARIAT, CONSUMER}), "each sees the consumers they act for", html=True
+    ),
+    "ConsumerPage": staff_page("the consumer's endpoints"),
+    "DeliveryLogPage": staff_page("the consumer's delivery log"),
+    "DeliveryPage": staff_page("one delivery with its attempts"),
+    "NewEndpointPage": staff_page("the registration form"),
+    "EndpointPage": staff_page("one endpoint: handshake, health, secrets, settings"),
+    "ReplayDeliveryForm": staff_form("sends a delivery again"),
+    "RegisterEndpointForm": staff_form("registers an endpoint"),
+    "PingEndpointForm": staff_form("the verification ping, also the test event"),
+    "UpdateEndpointForm": staff_form("changes an endpoint's settings"),
+    "RotateSecretForm": staff_form("rotates an endpoint's signing secret"),
+    "RecoverEndpointForm": staff_form("replays what an endpoint missed since a time"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

@@ -39,6 +39,7 @@ from igf_hub.webhooks.schemas import (
     Endpoint,
     EndpointCreate,
     EndpointCreated,
+    EndpointHealth,
     EndpointPage,
     EndpointPatch,
     EndpointSecrets,
@@ -79,7 +80,7 @@ def refuse_unknown_parameters(request: AnyRequest, known: frozenset[str]) -> Non
         )
 
 
-async def _enqueue_recovery(queue: ArqRedis, recovery_id: UUID) -> None:
+async def enqueue_recovery(queue: ArqRedis, recovery_id: UUID) -> None:
     # After the commit (a background task runs once the response is sent); a lost job is picked up by the
     # maintenance cron from the recovery row itself.
     await queue.enqueue_job("webhooks_recover", str(recovery_id), _job_id=f"webhooks_recover:{recovery_id}")
@@ -257,6 +258,15 @@ class ConsumerController(Controller):
         delivery_id = await webhooks.ping(consumer_id, endpoint_id, actor=request.user)
         return await deliveries.get(consumer_id, delivery_id, actor=request.user)
 
+    @get(f"{ENDPOINT}/health", operation_id="GetEndpointHealth", cache_control=NO_STORE)
+    async def health(
+        self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, deliveries: DeliveryService
+    ) -> EndpointHealth:
+        """How the endpoint has been answering: success rate and latency (median, 95th percentile) of the
+        attempts of the last 24 hours, consecutive failures, when the next probe goes while it is failing, and
+        its five latest failed attempts. For the Secretariat and the consumer's own members."""
+        return await deliveries.health(consumer_id, endpoint_id, actor=request.user)
+
     @get(f"{ENDPOINT}/secret", operation_id="GetEndpointSecret", cache_control=NO_STORE)
     async def secret(
         self, consumer_id: UUID, endpoint_id: UUID, request: AnyRequest, webhooks: WebhookService
@@ -292,7 +302,7 @@ class ConsumerController(Controller):
         """Replay everything the endpoint missed since a time, in order, at its replay rate."""
         recovery = await deliveries.request_recovery(consumer_id, endpoint_id, data, actor=request.user)
         return Response(
-            recovery, status_code=202, background=BackgroundTask(_enqueue_recovery, queue, recovery.id)
+            recovery, status_code=202, background=BackgroundTask(enqueue_recovery, queue, recovery.id)
         )
 
     @get(f"{ENDPOINT}/recoveries/{{recovery_id:uuid}}", operation_id="GetRecovery", cache_control=NO_STORE)

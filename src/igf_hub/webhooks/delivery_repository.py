@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from igf_hub.webhooks.events import EventRow
-from igf_hub.webhooks.schemas import Attempt, Delivery, DeliveryDetail, DeliveryState
+from igf_hub.webhooks.schemas import Attempt, Delivery, DeliveryDetail, DeliveryState, FailedAttempt
 
 # In the publishing transaction: the immutable event, and one delivery per enabled endpoint that takes it.
 # Unverified endpoints get theirs too: they wait, they are not dropped. Classification filters match the
@@ -195,6 +195,18 @@ SELECT d.id, d.endpoint_id, d.consumer_id, ev.id AS event_id, {WEBHOOK_ID}, d.ev
 FROM webhook_deliveries d JOIN webhook_events ev ON ev.seq = d.event_seq WHERE d.id = $1""".replace(
     "{WEBHOOK_ID}", WEBHOOK_ID
 )
+HEALTH_STATS = """
+SELECT count(*) AS attempts,
+       count(*) FILTER (WHERE a.status_code BETWEEN 200 AND 299) AS succeeded,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY a.latency_ms) AS median_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY a.latency_ms) AS p95_ms
+FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+WHERE d.endpoint_id = $1 AND a.attempted_at >= $2"""
+LAST_ERRORS = """
+SELECT a.attempted_at, a.status_code, a.latency_ms, a.response_excerpt, a.error, d.id AS delivery_id, d.event_type
+FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+WHERE d.endpoint_id = $1 AND (a.status_code IS NULL OR a.status_code NOT BETWEEN 200 AND 299)
+ORDER BY a.attempted_at DESC, a.id DESC LIMIT $2"""
 SELECT_ATTEMPTS = """
 SELECT attempted_at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts
 WHERE delivery_id = $1 ORDER BY id"""
@@ -467,6 +479,16 @@ class DeliveryRepository:
             return None
         attempts = [Attempt(**a) for a in await self.conn.fetch(SELECT_ATTEMPTS, delivery_id)]
         return DeliveryDetail(**msgspec.structs.asdict(_delivery(row)), attempts=attempts)
+
+    async def attempt_stats(self, endpoint_id: UUID, since: datetime) -> asyncpg.Record:
+        """Attempts to the endpoint since ``since``: how many, how many 2xx, median and 95th latency."""
+        row = await self.conn.fetchrow(HEALTH_STATS, endpoint_id, since)
+        assert row is not None  # an aggregate always answers one row
+        return row
+
+    async def last_errors(self, endpoint_id: UUID, limit: int) -> list[FailedAttempt]:
+        rows = await self.conn.fetch(LAST_ERRORS, endpoint_id, limit)
+        return [FailedAttempt(**r) for r in rows]
 
     async def replay(self, delivery_id: UUID, now: datetime) -> UUID:
         new_id: UUID = await self.conn.fetchval(REPLAY_DELIVERY, delivery_id, now)

@@ -14,7 +14,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError, Unprocessable
 from igf_hub.core.pagination import Keyset, encode_cursor
 from igf_hub.core.settings import Settings
-from igf_hub.webhooks import keys
+from igf_hub.webhooks import health, keys
 from igf_hub.webhooks.delivery_repository import DeliveryRepository
 from igf_hub.webhooks.errors import (
     DeliveryNotFound,
@@ -28,6 +28,7 @@ from igf_hub.webhooks.schemas import (
     DeliveryDetail,
     DeliveryPage,
     DeliveryState,
+    EndpointHealth,
     NoticePage,
     Recovery,
     RecoveryCreate,
@@ -114,6 +115,11 @@ class DeliveryService:
             publish=False,  # the replay is a delivery to this consumer alone, not news for anyone else
         )
         return await self.get(consumer_id, new_id, actor=actor)
+
+    async def health(self, consumer_id: UUID, endpoint_id: UUID, *, actor: Principal) -> EndpointHealth:
+        """The endpoint's success rate and latency over the last day, failure record, next probe, last errors."""
+        endpoint = await self.webhooks.get_endpoint(consumer_id, endpoint_id, actor=actor)
+        return await health.endpoint_health(self.conn, endpoint, self.clock.now())
 
     async def request_recovery(
         self, consumer_id: UUID, endpoint_id: UUID, data: RecoveryCreate, *, actor: Principal

@@ -17,9 +17,37 @@ from igf_hub.core.clock import Clock
 from igf_hub.webhooks import notices
 from igf_hub.webhooks.delivery_repository import DeliveryRepository, HealthRow
 from igf_hub.webhooks.policy import AUTO_DISABLE_AFTER, FAILING_THRESHOLD
+from igf_hub.webhooks.schemas import Endpoint, EndpointHealth
 
 log = structlog.get_logger("igf_hub.webhooks")
 SYSTEM_ACTOR = "system:webhooks"
+HEALTH_WINDOW = timedelta(hours=24)  # the attempts a health summary counts
+LAST_ERRORS = 5  # failed attempts it lists, newest first
+
+
+async def endpoint_health(conn: asyncpg.Connection, endpoint: Endpoint, now: datetime) -> EndpointHealth:
+    """What the endpoint's staff watch: success rate and latency of the attempts of the last day, its failure
+    record and next probe (from the endpoint row the dispatcher keeps), and its latest failed attempts."""
+    repo = DeliveryRepository(conn)
+    stats = await repo.attempt_stats(endpoint.id, now - HEALTH_WINDOW)
+    attempts, succeeded = int(stats["attempts"]), int(stats["succeeded"])
+    median, p95 = stats["median_ms"], stats["p95_ms"]
+    return EndpointHealth(
+        endpoint_id=endpoint.id,
+        status=endpoint.status,
+        window_hours=int(HEALTH_WINDOW.total_seconds() // 3600),
+        attempts=attempts,
+        succeeded=succeeded,
+        success_rate=succeeded / attempts if attempts else None,
+        latency_median_ms=round(median) if median is not None else None,
+        latency_p95_ms=round(p95) if p95 is not None else None,
+        consecutive_failures=endpoint.consecutive_failures,
+        failing_since=endpoint.failing_since,
+        next_probe_at=endpoint.next_probe_at,
+        last_success_at=endpoint.last_success_at,
+        last_failure_at=endpoint.last_failure_at,
+        last_errors=await repo.last_errors(endpoint.id, LAST_ERRORS),
+    )
 
 
 async def notify(pool: asyncpg.Pool, clock: Clock) -> int:

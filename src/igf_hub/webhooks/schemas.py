@@ -236,6 +236,33 @@ class DeliveryPage(Page[Delivery]):
     pass
 
 
+class FailedAttempt(Attempt, kw_only=True):
+    delivery_id: UUID
+    event_type: str
+
+
+class EndpointHealth(msgspec.Struct, kw_only=True):
+    """How an endpoint has been answering: its attempts over the last ``window_hours``, its failure record,
+    when it is probed next, and its latest failed attempts."""
+
+    endpoint_id: UUID
+    status: EndpointStatus
+    window_hours: int
+    attempts: int
+    succeeded: int
+    success_rate: Annotated[
+        float | None, msgspec.Meta(description="succeeded / attempts in the window; null without attempts")
+    ]
+    latency_median_ms: int | None
+    latency_p95_ms: int | None
+    consecutive_failures: int
+    failing_since: datetime | None
+    next_probe_at: datetime | None
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_errors: list[FailedAttempt]
+
+
 class RecoveryCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     since: Moment
     until: Moment | None = None

@@ -57,6 +57,9 @@ from igf_hub.funding.pages import NAVIGATION as FUNDING_NAVIGATION
 from igf_hub.funding.pages import TransparencyPage
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
 from igf_hub.mag import wiring as mag_wiring
+from igf_hub.mag.balance_pages import MagBalancePages
+from igf_hub.mag.pages import WORKSPACE as MAG_WORKSPACE
+from igf_hub.mag.pages import MagCyclePages
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
 from igf_hub.messages.disposition_pages import DispositionPages
@@ -166,6 +169,8 @@ PAGES: list[Any] = [
     MessageFeeds,
     NriPages,
     NriReviewPages,
+    MagCyclePages,
+    MagBalancePages,
     TrackPages,
     TrackFeeds,
     CalendarFeeds,
@@ -184,7 +189,7 @@ PAGES: list[Any] = [
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
 # "My work" (web/workspace.py): each domain's entry points to the work its roles do.
-WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE, *DRAFTING_WORKSPACE, *WEBHOOK_WORKSPACE]
+WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE, *DRAFTING_WORKSPACE, *WEBHOOK_WORKSPACE, *MAG_WORKSPACE]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 

@@ -520,6 +520,16 @@ EXPECTED: dict[str, Rule] = {
     "UpdateEndpointForm": staff_form("changes an endpoint's settings"),
     "RotateSecretForm": staff_form("rotates an endpoint's signing secret"),
     "RecoverEndpointForm": staff_form("replays what an endpoint missed since a time"),
+    # -- the MAG workspace (mag/pages.py, mag/balance_pages.py) -------------------------------------------
+    "MagCyclesPage": secretariat_page("plans and runs the MAG cycles"),
+    "MagCyclePage": secretariat_page("a cycle with its nominations, which are private"),
+    "MagNominationPage": secretariat_page("a nomination is private to the Secretariat"),
+    "AppointMagNomineePage": secretariat_page("appointing, with the what-if of the balance"),
+    "MagBalancePage": page("the composition of the MAG is public, as GET /v1/mag/cycles/{year}/balance"),
+    "CreateMagCycleForm": secretariat_form("as POST /v1/mag/cycles"),
+    "TransitionMagCycleForm": secretariat_form("as POST /v1/mag/cycles/{year}/transitions"),
+    "TransitionMagNominationForm": secretariat_form("as POST /v1/mag/nominations/{id}/transitions"),
+    "AppointMagNomineeForm": secretariat_form("as POST /v1/mag/cycles/{year}/appointments"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

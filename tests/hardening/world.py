@@ -50,7 +50,7 @@ class World:
     def path_values(self, path: str) -> dict[str, str]:
         """The value of each placeholder of ``path`` (a route template such as /v1/nris/{nri_id})."""
         values = dict(self.ids)
-        values["year"] = str(MAG_YEAR if path.startswith("/v1/mag/") else REPORT_YEAR)
+        values["year"] = str(MAG_YEAR if path.startswith(("/v1/mag/", "/mag/")) else REPORT_YEAR)
         values |= {
             "number": "1",
             "name": "stakeholder-groups",

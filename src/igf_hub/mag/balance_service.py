@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncpg
+import msgspec
 
 from igf_hub.auth.principal import Principal
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import FieldError
 from igf_hub.core.settings import Settings
 from igf_hub.mag.balance import Balance, History, Seat, compute, term_number
-from igf_hub.mag.common import placement, require_secretariat, rules_of, term_errors
+from igf_hub.mag.common import beyond_term_limit, placement, require_secretariat, rules_of, term_errors
 from igf_hub.mag.errors import CycleNotFound, InvalidAppointment
 from igf_hub.mag.repository import AppointmentRecord, CycleRecord, MagRepository
-from igf_hub.mag.schemas import SlatePreview
+from igf_hub.mag.schemas import SlateEntry, SlatePreview
 
 
 def _seat(r: AppointmentRecord) -> Seat:
@@ -26,6 +27,15 @@ def _seat(r: AppointmentRecord) -> Seat:
         term_number=r.term_number,
         has_term_limit_exception=r.term_limit_exception_reason is not None,
     )
+
+
+class WhatIf(msgspec.Struct, kw_only=True):
+    """One appointment's effect: the cycle's balance now and with it, and the term it would be."""
+
+    now: Balance
+    after: Balance
+    term_number: int  # the consecutive term the appointment would be (1 for someone without a record yet)
+    beyond_term_limit: bool  # appointing needs a recorded exception (term_errors refuses it without one)
 
 
 class BalanceService:
@@ -105,6 +115,22 @@ class BalanceService:
         if errors:
             raise InvalidAppointment("the proposed slate has errors", errors=errors)
         return await self._compute(cycle, "preview", seats)
+
+    async def what_if(self, year: int, entry: SlateEntry, *, actor: Principal) -> WhatIf:
+        """The balance before and after adding ``entry`` to the seated appointments, through ``preview`` (so the
+        same validation and computation as ``POST .../balance:preview``); nothing is written."""
+        after = await self.preview(year, SlatePreview(add=[entry]), actor=actor)
+        now = await self.balance(year)
+        number = 1
+        if entry.person_id is not None:
+            served = (await self.repo.served_years([entry.person_id])).get(entry.person_id, [])
+            number = term_number([*served, year], year)
+        return WhatIf(
+            now=now,
+            after=after,
+            term_number=number,
+            beyond_term_limit=beyond_term_limit(after.config, entry.role, number),
+        )
 
     async def _compute(self, cycle: CycleRecord, basis: str, seats: list[Seat]) -> Balance:
         previous = cycle.year - 1

@@ -76,11 +76,16 @@ def rules_of(cycle: CycleRecord) -> BalanceRules:
     return effective(decode_overrides(cycle.rule_overrides))
 
 
+def beyond_term_limit(rules: BalanceRules, role: AppointmentRole, number: int) -> bool:
+    """Whether consecutive term ``number`` in ``role`` needs a recorded exception to be appointed."""
+    return role not in rules.term_limit_exempt_roles and number > rules.max_consecutive_terms
+
+
 def term_errors(
     *, rules: BalanceRules, role: AppointmentRole, number: int, reason: str | None, who: str, pointer: str
 ) -> list[FieldError]:
     """Beyond the consecutive-term limit only with an exception's reason, and never a needless exception."""
-    beyond = role not in rules.term_limit_exempt_roles and number > rules.max_consecutive_terms
+    beyond = beyond_term_limit(rules, role, number)
     if beyond and reason is None:
         return [
             FieldError(

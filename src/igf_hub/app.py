@@ -75,6 +75,7 @@ from igf_hub.nri.pages import CALENDARS as NRI_CALENDARS
 from igf_hub.nri.pages import HOME_SECTIONS as NRI_HOME_SECTIONS
 from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
+from igf_hub.nri.review_pages import WORKSPACE as NRI_REVIEW_WORKSPACE
 from igf_hub.nri.review_pages import NriReviewPages
 from igf_hub.people import wiring as people_wiring
 from igf_hub.people.account_pages import AccountSettingsPages
@@ -115,6 +116,8 @@ from igf_hub.web.errors import page_or_api
 from igf_hub.web.home import HomePage, HomeSection
 from igf_hub.web.i18n import LanguagePrefix
 from igf_hub.web.navigation import NavItem, WorkItem
+from igf_hub.web.queue import WORKSPACE as QUEUE_WORKSPACE
+from igf_hub.web.queue import WorkQueuePage
 from igf_hub.web.search import SearchPage
 from igf_hub.web.sessions import NO_SESSION, WebSessionMiddleware
 from igf_hub.web.workspace import WorkspacePage
@@ -185,11 +188,19 @@ PAGES: list[Any] = [
     SearchPage,
     WorkspacePage,
     ConsumerPages,
+    WorkQueuePage,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
 # "My work" (web/workspace.py): each domain's entry points to the work its roles do.
-WORKSPACE: list[WorkItem] = [*PEOPLE_WORKSPACE, *DRAFTING_WORKSPACE, *WEBHOOK_WORKSPACE, *MAG_WORKSPACE]
+WORKSPACE: list[WorkItem] = [
+    *PEOPLE_WORKSPACE,
+    *DRAFTING_WORKSPACE,
+    *WEBHOOK_WORKSPACE,
+    *MAG_WORKSPACE,
+    *QUEUE_WORKSPACE,
+    *NRI_REVIEW_WORKSPACE,
+]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]
 

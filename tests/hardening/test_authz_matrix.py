@@ -499,6 +499,7 @@ EXPECTED: dict[str, Rule] = {
     "SendVerificationLink": form("never says whether the address has an account"),
     "SendPasswordResetLink": form("never says whether the address has an account"),
     "ResetPassword": form("a new password: the link's token is the authority"),
+    "GET /secretariat/queue": secretariat_page("the Secretariat's work queue, gathered from every domain"),
     "NriReviewListPage": secretariat_page("the NRIs awaiting the Secretariat's review"),
     "NriReviewPage": secretariat_page("one NRI's submission beside the criteria"),
     "StartNriReviewForm": secretariat_form("the API's start-review, from the review page"),

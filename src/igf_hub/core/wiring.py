@@ -10,13 +10,19 @@ nothing (tests/architecture/test_wiring.py keeps it so).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
 
 from igf_hub.core import metrics, notice_kinds, outbox, references, signing
+from igf_hub.core.clock import Clock
 from igf_hub.core.notice_kinds import NoticeKind
 from igf_hub.core.outbox import EventDoc, Handler
 from igf_hub.core.report_sections import ORDER, SectionSource
+from igf_hub.core.settings import Settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +32,33 @@ class EventFamily:
     name: str
     # The API path of the objects its events are about (``/v1/messages/{id}``): a thin body links to it.
     resource_path: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueItem:
+    """One thing waiting for the Secretariat: what (the object's own name), where to act on it (a page path
+    without the language prefix), and since when it waits or by when it is due."""
+
+    title: str
+    link: str
+    since: datetime | None = None
+    due: date | datetime | None = None
+    count: int | None = None  # how many things the line stands for, when it stands for several
+
+
+# The items one source has now: (the request's connection, the person asking, the clock, the settings).
+QueueItems = Callable[[asyncpg.Connection, Any, Clock, Settings], Awaitable[Sequence[QueueItem]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueSource:
+    """A kind of work for the Secretariat's work queue (``/secretariat/queue``), declared by the domain that
+    owns it, its SQL in that domain's repository."""
+
+    name: str  # e.g. "nri.awaiting_review"
+    heading: str  # marked with N_(), translated when shown
+    items: QueueItems
+    order: int = 100  # smaller first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +83,8 @@ class Wiring:
     # Its sections of the yearly report, by name: how each computes its figures for a year
     # (core/report_sections.py; the reports domain assembles them).
     report_sections: Mapping[str, SectionSource] = field(default_factory=dict)
+    # What it puts in the Secretariat's work queue.
+    work_queue: Sequence[QueueSource] = ()
 
 
 _installed: dict[str, Wiring] = {}
@@ -78,6 +113,12 @@ def install(wirings: Sequence[Wiring]) -> None:
 def installed() -> list[str]:
     """The domains whose wiring this process installed."""
     return sorted(_installed)
+
+
+def work_queue() -> list[QueueSource]:
+    """The work queue's sources, as the installed domains declare them, in order."""
+    sources = [source for wiring in _installed.values() for source in wiring.work_queue]
+    return sorted(sources, key=lambda source: (source.order, source.name))
 
 
 def families() -> Mapping[str, EventFamily]:

@@ -13,9 +13,9 @@ import asyncpg
 from igf_hub.auth.principal import Role
 from igf_hub.core.outbox import Event
 from igf_hub.core.settings import Settings
-from igf_hub.nri.field_names import FIELD_NAMES, field_reasons
 from igf_hub.nri.report_repository import ReportRepository
 from igf_hub.nri.report_service import add_months
+from igf_hub.nri.schemas import NriField
 from igf_hub.people import notices, recipients
 from igf_hub.people.notices import N_, NoticeKind
 
@@ -55,6 +55,33 @@ REPORT_OVERDUE = NoticeKind(
     subject=N_("Activity report for %(year)s overdue: %(name)s"),
     template="nri/notices/report_overdue",
 )
+
+# The fields of an NRI in words: what a reason per field is shown beside (here and on the review page).
+FIELD_NAMES: dict[NriField, str] = {
+    NriField.type: N_("Type"),
+    NriField.youth_scope: N_("Youth scope"),
+    NriField.parent_nri_id: N_("Parent NRI"),
+    NriField.name: N_("Name"),
+    NriField.acronym: N_("Acronym"),
+    NriField.countries: N_("Countries"),
+    NriField.scope_note: N_("Scope note"),
+    NriField.website: N_("Website"),
+    NriField.mailing_list_url: N_("Mailing list"),
+    NriField.contact_email: N_("Contact e-mail"),
+    NriField.languages: N_("Languages"),
+    NriField.year_founded: N_("Year founded"),
+    NriField.description: N_("Description"),
+    NriField.committee: N_("Organising committee"),
+    NriField.focal_points: N_("Focal points"),
+    NriField.meeting_report_url: N_("Meeting report link"),
+    NriField.meeting_report_text: N_("Meeting report"),
+}
+
+
+def field_reasons(fields: dict[str, str]) -> list[tuple[NriField, str]]:
+    """The reasons per field in the form's order (the fields' declared order), unknown names left out."""
+    return [(field, fields[field.value]) for field in NriField if field.value in fields]
+
 
 NOTICE_KINDS = [SUBMITTED, RECOGNISED, CHANGES_REQUESTED, DECLINED, REPORT_DUE, REPORT_OVERDUE]
 

@@ -27,7 +27,7 @@ from igf_hub.core.errors import DomainError, IllegalTransition, PreconditionFail
 from igf_hub.core.settings import Settings
 from igf_hub.nri import criteria
 from igf_hub.nri.errors import NriDuplicate
-from igf_hub.nri.field_names import FIELD_NAMES
+from igf_hub.nri.notices import FIELD_NAMES
 from igf_hub.nri.pages import STAKEHOLDER_NAMES, STATUS_NAMES, TYPE_NAMES, YOUTH_SCOPE_NAMES
 from igf_hub.nri.schemas import (
     IgfPrinciple,
@@ -41,6 +41,7 @@ from igf_hub.nri.service import NriService
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
+from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
@@ -65,6 +66,17 @@ PRINCIPLE_NAMES = {
     IgfPrinciple.multistakeholder: N_("Multistakeholder"),
     IgfPrinciple.non_commercial: N_("Non-commercial"),
 }
+WORKSPACE = [
+    WorkItem(
+        path=LIST,
+        label=N_("NRIs awaiting review"),
+        roles=frozenset({Role.secretariat}),
+        description=N_(
+            "Review the initiatives submitted for recognition: ask for changes, recognise or decline."
+        ),
+        order=11,
+    )
+]
 NOTICES = {
     "review-started": N_("The review has started. Decide below."),
     "changes-requested": N_(

@@ -6,6 +6,7 @@ from igf_hub.core.wiring import EventFamily, Wiring
 from igf_hub.nri import yearly_section
 from igf_hub.nri.event_schemas import NRI_EVENTS
 from igf_hub.nri.notices import NOTICE_KINDS, notify_decided, notify_submitted
+from igf_hub.nri.queue import WORK_QUEUE
 from igf_hub.nri.search_index import on_event as index_for_search
 from igf_hub.nri.service import resolve_report
 
@@ -23,4 +24,5 @@ WIRING = Wiring(
         "nri.changes_requested": [notify_decided],
         "nri.declined": [notify_decided],
     },
+    work_queue=WORK_QUEUE,  # the Secretariat's work queue (/secretariat/queue)
 )

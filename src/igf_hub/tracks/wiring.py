@@ -7,6 +7,7 @@ from igf_hub.tracks import signed_record, yearly_section
 from igf_hub.tracks.event_schemas import TRACK_EVENTS
 from igf_hub.tracks.notices import NOTICE_KINDS
 from igf_hub.tracks.output_service import REFERENCE_KIND, resolve_track_output
+from igf_hub.tracks.queue import WORK_QUEUE
 from igf_hub.tracks.search_index import on_event as index_for_search
 
 WIRING = Wiring(
@@ -21,4 +22,5 @@ WIRING = Wiring(
     references={REFERENCE_KIND: resolve_track_output},  # IGF Messages cite published outputs
     notice_kinds=NOTICE_KINDS,  # calls for input opened / closing (tracks/notices.py)
     signed_records={signed_record.KIND: signed_record.backfill},  # each published output version
+    work_queue=WORK_QUEUE,  # the Secretariat's work queue (/secretariat/queue)
 )

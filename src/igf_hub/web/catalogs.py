@@ -42,6 +42,7 @@ METHODS = [
     ("people/**.py", "python"),
     ("*/notices.py", "python"),  # each domain's notice kinds
     ("*/*_notices.py", "python"),  # a domain may split its kinds by concern (messages/ballot_notices.py)
+    ("*/queue.py", "python"),  # each domain's sections of the Secretariat's work queue (core/wiring.py)
     ("*/pages.py", "python"),
     ("*/*_pages.py", "python"),
     ("auth/password_rules.py", "python"),  # the password refusals every password form shows

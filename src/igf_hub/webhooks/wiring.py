@@ -7,6 +7,7 @@ from __future__ import annotations
 from igf_hub.core.wiring import Wiring
 from igf_hub.webhooks.metrics import collect
 from igf_hub.webhooks.notices import NOTICE_KINDS
+from igf_hub.webhooks.queue import WORK_QUEUE
 from igf_hub.webhooks.service import record_for_consumers
 
 WIRING = Wiring(
@@ -15,4 +16,5 @@ WIRING = Wiring(
     in_transaction=[record_for_consumers],
     collectors={"webhooks": collect},
     notice_kinds=NOTICE_KINDS,
+    work_queue=WORK_QUEUE,  # the Secretariat's work queue (/secretariat/queue)
 )

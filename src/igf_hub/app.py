@@ -62,6 +62,8 @@ from igf_hub.mag.pages import WORKSPACE as MAG_WORKSPACE
 from igf_hub.mag.pages import MagCyclePages
 from igf_hub.messages import MESSAGE_CONTROLLERS
 from igf_hub.messages import wiring as messages_wiring
+from igf_hub.messages.ballot_pages import WORKSPACE as MESSAGE_WORKSPACE
+from igf_hub.messages.ballot_pages import BallotPages
 from igf_hub.messages.disposition_pages import DispositionPages
 from igf_hub.messages.drafting_pages import WORKSPACE as DRAFTING_WORKSPACE
 from igf_hub.messages.drafting_pages import DraftingPages
@@ -169,6 +171,7 @@ PAGES: list[Any] = [
     MessagePages,
     DispositionPages,
     DraftingPages,
+    BallotPages,
     MessageFeeds,
     NriPages,
     NriReviewPages,
@@ -200,6 +203,7 @@ WORKSPACE: list[WorkItem] = [
     *MAG_WORKSPACE,
     *QUEUE_WORKSPACE,
     *NRI_REVIEW_WORKSPACE,
+    *MESSAGE_WORKSPACE,
 ]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]

@@ -472,6 +472,20 @@ EXPECTED: dict[str, Rule] = {
     "GET /messages/{message_id}/dispositions/bulk": drafters_page("and the Message's drafters"),
     "POST /messages/{message_id}/dispositions/{comment_id}": drafters_form("CommentService.dispose decides"),
     "POST /messages/{message_id}/dispositions/bulk": drafters_form("CommentService.dispose_many decides"),
+    "GET /messages/ballots": page(
+        "signed-out readers are sent to sign in; each member sees their own ballots"
+    ),
+    "GET /messages/{message_id}/ballot": page("whoever may read the Message, as GetMessageBallot"),
+    "POST /messages/{message_id}/ballot/position": Rule(
+        frozenset({MAG_MEMBER}),
+        "members of the ballot's eligibility snapshot only (the 403 page for anyone else)",
+        body=b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        form=True,
+    ),
+    "POST /messages/{message_id}/ballot/decision": drafters_form(
+        "the MAG Chair and the Secretariat (may_decide); publishing is the Secretariat's"
+    ),
     "POST /messages/{message_id}/start-review": drafters_form(
         "the Secretariat's transition (a drafter is refused by MessageLifecycle)"
     ),

@@ -55,6 +55,8 @@ from igf_hub.funding import FundingController, TransparencyController
 from igf_hub.funding import wiring as funding_wiring
 from igf_hub.funding.pages import NAVIGATION as FUNDING_NAVIGATION
 from igf_hub.funding.pages import TransparencyPage
+from igf_hub.funding.workspace_pages import WORKSPACE as FUNDING_WORKSPACE
+from igf_hub.funding.workspace_pages import DonorPortalPages
 from igf_hub.mag import MagAppointmentController, MagCycleController, MagPeopleController
 from igf_hub.mag import wiring as mag_wiring
 from igf_hub.mag.balance_pages import MagBalancePages
@@ -192,6 +194,7 @@ PAGES: list[Any] = [
     WorkspacePage,
     ConsumerPages,
     WorkQueuePage,
+    DonorPortalPages,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
@@ -204,6 +207,7 @@ WORKSPACE: list[WorkItem] = [
     *QUEUE_WORKSPACE,
     *NRI_REVIEW_WORKSPACE,
     *MESSAGE_WORKSPACE,
+    *FUNDING_WORKSPACE,
 ]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]

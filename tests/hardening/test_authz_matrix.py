@@ -545,6 +545,12 @@ EXPECTED: dict[str, Rule] = {
     "TransitionMagCycleForm": secretariat_form("as POST /v1/mag/cycles/{year}/transitions"),
     "TransitionMagNominationForm": secretariat_form("as POST /v1/mag/nominations/{id}/transitions"),
     "AppointMagNomineeForm": secretariat_form("as POST /v1/mag/cycles/{year}/appointments"),
+    # -- the donor portal (funding/workspace_pages.py): what /v1/funding shows a funder -------------------------
+    "DonorPortalPage": Rule(
+        frozenset({ANONYMOUS, SECRETARIAT, FUNDER}), "a funder is sent to its donor's page", html=True
+    ),
+    "DonorPage": staff_page("and the donor's own funders, not those of another donor"),
+    "DonorRecordsCsv": staff_page("and the donor's own funders: its ledger in full as CSV"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 
 from igf_hub.auth.principal import Role
+from igf_hub.demo.loader import DemoReport
 from tests.mag.support import Mag
 from tests.mag.workspace import government_at_the_limit, nominate, nomination_ids, returning_member
 from tests.support.auth import Caller, TokenFactory
@@ -350,3 +351,64 @@ async def test_a_namesake_on_record_must_be_chosen_or_declined(
     bogus = await client.post(path, data=_form(nomination, "preview", country="XX"), headers=h)
     assert bogus.status_code == 422
     assert "Choose a country from the list." in text(bogus)
+
+
+async def test_the_what_if_judges_by_the_cycle_s_own_rules(
+    client: httpx.AsyncClient, mag: Mag, tokens: TokenFactory
+) -> None:
+    """The warnings come from the service with the cycle's overrides, not from a copy of the defaults: with at
+    most two consecutive terms and a 50 % government share, a third term warns and 50 % does not."""
+    h = mag.headers
+    second_timer = await returning_member(mag, "Tara Twice", range(YEAR - 2, YEAR))
+    await mag.cycle(
+        YEAR,
+        status="call_open",
+        target_size=7,
+        rule_overrides={"max_consecutive_terms": 2, "government_max_share": 0.5},
+    )
+    await government_at_the_limit(mag, YEAR)
+    tara = await nominate(client, await tokens.user(), YEAR, "Tara Twice", person_id=second_timer["id"])
+    minister = await nominate(
+        client,
+        await tokens.user(),
+        YEAR,
+        "Omar Official",
+        stakeholder_group="government",
+        country="EG",
+        gender="male",
+    )
+    for nomination in (tara, minister):
+        await _shortlist(client, mag, nomination["id"])
+    third = await client.get(f"/en/mag/nominations/{tara['id']}/appoint", headers=h)
+    assert "Tara Twice would serve 3 consecutive terms, more than the limit of 2." in text(third)
+    half = await client.get(f"/en/mag/nominations/{minister['id']}/appoint", headers=h)
+    assert "government share" not in text(half).split('id="warnings"')[1].split("</p>")[0]
+    assert "This appointment breaks no rule that is met now" in text(half)
+    refused = await client.post(
+        f"/en/mag/nominations/{tara['id']}/appoint", data=_form(tara, "appoint"), headers=h
+    )
+    assert refused.status_code == 422  # the service's refusal, with the same limit
+    assert "more than the limit of 2: write the reason for an exception" in text(refused)
+
+
+async def test_every_page_opens_on_the_demonstration_data(
+    client: httpx.AsyncClient, tokens: TokenFactory, demo: DemoReport
+) -> None:
+    """The archive's closed cycles and the current one, each page in two languages: nothing fails on real data."""
+    secretariat = await tokens.user(Role.secretariat)
+    cycles = (await client.get("/v1/mag/cycles?limit=100")).json()["items"]
+    assert cycles
+    for language in ("en", "ar"):
+        listed = await client.get(f"/{language}/mag/cycles", headers=secretariat.headers)
+        assert listed.status_code == 200
+        for cycle in cycles:
+            for path in (f"/mag/cycles/{cycle['year']}", f"/mag/cycles/{cycle['year']}/balance"):
+                answer = await client.get(f"/{language}{path}", headers=secretariat.headers)
+                assert answer.status_code == 200, (path, answer.text[-500:])
+                for nomination_id in nomination_ids(answer.text):
+                    for page in (
+                        f"/mag/nominations/{nomination_id}",
+                        f"/mag/nominations/{nomination_id}/appoint",
+                    ):
+                        opened = await client.get(f"/{language}{page}", headers=secretariat.headers)
+                        assert opened.status_code == 200, page

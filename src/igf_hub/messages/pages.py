@@ -46,6 +46,7 @@ from igf_hub.web.i18n import LANGUAGES, N_, gettext, request_language
 from igf_hub.web.navigation import NavItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 # CommonMark without raw HTML: whatever a drafter types is escaped, and unsafe link schemes are refused.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
@@ -77,14 +78,6 @@ OUTCOME_NAMES = {
     "not_accepted": N_("Not accepted"),
     "out_of_scope": N_("Out of scope"),
     "duplicate": N_("Duplicate of another comment"),
-}
-STAKEHOLDER_NAMES = {
-    "government": N_("Government"),
-    "intergovernmental": N_("Intergovernmental organization"),
-    "private_sector": N_("Private sector"),
-    "civil_society": N_("Civil society"),
-    "technical_community": N_("Technical community"),
-    "academia": N_("Academia"),
 }
 PROVENANCE_NAMES = {
     "session_report": N_("Session report"),
@@ -231,7 +224,7 @@ def comment_context(
         + [(p.id, f"{paragraph_label % {'number': p.id[1:]}}: {excerpt(p.text)}") for p in shown.paragraphs],
         "group_options": [
             ("", choose),
-            *((g.value, gettext(language, STAKEHOLDER_NAMES[g.value])) for g in StakeholderGroup),
+            *((g.value, gettext(language, STAKEHOLDER_GROUP_NAMES[g.value])) for g in StakeholderGroup),
         ],
         "country_options": [("", choose), *sorted(countries_named, key=lambda c: c[1])],
         "language_options": [(code, i18n.LANGUAGES[code].name) for code in i18n.LANGUAGES],
@@ -345,7 +338,7 @@ class MessagePages(PageController):
                 "history": history_rows(await service.history(message_id, actor=actor)),
                 "state_names": STATE_NAMES,
                 "outcome_names": OUTCOME_NAMES,
-                "stakeholder_names": STAKEHOLDER_NAMES,
+                "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
                 "provenance_names": PROVENANCE_NAMES,
                 "follow": await follows.button(request, db, follows.MESSAGE, str(message.id), message.title),
             },

@@ -42,15 +42,8 @@ from igf_hub.web.home import HomeSection, SectionContext
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import NavItem
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import REGIONAL_GROUP_NAMES, STAKEHOLDER_GROUP_NAMES
 
-# The UN regional groups (core/vocab.py REGIONAL_GROUPS), in words for the reader.
-REGIONAL_GROUP_NAMES = {
-    "african": N_("African Group"),
-    "asia_pacific": N_("Asia-Pacific Group"),
-    "eastern_european": N_("Eastern European Group"),
-    "latin_american_caribbean": N_("Latin American and Caribbean Group"),
-    "western_european_others": N_("Western European and Others Group"),
-}
 TYPE_NAMES = {
     NriType.national: N_("National"),
     NriType.sub_regional: N_("Sub-regional"),
@@ -70,14 +63,6 @@ STATUS_NAMES = {
 # What an NRI that everyone may read (one that was recognised) can be; the others only its coordinators and
 # the Secretariat see, so only they are offered them.
 PUBLIC_STATUSES = (NriStatus.recognised, NriStatus.inactive, NriStatus.withdrawn)
-STAKEHOLDER_NAMES = {
-    StakeholderGroup.government: N_("Government"),
-    StakeholderGroup.intergovernmental: N_("Intergovernmental organisations"),
-    StakeholderGroup.private_sector: N_("Private sector"),
-    StakeholderGroup.civil_society: N_("Civil society"),
-    StakeholderGroup.technical_community: N_("Technical community"),
-    StakeholderGroup.academia: N_("Academia"),
-}
 YOUTH_SCOPE_NAMES = {
     YouthScope.national: N_("Youth, national"),
     YouthScope.sub_regional: N_("Youth, sub-regional"),
@@ -394,7 +379,7 @@ def committee_groups(nri: Nri) -> list[tuple[str, list[Any]]]:
     for group in StakeholderGroup:
         members = [m for m in nri.committee if m.stakeholder_group == group]
         if members:
-            groups.append((STAKEHOLDER_NAMES[group], sorted(members, key=lambda m: m.name.casefold())))
+            groups.append((STAKEHOLDER_GROUP_NAMES[group], sorted(members, key=lambda m: m.name.casefold())))
     return groups
 
 

@@ -33,16 +33,9 @@ from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 NO_STORE = {"Cache-Control": "no-store"}
-STAKEHOLDER_NAMES = {
-    StakeholderGroup.government: N_("Government"),
-    StakeholderGroup.intergovernmental: N_("Intergovernmental organisations"),
-    StakeholderGroup.private_sector: N_("Private sector"),
-    StakeholderGroup.civil_society: N_("Civil society"),
-    StakeholderGroup.technical_community: N_("Technical community"),
-    StakeholderGroup.academia: N_("Academia"),
-}
 # Every signed-in person's own pages, first on "My work" (web/workspace.py).
 WORKSPACE = [
     WorkItem(path="/inbox", label=N_("Inbox"), description=N_("The notices sent to you."), order=1),
@@ -191,7 +184,7 @@ class AccountPages(PageController):
                 "language_options": [(code, lang.name) for code, lang in i18n.LANGUAGES.items()],
                 "group_options": [
                     ("", choose),
-                    *((g.value, gettext(language, STAKEHOLDER_NAMES[g])) for g in StakeholderGroup),
+                    *((g.value, gettext(language, STAKEHOLDER_GROUP_NAMES[g])) for g in StakeholderGroup),
                 ],
                 "country_options": [("", choose), *named],
             },

@@ -36,6 +36,7 @@ from igf_hub.web.home import HomeSection, SectionContext
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import NavItem
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 # The kinds of track, in the order the list shows them, each with a sentence for the reader.
 TYPE_NAMES = {
@@ -87,14 +88,6 @@ RULE_NAMES = {
     StandingRule.open_archive: N_("An open mailing list archive"),
     StandingRule.stakeholder_diversity: N_("Participants from at least three stakeholder groups"),
     StandingRule.annual_output: N_("A report or output published each year"),
-}
-STAKEHOLDER_NAMES = {
-    StakeholderGroup.government: N_("Government"),
-    StakeholderGroup.intergovernmental: N_("Intergovernmental organisations"),
-    StakeholderGroup.private_sector: N_("Private sector"),
-    StakeholderGroup.civil_society: N_("Civil society"),
-    StakeholderGroup.technical_community: N_("Technical community"),
-    StakeholderGroup.academia: N_("Academia"),
 }
 # Who acts in each step of a track's public history, in role terms (the API publishes no person): the
 # Secretariat sets up, imports and changes the status of tracks (TrackService.transition; the yearly scan marks
@@ -226,7 +219,7 @@ class TrackPages(PageController):
                 "standing": standing,
                 "rule_names": RULE_NAMES,
                 "by_group": [
-                    (STAKEHOLDER_NAMES[group], participants.by_stakeholder_group.get(group.value, 0))
+                    (STAKEHOLDER_GROUP_NAMES[group], participants.by_stakeholder_group.get(group.value, 0))
                     for group in StakeholderGroup
                     if participants.by_stakeholder_group.get(group.value)
                 ],

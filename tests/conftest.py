@@ -4,6 +4,7 @@ template database, and a fresh database per test cloned from it (CREATE DATABASE
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import secrets
 import tempfile
@@ -40,6 +41,7 @@ BASE_URL = "http://127.0.0.1:8000"
 PROCESS_TESTS = (
     "tests/faults/",
     "tests/test_cli.py",
+    "tests/test_collection.py",
     "tests/demo/test_cli.py",
     "tests/core/test_logging.py",
     "tests/hardening/test_slow_readers.py",
@@ -47,11 +49,29 @@ PROCESS_TESTS = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _unique_node_ids(items)
     for item in items:
         if item.nodeid.startswith(PROCESS_TESTS):
             item.add_marker(pytest.mark.xdist_group("processes"))
         elif "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("browser"))  # one Chromium at a time
+
+
+def _unique_node_ids(items: list[pytest.Item]) -> None:
+    """Give Schemathesis's generated tests their operation in the node id. It names each one by operation
+    (``test_as_the_secretariat[GET /v1/audit]``) but leaves that out of the node id, and xdist's ``--dist
+    loadgroup`` schedules by node id: under ``-n 2`` the 610 fuzz cases of tests/hardening/test_fuzz.py
+    collapsed into 5, and the rest never ran. Two tests with one id stop the run instead of vanishing."""
+    for item in items:
+        if "[" in item.name and not item.nodeid.endswith("]"):
+            # pytest 9 builds an item's id from its original name plus its parametrisation's id, which
+            # Schemathesis does not use: put the operation in as the id's parameters.
+            item._id = item._id.with_params(item.name.partition("[")[2].removesuffix("]"))
+    counts = collections.Counter(item.nodeid for item in items)
+    if shared := sorted(node_id for node_id, count in counts.items() if count > 1):
+        raise pytest.UsageError(
+            f"these tests share a node id, so a parallel run would skip them: {shared[:5]}"
+        )
 
 
 class Servers:

@@ -41,7 +41,6 @@ from igf_hub.messages.errors import (
 from igf_hub.messages.lifecycle_service import MessageLifecycle
 from igf_hub.messages.pages import (
     OUTCOME_NAMES,
-    STAKEHOLDER_NAMES,
     STATE_NAMES,
     all_comments,
     excerpt,
@@ -55,6 +54,7 @@ from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext, request_language
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 NO_STORE = "no-store"
 # The four answers a drafter gives on these pages (the API also knows "duplicate", shown when recorded).
@@ -240,7 +240,7 @@ class DispositionPages(PageController):
                 "refused_count": refused_count,
                 "csrf_token": await context_of(request.scope).csrf_token(db),
                 "outcome_names": OUTCOME_NAMES,
-                "stakeholder_names": STAKEHOLDER_NAMES,
+                "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
                 "state_names": STATE_NAMES,
                 "excerpt": excerpt,
             },
@@ -306,7 +306,7 @@ class DispositionPages(PageController):
                 ),
                 "csrf_token": await context_of(request.scope).csrf_token(db),
                 "outcome_names": OUTCOME_NAMES,
-                "stakeholder_names": STAKEHOLDER_NAMES,
+                "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
                 "bulk": False,
             },
             status_code=status,
@@ -443,7 +443,7 @@ class DispositionPages(PageController):
                 ),
                 "csrf_token": await context_of(request.scope).csrf_token(db),
                 "outcome_names": OUTCOME_NAMES,
-                "stakeholder_names": STAKEHOLDER_NAMES,
+                "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
                 "bulk": True,
             },
             status_code=status,

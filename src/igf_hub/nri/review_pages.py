@@ -28,7 +28,7 @@ from igf_hub.core.settings import Settings
 from igf_hub.nri import criteria
 from igf_hub.nri.errors import NriDuplicate
 from igf_hub.nri.notices import FIELD_NAMES
-from igf_hub.nri.pages import STAKEHOLDER_NAMES, STATUS_NAMES, TYPE_NAMES, YOUTH_SCOPE_NAMES
+from igf_hub.nri.pages import STATUS_NAMES, TYPE_NAMES, YOUTH_SCOPE_NAMES
 from igf_hub.nri.schemas import (
     IgfPrinciple,
     Nri,
@@ -44,6 +44,7 @@ from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 NO_STORE = {"Cache-Control": "no-store"}
 LIST = "/secretariat/nris"
@@ -350,7 +351,7 @@ class NriReviewPages(PageController):
             "status_name": STATUS_NAMES[nri.status],
             "type_name": TYPE_NAMES[nri.type],
             "youth_scope_name": YOUTH_SCOPE_NAMES[nri.youth_scope] if nri.youth_scope else None,
-            "stakeholder_names": STAKEHOLDER_NAMES,
+            "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
             "submission": submission,
             "principles": [(PRINCIPLE_NAMES[p], p in affirmed) for p in IgfPrinciple],
             "criteria": [

@@ -62,6 +62,21 @@ class QueueSource:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConsumerDelivery:
+    """How one kind of event about one object reached one of the IGF's named consumers (UNGIS, the CSTD)."""
+
+    consumer: str  # the consumer's name, e.g. "UNGIS"
+    kind: str  # ungis | cstd
+    event_type: str
+    delivered_at: datetime | None  # None: not delivered (yet)
+
+
+# Per named consumer and event type, the delivery of the events about ``subject`` (the object's id): (the
+# request's connection, the event types, the subject). Declared by the domain that delivers events.
+DeliveryStatus = Callable[[asyncpg.Connection, Sequence[str], str], Awaitable[Sequence[ConsumerDelivery]]]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Wiring:
     domain: str
     families: Sequence[EventFamily] = ()
@@ -85,6 +100,8 @@ class Wiring:
     report_sections: Mapping[str, SectionSource] = field(default_factory=dict)
     # What it puts in the Secretariat's work queue.
     work_queue: Sequence[QueueSource] = ()
+    # How events about an object reached the named consumers (one domain declares it: the one delivering).
+    delivery_status: DeliveryStatus | None = None
 
 
 _installed: dict[str, Wiring] = {}
@@ -119,6 +136,16 @@ def work_queue() -> list[QueueSource]:
     """The work queue's sources, as the installed domains declare them, in order."""
     sources = [source for wiring in _installed.values() for source in wiring.work_queue]
     return sorted(sources, key=lambda source: (source.order, source.name))
+
+
+async def deliveries(
+    conn: asyncpg.Connection, event_types: Sequence[str], subject: str
+) -> list[ConsumerDelivery]:
+    """How the events about ``subject`` reached the named consumers; empty when no installed domain delivers."""
+    for wiring in _installed.values():
+        if wiring.delivery_status is not None:
+            return list(await wiring.delivery_status(conn, event_types, subject))
+    return []
 
 
 def families() -> Mapping[str, EventFamily]:

@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from markdown_it import MarkdownIt
 
 from igf_hub.auth.principal import ANONYMOUS, AnyRequest, Principal, Role
-from igf_hub.core import countries
+from igf_hub.core import countries, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.ratelimit import rate_limit
 from igf_hub.core.settings import Settings
@@ -231,6 +231,21 @@ def comment_context(
     }
 
 
+DELIVERED_EVENTS = ("message.approved", "message.published")
+
+
+async def un_deliveries(db: asyncpg.Connection, message: Message) -> list[dict[str, Any]]:
+    """Once approved: how its approval and publication reached UNGIS and the CSTD (core/wiring's delivery
+    status, declared by the webhooks domain), one row per consumer."""
+    if message.approved_at is None:
+        return []
+    rows: dict[str, dict[str, Any]] = {}
+    for d in await wiring.deliveries(db, DELIVERED_EVENTS, str(message.id)):
+        row = rows.setdefault(d.consumer, {"consumer": d.consumer, "kind": d.kind})
+        row["approved" if d.event_type == "message.approved" else "published"] = d.delivered_at
+    return list(rows.values())
+
+
 def excerpt(text: str, length: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
@@ -341,6 +356,9 @@ class MessagePages(PageController):
                 "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
                 "provenance_names": PROVENANCE_NAMES,
                 "follow": await follows.button(request, db, follows.MESSAGE, str(message.id), message.title),
+                "deliveries": await un_deliveries(db, message),
+                "ballot_link": message.state
+                in (MessageState.mag_review, MessageState.approved, MessageState.published),
             },
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from igf_hub.core.wiring import ConsumerDelivery
 from igf_hub.webhooks.events import EventRow
 from igf_hub.webhooks.schemas import Attempt, Delivery, DeliveryDetail, DeliveryState, FailedAttempt
 
@@ -36,6 +38,18 @@ SELECT ev.seq, e.id, e.consumer_id, $2, $3, $4, $4
 FROM ev CROSS JOIN webhook_endpoints e
 WHERE e.enabled AND webhook_endpoint_takes(e, ev.type, ev.classification)
 ORDER BY e.id"""
+
+# The named consumers (UNGIS, the CSTD) and, per event type, when an event about the subject first reached one of
+# their endpoints (NULL: not yet). Pings are not events about anything.
+NAMED_CONSUMER_DELIVERIES = """
+SELECT c.name AS consumer, c.kind, t.event_type,
+       min(d.delivered_at) FILTER (WHERE d.state = 'delivered') AS delivered_at
+FROM consumers c CROSS JOIN unnest($1::text[]) AS t (event_type)
+LEFT JOIN webhook_deliveries d
+    ON d.consumer_id = c.id AND d.event_type = t.event_type AND d.subject = $2 AND NOT d.is_ping
+WHERE c.kind IN ('ungis', 'cstd')
+GROUP BY c.name, c.kind, t.event_type
+ORDER BY c.kind DESC, c.name, array_position($1::text[], t.event_type)"""
 
 # A ping is an event for one endpoint only (never in the pull log); a newer ping supersedes a pending one.
 INSERT_PING = """
@@ -541,3 +555,11 @@ class DeliveryRepository:
     async def backlog(self, now: datetime) -> Backlog:
         row = await self.conn.fetchrow(BACKLOG, now)
         return Backlog(pending=row["pending"], oldest_due_seconds=row["oldest_due_seconds"])
+
+
+async def named_consumer_deliveries(
+    conn: asyncpg.Connection, event_types: Sequence[str], subject: str
+) -> list[ConsumerDelivery]:
+    """core/wiring's delivery status: how the events about ``subject`` reached UNGIS and the CSTD."""
+    rows = await conn.fetch(NAMED_CONSUMER_DELIVERIES, list(event_types), subject)
+    return [ConsumerDelivery(**dict(r)) for r in rows]

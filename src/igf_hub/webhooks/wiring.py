@@ -5,6 +5,7 @@ Its own events (``consumer.*``, ``webhook.*``) are not for consumers: it declare
 from __future__ import annotations
 
 from igf_hub.core.wiring import Wiring
+from igf_hub.webhooks.delivery_repository import named_consumer_deliveries
 from igf_hub.webhooks.metrics import collect
 from igf_hub.webhooks.notices import NOTICE_KINDS
 from igf_hub.webhooks.queue import WORK_QUEUE
@@ -17,4 +18,5 @@ WIRING = Wiring(
     collectors={"webhooks": collect},
     notice_kinds=NOTICE_KINDS,
     work_queue=WORK_QUEUE,  # the Secretariat's work queue (/secretariat/queue)
+    delivery_status=named_consumer_deliveries,  # e.g. a published Message's delivery to UNGIS and the CSTD
 )

@@ -69,6 +69,7 @@ from igf_hub.messages.ballot_pages import BallotPages
 from igf_hub.messages.disposition_pages import DispositionPages
 from igf_hub.messages.drafting_pages import WORKSPACE as DRAFTING_WORKSPACE
 from igf_hub.messages.drafting_pages import DraftingPages
+from igf_hub.messages.moderation_pages import ModerationPages
 from igf_hub.messages.pages import CALENDARS as MESSAGE_CALENDARS
 from igf_hub.messages.pages import HOME_SECTIONS as MESSAGE_HOME_SECTIONS
 from igf_hub.messages.pages import NAVIGATION as MESSAGE_NAVIGATION
@@ -174,6 +175,7 @@ PAGES: list[Any] = [
     DispositionPages,
     DraftingPages,
     BallotPages,
+    ModerationPages,
     MessageFeeds,
     NriPages,
     NriReviewPages,

@@ -331,6 +331,7 @@ EXPECTED: dict[str, Rule] = {
     "SetCommentDisposition": secretariat(
         "and the Message's drafters", body={"outcome": "not_accepted", "rationale": "Out of our remit."}
     ),
+    "HideMessageComment": secretariat("and the Message's drafters", body={"reason": "Abusive language."}),
     "SetCommentDispositions": secretariat(
         "and the Message's drafters",
         body={
@@ -427,6 +428,10 @@ EXPECTED: dict[str, Rule] = {
     "GET /drafting/{message_id}/translation": secretariat_page("and the Message's drafters"),
     "POST /drafting/{message_id}/translation": secretariat_form(
         "and the Message's drafters: SaveMessageVersion"
+    ),
+    "GET /drafting/{message_id}/comments": secretariat_page("and the Message's drafters: moderation"),
+    "POST /drafting/{message_id}/comments/{comment_id}/hide": secretariat_form(
+        "and the Message's drafters: HideMessageComment"
     ),
     "POST /drafting/{message_id}/open-comment": secretariat_form(
         "the lifecycle opens the window for the Secretariat"

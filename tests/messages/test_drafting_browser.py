@@ -20,8 +20,12 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from igf_hub.auth.principal import Role
+from igf_hub.auth.service import IdentityService
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
+from igf_hub.core.vocab import StakeholderGroup
+from igf_hub.messages.comment_schemas import CommentCreate
+from igf_hub.messages.comment_service import CommentService
 from tests.support import twofactor
 from tests.support.auth import TokenFactory
 from tests.support.browser import assert_accessible, console_errors
@@ -191,6 +195,28 @@ async def open_comment_window(
         await assert_accessible(page)
 
 
+async def hide_comment_in_browser(
+    page: Page,
+    site: Site,
+    message_id: UUID,
+    comment_text: str,
+    reason: str,
+    *,
+    language: str = "en",
+    check: bool = True,
+) -> None:
+    """From the moderation page, hide the comment that says ``comment_text`` with a public ``reason``."""
+    await page.goto(f"{site.url}/{language}/drafting/{message_id}/comments")
+    if check:
+        await assert_accessible(page)
+    item = page.locator("li.comment").filter(has_text=comment_text)
+    await item.locator("input[name=reason]").fill(reason)
+    await item.locator("button[type=submit]").click()
+    await page.wait_for_url(f"{site.url}/{language}/drafting/{message_id}/comments?*")
+    if check:
+        await assert_accessible(page)
+
+
 # -- the journey --------------------------------------------------------------------------------------------
 
 
@@ -254,6 +280,22 @@ async def test_drafting_journey_from_session_reports_to_an_open_comment_window(
     await page.goto(f"{site.url}/en/messages/{message_id}")
     assert "Connect the next billion" in await page.locator("h1").inner_text()
     await assert_accessible(page)
+
+    # Two comments come in; the abusive one is hidden with a public reason.
+    author = await tokens.user()
+    async with db.acquire() as conn, conn.transaction():
+        actor = await IdentityService(conn, clock, settings).user_principal(author.id)
+        assert actor is not None
+        service = CommentService(conn, clock, settings)
+        for text in ("You are all liars.", "Name community networks explicitly."):
+            data = CommentCreate(body=text, stakeholder_group=StakeholderGroup.civil_society, country="KE")
+            await service.post(message_id, data, actor=actor)
+    await page.goto(f"{site.url}/es/drafting/{message_id}/comments?state=undisposed")
+    await assert_accessible(page)
+    await hide_comment_in_browser(page, site, message_id, "You are all liars.", "Insults, not a comment.")
+    await page.goto(f"{site.url}/en/messages/{message_id}")
+    assert "Insults, not a comment." in await page.locator("main").inner_text()
+    assert "You are all liars." not in await page.locator("main").inner_text()
     assert errors == []
     await context.close()
 

@@ -19,6 +19,8 @@ from igf_hub.auth.principal import Role
 from igf_hub.auth.service import IdentityService
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
+from igf_hub.messages.comment_schemas import CommentCreate
+from igf_hub.messages.comment_service import CommentService
 from igf_hub.messages.report_schemas import SessionReportCreate
 from igf_hub.messages.report_service import SessionReportService
 from igf_hub.messages.schemas import MessagePatch
@@ -505,3 +507,110 @@ async def test_a_translation_side_by_side_is_machine_made_until_a_person_confirm
         stale = doc(await browser.post(f"/en/drafting/{mid}/translation", {**full, "p-p2": "Autre."}), 422)
         assert "Someone saved a change" in stale.text_content()
         assert stale.xpath("//textarea[@name='p-p2']")[0].text == "Autre."
+
+
+# -- moderation ------------------------------------------------------------------------------------------
+
+
+async def post_comment(
+    db: asyncpg.Pool, settings: Settings, clock: Clock, caller: Caller, message_id: str, **fields: Any
+) -> str:
+    """A comment through the API's service, as its author would post it."""
+    async with db.acquire() as conn, conn.transaction():
+        actor = await IdentityService(conn, clock, settings).user_principal(caller.id)
+        assert actor is not None
+        data = msgspec.convert(
+            {"stakeholder_group": "civil_society", "country": "KE", **fields}, CommentCreate
+        )
+        posted = await CommentService(conn, clock, settings).post(UUID(message_id), data, actor=actor)
+    return str(posted.id)
+
+
+async def test_comments_are_moderated_by_paragraph_with_filters_and_hidden_with_a_public_reason(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> None:
+    browser, _ = await secretariat_browser(site, tokens, db, settings, clock)
+    async with browser:
+        token = token_of(doc(await browser.get("/en/drafting/new")))
+        mid = (await create(browser, token)).headers["location"].split("/drafting/")[1].split("?")[0]
+        version = doc(await browser.get(f"/en/drafting/{mid}")).xpath(
+            "//form[contains(@action,'open-comment')]//input[@name='expected_version']/@value"
+        )[0]
+        await browser.post(
+            f"/en/drafting/{mid}/open-comment",
+            {"csrf_token": token, "days": "21", "expected_version": version},
+        )
+        one, two = await tokens.user(), await tokens.user()
+        abuse = await post_comment(
+            db, settings, clock, one, mid, body="You are all liars.", paragraph_id="p1"
+        )
+        await post_comment(
+            db,
+            settings,
+            clock,
+            two,
+            mid,
+            body="Nommez les petits opérateurs.",
+            language="fr",
+            stakeholder_group="government",
+        )
+        page = doc(await browser.get(f"/en/drafting/{mid}/comments"))
+        assert texts(page, "//section/h2") == ["Paragraph p1", "The whole Message"]
+        assert (
+            len(
+                doc(await browser.get(f"/en/drafting/{mid}/comments?group=government")).xpath(
+                    "//li[@class='comment']"
+                )
+            )
+            == 1
+        )
+        assert (
+            len(
+                doc(await browser.get(f"/en/drafting/{mid}/comments?language=fr")).xpath(
+                    "//li[@class='comment']"
+                )
+            )
+            == 1
+        )
+        assert (
+            len(
+                doc(await browser.get(f"/en/drafting/{mid}/comments?state=hidden")).xpath(
+                    "//li[@class='comment']"
+                )
+            )
+            == 0
+        )
+        form = page.xpath(f"//form[contains(@action,'/comments/{abuse}/hide')]")[0]
+        hide = {
+            "csrf_token": token,
+            "expected_version": form.xpath(".//input[@name='expected_version']/@value")[0],
+            "state": "",
+            "group": "",
+            "language": "",
+        }
+        # A reason too short: said at that comment's field, nothing written.
+        short = doc(
+            await browser.post(f"/es/drafting/{mid}/comments/{abuse}/hide", {**hide, "reason": "no"}), 422
+        )
+        assert short.xpath("//div[@class='error-summary']//a/@href") == [f"#field-reason-{abuse}"]
+        assert short.xpath(f"//input[@id='field-reason-{abuse}']/@value") == ["no"]
+        assert await db.fetchval("SELECT hidden_at FROM message_comments WHERE id = $1", UUID(abuse)) is None
+        done = await browser.post(
+            f"/en/drafting/{mid}/comments/{abuse}/hide", {**hide, "reason": "Insults, not a comment."}
+        )
+        assert done.status_code == 303, done.text
+        hidden = doc(await browser.get(f"/en/drafting/{mid}/comments?state=hidden"))
+        assert texts(hidden, "//li[@class='comment']//div[@class='comment-body']") == ["You are all liars."]
+        # The same form again (its version is old now): refused in words.
+        again = doc(
+            await browser.post(
+                f"/en/drafting/{mid}/comments/{abuse}/hide", {**hide, "reason": "Again, insults."}
+            ),
+            422,
+        )
+        assert "changed since you opened the page" in again.text_content()
+    async with site.browser() as reader:
+        public = doc(await reader.get(f"/en/messages/{mid}"))
+        assert "Hidden by the moderators: Insults, not a comment." in " ".join(public.text_content().split())
+        assert "You are all liars." not in public.text_content()
+        assert (await reader.get(f"/en/drafting/{mid}/comments")).status_code == 401

@@ -33,7 +33,7 @@ ORDER BY r.closes_at"""
 COMMENT_COLUMNS = """
 c.id, c.message_id, r.number AS round_number, c.version_number, c.paragraph_id, c.author_user_id,
 c.stakeholder_group, c.country, c.language, c.display_name, c.body, c.created_at, c.disposition, c.rationale,
-c.disposition_version_number, c.duplicate_of, c.disposed_by, c.disposed_at, c.version"""
+c.disposition_version_number, c.duplicate_of, c.disposed_by, c.disposed_at, c.version, c.hidden_at, c.hidden_reason"""
 INSERT_COMMENT = """
 INSERT INTO message_comments (message_id, round_id, version_number, paragraph_id, author_user_id, author_subject,
                               display_name, stakeholder_group, country, language, body, created_at, updated_at)
@@ -64,6 +64,9 @@ SELECT id FROM message_comments WHERE message_id = $1 AND disposition IS NULL OR
 COUNTS = """
 SELECT count(*) AS total, count(*) FILTER (WHERE disposition IS NULL) AS undisposed
 FROM message_comments WHERE message_id = $1"""
+HIDE_COMMENT = """
+UPDATE message_comments SET hidden_at = $3, hidden_reason = $4, hidden_by = $5, updated_at = $3, version = version + 1
+WHERE message_id = $1 AND id = $2"""
 SET_DISPOSITION = """
 UPDATE message_comments SET disposition = $3, rationale = $4, disposition_version_number = $5, duplicate_of = $6,
                             disposed_by = $7, disposed_at = $8, updated_at = $8, version = version + 1
@@ -101,6 +104,8 @@ class CommentRow(msgspec.Struct, kw_only=True):
     disposed_by: str | None
     disposed_at: datetime | None
     version: int
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = None
 
 
 class CommentLocator(msgspec.Struct, kw_only=True):
@@ -233,6 +238,11 @@ class CommentRepository:
     async def counts(self, message_id: UUID) -> tuple[int, int]:
         row = await self.conn.fetchrow(COUNTS, message_id)
         return row["total"], row["undisposed"]
+
+    async def hide(
+        self, message_id: UUID, comment_id: UUID, *, reason: str, actor: str, now: datetime
+    ) -> None:
+        await self.conn.execute(HIDE_COMMENT, message_id, comment_id, now, reason, actor)
 
     async def set_disposition(
         self,

@@ -58,6 +58,20 @@ class DispositionBulk(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     duplicate_of: UUID | None = None
 
 
+class CommentHide(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[
+        str, msgspec.Meta(min_length=3, max_length=1_000)
+    ]  # public: shown in the comment's place
+
+
+class CommentHidden(msgspec.Struct, kw_only=True):
+    """A comment hidden by its Message's drafters or the Secretariat: the public reads this reason instead of
+    the text; the comment stays in the record (and its disposition is still required)."""
+
+    reason: str
+    hidden_at: datetime
+
+
 class Disposition(msgspec.Struct, kw_only=True):
     outcome: DispositionOutcome
     rationale: str
@@ -82,6 +96,9 @@ class Comment(msgspec.Struct, kw_only=True):
     disposition: Disposition | None
     version: int  # the ETag for recording the disposition
     is_mine: bool = False
+    hidden: CommentHidden | None = (
+        None  # hidden: ``body`` is empty except for the drafters and the Secretariat
+    )
 
 
 class CommentPage(Page[Comment]):

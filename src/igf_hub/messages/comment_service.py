@@ -21,19 +21,29 @@ from igf_hub.messages.comment_schemas import (
     TAKEN_IN,
     Comment,
     CommentCreate,
+    CommentHidden,
+    CommentHide,
     CommentPage,
     Disposition,
     DispositionBulk,
     DispositionOutcome,
     DispositionSet,
 )
-from igf_hub.messages.errors import CommentNotFound, CommentPeriodClosed, InvalidContent, WrongStateForAction
+from igf_hub.messages.errors import (
+    CommentAlreadyHidden,
+    CommentNotFound,
+    CommentPeriodClosed,
+    InvalidContent,
+    WrongStateForAction,
+)
 from igf_hub.messages.repository import MessageRow
 from igf_hub.messages.service import SUBJECT, MessageService
 from igf_hub.messages.states import DISPOSABLE, MessageState
 
 
-def comment_out(c: CommentRow, actor: Principal | None = None) -> Comment:
+def comment_out(c: CommentRow, actor: Principal | None = None, *, reveal: bool = False) -> Comment:
+    """The comment as the API returns it; a hidden comment's text only with ``reveal`` (its drafters, the
+    Secretariat)."""
     return Comment(
         id=c.id,
         message_id=c.message_id,
@@ -44,7 +54,7 @@ def comment_out(c: CommentRow, actor: Principal | None = None) -> Comment:
         country=c.country,
         language=c.language,
         display_name=c.display_name,
-        body=c.body,
+        body=c.body if c.hidden_at is None or reveal else "",
         created_at=c.created_at,
         disposition=Disposition(
             outcome=DispositionOutcome(c.disposition),
@@ -58,6 +68,7 @@ def comment_out(c: CommentRow, actor: Principal | None = None) -> Comment:
         else None,
         version=c.version,
         is_mine=actor is not None and actor.user_id is not None and actor.user_id == c.author_user_id,
+        hidden=CommentHidden(reason=c.hidden_reason or "", hidden_at=c.hidden_at) if c.hidden_at else None,
     )
 
 
@@ -128,11 +139,11 @@ class CommentService:
         return await self.get(row.id, comment_id, actor=actor)
 
     async def get(self, message_id: UUID, comment_id: UUID, *, actor: Principal) -> Comment:
-        await self.messages.visible(message_id, actor=actor)
+        row = await self.messages.visible(message_id, actor=actor)
         found = await self.repo.get(message_id, comment_id)
         if found is None:
             raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
-        return comment_out(found, actor)
+        return comment_out(found, actor, reveal=await self.messages.can_draft(row, actor=actor))
 
     async def page(
         self,
@@ -154,10 +165,44 @@ class CommentService:
             await self.repo.page(row.id, filters, after=keyset.after, limit=keyset.fetch),
             lambda row: (row.created_at, row.id),
         )
+        reveal = await self.messages.can_draft(row, actor=actor)
         return CommentPage(
-            items=[comment_out(c, actor) for c in rows],
+            items=[comment_out(c, actor, reveal=reveal) for c in rows],
             next_cursor=next_cursor,
         )
+
+    async def hide(
+        self,
+        message_id: UUID,
+        comment_id: UUID,
+        data: CommentHide,
+        *,
+        actor: Principal,
+        expected_version: int | None,
+    ) -> Comment:
+        """Hide an abusive comment with a public reason (its drafters, the Secretariat). It stays in the
+        record: the row, its disposition and the audit log keep it; the public reads the reason."""
+        row = await self.messages.for_drafting(message_id, actor=actor, expected_version=None)
+        comment = await self.repo.get(row.id, comment_id, for_update=True)
+        if comment is None:
+            raise CommentNotFound(f"Message {message_id} has no comment {comment_id}")
+        check_version(comment.version, expected_version)
+        if comment.hidden_at is not None:
+            raise CommentAlreadyHidden(f"comment {comment_id} was hidden at {comment.hidden_at.isoformat()}")
+        await self.repo.hide(
+            row.id, comment.id, reason=data.reason, actor=actor.subject, now=self.clock.now()
+        )
+        # Audit only: a hidden comment changes no event consumers hear of (its disposition still comes).
+        await changelog.record(
+            self.conn,
+            "message.comment_hidden",
+            actor=actor.subject,
+            subject_type="message_comment",
+            subject_id=comment.id,
+            data={"message_id": row.id, "reason": data.reason},
+            publish=False,
+        )
+        return await self.get(row.id, comment.id, actor=actor)
 
     async def dispose(
         self,

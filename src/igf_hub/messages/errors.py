@@ -57,6 +57,10 @@ class CommentPeriodClosed(Conflict):
     slug, title = "comment-period-closed", "The public comment period is not open"
 
 
+class CommentAlreadyHidden(Conflict):
+    slug, title = "comment-already-hidden", "The comment is already hidden"
+
+
 class CommentPeriodStillOpen(Conflict):
     slug, title = "comment-period-open", "The public comment period cannot be closed early"
 

@@ -20,6 +20,7 @@ from igf_hub.messages.comment_repository import CommentFilters
 from igf_hub.messages.comment_schemas import (
     Comment,
     CommentCreate,
+    CommentHide,
     CommentPage,
     DispositionBulk,
     DispositionOutcome,
@@ -98,6 +99,29 @@ class CommentController(Controller):
     ) -> Response[Comment]:
         """The drafters' answer to a comment. Needs If-Match with the comment's ETag."""
         comment = await comments.dispose(
+            message_id, comment_id, data, actor=request.user, expected_version=expected_version(request)
+        )
+        return written(comment, headers=PRIVATE_HEADERS)
+
+    @post(
+        "/{comment_id:uuid}/hide",
+        operation_id="HideMessageComment",
+        status_code=200,
+        guards=[requires_authenticated],
+        dependencies=COMMENTS_TX,
+    )
+    async def hide_comment(
+        self,
+        message_id: UUID,
+        comment_id: UUID,
+        data: CommentHide,
+        request: AnyRequest,
+        comments: CommentService,
+    ) -> Response[Comment]:
+        """Hide an abusive comment with a public ``reason`` (the Message's drafters and the Secretariat; needs
+        If-Match with the comment's ETag). The comment stays in the record and still needs its disposition;
+        everyone else reads the reason in its place, with an empty ``body``."""
+        comment = await comments.hide(
             message_id, comment_id, data, actor=request.user, expected_version=expected_version(request)
         )
         return written(comment, headers=PRIVATE_HEADERS)

@@ -192,7 +192,6 @@ class CommentService:
         await self.repo.hide(
             row.id, comment.id, reason=data.reason, actor=actor.subject, now=self.clock.now()
         )
-        # Audit only: a hidden comment changes no event consumers hear of (its disposition still comes).
         await changelog.record(
             self.conn,
             "message.comment_hidden",
@@ -200,7 +199,7 @@ class CommentService:
             subject_type="message_comment",
             subject_id=comment.id,
             data={"message_id": row.id, "reason": data.reason},
-            publish=False,
+            publish=False,  # audit only: consumers hear of the comment's disposition, which still comes
         )
         return await self.get(row.id, comment.id, actor=actor)
 

@@ -24,7 +24,7 @@ from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.messages.comment_schemas import Comment, CommentHide
 from igf_hub.messages.comment_service import CommentService
 from igf_hub.messages.errors import CommentAlreadyHidden
-from igf_hub.messages.pages import OUTCOME_NAMES, STAKEHOLDER_NAMES, all_comments, markdown
+from igf_hub.messages.pages import OUTCOME_NAMES, all_comments, markdown
 from igf_hub.messages.schemas import Message
 from igf_hub.messages.service import MessageService
 from igf_hub.web import i18n
@@ -32,6 +32,7 @@ from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import LANGUAGES, N_, gettext, request_language
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 STATES = {
     "undisposed": N_("Waiting for a disposition"),
@@ -126,10 +127,13 @@ class ModerationPages(PageController):
                 "state_options": [("", choose), *((k, gettext(language, v)) for k, v in STATES.items())],
                 "group_options": [
                     ("", choose),
-                    *((g.value, gettext(language, STAKEHOLDER_NAMES[g.value])) for g in StakeholderGroup),
+                    *(
+                        (g.value, gettext(language, STAKEHOLDER_GROUP_NAMES[g.value]))
+                        for g in StakeholderGroup
+                    ),
                 ],
                 "language_options": [("", choose), *((code, LANGUAGES[code].name) for code in LANGUAGES)],
-                "stakeholder_names": STAKEHOLDER_NAMES,
+                "stakeholder_names": STAKEHOLDER_GROUP_NAMES,
                 "outcome_names": OUTCOME_NAMES,
                 "markdown": markdown,
                 "csrf_token": await context_of(request.scope).csrf_token(conn),

@@ -298,39 +298,42 @@ def chart(
     language: str,
     *,
     limit: float | None = None,
+    limited_rows: int = 0,
 ) -> dict[str, Any]:
     """Horizontal bars in SVG: each row a label and one bar (now) or two (now, then with the appointment), each
-    (share from 0 to 1, the words shown beside it); ``limit`` draws the limit's line. The template also shows
-    the same numbers in a table."""
+    (share from 0 to 1, the words shown beside it); ``limit`` draws the limit's line across the first
+    ``limited_rows`` rows (those it applies to). The template also shows the same numbers in a table."""
     drawn = []
-    y = 10
+    first = 24 if limit is not None else 10  # the limit's words go above the bars
+    y = first
     for name, values in rows:
         bars = []
         height = 24 if len(values) == 1 else 12
         for i, (value, shown) in enumerate(values):
-            top = y + i * (height + 2)
+            bar_y = y + i * (height + 2)
             width = round(max(min(value, 1.0), 0.0) * BAR_WIDTH, 1)
             bars.append(
                 {
-                    "y": top,
+                    "y": bar_y,
                     "width": width,
                     "height": height,
                     "fill": AFTER_FILL if i == len(values) - 1 else NOW_FILL,
                     "shown": shown,
                     "text_x": BAR_X + width + 6,
-                    "text_y": top + height - 2,
+                    "text_y": bar_y + height - 2,
                 }
             )
         drawn.append({"name": name, "label_y": y + 17, "bars": bars})
         y += ROW_HEIGHT
-    height = y + (20 if limit is not None else 0)
+    height = y + 6
     line = None
     if limit is not None:
         x = BAR_X + round(limit * BAR_WIDTH, 1)
         line = {
             "x": x,
-            "bottom": y,
-            "text_y": y + 14,
+            "top": first - 6,
+            "bottom": first + limited_rows * ROW_HEIGHT - 6,
+            "text_y": 12,
             "shown": _t(language, N_("limit %(limit)s"), limit=share_text(limit, language)),
         }
     return {"label": label, "rows": drawn, "height": height, "width": BAR_X + BAR_WIDTH + 80, "limit": line}
@@ -394,6 +397,7 @@ def pictures(balances: Sequence[Balance], language: str) -> dict[str, Any]:
             _group_rows(balances, language),
             language,
             limit=government,
+            limited_rows=1,  # the government row (MagStakeholderGroup's first)
         ),
         "regions": chart(
             gettext(language, N_("Seats by UN regional group")), _region_rows(balances, language), language
@@ -403,6 +407,7 @@ def pictures(balances: Sequence[Balance], language: str) -> dict[str, Any]:
             _gender_rows(balances, language),
             language,
             limit=gender["max_share"],
+            limited_rows=2,  # the band holds for women and for men
         ),
     }
 

@@ -29,7 +29,7 @@ from igf_hub.core.schemas import dec_hook
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.mag.appointment_service import AppointmentService
-from igf_hub.mag.balance_pages import GENDER_NAMES, comparison, improvements, pictures, warnings
+from igf_hub.mag.balance_pages import comparison, improvements, pictures, warnings
 from igf_hub.mag.balance_service import BalanceService, WhatIf
 from igf_hub.mag.enums import AppointmentRole, CycleStatus, Gender, NominationStatus
 from igf_hub.mag.errors import (
@@ -101,6 +101,12 @@ STAKEHOLDER_NAMES = {
     StakeholderGroup.academia: N_("Academia"),
 }
 NOT_DECLARED = N_("Not declared")
+# One person's self-declared gender (the balance counts "Women", "Men": balance_pages.GENDER_NAMES).
+PERSON_GENDER_NAMES = {
+    Gender.female: N_("Woman"),
+    Gender.male: N_("Man"),
+    Gender.non_binary: N_("Non-binary"),
+}
 NEW_PERSON = "new"
 
 # The cycle form's fields: what to say when the API's body (CycleCreate) refuses one.
@@ -694,7 +700,7 @@ class MagCyclePages(PageController):
                 "country_options": _country_options(language),
                 "gender_options": [
                     ("", gettext(language, NOT_DECLARED)),
-                    *((g.value, gettext(language, GENDER_NAMES[g])) for g in Gender),
+                    *((g.value, gettext(language, PERSON_GENDER_NAMES[g])) for g in Gender),
                 ],
                 "what_if": what_if,
                 "warnings": warnings(what_if, nomination.nominee_name, language) if what_if else [],
@@ -715,7 +721,7 @@ def _nomination_row(n: Nomination, language: str) -> dict[str, Any]:
         "status_name": gettext(language, NOMINATION_STATUS_NAMES[n.status]),
         "group": gettext(language, STAKEHOLDER_NAMES[n.stakeholder_group]),
         "country": country_name(n.country, language),
-        "gender": gettext(language, GENDER_NAMES[n.gender] if n.gender else NOT_DECLARED),
+        "gender": gettext(language, PERSON_GENDER_NAMES[n.gender] if n.gender else NOT_DECLARED),
         "nominated_by": n.nominated_by.organisation or gettext(language, N_("Self-nominated")),
         "rarely_represented": n.country_rarely_represented,
         "submitted": n.created_at,

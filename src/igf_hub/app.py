@@ -31,6 +31,8 @@ from igf_hub.auth.controllers import (
 )
 from igf_hub.auth.middleware import AuthenticationMiddleware
 from igf_hub.auth.pages import SignInPages
+from igf_hub.auth.role_pages import WORKSPACE as ROLE_WORKSPACE
+from igf_hub.auth.role_pages import RolePages
 from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import TokenVerifier
 from igf_hub.auth.twofactor_pages import TwoFactorPages
@@ -179,6 +181,7 @@ PAGES: list[Any] = [
     MessageFeeds,
     NriPages,
     NriReviewPages,
+    RolePages,
     MagCyclePages,
     MagBalancePages,
     TrackPages,
@@ -208,6 +211,7 @@ WORKSPACE: list[WorkItem] = [
     *MAG_WORKSPACE,
     *QUEUE_WORKSPACE,
     *NRI_REVIEW_WORKSPACE,
+    *ROLE_WORKSPACE,
     *MESSAGE_WORKSPACE,
     *FUNDING_WORKSPACE,
 ]

@@ -47,6 +47,13 @@ SELECT_GRANTS_OF = (
     f"SELECT {GRANT_COLUMNS} FROM role_grants WHERE coalesce(user_id, client_id) = $1 ORDER BY role"
 )
 
+# Who holds what: every person's grants, by role then name (the Secretariat's people page).
+SELECT_HOLDINGS = f"""
+SELECT u.id AS user_id, u.email::text AS email, u.display_name, {", ".join("g." + c.strip() for c in GRANT_COLUMNS.split(","))}
+FROM role_grants g JOIN users u ON u.id = g.user_id
+ORDER BY g.role, u.display_name, u.email, g.valid_from NULLS FIRST, g.id
+LIMIT $1"""
+
 # The grants in force now, for the principal of a request.
 SELECT_USER_PRINCIPAL = """
 SELECT u.email::text AS email, u.display_name, g.role, g.resource_id, g.is_chair
@@ -153,6 +160,9 @@ class IdentityRepository:
     async def count_users(self) -> int:
         count: int = await self.conn.fetchval(COUNT_USERS)
         return count
+
+    async def holdings(self, limit: int) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(SELECT_HOLDINGS, limit))
 
     async def list_users(self, after: tuple[datetime, UUID] | None, limit: int) -> list[User]:
         created_at, user_id = after if after else (None, None)

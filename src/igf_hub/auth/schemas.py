@@ -40,6 +40,14 @@ class RoleGrant(msgspec.Struct, kw_only=True):
     source: str
 
 
+class Holding(RoleGrant, kw_only=True):
+    """One role grant with the person who holds it."""
+
+    user_id: UUID
+    email: str
+    display_name: str
+
+
 class UserCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Email
     display_name: DisplayName = ""

@@ -23,11 +23,20 @@ from igf_hub.auth.errors import (
 )
 from igf_hub.auth.principal import API_SCOPE, Grant, Principal, PrincipalKind, Role
 from igf_hub.auth.repository import IdentityRepository
-from igf_hub.auth.schemas import ClientCreate, ClientCreated, GrantCreate, RoleGrant, User, UserCreate
+from igf_hub.auth.schemas import (
+    ClientCreate,
+    ClientCreated,
+    GrantCreate,
+    Holding,
+    RoleGrant,
+    User,
+    UserCreate,
+)
 from igf_hub.auth.server import AccessTokenGenerator, OAuthClient, OAuthUser
 from igf_hub.auth.throttle import SignInThrottle
 from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
+from igf_hub.core.errors import Forbidden
 from igf_hub.core.settings import Settings
 
 BOOTSTRAP_ADMIN_EMAIL = "admin@igf-hub.local"
@@ -333,6 +342,12 @@ class IdentityService:
             publish=False,  # accounts are not an event family (a domain's own event says what the role is for)
         )
         return created
+
+    async def holdings(self, *, actor: Principal, limit: int = 2000) -> list[Holding]:
+        """Who holds which role, for what and for when (the Secretariat only)."""
+        if not actor.has_role(Role.secretariat):
+            raise Forbidden("the Secretariat sees who holds which role")
+        return [msgspec.convert(dict(r), Holding) for r in await self.repo.holdings(limit)]
 
     async def revoke_grant(self, holder_id: UUID, grant_id: UUID, *, actor: Principal) -> None:
         if not await self.repo.delete_grant(grant_id, holder_id):

@@ -412,3 +412,40 @@ async def test_every_page_opens_on_the_demonstration_data(
                     ):
                         opened = await client.get(f"/{language}{page}", headers=secretariat.headers)
                         assert opened.status_code == 200, page
+
+
+async def test_a_second_chair_and_a_closed_cycle_are_refused_in_the_form(
+    client: httpx.AsyncClient, mag: Mag, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
+    h = mag.headers
+    last_year = YEAR - 1  # its last day is past, so it can be closed
+    await mag.cycle(last_year, status="call_open")
+    chair = await mag.person("Chloe Chair", country="NO")
+    await mag.appoint(last_year, chair["id"], role="chair", country="NO")
+    second = await nominate(client, await tokens.user(), last_year, "Sergio Second", country="AR")
+    late = await nominate(client, await tokens.user(), last_year, "Lena Late", country="LT")
+    for nomination in (second, late):
+        await _shortlist(client, mag, nomination["id"])
+    two_chairs = await client.post(
+        f"/en/mag/nominations/{second['id']}/appoint", data=_form(second, "appoint", role="chair"), headers=h
+    )
+    assert two_chairs.status_code == 409
+    assert f"The {last_year} cycle already has a Chair." in text(two_chairs)
+    assert "selected>Chair</option>" in two_chairs.text  # the input kept
+    assert await db.fetchval("SELECT count(*) FROM mag_people WHERE name = 'Sergio Second'") == 0
+
+    await mag.transition(last_year, "appointed")
+    await mag.transition(last_year, "closed")
+    closed = await client.post(
+        f"/en/mag/nominations/{late['id']}/appoint", data=_form(late, "appoint"), headers=h
+    )
+    assert closed.status_code == 409
+    assert f"The {last_year} cycle is closed: nothing about it can change any more." in text(closed)
+    set_aside = await client.post(
+        f"/en/mag/nominations/{late['id']}/status", data={"to": "not_selected"}, headers=h
+    )
+    assert set_aside.status_code == 409
+    assert f"The {last_year} cycle is closed" in text(set_aside)
+    assert (await client.get(f"/v1/mag/nominations/{late['id']}", headers=h)).json()[
+        "status"
+    ] == "shortlisted"

@@ -55,6 +55,8 @@ from igf_hub.core.settings import Settings
 from igf_hub.core.streaming import StreamBudget, provide_stream_slot
 from igf_hub.funding import FundingController, TransparencyController
 from igf_hub.funding import wiring as funding_wiring
+from igf_hub.funding.finance_pages import WORKSPACE as FINANCE_WORKSPACE
+from igf_hub.funding.finance_pages import FinancePages
 from igf_hub.funding.pages import NAVIGATION as FUNDING_NAVIGATION
 from igf_hub.funding.pages import TransparencyPage
 from igf_hub.funding.workspace_pages import WORKSPACE as FUNDING_WORKSPACE
@@ -200,6 +202,7 @@ PAGES: list[Any] = [
     ConsumerPages,
     WorkQueuePage,
     DonorPortalPages,
+    FinancePages,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]
@@ -214,6 +217,7 @@ WORKSPACE: list[WorkItem] = [
     *ROLE_WORKSPACE,
     *MESSAGE_WORKSPACE,
     *FUNDING_WORKSPACE,
+    *FINANCE_WORKSPACE,
 ]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]

@@ -559,6 +559,14 @@ EXPECTED: dict[str, Rule] = {
     ),
     "DonorPage": staff_page("and the donor's own funders, not those of another donor"),
     "DonorRecordsCsv": staff_page("and the donor's own funders: its ledger in full as CSV"),
+    # -- the Secretariat's finance pages (funding/finance_pages.py) ---------------------------------------
+    "FinancePage": staff_page("the Secretariat's contributions list"),
+    "FinanceContributionPage": staff_page("a contribution's ledger with the entry form"),
+    "FinanceRatesPage": staff_page("the exchange rates on file and the upload form"),
+    "RecordLedgerEventForm": staff_form(
+        "as POST /v1/funding/contributions/{id}/events (its preview writes nothing)"
+    ),
+    "UploadRatesForm": staff_form("as POST /v1/funding/exchange-rates/upload"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

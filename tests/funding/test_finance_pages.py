@@ -57,10 +57,11 @@ async def contribution(ledger: Ledger) -> dict[str, Any]:
 
 
 async def events_of(db: asyncpg.Pool, contribution_id: str) -> list[asyncpg.Record]:
-    return await db.fetch(
+    rows: list[asyncpg.Record] = await db.fetch(
         "SELECT kind, amount, currency, usd_amount FROM funding_events WHERE contribution_id = $1 ORDER BY seq",
         UUID(contribution_id),
     )
+    return rows
 
 
 async def post_entry(staff: WebClient, contribution_id: str, **fields: str) -> httpx.Response:

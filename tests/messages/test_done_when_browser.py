@@ -204,9 +204,11 @@ async def test_a_message_from_session_reports_to_the_cstd(
             mine, site, mid, "concern", text="Paragraph 3 overreaches.", group="government", language="es"
         )
         await refresh(tokens, *members)
-        await position(client, members[1], mid, "recuse", group="technical_community", text="I co-wrote it.")
-        await position(client, members[2], mid, "yes", group="civil_society")
-        await position(client, members[3], mid, "no_objection", group="private_sector")
+        await position(
+            client, members[1], str(mid), "recuse", group="technical_community", text="I co-wrote it."
+        )
+        await position(client, members[2], str(mid), "yes", group="civil_society")
+        await position(client, members[3], str(mid), "no_objection", group="private_sector")
         chairing, bench, chair_errors = await signed_in(
             browser, site, chair.user.email, secret=chair_secret, clock=clock
         )

@@ -104,6 +104,8 @@ from igf_hub.people.pages import AccountPages
 from igf_hub.reports import wiring as reports_wiring
 from igf_hub.reports.controllers import ReportController
 from igf_hub.system import wiring as system_wiring
+from igf_hub.system.audit_pages import WORKSPACE as AUDIT_WORKSPACE
+from igf_hub.system.audit_pages import AuditLogPages
 from igf_hub.system.controllers import (
     AuditCheckpointController,
     AuditController,
@@ -184,6 +186,7 @@ PAGES: list[Any] = [
     NriPages,
     NriReviewPages,
     RolePages,
+    AuditLogPages,
     MagCyclePages,
     MagBalancePages,
     TrackPages,
@@ -215,6 +218,7 @@ WORKSPACE: list[WorkItem] = [
     *QUEUE_WORKSPACE,
     *NRI_REVIEW_WORKSPACE,
     *ROLE_WORKSPACE,
+    *AUDIT_WORKSPACE,
     *MESSAGE_WORKSPACE,
     *FUNDING_WORKSPACE,
     *FINANCE_WORKSPACE,

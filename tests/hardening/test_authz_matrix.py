@@ -518,6 +518,8 @@ EXPECTED: dict[str, Rule] = {
     "SendVerificationLink": form("never says whether the address has an account"),
     "SendPasswordResetLink": form("never says whether the address has an account"),
     "ResetPassword": form("a new password: the link's token is the authority"),
+    "GET /secretariat/audit": secretariat_page("the audit trail (as ListAudit)"),
+    "GET /secretariat/audit/verify": secretariat_page("audit verify, on demand"),
     "PeopleAndRolesPage": secretariat_page("who holds which role"),
     "GrantRoleForm": secretariat_form("the API's GrantRole, from the people page"),
     "RevokeRoleForm": secretariat_form("the API's RevokeRole, from the people page"),

@@ -1,5 +1,5 @@
 """The Secretariat's pages in a real browser (issue 19), one journey: the work queue, the NRIs awaiting review and
-the review page, with axe-core on each, in English and French, the queue in Arabic (right to left); asking for
+the review page, people and roles, the audit log and its check, with axe-core on each, in English and French, the queue in Arabic (right to left); asking for
 changes with a reason per field, a refusal shown in the form; then the decision (recognise) with JavaScript off.
 
 Steps shared with issue 19's combined journey: ``enrol_secretariat``, ``request_changes_in_browser``,
@@ -114,6 +114,11 @@ async def test_the_secretariat_reviews_nris_from_its_work_queue(
     await assert_accessible(page)
     await page.goto(f"{site.url}/fr/secretariat/queue")
     await assert_accessible(page)
+    # People and roles, the audit log and its check, in both languages.
+    for language in ("en", "fr"):
+        for path in ("/secretariat/people", "/secretariat/audit", "/secretariat/audit/verify"):
+            await page.goto(f"{site.url}/{language}{path}")
+            await assert_accessible(page)
     await page.goto(f"{site.url}/ar/secretariat/queue")
     assert await page.get_attribute("html", "dir") == "rtl"
     await assert_accessible(page)

@@ -23,8 +23,6 @@ from igf_hub.messages.comment_schemas import CommentCreate
 from igf_hub.messages.comment_service import CommentService
 from igf_hub.messages.report_schemas import SessionReportCreate
 from igf_hub.messages.report_service import SessionReportService
-from igf_hub.messages.schemas import MessagePatch
-from igf_hub.messages.service import MessageService
 from tests.messages.support import REPORT
 from tests.support import twofactor
 from tests.support.auth import Caller, TokenFactory
@@ -340,13 +338,33 @@ async def test_create_refusals_are_sentences_at_their_fields(
 async def test_drafting_is_for_the_secretariat_and_the_messages_drafters(
     site: Site, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
 ) -> None:
-    browser, secretariat = await secretariat_browser(site, tokens, db, settings, clock)
+    browser, _ = await secretariat_browser(site, tokens, db, settings, clock)
     drafter = await tokens.user(password=PASSWORD)
     stranger = await tokens.user(password=PASSWORD)
     async with browser:
         token = token_of(doc(await browser.get("/en/drafting/new")))
         mid = (await create(browser, token)).headers["location"].split("/drafting/")[1].split("?")[0]
-        await name_drafters(db, settings, clock, secretariat, mid, drafter)
+        editor = doc(await browser.get(f"/en/drafting/{mid}"))
+        unknown = {
+            **editor_form(editor),
+            "drafters": "nobody@example.org",
+            "theme": "Changed",
+            "action": "save",
+        }
+        refused = doc(await browser.post(f"/en/drafting/{mid}", unknown), 422)
+        assert texts(refused, "//div[@class='error-summary']//a") == [
+            "No account has the address nobody@example.org."
+        ]
+        assert (
+            await db.fetchval("SELECT theme FROM messages WHERE id = $1", UUID(mid))
+            == "Universal connectivity"
+        )
+        named_form = {**editor_form(editor), "drafters": drafter.user.email, "action": "save"}
+        assert (await browser.post(f"/en/drafting/{mid}", named_form)).status_code == 303
+        assert (
+            await db.fetchval("SELECT user_id FROM message_drafters WHERE message_id = $1", UUID(mid))
+            == drafter.id
+        )
     async with site.browser() as other:
         await other.sign_in(stranger.user.email, PASSWORD)
         assert (await other.get(f"/en/drafting/{mid}")).status_code == 404  # a draft is not there for them
@@ -418,21 +436,6 @@ async def site_report(db: asyncpg.Pool, settings: Settings, clock: Clock, caller
         assert actor is not None
         report = await service.submit(msgspec.convert(REPORT, SessionReportCreate), actor=actor)
     return str(report.id)
-
-
-async def name_drafters(
-    db: asyncpg.Pool, settings: Settings, clock: Clock, caller: Caller, message_id: str, *drafters: Caller
-) -> None:
-    """The Secretariat names the Message's drafters through the API's service."""
-    async with db.acquire() as conn, conn.transaction():
-        actor = await IdentityService(conn, clock, settings).user_principal(caller.id)
-        assert actor is not None
-        await MessageService(conn, clock, settings).patch(
-            UUID(message_id),
-            MessagePatch(drafters=[d.id for d in drafters]),
-            actor=actor,
-            expected_version=None,
-        )
 
 
 def editor_form(page: html.HtmlElement) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from litestar.response import Redirect, Template
 
 from igf_hub.auth.guards import requires_authenticated, requires_secretariat
 from igf_hub.auth.principal import AnyRequest, Principal, Role
+from igf_hub.auth.service import IdentityService
 from igf_hub.core import references, search
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, FieldError, IllegalTransition, PreconditionFailed
@@ -148,6 +149,7 @@ class DraftForm:
     sources: list[str] = field(default_factory=list)  # "kind:uuid"
     q: str = ""
     expected_version: str = ""
+    drafters: str = ""  # e-mail addresses, one a line (the Secretariat names them)
 
     @classmethod
     def of(cls, message: Message) -> DraftForm:
@@ -189,6 +191,7 @@ class DraftForm:
             sources=list(dict.fromkeys(s for s in sources if s)),
             q=text("q"),
             expected_version=text("expected_version"),
+            drafters=str(raw.get("drafters") or "").strip(),
         )
 
     def classification(self) -> Classification:
@@ -211,6 +214,39 @@ class DraftForm:
             except (ValueError, msgspec.ValidationError):
                 errors["sources"] = gettext(language, N_("A source is named by its kind and its identifier."))
         return entries
+
+
+def addresses(text: str) -> list[str]:
+    return [a.strip() for a in text.replace(",", "\n").splitlines() if a.strip()]
+
+
+async def drafter_ids(
+    conn: asyncpg.Connection,
+    clock: Clock,
+    settings: Settings,
+    text: str,
+    errors: dict[str, str],
+    language: str,
+) -> list[UUID]:
+    """The accounts of the addresses given (the service then checks them as the API does)."""
+    identity = IdentityService(conn, clock, settings)
+    found = []
+    for address in addresses(text):
+        user = await identity.find_user_by_email(address)
+        if user is None:
+            errors["drafters"] = gettext(language, N_("No account has the address %(email)s.")) % {
+                "email": address
+            }
+        else:
+            found.append(user.id)
+    return found
+
+
+async def drafter_addresses(
+    conn: asyncpg.Connection, clock: Clock, settings: Settings, ids: list[UUID]
+) -> str:
+    identity = IdentityService(conn, clock, settings)
+    return "\n".join([(await identity.get_user(user_id)).email for user_id in ids])
 
 
 def classification_options(chosen: DraftForm) -> list[dict[str, Any]]:
@@ -452,6 +488,7 @@ class DraftingPages(PageController):
         service = MessageService(tx, clock, settings)
         if action == "save":
             provenance = form.provenance([], errors, language)
+            drafters = await drafter_ids(tx, clock, settings, form.drafters, errors, language)
             if not form.year.isdigit():
                 errors["year"] = gettext(language, N_("Enter the year of the IGF, for example 2025."))
             if not errors:
@@ -466,6 +503,7 @@ class DraftingPages(PageController):
                             "body": form.body,
                             "classification": msgspec.to_builtins(form.classification()),
                             "provenance": msgspec.to_builtins(provenance),
+                            "drafters": [str(user_id) for user_id in drafters],
                         },
                         MessageCreate,
                     )
@@ -526,10 +564,14 @@ class DraftingPages(PageController):
         message = await service.get(message_id, actor=actor)
         await service.for_drafting(message_id, actor=actor, expected_version=None)
         form = DraftForm.of(message)
+        form.drafters = await drafter_addresses(
+            db, clock, settings, await service.drafters(message_id, actor=actor)
+        )
         token = await context_of(request.scope).csrf_token(db)
         context = await _editor_context(db, message, form, token, settings=settings, clock=clock)
         context["paragraphs"] = message.languages[0].paragraphs
         context["notice"] = saved
+        context["can_name_drafters"] = actor.has_role(Role.secretariat)
         return render(request, TEMPLATES + "editor.html", context)
 
     @post("/{message_id:uuid}", name="drafting:save", status_code=200, guards=[requires_authenticated])
@@ -569,10 +611,15 @@ class DraftingPages(PageController):
                     i18n.path_in(language, f"/drafting/{message_id}") + "?" + urlencode({"saved": notice})
                 )
                 return Redirect(target, status_code=303)
+        if not actor.has_role(Role.secretariat):
+            form.drafters = await drafter_addresses(
+                tx, clock, settings, await service.drafters(message_id, actor=actor)
+            )
         context = await _editor_context(
             tx, message, form, token, errors=errors, action=action, settings=settings, clock=clock
         )
         context["paragraphs"] = await service.preview_paragraphs(message_id, form.body, actor=actor)
+        context["can_name_drafters"] = actor.has_role(Role.secretariat)
         return render(request, TEMPLATES + "editor.html", context, status_code=422 if errors else 200)
 
     async def _save(
@@ -607,6 +654,13 @@ class DraftingPages(PageController):
             changes["classification"] = msgspec.to_builtins(form.classification())
         if [(p.kind, p.id) for p in provenance] != [(p.kind, p.id) for p in message.provenance]:
             changes["provenance"] = msgspec.to_builtins(provenance)
+        if actor.has_role(Role.secretariat):  # a drafter sees the list; the Secretariat chooses it
+            current = await service.drafters(message.id, actor=actor)
+            wanted = await drafter_ids(tx, clock, settings, form.drafters, errors, language)
+            if errors:
+                return None
+            if sorted(wanted) != sorted(current):
+                changes["drafters"] = [str(user_id) for user_id in wanted]
         notices = []
         if changes:
             try:
@@ -814,7 +868,7 @@ EDITOR_FIELDS = {
     "paragraphs": "body",
     "classification": "classification",
     "provenance": "sources",
-    "drafters": "sources",
+    "drafters": "drafters",
     "days": "days",
     "": "body",
 }
@@ -942,6 +996,7 @@ async def _editor_context(
     action: str = "",
     settings: Settings | None = None,
     clock: Clock | None = None,
+    can_name_drafters: bool = True,
 ) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
     if action == "search" and settings is not None and clock is not None:
@@ -969,4 +1024,5 @@ async def _editor_context(
         "days": str(rules.comment_default_days) if rules else "",
         "min_days": rules.comment_min_days if rules else None,
         "can_open": message is not None and message.state is MessageState.draft,
+        "can_name_drafters": can_name_drafters,
     }

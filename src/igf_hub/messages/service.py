@@ -372,6 +372,11 @@ class MessageService:
         )
         return await self.view(row)
 
+    async def drafters(self, message_id: UUID, *, actor: Principal) -> list[UUID]:
+        """The Message's named drafters (for its drafters and the Secretariat)."""
+        row = await self.for_drafting(message_id, actor=actor, expected_version=None)
+        return await self.repo.drafters(row.id)
+
     async def preview_paragraphs(
         self, message_id: UUID | None, body: str, *, actor: Principal
     ) -> list[Paragraph]:

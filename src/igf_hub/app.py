@@ -121,6 +121,7 @@ from igf_hub.tracks.pages import CALENDARS as TRACK_CALENDARS
 from igf_hub.tracks.pages import HOME_SECTIONS as TRACK_HOME_SECTIONS
 from igf_hub.tracks.pages import NAVIGATION as TRACK_NAVIGATION
 from igf_hub.tracks.pages import TrackFeeds, TrackPages
+from igf_hub.tracks.workspace_pages import TrackWorkspacePages
 from igf_hub.web import templating
 from igf_hub.web.calendar import CalendarAccountPage, CalendarFeeds, DeadlineList
 from igf_hub.web.errors import page_or_api
@@ -190,6 +191,7 @@ PAGES: list[Any] = [
     MagCyclePages,
     MagBalancePages,
     TrackPages,
+    TrackWorkspacePages,
     TrackFeeds,
     CalendarFeeds,
     CalendarAccountPage,

@@ -45,6 +45,7 @@ class TokenFactory:
         email: str | None = None,
         chair: bool = False,
         password: str | None = None,
+        display_name: str = "",
     ) -> Caller:
         """A user holding ``roles``; a ``(role, resource_id)`` pair binds the role to one object."""
         grants = []
@@ -60,6 +61,7 @@ class TokenFactory:
                 UserCreate(
                     email=email or f"user-{secrets.token_hex(4)}@example.org",
                     password=password,
+                    display_name=display_name,
                     grants=grants,
                 ),
                 actor=TEST_ACTOR,

@@ -21,6 +21,7 @@ from igf_hub.core import metrics, notice_kinds, outbox, references, signing
 from igf_hub.core.clock import Clock
 from igf_hub.core.notice_kinds import NoticeKind
 from igf_hub.core.outbox import EventDoc, Handler
+from igf_hub.core.references import Citer
 from igf_hub.core.report_sections import ORDER, SectionSource
 from igf_hub.core.settings import Settings
 
@@ -88,6 +89,8 @@ class Wiring:
     after_commit: Mapping[str, Sequence[Handler]] = field(default_factory=dict)
     # Kinds of object other domains may cite (``"track_output"``), and how to resolve one.
     references: Mapping[str, references.Resolver] = field(default_factory=dict)
+    # How to find the domain's public objects that cite an object of another (``references.cited_by``).
+    citers: Sequence[Citer] = ()
     # Sections of /metrics, by name.
     collectors: Mapping[str, metrics.Collector] = field(default_factory=dict)
     # The kinds of notice the domain sends people (people/notices.py says how to add one).
@@ -119,6 +122,8 @@ def install(wirings: Sequence[Wiring]) -> None:
                 outbox.subscribe(event_type, handler)
         for kind, resolver in wiring.references.items():
             references.register(kind, resolver)
+        for citer in wiring.citers:
+            references.register_citer(citer)
         for name, collector in wiring.collectors.items():
             metrics.register_collector(name, collector)
         notice_kinds.register(wiring.notice_kinds)

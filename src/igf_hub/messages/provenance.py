@@ -13,12 +13,15 @@ import asyncpg
 
 from igf_hub.core import references
 from igf_hub.core.errors import FieldError
-from igf_hub.core.references import Reference
+from igf_hub.core.references import Citation, Reference
+from igf_hub.messages.citation_repository import CitationRepository
 from igf_hub.messages.comment_repository import CommentRepository
 from igf_hub.messages.report_repository import SessionReportRepository
 from igf_hub.messages.schemas import ProvenanceEntry, ProvenanceIn
 
 SESSION_REPORT = "session_report"
+MESSAGE = "message"
+CITATIONS = 200  # more than any object has: a year's Messages are a few dozen
 MESSAGE_COMMENT = "message_comment"
 
 
@@ -46,6 +49,20 @@ async def resolve_message_comment(conn: asyncpg.Connection, comment_id: UUID) ->
         title=f"Public comment ({found.stakeholder_group}, {found.country}) on {where}",
         href=f"/v1/messages/{found.message_id}/comments/{found.id}",
     )
+
+
+async def messages_citing(conn: asyncpg.Connection, kind: str, ref_id: UUID) -> list[Citation]:
+    """The public Messages whose provenance cites ``(kind, ref_id)`` (core/references.py ``cited_by``)."""
+    return [
+        Citation(
+            kind=MESSAGE,
+            id=row["id"],
+            title=f"IGF {row['year']} Messages: {row['theme']}",
+            href=f"/v1/messages/{row['id']}",
+            page=f"/messages/{row['id']}",
+        )
+        for row in await CitationRepository(conn).citing(kind, ref_id, limit=CITATIONS)
+    ]
 
 
 async def resolve_entries(

@@ -13,6 +13,7 @@ from igf_hub.messages.notices import NOTICE_KINDS, notify_comment_disposed, noti
 from igf_hub.messages.provenance import (
     MESSAGE_COMMENT,
     SESSION_REPORT,
+    messages_citing,
     resolve_message_comment,
     resolve_session_report,
 )
@@ -33,6 +34,7 @@ WIRING = Wiring(
         MESSAGE_COMMENT: resolve_message_comment,
         MESSAGE: resolve_message,
     },
+    citers=[messages_citing],  # a cited object's page shows the public Messages that cite it
     signed_records={signed_record.KIND: signed_record.backfill},  # each approved version
     # The followers of a Message, its theme or its year hear that comment opened (messages/notices.py); the MAG
     # members eligible on a ballot (and the chair) hear it opened, its reminder and its close (ballot_notices.py).

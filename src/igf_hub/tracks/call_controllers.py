@@ -70,6 +70,18 @@ class CallController(Controller):
         )
         return written(call)
 
+    @post(
+        "/calls/{call_id:uuid}/close",
+        operation_id="CloseTrackCall",
+        status_code=200,
+        guards=[managers],
+        dependencies=WRITE,
+    )
+    async def close_call(self, call_id: UUID, request: AnyRequest, calls: CallService) -> Response[Call]:
+        """Close an open call now, before its deadline (needs ``If-Match``); submissions after it are 409."""
+        call = await calls.close(call_id, expected_version=expected_version(request), actor=request.user)
+        return written(call)
+
     @get("/calls/{call_id:uuid}/submissions", operation_id="ListTrackCallSubmissions")
     async def list_submissions(
         self,

@@ -156,6 +156,40 @@ class CallService:
         )
         return updated
 
+    async def close(self, call_id: UUID, *, expected_version: int | None, actor: Principal) -> Call:
+        """End an open call now, before its deadline (a scheduled call is moved or left alone instead)."""
+        now = self.clock.now()
+        call = await self.repo.get(call_id, now=now, for_update=True)
+        if call is None:
+            raise CallNotFound(f"no call for input {call_id}")
+        track = await self.tracks.get(call.track_id)
+        assert track is not None
+        require_manager(actor, track)
+        if call.state is CallState.closed:
+            raise CallClosed(f"the call closed at {call.closes_at.isoformat()}")
+        if call.state is CallState.scheduled:
+            raise CallNotOpen(f"the call opens at {call.opens_at.isoformat()}: change its dates instead")
+        check_version(call.version, expected_version)
+        if call.opens_at >= now:  # it opened this very moment: a call is open for some time
+            raise CallRulesNotMet(errors=[FieldError("/closes_at", "a call closes after it opens")])
+        closed = await self.repo.update(
+            call.id,
+            opens_at=call.opens_at,
+            closes_at=now,
+            now=now,
+            title=call.title,
+            description=call.description,
+        )
+        await changelog.record(
+            self.conn,
+            "track.call_updated",
+            actor=actor.subject,
+            subject_type="track_call",
+            subject_id=call.id,
+            data=track_event_data(track, call_id=str(call.id), opens_at=call.opens_at, closes_at=now),
+        )
+        return closed
+
     async def submit(self, call_id: UUID, data: SubmissionCreate, *, actor: Principal) -> Submission:
         now = self.clock.now()
         call = await self.get(call_id)

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 
 from igf_hub.auth.guards import requires_authenticated
 from igf_hub.auth.principal import AnyRequest
+from igf_hub.core import references
 from igf_hub.core.caching import cached
 from igf_hub.core.concurrency import expected_version, written
 from igf_hub.core.params import DEFAULT_LIMIT, Cursor, Limit, YearFilter
@@ -100,6 +101,14 @@ class OutputController(Controller):
         are public; other drafts are 404 except to the track's facilitators and the Secretariat."""
         output = await outputs.get(output_id, actor=request.user)
         return cached(request, output, version=output.version)
+
+    @get("/outputs/{output_id:uuid}/cited-by", operation_id="ListTrackOutputCitations")
+    async def cited_by(
+        self, output_id: UUID, request: AnyRequest, outputs: OutputService
+    ) -> list[references.Citation]:
+        """The public IGF Messages that cite this output in their provenance (404 for an output you may not
+        read)."""
+        return await outputs.cited_by(output_id, actor=request.user)
 
     @patch(
         "/outputs/{output_id:uuid}", operation_id="UpdateTrackOutput", guards=[managers], dependencies=WRITE

@@ -179,6 +179,11 @@ class OutputService:
         items, next_cursor = keyset.cut(rows, lambda row: (row.created_at, row.id))
         return OutputPage(items=[summary_of(o) for o in items], next_cursor=next_cursor)
 
+    async def cited_by(self, output_id: UUID, *, actor: Principal) -> list[references.Citation]:
+        """The public objects (IGF Messages) citing the output by its id, through core/references."""
+        output = await self.get(output_id, actor=actor)
+        return await references.cited_by(self.conn, REFERENCE_KIND, output.id)
+
     async def track_id_of(self, slug: str) -> UUID:
         return (await find_track(self.tracks, slug)).id
 

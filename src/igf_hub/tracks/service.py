@@ -342,6 +342,12 @@ class TrackService:
             now=self.clock.now(),
         )
 
+    async def next_due(self, track: TrackRow) -> dc_standing.Due | None:
+        """A Dynamic Coalition's next annual report or output (tracks/standing.py); None for other tracks."""
+        if track.type is not TrackType.dynamic_coalition:
+            return None
+        return dc_standing.next_due(track, await self.repo.output_years(track.id), self.clock.now())
+
     async def deactivate_if_report_missing(self, track_id: UUID, *, actor: Principal) -> bool:
         """The scan job's step for one DC, in the caller's transaction: re-checked under the row lock."""
         track = await self.repo.get(track_id, for_update=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from igf_hub.tracks.schemas import Standing, StandingCheck, StandingRule, TrackRow
 
 MIN_STAKEHOLDER_GROUPS = 3
@@ -100,3 +102,24 @@ def evaluate(
         checks=checks,
         reasons=reasons,
     )
+
+
+class Due(msgspec.Struct, kw_only=True, frozen=True):
+    """The next annual report or output a Dynamic Coalition owes: for which year, by when, and whether late."""
+
+    year: int
+    deadline: datetime
+    overdue: bool
+
+
+def next_due(track: TrackRow, output_years: Iterable[int], now: datetime) -> Due | None:
+    """The earliest year the coalition still owes an output for, from the year the annual rule checks now (an
+    older gap no longer counts), or its first year when it was recognised since; None before recognition."""
+    if track.activated_at is None:
+        return None
+    published = set(output_years)
+    year = max(track.activated_at.year + 1, reporting_year(now))
+    while year in published:
+        year += 1
+    deadline = report_deadline(year)
+    return Due(year=year, deadline=deadline, overdue=now >= deadline)

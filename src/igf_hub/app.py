@@ -121,6 +121,7 @@ from igf_hub.tracks.pages import CALENDARS as TRACK_CALENDARS
 from igf_hub.tracks.pages import HOME_SECTIONS as TRACK_HOME_SECTIONS
 from igf_hub.tracks.pages import NAVIGATION as TRACK_NAVIGATION
 from igf_hub.tracks.pages import TrackFeeds, TrackPages
+from igf_hub.tracks.workspace_pages import WORKSPACE as TRACK_WORKSPACE
 from igf_hub.tracks.workspace_pages import TrackWorkspacePages
 from igf_hub.web import templating
 from igf_hub.web.calendar import CalendarAccountPage, CalendarFeeds, DeadlineList
@@ -224,6 +225,7 @@ WORKSPACE: list[WorkItem] = [
     *MESSAGE_WORKSPACE,
     *FUNDING_WORKSPACE,
     *FINANCE_WORKSPACE,
+    *TRACK_WORKSPACE,
 ]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]

@@ -77,6 +77,12 @@ def secretariat_page(why: str) -> Rule:
     return Rule(ONLY_SECRETARIAT, why, html=True)
 
 
+def track_page(why: str) -> Rule:
+    """A workspace page of one track: signed-out readers are sent to sign in; the matrix's roles manage no track
+    but the Secretariat, so the others get the 403 page."""
+    return Rule(frozenset({ANONYMOUS, SECRETARIAT}), why, html=True)
+
+
 def form(why: str) -> Rule:
     return Rule(SIGNED_IN, why, body=b"x=1", content_type="application/x-www-form-urlencoded", form=True)
 
@@ -209,6 +215,7 @@ EXPECTED: dict[str, Rule] = {
     "ListOutputsOfTrack": public(),
     "ListTrackOutputs": public(),
     "GetTrackOutput": public("drafts are hidden (404) from the public"),
+    "ListTrackOutputCitations": public("the public Messages citing an output; a draft is 404 to the public"),
     "GetTrackOutputByCitableId": public(),
     "ListTrackOutputComments": public(),
     "ListTrackCalls": public(),
@@ -238,6 +245,7 @@ EXPECTED: dict[str, Rule] = {
     "CreateTrackOutputVersion": secretariat("and the track's facilitators"),
     "CreateTrackCall": secretariat("and the track's facilitators"),
     "UpdateTrackCall": secretariat("and the track's facilitators"),
+    "CloseTrackCall": secretariat("and the track's facilitators"),
     # -- the MAG -------------------------------------------------------------------------------------------
     "ListMagCycles": public(),
     "GetMagCycle": public(),
@@ -569,6 +577,22 @@ EXPECTED: dict[str, Rule] = {
         "as POST /v1/funding/contributions/{id}/events (its preview writes nothing)"
     ),
     "UploadRatesForm": staff_form("as POST /v1/funding/exchange-rates/upload"),
+    # The track facilitator's workspace (tracks/workspace_pages.py): the API's guards, as pages.
+    "MyTracksPage": page("signed-out readers are sent to sign in; each sees the tracks they manage"),
+    "ManageTrackPage": track_page(
+        "a track's facilitators and the Secretariat (the participant list's guard)"
+    ),
+    "TrackCallWorkspacePage": track_page("a track's facilitators and the Secretariat"),
+    "TrackOutputWorkspacePage": track_page("a track's facilitators and the Secretariat; a draft is 404"),
+    "UpdateTrackForm": form("TrackService.patch decides, as PATCH /v1/tracks/{slug}"),
+    "RemoveTrackFacilitatorForm": form("PeopleService.remove_facilitator decides, as the API's DELETE"),
+    "OpenTrackCallForm": form("CallService.create decides, as POST /v1/tracks/{slug}/calls"),
+    "CloseTrackCallForm": form("CallService.close decides, as POST /v1/tracks/calls/{call_id}/close"),
+    "StartTrackOutputForm": form("OutputService.create decides, as POST /v1/tracks/{slug}/outputs"),
+    "SaveTrackOutputForm": form("OutputService.patch decides, as PATCH /v1/tracks/outputs/{output_id}"),
+    "PublishTrackOutputForm": form("OutputService.publish decides, as the API's publish"),
+    "NewTrackOutputVersionForm": form("OutputService.new_version decides, as the API's versions"),
+    "OpenOutputCommentWindowForm": form("OutputService.open_comment_window decides, as the API's"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

@@ -64,6 +64,7 @@ from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name
 from igf_hub.web.i18n import N_, gettext
+from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
 
@@ -71,6 +72,16 @@ BASE = "/workspace/tracks"
 NO_STORE = {"Cache-Control": "no-store"}
 LIST_SIZE = 100  # the API's largest page: a track's participants, calls, outputs and a call's submissions
 
+# The facilitator's entry point on "My work" (web/workspace.py); the Secretariat manages every track.
+WORKSPACE = [
+    WorkItem(
+        path=BASE,
+        label=N_("My tracks"),
+        roles=frozenset({Role.track_facilitator, Role.secretariat}),
+        description=N_("Your tracks' description, people, calls for input and outputs."),
+        order=30,
+    )
+]
 OUTPUT_STATES = {
     OutputStatus.draft: N_("Draft"),
     OutputStatus.published: N_("Published"),

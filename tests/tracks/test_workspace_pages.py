@@ -162,7 +162,7 @@ async def test_the_manage_page_shows_people_participant_counts_without_names_and
         headers=member.headers,
     )
     assert joined.status_code == 201, joined.text
-    facilitator, browser = await desk.facilitator("dc-open-standards")
+    _, browser = await desk.facilitator("dc-open-standards")
     answer = await browser.get("/en/workspace/tracks/dc-open-standards")
     assert answer.status_code == 200, answer.text
     page = doc(answer)

@@ -52,7 +52,6 @@ from igf_hub.tracks.pages import (
     CALL_STATE_NAMES,
     OUTPUT_KIND_NAMES,
     RULE_NAMES,
-    STAKEHOLDER_NAMES,
     STATUS_NAMES,
     TYPE_NAME,
     all_tracks,
@@ -67,6 +66,7 @@ from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 BASE = "/workspace/tracks"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -378,12 +378,12 @@ class TrackWorkspacePages(PageController):
                 "secretariat": person.has_role(Role.secretariat),
                 "me": person.user_id,
                 "by_group": [
-                    (STAKEHOLDER_NAMES[g], summary.by_stakeholder_group.get(g.value, 0))
+                    (STAKEHOLDER_GROUP_NAMES[g], summary.by_stakeholder_group.get(g.value, 0))
                     for g in StakeholderGroup
                 ],
                 "participants": [
                     {
-                        "group": STAKEHOLDER_NAMES[p.stakeholder_group],
+                        "group": STAKEHOLDER_GROUP_NAMES[p.stakeholder_group],
                         "country": country_name(p.country, language),
                         "joined_at": p.joined_at,
                     }
@@ -572,7 +572,7 @@ class TrackWorkspacePages(PageController):
                 "submissions": [
                     {
                         "id": s.id,
-                        "group": STAKEHOLDER_NAMES[s.stakeholder_group],
+                        "group": STAKEHOLDER_GROUP_NAMES[s.stakeholder_group],
                         "country": country_name(s.country, language) if s.country else None,
                         "organisation": s.organisation,
                         "text": s.text,

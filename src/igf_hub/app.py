@@ -56,7 +56,7 @@ from igf_hub.core.streaming import StreamBudget, provide_stream_slot
 from igf_hub.funding import FundingController, TransparencyController
 from igf_hub.funding import wiring as funding_wiring
 from igf_hub.funding.finance_pages import WORKSPACE as FINANCE_WORKSPACE
-from igf_hub.funding.finance_pages import FinancePages
+from igf_hub.funding.finance_pages import FinancePages, GrantPages
 from igf_hub.funding.pages import NAVIGATION as FUNDING_NAVIGATION
 from igf_hub.funding.pages import TransparencyPage
 from igf_hub.funding.workspace_pages import WORKSPACE as FUNDING_WORKSPACE
@@ -209,6 +209,7 @@ PAGES: list[Any] = [
     WorkQueuePage,
     DonorPortalPages,
     FinancePages,
+    GrantPages,
 ]
 HOME_SECTIONS: list[HomeSection] = [*NRI_HOME_SECTIONS, *MESSAGE_HOME_SECTIONS, *TRACK_HOME_SECTIONS]
 NAVIGATION: list[NavItem] = [*MESSAGE_NAVIGATION, *NRI_NAVIGATION, *TRACK_NAVIGATION, *FUNDING_NAVIGATION]

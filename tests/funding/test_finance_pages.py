@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -16,7 +16,7 @@ import pytest
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
-from tests.funding.conftest import Ledger
+from tests.funding.conftest import Ledger, announce_nri
 from tests.support import twofactor
 from tests.support.auth import TokenFactory
 from tests.support.web import Site, WebClient, serve
@@ -178,3 +178,51 @@ async def test_rates_upload_all_or_nothing(site: Site, tokens: TokenFactory, db:
             "/en/finance/rates", {"csrf_token": token, "rows": changed, "correction": "1", "reason": "Typo"}
         )
         assert fixed.status_code == 200 and "0 rates added, 1 corrected" in fixed.text
+
+
+async def test_an_nri_grant_from_request_to_payment(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool, clock: Clock
+) -> None:
+    nri = uuid4()
+    await announce_nri(db, nri, name="Kenya IGF", nri_type="national")
+    async with await signed_in(site, tokens, Role.secretariat) as staff:
+        page = await staff.get("/en/finance/grants")
+        assert "Kenya IGF" in page.text  # a recognised NRI to choose
+        form = {
+            "csrf_token": token_of(page),
+            "programme": "igf_secretariat",
+            "year": "2026",
+            "amount": "2000",
+        }
+        missing = await staff.post("/en/finance/grants", form)
+        assert missing.status_code == 422 and "Choose a recognised NRI from the list." in missing.text
+        too_much = await staff.post("/en/finance/grants", {**form, "nri_id": str(nri), "amount": "9999999"})
+        assert too_much.status_code == 422 and "within the ceiling for the NRI" in too_much.text
+        assert await db.fetchval("SELECT count(*) FROM funding_nri_grants WHERE nri_id = $1", nri) == 0
+        applied = await staff.post("/en/finance/grants", {**form, "nri_id": str(nri)})
+        assert applied.status_code == 303 and applied.headers["location"].endswith("?done=applied")
+        path = applied.headers["location"].split("?")[0]
+        page = await staff.get(applied.headers["location"])
+        assert "The application is recorded." in page.text and "Approve the grant" in page.text
+        step = {"csrf_token": token_of(page), "version": "1"}
+        above = await staff.post(path, {**step, "to": "approved", "amount": "2500"})
+        assert above.status_code == 422 and "Enter a positive US dollar amount" in above.text
+        approved = await staff.post(path, {**step, "to": "approved", "amount": "1500"})
+        assert approved.status_code == 303 and approved.headers["location"].endswith("?done=approved")
+        stale = await staff.post(path, {**step, "to": "paid", "paid_on": "2026-01-01"})
+        assert stale.status_code == 409 and "Someone changed this grant" in stale.text
+        version = str(await db.fetchval("SELECT version FROM funding_nri_grants WHERE nri_id = $1", nri))
+        paid_on = clock.now().date().isoformat()
+        paid = await staff.post(path, {**step, "version": version, "to": "paid", "paid_on": paid_on})
+        assert paid.status_code == 303 and paid.headers["location"].endswith("?done=paid")
+        version = str(await db.fetchval("SELECT version FROM funding_nri_grants WHERE nri_id = $1", nri))
+        no_report = await staff.post(path, {**step, "version": version, "to": "reported"})
+        assert no_report.status_code == 422 and "Link the NRI" in no_report.text
+    row = await db.fetchrow(
+        "SELECT status, amount_approved, paid_on FROM funding_nri_grants WHERE nri_id = $1", nri
+    )
+    assert (row["status"], str(row["amount_approved"]), row["paid_on"].isoformat()) == (
+        "paid",
+        "1500.00",
+        paid_on,
+    )

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
-from tests.funding.conftest import Ledger
+from tests.funding.conftest import Ledger, announce_nri
 from tests.support import twofactor
 from tests.support.auth import TokenFactory
 from tests.support.browser import assert_accessible, console_errors
@@ -90,7 +91,7 @@ async def record_receipt(
 
 
 async def test_a_funder_finds_the_fulfilment_and_a_receipt_in_eur_moves_the_transparency_page(
-    browser: Browser, site: Site, tokens: TokenFactory, ledger: Ledger, clock: Clock
+    browser: Browser, site: Site, tokens: TokenFactory, ledger: Ledger, clock: Clock, db: asyncpg.Pool
 ) -> None:
     contribution = await pledge(ledger)
     funder = await tokens.user((Role.funder, UUID(contribution["donor_id"])), password=PASSWORD)
@@ -120,7 +121,29 @@ async def test_a_funder_finds_the_fulfilment_and_a_receipt_in_eur_moves_the_tran
     after = await received_usd(office, site)
     assert after - before == Decimal("2500.00") * RATE == Decimal("2712.50")
     await assert_accessible(office)  # the transparency page as it now is
-    for path in ("/es/finance", "/es/finance/rates", f"/es/finance/contributions/{contribution['id']}"):
+    # The grant pages, from the request to the payment, with an application on file.
+    nri = uuid4()
+    await announce_nri(db, nri, name="Kenya IGF")
+    grant = await ledger.client.post(
+        "/v1/funding/nri-grants",
+        json={"programme": "igf_secretariat", "nri_id": str(nri), "year": 2026, "amount_requested": "2000"},
+        headers=ledger.headers,
+    )
+    assert grant.status_code == 201, grant.text
+    await office.goto(f"{site.url}/en/finance/grants")
+    await assert_accessible(office)
+    await office.get_by_role("link", name="Kenya IGF").click()
+    await office.get_by_label("Amount approved, in US dollars").fill("1500")
+    await office.get_by_role("button", name="Approve the grant").click()
+    assert await office.get_by_role("status").inner_text() == "The grant is approved."
+    await assert_accessible(office)
+    for path in (
+        "/es/finance",
+        "/es/finance/rates",
+        "/es/finance/grants",
+        f"/es/finance/grants/{grant.json()['id']}",
+        f"/es/finance/contributions/{contribution['id']}",
+    ):
         await office.goto(f"{site.url}{path}")
         await assert_accessible(office)
     await office.goto(f"{site.url}/ar/finance/contributions/{contribution['id']}")

@@ -601,6 +601,10 @@ EXPECTED: dict[str, Rule] = {
     "PublishTrackOutputForm": track_form("OutputService.publish decides, as the API's publish"),
     "NewTrackOutputVersionForm": track_form("OutputService.new_version decides, as the API's versions"),
     "OpenOutputCommentWindowForm": track_form("OutputService.open_comment_window decides, as the API's"),
+    "FinanceGrantsPage": staff_page("the NRI grants, as GET /v1/funding/nri-grants"),
+    "FinanceGrantPage": staff_page("one NRI grant with its next steps"),
+    "ApplyNriGrantForm": staff_form("as POST /v1/funding/nri-grants"),
+    "TransitionNriGrantForm": staff_form("as POST /v1/funding/nri-grants/{id}/transitions"),
 }
 
 # Known violations, each recorded in the report with its reason (strict: fixing one fails its marker).

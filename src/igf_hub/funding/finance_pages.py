@@ -24,16 +24,33 @@ from litestar.response import Redirect, Template
 
 from igf_hub.auth.principal import AnyRequest, Principal, Role
 from igf_hub.core.clock import Clock
-from igf_hub.core.errors import DomainError, Forbidden
+from igf_hub.core.errors import DomainError, Forbidden, IllegalTransition, PreconditionFailed
 from igf_hub.core.settings import Settings
 from igf_hub.funding import currencies
-from igf_hub.funding.errors import InvalidEvent, InvalidRates, MissingExchangeRate, RateAlreadyRecorded
+from igf_hub.funding.errors import (
+    FundedByAnotherProgramme,
+    InvalidEvent,
+    InvalidGrant,
+    InvalidRates,
+    MissingExchangeRate,
+    NriGrantAlreadyExists,
+    RateAlreadyRecorded,
+)
+from igf_hub.funding.grant_service import TRANSITIONS, GrantService
 from igf_hub.funding.ledger_service import LedgerService
 from igf_hub.funding.pages import KIND_NAMES
 from igf_hub.funding.rate_service import RateService
-from igf_hub.funding.schemas import EventCreate, EventKind, LedgerEvent
+from igf_hub.funding.schemas import (
+    EventCreate,
+    EventKind,
+    GrantProgramme,
+    GrantStatus,
+    GrantTransition,
+    LedgerEvent,
+    NriGrantCreate,
+)
 from igf_hub.funding.service import FundingService
-from igf_hub.funding.workspace_pages import EARMARK_NAMES
+from igf_hub.funding.workspace_pages import EARMARK_NAMES, GRANT_STATUS_NAMES
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
@@ -493,3 +510,299 @@ class FinancePages(PageController):
             "unchanged": done.unchanged,
         }
         return await self._rates(request, tx, clock, settings, token, {}, {}, notice=notice)
+
+
+# -- NRI grants, from request to payment -------------------------------------------------------------------
+
+PROGRAMME_NAMES = {
+    GrantProgramme.igf_secretariat: N_("IGF Secretariat"),
+    GrantProgramme.igfsa: N_("IGF Support Association"),
+    GrantProgramme.other: N_("Another programme"),
+}
+GRANT_NOTICES = {
+    "applied": N_("The application is recorded."),
+    "approved": N_("The grant is approved."),
+    "declined": N_("The application is declined."),
+    "paid": N_("The grant is recorded as paid."),
+    "reported": N_("The NRI's report is recorded."),
+}
+CHOOSE_NRI = N_("Choose a recognised NRI from the list.")
+CHOOSE_PROGRAMME = N_("Choose the programme; name it when it is another programme.")
+ENTER_YEAR = N_("Enter the year of the grant, like 2026.")
+ENTER_USD = N_(
+    "Enter a positive US dollar amount with at most 2 decimal places, within the ceiling for the NRI's type."
+)
+GRANT_EXISTS = N_("This programme already has a grant for this NRI in that year.")
+OTHER_PROGRAMME = N_(
+    "This NRI is already funded that year by another programme: the programmes do not fund the same NRI twice."
+)
+GIVE_DECISION_REASON = N_("A declined application gives its reason.")
+ENTER_PAID_ON = N_("Enter the payment date as year-month-day, not in the future.")
+ENTER_REPORT_URL = N_("Link the NRI's report on the use of the grant, starting with https://.")
+GRANT_STALE = N_("Someone changed this grant after you opened the page. Here it is as it is now.")
+GRANT_STEP_REFUSED = N_("This step is not possible from the grant's current state.")
+GRANT_FIELD_OF = {
+    "/nri_id": "nri_id",
+    "/programme_detail": "programme",
+    "/amount_requested": "amount",
+    "/amount_approved": "amount",
+    "/reason": "reason",
+    "/paid_on": "paid_on",
+    "/report_url": "report_url",
+}
+GRANT_SENTENCE_OF = {
+    "nri_id": CHOOSE_NRI,
+    "programme": CHOOSE_PROGRAMME,
+    "amount": ENTER_USD,
+    "reason": GIVE_DECISION_REASON,
+    "paid_on": ENTER_PAID_ON,
+    "report_url": ENTER_REPORT_URL,
+}
+
+
+def _grant_errors(language: str, exc: DomainError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        field = GRANT_FIELD_OF.get(error.pointer, "amount")
+        errors.setdefault(field, gettext(language, GRANT_SENTENCE_OF[field]))
+    return errors or {"amount": gettext(language, ENTER_USD)}
+
+
+def _usd(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+class GrantPages(PageController):
+    @get("/finance/grants", operation_id="FinanceGrantsPage")
+    async def grants(
+        self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Template | Redirect:
+        person = _secretariat(request)
+        if isinstance(person, Redirect):
+            return person
+        token = await context_of(request.scope).csrf_token(db)
+        form = {"year": str(clock.now().year), "programme": GrantProgramme.igf_secretariat.value}
+        return await self._list(request, db, clock, settings, token, form, {})
+
+    async def _list(
+        self,
+        request: AnyRequest,
+        conn: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        token: str,
+        form: Mapping[str, str],
+        errors: Mapping[str, str],
+        status_code: int = 200,
+    ) -> Template:
+        grants = GrantService(conn, clock, settings)
+        page = await grants.list_grants(
+            nri_id=None,
+            year=None,
+            programme=None,
+            status=None,
+            cursor=request.query_params.get("cursor"),
+            limit=50,
+        )
+        language = i18n.request_language(request)
+        nris = await grants.recognised_nris()
+        return render(
+            request,
+            "funding/finance/grants.html",
+            {
+                "grants": page.items,
+                "next_url": i18n.path_in(language, "/finance/grants")
+                + "?"
+                + urlencode({"cursor": page.next_cursor})
+                if page.next_cursor
+                else None,
+                "nri_options": [("", gettext(language, N_("Choose an NRI")))]
+                + [(str(n.nri_id), n.name or str(n.nri_id)) for n in nris],
+                "programme_options": [
+                    (p.value, gettext(language, PROGRAMME_NAMES[p])) for p in GrantProgramme
+                ],
+                "status_names": GRANT_STATUS_NAMES,
+                "programme_names": PROGRAMME_NAMES,
+                "csrf_token": token,
+                "form": form,
+                "errors": dict(errors),
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    @post("/finance/grants", operation_id="ApplyNriGrantForm", status_code=303)
+    async def apply(
+        self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Template | Redirect:
+        person = _secretariat(request)
+        if isinstance(person, Redirect):
+            return person
+        raw = await request.form()
+        form = {
+            n: _text(raw, n)
+            for n in ("nri_id", "programme", "programme_detail", "year", "amount", "evidence")
+        }
+        errors: dict[str, str] = {}
+        try:
+            nri_id: UUID | None = UUID(form["nri_id"])
+        except ValueError:
+            nri_id, errors["nri_id"] = None, CHOOSE_NRI
+        programme = GrantProgramme(form["programme"]) if form["programme"] in set(GrantProgramme) else None
+        if programme is None:
+            errors["programme"] = CHOOSE_PROGRAMME
+        year = int(form["year"]) if form["year"].isdigit() and 2006 <= int(form["year"]) <= 2100 else None
+        if year is None:
+            errors["year"] = ENTER_YEAR
+        amount = _usd(form["amount"])
+        if amount is None:
+            errors["amount"] = ENTER_USD
+        language = i18n.request_language(request)
+        if (
+            not errors
+            and nri_id is not None
+            and programme is not None
+            and year is not None
+            and amount is not None
+        ):
+            data = NriGrantCreate(
+                programme=programme,
+                programme_detail=form["programme_detail"][:200] or None,
+                nri_id=nri_id,
+                year=year,
+                amount_requested=amount,
+                co_funding_evidence=form["evidence"][:20_000],
+            )
+            try:
+                async with tx.transaction():
+                    grant = await GrantService(tx, clock, settings).apply(data, actor=person)
+            except InvalidGrant as exc:
+                translated = _grant_errors(language, exc)
+            except NriGrantAlreadyExists:
+                translated = {"programme": gettext(language, GRANT_EXISTS)}
+            else:
+                return Redirect(
+                    i18n.path_in(language, f"/finance/grants/{grant.id}") + "?done=applied", status_code=303
+                )
+        else:
+            translated = {name: gettext(language, message) for name, message in errors.items()}
+        return await self._list(request, tx, clock, settings, _csrf(request), form, translated, 422)
+
+    @get("/finance/grants/{grant_id:uuid}", operation_id="FinanceGrantPage")
+    async def grant(
+        self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings, grant_id: UUID
+    ) -> Template | Redirect:
+        person = _secretariat(request)
+        if isinstance(person, Redirect):
+            return person
+        token = await context_of(request.scope).csrf_token(db)
+        return await self._grant(request, db, clock, settings, grant_id, token, {}, {})
+
+    async def _grant(
+        self,
+        request: AnyRequest,
+        conn: asyncpg.Connection,
+        clock: Clock,
+        settings: Settings,
+        grant_id: UUID,
+        token: str,
+        form: Mapping[str, str],
+        errors: Mapping[str, str],
+        status_code: int = 200,
+    ) -> Template:
+        grant = await GrantService(conn, clock, settings).get(grant_id)
+        language = i18n.request_language(request)
+        done = request.query_params.get("done")
+        return render(
+            request,
+            "funding/finance/grant.html",
+            {
+                "grant": grant,
+                "next_steps": sorted(s.value for s in TRANSITIONS[grant.status]),
+                "status_names": GRANT_STATUS_NAMES,
+                "programme_names": PROGRAMME_NAMES,
+                "csrf_token": token,
+                "form": {
+                    "amount": str(grant.amount_requested),
+                    "paid_on": clock.now().date().isoformat(),
+                    **form,
+                },
+                "errors": dict(errors),
+                "notice": gettext(language, GRANT_NOTICES[done]) if done in GRANT_NOTICES else None,
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    @post("/finance/grants/{grant_id:uuid}", operation_id="TransitionNriGrantForm", status_code=303)
+    async def transition(
+        self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, grant_id: UUID
+    ) -> Template | Redirect:
+        """Approve (with the amount), decline (with a reason), record the payment, then the NRI's report: the
+        API's transitions, with the version the page was read at."""
+        person = _secretariat(request)
+        if isinstance(person, Redirect):
+            return person
+        raw = await request.form()
+        form = {n: _text(raw, n) for n in ("to", "amount", "reason", "paid_on", "report_url", "version")}
+        language = i18n.request_language(request)
+        errors: dict[str, str] = {}
+        to = GrantStatus(form["to"]) if form["to"] in set(GrantStatus) else None
+        amount = _usd(form["amount"]) if form["amount"] else None
+        if to is GrantStatus.approved and amount is None:
+            errors["amount"] = ENTER_USD
+        paid_on = None
+        if to is GrantStatus.paid and form["paid_on"]:
+            try:
+                paid_on = date.fromisoformat(form["paid_on"])
+            except ValueError:
+                errors["paid_on"] = ENTER_PAID_ON
+        report_url = form["report_url"] or None
+        if report_url is not None and not report_url.startswith(("https://", "http://")):
+            errors["report_url"] = ENTER_REPORT_URL
+        if to is None:
+            errors["to"] = GRANT_STEP_REFUSED
+        translated = {name: gettext(language, message) for name, message in errors.items()}
+        if not errors and to is not None:
+            data = GrantTransition(
+                to=to,
+                reason=form["reason"][:200] or None,
+                amount_approved=amount if to is GrantStatus.approved else None,
+                paid_on=paid_on,
+                report_url=report_url,
+            )
+            version = int(form["version"]) if form["version"].isdigit() else None
+            try:
+                async with tx.transaction():
+                    await GrantService(tx, clock, settings).transition(
+                        grant_id, data, expected_version=version, actor=person
+                    )
+            except InvalidGrant as exc:
+                translated = _grant_errors(language, exc)
+            except FundedByAnotherProgramme:
+                translated = {"to": gettext(language, OTHER_PROGRAMME)}
+            except PreconditionFailed:
+                translated = {"to": gettext(language, GRANT_STALE)}
+                form = {}
+            except IllegalTransition:
+                translated = {"to": gettext(language, GRANT_STEP_REFUSED)}
+            else:
+                return Redirect(
+                    i18n.path_in(language, f"/finance/grants/{grant_id}") + f"?done={to.value}",
+                    status_code=303,
+                )
+        return await self._grant(
+            request,
+            tx,
+            clock,
+            settings,
+            grant_id,
+            _csrf(request),
+            form,
+            translated,
+            409 if "to" in translated else 422,
+        )

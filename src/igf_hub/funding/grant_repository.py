@@ -22,6 +22,9 @@ ON CONFLICT (nri_id) DO UPDATE
                            THEN coalesce(EXCLUDED.youth_scope, funding_nri_directory.youth_scope) END,
         status = coalesce(EXCLUDED.status, funding_nri_directory.status),
         last_event_type = EXCLUDED.last_event_type, updated_at = EXCLUDED.updated_at"""
+RECOGNISED_DIRECTORY = """
+SELECT nri_id, name, nri_type, youth_scope, status FROM funding_nri_directory
+WHERE status = 'recognised' ORDER BY name NULLS LAST, nri_id LIMIT $1"""
 SELECT_DIRECTORY = (
     "SELECT nri_id, name, nri_type, youth_scope, status FROM funding_nri_directory WHERE nri_id = $1"
 )
@@ -91,6 +94,10 @@ class GrantRepository:
     async def directory_entry(self, nri_id: UUID) -> NriDirectoryEntry | None:
         row = await self.conn.fetchrow(SELECT_DIRECTORY, nri_id)
         return msgspec.convert(dict(row), NriDirectoryEntry) if row else None
+
+    async def recognised_directory(self, limit: int) -> list[NriDirectoryEntry]:
+        rows = await self.conn.fetch(RECOGNISED_DIRECTORY, limit)
+        return [msgspec.convert(dict(r), NriDirectoryEntry) for r in rows]
 
     async def insert_grant(
         self,

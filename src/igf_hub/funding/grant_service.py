@@ -34,6 +34,7 @@ from igf_hub.funding.schemas import (
     GrantNriType,
     GrantStatus,
     GrantTransition,
+    NriDirectoryEntry,
     NriGrant,
     NriGrantCreate,
     NriGrantPage,
@@ -152,6 +153,10 @@ class GrantService:
         if row is None:
             raise NriGrantNotFound(f"no NRI grant {grant_id}")
         return await self._grant(row)
+
+    async def recognised_nris(self, limit: int = 1000) -> list[NriDirectoryEntry]:
+        """The NRIs a grant may go to (recognised ones, as funding's directory knows them), by name."""
+        return await self.repo.recognised_directory(limit)
 
     async def list_grants(
         self,

@@ -11,7 +11,7 @@ import pytest
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
-from tests.messages.support import Client, get, message, position, refresh, to_review
+from tests.messages.support import BODY, Client, get, if_match, message, position, refresh, to_review
 from tests.messages.test_disposition_pages import doc, signed_in_secretariat, texts
 from tests.support.auth import TokenFactory
 from tests.support.web import Site, serve
@@ -205,3 +205,47 @@ async def test_a_chairs_send_back_needs_a_reason_and_members_only_see_their_queu
         )
         assert back.status_code == 303
         assert (await get(client, mid, api)).json()["state"] == "draft"
+
+
+async def test_a_new_ballot_shows_what_changed_since_the_previous_one(
+    site: Site, client: Client, tokens: TokenFactory, db: asyncpg.Pool, settings: Settings, clock: Clock
+) -> None:
+    api = await tokens.user(Role.secretariat)
+    await tokens.user(Role.mag_member)
+    mid = (await message(client, api)).json()["id"]
+    await to_review(client, tokens, clock, settings, api, mid)
+    await refresh(tokens, api)
+    first = (await client.get(f"/v1/messages/{mid}/ballot")).json()
+    # A new text in MAG review closes the ballot on the old one.
+    current = await get(client, mid, api)
+    saved = await client.post(
+        f"/v1/messages/{mid}/versions",
+        json={"title": "Connect the next billion", "body": BODY.replace("local content", "local languages")},
+        headers=if_match(current, api),
+    )
+    assert saved.status_code == 201, saved.text
+    async with site.browser() as browser:
+        await signed_in_secretariat(browser, tokens, db, settings, clock)
+        page = doc(await browser.get(f"/en/messages/{mid}/ballot"))
+        assert (
+            "It closed because a new version of the text replaced the one under ballot."
+            in texts(page, "//p[@id='ballot-closed']")[0]
+        )
+        assert page.xpath("//form[.//input[@value='approve']]") == [], "nothing to approve on the old text"
+        token = page.xpath("//input[@name='csrf_token']/@value")[0]
+        version = page.xpath("//form[.//input[@value='open_ballot']]//input[@name='version']/@value")[0]
+        opened = await browser.post(
+            f"/en/messages/{mid}/ballot/decision",
+            {"csrf_token": token, "action": "open_ballot", "version": version},
+        )
+        assert opened.status_code == 303
+        page = doc(await browser.get(f"/en/messages/{mid}/ballot"))
+        second = (await client.get(f"/v1/messages/{mid}/ballot")).json()
+        assert second["number"] == 2 and second["version_number"] == first["version_number"] + 1
+        assert texts(page, "//code[@id='ballot-hash']") == [second["content_sha256"]]
+        assert (
+            f"Ballot 1 was on version {first['version_number']}; this one is on version {second['version_number']}."
+            in page.text_content()
+        )
+        assert texts(page, "//ol[@class='diff']//ins") == ["languages."]
+        assert texts(page, "//ol[@class='diff']//del") == ["content."]

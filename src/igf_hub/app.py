@@ -103,6 +103,9 @@ from igf_hub.people.pages import WORKSPACE as PEOPLE_WORKSPACE
 from igf_hub.people.pages import AccountPages
 from igf_hub.reports import wiring as reports_wiring
 from igf_hub.reports.controllers import ReportController
+from igf_hub.reports.pages import ReportPages
+from igf_hub.reports.workspace_pages import WORKSPACE as REPORT_WORKSPACE
+from igf_hub.reports.workspace_pages import ReportWorkspacePages
 from igf_hub.system import wiring as system_wiring
 from igf_hub.system.audit_pages import WORKSPACE as AUDIT_WORKSPACE
 from igf_hub.system.audit_pages import AuditLogPages
@@ -197,6 +200,8 @@ PAGES: list[Any] = [
     CalendarFeeds,
     CalendarAccountPage,
     TransparencyPage,
+    ReportPages,
+    ReportWorkspacePages,
     DevMailboxPage,
     VerifyPage,
     InboxPage,
@@ -227,6 +232,7 @@ WORKSPACE: list[WorkItem] = [
     *FUNDING_WORKSPACE,
     *FINANCE_WORKSPACE,
     *TRACK_WORKSPACE,
+    *REPORT_WORKSPACE,
 ]
 # The deadline calendars (web/calendar.py): each domain's lists of deadlines, public and personal.
 CALENDARS: list[DeadlineList] = [*MESSAGE_CALENDARS, *TRACK_CALENDARS, *NRI_CALENDARS]

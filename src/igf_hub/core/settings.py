@@ -208,6 +208,13 @@ class SigningSettings(msgspec.Struct, frozen=True, kw_only=True):
     publication_key: str = ""
 
 
+class ReportSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The yearly report's PDFs: printed from its HTML by a headless Chromium (README, "The yearly report")."""
+
+    chromium: str = ""  # the browser's executable; empty: `chromium` (or `chromium-browser`) on the PATH
+    pdf_timeout: float = 60.0  # seconds one PDF may take to print
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: Environment = Environment.development
     data_dir: str = ".igf_hub"
@@ -228,6 +235,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     audit: AuditSettings = AuditSettings()
     mail: MailSettings = MailSettings()
     signing: SigningSettings = SigningSettings()
+    reports: ReportSettings = ReportSettings()
     # Per-caller limits on public writes (core/ratelimit.py); off only for load benchmarks of the write path.
     rate_limits: bool = True
     # The Secretariat's allowance per limited route and window: sized for bulk work, not for the public.
@@ -351,6 +359,8 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_MAIL_LEASE_SECONDS": ("mail", "lease_seconds"),
     "IGF_HUB_MAIL_MAX_ATTEMPTS": ("mail", "max_attempts"),
     "IGF_HUB_PUBLICATION_KEY": ("signing", "publication_key"),
+    "IGF_HUB_REPORTS_CHROMIUM": ("reports", "chromium"),
+    "IGF_HUB_REPORTS_PDF_TIMEOUT": ("reports", "pdf_timeout"),
     "IGF_HUB_WEBHOOK_ALLOWED_HOSTS": ("webhooks", "allowed_hosts"),
     "IGF_HUB_WEBHOOK_SECRETS_KEY": ("webhooks", "secrets_key"),
     "IGF_HUB_WEBHOOK_RUN_DISPATCHER": ("webhooks", "run_dispatcher"),

@@ -5,6 +5,8 @@ results go to stdout as Markdown, progress to stderr.
     ./dev bench                              api, transparency, webhooks, audit and search, full size
     ./dev bench --quick                      the same, smaller and shorter
     ./dev bench --only api --only webhooks   a selection
+
+It ends with one table: every target of issue 22 beside the figure this run measured, met or not met.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import subprocess
 import sys
 import time
 
-from bench.common import say
+from bench import targets
+from bench.common import machine, say
 from bench.servers import REPO_ROOT
 
 BENCHMARKS = ("api", "transparency", "webhooks", "audit", "search")
@@ -77,15 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     selected = [b for b in BENCHMARKS if b in (args.only or BENCHMARKS)]
     options = commands(args)
     failed = []
+    figures: dict[str, float] = {}
     for name in selected:
         started = time.perf_counter()
         code, output = run_one(name, options[name])
+        output, measured = targets.extract(output)
+        figures.update(measured)
         if name == "webhooks":  # it prints aligned text, not Markdown: keep its layout
             output = f"## Webhooks benchmark\n\n```text\n{output.strip()}\n```\n"
         print(output.rstrip() + "\n", flush=True)  # noqa: T201 - the results go to stdout
         say(f"== bench {name}: exit {code} after {time.perf_counter() - started:.0f} s")
         if code != 0:
             failed.append(name)
+    # Every ratio of issue 22 beside its target, from this one command, with the machine line.
+    print(targets.summary(figures, machine()), flush=True)  # noqa: T201 - the results go to stdout
     if failed:
         say(f"failed: {', '.join(failed)}")
     return 1 if failed else 0

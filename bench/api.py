@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench import targets
 from bench.common import (
     embedded_servers,
     free_port,
@@ -39,7 +40,17 @@ from bench.common import (
 from bench.load import PER_CLIENT, ClassResult, RunResult, Target, drive
 from bench.seed import FULL, TINY, Scale, seed
 from bench.servers import ServerProcess, children_cpu_seconds
-from bench.workload import ANCHOR, HTML, MIX, Workload, client_token, commenter_tokens, secretariat_client
+from bench.workload import (
+    ANCHOR,
+    HTML,
+    MIX,
+    WRITE_ANCHOR,
+    Workload,
+    anchor_for,
+    client_token,
+    commenter_tokens,
+    secretariat_client,
+)
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings
 from igf_hub.core.vault import Vault, decode_key, new_key_text
@@ -181,6 +192,19 @@ PAGE_HEADERS = [
 ]
 
 
+def page_costs(pairs: dict[str, Pairs]) -> dict[str, float]:
+    """Each page's cost against its JSON: the larger of the req/s ratio and the CPU ratio (as page_rows)."""
+    costs = {}
+    for page, json in HTML.items():
+        pages, jsons = pairs[page].measured, pairs[json].measured
+        ratios = [rate(j) / rate(p) for j, p in zip(jsons, pages, strict=True) if rate(p)]
+        p, j = merge(pages), merge(jsons)
+        json_cpu = per_request_ms(j.server_cpu, j)
+        cpu = per_request_ms(p.server_cpu, p) / json_cpu if json_cpu else 0.0
+        costs[page] = max(statistics.median(ratios) if ratios else 0.0, cpu)
+    return costs
+
+
 def page_rows(pairs: dict[str, Pairs]) -> list[list[object]]:
     """Each page against its JSON endpoint: the median over rounds of the req/s ratio (the slices of one round
     ran one after the other), and server CPU per request over all slices."""
@@ -267,25 +291,31 @@ async def run(
             on_igf, on_anchor = Meter(igf, postgres_pid, plan), Meter(anchor, postgres_pid, plan)
             say("warming up ...")
             await on_anchor.run(workload.only(ANCHOR), warmup=plan.warmup * 4)
+            await on_anchor.run(workload.only(WRITE_ANCHOR), warmup=plan.warmup)
             await on_igf.run(workload.mixed(), warmup=plan.warmup * 4)
             for round_number in range(1, plan.rounds + 1):
                 for name in phases:
                     say(f"round {round_number}/{plan.rounds}: anchor, then {name} ...")
-                    pairs[name].anchor.append(await on_anchor.run(workload.only(ANCHOR)))
+                    pairs[name].anchor.append(await on_anchor.run(workload.only(anchor_for(name))))
                     target = workload.mixed() if name == MIXED else workload.only(name)
                     pairs[name].measured.append(await on_igf.run(target))
     finally:
         await pool.close()
-    anchor_all = merge([a for p in pairs.values() for a in p.anchor])
+    anchor_all = merge([a for name, p in pairs.items() for a in p.anchor if anchor_for(name) == ANCHOR])
+    write_anchor_all = merge(
+        [a for name, p in pairs.items() for a in p.anchor if anchor_for(name) == WRITE_ANCHOR]
+    )
     merged = {name: merge(p.measured) for name, p in pairs.items()}
-    rows = [row(ANCHOR, anchor_all, None, None)]
+    rows = [row(ANCHOR, anchor_all, None, None), row(WRITE_ANCHOR, write_anchor_all, None, None)]
     rows += [row(name, merged[name], name, pairs[name]) for name in [*MIX, *HTML]]
     mixed = merged[MIXED]
     mixed_rows = [row(f"mixed: {cls}", mixed, cls, None) for cls in MIX if cls in mixed.classes]
     mixed_rows.append(row("**mixed: all**", mixed, None, pairs[MIXED]))
     igf_runs = list(merged.values())
     client_share = sum(r.client_cpu for r in igf_runs) / sum(r.elapsed for r in igf_runs)
-    notes = failure_notes({**merged, "anchor": anchor_all})
+    notes = failure_notes({**merged, "anchor": anchor_all, "write anchor": write_anchor_all})
+    figures = {name: pairs[name].rate_ratio() for name in [*MIX, MIXED]}
+    figures |= page_costs(pairs)
     return "\n".join(
         [
             "## API benchmark",
@@ -300,7 +330,8 @@ async def run(
             + ".",
             "",
             "Each class on its own; req/s ÷ anchor is the median over rounds of the ratio to the anchor slice run "
-            "just before; CPU ratios are over all slices:",
+            "just before (for the writes, the write anchor: one durable INSERT of the posted JSON in a transaction); "
+            "CPU ratios are over all slices:",
             "",
             markdown_table(HEADERS, rows),
             "",
@@ -321,6 +352,8 @@ async def run(
             f"The load generator used {client_share:.0%} of one CPU during the igf_hub slices (it shares the machine "
             "with both servers and PostgreSQL).",
             *(["", "Failed requests (unexpected status or transport error):", *notes] if notes else []),
+            "",
+            targets.marker(figures),
         ]
     )
 

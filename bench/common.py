@@ -105,6 +105,7 @@ def machine(postgres_version: str | None = None) -> str:
         platform.platform(terse=True),
         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         f"commit {git}" if git else "",
+        "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()),  # a busy machine shows here
     ]
     return ", ".join(p for p in parts if p)
 

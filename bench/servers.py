@@ -2,9 +2,11 @@
 
 ``python -m bench.servers igf --port P``     the real igf_hub app (create_app), configured from IGF_HUB_* like
                                             production, with JSON logs (one access line per request) on stderr;
-``python -m bench.servers anchor --port P``  the anchor: a bare Litestar app whose one handler runs the same
+``python -m bench.servers anchor --port P``  the anchor: a bare Litestar app whose read handler runs the same
                                             single indexed SELECT as ``GET /v1/nris/{id}`` (nri/repository.py's
-                                            SELECT_NRI, by primary key) through an asyncpg pool of the same size.
+                                            SELECT_NRI, by primary key) through an asyncpg pool of the same size,
+                                            and whose write handler (``POST /anchor/writes``) does one durable
+                                            INSERT of the posted JSON in a transaction (the writes' floor).
 
 The parent (bench/api.py) starts them with :class:`ServerProcess`, waits for ``/healthz`` and reads the
 process's CPU time from /proc so it can report CPU per request.
@@ -27,7 +29,8 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from litestar import Litestar, get
+import msgspec
+from litestar import Litestar, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 
@@ -37,6 +40,16 @@ from igf_hub.nri.repository import SELECT_NRI
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ANCHOR_PATH = "/anchor/nris/{id}"
+ANCHOR_WRITE_PATH = "/anchor/writes"
+# The write anchor's table: a row as wide as a comment or a ledger event (id, JSON body, time), one index.
+ANCHOR_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_anchor_writes (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    body jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+ANCHOR_INSERT = "INSERT INTO bench_anchor_writes (body) VALUES ($1::jsonb) RETURNING id, created_at"
 
 
 def anchor_app(settings: Settings) -> Litestar:
@@ -50,6 +63,8 @@ def anchor_app(settings: Settings) -> Litestar:
             min_size=settings.db.pool_min,
             max_size=settings.db.pool_max,
         )
+        async with app.state.pool.acquire() as conn:
+            await conn.execute(ANCHOR_TABLE)
         try:
             yield
         finally:
@@ -63,11 +78,18 @@ def anchor_app(settings: Settings) -> Litestar:
             raise NotFoundException(f"no NRI {nri_id}")
         return dict(row)
 
+    @post(ANCHOR_WRITE_PATH, sync_to_thread=False)
+    async def write(request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+        body = await request.body()
+        async with state.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(ANCHOR_INSERT, msgspec.json.decode(body))
+        return dict(row)
+
     @get("/healthz", sync_to_thread=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    return Litestar(route_handlers=[get_nri, healthz], lifespan=[pool], debug=False)
+    return Litestar(route_handlers=[get_nri, write, healthz], lifespan=[pool], debug=False)
 
 
 def serve(kind: str, port: int) -> None:

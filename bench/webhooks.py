@@ -47,6 +47,7 @@ import asyncpg
 import httpx
 import structlog
 
+from bench import targets
 from igf_hub.auth.principal import SYSTEM
 from igf_hub.core import migrate, outbox, wiring
 from igf_hub.core.clock import Clock
@@ -372,7 +373,7 @@ async def measure(
             "in flight; CPU ms per request: anchor -> drain"
         )
         meter = CpuMeter(postgres_pid)
-        ratios, rates = [], []
+        ratios, rates, per_delivery = [], [], []
         for n in range(1, rounds + 1):
             await publish_backlog(pool, events)
             async with pool.acquire() as conn:
@@ -384,6 +385,7 @@ async def measure(
             d1 = meter.read()
             ratios.append(rate / anchor)
             rates.append(rate)
+            per_delivery.append(statements)
             print(
                 f"  round {n}: anchor {anchor:5.0f} req/s, drain {rate:5.0f} deliveries/s, ratio {rate / anchor:.2f};"
                 f" CPU this process {(a1[1] - a0[1]) * 1000 / 3000:.2f} -> {(d1[1] - a1[1]) * 1000 / events:.2f},"
@@ -403,6 +405,16 @@ async def measure(
         print(f"  p50 {percentile(lat, 50):6.1f} ms   (target <= 10)")
         print(f"  p99 {percentile(lat, 99):6.1f} ms   (target <= 50)")
         print(f"  mean {statistics.fmean(lat):5.1f} ms, max {max(lat):.1f} ms")
+        print(
+            targets.marker(
+                {
+                    "delivery: drain": statistics.median(ratios),
+                    "delivery: p50 at 100 events/s": percentile(lat, 50),
+                    "delivery: p99 at 100 events/s": percentile(lat, 99),
+                    "delivery: statements per delivery": max(per_delivery),
+                }
+            )
+        )
         stats = await consumer_stats(url)
         print(
             f"\nconsumer: {stats['received']} requests, {stats['valid']} with a verified signature, "

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.api import HEADERS, TINY_PLAN, run
-from bench.workload import ANCHOR, HTML, MIX
+from bench import targets
+from bench.workload import ANCHOR, HTML, MIX, WRITE_ANCHOR
 
 from tests.conftest import Servers
 
@@ -35,7 +36,7 @@ async def test_api_benchmark_produces_its_tables(
     assert report.startswith("## API benchmark")
     assert "| endpoint class | requests | failed | req/s | p50 ms | p99 ms |" in report
     rows = {row[0]: row for row in table_rows(report, "") if len(row) == len(HEADERS)}
-    for name in [ANCHOR, *MIX, *HTML, "**mixed: all**"]:
+    for name in [ANCHOR, WRITE_ANCHOR, *MIX, *HTML, "**mixed: all**"]:
         assert name in rows, f"no row for {name}:\n{report}"
         requests, failed = int(rows[name][1]), int(rows[name][2])
         assert requests > 0 and failed == 0, f"{name}: {requests} requests, {failed} failed:\n{report}"
@@ -47,3 +48,6 @@ async def test_api_benchmark_produces_its_tables(
         (line,) = [r for r in table_rows(report, "") if r[0] == page and r[1] == json]
         assert line[2].endswith("x**") and line[3].endswith("x**"), line
     assert "Failed requests" not in report
+    # The figures handed to ./dev bench: every API target of issue 22, each a number.
+    _, figures = targets.extract(report)
+    assert set(figures) == {g.name for g in targets.GOALS if g.source == "api"}, figures

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.api import HEADERS, TINY_PLAN, run
-from bench import targets
 from bench.workload import ANCHOR, HTML, MIX, WRITE_ANCHOR
 
+from bench import targets
 from tests.conftest import Servers
 
 

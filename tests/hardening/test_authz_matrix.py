@@ -440,6 +440,7 @@ EXPECTED: dict[str, Rule] = {
     "GET /inbox": page("signed-out readers are sent to sign in"),
     # -- the drafting workspace (messages/drafting_pages.py) --
     "GET /drafting": secretariat_page("the Messages being drafted"),
+    "GET /drafting/mine": Rule(SIGNED_IN, "the Messages the person is named to draft", html=True),
     "GET /drafting/reports": page("session reports are public, as in the API"),
     "GET /drafting/reports/import": secretariat_page("importing session reports is the Secretariat's"),
     "POST /drafting/reports/import": secretariat_form("preview, then import: ImportSessionReports' guard"),

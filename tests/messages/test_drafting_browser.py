@@ -232,6 +232,8 @@ async def test_drafting_journey_from_session_reports_to_an_open_comment_window(
 
     await page.goto(f"{site.url}/en/drafting")
     await assert_accessible(page)
+    await page.goto(f"{site.url}/es/drafting/mine")
+    await assert_accessible(page)
     await import_session_reports_in_browser(page, site, REPORTS_CSV)
     # Browse by theme, in Spanish and in Arabic (right to left).
     await page.goto(f"{site.url}/es/drafting/reports?sdg=9")

@@ -368,9 +368,12 @@ async def test_drafting_is_for_the_secretariat_and_the_messages_drafters(
     async with site.browser() as other:
         await other.sign_in(stranger.user.email, PASSWORD)
         assert (await other.get(f"/en/drafting/{mid}")).status_code == 404  # a draft is not there for them
+        assert doc(await other.get("/en/drafting/mine")).xpath("//main//ul[@class='cards']") == []
         assert (await other.get("/en/drafting/new")).status_code == 403
     async with site.browser() as named:
         await named.sign_in(drafter.user.email, PASSWORD)
+        mine = doc(await named.get("/en/drafting/mine"))
+        assert mine.xpath("//main//ul[@class='cards']//a/@href") == [f"/en/drafting/{mid}"]
         editor = doc(await named.get(f"/en/drafting/{mid}"))
         saved = await named.post(
             f"/en/drafting/{mid}",

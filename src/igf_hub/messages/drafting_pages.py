@@ -68,7 +68,7 @@ _SDG = [(t.code, t.label) for t in SDGS.terms]
 _GDC = [(t.code, t.label) for t in GDC_OBJECTIVES.terms]
 
 # "My work" (web/workspace.py): drafting is the Secretariat's; a named drafter is bound to one Message (not a
-# role), and reaches its editor from that Message.
+# role), so "Messages you draft" is offered to everyone signed in and lists those.
 WORKSPACE = [
     WorkItem(
         path="/drafting",
@@ -76,6 +76,12 @@ WORKSPACE = [
         roles=frozenset({Role.secretariat}),
         description=N_("Session reports, drafts, translations and the public comment window."),
         order=20,
+    ),
+    WorkItem(
+        path="/drafting/mine",
+        label=N_("Messages you draft"),
+        description=N_("The IGF Messages you are named to draft."),
+        order=22,
     ),
     WorkItem(
         path="/drafting/reports/import",
@@ -360,6 +366,14 @@ class DraftingPages(PageController):
             page = await service.page(MessageFilters(state=state), actor=actor, cursor=None, limit=PAGE_SIZE)
             rows += page.items
         return render(request, TEMPLATES + "home.html", {"messages": rows, "state_names": STATE_NAMES})
+
+    @get("/mine", name="drafting:mine", guards=[requires_authenticated])
+    async def mine(
+        self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings
+    ) -> Template:
+        """The Messages the signed-in person is named to draft, each with its editor."""
+        found = await MessageService(db, clock, settings).drafted_by(actor=_actor(request))
+        return render(request, TEMPLATES + "mine.html", {"messages": found, "state_names": STATE_NAMES})
 
     # -- session reports -------------------------------------------------------------------------------
 

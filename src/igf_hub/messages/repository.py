@@ -119,6 +119,9 @@ SELECT_DRAFTERS = "SELECT user_id FROM message_drafters WHERE message_id = $1 OR
 DELETE_DRAFTERS = "DELETE FROM message_drafters WHERE message_id = $1"
 INSERT_DRAFTERS = """
 INSERT INTO message_drafters (message_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING"""
+DRAFTED_BY = """
+SELECT d.message_id FROM message_drafters d JOIN messages m ON m.id = d.message_id
+WHERE d.user_id = $1 ORDER BY m.updated_at DESC LIMIT $2"""
 IS_DRAFTER = "SELECT EXISTS (SELECT 1 FROM message_drafters WHERE message_id = $1 AND user_id = $2)"
 
 INSERT_HISTORY = """
@@ -405,6 +408,9 @@ class MessageRepository:
 
     async def drafters(self, message_id: UUID) -> list[UUID]:
         return [r["user_id"] for r in await self.conn.fetch(SELECT_DRAFTERS, message_id)]
+
+    async def drafted_by(self, user_id: UUID, limit: int) -> list[UUID]:
+        return [r["message_id"] for r in await self.conn.fetch(DRAFTED_BY, user_id, limit)]
 
     async def replace_drafters(self, message_id: UUID, user_ids: Sequence[UUID]) -> None:
         await self.conn.execute(DELETE_DRAFTERS, message_id)

@@ -372,6 +372,12 @@ class MessageService:
         )
         return await self.view(row)
 
+    async def drafted_by(self, *, actor: Principal, limit: int = 100) -> list[Message]:
+        """The Messages ``actor`` is named to draft, most recently changed first."""
+        if actor.user_id is None:
+            return []
+        return [await self.get(mid, actor=actor) for mid in await self.repo.drafted_by(actor.user_id, limit)]
+
     async def drafters(self, message_id: UUID, *, actor: Principal) -> list[UUID]:
         """The Message's named drafters (for its drafters and the Secretariat)."""
         row = await self.for_drafting(message_id, actor=actor, expected_version=None)

@@ -130,4 +130,7 @@ def test_every_source_is_declared_by_its_domain_s_wiring() -> None:
         "tracks.calls_closing",
         "mag.nominations_to_process",
         "webhooks.failing_endpoints",
+        "messages.awaiting_dispositions",
+        "messages.ballots_passing",
+        "messages.awaiting_publication",
     ]

@@ -17,6 +17,7 @@ from igf_hub.messages.provenance import (
     resolve_message_comment,
     resolve_session_report,
 )
+from igf_hub.messages.queue import WORK_QUEUE
 from igf_hub.messages.roster import record_mag_appointment
 from igf_hub.messages.search_index import on_event as index_for_search
 
@@ -46,4 +47,5 @@ WIRING = Wiring(
         "message.ballot_closed": [notify_ballot],
     },
     notice_kinds=[*NOTICE_KINDS, *BALLOT_NOTICE_KINDS],
+    work_queue=WORK_QUEUE,  # the Secretariat's work queue (/secretariat/queue)
 )

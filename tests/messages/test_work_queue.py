@@ -43,9 +43,9 @@ async def test_the_secretariat_s_queue_shows_messages_waiting_for_it(
     assert (
         text.startswith("Answer the comments · 2 waiting") and link == f"/en/messages/{waiting}/dispositions"
     )
-    assert [(t.split(" · ")[0], l) for t, l in sections["queue-messages-ballots-passing"]] == [
+    assert [(t.split(" · ")[0], href) for t, href in sections["queue-messages-ballots-passing"]] == [
         ("Decide on the ballot", f"/en/messages/{passing}/ballot")
     ]
-    assert [(t.split(" · ")[0], l) for t, l in sections["queue-messages-awaiting-publication"]] == [
+    assert [(t.split(" · ")[0], href) for t, href in sections["queue-messages-awaiting-publication"]] == [
         ("Publish me", f"/en/messages/{approved}/ballot")
     ]

@@ -31,6 +31,10 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
         api += ["--concurrency", str(args.api_concurrency)]
     if args.api_rounds:
         api += ["--rounds", str(args.api_rounds)]
+    if args.writers:
+        api += ["--writers", args.writers]
+    if args.api_processes:
+        api += ["--api-processes", str(args.api_processes)]
     transparency = ["--quick"] if args.quick else []
     if args.transparency_sizes:
         transparency += ["--sizes", args.transparency_sizes]
@@ -73,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--api-concurrency", type=int, help="API: requests in flight (default 8)")
     parser.add_argument("--api-rounds", type=int, help="API: anchor/class slice pairs per class (default 3)")
+    parser.add_argument(
+        "--writers", help="API: the write-scaling curve at these concurrencies, e.g. 1,8,32,128"
+    )
+    parser.add_argument("--api-processes", type=int, help="API: server processes of each app on one port")
     parser.add_argument("--transparency-sizes", help="transparency: ledger sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--webhook-events", type=int, help="webhooks: backlog size for the drain measurement")
     parser.add_argument("--webhook-seconds", type=float, help="webhooks: duration of the 100 events/s run")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import time
 from collections import defaultdict
@@ -42,7 +43,9 @@ from bench.seed import FULL, TINY, Scale, seed
 from bench.servers import ServerProcess, children_cpu_seconds
 from bench.workload import (
     ANCHOR,
+    COMMENT,
     HTML,
+    LEDGER,
     MIX,
     WRITE_ANCHOR,
     Workload,
@@ -67,6 +70,8 @@ class Plan:
     rounds: int = 3  # anchor/class slice pairs per class
     warmup: int = 16  # requests per slice before measuring (the slice's new connections)
     commenters: int = 400  # people the public comments are spread over (30 comments an hour each)
+    writers: tuple[int, ...] = ()  # the write-scaling curve: concurrent writers per point (none: not run)
+    api_processes: int = 1  # igf_hub server processes sharing one port (SO_REUSEPORT)
 
 
 FULL_PLAN = Plan(FULL)
@@ -77,20 +82,29 @@ TINY_PLAN = Plan(TINY, concurrency=4, max_seconds=5.0, max_requests=12, rounds=1
 class Meter:
     """A server and how to drive it; CPU seconds of the server process and of PostgreSQL's backends per run."""
 
-    def __init__(self, server: ServerProcess, postgres_pid: int | None, plan: Plan) -> None:
-        self.server, self.postgres_pid, self.plan = server, postgres_pid, plan
+    def __init__(
+        self, server: ServerProcess | list[ServerProcess], postgres_pid: int | None, plan: Plan
+    ) -> None:
+        self.servers = server if isinstance(server, list) else [server]  # several: processes on one port
+        self.server, self.postgres_pid, self.plan = self.servers[0], postgres_pid, plan
 
     def cpu(self) -> tuple[float, float]:
         db = children_cpu_seconds(self.postgres_pid) if self.postgres_pid else 0.0
-        return self.server.cpu_seconds(), db
+        return sum(s.cpu_seconds() for s in self.servers), db
 
-    async def run(self, next_target: Callable[[], Target], *, warmup: int | None = None) -> RunResult:
+    async def run(
+        self,
+        next_target: Callable[[], Target],
+        *,
+        warmup: int | None = None,
+        concurrency: int | None = None,
+    ) -> RunResult:
         plan = self.plan
         before = self.cpu()
         result = await drive(
             self.server.base_url,
             next_target,
-            concurrency=plan.concurrency,
+            concurrency=concurrency or plan.concurrency,
             max_requests=plan.max_requests,
             max_seconds=plan.max_seconds,
             warmup=plan.warmup if warmup is None else warmup,
@@ -244,6 +258,46 @@ def failure_notes(runs: dict[str, RunResult]) -> list[str]:
     return notes
 
 
+CURVE_HEADERS = [
+    "writers",
+    "anchor INSERT req/s",
+    "public comment req/s",
+    "comment ÷ anchor",
+    "ledger receipt req/s",
+    "receipt ÷ anchor",
+    "comment p99 ms",
+    "receipt p99 ms",
+]
+
+
+async def write_curve(workload: Workload, on_igf: Meter, on_anchor: Meter, plan: Plan) -> list[list[object]]:
+    """At each number of concurrent writers: the write anchor, then each write class, one slice each."""
+    rows: list[list[object]] = []
+    for writers in plan.writers:
+        say(f"write curve: {writers} concurrent writers ...")
+        anchor = await on_anchor.run(workload.only(WRITE_ANCHOR), concurrency=writers)
+        comment = await on_igf.run(workload.only(COMMENT), concurrency=writers)
+        receipt = await on_igf.run(workload.only(LEDGER), concurrency=writers)
+        base = rate(anchor)
+        rows.append(
+            [
+                writers,
+                f"{base:,.0f}",
+                f"{rate(comment):,.0f}",
+                f"**{rate(comment) / base:.2f}**" if base else "-",
+                f"{rate(receipt):,.0f}",
+                f"**{rate(receipt) / base:.2f}**" if base else "-",
+                f"{comment.classes[COMMENT].p(99):.1f}" if COMMENT in comment.classes else "-",
+                f"{receipt.classes[LEDGER].p(99):.1f}" if LEDGER in receipt.classes else "-",
+            ]
+        )
+        for result, cls in ((anchor, WRITE_ANCHOR), (comment, COMMENT), (receipt, LEDGER)):
+            failed = sum(sum(c.failures.values()) for c in result.classes.values())
+            if failed:
+                rows[-1].append(f"{cls}: {failed} failed")
+    return rows
+
+
 async def run(
     database_url: str, redis_url: str, *, plan: Plan, work_dir: Path, postgres_pid: int | None
 ) -> str:
@@ -277,10 +331,21 @@ async def run(
         }
         phases = [*MIX, *HTML, MIXED]
         pairs = {name: Pairs([], []) for name in phases}
-        async with (
-            ServerProcess("igf", igf_port, env, work_dir / "igf-server.log") as igf,
-            ServerProcess("anchor", anchor_port, env, work_dir / "anchor-server.log") as anchor,
-        ):
+        async with contextlib.AsyncExitStack() as stack:
+            shared = ("--reuse-port",) if plan.api_processes > 1 else ()
+            igfs = [
+                await stack.enter_async_context(
+                    ServerProcess("igf", igf_port, env, work_dir / f"igf-server-{n}.log", shared)
+                )
+                for n in range(plan.api_processes)
+            ]
+            igf = igfs[0]
+            anchors = [
+                await stack.enter_async_context(
+                    ServerProcess("anchor", anchor_port, env, work_dir / f"anchor-server-{n}.log", shared)
+                )
+                for n in range(plan.api_processes)
+            ]
             workload = Workload(
                 seeded,
                 await client_token(igf.base_url, *secretariat),
@@ -288,7 +353,7 @@ async def run(
                     pool, igf.base_url, plan.commenters, Vault([decode_key(signing_keys_key)])
                 ),
             )
-            on_igf, on_anchor = Meter(igf, postgres_pid, plan), Meter(anchor, postgres_pid, plan)
+            on_igf, on_anchor = Meter(igfs, postgres_pid, plan), Meter(anchors, postgres_pid, plan)
             say("warming up ...")
             await on_anchor.run(workload.only(ANCHOR), warmup=plan.warmup * 4)
             await on_anchor.run(workload.only(WRITE_ANCHOR), warmup=plan.warmup)
@@ -299,8 +364,21 @@ async def run(
                     pairs[name].anchor.append(await on_anchor.run(workload.only(anchor_for(name))))
                     target = workload.mixed() if name == MIXED else workload.only(name)
                     pairs[name].measured.append(await on_igf.run(target))
+            curve = await write_curve(workload, on_igf, on_anchor, plan)
     finally:
         await pool.close()
+    curve_section = (
+        [
+            "",
+            f"The write-scaling curve ({plan.api_processes} igf_hub process(es) and as many anchor processes): "
+            "one slice of each at every number of concurrent writers; ratios to the write anchor at the same "
+            "concurrency:",
+            "",
+            markdown_table(CURVE_HEADERS, curve),
+        ]
+        if curve
+        else []
+    )
     anchor_all = merge([a for name, p in pairs.items() for a in p.anchor if anchor_for(name) == ANCHOR])
     write_anchor_all = merge(
         [a for name, p in pairs.items() for a in p.anchor if anchor_for(name) == WRITE_ANCHOR]
@@ -321,7 +399,7 @@ async def run(
             "## API benchmark",
             "",
             f"Machine: {machine(pg_version)}.",
-            f"Servers: one uvicorn process each (h11, asyncio loop), DB pool {settings.db.pool_max}, igf_hub with JSON "
+            f"Servers: {plan.api_processes} uvicorn process(es) each (h11, asyncio loop), DB pool {settings.db.pool_max}, igf_hub with JSON "
             f"access logs. Client: httpx, {plan.concurrency} requests in flight ({PER_CLIENT} per httpx client). "
             f"{plan.rounds} round(s) of (anchor slice, class slice) per class, each slice {plan.max_seconds:g} s or "
             f"{plan.max_requests:,} requests after {plan.warmup} warm-up requests. PostgreSQL durable (fsync on).",
@@ -351,6 +429,7 @@ async def run(
             "",
             f"The load generator used {client_share:.0%} of one CPU during the igf_hub slices (it shares the machine "
             "with both servers and PostgreSQL).",
+            *curve_section,
             *(["", "Failed requests (unexpected status or transport error):", *notes] if notes else []),
             "",
             targets.marker(figures),
@@ -380,6 +459,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, help="requests in flight (default 8)")
     parser.add_argument("--seconds", type=float, help="seconds per slice (default 4)")
     parser.add_argument("--rounds", type=int, help="anchor/class slice pairs per class (default 3)")
+    parser.add_argument(
+        "--writers", help="also measure the write-scaling curve at these concurrencies, e.g. 1,8,32,128"
+    )
+    parser.add_argument(
+        "--api-processes", type=int, help="igf_hub (and anchor) server processes on one port (default 1)"
+    )
 
 
 def plan_from(args: argparse.Namespace) -> Plan:
@@ -390,6 +475,10 @@ def plan_from(args: argparse.Namespace) -> Plan:
         plan = replace(plan, max_seconds=args.seconds)
     if args.rounds:
         plan = replace(plan, rounds=args.rounds)
+    if args.writers:
+        plan = replace(plan, writers=tuple(int(w) for w in args.writers.split(",")))
+    if args.api_processes:
+        plan = replace(plan, api_processes=args.api_processes)
     return plan
 
 

@@ -1,6 +1,6 @@
 """The two HTTP servers the API benchmark compares, each run the same way: one uvicorn process on 127.0.0.1.
 
-``python -m bench.servers igf --port P``     the real igf_hub app (create_app), configured from IGF_HUB_* like
+``python -m bench.servers igf --port P [--reuse-port]``     the real igf_hub app (create_app), configured from IGF_HUB_* like
                                             production, with JSON logs (one access line per request) on stderr;
 ``python -m bench.servers anchor --port P``  the anchor: a bare Litestar app whose read handler runs the same
                                             single indexed SELECT as ``GET /v1/nris/{id}`` (nri/repository.py's
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -92,7 +93,17 @@ def anchor_app(settings: Settings) -> Litestar:
     return Litestar(route_handlers=[get_nri, write, healthz], lifespan=[pool], debug=False)
 
 
-def serve(kind: str, port: int) -> None:
+def listening_socket(port: int) -> socket.socket:
+    """127.0.0.1:``port`` with SO_REUSEPORT: several server processes share it, the kernel spreads connections."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    return sock
+
+
+def serve(kind: str, port: int, *, reuse_port: bool = False) -> None:
     import uvicorn
 
     from igf_hub.core.logging import configure_logging
@@ -114,7 +125,7 @@ def serve(kind: str, port: int) -> None:
         server_header=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[listening_socket(port)] if reuse_port else None)
 
 
 # -- the parent's side ---------------------------------------------------------------------------------
@@ -144,8 +155,10 @@ def children_cpu_seconds(parent_pid: int) -> float:
 class ServerProcess:
     """``async with ServerProcess("igf", port, env, log) as server:`` — started, answering, then stopped."""
 
-    def __init__(self, kind: str, port: int, env: dict[str, str], log: Path) -> None:
-        self.kind, self.port, self.env, self.log = kind, port, env, log
+    def __init__(
+        self, kind: str, port: int, env: dict[str, str], log: Path, options: tuple[str, ...] = ()
+    ) -> None:
+        self.kind, self.port, self.env, self.log, self.options = kind, port, env, log, options
         self.base_url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -161,7 +174,7 @@ class ServerProcess:
         # Starting the child is quick; waiting for it to answer is asynchronous below.
         with open(self.log, "ab") as log:  # noqa: ASYNC230
             self.proc = subprocess.Popen(  # noqa: ASYNC220, S603 - our own module, no shell
-                [sys.executable, "-m", "bench.servers", self.kind, "--port", str(self.port)],
+                [sys.executable, "-m", "bench.servers", self.kind, "--port", str(self.port), *self.options],
                 cwd=REPO_ROOT,
                 env={**os.environ, **self.env},
                 stdout=log,
@@ -201,8 +214,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="run one benchmark server (started by bench/api.py)")
     parser.add_argument("kind", choices=["igf", "anchor"])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--reuse-port", action="store_true", help="bind with SO_REUSEPORT (several processes on one port)"
+    )
     args = parser.parse_args()
-    serve(args.kind, args.port)
+    serve(args.kind, args.port, reuse_port=args.reuse_port)
 
 
 if __name__ == "__main__":

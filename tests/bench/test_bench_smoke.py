@@ -4,6 +4,7 @@ when the benchmark is broken (an endpoint moved, a seed rule changed, a request 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from bench.api import HEADERS, TINY_PLAN, run
@@ -28,7 +29,7 @@ async def test_api_benchmark_produces_its_tables(
     report = await run(
         database_url,
         redis_url,
-        plan=TINY_PLAN,
+        plan=replace(TINY_PLAN, writers=(1, 4), api_processes=2),  # the curve, two processes on one port
         work_dir=tmp_path,
         postgres_pid=servers.embedded.servers.postgres.pid,
     )
@@ -48,6 +49,11 @@ async def test_api_benchmark_produces_its_tables(
         (line,) = [r for r in table_rows(report, "") if r[0] == page and r[1] == json]
         assert line[2].endswith("x**") and line[3].endswith("x**"), line
     assert "Failed requests" not in report
+    # The write-scaling curve: a row per number of writers, each write class beside the write anchor.
+    assert "| writers | anchor INSERT req/s |" in report
+    for writers in ("1", "4"):
+        (line,) = [r for r in table_rows(report, writers + " ") if r[0] == writers]
+        assert len(line) == 8 and line[3].startswith("**") and line[5].startswith("**"), line
     # The figures handed to ./dev bench: every API target of issue 22, each a number.
     _, figures = targets.extract(report)
     assert set(figures) == {g.name for g in targets.GOALS if g.source == "api"}, figures

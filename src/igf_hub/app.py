@@ -86,6 +86,9 @@ from igf_hub.nri.pages import NAVIGATION as NRI_NAVIGATION
 from igf_hub.nri.pages import NriPages
 from igf_hub.nri.review_pages import WORKSPACE as NRI_REVIEW_WORKSPACE
 from igf_hub.nri.review_pages import NriReviewPages
+from igf_hub.nri.workspace_pages import WORKSPACE as NRI_WORKSPACE
+from igf_hub.nri.workspace_pages import NriWorkspacePages
+from igf_hub.nri.workspace_report_pages import NriReportPages
 from igf_hub.people import wiring as people_wiring
 from igf_hub.people.account_pages import AccountSettingsPages
 from igf_hub.people.follow_pages import FollowPages
@@ -194,6 +197,8 @@ PAGES: list[Any] = [
     AuditLogPages,
     MagCyclePages,
     MagBalancePages,
+    NriWorkspacePages,
+    NriReportPages,
     TrackPages,
     TrackWorkspacePages,
     TrackFeeds,
@@ -226,6 +231,7 @@ WORKSPACE: list[WorkItem] = [
     *MAG_WORKSPACE,
     *QUEUE_WORKSPACE,
     *NRI_REVIEW_WORKSPACE,
+    *NRI_WORKSPACE,
     *ROLE_WORKSPACE,
     *AUDIT_WORKSPACE,
     *MESSAGE_WORKSPACE,

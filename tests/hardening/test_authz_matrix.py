@@ -420,6 +420,38 @@ EXPECTED: dict[str, Rule] = {
     "TwoFactorPage": page("signed-out readers are sent to sign in"),
     "GET /nris": page(),
     "GET /nris/{nri_id}": page("a recognised NRI; any other is the 404 page"),
+    "GET /my/initiatives": page(
+        "signed-out readers are sent to sign in; each person sees only their own NRIs"
+    ),
+    "GET /my/initiatives/new": page("signed-out readers are sent to sign in"),
+    "POST /my/initiatives/new": form("registers a draft NRI as POST /v1/nris does, with its rate limit"),
+    "POST /my/initiatives/criteria": form("the criteria check of the form as posted; it writes nothing"),
+    "GET /my/initiatives/{nri_id}": Rule(
+        frozenset({ANONYMOUS, SECRETARIAT}),
+        "NRI A's own coordinators and the Secretariat (the NRI service's guard); signed-out readers are sent "
+        "to sign in",
+        html=True,
+    ),
+    "GET /my/initiatives/{nri_id}/reports/{year}": Rule(
+        frozenset({ANONYMOUS, SECRETARIAT}),
+        "NRI A's own coordinators and the Secretariat (the NRI service's guard); signed-out readers are sent "
+        "to sign in",
+        html=True,
+    ),
+    "POST /my/initiatives/{nri_id}/reports/{year}": Rule(
+        ONLY_SECRETARIAT,
+        "and NRI A's own coordinators, not those of another NRI (the NRI service's guard)",
+        body=b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        form=True,
+    ),
+    "POST /my/initiatives/{nri_id}": Rule(
+        ONLY_SECRETARIAT,
+        "and NRI A's own coordinators, not those of another NRI (the NRI service's guard)",
+        body=b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        form=True,
+    ),
     "GET /tracks": page(),
     "GET /tracks/{slug}": page(),
     "GET /messages": page(),

@@ -121,6 +121,8 @@ INSERT INTO nri_submissions (nri_id, nri_version, submitted_at, submitted_by, af
                              warnings, snapshot)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING {SUBMISSION_COLUMNS}"""
+SELECT_LATEST_SNAPSHOT = """
+SELECT snapshot FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id LIMIT 1"""
 SELECT_LATEST_SUBMISSION = f"""
 SELECT {SUBMISSION_COLUMNS} FROM nri_submissions WHERE nri_id = $1 ORDER BY submitted_at DESC, id LIMIT 1"""
 # The latest $2 submissions, oldest first.
@@ -342,6 +344,11 @@ class NriRepository:
     async def latest_submission(self, nri_id: UUID) -> Submission | None:
         row = await self.conn.fetchrow(SELECT_LATEST_SUBMISSION, nri_id)
         return msgspec.convert(dict(row), Submission) if row else None
+
+    async def latest_snapshot(self, nri_id: UUID) -> dict[str, Any] | None:
+        """The NRI as it was when last submitted (what the Secretariat reviewed)."""
+        found = await self.conn.fetchval(SELECT_LATEST_SNAPSHOT, nri_id)
+        return dict(found) if found is not None else None
 
     async def submissions(self, nri_id: UUID, *, latest: int) -> list[Submission]:
         rows = await self.conn.fetch(LIST_SUBMISSIONS, nri_id, latest)

@@ -487,6 +487,20 @@ class NriService:
             raise Forbidden("the Secretariat reviews NRIs")
         return await self.repo.awaiting_review(limit)
 
+    async def changes_since_submission(
+        self, nri_id: UUID, *, actor: Principal
+    ) -> dict[str, tuple[Any, Any]] | None:
+        """Each field a coordinator writes that differs from the last submission: (as submitted, now). None
+        when the NRI was never submitted. For its managers only, like the submissions."""
+        nri = await self.load(nri_id, actor=actor)
+        if not is_manager(actor, nri_id):
+            raise NotNriCoordinator(f"you do not coordinate {nri.name}")
+        snapshot = await self.repo.latest_snapshot(nri.id)
+        if snapshot is None:
+            return None
+        now = content_of(nri)
+        return {f: (snapshot.get(f), now[f]) for f in now if snapshot.get(f) != now[f]}
+
     async def submissions(self, nri_id: UUID, *, actor: Principal) -> list[Submission]:
         await self.load_managed(nri_id, actor=actor)
         return await self.repo.submissions(nri_id, latest=params.LATEST_SHOWN)

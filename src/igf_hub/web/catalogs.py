@@ -45,6 +45,7 @@ METHODS = [
     ("*/queue.py", "python"),  # each domain's sections of the Secretariat's work queue (core/wiring.py)
     ("*/pages.py", "python"),
     ("*/*_pages.py", "python"),
+    ("*/*_forms.py", "python"),  # a page's form and its sentences, beside its pages (nri/workspace_forms.py)
     ("auth/password_rules.py", "python"),  # the password refusals every password form shows
 ]
 _JINJA_OPTIONS = {

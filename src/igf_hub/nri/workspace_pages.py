@@ -35,8 +35,6 @@ from igf_hub.nri.coordinator_service import CoordinatorService
 from igf_hub.nri.errors import CriteriaNotMet, NotNriCoordinator, NriNotFound
 from igf_hub.nri.pages import (
     FIELD_NAMES,
-    REGIONAL_GROUP_NAMES,
-    STAKEHOLDER_NAMES,
     STATUS_NAMES,
     TYPE_NAMES,
     YOUTH_SCOPE_NAMES,
@@ -74,6 +72,7 @@ from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import REGIONAL_GROUP_NAMES, STAKEHOLDER_GROUP_NAMES
 
 NO_STORE = {"Cache-Control": "no-store"}
 BASE = "/my/initiatives"
@@ -143,7 +142,7 @@ def display(field: str, value: Any, language: str) -> str:
         return _(YOUTH_SCOPE_NAMES[YouthScope(value)])
     if field == "committee":
         return "; ".join(
-            f"{m['name']} ({_(STAKEHOLDER_NAMES[StakeholderGroup(m['stakeholder_group'])])}, "
+            f"{m['name']} ({_(STAKEHOLDER_GROUP_NAMES[StakeholderGroup(m['stakeholder_group'])])}, "
             f"{country_name(m['country'], language)})"
             for m in value
         )
@@ -167,7 +166,7 @@ class WorkspaceContext:
             + [(s.value, _(YOUTH_SCOPE_NAMES[s])) for s in YouthScope],
             "country_groups": country_groups(self.language),
             "group_options": [("", _("Choose one"))]
-            + [(g.value, _(STAKEHOLDER_NAMES[g])) for g in StakeholderGroup],
+            + [(g.value, _(STAKEHOLDER_GROUP_NAMES[g])) for g in StakeholderGroup],
             "member_country_options": [("", _("Choose one")), *country_options(self.language)],
             "gender_options": [("", _("Not given"))] + [(g.value, _(n)) for g, n in GENDER_NAMES.items()],
             "principle_options": [(p.value, _(PRINCIPLE_NAMES[p])) for p in IgfPrinciple],
@@ -182,7 +181,7 @@ def criteria_context(form: NriForm, language: str) -> dict[str, Any]:
         "criteria": criteria_rows(evaluation),
         "unmet_count": len(evaluation.unmet),
         "advisories": [ADVISORY_TEXT[w.code] for w in evaluation.warnings if w.code in ADVISORY_TEXT],
-        "by_group": [(STAKEHOLDER_NAMES[g], n) for g, n in committee_by_group(form)],
+        "by_group": [(STAKEHOLDER_GROUP_NAMES[g], n) for g, n in committee_by_group(form)],
         "regions": [REGIONAL_GROUP_NAMES.get(code, code) for code in countries.regional_groups(chosen)],
     }
 

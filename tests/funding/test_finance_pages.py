@@ -162,6 +162,10 @@ async def test_rates_upload_all_or_nothing(site: Site, tokens: TokenFactory, db:
             {"csrf_token": token, "rows": header + "CHF,2024-03-01,1.12,UN\nXXX,2024-13-01,x,UN\n"},
         )
         assert bad.status_code == 422 and "nothing was stored" in bad.text
+        # Each bad cell of line 3 is said as a sentence (line 1 is the header).
+        assert "Line 3: the currency is not a three-letter ISO code." in bad.text
+        assert "Line 3: the date must be a real date, like 2026-03-01." in bad.text
+        assert "Line 3: the rate must be a positive decimal number, like 1.085." in bad.text
         assert await db.fetchval("SELECT count(*) FROM funding_exchange_rates WHERE currency = 'CHF'") == 0
         good = await staff.post(
             "/en/finance/rates", {"csrf_token": token, "rows": header + "CHF,2024-03-01,1.12,UN\n"}
@@ -170,6 +174,7 @@ async def test_rates_upload_all_or_nothing(site: Site, tokens: TokenFactory, db:
         changed = header + "CHF,2024-03-01,1.13,UN\n"
         conflict = await staff.post("/en/finance/rates", {"csrf_token": token, "rows": changed})
         assert conflict.status_code == 409 and "tick “correction” and give a reason" in conflict.text
+        assert "Line 2: this rate differs from the one recorded for that currency and date." in conflict.text
         no_reason = await staff.post(
             "/en/finance/rates", {"csrf_token": token, "rows": changed, "correction": "1"}
         )

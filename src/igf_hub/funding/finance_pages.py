@@ -99,6 +99,20 @@ RATES_CONFLICT = N_(
 )
 RATES_REASON = N_("Say why the recorded rates are corrected.")
 RATES_DONE = N_("%(added)s rates added, %(corrected)s corrected, %(unchanged)s already recorded.")
+# What is wrong with each line of an uploaded file, by the service's pointer (/rows/<line>/<column>).
+ROW_PROBLEMS = {
+    "currency": N_("Line %(line)s: the currency is not a three-letter ISO code."),
+    "effective_on": N_("Line %(line)s: the date must be a real date, like 2026-03-01."),
+    "usd_per_unit": N_("Line %(line)s: the rate must be a positive decimal number, like 1.085."),
+    "source": N_("Line %(line)s: name the source of the rate."),
+    "": N_("Line %(line)s: this currency and date appear twice in the file."),
+}
+ROW_CONFLICT = N_("Line %(line)s: this rate differs from the one recorded for that currency and date.")
+FILE_PROBLEMS = {
+    "/header": N_("The first line must be exactly: currency,effective_on,usd_per_unit,source."),
+    "/rows": N_("The file has no rows."),
+    "": N_("The file is not UTF-8 text."),
+}
 FIELD_OF = {
     "/kind": "kind",
     "/amount": "amount",
@@ -116,6 +130,22 @@ SENTENCE_OF = {
     "due_on": DUE_DATE,
     "reason": REVERSE_REFUSED,
 }
+
+
+def _rate_problems(language: str, exc: DomainError, *, conflict: bool = False) -> list[str]:
+    """The service's reasons, one sentence per bad line, in the reader's language."""
+    out = []
+    for error in exc.errors:
+        if error.pointer == "/reason":
+            continue
+        parts = error.pointer.split("/")  # "", "rows", line, column
+        if len(parts) >= 3 and parts[1] == "rows" and parts[2].isdigit():
+            column = parts[3] if len(parts) > 3 else ""
+            message = ROW_CONFLICT if conflict else ROW_PROBLEMS.get(column, ROW_PROBLEMS[""])
+            out.append(gettext(language, message) % {"line": parts[2]})
+        else:
+            out.append(gettext(language, FILE_PROBLEMS.get(error.pointer, FILE_PROBLEMS["/rows"])))
+    return out
 
 
 class _Rollback(Exception):
@@ -489,10 +519,10 @@ class FinancePages(PageController):
                 errors = {"reason": gettext(language, RATES_REASON)}
             else:
                 errors = {"file": gettext(language, RATES_REFUSED)}
-            rows = [f"{e.pointer}: {e.detail}" for e in exc.errors if e.pointer != "/reason"]
+            rows = _rate_problems(language, exc)
             return await self._rates(request, tx, clock, settings, token, form, errors, rows, status_code=422)
         except RateAlreadyRecorded as exc:
-            rows = [f"{e.pointer}: {e.detail}" for e in exc.errors]
+            rows = _rate_problems(language, exc, conflict=True)
             return await self._rates(
                 request,
                 tx,

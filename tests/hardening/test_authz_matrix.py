@@ -445,6 +445,13 @@ EXPECTED: dict[str, Rule] = {
         content_type="application/x-www-form-urlencoded",
         form=True,
     ),
+    "POST /my/initiatives/{nri_id}/coordinators/remove": Rule(
+        ONLY_SECRETARIAT,
+        "and NRI A's own coordinators (the coordinator service's guard); an unknown user is the 404 page",
+        body=b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        form=True,
+    ),
     "POST /my/initiatives/{nri_id}": Rule(
         ONLY_SECRETARIAT,
         "and NRI A's own coordinators, not those of another NRI (the NRI service's guard)",

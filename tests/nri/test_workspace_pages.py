@@ -538,3 +538,63 @@ async def test_an_overdue_report_shows_its_banner_and_only_a_recognised_nri_repo
         assert refused.status_code == 422
         assert "Only a recognised initiative reports its activity." in refused.text
     assert await db.fetchval("SELECT count(*) FROM nri_reports WHERE nri_id = $1", draft) == 0
+
+
+# -- co-coordinators --------------------------------------------------------------------------------------
+
+
+async def test_a_coordinator_removes_a_co_coordinator_leaves_and_never_leaves_an_nri_without_one(
+    site: Site, tokens: TokenFactory, client: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    browser, person = await coordinator_browser(site, tokens)
+    async with browser:
+        nri_id = await registered(browser)
+        alone = await post(browser, f"{BASE}/{nri_id}/coordinators/remove", {"user_id": str(person.user.id)})
+        assert alone.status_code == 303 and alone.headers["location"] == f"{BASE}/{nri_id}?done=last"
+        page = await browser.get(alone.headers["location"])
+        assert "An initiative keeps at least one coordinator" in html.unescape(page.text)
+        assert "Invite a co-coordinator" in page.text and "Leave this initiative" in page.text
+        co = await tokens.user()
+        added = await client.post(
+            f"/v1/nris/{nri_id}/coordinators",
+            json={"user_id": str(co.user.id)},
+            headers=(await tokens.user(Role.secretariat)).headers,
+        )
+        assert added.status_code == 201, added.text
+        assert co.user.email in (await browser.get(f"{BASE}/{nri_id}")).text
+        removed = await post(browser, f"{BASE}/{nri_id}/coordinators/remove", {"user_id": str(co.user.id)})
+        assert removed.headers["location"] == f"{BASE}/{nri_id}?done=removed"
+        assert co.user.email not in (await browser.get(f"{BASE}/{nri_id}")).text
+        again = await client.post(
+            f"/v1/nris/{nri_id}/coordinators",
+            json={"user_id": str(co.user.id)},
+            headers=(await tokens.user(Role.secretariat)).headers,
+        )
+        assert again.status_code == 201
+        left = await post(browser, f"{BASE}/{nri_id}/coordinators/remove", {"user_id": str(person.user.id)})
+        assert left.status_code == 303 and left.headers["location"] == BASE
+        assert (await browser.get(f"{BASE}/{nri_id}")).status_code == 404
+    holders = await db.fetch(
+        "SELECT user_id FROM role_grants WHERE role = 'nri_coordinator' AND resource_id = $1", nri_id
+    )
+    assert [h["user_id"] for h in holders] == [co.user.id]
+
+
+async def test_only_the_nris_coordinators_remove_its_coordinators(
+    site: Site, tokens: TokenFactory, client: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    owner = await tokens.user()
+    draft = await register(client, owner, name="Someone else's draft")
+    browser, _ = await coordinator_browser(site, tokens)
+    async with browser:
+        refused = await post(
+            browser, f"{BASE}/{draft['id']}/coordinators/remove", {"user_id": str(owner.user.id)}
+        )
+        assert refused.status_code == 404
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM role_grants WHERE role = 'nri_coordinator' AND resource_id = $1::uuid",
+            draft["id"],
+        )
+        == 1
+    )

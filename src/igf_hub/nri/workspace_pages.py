@@ -32,7 +32,7 @@ from igf_hub.core.vocab import StakeholderGroup
 from igf_hub.nri import criteria
 from igf_hub.nri.controllers import REGISTRATION_LIMIT
 from igf_hub.nri.coordinator_service import CoordinatorService
-from igf_hub.nri.errors import CriteriaNotMet, NotNriCoordinator, NriNotFound
+from igf_hub.nri.errors import CriteriaNotMet, LastCoordinator, NotNriCoordinator, NriNotFound
 from igf_hub.nri.pages import (
     FIELD_NAMES,
     STATUS_NAMES,
@@ -77,6 +77,8 @@ from igf_hub.web.vocabulary import REGIONAL_GROUP_NAMES, STAKEHOLDER_GROUP_NAMES
 NO_STORE = {"Cache-Control": "no-store"}
 BASE = "/my/initiatives"
 NOTICES = {
+    "removed": N_("The coordinator is removed."),
+    "last": N_("An initiative keeps at least one coordinator: invite another one before you leave."),
     "registered": N_("The initiative is saved as a draft. You can come back to it at any time."),
     "saved": N_("Your changes are saved."),
     "submitted": N_("The initiative is submitted for recognition. The IGF Secretariat will review it."),
@@ -374,6 +376,36 @@ class NriWorkspacePages(PageController):
         done = f"{i18n.path_in(language, f'{BASE}/{nri.id}')}?done=submitted"
         return await self._submit(request, tx, nris, nri, form, person, token, done)
 
+    # -- co-coordinators -------------------------------------------------------------------------------
+
+    @post("/{nri_id:uuid}/coordinators/remove", name="nri-workspace-remove-coordinator", status_code=303)
+    async def remove_coordinator(
+        self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, nri_id: UUID
+    ) -> Redirect:
+        """Remove a co-coordinator, or leave (removing oneself): the coordinator service's rules (an NRI keeps
+        at least one coordinator)."""
+        person = _signed_in(request)
+        if person is None:
+            return _signin(request, f"{BASE}/{nri_id}")
+        language = i18n.request_language(request)
+        here = i18n.path_in(language, f"{BASE}/{nri_id}")
+        try:
+            user_id = UUID(_text(await request.form(), "user_id"))
+        except ValueError:
+            user_id = UUID(
+                int=0
+            )  # no one: the service still checks who may ask (403), then finds no one (404)
+        try:
+            async with tx.transaction():
+                await CoordinatorService(tx, clock, settings).remove_coordinator(
+                    nri_id, user_id, actor=person
+                )
+        except LastCoordinator:
+            return Redirect(f"{here}?done=last", status_code=303)
+        if user_id == person.user_id:  # left: the NRI is no longer theirs to open
+            return Redirect(i18n.path_in(language, BASE), status_code=303)
+        return Redirect(f"{here}?done=removed", status_code=303)
+
     # -- helpers ---------------------------------------------------------------------------------------
 
     async def _submit(
@@ -505,6 +537,7 @@ class NriWorkspacePages(PageController):
                     for field, (then, now) in sorted((since or {}).items())
                 ],
                 "coordinators": coordinators,
+                "me": actor.user_id,
                 "report_years": (clock.now().year - 1, clock.now().year)
                 if nri.status in (NriStatus.recognised, NriStatus.inactive)
                 else (),

@@ -385,6 +385,11 @@ async def test_the_yearly_report_from_the_record_to_a_signed_publication(
     assert len(delivered) == 2 and any(r.signature_ok for r in delivered)
     event = delivered[0].json()["data"]
     assert event["year"] == year and event["signature"] == body["signature"]
+    # The pull log carries the same event, signature included.
+    cstd = await tokens.user((Role.consumer, CSTD))
+    pulled = (await client.get("/v1/events", params={"types": "report.*"}, headers=cstd.headers)).json()
+    assert [e["type"] for e in pulled["items"]] == ["report.published"]
+    assert pulled["items"][0]["data"]["signature"] == body["signature"]
 
     # Anyone verifies it with the published keys, independently of the code that signed.
     signature = event["signature"]

@@ -5,8 +5,10 @@ Secretariat recognises the NRI; it appears in the public directory; the coordina
 
 The issue's other "done when" parts run once, in their own journeys (browser tests are CI's scarce resource, so
 they are not repeated here): a facilitator runs a call for input and publishes an output a Message then cites —
-tests/tracks/test_workspace_browser.py; the Secretariat appoints a MAG cycle and watches the balance dashboard
-warn before a fourth consecutive term and before the government share passes 40 % — tests/mag/.
+tests/tracks/test_workspace_browser.py::test_a_facilitator_runs_a_call_for_input_and_publishes_an_output_a_message_cites;
+the Secretariat appoints a MAG cycle and watches the balance dashboard warn before a fourth consecutive term and
+before the government share passes 40 % — tests/mag/test_workspace_browser.py::
+test_the_secretariat_opens_a_cycle_processes_nominations_and_appoints_with_the_balance_in_view.
 """
 
 from __future__ import annotations

@@ -78,7 +78,9 @@ async def test_signed_out_readers_are_sent_to_sign_in(site: Site) -> None:
     async with httpx.AsyncClient(base_url=site.url) as anonymous:
         for path in ("/en/inbox", "/en/account/notifications"):
             answer = await anonymous.get(path)
-            assert answer.status_code == 303 and answer.headers["location"].startswith("/signin?next=")
+            assert answer.status_code == 303 and answer.headers["location"].startswith(
+                "/en/signin?next=%2Fen%2F"
+            )
 
 
 async def test_settings_choose_per_kind_and_security_kinds_are_not_switchable(

@@ -31,7 +31,7 @@ async def test_a_signed_out_reader_is_sent_to_sign_in_and_back(site: Site) -> No
     async with site.browser() as browser:
         answer = await browser.get("/fr/workspace")
         assert answer.status_code == 303
-        assert answer.headers["location"] == "/signin?next=/fr/workspace"
+        assert answer.headers["location"] == "/fr/signin?next=%2Ffr%2Fworkspace"
 
 
 async def test_a_person_without_a_role_sees_their_own_pages_and_how_to_get_one(

@@ -26,6 +26,7 @@ from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
+from igf_hub.web.access import signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_
 from igf_hub.web.navigation import local_path
@@ -78,11 +79,6 @@ def _user_agent(request: Request[Any, Any, Any]) -> str:
     return request.headers.get("user-agent", "")
 
 
-def _signed_in(request: AnyRequest) -> Principal | None:
-    principal = request.user
-    return principal if principal.is_authenticated and principal.user_id is not None else None
-
-
 def _name(person: Principal) -> str:
     return person.display_name or person.email or ""
 
@@ -133,7 +129,7 @@ class SignInPages(PageController):
         done: str | None = None,
     ) -> Template:
         token = await context_of(request.scope).csrf_token(db, user_agent=_user_agent(request))
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
             response = _form_page(request, next_path=local_path(next))
         else:
@@ -214,7 +210,7 @@ class SignInPages(PageController):
 
     @post("/signout", operation_id="SignOut", status_code=303, opt=BEFORE_TWO_FACTOR)
     async def signout(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         await context_of(request.scope).sign_out(tx)
         if person is not None:
             await changelog.record(
@@ -234,7 +230,7 @@ class SignInPages(PageController):
     async def signout_everywhere(
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings
     ) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/account"), status_code=303)
         ended = await context_of(request.scope).sign_out_everywhere(tx)
@@ -256,7 +252,7 @@ class SignInPages(PageController):
     async def account(
         self, request: AnyRequest, db: asyncpg.Connection, done: str | None = None
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/account"), status_code=303)
         language = _language(request)
@@ -277,7 +273,7 @@ class SignInPages(PageController):
 
     @get("/developer-access", operation_id="DeveloperAccessPage")
     async def developer_access(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
             return Redirect(_signin_url(request, "/developer-access"), status_code=303)
         token = await context_of(request.scope).csrf_token(db)
@@ -291,7 +287,7 @@ class SignInPages(PageController):
     async def create_token(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
             return Redirect(_signin_url(request, "/developer-access"), status_code=303)
         access_token, seconds = await IdentityService(tx, clock, settings).developer_token(

@@ -37,6 +37,7 @@ from igf_hub.auth.twofactor_service import (
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_
 from igf_hub.web.sessions import BEFORE_TWO_FACTOR, TWO_FACTOR_PAGE, context_of
@@ -86,11 +87,6 @@ def _page(
     request: Request[Any, Any, Any], template: str, context: Mapping[str, Any], status_code: int = 200
 ) -> Template:
     return render(request, template, context, status_code=status_code, headers=NO_STORE)
-
-
-def _signed_in(request: AnyRequest) -> Principal | None:
-    principal = request.user
-    return principal if principal.is_authenticated and principal.user_id is not None else None
 
 
 def _wait_message(language: str, exc: TooManySignInFailures) -> tuple[str, str]:
@@ -232,9 +228,9 @@ class TwoFactorPages(PageController):
         clock: Clock,
         done: str | None = None,
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         notice = NOTICES.get(done or "")
         return await self._show(request, tx, settings, clock, person, notice=notice)
 
@@ -283,9 +279,9 @@ class TwoFactorPages(PageController):
     async def start_totp(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         await TwoFactorService(tx, clock, settings).start_totp(person.user_id, person.email or "")
         return Redirect(i18n.path_in(_language(request), TWO_FACTOR_PAGE), status_code=303)
 
@@ -295,9 +291,9 @@ class TwoFactorPages(PageController):
     async def confirm_totp(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         code = str((await request.form()).get("code") or "")
         if not code.strip():
             return await self._show(
@@ -355,9 +351,9 @@ class TwoFactorPages(PageController):
     async def regenerate(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock, queue: ArqRedis
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         service = TwoFactorService(tx, clock, settings)
         if not await service.is_enabled(person.user_id):
             return Redirect(i18n.path_in(_language(request), TWO_FACTOR_PAGE), status_code=303)
@@ -376,9 +372,9 @@ class TwoFactorPages(PageController):
     async def disable(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock, queue: ArqRedis
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         if required_for(person):
             return await self._show(
                 request, tx, settings, clock, person, errors={"disable_confirm": REQUIRED}, status_code=409
@@ -405,9 +401,9 @@ class TwoFactorPages(PageController):
     async def add_passkey(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         form = await request.form()
         name = str(form.get("passkey_name") or "").strip()
         credential = str(form.get("credential") or "")
@@ -440,18 +436,10 @@ class TwoFactorPages(PageController):
     async def remove_passkey(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock, passkey_id: UUID
     ) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _to_signin(request)
+            return sign_in_first(request, TWO_FACTOR_PAGE)
         await TwoFactorService(tx, clock, settings).delete_passkey(person.user_id, passkey_id)
         return Redirect(
             i18n.path_in(_language(request), TWO_FACTOR_PAGE) + "?done=passkey-removed", status_code=303
         )
-
-
-def _to_signin(request: Request[Any, Any, Any]) -> Redirect:
-    language = _language(request)
-    return Redirect(
-        i18n.path_in(language, "/signin") + "?next=" + i18n.path_in(language, TWO_FACTOR_PAGE),
-        status_code=303,
-    )

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Response, get, post
 from litestar.response import Redirect, Template
 
-from igf_hub.auth.principal import AnyRequest, Principal
+from igf_hub.auth.principal import AnyRequest
 from igf_hub.auth.service import IdentityService
 from igf_hub.core import changelog
 from igf_hub.core.clock import Clock
@@ -18,6 +18,7 @@ from igf_hub.core.settings import Settings
 from igf_hub.people.account_service import AccountService
 from igf_hub.people.pages import language_of, page, translated
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.sessions import context_of
@@ -25,18 +26,6 @@ from igf_hub.web.sessions_repository import SessionRepository
 
 WRONG_PASSWORD = N_("The password is wrong: enter the password of your account to delete it.")
 DISCONNECTED = N_("The program can no longer act for you.")
-
-
-def _signed_in(request: AnyRequest) -> Principal | None:
-    person = request.user
-    return person if person.is_authenticated and person.user_id is not None else None
-
-
-def _signin(request: AnyRequest, back_to: str) -> Redirect:
-    language = language_of(request)
-    return Redirect(
-        i18n.path_in(language, "/signin") + f"?next={i18n.path_in(language, back_to)}", status_code=303
-    )
 
 
 class AccountSettingsPages(PageController):
@@ -49,9 +38,9 @@ class AccountSettingsPages(PageController):
         clock: Clock,
         done: str | None = None,
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(request, "/account/sessions")
+            return sign_in_first(request, "/account/sessions")
         context = context_of(request.scope)
         csrf = await context.csrf_token(db)
         current = context.session.id if context.session is not None else None
@@ -70,10 +59,10 @@ class AccountSettingsPages(PageController):
 
     @post("/account/sessions/others", operation_id="SignOutOtherSessions", status_code=303)
     async def sign_out_others(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         context = context_of(request.scope)
         if person is None or person.user_id is None or context.session is None:
-            return _signin(request, "/account/sessions")
+            return sign_in_first(request, "/account/sessions")
         ended = await SessionRepository(tx).delete_others(person.user_id, context.session.id)
         await changelog.record(
             tx,
@@ -92,9 +81,9 @@ class AccountSettingsPages(PageController):
     async def disconnect(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock, client_id: str
     ) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(request, "/account/sessions")
+            return sign_in_first(request, "/account/sessions")
         await IdentityService(tx, clock, settings).disconnect_client(person.user_id, client_id)
         return Redirect(
             i18n.path_in(language_of(request), "/account/sessions") + "?done=disconnected", status_code=303
@@ -104,9 +93,9 @@ class AccountSettingsPages(PageController):
     async def export(
         self, request: AnyRequest, db: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Response[bytes] | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(request, "/account")
+            return sign_in_first(request, "/account")
         data = await AccountService(db, clock, settings).export(person.user_id)
         return Response(
             msgspec.json.format(msgspec.json.encode(data), indent=2),
@@ -119,9 +108,9 @@ class AccountSettingsPages(PageController):
 
     @get("/account/delete", operation_id="DeleteAccountPage")
     async def delete_page(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, "/account/delete")
+            return sign_in_first(request, "/account/delete")
         csrf = await context_of(request.scope).csrf_token(db)
         return self._delete_form(request, csrf, {})
 
@@ -129,9 +118,9 @@ class AccountSettingsPages(PageController):
     async def delete(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(request, "/account/delete")
+            return sign_in_first(request, "/account/delete")
         form = await request.form()
         deleted = await AccountService(tx, clock, settings).delete(
             person.user_id, str(form.get("password") or ""), keep_name=form.get("keep_name") == "yes"

@@ -7,18 +7,17 @@ page they came from (a path on this site only), else to the list. A signed-out p
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import asyncpg
 from litestar import get, post
 from litestar.exceptions import ValidationException
 from litestar.response import Redirect, Template
 
-from igf_hub.auth.principal import AnyRequest, Principal
+from igf_hub.auth.principal import AnyRequest
 from igf_hub.core.clock import Clock
 from igf_hub.people import follows
 from igf_hub.people.follows import KIND_NAMES, NotFollowable
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.navigation import local_path
 from igf_hub.web.sessions import context_of
@@ -26,18 +25,6 @@ from igf_hub.web.templating import render
 
 NO_STORE = {"Cache-Control": "no-store"}
 LIST = "/account/following"
-
-
-def _signed_in(request: AnyRequest) -> Principal | None:
-    person = request.user
-    return person if person.is_authenticated and person.user_id is not None else None
-
-
-def _signin(language: str) -> Redirect:
-    return Redirect(
-        i18n.path_in(language, "/signin") + "?" + urlencode({"next": i18n.path_in(language, LIST)}),
-        status_code=303,
-    )
 
 
 async def _fields(request: AnyRequest) -> tuple[str, str, str, str | None]:
@@ -57,9 +44,9 @@ class FollowPages(PageController):
     async def following(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
         """What the signed-in person follows, each with its page and an Unfollow button."""
         language = i18n.request_language(request)
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(language)
+            return sign_in_first(request, LIST)
         followed = await follows.following(db, person.user_id)
         token = await context_of(request.scope).csrf_token(db)
         return render(
@@ -87,9 +74,9 @@ class FollowPages(PageController):
     async def follow(self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock) -> Redirect:
         """Follow the page's subject, then go back to the page."""
         language = i18n.request_language(request)
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(language)
+            return sign_in_first(request, LIST)
         kind, key, label, back = await _fields(request)
         await follows.follow(tx, person.user_id, kind, key, label, clock.now())
         return Redirect(back or i18n.path_in(language, LIST), status_code=303)
@@ -98,9 +85,9 @@ class FollowPages(PageController):
     async def unfollow(self, request: AnyRequest, tx: asyncpg.Connection) -> Redirect:
         """Stop following (nothing happens if the person did not follow it), then go back."""
         language = i18n.request_language(request)
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None or person.user_id is None:
-            return _signin(language)
+            return sign_in_first(request, LIST)
         kind, key, _, back = await _fields(request)
         await follows.unfollow(tx, person.user_id, kind, key)
         return Redirect(back or i18n.path_in(language, LIST), status_code=303)

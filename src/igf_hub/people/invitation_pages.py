@@ -32,6 +32,7 @@ from igf_hub.people.invitation_schemas import InvitationCreate
 from igf_hub.people.invitation_service import CO_INVITING, AccountExistsForInvitation, InvitationService
 from igf_hub.people.pages import ENTER_NAME, email_error, field_text, language_of, page, translated
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.sessions import context_of
@@ -62,17 +63,6 @@ STATE_NAMES = {
 RefusedInvitation = InvitationNotFound | InvitationUsed | InvitationRevoked | InvitationExpired
 
 
-def _signed_in(request: AnyRequest) -> Principal | None:
-    person = request.user
-    return person if person.is_authenticated and person.user_id is not None else None
-
-
-def _signin(request: AnyRequest, back_to: str) -> Redirect:
-    language = language_of(request)
-    query = urlencode({"next": i18n.path_in(language, back_to)})
-    return Redirect(i18n.path_in(language, "/signin") + f"?{query}", status_code=303)
-
-
 async def _title(conn: asyncpg.Connection, role: Role, resource_id: UUID | None) -> str:
     if resource_id is None:
         return ""
@@ -86,9 +76,9 @@ class InvitationPages(PageController):
 
     @get("/invitations/new", operation_id="NewInvitationPage")
     async def new_page(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, "/invitations/new")
+            return sign_in_first(request, "/invitations/new")
         csrf = await context_of(request.scope).csrf_token(db)
         return await self._form(request, db, person, csrf, {"language": language_of(request)}, {})
 
@@ -96,9 +86,9 @@ class InvitationPages(PageController):
     async def invite(
         self, request: AnyRequest, tx: asyncpg.Connection, settings: Settings, clock: Clock
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, "/invitations/new")
+            return sign_in_first(request, "/invitations/new")
         raw = await request.form()
         form = {name: field_text(raw, name) for name in ("email", "grant", "resource_id", "language", "note")}
         errors: dict[str, str] = {}
@@ -182,9 +172,9 @@ class InvitationPages(PageController):
         clock: Clock,
         done: str | None = None,
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, "/invitations")
+            return sign_in_first(request, "/invitations")
         language = language_of(request)
         csrf = await context_of(request.scope).csrf_token(db)
         invitations = await InvitationService(db, clock, settings).visible(actor=person)
@@ -221,9 +211,9 @@ class InvitationPages(PageController):
         clock: Clock,
         invitation_id: UUID,
     ) -> Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, "/invitations")
+            return sign_in_first(request, "/invitations")
         await InvitationService(tx, clock, settings).revoke(invitation_id, actor=person)
         return Redirect(i18n.path_in(language_of(request), "/invitations") + "?done=revoked", status_code=303)
 
@@ -250,7 +240,7 @@ class InvitationPages(PageController):
         service = InvitationService(tx, clock, settings)
         context = context_of(request.scope)
         language = language_of(request)
-        person = _signed_in(request)
+        person = signed_in(request)
         try:
             if person is not None and person.user_id is not None:
                 await service.accept(token, user_id=person.user_id)
@@ -313,7 +303,7 @@ class InvitationPages(PageController):
         status_code: int = 200,
     ) -> Template:
         language = language_of(request)
-        person = _signed_in(request)
+        person = signed_in(request)
         has_account = person is None and await AccountRepository(conn).profile_by_email(email) is not None
         signin = (
             i18n.path_in(language, "/signin")

@@ -29,6 +29,7 @@ from igf_hub.people import notices
 from igf_hub.people.mailer import subject_of
 from igf_hub.people.repository import NoticeRepository
 from igf_hub.web import csrf, i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.sessions import context_of
@@ -44,12 +45,8 @@ DELIVERY_NAMES = {
 
 
 def _person(request: AnyRequest) -> UUID | None:
-    user: Principal | None = request.scope.get("user")
-    return user.user_id if user is not None and user.user_id is not None else None
-
-
-def _to_signin(request: AnyRequest, path: str) -> Redirect:
-    return Redirect("/signin?next=" + i18n.path_in(i18n.request_language(request), path), status_code=303)
+    person = signed_in(request)
+    return person.user_id if person is not None else None
 
 
 class InboxPage(PageController):
@@ -60,7 +57,7 @@ class InboxPage(PageController):
         """The signed-in person's notices, newest first, unread ones marked, with the forms to mark them read."""
         person = _person(request)
         if person is None:
-            return _to_signin(request, "/inbox")
+            return sign_in_first(request, "/inbox")
         language = i18n.request_language(request)
         page = max(page, 1)
         repo = NoticeRepository(db)
@@ -95,7 +92,7 @@ class InboxPage(PageController):
         """Mark one of the person's notices read (another person's is left alone), back to the inbox."""
         person = _person(request)
         if person is None:
-            return _to_signin(request, "/inbox")
+            return sign_in_first(request, "/inbox")
         await NoticeRepository(tx).mark_read(person, notice_id, clock.now())
         return Redirect(i18n.path_in(i18n.request_language(request), "/inbox"), status_code=303)
 
@@ -104,7 +101,7 @@ class InboxPage(PageController):
         """Mark every notice of the person read, back to the inbox."""
         person = _person(request)
         if person is None:
-            return _to_signin(request, "/inbox")
+            return sign_in_first(request, "/inbox")
         await NoticeRepository(tx).mark_all_read(person, clock.now())
         return Redirect(i18n.path_in(i18n.request_language(request), "/inbox"), status_code=303)
 
@@ -131,7 +128,7 @@ class NotificationSettingsPage(PageController):
         """How each kind of notice reaches the person by e-mail; security notices are shown, not switchable."""
         person = _person(request)
         if person is None:
-            return _to_signin(request, "/account/notifications")
+            return sign_in_first(request, "/account/notifications")
         language = i18n.request_language(request)
         chosen = await notices.deliveries(db, person)
         return render(
@@ -150,7 +147,7 @@ class NotificationSettingsPage(PageController):
         """Save the person's choice for every switchable kind in the form (other fields are ignored)."""
         person = _person(request)
         if person is None:
-            return _to_signin(request, "/account/notifications")
+            return sign_in_first(request, "/account/notifications")
         form = await request.form()
         for name, kind in notices.kinds().items():
             value = form.get(f"kind:{name}")

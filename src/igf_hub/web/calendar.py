@@ -39,6 +39,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.logging import log_path_as
 from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.calendar_repository import CalendarTokenRepository
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
@@ -214,21 +215,15 @@ class CalendarFeeds(PageController):
 # -- the person's calendar address, on their account ------------------------------------------------------
 
 
-def _signed_in(request: AnyRequest) -> Principal | None:
-    user: Principal | None = request.scope.get("user")
-    return user if user is not None and user.user_id is not None else None
-
-
 class CalendarAccountPage(PageController):
     path = "/account/calendar"
 
     @get("/", name="calendars:account", cache_control=NO_STORE)
     async def show(self, request: AnyRequest, db: asyncpg.Connection) -> Response[Any]:
         """Whether the signed-in person has a calendar address, with the forms to make a new one or stop it."""
-        person = _signed_in(request)
-        language = i18n.request_language(request)
+        person = signed_in(request)
         if person is None:
-            return Redirect("/signin?next=" + i18n.path_in(language, "/account/calendar"), status_code=303)
+            return sign_in_first(request, "/account/calendar")
         assert person.user_id is not None
         created = await CalendarTokenRepository(db).created_at(person.user_id)
         token = await context_of(request.scope).csrf_token(db)
@@ -237,10 +232,9 @@ class CalendarAccountPage(PageController):
     @post("/", name="calendars:account-new", status_code=200, cache_control=NO_STORE)
     async def new(self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock) -> Response[Any]:
         """A new secret address for the person's calendar, shown once; the previous one stops working."""
-        person = _signed_in(request)
-        language = i18n.request_language(request)
+        person = signed_in(request)
         if person is None:
-            return Redirect("/signin?next=" + i18n.path_in(language, "/account/calendar"), status_code=303)
+            return sign_in_first(request, "/account/calendar")
         assert person.user_id is not None
         secret = secrets.token_urlsafe(TOKEN_BYTES)
         now = clock.now()
@@ -255,14 +249,14 @@ class CalendarAccountPage(PageController):
             publish=False,  # a security record, not a change others act on
         )
         base = request.app.state.settings.base_url.rstrip("/")
-        address = base + i18n.path_in(language, f"/calendars/people/{secret}.ics")
+        address = base + i18n.path_in(i18n.request_language(request), f"/calendars/people/{secret}.ics")
         token = await context_of(request.scope).csrf_token(tx)
         return render(request, "calendar.html", _page(request, created=now, address=address, csrf=token))
 
     @post("/revoke", name="calendars:account-revoke", status_code=303)
     async def revoke(self, request: AnyRequest, tx: asyncpg.Connection) -> Response[Any]:
         """Stop the person's calendar address: calendars that subscribed to it get nothing more."""
-        person = _signed_in(request)
+        person = signed_in(request)
         language = i18n.request_language(request)
         repo = CalendarTokenRepository(tx)
         if person is not None and person.user_id is not None and await repo.delete(person.user_id):

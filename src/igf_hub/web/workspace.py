@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Response, get
-from litestar.response import Redirect
 
-from igf_hub.auth.principal import AnyRequest, Principal
+from igf_hub.auth.principal import AnyRequest
 from igf_hub.core.caching import NO_STORE
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.navigation import WorkItem, work_items
 from igf_hub.web.templating import render
@@ -25,9 +25,9 @@ class WorkspacePage(PageController):
     async def show(self, request: AnyRequest) -> Response[Any]:
         """The work the signed-in person's roles give them, one link per entry point."""
         language = i18n.request_language(request)
-        person: Principal | None = request.scope.get("user")
-        if person is None or person.user_id is None:
-            return Redirect("/signin?next=" + i18n.path_in(language, "/workspace"), status_code=303)
+        person = signed_in(request)
+        if person is None:
+            return sign_in_first(request, "/workspace")
         declared: Sequence[WorkItem] = getattr(request.app.state, "workspace", ())
         items = [
             {"href": i18n.path_in(language, item.path), "label": item.label, "description": item.description}

@@ -40,7 +40,7 @@ from bench.common import (
 )
 from bench.load import PER_CLIENT, ClassResult, RunResult, Target, drive
 from bench.seed import FULL, TINY, Scale, seed
-from bench.servers import ServerProcess, children_cpu_seconds
+from bench.servers import STACK_NAMES, STACKS, ServerProcess, children_cpu_seconds
 from bench.workload import (
     ANCHOR,
     COMMENT,
@@ -72,6 +72,7 @@ class Plan:
     commenters: int = 400  # people the public comments are spread over (30 comments an hour each)
     writers: tuple[int, ...] = ()  # the write-scaling curve: concurrent writers per point (none: not run)
     api_processes: int = 1  # igf_hub server processes sharing one port (SO_REUSEPORT)
+    server: str = "uvicorn"  # the server stack both apps run on (bench/servers.py STACKS)
 
 
 FULL_PLAN = Plan(FULL)
@@ -332,7 +333,7 @@ async def run(
         phases = [*MIX, *HTML, MIXED]
         pairs = {name: Pairs([], []) for name in phases}
         async with contextlib.AsyncExitStack() as stack:
-            shared = ("--reuse-port",) if plan.api_processes > 1 else ()
+            shared = ("--server", plan.server, *(("--reuse-port",) if plan.api_processes > 1 else ()))
             igfs = [
                 await stack.enter_async_context(
                     ServerProcess("igf", igf_port, env, work_dir / f"igf-server-{n}.log", shared)
@@ -399,7 +400,7 @@ async def run(
             "## API benchmark",
             "",
             f"Machine: {machine(pg_version)}.",
-            f"Servers: {plan.api_processes} uvicorn process(es) each (h11, asyncio loop), DB pool {settings.db.pool_max}, igf_hub with JSON "
+            f"Servers: {plan.api_processes} process(es) each, {STACK_NAMES[plan.server]}, DB pool {settings.db.pool_max}, igf_hub with JSON "
             f"access logs. Client: httpx, {plan.concurrency} requests in flight ({PER_CLIENT} per httpx client). "
             f"{plan.rounds} round(s) of (anchor slice, class slice) per class, each slice {plan.max_seconds:g} s or "
             f"{plan.max_requests:,} requests after {plan.warmup} warm-up requests. PostgreSQL durable (fsync on).",
@@ -462,6 +463,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--writers", help="also measure the write-scaling curve at these concurrencies, e.g. 1,8,32,128"
     )
+    parser.add_argument("--server", choices=STACKS, help="the server stack of both apps (default uvicorn)")
     parser.add_argument(
         "--api-processes", type=int, help="igf_hub (and anchor) server processes on one port (default 1)"
     )
@@ -479,6 +481,12 @@ def plan_from(args: argparse.Namespace) -> Plan:
         plan = replace(plan, writers=tuple(int(w) for w in args.writers.split(",")))
     if args.api_processes:
         plan = replace(plan, api_processes=args.api_processes)
+    if args.server:
+        plan = replace(plan, server=args.server)
+    if plan.server == "granian" and plan.api_processes > 1:
+        raise SystemExit(
+            "--api-processes > 1 runs uvicorn processes on one port; Granian has its own workers"
+        )
     return plan
 
 

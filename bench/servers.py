@@ -103,23 +103,55 @@ def listening_socket(port: int) -> socket.socket:
     return sock
 
 
-def serve(kind: str, port: int, *, reuse_port: bool = False) -> None:
-    import uvicorn
+STACKS = ("uvicorn", "uvloop", "granian")
+STACK_NAMES = {
+    "uvicorn": "uvicorn, asyncio loop, h11",
+    "uvloop": "uvicorn, uvloop, httptools",
+    "granian": "Granian (ASGI, HTTP/1.1, one worker, its default loop)",
+}
 
+
+def igf_factory() -> Litestar:
+    """The real app as ``igf-hub serve`` builds it, configured from IGF_HUB_*, JSON access lines on stderr."""
+    from igf_hub.app import create_app
     from igf_hub.core.logging import configure_logging
 
-    settings = load_settings()
-    if kind == "igf":
-        from igf_hub.app import create_app
+    configure_logging(fmt="json", level="info")  # as in production: one access line per request
+    return create_app(load_settings())
 
-        configure_logging(fmt="json", level="info")  # as in production: one access line per request
-        app = create_app(settings)
-    else:
-        app = anchor_app(settings)
+
+def anchor_factory() -> Litestar:
+    return anchor_app(load_settings())
+
+
+def serve(kind: str, port: int, *, reuse_port: bool = False, stack: str = "uvicorn") -> None:
+    factory = igf_factory if kind == "igf" else anchor_factory
+    if stack == "granian":
+        from granian import Granian
+        from granian.constants import HTTPModes, Interfaces
+        from granian.log import LogLevels
+
+        Granian(
+            f"bench.servers:{factory.__name__}",
+            factory=True,
+            address="127.0.0.1",
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=1,
+            http=HTTPModes.http1,
+            log_level=LogLevels.warning,
+        ).serve()
+        return
+    import uvicorn
+
+    # Named explicitly: uvicorn's "auto" would take uvloop and httptools whenever they happen to be installed.
+    loop, http = ("uvloop", "httptools") if stack == "uvloop" else ("asyncio", "h11")
     config = uvicorn.Config(
-        app,
+        factory(),
         host="127.0.0.1",
         port=port,
+        loop=loop,
+        http=http,
         log_config=None,
         access_log=False,
         server_header=False,
@@ -168,7 +200,8 @@ class ServerProcess:
         return self.proc.pid
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
+        # Granian serves from a worker process it spawns: its CPU counts too.
+        return cpu_seconds(self.pid) + children_cpu_seconds(self.pid)
 
     async def __aenter__(self) -> ServerProcess:
         # Starting the child is quick; waiting for it to answer is asynchronous below.
@@ -217,8 +250,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse-port", action="store_true", help="bind with SO_REUSEPORT (several processes on one port)"
     )
+    parser.add_argument(
+        "--server", choices=STACKS, default="uvicorn", help="the server stack (default uvicorn)"
+    )
     args = parser.parse_args()
-    serve(args.kind, args.port, reuse_port=args.reuse_port)
+    serve(args.kind, args.port, reuse_port=args.reuse_port, stack=args.server)
 
 
 if __name__ == "__main__":

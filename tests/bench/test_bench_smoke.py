@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from uuid import uuid4
 
+import httpx
 from bench.api import HEADERS, TINY_PLAN, run
+from bench.common import free_port
+from bench.servers import ANCHOR_PATH, ANCHOR_WRITE_PATH, ServerProcess, cpu_seconds
 from bench.workload import ANCHOR, HTML, MIX, WRITE_ANCHOR
 
 from bench import targets
@@ -57,3 +61,23 @@ async def test_api_benchmark_produces_its_tables(
     # The figures handed to ./dev bench: every API target of issue 22, each a number.
     _, figures = targets.extract(report)
     assert set(figures) == {g.name for g in targets.GOALS if g.source == "api"}, figures
+
+
+async def test_the_anchor_serves_reads_and_durable_writes_on_granian(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    # bench.stacks runs both apps on each stack; uvicorn is covered above. This starts Granian (no seeding,
+    # to stay cheap in CI) and checks that the anchor answers and that its worker process's CPU is counted.
+    env = {
+        "IGF_HUB_DATABASE_URL": database_url,
+        "IGF_HUB_REDIS_URL": redis_url,
+        "IGF_HUB_DATA_DIR": str(tmp_path),
+    }
+    options = ("--server", "granian")
+    async with ServerProcess("anchor", free_port(), env, tmp_path / "anchor.log", options) as anchor:
+        async with httpx.AsyncClient(base_url=anchor.base_url) as http:
+            missing = await http.get(ANCHOR_PATH.format(id=uuid4()))
+            written = await http.post(ANCHOR_WRITE_PATH, json={"body": "hello"})
+        assert missing.status_code == 404, missing.text
+        assert written.status_code == 201 and "id" in written.json(), written.text
+        assert anchor.cpu_seconds() > cpu_seconds(anchor.pid)  # the worker Granian spawned is counted

@@ -44,7 +44,7 @@ GOALS = [
     Goal("html: Message reading view", False, 1.5, "x JSON cost", "api"),
     Goal("export ledger.csv", False, 3.0, "x COPY time (largest size)", "transparency"),
     Goal("export iati-activities.xml", False, 8.0, "x COPY time (largest size)", "transparency"),
-    Goal("delivery: drain", True, 0.8, "of raw-loop req/s", "webhooks"),
+    Goal("delivery: drain", True, 0.8, "of raw aiohttp-loop req/s", "webhooks"),
     Goal("delivery: p50 at 100 events/s", False, 10.0, "ms", "webhooks"),
     Goal("delivery: p99 at 100 events/s", False, 50.0, "ms", "webhooks"),
     Goal("delivery: statements per delivery", False, 3.0, "", "webhooks"),

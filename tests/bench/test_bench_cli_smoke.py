@@ -43,6 +43,8 @@ def test_the_transparency_benchmark_measures_every_operation_at_every_size() -> 
 def test_the_webhook_benchmark_drains_and_every_request_verifies() -> None:
     report = run_bench("bench.webhooks", "--events", "60", "--seconds", "1", "--rounds", "1")
     assert "ratio to the raw loop at 8 in flight, median of the rounds:" in report, report
+    assert "ratio to the raw aiohttp loop at 8 in flight, median of the rounds:" in report, report
+    assert "delivery: drain" in report  # the figure handed to ./dev bench's targets table
     assert "statements per delivery" in report and "updates of webhook_deliveries HOT" in report
     assert "p50" in report and "p99" in report
     consumer = next(line for line in report.splitlines() if line.startswith("consumer:"))

@@ -12,9 +12,9 @@ import httpx
 from bench.api import HEADERS, TINY_PLAN, run
 from bench.common import free_port
 from bench.servers import ANCHOR_PATH, ANCHOR_WRITE_PATH, ServerProcess, cpu_seconds
-from bench.workload import ANCHOR, HTML, MIX, WRITE_ANCHOR
+from bench.workload import ANCHOR, HTML, MIX, NRI, WRITE_ANCHOR
 
-from bench import targets
+from bench import profile, targets
 from tests.conftest import Servers
 
 
@@ -81,3 +81,14 @@ async def test_the_anchor_serves_reads_and_durable_writes_on_granian(
         assert missing.status_code == 404, missing.text
         assert written.status_code == 201 and "id" in written.json(), written.text
         assert anchor.cpu_seconds() > cpu_seconds(anchor.pid)  # the worker Granian spawned is counted
+
+
+async def test_the_profile_tool_groups_a_request_class_by_area(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    report = await profile.profile(database_url, redis_url, tmp_path, NRI, 5, top=5, access_log=False)
+
+    assert report.startswith("## Profile: read: NRI by id")
+    assert "| area | µs/request | share |" in report
+    assert "Litestar routing / responses" in report and "asyncpg / database" in report
+    assert len(table_rows(report, "`")) == 5  # the top functions

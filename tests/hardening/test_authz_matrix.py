@@ -452,6 +452,19 @@ EXPECTED: dict[str, Rule] = {
         content_type="application/x-www-form-urlencoded",
         form=True,
     ),
+    "GET /my/initiatives/{nri_id}/committee": Rule(
+        frozenset({ANONYMOUS, SECRETARIAT}),
+        "NRI A's own coordinators and the Secretariat (the NRI service's guard); signed-out readers are sent "
+        "to sign in",
+        html=True,
+    ),
+    "POST /my/initiatives/{nri_id}/committee": Rule(
+        ONLY_SECRETARIAT,
+        "and NRI A's own coordinators (the NRI service's guard); a preview writes nothing",
+        body=b"x=1",
+        content_type="application/x-www-form-urlencoded",
+        form=True,
+    ),
     "POST /my/initiatives/{nri_id}": Rule(
         ONLY_SECRETARIAT,
         "and NRI A's own coordinators, not those of another NRI (the NRI service's guard)",

@@ -598,3 +598,45 @@ async def test_only_the_nris_coordinators_remove_its_coordinators(
         )
         == 1
     )
+
+
+# -- the committee from a CSV file ------------------------------------------------------------------------
+
+COMMITTEE_CSV = (
+    "Name,Organisation,Stakeholder group,Country,City,Gender,Shoe size\n"
+    "Awa Ndiaye,ARTP,government,SN,Dakar,female,38\n"
+    "X,,civil_society,SN,,,41\n"
+    "Ibrahima Fall,,technical_community,ZZ,,,\n"
+    "Too,many,cells,SN,,,,,\n"
+    "Fatou Sarr,Jonction,civil_society,sn,Thiès,,\n"
+)
+
+
+async def test_a_committee_csv_is_previewed_row_by_row_and_written_only_when_confirmed(
+    site: Site, tokens: TokenFactory, db: asyncpg.Pool
+) -> None:
+    browser, _ = await coordinator_browser(site, tokens)
+    async with browser:
+        nri_id = await registered(browser)
+        path = f"{BASE}/{nri_id}/committee"
+        assert (await browser.get(path)).status_code == 200
+        preview = await post(browser, path, {"csv": COMMITTEE_CSV, "action": "confirm", "version": "1"})
+        assert preview.status_code == 422
+        text = html.unescape(preview.text)
+        assert "These columns are not known and were left out: Shoe size." in text
+        assert "Committee member 2: enter their name, from 2 to 200 characters." in text
+        assert "Committee member 3: choose their country." in text
+        assert "Line 5 has a different number of cells from the header." in text
+        assert 'value="confirm"' not in preview.text
+        assert await db.fetchval("SELECT jsonb_array_length(committee) FROM nris WHERE id = $1", nri_id) == 1
+        good = "\n".join(line for i, line in enumerate(COMMITTEE_CSV.splitlines()) if i in (0, 1, 5))
+        ready = await post(browser, path, {"csv": good})
+        assert ready.status_code == 200 and "Replace the committee with 2 members" in ready.text
+        version = hidden(ready.text, "version")
+        done = await post(browser, path, {"csv": good, "action": "confirm", "version": version})
+        assert done.status_code == 303 and done.headers["location"] == f"{BASE}/{nri_id}?done=imported"
+        stale = await post(browser, path, {"csv": good, "action": "confirm", "version": version})
+        assert stale.status_code == 422
+        assert "The initiative changed since the preview" in html.unescape(stale.text)
+    names = await db.fetchval("SELECT committee FROM nris WHERE id = $1", nri_id)
+    assert [(m["name"], m["country"]) for m in names] == [("Awa Ndiaye", "SN"), ("Fatou Sarr", "SN")]

@@ -289,12 +289,10 @@ class NriForm:
         content["countries"] = self._convert("countries", v["countries"])
         languages = [tag.strip() for tag in v["languages"].split(",") if tag.strip()]
         content["languages"] = self._convert("languages", languages)
-        content["committee"] = self._rows(
+        content["committee"] = self.rows(
             "cm", v["committee"], MEMBER_KEYS, CommitteeMember, MEMBER_ERRORS, {"country": str.upper}
         )
-        content["focal_points"] = self._rows(
-            "fp", v["focal_points"], FOCAL_KEYS, FocalPoint, FOCAL_ERRORS, {}
-        )
+        content["focal_points"] = self.rows("fp", v["focal_points"], FOCAL_KEYS, FocalPoint, FOCAL_ERRORS, {})
         if not content["focal_points"] and not any(k.startswith("fp") for k in self.errors):
             self.error("fp0_name", FIELD_ERRORS["focal_points"])
         if len(content["committee"]) > MAX_ROWS:
@@ -307,7 +305,7 @@ class NriForm:
             except msgspec.ValidationError as exc:
                 self._rule(str(exc))
 
-    def _rows(
+    def rows(
         self,
         prefix: str,
         rows: list[dict[str, str]],

@@ -10,6 +10,7 @@ while the rest of the request (a saved draft before a refused submission) stands
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import unicodedata
@@ -24,7 +25,7 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from igf_hub.auth.principal import AnyRequest, Grant, Principal, Role
-from igf_hub.core import countries
+from igf_hub.core import countries, csvfile
 from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, PreconditionFailed
 from igf_hub.core.settings import Settings
@@ -44,6 +45,7 @@ from igf_hub.nri.pages import (
 )
 from igf_hub.nri.report_service import ReportService
 from igf_hub.nri.schemas import (
+    CommitteeMember,
     IgfPrinciple,
     Nri,
     NriCreate,
@@ -58,6 +60,8 @@ from igf_hub.nri.workflow import COORDINATOR_EDITABLE, TRANSITIONS
 from igf_hub.nri.workspace_forms import (
     ADVISORY_TEXT,
     GENDER_NAMES,
+    MEMBER_ERRORS,
+    MEMBER_KEYS,
     PRINCIPLE_NAMES,
     NriForm,
     affirmed,
@@ -78,6 +82,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 BASE = "/my/initiatives"
 NOTICES = {
     "removed": N_("The coordinator is removed."),
+    "imported": N_("The organising committee is replaced by the file's members."),
     "last": N_("An initiative keeps at least one coordinator: invite another one before you leave."),
     "registered": N_("The initiative is saved as a draft. You can come back to it at any time."),
     "saved": N_("Your changes are saved."),
@@ -406,6 +411,75 @@ class NriWorkspacePages(PageController):
             return Redirect(i18n.path_in(language, BASE), status_code=303)
         return Redirect(f"{here}?done=removed", status_code=303)
 
+    # -- the committee from a CSV file -----------------------------------------------------------------
+
+    @get("/{nri_id:uuid}/committee", name="nri-workspace-committee")
+    async def committee_page(
+        self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings, nri_id: UUID
+    ) -> Template | Redirect:
+        person = _signed_in(request)
+        if person is None:
+            return _signin(request, f"{BASE}/{nri_id}/committee")
+        nri = await NriService(db, clock, settings).load_managed(nri_id, actor=person)
+        return _page(
+            request, "nri/workspace/committee.html", await _committee(request, db, nri, "", None, [])
+        )
+
+    @post("/{nri_id:uuid}/committee", name="nri-workspace-committee-import", status_code=200)
+    async def committee_import(
+        self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, nri_id: UUID
+    ) -> Template | Redirect:
+        """Preview the committee a CSV file gives, row by row, writing nothing; on confirmation, replace the
+        committee with it through the NRI service (with the version the preview was made at)."""
+        person = _signed_in(request)
+        if person is None:
+            return _signin(request, f"{BASE}/{nri_id}/committee")
+        nris = NriService(tx, clock, settings)
+        nri = await nris.load_managed(nri_id, actor=person)
+        raw = await request.form()
+        upload = raw.get("file")
+        text = _text(raw, "csv")
+        if upload is not None and not isinstance(upload, str) and not text:
+            text = (await upload.read()).decode("utf-8", errors="replace")
+        rows, members, problem = committee_rows(text)
+        confirm = _text(raw, "action") == "confirm" and not problem and all(r["ok"] for r in rows)
+        if confirm:
+            version = _text(raw, "version")
+            try:
+                async with tx.transaction():
+                    await nris.patch(
+                        nri_id,
+                        NriPatch(committee=msgspec.convert(members, list[CommitteeMember])),
+                        expected_version=int(version) if version.isdigit() else -1,
+                        actor=person,
+                    )
+            except PreconditionFailed:
+                problem = IMPORT_STALE
+            except (NotNriCoordinator, NriNotFound):
+                raise
+            except DomainError as exc:
+                form = NriForm({})
+                form.refused(exc, nri.status)
+                problem = next(iter(form.errors.values()), IMPORT_STALE)
+                return _page(
+                    request,
+                    "nri/workspace/committee.html",
+                    await _committee(request, tx, nri, text, problem, rows, status=nri.status),
+                    422,
+                )
+            else:
+                language = i18n.request_language(request)
+                return Redirect(
+                    f"{i18n.path_in(language, f'{BASE}/{nri_id}')}?done=imported", status_code=303
+                )
+        status = 422 if problem or not all(r["ok"] for r in rows) else 200
+        return _page(
+            request,
+            "nri/workspace/committee.html",
+            await _committee(request, tx, nri, text, problem, rows),
+            status,
+        )
+
     # -- helpers ---------------------------------------------------------------------------------------
 
     async def _submit(
@@ -574,6 +648,99 @@ class NriWorkspacePages(PageController):
 
 
 NOT_SAVED = N_("The initiative could not be saved as it is: check the fields and try again.")
+
+
+IMPORT_STALE = N_("The initiative changed since the preview: preview the file again, then confirm.")
+NO_ROWS = N_("Choose a CSV file, or paste its text, with a header row and one committee member per row.")
+BAD_CSV = N_("The file could not be read as CSV: check its quotes.")
+ROW_CELLS = N_("Line %(line)d has a different number of cells from the header.")
+UNKNOWN_COLUMNS = N_("These columns are not known and were left out: %(columns)s.")
+COLUMNS = {
+    "name": "Name",
+    "organisation": "Organisation",
+    "stakeholder_group": "Stakeholder group",
+    "country": "Country",
+    "city": "City",
+    "gender": "Gender",
+}
+
+
+def committee_rows(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """Each row of a committee CSV file with its outcome (the member it gives, or a sentence per mistake,
+    from CommitteeMember's own checks), the members, and a problem with the file as a whole."""
+    if not text.strip():
+        return [], [], NO_ROWS
+    try:
+        table = csvfile.read(text)
+    except csv.Error:
+        return [], [], BAD_CSV
+    rows: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    for index, (line, record) in enumerate(table.records(), start=1):
+        if record is None:
+            rows.append({"line": line, "ok": False, "values": {}, "errors": [(ROW_CELLS, {"line": line})]})
+            continue
+        values = dict(csvfile.rename(record, COLUMNS))
+        form = NriForm({})
+        found = form.rows(
+            "cm",
+            [{k: values.get(k, "") for k in MEMBER_KEYS}],
+            MEMBER_KEYS,
+            CommitteeMember,
+            MEMBER_ERRORS,
+            {"country": str.upper},
+        )
+        errors = [(message, {"row": index}) for message in form.errors.values()]
+        rows.append({"line": line, "ok": not errors, "values": values, "errors": errors})
+        members += found
+    unknown = [h for h in table.header if csvfile.field_of(h, COLUMNS) is None]
+    if not rows:
+        return [], [], NO_ROWS
+    if unknown:
+        rows.insert(
+            0,
+            {
+                "line": 1,
+                "ok": True,
+                "values": {},
+                "errors": [(UNKNOWN_COLUMNS, {"columns": ", ".join(unknown)})],
+            },
+        )
+    return rows, members, None
+
+
+async def _committee(
+    request: AnyRequest,
+    conn: asyncpg.Connection,
+    nri: Nri,
+    text: str,
+    problem: str | None,
+    rows: list[dict[str, Any]],
+    *,
+    status: NriStatus | None = None,
+) -> dict[str, Any]:
+    language = i18n.request_language(request)
+    _ = functools.partial(gettext, language)
+    params = {"status": _(STATUS_NAMES[status]).lower()} if status else {}
+    return {
+        "nri": nri,
+        "csv": text,
+        "problem": (_(problem) % params if params and "%(status)s" in problem else _(problem))
+        if problem
+        else None,
+        "rows": [
+            {**row, "sentences": [_(message) % params_ for message, params_ in row["errors"]]} for row in rows
+        ],
+        "ready": bool(rows) and not problem and all(r["ok"] for r in rows),
+        "members": sum(1 for r in rows if r["ok"] and r["values"]),
+        "version": str(nri.version),
+        "csrf_token": await _token(request, conn),
+        "action": i18n.path_in(language, f"{BASE}/{nri.id}/committee"),
+        "nri_url": i18n.path_in(language, f"{BASE}/{nri.id}"),
+        "mine_url": i18n.path_in(language, BASE),
+        "group_names": STAKEHOLDER_GROUP_NAMES,
+        "columns": ", ".join(COLUMNS.values()),
+    }
 
 
 def _text(raw: Any, name: str) -> str:

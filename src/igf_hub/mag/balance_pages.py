@@ -30,21 +30,8 @@ from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name, locale_of, number_text
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import MAG_GROUP_NAMES, REGIONAL_GROUP_NAMES
 
-MAG_GROUP_NAMES = {
-    MagStakeholderGroup.government: N_("Government"),
-    MagStakeholderGroup.civil_society: N_("Civil society"),
-    MagStakeholderGroup.private_sector: N_("Private sector"),
-    MagStakeholderGroup.technical_community: N_("Technical community (with academia)"),
-}
-# The same words as the NRI directory's (one translation in the catalogs).
-REGIONAL_GROUP_NAMES = {
-    RegionalGroup.african: N_("African Group"),
-    RegionalGroup.asia_pacific: N_("Asia-Pacific Group"),
-    RegionalGroup.eastern_european: N_("Eastern European Group"),
-    RegionalGroup.latin_american_caribbean: N_("Latin American and Caribbean Group"),
-    RegionalGroup.western_european_others: N_("Western European and Others Group"),
-}
 GENDER_NAMES = {
     Gender.female: N_("Women"),
     Gender.male: N_("Men"),

@@ -50,6 +50,7 @@ from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
 
 NO_STORE = {"Cache-Control": "no-store"}
 WORKSPACE = [
@@ -90,15 +91,6 @@ ROLE_NAMES = {
     AppointmentRole.chair: N_("Chair"),
     AppointmentRole.host_country_representative: N_("Host country representative"),
     AppointmentRole.observer: N_("Observer"),
-}
-# The same words as the other pages' (one translation in the catalogs).
-STAKEHOLDER_NAMES = {
-    StakeholderGroup.government: N_("Government"),
-    StakeholderGroup.intergovernmental: N_("Intergovernmental organisations"),
-    StakeholderGroup.private_sector: N_("Private sector"),
-    StakeholderGroup.civil_society: N_("Civil society"),
-    StakeholderGroup.technical_community: N_("Technical community"),
-    StakeholderGroup.academia: N_("Academia"),
 }
 NOT_DECLARED = N_("Not declared")
 # One person's self-declared gender (the balance counts "Women", "Men": balance_pages.GENDER_NAMES).
@@ -396,7 +388,7 @@ class MagCyclePages(PageController):
                     {
                         "name": a.person.name,
                         "role": gettext(language, ROLE_NAMES[a.role]),
-                        "group": gettext(language, STAKEHOLDER_NAMES[a.stakeholder_group]),
+                        "group": gettext(language, STAKEHOLDER_GROUP_NAMES[a.stakeholder_group]),
                         "country": country_name(a.country, language),
                         "term": a.term_number,
                         "exception": a.term_limit_exception.reason if a.term_limit_exception else None,
@@ -695,7 +687,7 @@ class MagCyclePages(PageController):
                 "person_options": person_options,
                 "role_options": [(r.value, gettext(language, ROLE_NAMES[r])) for r in AppointmentRole],
                 "group_options": [
-                    (g.value, gettext(language, STAKEHOLDER_NAMES[g])) for g in StakeholderGroup
+                    (g.value, gettext(language, STAKEHOLDER_GROUP_NAMES[g])) for g in StakeholderGroup
                 ],
                 "country_options": _country_options(language),
                 "gender_options": [
@@ -719,7 +711,7 @@ def _nomination_row(n: Nomination, language: str) -> dict[str, Any]:
         "name": n.nominee_name,
         "status": n.status.value,
         "status_name": gettext(language, NOMINATION_STATUS_NAMES[n.status]),
-        "group": gettext(language, STAKEHOLDER_NAMES[n.stakeholder_group]),
+        "group": gettext(language, STAKEHOLDER_GROUP_NAMES[n.stakeholder_group]),
         "country": country_name(n.country, language),
         "gender": gettext(language, PERSON_GENDER_NAMES[n.gender] if n.gender else NOT_DECLARED),
         "nominated_by": n.nominated_by.organisation or gettext(language, N_("Self-nominated")),

@@ -50,6 +50,7 @@ from igf_hub.web.i18n import N_, gettext, request_language
 from igf_hub.web.navigation import WorkItem
 from igf_hub.web.sessions import context_of
 from igf_hub.web.templating import render
+from igf_hub.web.vocabulary import MAG_GROUP_NAMES
 
 POSITION_NAMES = {
     Position.yes: N_("Yes"),
@@ -57,12 +58,6 @@ POSITION_NAMES = {
     Position.concern: N_("Concern"),
     Position.abstain: N_("Abstain"),
     Position.recuse: N_("Recuse"),
-}
-MAG_GROUP_NAMES = {
-    MagStakeholderGroup.government: N_("Government"),
-    MagStakeholderGroup.private_sector: N_("Private sector"),
-    MagStakeholderGroup.civil_society: N_("Civil society"),
-    MagStakeholderGroup.technical_community: N_("Technical community"),
 }
 CLOSED_REASON_NAMES = {
     "deadline": N_("its deadline passed"),

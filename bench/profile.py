@@ -5,7 +5,7 @@ app (``create_app``, JSON access log on, as ``igf-hub serve`` runs it) driven in
 ASGI transport (in this thread and event loop), so no socket or server is in the way. ``--requests`` requests of one class run under
 cProfile after a warm-up; the report groups the functions' own time by area (middleware, guards and
 authentication, grant loading, msgspec, headers, the access log, asyncpg, Litestar's routing and responses,
-the test client itself) and lists the top functions. Read it as shares: cProfile slows everything down alike
+the test client itself; a builtin's time goes to its callers' areas) and lists the top functions. Read it as shares: cProfile slows everything down alike
 (roughly), so the absolute times are not a request's cost without the profiler.
 
     .venv/bin/python -m bench.profile --class nri --requests 2000      the README's "where the CPU goes"
@@ -66,8 +66,14 @@ def report(
     raw = stats.stats  # type: ignore[attr-defined]  # (file, line, function) -> (cc, nc, tt, ct, callers)
     total = sum(v[2] for v in raw.values()) or 1.0
     by_area: dict[str, float] = defaultdict(float)
-    for (filename, _, function), (_, _, tottime, _, _) in raw.items():
-        by_area[area(filename, function)] += tottime
+    for (filename, _, function), (_, _, tottime, _, callers) in raw.items():
+        if filename == "~" and callers:  # a builtin (str.lower, isinstance ...): its callers' areas share it
+            weights = {c: (v[1] if isinstance(v, tuple) else v) for c, v in callers.items()}
+            whole = sum(weights.values()) or 1
+            for (caller_file, _, caller), weight in weights.items():
+                by_area[area(caller_file, caller)] += tottime * weight / whole
+        else:
+            by_area[area(filename, function)] += tottime
     areas: list[list[object]] = [
         [name, f"{seconds / requests * 1e6:,.0f}", f"{seconds / total:.0%}"]
         for name, seconds in sorted(by_area.items(), key=lambda kv: -kv[1])

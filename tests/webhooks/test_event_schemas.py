@@ -91,6 +91,7 @@ NEVER_DELIVERED = {
     "mag.nomination.submitted",
     "mag.person.created",
     "mag.person.updated",
+    "message.comment_hidden",  # audited only: the comment stays in the record, with its public reason
     "message.created",
     "nri.inactivity_scanned",
     "nri.registered",
@@ -114,6 +115,9 @@ def test_every_event_type_named_in_the_code_is_documented_or_known_private() -> 
     }
     named = {name for name in named if not name.endswith("_")}  # prefixes an index filter tests for
     notice_kinds = {kind.name for wiring in WIRING for kind in wiring.notice_kinds}  # notices to people
+    queue_sources = {
+        source.name for wiring in WIRING for source in wiring.work_queue
+    }  # the work queue's parts
     documented = {doc.type for doc in EVENT_CATALOGUE}
-    assert named - documented - NEVER_DELIVERED - notice_kinds == set()
+    assert named - documented - NEVER_DELIVERED - notice_kinds - queue_sources == set()
     assert NEVER_DELIVERED & documented == set()

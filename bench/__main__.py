@@ -5,6 +5,7 @@ results go to stdout as Markdown, progress to stderr.
     ./dev bench                              api, transparency, webhooks, audit and search, full size
     ./dev bench --quick                      the same, smaller and shorter
     ./dev bench --only api --only webhooks   a selection
+    ./dev bench --only stacks                the server stacks (not in the default run)
 
 It ends with one table: every target of issue 22 beside the figure this run measured, met or not met.
 """
@@ -18,9 +19,10 @@ import time
 
 from bench import targets
 from bench.common import machine, say
-from bench.servers import REPO_ROOT
+from bench.servers import REPO_ROOT, STACKS
 
 BENCHMARKS = ("api", "transparency", "webhooks", "audit", "search")
+ON_REQUEST = ("stacks",)  # run only when named with --only (the server stacks: a seed and three stacks)
 TIME_LIMIT = 15 * 60  # seconds per benchmark; a full run takes well under half of it
 
 
@@ -35,6 +37,9 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
         api += ["--writers", args.writers]
     if args.api_processes:
         api += ["--api-processes", str(args.api_processes)]
+    stacks = ["--quick"] if args.quick else []
+    if args.server:
+        api += ["--server", args.server]
     transparency = ["--quick"] if args.quick else []
     if args.transparency_sizes:
         transparency += ["--sizes", args.transparency_sizes]
@@ -46,7 +51,14 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
         webhooks += ["--seconds", str(args.webhook_seconds)]
     audit = ["--quick"] if args.quick else []
     search = ["--quick"] if args.quick else []
-    return {"api": api, "transparency": transparency, "webhooks": webhooks, "audit": audit, "search": search}
+    return {
+        "api": api,
+        "transparency": transparency,
+        "webhooks": webhooks,
+        "audit": audit,
+        "search": search,
+        "stacks": stacks,
+    }
 
 
 def run_one(name: str, options: list[str]) -> tuple[int, str]:
@@ -71,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="./dev bench", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run this benchmark (repeatable)")
+    parser.add_argument(
+        "--only", action="append", choices=BENCHMARKS + ON_REQUEST, help="run this benchmark (repeatable)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="smaller data, shorter runs (a few minutes in all)"
     )
@@ -81,11 +95,14 @@ def main(argv: list[str] | None = None) -> int:
         "--writers", help="API: the write-scaling curve at these concurrencies, e.g. 1,8,32,128"
     )
     parser.add_argument("--api-processes", type=int, help="API: server processes of each app on one port")
+    parser.add_argument(
+        "--server", choices=STACKS, help="API: the server stack of both apps (default uvicorn)"
+    )
     parser.add_argument("--transparency-sizes", help="transparency: ledger sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--webhook-events", type=int, help="webhooks: backlog size for the drain measurement")
     parser.add_argument("--webhook-seconds", type=float, help="webhooks: duration of the 100 events/s run")
     args = parser.parse_args(argv)
-    selected = [b for b in BENCHMARKS if b in (args.only or BENCHMARKS)]
+    selected = [b for b in BENCHMARKS + ON_REQUEST if b in (args.only or BENCHMARKS)]
     options = commands(args)
     failed = []
     figures: dict[str, float] = {}

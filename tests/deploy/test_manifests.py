@@ -716,6 +716,15 @@ def test_a_broken_containerfile_is_rejected(breakage: str) -> None:
     assert containerfile_errors(text.replace(old, new, 1)) != []
 
 
+def test_the_image_can_print_the_yearly_reports_pdf() -> None:
+    """The API serves /reports/{year}/report.pdf by running Chromium (reports/pdf.py): without it in the image,
+    production answers every PDF with a 503."""
+    steps = instructions((DEPLOY / "Containerfile").read_text())
+    final = steps[max(i for i, (k, _) in enumerate(steps) if k == "FROM") :]
+    installs = [a for k, a in final if k == "RUN" and "apt-get install" in a]
+    assert any("chromium" in a.split() for a in installs), installs
+
+
 def test_the_build_context_leaves_local_state_out() -> None:
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert {".git", ".venv", ".dev-tools", ".igf_hub", "**/__pycache__"} <= ignored

@@ -348,12 +348,18 @@ async def test_after_changes_are_requested_the_coordinator_sees_the_reasons_and_
             secretariat,
             nri_id,
             "request-changes",
-            {"reason": "The committee needs academia.", "changes": ["Add a member from academia"]},
+            {
+                "reason": "The committee needs academia.",
+                "changes": ["Add a member from academia"],
+                "fields": {"website": "The address does not open."},
+            },
         )
         assert asked.status_code == 200, asked.text
         page = (await browser.get(f"{BASE}/{nri_id}")).text
         assert "The IGF Secretariat asked for changes." in page
         assert "The committee needs academia." in page and "Add a member from academia" in page
+        # Each field's reason, as the Secretariat wrote it beside the field on the review page.
+        assert 'Website: <span dir="auto">The address does not open.</span>' in page
         assert "Nothing has changed since it was submitted." in page
         mine = (await browser.get(BASE)).text
         assert "The committee needs academia." in mine

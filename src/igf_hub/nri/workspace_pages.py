@@ -30,7 +30,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.errors import DomainError, PreconditionFailed
 from igf_hub.core.settings import Settings
 from igf_hub.core.vocab import StakeholderGroup
-from igf_hub.nri import criteria
+from igf_hub.nri import criteria, notices
 from igf_hub.nri.controllers import REGISTRATION_LIMIT
 from igf_hub.nri.coordinator_service import CoordinatorService
 from igf_hub.nri.errors import CriteriaNotMet, LastCoordinator, NotNriCoordinator, NriNotFound
@@ -49,6 +49,7 @@ from igf_hub.nri.schemas import (
     IgfPrinciple,
     Nri,
     NriCreate,
+    NriField,
     NriPatch,
     NriStatus,
     NriSubmit,
@@ -600,6 +601,14 @@ class NriWorkspacePages(PageController):
                 "editable": nri.status in COORDINATOR_EDITABLE,
                 "can_submit": NriStatus.submitted in TRANSITIONS[nri.status],
                 "requested": nri.requested_changes if nri.status is NriStatus.changes_requested else [],
+                # The Secretariat's reason per field (the review page's), in the form's order.
+                "requested_fields": [
+                    (notices.FIELD_NAMES[field], nri.requested_fields[field.value])
+                    for field in NriField
+                    if field.value in nri.requested_fields
+                ]
+                if nri.status is NriStatus.changes_requested
+                else [],
                 "reason": nri.status_reason,
                 "submission": nri.latest_submission,
                 "since": [

@@ -52,6 +52,7 @@ from igf_hub.funding.schemas import (
 from igf_hub.funding.service import FundingService
 from igf_hub.funding.workspace_pages import EARMARK_NAMES, GRANT_STATUS_NAMES
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
@@ -159,9 +160,7 @@ class _Rollback(Exception):
 def _secretariat(request: AnyRequest) -> Principal | Redirect:
     person = request.user
     if not person.is_authenticated:
-        language = i18n.request_language(request)
-        query = urlencode({"next": i18n.path_in(language, request.url.path)})
-        return Redirect(i18n.path_in(language, "/signin") + f"?{query}", status_code=303)
+        return sign_in_first(request, request.url.path)
     if not person.has_role(Role.secretariat):
         raise Forbidden("the finance pages are the Secretariat's")
     return person

@@ -33,6 +33,7 @@ from igf_hub.funding.schemas import Contribution, LedgerEvent, LedgerKind
 from igf_hub.funding.service import FundingService
 from igf_hub.funding.transparency_service import TransparencyService, attribute_fulfilment
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_
 from igf_hub.web.navigation import WorkItem
@@ -96,9 +97,7 @@ def _funder(request: AnyRequest) -> Principal | Redirect:
     signed in is sent to sign in and back, anyone else gets the 403 page."""
     person = request.user
     if not person.is_authenticated:
-        language = i18n.request_language(request)
-        query = urlencode({"next": i18n.path_in(language, request.url.path)})
-        return Redirect(i18n.path_in(language, "/signin") + f"?{query}", status_code=303)
+        return sign_in_first(request, request.url.path)
     if not any(person.has_role(role) for role in FUNDERS):
         raise Forbidden("only funders and the Secretariat see the donor portal")
     return person

@@ -16,7 +16,6 @@ import json
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
@@ -72,6 +71,7 @@ from igf_hub.nri.workspace_forms import (
     provisional,
 )
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
@@ -99,17 +99,6 @@ NOT_SUBMITTED = N_(
 )
 # The regional-group optgroups of the country list, in the vocabulary's order, then places without a group.
 OTHER_PLACES = N_("Other territories")
-
-
-def _signed_in(request: AnyRequest) -> Principal | None:
-    person = request.user
-    return person if person.is_authenticated and person.user_id is not None else None
-
-
-def _signin(request: AnyRequest, back_to: str) -> Redirect:
-    language = i18n.request_language(request)
-    query = urlencode({"next": i18n.path_in(language, back_to)})
-    return Redirect(i18n.path_in(language, "/signin") + f"?{query}", status_code=303)
 
 
 def _page(request: AnyRequest, template: str, context: Mapping[str, Any], status_code: int = 200) -> Template:
@@ -215,9 +204,9 @@ class NriWorkspacePages(PageController):
     async def mine(
         self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, BASE)
+            return sign_in_first(request, BASE)
         nris = NriService(db, clock, settings)
         overdue = (await ReportService(db, clock, settings).overdue()).items
         rows: list[dict[str, Any]] = []
@@ -251,9 +240,9 @@ class NriWorkspacePages(PageController):
 
     @get("/new", name="nri-workspace-new")
     async def new_page(self, request: AnyRequest, db: asyncpg.Connection) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/new")
+            return sign_in_first(request, f"{BASE}/new")
         form = NriForm.from_content({"type": "national"})
         return await self._form_page(request, db, form, None, await _token(request, db))
 
@@ -261,9 +250,9 @@ class NriWorkspacePages(PageController):
     async def register(
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/new")
+            return sign_in_first(request, f"{BASE}/new")
         raw = await request.form()
         form = NriForm.from_request(raw)
         token = await _token(request, tx)
@@ -292,9 +281,9 @@ class NriWorkspacePages(PageController):
     ) -> Template | Redirect:
         """The criteria panel for what the form says now (htmx swaps it in); without JavaScript, the "Check
         the criteria" and "More committee rows" buttons post here and get the whole form back, unsaved."""
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/new")
+            return sign_in_first(request, f"{BASE}/new")
         raw = await request.form()
         form = NriForm.from_request(raw)
         language = i18n.request_language(request)
@@ -325,9 +314,9 @@ class NriWorkspacePages(PageController):
         nri_id: UUID,
         done: str | None = None,
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}")
+            return sign_in_first(request, f"{BASE}/{nri_id}")
         nri = await NriService(db, clock, settings).get(nri_id, actor=person)
         form = NriForm.from_content(content_of(nri))
         notice = NOTICES.get(done or "")
@@ -339,9 +328,9 @@ class NriWorkspacePages(PageController):
     async def save(
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, nri_id: UUID
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}")
+            return sign_in_first(request, f"{BASE}/{nri_id}")
         raw = await request.form()
         form = NriForm.from_request(raw)
         nris = NriService(tx, clock, settings)
@@ -390,9 +379,9 @@ class NriWorkspacePages(PageController):
     ) -> Redirect:
         """Remove a co-coordinator, or leave (removing oneself): the coordinator service's rules (an NRI keeps
         at least one coordinator)."""
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}")
+            return sign_in_first(request, f"{BASE}/{nri_id}")
         language = i18n.request_language(request)
         here = i18n.path_in(language, f"{BASE}/{nri_id}")
         try:
@@ -418,9 +407,9 @@ class NriWorkspacePages(PageController):
     async def committee_page(
         self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings, nri_id: UUID
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}/committee")
+            return sign_in_first(request, f"{BASE}/{nri_id}/committee")
         nri = await NriService(db, clock, settings).load_managed(nri_id, actor=person)
         return _page(
             request, "nri/workspace/committee.html", await _committee(request, db, nri, "", None, [])
@@ -432,9 +421,9 @@ class NriWorkspacePages(PageController):
     ) -> Template | Redirect:
         """Preview the committee a CSV file gives, row by row, writing nothing; on confirmation, replace the
         committee with it through the NRI service (with the version the preview was made at)."""
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}/committee")
+            return sign_in_first(request, f"{BASE}/{nri_id}/committee")
         nris = NriService(tx, clock, settings)
         nri = await nris.load_managed(nri_id, actor=person)
         raw = await request.form()

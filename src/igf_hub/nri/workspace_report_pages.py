@@ -36,8 +36,9 @@ from igf_hub.nri.report_service import ReportService, content_of
 from igf_hub.nri.schemas import Nri
 from igf_hub.nri.service import NriService
 from igf_hub.nri.workspace_forms import GENDER_NAMES
-from igf_hub.nri.workspace_pages import BASE, _page, _signed_in, _signin, _token
+from igf_hub.nri.workspace_pages import BASE, _page, _token
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.vocabulary import STAKEHOLDER_GROUP_NAMES
@@ -73,9 +74,9 @@ class NriReportPages(PageController):
         year: int,
         done: str | None = None,
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}/reports/{year}")
+            return sign_in_first(request, f"{BASE}/{nri_id}/reports/{year}")
         _check_year(year)
         nri, report = await _load(db, clock, settings, nri_id, year, person)
         form = ReportForm.from_content(year, content_of(report)) if report else ReportForm(year, _empty())
@@ -93,9 +94,9 @@ class NriReportPages(PageController):
         nri_id: UUID,
         year: int,
     ) -> Template | Redirect:
-        person = _signed_in(request)
+        person = signed_in(request)
         if person is None:
-            return _signin(request, f"{BASE}/{nri_id}/reports/{year}")
+            return sign_in_first(request, f"{BASE}/{nri_id}/reports/{year}")
         _check_year(year)
         raw = await request.form()
         action = str(raw.get("action") or "save")

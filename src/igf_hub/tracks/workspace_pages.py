@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
@@ -60,6 +59,7 @@ from igf_hub.tracks.people_service import PeopleService
 from igf_hub.tracks.schemas import TrackPatch, TrackType
 from igf_hub.tracks.service import TrackService
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first, signed_in
 from igf_hub.web.errors import PageController
 from igf_hub.web.formatting import country_name
 from igf_hub.web.i18n import N_, gettext
@@ -150,18 +150,6 @@ class FormRefused(Exception):
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("form refused")
         self.errors = dict(errors)
-
-
-def person_of(request: AnyRequest) -> Principal | None:
-    person = request.user
-    return person if person.is_authenticated and person.user_id is not None else None
-
-
-def signin(request: AnyRequest) -> Redirect:
-    """Sign in, then back to this page."""
-    language = i18n.request_language(request)
-    back = i18n.path_in(language, request.url.path.removeprefix(f"/{language}") or "/")
-    return Redirect(i18n.path_in(language, "/signin") + "?" + urlencode({"next": back}), status_code=303)
 
 
 def done(request: AnyRequest, path: str, what: str, anchor: str = "") -> Redirect:
@@ -265,9 +253,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, db: asyncpg.Connection, clock: Clock, settings: Settings
     ) -> Template | Redirect:
         """The tracks the person manages (every track for the Secretariat), with what each needs."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         service = TrackService(db, clock, settings)
         mine = [t for t in await all_tracks(service) if manages(person, t.id)]
         rows = []
@@ -308,9 +296,9 @@ class TrackWorkspacePages(PageController):
         done: str | None = None,
     ) -> Template | Redirect:
         """A track as its facilitators manage it (403 for anyone else, as the API's participant list)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         csrf = await context_of(request.scope).csrf_token(db)
         return await self._manage(request, db, clock, settings, person, slug, csrf, done=done)
 
@@ -411,9 +399,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, slug: str
     ) -> Template | Redirect:
         """Save the track's description (TrackService.patch, as ``PATCH /v1/tracks/{slug}``)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         form = {
             n: field_text(raw, n)
@@ -477,9 +465,9 @@ class TrackWorkspacePages(PageController):
         user_id: UUID,
     ) -> Redirect:
         """Remove a facilitator (PeopleService.remove_facilitator, as the API's DELETE)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         await PeopleService(tx, clock, settings).remove_facilitator(slug, user_id, actor=person)
         if user_id == person.user_id and not person.has_role(Role.secretariat):
             return done(request, BASE, "facilitator-removed")  # they left: the track is no longer theirs
@@ -493,9 +481,9 @@ class TrackWorkspacePages(PageController):
     ) -> Template | Redirect:
         """Open a call for input (CallService.create, as ``POST /v1/tracks/{slug}/calls``); without an opening
         time it opens now."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         form = {n: field_text(raw, n) for n in CALL_FIELDS}
         try:
@@ -530,9 +518,9 @@ class TrackWorkspacePages(PageController):
         done: str | None = None,
     ) -> Template | Redirect:
         """A call for input with the submissions it received, and closing it while it is open."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         csrf = await context_of(request.scope).csrf_token(db)
         return await self._call_page(request, db, clock, settings, person, call_id, csrf, done=done)
 
@@ -592,9 +580,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, call_id: UUID
     ) -> Template | Redirect:
         """Close an open call now (CallService.close, as ``POST /v1/tracks/calls/{id}/close``)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         try:
             async with tx.transaction():
@@ -617,9 +605,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, slug: str
     ) -> Template | Redirect:
         """Start a draft output (OutputService.create, as ``POST /v1/tracks/{slug}/outputs``)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         form = {n: field_text(raw, n) for n in OUTPUT_FIELDS}
         try:
@@ -650,9 +638,9 @@ class TrackWorkspacePages(PageController):
     ) -> Template | Redirect:
         """An output: edit and publish a draft, start the next version of a published one, and see the public
         IGF Messages that cite it."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         csrf = await context_of(request.scope).csrf_token(db)
         return await self._output_page(request, db, clock, settings, person, output_id, csrf, done=done)
 
@@ -728,9 +716,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, output_id: UUID
     ) -> Template | Redirect:
         """Save a draft (OutputService.patch, as ``PATCH /v1/tracks/outputs/{id}``)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         form = {n: field_text(raw, n) for n in OUTPUT_FIELDS}
         try:
@@ -751,9 +739,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, output_id: UUID
     ) -> Template | Redirect:
         """Publish a draft with its citable id (OutputService.publish, as the API's publish)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         try:
             async with tx.transaction():
@@ -772,9 +760,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, output_id: UUID
     ) -> Template | Redirect:
         """Start the next version of a published output as a draft (OutputService.new_version)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         form = {n: field_text(raw, n) for n in OUTPUT_FIELDS}
         try:
@@ -797,9 +785,9 @@ class TrackWorkspacePages(PageController):
         self, request: AnyRequest, tx: asyncpg.Connection, clock: Clock, settings: Settings, output_id: UUID
     ) -> Template | Redirect:
         """Open (or extend) a draft's community comment window (OutputService.open_comment_window)."""
-        person = person_of(request)
+        person = signed_in(request)
         if person is None:
-            return signin(request)
+            return sign_in_first(request, request.url.path)
         raw = await request.form()
         form = {"window_closes_at": field_text(raw, "window_closes_at")}
         try:

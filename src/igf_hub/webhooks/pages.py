@@ -31,6 +31,7 @@ from igf_hub.core.params import DEFAULT_LIMIT
 from igf_hub.core.schemas import Classification
 from igf_hub.core.settings import Settings
 from igf_hub.web import i18n
+from igf_hub.web.access import sign_in_first
 from igf_hub.web.errors import PageController
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import WorkItem
@@ -130,10 +131,7 @@ def _staff(request: AnyRequest) -> Principal | Redirect:
     who is not signed in is sent to sign in (and back here), anyone else is refused with the 403 page."""
     person = request.user
     if not person.is_authenticated:
-        language = language_of(request)
-        back = i18n.path_in(language, request.url.path)
-        query = urlencode({"next": back + (f"?{request.url.query}" if request.url.query else "")})
-        return Redirect(i18n.path_in(language, "/signin") + f"?{query}", status_code=303)
+        return sign_in_first(request)
     if not any(person.has_role(role) for role in STAFF):
         raise Forbidden("only the Secretariat and consumers' staff use these pages")
     return person

@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--api-processes", type=int, help="API: server processes of each app on one port")
     parser.add_argument(
-        "--server", choices=STACKS, help="API: the server stack of both apps (default uvicorn)"
+        "--server",
+        choices=STACKS,
+        help="API: the server stack of both apps (default uvloop, the shipped one)",
     )
     parser.add_argument("--transparency-sizes", help="transparency: ledger sizes, e.g. 10000,100000,1000000")
     parser.add_argument("--webhook-events", type=int, help="webhooks: backlog size for the drain measurement")

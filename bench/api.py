@@ -72,7 +72,7 @@ class Plan:
     commenters: int = 400  # people the public comments are spread over (30 comments an hour each)
     writers: tuple[int, ...] = ()  # the write-scaling curve: concurrent writers per point (none: not run)
     api_processes: int = 1  # igf_hub server processes sharing one port (SO_REUSEPORT)
-    server: str = "uvicorn"  # the server stack both apps run on (bench/servers.py STACKS)
+    server: str = "uvloop"  # the server stack both apps run on (bench/servers.py STACKS): the shipped one
 
 
 FULL_PLAN = Plan(FULL)
@@ -463,7 +463,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--writers", help="also measure the write-scaling curve at these concurrencies, e.g. 1,8,32,128"
     )
-    parser.add_argument("--server", choices=STACKS, help="the server stack of both apps (default uvicorn)")
+    parser.add_argument(
+        "--server", choices=STACKS, help="the server stack of both apps (default uvloop, the shipped one)"
+    )
     parser.add_argument(
         "--api-processes", type=int, help="igf_hub (and anchor) server processes on one port (default 1)"
     )

@@ -106,7 +106,7 @@ def listening_socket(port: int) -> socket.socket:
 STACKS = ("uvicorn", "uvloop", "granian")
 STACK_NAMES = {
     "uvicorn": "uvicorn, asyncio loop, h11",
-    "uvloop": "uvicorn, uvloop, httptools",
+    "uvloop": "uvicorn, uvloop, httptools (what igf-hub serve ships)",
     "granian": "Granian (ASGI, HTTP/1.1, one worker, its default loop)",
 }
 
@@ -124,7 +124,7 @@ def anchor_factory() -> Litestar:
     return anchor_app(load_settings())
 
 
-def serve(kind: str, port: int, *, reuse_port: bool = False, stack: str = "uvicorn") -> None:
+def serve(kind: str, port: int, *, reuse_port: bool = False, stack: str = "uvloop") -> None:
     factory = igf_factory if kind == "igf" else anchor_factory
     if stack == "granian":
         from granian import Granian
@@ -251,7 +251,10 @@ def main() -> None:
         "--reuse-port", action="store_true", help="bind with SO_REUSEPORT (several processes on one port)"
     )
     parser.add_argument(
-        "--server", choices=STACKS, default="uvicorn", help="the server stack (default uvicorn)"
+        "--server",
+        choices=STACKS,
+        default="uvloop",
+        help="the server stack (default uvloop: the shipped one)",
     )
     args = parser.parse_args()
     serve(args.kind, args.port, reuse_port=args.reuse_port, stack=args.server)

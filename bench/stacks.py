@@ -1,9 +1,7 @@
 """The server stacks compared (issue 22): the real app and the anchor on each of uvicorn (asyncio loop, h11),
 uvicorn with uvloop + httptools, and Granian, from one seed, one stack after the other on the same ports.
 
-    .venv/bin/python -m bench.stacks --quick                       uvicorn and Granian
-    .dev-tools/bin/uv run --frozen --group bench-stacks python -m bench.stacks --quick
-                                                                   all three (uvloop + httptools installed)
+    .venv/bin/python -m bench.stacks --quick                       all three (uvloop and httptools ship with igf_hub)
 
 Per stack: rounds of (anchor slice, NRI-by-id slice) and (anchor slice, mixed slice); req/s of each, the
 ratio (median over rounds) and server CPU per request. A stack whose packages are not installed is listed as

@@ -220,3 +220,19 @@ def test_sigterm_stops_serve_cleanly(tmp_path: Path) -> None:
     _wait(lambda: not any(_alive(p) for p in pids), 30, "the servers to stop with serve")
     assert not (data_dir / "servers.json").exists()  # stopped by serve itself, not killed with it
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_serve_runs_on_uvloop_and_httptools(settings: Settings) -> None:
+    """The shipped server stack (issue 22, bench/README.md "Server stacks"): named, installed, and loadable — a
+    missing uvloop or httptools fails here, not at a production start."""
+    import uvicorn.protocols.http.httptools_impl as httptools_impl
+    import uvloop
+
+    from igf_hub.__main__ import server_config
+
+    config = server_config(object(), settings)
+    config.load()
+    assert (config.loop, config.http) == ("uvloop", "httptools")
+    assert config.http_protocol_class is httptools_impl.HttpToolsProtocol
+    assert config.get_loop_factory() is uvloop.new_event_loop
+    assert (config.access_log, config.server_header) == (False, False)

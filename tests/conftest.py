@@ -48,13 +48,36 @@ PROCESS_TESTS = (
 )
 
 
+# Browser tests run in this many groups, one Chromium per group at a time. One group put all ~100 of them on one
+# worker, one after another: with two workers, that worker's share became the longest part of CI.
+BROWSER_GROUPS = 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _unique_node_ids(items)
+    browser_tests: list[pytest.Item] = []
     for item in items:
         if item.nodeid.startswith(PROCESS_TESTS):
             item.add_marker(pytest.mark.xdist_group("processes"))
         elif "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("browser"))  # one Chromium at a time
+            browser_tests.append(item)
+    for item, group in _browser_groups(browser_tests).items():
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _browser_groups(tests: list[pytest.Item]) -> dict[pytest.Item, str]:
+    """Whole modules into BROWSER_GROUPS groups of about as many tests each (largest module first, each into the
+    smallest group so far): a module's tests keep sharing one worker and its fixtures."""
+    modules: dict[str, list[pytest.Item]] = collections.defaultdict(list)
+    for item in tests:
+        modules[item.nodeid.partition("::")[0]].append(item)
+    sizes = [0] * BROWSER_GROUPS
+    groups: dict[pytest.Item, str] = {}
+    for _, module_tests in sorted(modules.items(), key=lambda entry: (-len(entry[1]), entry[0])):
+        smallest = sizes.index(min(sizes))
+        sizes[smallest] += len(module_tests)
+        groups.update((item, f"browser-{smallest + 1}") for item in module_tests)
+    return groups
 
 
 def _unique_node_ids(items: list[pytest.Item]) -> None:

@@ -9,6 +9,7 @@ the document is built (lazily, on the first request for it), so clients and the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -135,10 +136,18 @@ def data_schema_url(base_url: str, event_type: str) -> str:
     return f"{base_url}/schema/openapi.json#{data_schema_pointer(event_type)}"
 
 
+@functools.cache
+def _schema_components(type_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """msgspec's schema of a type, once per process (every app built, e.g. one per test, asked again); only
+    read below: ``inline_schema`` builds new dicts."""
+    (root,), defs = msgspec.json.schema_components([type_])
+    return root, defs
+
+
 def inline_schema(type_: Any) -> dict[str, Any]:
     """The JSON Schema of a msgspec type with every ``$ref`` resolved in place: the webhooks section cannot
     register components (Litestar rebuilds them from the routes), and event data types are not recursive."""
-    (root,), defs = msgspec.json.schema_components([type_])
+    root, defs = _schema_components(type_)
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict):

@@ -122,7 +122,7 @@ def servers() -> Iterator[Servers]:
         try:
             yield Servers(embedded)
         finally:
-            embedded.stop()
+            embedded.stop(keep_data=False)  # the directory goes with the session
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ non-ASCII names, commas, quotes, newlines, tabs and formula starts in text, empt
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,8 +15,10 @@ from uuid import UUID
 
 import asyncpg
 
+from igf_hub.core import csvfile
 from igf_hub.core.settings import FundingSettings
 from igf_hub.funding import exports
+from igf_hub.funding.public_repository import _csv_escaped, _csv_quoted
 from igf_hub.funding.public_schemas import LedgerFilter
 from tests.funding.iati_rules import xsd_errors
 
@@ -487,3 +491,60 @@ async def test_iati_activities_are_byte_for_byte_what_they_were(db: asyncpg.Pool
         "iati-activities-one-donor.xml",
         await _export(db, lambda conn: exports.iati_activities(conn, only, IATI, now=NOW)),
     )
+
+
+TRICKY = [
+    "",
+    "plain",
+    "a,b",
+    'say "hi"',
+    "line\nbreak",
+    "cr\rhere",
+    "crlf\r\n",
+    "=1+1",
+    "+41 22",
+    "-12.50",
+    "+7",
+    "-",
+    "-.5",
+    "1.",
+    "@home",
+    "\tx",
+    "\rx",
+    "'quoted",
+    "''",
+    "' ",
+    " =x",
+    "x=",
+    "=",
+    "éçà",
+    "مرحبا",
+    "😀,",
+    "\u2028",
+    "a\\b",
+    "12e3",
+    "-1e3",
+    "\u22125",  # a minus sign, not a hyphen
+    "٣",
+    "+٣",
+    '"',
+    ",",
+    "\n",
+    "'=x",
+    "=\n",
+    "--",
+    "+-1",
+    "1,000.00",
+]
+
+
+async def test_the_databases_cell_writing_is_the_csv_modules(db: asyncpg.Pool) -> None:
+    """The SQL that writes ledger.csv's free-text cells agrees with csvfile.escape and the csv module on
+    text the golden files do not hold."""
+    sql = f"SELECT {_csv_quoted(_csv_escaped('t'))} FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n"
+    async with db.acquire() as conn:
+        written = [r[0] for r in await conn.fetch(sql, TRICKY)]
+    for text, cell in zip(TRICKY, written, strict=True):
+        one = io.StringIO()
+        csv.writer(one, lineterminator="\r\n").writerow([csvfile.escape(text), ""])
+        assert f"{cell or ''},\r\n" == one.getvalue(), repr(text)

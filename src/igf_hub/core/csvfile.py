@@ -7,7 +7,9 @@ formula cells the same way. A cell a spreadsheet would run as a formula (it star
 ``@``, a tab or a carriage return) is written with a leading apostrophe, which spreadsheets show as text; a
 cell that is a plain number (``-12.50``) is left alone, so amounts stay numbers. A cell that itself starts with
 an apostrophe gets a second one, so :func:`unescape` (used by every importer) gives back exactly what was
-written: an exported file re-imports to the same values.
+written: an exported file re-imports to the same values. The one exception to "goes through here" is the
+public ledger's rows, which PostgreSQL writes by the same rules for speed (funding/public_repository.py,
+CSV_PAGE; its bytes are pinned by tests/funding/test_export_bytes.py).
 """
 
 from __future__ import annotations
@@ -38,15 +40,6 @@ def escape(text: str) -> str:
     if text[:1] == "'":
         return f"'{text}"
     return text
-
-
-_RISKY = frozenset((*FORMULA_START, "'"))
-
-
-def escape_cells(cells: list[Any]) -> list[Any]:
-    """A row of JSON builtins (str, int, None) with each text cell escaped: the fast path for big exports.
-    Only a cell starting with a risky character pays for :func:`escape`."""
-    return [escape(c) if c.__class__ is str and c[:1] in _RISKY else c for c in cells]
 
 
 def unescape(text: str) -> str:
@@ -102,11 +95,6 @@ class Writer:
 
     def rows(self, rows: Iterable[Iterable[Any]]) -> str:
         self._writer.writerows([cell(v) for v in row] for row in rows)
-        return self._take()
-
-    def escaped_rows(self, rows: Iterable[Iterable[Any]]) -> str:
-        """Rows already made safe (by :func:`escape_cells`): None is written empty, the rest as str()."""
-        self._writer.writerows(rows)
         return self._take()
 
 

@@ -28,3 +28,11 @@ def is_known(code: str) -> bool:
 
 def minor_units(code: str) -> int:
     return _MINOR_UNITS.get(code, 2)
+
+
+def minor_unit_exceptions() -> dict[int, list[str]]:
+    """The currencies whose minor unit is not 2 digits, by their number of digits."""
+    out: dict[int, list[str]] = {}
+    for code, places in sorted(_MINOR_UNITS.items()):
+        out.setdefault(places, []).append(code)
+    return out

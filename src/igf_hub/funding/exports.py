@@ -1,20 +1,20 @@
 """Streaming exports of the public ledger: CSV (RFC 4180), JSON, and IATI 2.03 activity and organisation files.
 
 Each export takes exactly the ledger's filters and yields exactly the ledger's rows. CSV and JSON read the
-ledger's own keyset pages in seq order (the API's query, an index walk with no sort), encode each page in one
-go and send it as one chunk; the IATI activity file reads through a server-side cursor. Memory stays flat and
-time grows linearly however long the ledger grows.
+ledger's own keyset pages in seq order (the API's query, an index walk with no sort) and send each page as one
+chunk: PostgreSQL writes each CSV page itself (one value per page reaches Python; public_repository.CSV_PAGE),
+msgspec encodes each JSON page in one go. The IATI activity file reads through a server-side cursor, a batch
+of rows at a time, and writes each activity from string templates. Memory stays flat and time grows linearly
+however long the ledger grows.
 """
 
 from __future__ import annotations
 
-import operator
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -76,58 +76,13 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PAGE_SIZE = 2000  # events per query and per chunk sent
 
 
-_CELLS = operator.itemgetter(*CSV_COLUMNS)
-_AMOUNT = CSV_COLUMNS.index("amount")
-_CURRENCY = CSV_COLUMNS.index("currency")
-# The columns that can hold text people typed (every other column is an id, a code, a number or a date, which
-# never starts like a formula): only these go through the shared escape.
-_TEXT_CELLS = tuple(
-    CSV_COLUMNS.index(c)
-    for c in ("rate_source", "donor_name", "via_donor_name", "earmark_detail", "reason", "description")
-)
-_BOOL_CELLS = tuple(
-    i
-    for i, f in enumerate(msgspec.structs.fields(PublicEvent))
-    if bool in (f.type, *getattr(f.type, "__args__", ()))
-)
-
-
-def _minor_units(amount: str, places: int) -> str:
-    """The ledger's amount text (numeric(24, 4): always four decimals, and the ledger refuses more decimals than
-    the currency has) cut to the currency's minor units; anything else goes through Decimal."""
-    cut = 4 - places
-    if len(amount) > 5 and amount[-5] == "." and amount[len(amount) - cut :] == "0" * cut:
-        return amount[: len(amount) - cut - (1 if places == 0 else 0)]
-    return csvfile.amount(Decimal(amount), places)
-
-
-def _csv_rows(page: list[PublicEvent]) -> list[list[Any]]:
-    """A page of ledger events as CSV cells: the JSON's own text (msgspec's builtins, one C call for the page),
-    booleans as true/false, the amount with its currency's minor units (USD amounts already have cents), every
-    text cell escaped by the shared CSV rule."""
-    rows = []
-    for builtins in msgspec.to_builtins(page):
-        row = list(_CELLS(builtins))
-        for i in _BOOL_CELLS:
-            row[i] = "true" if row[i] else "false"
-        amount, currency = row[_AMOUNT], row[_CURRENCY]
-        if amount is not None and currency is not None:  # an anonymous donor's are withheld
-            row[_AMOUNT] = _minor_units(amount, currencies.minor_units(currency))
-        for i in _TEXT_CELLS:
-            text = row[i]
-            if text:
-                row[i] = csvfile.escape(text)
-        rows.append(row)
-    return rows
-
-
 async def csv_export(
     conn: asyncpg.Connection, f: LedgerFilter, *, page_size: int = PAGE_SIZE, bom: bool = True
 ) -> AsyncIterator[bytes]:
     writer = csvfile.Writer(list(CSV_HEADERS.values()), bom=bom)
     yield writer.head().encode()
-    async for page in PublicRepository(conn).event_pages(f, page_size=page_size):
-        yield writer.escaped_rows(_csv_rows(page)).encode()
+    async for body in PublicRepository(conn).csv_pages(f, page_size=page_size):
+        yield body
 
 
 async def json_export(
@@ -166,12 +121,60 @@ def _org(
     _narrative(parent, tag, name, **attrs)
 
 
+# The activity file is written from templates, byte for byte what ElementTree wrote before (indent() by two
+# spaces, " />" for empty elements, its escaping of text and attributes): tests/funding/test_export_bytes.py.
+
+
+def _text(text: str) -> str:
+    """Character data escaped as ElementTree escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _attr(text: str) -> str:
+    """An attribute value escaped as ElementTree escapes it."""
+    text = _text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _with_narrative(indent: str, tag: str, attrs: str, text: str) -> str:
+    """``<tag attrs><narrative>text</narrative></tag>`` indented at ``indent``, with its line breaks."""
+    narrative = f"<narrative>{_text(text)}</narrative>" if text else "<narrative />"
+    return f"{indent}<{tag}{attrs}>\n{indent}  {narrative}\n{indent}</{tag}>\n"
+
+
+def _org_text(indent: str, tag: str, name: str, ref: str | None, org_type: str | None, attrs: str) -> str:
+    if ref:
+        attrs += f' ref="{_attr(ref)}"'
+    if org_type:
+        attrs += f' type="{_attr(org_type)}"'
+    return _with_narrative(indent, tag, attrs, name)
+
+
 class IatiWriter:
     def __init__(self, settings: FundingSettings, *, now: datetime) -> None:
         self.ref = settings.iati_reporting_org_ref
         self.name = settings.iati_reporting_org_name
         self.now = now.replace(microsecond=0)
         self.today = self.now.date()
+        self.stamp = _attr(self.now.isoformat())
+        # The pieces every activity repeats, written once.
+        self.reporting = _org_text("    ", "reporting-org", self.name, self.ref, "40", "")
+        self.implementing = _org_text("    ", "participating-org", self.name, self.ref, "40", ' role="4"')
+        self.receiver = _org_text("      ", "receiver-org", self.name, self.ref, "40", "")
 
     def header(self, root: str) -> bytes:
         stamp = self.now.isoformat()
@@ -183,69 +186,69 @@ class IatiWriter:
         _org(parent, "reporting-org", name=self.name, ref=self.ref, org_type="40")
 
     def activity(self, rows: list[asyncpg.Record]) -> bytes:
-        """One iati-activity per contribution, with its (filtered) events as transactions."""
+        """One iati-activity per contribution, with its (filtered) events as transactions: the text
+        ElementTree wrote for it (indented, short empty elements), written from templates, in one piece."""
         first = rows[0]
+        identifier = f"{self.ref}-{first['contribution_id']}"
         events = [public_event(r) for r in rows]
         years = sorted(first["years"])
-        activity = ET.Element(
-            "iati-activity",
-            {"last-updated-datetime": self.now.isoformat(), XML_LANG: "en", "default-currency": "USD"},
-        )
-        ET.SubElement(activity, "iati-identifier").text = f"{self.ref}-{first['contribution_id']}"
-        self.reporting_org(activity)
         donor = events[0].donor_name
+        via_name = events[0].via_donor_name
         channel, earmark = first["channel"], first["earmark"]
-        _narrative(activity, "title", f"{CHANNEL_LABELS[channel]}: {EARMARK_LABELS[earmark]} from {donor}")
-        via = f", through {events[0].via_donor_name}" if events[0].via_donor_name else ""
-        _narrative(
-            activity,
-            "description",
-            f"A contribution to the Internet Governance Forum by {donor}{via} for {', '.join(map(str, years))}.",
-            type="1",
-        )
-        _org(
-            activity,
-            "participating-org",
-            name=donor,
-            ref=first["donor_iati_ref"],
-            org_type=first["iati_org_type"],
-            role="1",
-        )
-        if first["via_donor_id"] is not None and events[0].via_donor_name:
-            _org(
-                activity,
+        title = f"{CHANNEL_LABELS[channel]}: {EARMARK_LABELS[earmark]} from {donor}"
+        via = f", through {via_name}" if via_name else ""
+        description = f"A contribution to the Internet Governance Forum by {donor}{via} for {', '.join(map(str, years))}."
+        out = [
+            f'  <iati-activity last-updated-datetime="{self.stamp}" xml:lang="en" default-currency="USD">\n'
+            f"    <iati-identifier>{_text(identifier)}</iati-identifier>\n",
+            self.reporting,
+            _with_narrative("    ", "title", "", title),
+            _with_narrative("    ", "description", ' type="1"', description),
+            _org_text(
+                "    ",
                 "participating-org",
-                name=events[0].via_donor_name,
-                ref=first["via_iati_ref"],
-                org_type=first["via_iati_type"],
-                role="3",
+                donor,
+                first["donor_iati_ref"],
+                first["iati_org_type"],
+                ' role="1"',
+            ),
+        ]
+        if first["via_donor_id"] is not None and via_name:
+            out.append(
+                _org_text(
+                    "    ",
+                    "participating-org",
+                    via_name,
+                    first["via_iati_ref"],
+                    first["via_iati_type"],
+                    ' role="3"',
+                )
             )
-        _org(activity, "participating-org", name=self.name, ref=self.ref, org_type="40", role="4")
+        out.append(self.implementing)
         ended = years[-1] < self.today.year
-        ET.SubElement(activity, "activity-status", code="3" if ended else "2")
-        ET.SubElement(activity, "activity-date", {"iso-date": f"{years[0]}-01-01", "type": "1"})
         started = min(e.value_date for e in events)
-        ET.SubElement(activity, "activity-date", {"iso-date": started.isoformat(), "type": "2"})
-        ET.SubElement(activity, "activity-date", {"iso-date": f"{years[-1]}-12-31", "type": "3"})
-        ET.SubElement(
-            activity,
-            "recipient-region",
-            code=IATI_REGION_DEVELOPING_UNSPECIFIED,
-            vocabulary="1",
-            percentage="100",
-        )
-        ET.SubElement(activity, "sector", code=IATI_SECTOR_COMMUNICATIONS, vocabulary="2", percentage="100")
         earmarking = (
             IATI_TIGHTLY_EARMARKED if first["nri_id"] or first["track_id"] else IATI_EARMARKING[earmark]
         )
-        ET.SubElement(activity, "default-aid-type", code=earmarking, vocabulary="2")
-        self._budgets(activity, events)
+        out.append(
+            f'    <activity-status code="{"3" if ended else "2"}" />\n'
+            f'    <activity-date iso-date="{years[0]}-01-01" type="1" />\n'
+            f'    <activity-date iso-date="{started.isoformat()}" type="2" />\n'
+            f'    <activity-date iso-date="{years[-1]}-12-31" type="3" />\n'
+            f'    <recipient-region code="{IATI_REGION_DEVELOPING_UNSPECIFIED}" vocabulary="1" percentage="100" />\n'
+            f'    <sector code="{IATI_SECTOR_COMMUNICATIONS}" vocabulary="2" percentage="100" />\n'
+            f'    <default-aid-type code="{_attr(earmarking)}" vocabulary="2" />\n'
+        )
+        self._budgets(out, events)
+        provider = _org_text(
+            "      ", "provider-org", donor, first["donor_iati_ref"], first["iati_org_type"], ""
+        )
         for event in events:
-            self._transaction(activity, event, first)
-        ET.indent(activity, space="  ", level=1)
-        return b"  " + bytes(ET.tostring(activity, encoding="utf-8", xml_declaration=False)) + b"\n"
+            self._transaction(out, event, provider)
+        out.append("  </iati-activity>\n")
+        return "".join(out).encode()
 
-    def _budgets(self, activity: ET.Element, events: list[PublicEvent]) -> None:
+    def _budgets(self, out: list[str], events: list[PublicEvent]) -> None:
         """One budget per year in which pledges were made, by their value date, as every other figure (the
         summary, the aggregates, the organisation file): the budgets add up to the activity's pledges."""
         pledged: dict[int, Decimal] = defaultdict(Decimal)
@@ -255,47 +258,42 @@ class IatiWriter:
         for year, amount in sorted(pledged.items()):
             if amount <= 0:
                 continue
-            budget = ET.SubElement(activity, "budget", type="1", status="1")
-            ET.SubElement(budget, "period-start", {"iso-date": f"{year}-01-01"})
-            ET.SubElement(budget, "period-end", {"iso-date": f"{year}-12-31"})
             value_date = min(date(year, 1, 1), self.today)
-            value = ET.SubElement(budget, "value", {"currency": "USD", "value-date": value_date.isoformat()})
-            value.text = _money(amount)
+            out.append(
+                '    <budget type="1" status="1">\n'
+                f'      <period-start iso-date="{year}-01-01" />\n'
+                f'      <period-end iso-date="{year}-12-31" />\n'
+                f'      <value currency="USD" value-date="{value_date.isoformat()}">{_money(amount)}</value>\n'
+                "    </budget>\n"
+            )
 
-    def _transaction(self, activity: ET.Element, e: PublicEvent, row: asyncpg.Record) -> None:
-        transaction = ET.SubElement(activity, "transaction", ref=str(e.id))
-        ET.SubElement(transaction, "transaction-type", code=IATI_TRANSACTION_TYPE[e.counts_as])
-        ET.SubElement(transaction, "transaction-date", {"iso-date": e.value_date.isoformat()})
+    def _transaction(self, out: list[str], e: PublicEvent, provider: str) -> None:
         what = e.kind.replace("_", " ")
         if e.reverses_id:
             what = f"reversal of {e.reverses_id}" + (f" ({e.reason})" if e.reason else "")
+        value_date = e.value_date.isoformat()
         if e.amount is None or e.currency is None or e.rate is None:
             # An anonymous donor's original currency and amount are withheld: the value is in USD.
-            value = ET.SubElement(
-                transaction, "value", {"currency": "USD", "value-date": e.value_date.isoformat()}
-            )
-            value.text = _money(e.usd_amount)
-            _narrative(transaction, "description", f"{what.capitalize()}: USD {e.usd_amount}")
+            currency, value = "USD", _money(e.usd_amount)
+            description = f"{what.capitalize()}: USD {e.usd_amount}"
         else:
-            value = ET.SubElement(
-                transaction, "value", {"currency": e.currency, "value-date": e.value_date.isoformat()}
+            currency = e.currency
+            value = _money(e.amount.quantize(Decimal(1).scaleb(-currencies.minor_units(e.currency))))
+            description = (
+                f"{what.capitalize()}: USD {e.usd_amount} at {e.rate} ({e.rate_source}, {e.rate_date})"
             )
-            value.text = _money(e.amount.quantize(Decimal(1).scaleb(-currencies.minor_units(e.currency))))
-            _narrative(
-                transaction,
-                "description",
-                f"{what.capitalize()}: USD {e.usd_amount} at {e.rate} ({e.rate_source}, {e.rate_date})",
-            )
-        _org(
-            transaction,
-            "provider-org",
-            name=e.donor_name,
-            ref=row["donor_iati_ref"],
-            org_type=row["iati_org_type"],
+        out.append(
+            f'    <transaction ref="{e.id}">\n'
+            f'      <transaction-type code="{IATI_TRANSACTION_TYPE[e.counts_as]}" />\n'
+            f'      <transaction-date iso-date="{value_date}" />\n'
+            f'      <value currency="{_attr(currency)}" value-date="{value_date}">{_text(value)}</value>\n'
         )
-        _org(transaction, "receiver-org", name=self.name, ref=self.ref, org_type="40")
+        out.append(_with_narrative("      ", "description", "", description))
+        out.append(provider)
+        out.append(self.receiver)
         if e.counts_as == "in_kind_valuation":
-            ET.SubElement(transaction, "disbursement-channel", code="4")  # aid in kind, managed by the donor
+            out.append('      <disbursement-channel code="4" />\n')  # aid in kind, managed by the donor
+        out.append("    </transaction>\n")
 
     def organisation(self, per_year: list[asyncpg.Record]) -> bytes:
         org = ET.Element(
@@ -323,11 +321,16 @@ async def iati_activities(
     writer = IatiWriter(settings, now=now)
     yield writer.header("iati-activities")
     batch: list[asyncpg.Record] = []
-    async for row in PublicRepository(conn).stream_events_by_contribution(f):
-        if batch and batch[0]["contribution_id"] != row["contribution_id"]:
-            yield writer.activity(batch)
-            batch = []
-        batch.append(row)
+    async for rows in PublicRepository(conn).events_by_contribution(f):
+        # The activities this batch of rows completes go out as one chunk.
+        chunk = []
+        for row in rows:
+            if batch and batch[0]["contribution_id"] != row["contribution_id"]:
+                chunk.append(writer.activity(batch))
+                batch = []
+            batch.append(row)
+        if chunk:
+            yield b"".join(chunk)
     if batch:
         yield writer.activity(batch)
     yield b"</iati-activities>\n"

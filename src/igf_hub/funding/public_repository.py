@@ -11,7 +11,8 @@ from uuid import UUID
 
 import asyncpg
 
-from igf_hub.funding.labels import public_donor_name
+from igf_hub.funding import currencies
+from igf_hub.funding.labels import GROUP_LABELS, anonymous_label, public_donor_name
 from igf_hub.funding.public_schemas import AggregateBy, LedgerFilter, PublicEvent
 
 PUBLIC_EVENT_FROM = """
@@ -64,6 +65,110 @@ LIMIT $14"""
 STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION = (
     f"SELECT {PUBLIC_EVENT_COLUMNS} {PUBLIC_EVENT_FROM} {FILTER_WHERE} ORDER BY c.created_at, c.id, e.seq"
 )
+
+
+# -- ledger.csv, formatted by PostgreSQL ---------------------------------------------------------------------
+# The export's rows are the keyset pages above, each page written by PostgreSQL as one piece of CSV text (one
+# value per page reaches Python, instead of 30 per event). Every cell is written exactly as the Python writer
+# wrote it before (tests/funding/test_export_bytes.py holds the bytes): the JSON's own text of each value
+# (msgspec's), anonymity as in public_event, csvfile.escape on the free-text cells, then RFC 4180 quoting of a
+# cell holding a comma, a quote, a CR or an LF, and CRLF after each row.
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _csv_escaped(expr: str) -> str:
+    """SQL for csvfile.escape(expr): an apostrophe before a formula start that is not a plain number, or
+    before a leading apostrophe."""
+    return (
+        f"CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
+        f"AND {expr} !~ '^[+-]?[0-9]+(\\.[0-9]+)?$' THEN '''' || {expr} "
+        f"WHEN left({expr}, 1) = '''' THEN '''' || {expr} ELSE {expr} END"
+    )
+
+
+def _csv_quoted(expr: str) -> str:
+    """SQL for the csv module's minimal quoting of one cell (NULL stays NULL: concat() writes it empty)."""
+    return (
+        f"""CASE WHEN {expr} ~ '[",\\r\\n]' THEN '"' || replace({expr}, '"', '""') || '"' ELSE {expr} END"""
+    )
+
+
+def _sql_date(expr: str) -> str:
+    return f"to_char({expr}, 'YYYY-MM-DD')"
+
+
+_GROUP_LABEL = (
+    "CASE {group} "
+    + " ".join(f"WHEN {_sql_text(g)} THEN {_sql_text(anonymous_label(g))}" for g in GROUP_LABELS)
+    + " ELSE 'Anonymous (' || replace({group}, '_', ' ') || ')' END"
+)
+_PLACES = (
+    "CASE "
+    + " ".join(
+        f"WHEN e.currency IN ({', '.join(map(_sql_text, codes))}) THEN {places}"
+        for places, codes in currencies.minor_unit_exceptions().items()
+    )
+    + " ELSE 2 END"
+)
+# The amount with its currency's minor units: exact for every amount the ledger accepts (it refuses more
+# decimals than the currency has); anything else rounds half to even and keeps a negative zero's sign, as
+# Decimal.quantize did.
+_AMOUNT = """CASE WHEN p.amount = round(p.amount, p.places) THEN round(p.amount, p.places)::text
+ELSE (SELECT CASE WHEN p.amount < 0 AND r = 0 THEN '-' ELSE '' END || r::text FROM (SELECT CASE
+    WHEN abs(p.amount * 10::numeric ^ p.places - trunc(p.amount * 10::numeric ^ p.places)) = 0.5
+         AND trunc(p.amount * 10::numeric ^ p.places) % 2 = 0 THEN trunc(p.amount, p.places)
+    ELSE round(p.amount, p.places) END AS r) q) END"""
+# str(Decimal) of a numeric(24, 10) rate: plain, or scientific below 10^-6 (1.234E-7, 1E-10).
+_RATE = """CASE WHEN p.rate >= 0.000001 THEN p.rate::text ELSE (SELECT left(d, 1)
+    || CASE WHEN length(d) > 1 THEN '.' || substr(d, 2) ELSE '' END || 'E' || (length(d) - 11)::text
+    FROM (SELECT trunc(p.rate * 10000000000)::text AS d) q) END"""
+# msgspec's RFC 3339 text of a UTC timestamp: microseconds only when there are some.
+_RECORDED_AT = """to_char(p.recorded_at, 'YYYY-MM-DD"T"HH24:MI:SS')
+|| CASE WHEN date_trunc('second', p.recorded_at) = p.recorded_at THEN '' ELSE to_char(p.recorded_at, '.US') END
+|| 'Z'"""
+_DONOR_NAME = (
+    "CASE WHEN d.is_anonymous THEN "
+    + _GROUP_LABEL.format(group="d.stakeholder_group")
+    + " ELSE coalesce(d.display_name, d.legal_name) END"
+)
+_VIA_NAME = (
+    "CASE WHEN v.is_anonymous THEN "
+    + _GROUP_LABEL.format(group="v.stakeholder_group")
+    + " ELSE coalesce(v.display_name, v.legal_name) END"
+)
+_CSV_ROW = f"""
+e.seq, e.id, e.kind, e.counts_as, e.ledger_year, e.value_date, e.usd_amount, e.due_on, e.reverses_id,
+e.recorded_at AT TIME ZONE 'UTC' AS recorded_at, c.id AS contribution_id, c.channel, c.earmark, c.nri_id,
+c.track_id, c.in_kind, d.stakeholder_group,
+CASE WHEN d.is_anonymous THEN NULL ELSE e.amount END AS amount, {_PLACES} AS places,
+CASE WHEN d.is_anonymous THEN NULL ELSE e.currency END AS currency,
+CASE WHEN d.is_anonymous THEN NULL ELSE e.rate END AS rate,
+CASE WHEN d.is_anonymous THEN NULL ELSE e.rate_date END AS rate_date,
+CASE WHEN d.is_anonymous THEN NULL ELSE d.id END AS donor_id,
+CASE WHEN d.is_anonymous THEN NULL ELSE d.country END AS country,
+CASE WHEN v.is_anonymous THEN NULL ELSE v.id END AS via_donor_id,
+{_csv_escaped("CASE WHEN d.is_anonymous THEN NULL ELSE e.rate_source END")} AS rate_source,
+{_csv_escaped(_DONOR_NAME)} AS donor_name,
+{_csv_escaped(_VIA_NAME)} AS via_donor_name,
+{_csv_escaped("CASE WHEN d.is_anonymous THEN NULL ELSE c.earmark_detail END")} AS earmark_detail,
+{_csv_escaped("CASE WHEN d.is_anonymous THEN NULL ELSE e.reason END")} AS reason,
+{_csv_escaped("CASE WHEN d.is_anonymous THEN NULL ELSE e.description END")} AS description"""
+_CSV_LINE = f"""concat(
+p.seq, ',', p.id, ',', p.kind, ',', p.counts_as, ',', p.ledger_year, ',', {_sql_date("p.value_date")}, ',',
+{_AMOUNT}, ',', p.currency, ',', p.usd_amount, ',', {_RATE}, ',', {_csv_quoted("p.rate_source")}, ',',
+{_sql_date("p.rate_date")}, ',', p.contribution_id, ',', p.donor_id, ',', {_csv_quoted("p.donor_name")}, ',',
+p.stakeholder_group, ',', p.country, ',', p.via_donor_id, ',', {_csv_quoted("p.via_donor_name")}, ',',
+p.channel, ',', p.earmark, ',', {_csv_quoted("p.earmark_detail")}, ',', p.nri_id, ',', p.track_id, ',',
+CASE WHEN p.in_kind THEN 'true' ELSE 'false' END, ',', {_sql_date("p.due_on")}, ',', p.reverses_id, ',',
+{_csv_quoted("p.reason")}, ',', {_csv_quoted("p.description")}, ',', {_RECORDED_AT}, E'\\r\\n')"""
+# One page of ledger.csv: (the page's CSV as UTF-8, its last seq, its number of rows).
+CSV_PAGE = f"""
+SELECT convert_to(string_agg({_CSV_LINE}, '' ORDER BY p.seq), 'UTF8') AS body, max(p.seq) AS last,
+       count(*) AS rows
+FROM (SELECT {_CSV_ROW} {PUBLIC_EVENT_FROM} {FILTER_WHERE} AND e.seq > $13 ORDER BY e.seq LIMIT $14) p"""
 
 SUMS = """
 coalesce(sum(e.usd_amount) FILTER (WHERE e.counts_as = 'pledge'), 0.00) AS pledged_usd,
@@ -276,14 +381,25 @@ class PublicRepository:
                 return
             after = rows[-1]["seq"]
 
-    async def stream_events_by_contribution(
-        self, f: LedgerFilter, *, prefetch: int = 500
-    ) -> AsyncIterator[asyncpg.Record]:
-        """Raw rows (with IATI fields) through a server-side cursor: call inside a transaction."""
-        async for row in self.conn.cursor(
-            STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION, *filter_args(f), prefetch=prefetch
-        ):
-            yield row
+    async def csv_pages(self, f: LedgerFilter, *, page_size: int = 2000) -> AsyncIterator[bytes]:
+        """ledger.csv's rows (without the header) as CSV, a keyset page at a time, as :meth:`event_pages`."""
+        after = 0
+        while True:
+            body, last, rows = await self.conn.fetchrow(CSV_PAGE, *filter_args(f), after, page_size)
+            if rows:
+                yield body
+            if rows < page_size:
+                return
+            after = last
+
+    async def events_by_contribution(
+        self, f: LedgerFilter, *, batch: int = 2000
+    ) -> AsyncIterator[list[asyncpg.Record]]:
+        """Raw rows (with IATI fields) ordered by contribution, a batch at a time through a server-side cursor
+        (one round trip per batch, not per row): call inside a transaction."""
+        cursor = await self.conn.cursor(STREAM_PUBLIC_EVENTS_BY_CONTRIBUTION, *filter_args(f))
+        while rows := await cursor.fetch(batch):
+            yield rows
 
     async def totals(self, f: LedgerFilter) -> asyncpg.Record:
         return await self.conn.fetchrow(TOTALS, *filter_args(f))

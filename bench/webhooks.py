@@ -8,7 +8,8 @@ On one machine, against a signature-verifying consumer on loopback running in it
   signed httpx POSTs to that consumer (at several concurrency levels; this also
   shows how stock httpx behaves beyond a few requests in flight, encode/httpx#3215). It posts the same bytes
   the dispatcher sends (a rendered CloudEvent of the same size, the same headers), signed the same way;
-* drain: a backlog of N committed ``message.approved`` events delivered by the dispatcher, as a rate and as a
+* drain: a backlog of N committed ``message.approved`` events delivered by the dispatcher (with the worker's
+  client: httpx's API over aiohttp, webhooks/transport.py), as a rate and as a
   ratio to the anchor at the same concurrency (target >= 80 %), with the SQL statements the dispatcher sent
   per delivery, counted by asyncpg's query logger (target <= 3). On a shared machine the load changes from
   minute to minute, so the drain runs in several rounds, each right after an anchor slice at the dispatcher's
@@ -57,6 +58,7 @@ from igf_hub.core.db import create_pool, init_connection
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings, WebhookSettings
 from igf_hub.core.vault import new_key_text
 from igf_hub.embedded import Embedded
+from igf_hub.webhooks import transport
 from igf_hub.webhooks.delivery_repository import AttemptResult
 from igf_hub.webhooks.dispatcher import Dispatcher
 from igf_hub.webhooks.events import EventRow, render
@@ -270,9 +272,7 @@ async def drain(pool: asyncpg.Pool, settings: Settings, count: int) -> tuple[flo
         if delivered >= count:
             done.set()
 
-    async with httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=settings.webhooks.max_in_flight)
-    ) as http:
+    async with transport.client(settings.webhooks.max_in_flight) as http:  # the worker's client
         dispatcher = Dispatcher(dispatch_pool, http, settings, Clock(), on_attempt=on_attempt)
         start = time.perf_counter()
         await dispatcher.start()
@@ -303,9 +303,7 @@ async def latency(pool: asyncpg.Pool, settings: Settings, rate: int, seconds: fl
             if len(answered) >= total:
                 all_answered.set()
 
-    async with httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=settings.webhooks.max_in_flight)
-    ) as http:
+    async with transport.client(settings.webhooks.max_in_flight) as http:  # the worker's client
         dispatch_pool = await create_pool(settings.db.url, application_name="bench.dispatcher", max_size=4)
         dispatcher = Dispatcher(dispatch_pool, http, settings, Clock(), on_attempt=on_attempt)
         await dispatcher.start()
@@ -404,7 +402,7 @@ async def measure(
         best = max(anchors, key=lambda c: anchors[c])
         print(
             f"\ndrain: {events} committed events a round, {rounds} rounds, each after an anchor slice at {bound} "
-            "in flight; CPU ms per request: anchor -> drain"
+            "in flight; CPU ms per request: httpx anchor (aiohttp anchor) -> drain"
         )
         meter = CpuMeter(postgres_pid)
         ratios, rates, per_delivery, aio_ratios = [], [], [], []
@@ -412,6 +410,7 @@ async def measure(
             await publish_backlog(pool, events)
             async with pool.acquire() as conn:
                 await conn.execute("ANALYZE webhook_deliveries")  # what autovacuum does for a table this busy
+            x0 = meter.read()
             aio_anchor = await aiohttp_post_loop(url, endpoint.secret, 3000, bound, body)
             a0 = meter.read()
             anchor = await raw_post_loop(url, endpoint.secret, 3000, bound, body)
@@ -425,7 +424,8 @@ async def measure(
             print(
                 f"  round {n}: anchor {anchor:5.0f} req/s (aiohttp {aio_anchor:5.0f}), drain {rate:5.0f} deliveries/s,"
                 f" ratio {rate / anchor:.2f} (to aiohttp {rate / aio_anchor:.2f});"
-                f" CPU this process {(a1[1] - a0[1]) * 1000 / 3000:.2f} -> {(d1[1] - a1[1]) * 1000 / events:.2f},"
+                f" CPU this process {(a1[1] - a0[1]) * 1000 / 3000:.2f} (aiohttp {(a0[1] - x0[1]) * 1000 / 3000:.2f})"
+                f" -> {(d1[1] - a1[1]) * 1000 / events:.2f},"
                 f" PostgreSQL {(a1[2] - a0[2]) * 1000 / 3000:.2f} -> {(d1[2] - a1[2]) * 1000 / events:.2f};"
                 f"\n           {statements:.2f} statements per delivery ({batches}); {hot}"
             )

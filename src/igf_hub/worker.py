@@ -6,7 +6,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, ClassVar
 
-import httpx
 import structlog
 from arq.connections import RedisSettings
 
@@ -31,6 +30,7 @@ from igf_hub.system import wiring as system_wiring
 from igf_hub.tracks import jobs as tracks_jobs
 from igf_hub.tracks import wiring as tracks_wiring
 from igf_hub.webhooks import jobs as webhooks_jobs
+from igf_hub.webhooks import transport as webhooks_transport
 from igf_hub.webhooks import wiring as webhooks_wiring
 
 log = structlog.get_logger("igf_hub.worker")
@@ -107,7 +107,8 @@ def worker_settings(settings: Settings, clock: Clock | None = None) -> type:
             min_size=settings.db.pool_min,
             max_size=settings.db.pool_max,
         )
-        ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+        # The webhook sender's client (httpx's API over aiohttp): one connection per delivery in flight.
+        ctx["http"] = webhooks_transport.client(settings.webhooks.max_in_flight)
         for hook in ON_STARTUP:
             await hook(ctx)
         log.info("worker.started", functions=len(FUNCTIONS), cron_jobs=len(CRON_JOBS))

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -124,10 +125,12 @@ class ConsumerServer:
         host: str = "127.0.0.1",
         port: int = 0,
         keep_bodies: bool = True,
+        tls: ssl.SSLContext | None = None,  # serve HTTPS with this server context
     ) -> None:
         self.verifier = Verifier(secrets or [], public_key, now)
         self.host, self.port = host, port
         self.keep_bodies = keep_bodies
+        self.tls = tls
         self.received: list[Received] = []
         self.valid = 0
         self.connections = 0
@@ -159,7 +162,7 @@ class ConsumerServer:
         return self.received
 
     async def __aenter__(self) -> ConsumerServer:
-        self._server = await asyncio.start_server(self._accept, self.host, self.port)
+        self._server = await asyncio.start_server(self._accept, self.host, self.port, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

@@ -17,6 +17,7 @@ from igf_hub.auth.principal import Role
 from igf_hub.core import outbox
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings, WebhookSettings
+from igf_hub.webhooks import transport
 from igf_hub.webhooks.dispatcher import Dispatcher
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer
@@ -50,8 +51,9 @@ async def consumer(clock: Clock) -> AsyncIterator[ConsumerServer]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as client:
+async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The worker's client (webhooks/transport.py: httpx's API over aiohttp)."""
+    async with transport.client(settings.webhooks.max_in_flight) as client:
         yield client
 
 

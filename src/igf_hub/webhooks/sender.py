@@ -1,7 +1,8 @@
 """One signed POST to a consumer, through the SSRF-vetted address, without following redirects.
 
-The worker's shared httpx client carries the requests; the dispatcher bounds how many are in flight (stock
-httpx degrades sharply beyond a few concurrent requests, encode/httpx#3215; see bench/webhooks.py).
+The worker's shared httpx client carries the requests, over aiohttp (webhooks/transport.py: stock httpx spends
+several times aiohttp's CPU per request, encode/httpx#3215; see bench/webhooks.py); the dispatcher bounds how many
+are in flight.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import msgspec
 
 from igf_hub.webhooks.policy import EXCERPT_BYTES
 from igf_hub.webhooks.ssrf import Refused, Resolver
+from igf_hub.webhooks.transport import WebhookClient
 
 USER_AGENT = "igf-hub-webhooks/1 (+https://www.intgovforum.org)"
 # A structured-mode CloudEvent (CloudEvents HTTP protocol binding 1.0, section 3.2.1).
@@ -47,7 +49,11 @@ class Sender:
     def __init__(self, http: httpx.AsyncClient, resolver: Resolver, *, timeout: float) -> None:
         self.http = http
         self.resolver = resolver
-        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0)).as_dict()  # as transports read it
+        self.total_timeout = timeout  # the whole exchange (read by webhooks/transport.py)
+        # The client's own headers (Accept, Accept-Encoding, Connection), in the order it would send them.
+        self.defaults = {k: v for k, v in http.headers.items() if k != "user-agent"}
+        self._urls: dict[str, httpx.URL] = {}  # parsed once per vetted URL (parsing costs more than sending)
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         start = time.perf_counter()
@@ -62,22 +68,29 @@ class Sender:
                 status_code=None, retry_after=None, excerpt="", error=f"refused: {exc}", latency_ms=0
             )
         request_headers = {
+            **self.defaults,
             **headers,
             "content-type": CONTENT_TYPE,
             "user-agent": USER_AGENT,
             "host": target.host_header,
         }
-        extensions = {"sni_hostname": target.server_name} if target.server_name else None
+        extensions: dict[str, object] = {"timeout": self.timeout, "total_timeout": self.total_timeout}
+        if target.server_name:
+            extensions["sni_hostname"] = target.server_name
+        # Built here rather than by client.stream(): the client's merging of URLs, cookies and headers per
+        # request cost more CPU than the rest of the exchange (see webhooks/transport.py); so does parsing the URL.
+        address = self._urls.get(target.url)
+        if address is None:
+            if len(self._urls) > 10_000:
+                self._urls.clear()
+            address = self._urls[target.url] = httpx.URL(target.url)
+        request = httpx.Request("POST", address, headers=request_headers, content=body, extensions=extensions)
         try:
-            async with self.http.stream(
-                "POST",
-                target.url,
-                content=body,
-                headers=request_headers,
-                timeout=self.timeout,
-                follow_redirects=False,
-                extensions=extensions,
-            ) as response:
+            if isinstance(self.http, WebhookClient):
+                response = await self.http.send_direct(request)
+            else:
+                response = await self.http.send(request, stream=True, follow_redirects=False)
+            try:
                 received = b""
                 # Read to the end (even an empty body: only a finished response returns its connection to
                 # the pool), but never more than the excerpt: a consumer cannot make us buffer a huge body.
@@ -92,6 +105,8 @@ class Sender:
                     error=_redirect_error(response),
                     latency_ms=elapsed(),
                 )
+            finally:
+                await response.aclose()
         except httpx.TimeoutException as exc:
             error = f"timeout ({type(exc).__name__})"
         except httpx.HTTPError as exc:

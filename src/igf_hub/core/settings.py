@@ -144,7 +144,7 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True):
     # decrypt (rotation). Empty: a key file in the data dir (development only; production refuses).
     secrets_key: str = ""
     run_dispatcher: bool = True  # the worker runs the delivery dispatcher (off: a separate process runs it)
-    # Concurrent requests per dispatcher (stock httpx degrades beyond this; see bench/webhooks.py).
+    # Concurrent requests per dispatcher, and the sender's connections to consumers (webhooks/transport.py).
     max_in_flight: int = 8
     poll_interval: float = 1.0  # seconds: the backstop when no NOTIFY arrives
     lease_seconds: int = 60  # a claimed delivery is reclaimable after this (a killed worker's deliveries)

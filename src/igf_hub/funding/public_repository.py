@@ -82,10 +82,12 @@ def _sql_text(value: str) -> str:
 def _csv_escaped(expr: str) -> str:
     """SQL for csvfile.escape(expr): an apostrophe before a formula start that is not a plain number, or
     before a leading apostrophe."""
+    # ascii() is the first character's code point (0 for an empty text); unlike left(), it makes no new text:
+    # = + - @ tab CR are 61 43 45 64 9 13, the apostrophe 39.
     return (
-        f"CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
+        f"CASE WHEN ascii({expr}) IN (61, 43, 45, 64, 9, 13) "
         f"AND {expr} !~ '^[+-]?[0-9]+(\\.[0-9]+)?$' THEN '''' || {expr} "
-        f"WHEN left({expr}, 1) = '''' THEN '''' || {expr} ELSE {expr} END"
+        f"WHEN ascii({expr}) = 39 THEN '''' || {expr} ELSE {expr} END"
     )
 
 

@@ -3,6 +3,7 @@ Behaviour only: what is done per request, never how long it takes."""
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 from typing import Any
 
@@ -11,6 +12,9 @@ import pytest
 from litestar import Litestar
 from litestar._kwargs import kwargs_model
 from litestar.routes import HTTPRoute
+from structlog.contextvars import get_contextvars
+
+from igf_hub.core.logging import bound
 
 Client = httpx.AsyncClient
 
@@ -34,3 +38,17 @@ async def test_dependencies_are_resolved_without_a_task_group(
         for batch in model.dependency_batches
     ]
     assert batches and all(len(batch) == 1 for batch in batches)
+
+
+def test_bound_log_values_are_restored_after_the_block() -> None:
+    def run() -> None:
+        with bound(request_id="outer"):
+            with bound(request_id="inner", principal="anonymous"):
+                assert get_contextvars() == {"request_id": "inner", "principal": "anonymous"}
+            assert get_contextvars() == {"request_id": "outer"}
+            with pytest.raises(RuntimeError), bound(principal="user:1"):
+                raise RuntimeError
+            assert get_contextvars() == {"request_id": "outer"}
+        assert get_contextvars() == {}
+
+    contextvars.Context().run(run)  # an empty context: nothing bound before

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import structlog
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -17,6 +16,7 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.auth.tokens import InvalidToken
 from igf_hub.core.db import acquire
 from igf_hub.core.errors import Forbidden, Unauthorized
+from igf_hub.core.logging import bound
 
 OAUTH_PREFIX = "/oauth/"
 METRICS_PATH = "/metrics"  # Prometheus sends its scrape token there, not an access token
@@ -74,7 +74,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
                 raise _invalid("the account is unknown or disabled")
             scope["user"] = principal
             scope["auth"] = claims
-        with structlog.contextvars.bound_contextvars(principal=scope["user"].subject):
+        with bound(principal=scope["user"].subject):
             await next_app(scope, receive, send)
 
     @staticmethod

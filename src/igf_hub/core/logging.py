@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -79,6 +81,31 @@ def log_path_as(scope: Scope, shown: str) -> None:
     scope.setdefault("state", {})[_LOGGED_PATH] = shown
 
 
+class _Bound:
+    __slots__ = ("tokens", "values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+        self.tokens: Mapping[str, contextvars.Token[Any]] = {}
+
+    def __enter__(self) -> None:
+        self.tokens = structlog.contextvars.bind_contextvars(**self.values)
+
+    def __exit__(self, *exc: object) -> None:
+        structlog.contextvars.reset_contextvars(**self.tokens)
+
+
+def bound(**values: Any) -> _Bound:
+    """``with bound(key=value):`` every log line written inside the block carries ``values``; the previous
+    values come back after it.
+
+    What structlog's ``bound_contextvars`` does, without its cost per request: that copies the whole context on
+    entry to save the old values and sets each key twice on exit. This keeps the tokens of the one
+    ``ContextVar.set`` per key and resets them, which restores exactly what was there before.
+    """
+    return _Bound(values)
+
+
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     """Take the caller's X-Request-Id (or make one), bind it to every log line of the request, and write one
     access line per request (method, route, status, duration)."""
@@ -89,7 +116,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             return
         started = time.perf_counter()
         recorder = StatusRecorder(send)
-        with structlog.contextvars.bound_contextvars(request_id=_request_id(scope)):
+        with bound(request_id=_request_id(scope)):
             try:
                 await app(scope, receive, recorder)
             finally:

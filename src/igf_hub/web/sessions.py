@@ -39,6 +39,7 @@ from igf_hub.auth.service import IdentityService
 from igf_hub.auth.twofactor_service import required_for
 from igf_hub.core.clock import Clock
 from igf_hub.core.db import acquire
+from igf_hub.core.logging import bound
 from igf_hub.core.settings import Environment, Settings
 from igf_hub.people import device_notices
 from igf_hub.web import csrf, i18n
@@ -224,7 +225,7 @@ class WebSessionMiddleware(ASGIMiddleware):
             if refusal is not None:
                 await refusal(scope, receive, self._sending(send, context))
                 return
-        with structlog.contextvars.bound_contextvars(principal=scope["user"].subject):
+        with bound(principal=scope["user"].subject):
             await next_app(scope, receive, self._sending(send, context))
 
     @staticmethod

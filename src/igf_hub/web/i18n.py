@@ -139,6 +139,15 @@ def translations(language: str) -> Translations:
 
 
 def gettext(language: str, message: str) -> str:
+    """``message`` in ``language``."""
+    if type(message) is str:  # not Markup: an untranslated message is returned as it came, of its own type
+        return _gettext(language, message)
+    return translations(language).gettext(message)
+
+
+@functools.lru_cache(maxsize=16384)
+def _gettext(language: str, message: str) -> str:
+    # A catalog never changes once compiled: each answer is kept (a page asks for the same strings every time).
     return translations(language).gettext(message)
 
 

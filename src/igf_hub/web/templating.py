@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.filters import do_mark_safe
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.datastructures import CacheControlHeader, Cookie
@@ -54,6 +55,32 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
     return i18n.ngettext(str(context.get("lang", i18n.DEFAULT)), singular, plural, count)
 
 
+@pass_context
+def _page_gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """``_()`` and ``gettext()`` in a template: what jinja2.ext's new-style gettext returns, in one call.
+
+    The extension's ``_`` looks ``gettext`` up in the context and calls it through two wrappers, each checking
+    what kind of callable it calls: three context calls per string, a tenth of a page's CPU. The result is the
+    same: the translation, as Markup when the template autoescapes, formatted with ``variables``.
+    """
+    text = i18n.gettext(str(context.get("lang", i18n.DEFAULT)), message)
+    rv = (
+        do_mark_safe(text) if context.eval_ctx.autoescape else text
+    )  # our catalogs are markup, as in jinja2.ext
+    return rv % variables if "%" in rv else rv  # a string without "%" is its own %-format
+
+
+@pass_context
+def _page_ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    """``ngettext()`` in a template, as jinja2.ext's new-style ngettext (``num`` is a variable too)."""
+    variables.setdefault("num", num)
+    text = i18n.ngettext(str(context.get("lang", i18n.DEFAULT)), singular, plural, num)
+    rv = (
+        do_mark_safe(text) if context.eval_ctx.autoescape else text
+    )  # our catalogs are markup, as in jinja2.ext
+    return rv % variables
+
+
 @functools.cache
 def static_url(name: str) -> str:
     """``/static/<name>?v=<content hash>``: a new file is a new URL, so browsers may keep each one for a year."""
@@ -72,6 +99,8 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # The same functions without the extension's wrappers ({% trans %} compiles to calls of these names too).
+    env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
     env.filters.update(FILTERS)
     env.globals.update(static=static_url, LANGUAGES=i18n.LANGUAGES)
     return env

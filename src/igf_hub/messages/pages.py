@@ -8,6 +8,7 @@ the actor, so a page shows exactly what the API would (a draft is 404 to the pub
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -93,6 +94,7 @@ _GDC = {int(t.code): t.label for t in GDC_OBJECTIVES.terms}
 Cursor = Annotated[str | None, Parameter(max_length=500)]
 
 
+@functools.lru_cache(maxsize=1024)  # a Message's paragraphs are rendered on every view: each once
 def markdown(text: str) -> str:
     """HTML of a paragraph's Markdown; the template marks it safe, since markdown-it escapes (html=False)."""
     html: str = _MARKDOWN.render(text)
@@ -166,6 +168,7 @@ async def all_comments(comments: CommentService, message_id: UUID, actor: Princi
 COMMENT_FIELDS = ("paragraph", "body", "stakeholder_group", "country", "display_name", "language")
 
 
+@functools.lru_cache(maxsize=4096)  # once per paragraph, not per comment of it
 def signin_url(path: str, paragraph: str | None) -> str:
     """Sign in, then come back to the comment form (of the same paragraph)."""
     back = path if path.endswith("/comment") else f"{path}/comment"

@@ -135,6 +135,7 @@ def actor_of(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
+@functools.lru_cache(maxsize=4096)  # CLDR's names never change while we run: Babel parses a locale per call
 def country_name(code: str, language: str) -> str:
     """The country's name in the reader's language (CLDR, through Babel), else its UN English name."""
     name = Locale.parse(locale_of(language)).territories.get(code)
@@ -142,6 +143,7 @@ def country_name(code: str, language: str) -> str:
     return name or (known.name if known else code)
 
 
+@functools.lru_cache(maxsize=4096)
 def language_name(tag: str, language: str) -> str:
     """A language tag (``pt``, ``fr-CA``) named in the reader's language, else the tag itself."""
     try:

@@ -7,6 +7,7 @@ Times are shown in UTC, and say so: the service stores and compares them in UTC.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,39 +25,56 @@ def locale_of(language: str) -> str:
     return LANGUAGES[language].locale if language in LANGUAGES else LANGUAGES[DEFAULT].locale
 
 
+@functools.cache
+def locale(language: str) -> Locale:
+    """The language's Babel locale, parsed once per process (Babel parses a locale name on every call it is
+    given as text; a Locale is used as it is)."""
+    return Locale.parse(locale_of(language))
+
+
 def date_text(value: date | datetime, language: str, *, style: str = "long") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(UTC).date()
-    return format_date(value, format=style, locale=locale_of(language))
+    return _date_text(value, language, style)
+
+
+@functools.lru_cache(maxsize=4096)  # a page shows the same few days many times (history, deadlines)
+def _date_text(value: date, language: str, style: str) -> str:
+    return format_date(value, format=style, locale=locale(language))
 
 
 def datetime_text(value: datetime, language: str, *, style: str = "medium") -> str:
-    shown = format_datetime(value.astimezone(UTC), format=style, tzinfo=UTC, locale=locale_of(language))
+    return _datetime_text(value.astimezone(UTC), language, style)
+
+
+@functools.lru_cache(maxsize=4096)  # the same comments' times on every view of a Message
+def _datetime_text(value: datetime, language: str, style: str) -> str:
+    shown = format_datetime(value, format=style, tzinfo=UTC, locale=locale(language))
     return f"{shown} UTC"
 
 
 def number_text(value: int | float | Decimal, language: str) -> str:
-    return format_decimal(value, locale=locale_of(language))
+    return format_decimal(value, locale=locale(language))
 
 
 def money_text(value: Decimal | int, currency: str, language: str) -> str:
     """An amount in an ISO 4217 currency; Decimal in, never float."""
-    return format_currency(value, currency, locale=locale_of(language))
+    return format_currency(value, currency, locale=locale(language))
 
 
 def percent_text(value: Decimal | float, language: str) -> str:
-    return format_percent(value, locale=locale_of(language))
+    return format_percent(value, locale=locale(language))
 
 
 def language_name(code: str, language: str) -> str:
     """A language's name in the reader's language (``fr`` is "French" in English, "français" in French)."""
-    name = Locale.parse(locale_of(language)).languages.get(code.split("-")[0])
+    name = locale(language).languages.get(code.split("-")[0])
     return name or code
 
 
 def country_name(code: str, language: str) -> str:
     """A country's name (ISO 3166-1 alpha-2) in the reader's language."""
-    name = Locale.parse(locale_of(language)).territories.get(code.upper())
+    name = locale(language).territories.get(code.upper())
     return name or code
 
 

@@ -8,6 +8,7 @@ domain lists ``WorkItem``s beside its ``NAVIGATION`` in a ``WORKSPACE`` list, ap
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,11 +60,14 @@ def navigation(request: Request[Any, Any, Any], language: str) -> list[dict[str,
     ]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def local_path(value: str | None) -> str | None:
     """``value`` when it is a path on this site (where to go after signing in), else None: never another site."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return None
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
+    if len(value) > 2000 or _CONTROL.search(value):  # a control character (C0 or DEL)
         return None
     parts = urlsplit(value)
     return value if not parts.scheme and not parts.netloc else None

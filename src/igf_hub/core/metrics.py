@@ -54,6 +54,20 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        # Each (method, route, status)'s two series, looked up once: prometheus_client's labels() checks and
+        # converts the values and takes a lock on every call.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def measure(scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,8 +81,7 @@ class Metrics:
             finally:
                 # The route template, never the raw path: ids in paths would explode the label set.
                 route = scope.get("path_template") or "unmatched"
-                self.requests.labels(scope["method"], route, str(recorder.status)).inc()
-                self.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+                self._observe(scope["method"], route, recorder.status, time.perf_counter() - started)
 
         return measure
 

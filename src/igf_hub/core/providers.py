@@ -19,6 +19,9 @@ from igf_hub.core.settings import Settings
 
 S_co = TypeVar("S_co", covariant=True)
 S = TypeVar("S")
+# A service provider's inputs (``db``/``tx``, ``clock``, ``settings``) are what our own providers made. Typed as
+# Any so Litestar does not check each one against its class again on every request (a hook call per value).
+Provided = Any
 
 
 def provide_settings(request: Request[Any, Any, Any]) -> Settings:
@@ -44,7 +47,7 @@ class ServiceClass(Protocol[S_co]):
 def reader(service: ServiceClass[S]) -> Provide:
     """The dependency that builds ``service`` on the ``db`` connection (reads only)."""
 
-    def provide(db: asyncpg.Connection, clock: Clock, settings: Settings) -> S:
+    def provide(db: Provided, clock: Provided, settings: Provided) -> S:
         return service(db, clock, settings)
 
     provide.__name__ = provide.__qualname__ = f"read_{service.__name__}"
@@ -55,7 +58,7 @@ def writer(service: ServiceClass[S]) -> Provide:
     """The dependency that builds ``service`` inside the request transaction (``tx``): committed before the
     response, rolled back on any error."""
 
-    def provide(tx: asyncpg.Connection, clock: Clock, settings: Settings) -> S:
+    def provide(tx: Provided, clock: Provided, settings: Provided) -> S:
         return service(tx, clock, settings)
 
     provide.__name__ = provide.__qualname__ = f"write_{service.__name__}"

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from igf_hub.core.settings import Settings
+from tests.support.audit import chain_audit
 
 IGF_HUB = [sys.executable, "-m", "igf_hub"]
 
@@ -82,6 +83,7 @@ def test_migrate_status_and_audit_verify(production_env: dict[str, str], setting
     async def forge() -> None:
         conn = await asyncpg.connect(settings.db.url)
         await conn.execute("SET session_replication_role = replica")
+        await chain_audit(conn)
         await conn.execute("UPDATE audit_log SET actor = 'someone-else'")
         await conn.close()
 

@@ -466,6 +466,11 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"  (rows #1 to #{report.unsealed_until} predate sealing: the chain and checkpoints vouch for them)"
         )
+    if report.waiting:
+        print(
+            f"  ({report.waiting} rows waiting to be chained: written since verification began, "
+            "they are chained and sealed by the worker or the next verify)"
+        )
     return 0 if report.ok else 1
 
 

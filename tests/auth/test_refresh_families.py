@@ -7,6 +7,7 @@ import httpx
 
 from igf_hub.auth.principal import Role
 from tests.auth.test_oauth import CONSOLE, PASSWORD, _code_flow
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 
@@ -35,6 +36,7 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_newer_one(
     other = await _refresh(client, elsewhere)  # another family of the same user is untouched
     assert other.status_code == 200, other.text
     async with db.acquire() as conn:
+        await chain_audit(conn)
         row = await conn.fetchrow(
             "SELECT actor, subject_id, data FROM audit_log WHERE action = 'oauth.refresh_token_reused'"
         )

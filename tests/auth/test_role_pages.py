@@ -10,6 +10,7 @@ import httpx
 from lxml import html
 
 from igf_hub.auth.principal import Role
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 PATH = "/en/secretariat/people"
@@ -44,6 +45,7 @@ async def test_the_secretariat_grants_a_role_with_dates_sees_it_and_revokes_it(
         "2027-01-01",
         "2027-12-31",
     )
+    await chain_audit(db)
     assert (
         await db.fetchval(
             "SELECT count(*) FROM audit_log WHERE action = 'role.granted' AND subject_id = $1", str(person.id)
@@ -63,6 +65,7 @@ async def test_the_secretariat_grants_a_role_with_dates_sees_it_and_revokes_it(
     revoke = document.xpath(f"//form[contains(@action, '/grants/{row['id']}/revoke')]/@action")[0]
     assert (await client.post(revoke, headers=secretariat.headers)).status_code == 303
     assert await db.fetchval("SELECT count(*) FROM role_grants WHERE id = $1", row["id"]) == 0
+    await chain_audit(db)
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'role.revoked'") == 1
     again = await client.post(revoke, headers=secretariat.headers)
     assert again.status_code == 422

@@ -24,6 +24,7 @@ from igf_hub.core import proxies
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import AuthSettings, Settings, load_settings
 from tests.conftest import BASE_URL
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory, pkce_pair
 
 PASSWORD = "correct horse battery staple"
@@ -154,6 +155,7 @@ async def test_the_account_locks_across_addresses_until_the_secretariat_lifts_it
             await _sign_in(http, person.user.email, PASSWORD, forwarded_for="198.51.100.0")
         ).status_code == 302
     async with db.acquire() as conn:
+        await chain_audit(conn)
         rows = await conn.fetch(
             "SELECT action, actor, subject_id, data FROM audit_log WHERE action LIKE 'user.sign_in_lock%' ORDER BY seq"
         )

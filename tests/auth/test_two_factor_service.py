@@ -16,6 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.core.vault import VaultError
 from tests.support import twofactor
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 
@@ -75,6 +76,7 @@ async def test_the_secretariat_resets_a_lost_two_factor(
             )
             == 0
         )
+        await chain_audit(conn)
         actor = await conn.fetchval(
             "SELECT actor FROM audit_log WHERE action = 'user.two_factor_reset' AND subject_id = $1",
             str(person.id),

@@ -60,7 +60,11 @@ def _counts(line: str) -> tuple[int, int]:
 def test_the_audit_benchmark_times_writes_checkpoints_and_verify() -> None:
     report = run_bench("bench.audit", "--rows", "300", "--writes", "5", "--rounds", "1")
     assert report.startswith("## Audit benchmark")
-    for name in ("anchor: the chained insert alone", "audit.append (insert + seal)"):
+    for name in (
+        "anchor: the chained insert alone",
+        "audit.append (intake insert, no lock)",
+        "audit.chain_pending (chain + seal, batch of 5)",
+    ):
         assert row(report, name)[1].endswith("ms")
     for name in ("checkpoint, first (full verification)", "checkpoint, +1 % rows (incremental)"):
         assert row(report, name)[2].endswith(("ms", " s"))

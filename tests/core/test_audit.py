@@ -4,6 +4,7 @@ import asyncpg
 import pytest
 
 from igf_hub.core import audit
+from tests.support.audit import chain_audit
 
 
 async def _write_rows(db: asyncpg.Pool, n: int) -> None:
@@ -18,6 +19,7 @@ async def _write_rows(db: asyncpg.Pool, n: int) -> None:
                     subject_id=i,
                     data={"i": i, "note": "ünïcode ✓"},
                 )
+    await chain_audit(db)  # as the worker does: the tests below tamper with the chained rows
 
 
 async def test_rows_chain_and_verify(db: asyncpg.Pool) -> None:

@@ -29,6 +29,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import AuditSettings, Environment, Settings
 from igf_hub.core.tlog import CheckpointError, parse
 from igf_hub.webhooks.events import subscription_problem
+from tests.support.audit import chain_audit
 from tests.support.worker import run_worker_burst
 
 IGF_HUB = [sys.executable, "-m", "igf_hub"]
@@ -65,6 +66,7 @@ async def write_rows(db: asyncpg.Pool, n: int, settings: Settings) -> None:
                     subject_id=i,
                     data={"i": i},
                 )
+    await chain_audit(db)  # as the worker does: the tests below tamper with the chained rows
 
 
 async def checkpoint(db: asyncpg.Pool, settings: Settings, tmp_path: Path) -> Path:

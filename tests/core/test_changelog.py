@@ -6,9 +6,11 @@ import asyncpg
 import pytest
 
 from igf_hub.core import changelog
+from tests.support.audit import chain_audit
 
 
 async def _rows(conn: asyncpg.Connection) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:
+    await chain_audit(conn)
     audited = [
         (r["action"], r["subject_id"]) for r in await conn.fetch("SELECT * FROM audit_log ORDER BY seq")
     ]

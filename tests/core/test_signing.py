@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from igf_hub.app import create_app
 from igf_hub.core import signing
 from igf_hub.core.settings import AuditSettings, Environment, MailSettings, Settings, SigningSettings
+from tests.support.audit import chain_audit
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -196,6 +197,7 @@ async def test_rotation_keeps_old_signatures_verifiable_and_a_retired_key_signs_
         # The old key can no longer sign: it is retired.
         with pytest.raises(signing.PublicationKeyUnavailable, match="retired"):
             await sign(conn, old_settings, "late", T0 + timedelta(days=3))
+        await chain_audit(conn)
         audit = await conn.fetch(
             "SELECT action, subject_id, actor FROM audit_log WHERE subject_type = 'publication_key' ORDER BY seq"
         )

@@ -20,6 +20,7 @@ from igf_hub.demo import loader
 from igf_hub.demo.loader import DemoReport
 from igf_hub.messages.states import MessageState
 from igf_hub.nri.schemas import NriType
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.support.demo import load_demo
 
@@ -137,10 +138,12 @@ async def test_a_database_with_data_is_refused_and_nothing_is_written(
     demo: DemoReport, settings: Settings, db: asyncpg.Pool
 ) -> None:
     async with db.acquire() as conn:
+        await chain_audit(conn)
         before = await conn.fetchval("SELECT count(*) FROM audit_log")
     with pytest.raises(loader.DemoRefused, match="already holds NRIs, tracks, MAG cycles, donors, Messages"):
         await load_demo(db, settings, Clock())
     async with db.acquire() as conn:
+        await chain_audit(conn)
         assert await conn.fetchval("SELECT count(*) FROM audit_log") == before
 
 
@@ -154,9 +157,11 @@ async def test_it_is_never_loaded_in_production(settings: Settings, db: asyncpg.
 
 async def test_every_change_is_audited_as_demonstration_data(settings: Settings, db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
+        await chain_audit(conn)
         start = await conn.fetchval("SELECT coalesce(max(seq), 0) FROM audit_log")
     await load_demo(db, settings, Clock())
     async with db.acquire() as conn:
+        await chain_audit(conn)
         rows = await conn.fetch(
             "SELECT actor, action, request_id FROM audit_log WHERE seq > $1 ORDER BY seq", start
         )

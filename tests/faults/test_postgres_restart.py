@@ -33,6 +33,7 @@ from tests.conftest import BASE_URL, running
 from tests.faults.conftest import FaultServers, eventually, publish, received, worker_process
 from tests.nri.helpers import body
 from tests.support.asgi import asgi
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.support.consumer import ConsumerServer
 from tests.webhooks.conftest import UNGIS, approved_message, register, verify
@@ -152,11 +153,13 @@ async def test_postgres_restarted_under_load_answers_503_recovers_and_leaves_no_
             lambda: load.count(began, ok=True) >= 30, within=30, what="30 answers before the fault"
         )
 
-        # Catch writes mid-transaction: hold the lock the audit trigger takes, so registrations stop halfway
+        # Catch writes mid-transaction: lock the audit intake against inserts, so registrations stop halfway
         # (their NRI row and grant inserted, the audit row waiting) until the shutdown ends their sessions.
         blocker = await asyncpg.connect(fault_servers.database_url)
-        await blocker.execute("SELECT pg_advisory_lock(hashtext('igf_hub.audit_log'))")
-        waiting = "SELECT count(*) >= 3 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        await blocker.execute("BEGIN; LOCK TABLE audit_intake IN SHARE MODE")
+        waiting = """
+            SELECT count(*) >= 3 FROM pg_locks
+            WHERE locktype = 'relation' AND relation = 'audit_intake'::regclass AND NOT granted"""
         await eventually(lambda: blocker.fetchval(waiting), within=20, what="3 registrations halfway")
 
         # Fast shutdown, as a restart does it: sessions are ended and their open transactions void.
@@ -210,6 +213,7 @@ async def test_postgres_restarted_under_load_answers_503_recovers_and_leaves_no_
         acknowledged = {o.nri_id for o in outcomes if o.nri_id}
         stored = {str(r["id"]) for r in await conn.fetch("SELECT id FROM nris")}
         assert acknowledged <= stored
+        await chain_audit(conn)
         # All or nothing: per NRI, its grant, its two audit rows and its event — and nothing for an NRI that is not.
         parts = await conn.fetch(
             """
@@ -245,7 +249,7 @@ async def test_postgres_restarted_under_load_answers_503_recovers_and_leaves_no_
 
 def check_caught_writes(caught: list[Outcome]) -> None:
     """Writes in flight when the shutdown began. The ones stopped halfway (at least the three held on the audit
-    lock) are refused with 503, never 500. One that committed before the shutdown reached it (its answer
+    intake) are refused with 503, never 500. One that committed before the shutdown reached it (its answer
     merely arrived later, as on a loaded machine) is a correct 201: the caller checks it is stored whole."""
     assert all(o.status in (201, 503) for o in caught), [o.status for o in caught]
     assert sum(o.status == 503 for o in caught) >= 3, [o.status for o in caught]

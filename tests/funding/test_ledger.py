@@ -12,6 +12,7 @@ import pytest
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from tests.funding.conftest import Client, Ledger, assert_problem, pointers
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 EUR_RATES = (
@@ -254,6 +255,7 @@ async def test_a_missing_rate_is_a_422_naming_it_and_an_uploaded_rate_is_frozen_
     )
     assert done.status_code == 201 and done.json()["corrected"] == 1, done.text
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audit = await conn.fetchrow(
             "SELECT data FROM audit_log WHERE action = 'funding.rate.corrected' ORDER BY id DESC LIMIT 1"
         )
@@ -493,6 +495,7 @@ async def test_each_event_is_audited_and_published_without_private_details(
     event = await ledger.event(contribution["id"], kind="pledge", amount="250.00")
     assert event["due_on"] == "2024-12-31"  # a pledge falls due by the end of its last year unless told
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audit = await conn.fetchrow(
             "SELECT actor, data FROM audit_log WHERE action = 'funding.event.recorded'"
         )

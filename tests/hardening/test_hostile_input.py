@@ -14,6 +14,7 @@ from litestar import Litestar
 from igf_hub.auth.principal import Role
 from igf_hub.core.input_guard import MAX_JSON_DEPTH, contains_nul, nesting_exceeds
 from tests.hardening.routes import operations
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 Client = httpx.AsyncClient
@@ -24,6 +25,7 @@ DEEP = 100_000
 async def writes(db: asyncpg.Pool) -> tuple[int, int]:
     """Every state change appends an audit row and usually an outbox event: their counts tell "nothing"."""
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audit = await conn.fetchval("SELECT count(*) FROM audit_log")
         events = await conn.fetchval("SELECT count(*) FROM outbox")
     return audit, events

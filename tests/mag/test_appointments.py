@@ -14,6 +14,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.mag.balance import term_number
 from tests.mag.support import Mag, assert_problem, if_match, pointers
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.support.worker import run_worker_burst
 
@@ -341,6 +342,7 @@ async def test_appointments_write_audit_and_public_events(mag: Mag, db: asyncpg.
     )
     async with db.acquire() as conn:
         event = await conn.fetchrow("SELECT data FROM outbox WHERE type = 'mag.appointment.created'")
+        await chain_audit(conn)
         audited = await conn.fetchrow(
             "SELECT actor, data FROM audit_log WHERE action = 'mag.appointment.created'"
         )

@@ -10,6 +10,7 @@ import httpx
 
 from igf_hub.core.clock import Clock
 from tests.mag.support import Mag, assert_problem
+from tests.support.audit import chain_audit
 
 
 def _cycle(year: int, members: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -71,6 +72,7 @@ async def test_past_cycles_load_as_history_and_count_toward_term_limits(
         ("王芳", 2, "ended"),
     ]
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audit = await conn.fetch(
             "SELECT data->>'source' AS source FROM audit_log WHERE action = 'mag.cycle.imported'"
         )

@@ -10,6 +10,7 @@ import httpx
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from tests.mag.support import Mag, assert_problem, if_match, pointers
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 
 Client = httpx.AsyncClient
@@ -58,6 +59,7 @@ async def test_a_cycle_moves_through_its_states_and_publishes_each_change(
 
     async with db.acquire() as conn:
         events = await conn.fetch("SELECT type, data FROM outbox WHERE type LIKE 'mag.cycle.%' ORDER BY id")
+        await chain_audit(conn)
         audit_actions = await conn.fetch("SELECT action FROM audit_log WHERE subject_type = 'mag_cycle'")
     assert [e["type"] for e in events] == ["mag.cycle.created"] + ["mag.cycle.status_changed"] * 3
     assert [(e["data"]["from"], e["data"]["to"]) for e in events[1:]] == [

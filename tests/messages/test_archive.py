@@ -10,6 +10,7 @@ import httpx
 
 from igf_hub.auth.principal import Role
 from tests.messages.support import assert_problem, get, message, move
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 Client = httpx.AsyncClient
@@ -63,6 +64,7 @@ async def test_archived_messages_are_public_history_citable_and_supersedable(
     kinds = [h["kind"] for h in (history["items"] if isinstance(history, dict) else history)]
     assert "imported" in kinds and "transition" not in kinds
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audit = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'message.imported'")
     assert audit == 2
 

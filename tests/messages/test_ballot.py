@@ -29,6 +29,7 @@ from tests.messages.support import (
     sweep,
     to_review,
 )
+from tests.support.audit import chain_audit
 from tests.support.auth import TEST_ACTOR, TokenFactory
 
 
@@ -155,6 +156,7 @@ async def test_concerns_block_until_withdrawn_and_a_new_version_closes_the_ballo
     assert [b["number"] for b in (await client.get(f"/v1/messages/{mid}/ballots")).json()] == [2]
     monkeypatch.undo()
     async with db.acquire() as conn:
+        await chain_audit(conn)
         actions = [
             r["action"]
             for r in await conn.fetch(

@@ -25,6 +25,7 @@ from igf_hub.messages.report_schemas import SessionReportCreate
 from igf_hub.messages.report_service import SessionReportService
 from tests.messages.support import REPORT
 from tests.support import twofactor
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.support.web import Site, WebClient, serve
 from tests.web.conftest import PASSWORD
@@ -81,12 +82,14 @@ async def test_an_import_is_shown_before_anything_is_written_then_written(
     browser, _ = await secretariat_browser(site, tokens, db, settings, clock)
     async with browser:
         token = token_of(doc(await browser.get("/en/drafting/reports/import")))
+        await chain_audit(db)
         before = await count(db, "session_reports"), await count(db, "audit_log")
         preview = doc(
             await browser.post(
                 "/en/drafting/reports/import", {"csrf_token": token, "content": CSV, "action": "preview"}
             )
         )
+        await chain_audit(db)
         assert (await count(db, "session_reports"), await count(db, "audit_log")) == before
         assert texts(preview, "//table//tbody/tr/th") == [
             "Community networks in the Sahel",

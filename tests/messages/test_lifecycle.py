@@ -30,6 +30,7 @@ from tests.messages.support import (
     to_approved,
     to_review,
 )
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 
@@ -216,6 +217,7 @@ async def test_a_message_goes_from_draft_to_published_and_is_superseded(
         ("published", "superseded"),
     ]
     async with db.acquire() as conn:
+        await chain_audit(conn)
         actions = {
             r["action"] for r in await conn.fetch("SELECT action FROM audit_log WHERE subject_id = $1", mid)
         }

@@ -8,6 +8,7 @@ import asyncpg
 
 from igf_hub.auth.principal import Role
 from tests.nri.helpers import Client, problem
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 
 HEADER = "type,youth_scope,name,acronym,countries,website,languages,year_founded,focal_point_name,focal_point_email,coordinator_email"
@@ -35,6 +36,7 @@ async def _import(
 
 async def _counts(db: asyncpg.Pool) -> tuple[int, int, int, int]:
     async with db.acquire() as conn:
+        await chain_audit(conn)
         row = await conn.fetchrow(
             "SELECT (SELECT count(*) FROM nris) AS nris, (SELECT coalesce(sum(version), 0) FROM nris) AS versions,"
             " (SELECT count(*) FROM audit_log) AS audit, (SELECT count(*) FROM outbox) AS events"

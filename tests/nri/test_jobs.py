@@ -15,6 +15,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import NriSettings, Settings
 from tests.nri.helpers import COMMITTEE, Client, recognised
 from tests.nri.test_reports import report_body
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.support.worker import run_worker_burst
 
@@ -82,6 +83,7 @@ async def test_recognised_nris_without_reports_turn_inactive_and_a_report_reacti
         event = await conn.fetchrow(
             "SELECT data FROM outbox WHERE type = 'nri.inactive' AND subject = $1", dormant["id"]
         )
+        await chain_audit(conn)
         actor = await conn.fetchval(
             "SELECT actor FROM audit_log WHERE action = 'nri.inactive' AND subject_id = $1", dormant["id"]
         )

@@ -14,6 +14,7 @@ from lxml import html
 from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from tests.nri.helpers import COMMITTEE, PRINCIPLES, Client, act, register
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 
 
@@ -108,6 +109,7 @@ async def test_the_secretariat_starts_the_review_then_asks_for_changes_with_a_re
     }
     assert nri_now["requested_changes"] == ["Send the founding meeting's minutes"]
     # Audited and published as the API does it.
+    await chain_audit(db)
     assert (
         await db.fetchval(
             "SELECT count(*) FROM audit_log WHERE subject_id = $1 AND action = 'nri.changes_requested'",
@@ -149,6 +151,7 @@ async def test_every_refusal_is_a_sentence_in_the_form_with_the_input_kept_and_n
     assert (await _status(db, nri["id"]))[0] == "submitted"
     assert (await _post(client, secretariat, f"{path}/start-review", {})).status_code == 303
 
+    await chain_audit(db)
     before = await db.fetchval("SELECT count(*) FROM audit_log")
     cases: list[tuple[str, dict[str, str], str, str]] = [
         ("request-changes", {"reason": "No"}, "reason", "Donnez la raison de votre décision"),
@@ -171,6 +174,7 @@ async def test_every_refusal_is_a_sentence_in_the_form_with_the_input_kept_and_n
         for name, value in form.items():  # the reviewer's words are kept
             if value:
                 assert document.xpath(f"//textarea[@name='{name}']")[0].text_content() == value
+    await chain_audit(db)
     assert await db.fetchval("SELECT count(*) FROM audit_log") == before
     assert (await _status(db, nri["id"]))[0] == "under_review"
 

@@ -10,6 +10,7 @@ import pytest
 from igf_hub.auth.principal import Role
 from igf_hub.core import params
 from tests.nri.helpers import COMMITTEE, PRINCIPLES, Client, act, body, problem, register
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 
@@ -116,6 +117,7 @@ async def test_register_submit_request_changes_resubmit_recognise(
             r["type"]
             for r in await conn.fetch("SELECT type FROM outbox WHERE subject = $1 ORDER BY id", nri_id)
         ]
+        await chain_audit(conn)
         actions = [
             r["action"]
             for r in await conn.fetch(

@@ -12,6 +12,7 @@ import pytest
 
 from igf_hub.auth.principal import Role
 from tests.messages.support import comment, message, move
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.support.web import Site, WebClient
 
@@ -54,6 +55,7 @@ async def test_sign_out_everywhere_else_keeps_this_browser(
         assert ended.headers["location"] == "/en/account?done=signed-out-others"
         assert (await here.get("/en/account")).status_code == 200
         assert (await there.get("/en/account")).status_code == 303  # signed out there
+    await chain_audit(db)
     row = await db.fetchrow("SELECT data FROM audit_log WHERE action = 'user.signed_out_others'")
     assert row["data"] == {"sessions": 1}
 
@@ -141,4 +143,5 @@ async def test_deleting_the_account_keeps_its_public_comments(
     assert [(c["body"], c["display_name"]) for c in comments] == [
         ("Please name small operators explicitly.", "Amina Diallo" if keep_name else None)
     ]
+    await chain_audit(db)
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.deleted'") == 1

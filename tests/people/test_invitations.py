@@ -16,6 +16,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.people import mailer
 from tests.people.test_account_mail import link_in
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.support.smtp import SmtpServer
 from tests.support.web import Site
@@ -141,6 +142,7 @@ async def test_accepting_with_a_new_account_grants_the_bound_role_and_signs_in(
     assert await _grants(db, "guest@example.org") == [("nri_coordinator", nri, "invitation")]
     assert await db.fetchval("SELECT count(*) FROM notices WHERE link LIKE '%' || $1", token) == 0
     verified = await db.fetchval("SELECT email_verified_at FROM users WHERE email = 'guest@example.org'")
+    await chain_audit(db)
     actions = {r["action"] for r in await db.fetch("SELECT action FROM audit_log")}
     assert verified is not None
     assert {"invitation.created", "invitation.accepted", "role.granted", "user.created"} <= actions

@@ -13,6 +13,7 @@ import httpx
 from igf_hub.core.clock import Clock
 from igf_hub.people.account_repository import AccountRepository
 from igf_hub.people.account_service import RESET, VERIFY, token_hash
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.support.web import Site, WebClient
 
@@ -57,6 +58,7 @@ async def test_signing_up_makes_an_unconfirmed_account_with_what_the_person_decl
             "SELECT display_name, preferred_language, stakeholder_group, country, email_verified_at, password_hash "
             "FROM users WHERE email = 'amina@example.org'"
         )
+        await chain_audit(conn)
         audited = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.signed_up'")
         links = await conn.fetchval("SELECT count(*) FROM account_links WHERE purpose = 'verify_email'")
     assert (row["display_name"], row["preferred_language"], row["stakeholder_group"], row["country"]) == (
@@ -136,6 +138,7 @@ async def test_a_verification_link_confirms_once_then_the_person_signs_in(
         signed_in = await browser.sign_in("amina@example.org", GOOD)
         assert signed_in.status_code == 303 and signed_in.headers["location"] == "/en/account"
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audited = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.email_verified'")
     assert audited == 1
 
@@ -186,6 +189,7 @@ async def test_a_reset_sets_the_password_and_ends_every_session_and_refresh_toke
         assert reused.status_code == 410
     async with db.acquire() as conn:
         revoked = await conn.fetchval("SELECT revoked_at FROM oauth_refresh_tokens WHERE token_hash = 'h'")
+        await chain_audit(conn)
         actions = await conn.fetch(
             "SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id", str(person.id)
         )

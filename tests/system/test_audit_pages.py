@@ -14,6 +14,7 @@ from igf_hub.auth.principal import Role
 from igf_hub.core.audit_checkpoints import make_checkpoint
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 
 PATH = "/en/secretariat/audit"
@@ -90,6 +91,7 @@ async def test_verify_says_the_log_is_intact_then_names_a_forged_row_and_checkpo
     assert "the log extends it" in intact.text  # the stored checkpoint is checked too
     async with db.acquire() as conn:
         await conn.execute("SET session_replication_role = replica")
+        await chain_audit(conn)
         await conn.execute("""UPDATE audit_log SET data = '{"forged": true}' WHERE seq = 1""")
         await conn.execute("SET session_replication_role = DEFAULT")
     broken = await client.get(f"{PATH}/verify", headers=secretariat.headers)

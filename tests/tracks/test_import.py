@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
+from tests.support.audit import chain_audit
 from tests.tracks.conftest import Tracks, assert_problem
 
 HEADER = (
@@ -36,6 +37,7 @@ async def _post(
 
 async def _count(db: asyncpg.Pool) -> tuple[int, int]:
     async with db.acquire() as conn:
+        await chain_audit(conn)
         row = await conn.fetchrow(
             "SELECT (SELECT count(*) FROM tracks) t, (SELECT count(*) FROM audit_log) a"
         )
@@ -101,6 +103,7 @@ async def test_tracks_load_as_history_with_their_real_status_and_years(
     assert data["predecessor"] == "dc-iot"
     assert (await client.get("/v1/tracks/dc-iot")).json()["successors"] == ["dc-iot-data"]
     async with db.acquire() as conn:
+        await chain_audit(conn)
         actions = await conn.fetch(
             "SELECT action, data->>'source' AS source FROM audit_log WHERE action = 'track.imported'"
         )

@@ -12,6 +12,7 @@ import httpx
 from igf_hub.core import queue
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller
 from tests.support.worker import run_worker_burst
 from tests.tracks.conftest import Tracks, assert_problem, dc_body, if_match, pointers
@@ -135,6 +136,7 @@ async def test_the_scan_moves_a_dc_that_missed_its_annual_report_to_inactive(
     assert detail["history"][-1]["to_status"] == "inactive"
     async with db.acquire() as conn:
         events = await conn.fetch("SELECT type, data FROM outbox WHERE type = 'track.inactive'")
+        await chain_audit(conn)
         actors = await conn.fetch(
             "SELECT actor FROM audit_log WHERE action = 'track.inactive' AND subject_id = $1", silent["id"]
         )

@@ -6,6 +6,7 @@ import asyncpg
 import httpx
 
 from igf_hub.auth.principal import Role
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.tracks.conftest import FOUNDERS, Tracks, assert_problem, dc_body, if_match, pointers
 
@@ -28,6 +29,7 @@ async def test_secretariat_creates_a_bpf_and_activates_it(
         events = await conn.fetch(
             "SELECT type, data FROM outbox WHERE subject = $1 ORDER BY id", created["id"]
         )
+        await chain_audit(conn)
         audit = await conn.fetch(
             "SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY seq", created["id"]
         )

@@ -18,6 +18,7 @@ from igf_hub.auth.principal import Role
 from igf_hub.core.clock import Clock
 from igf_hub.demo.loader import DemoReport
 from tests.messages.support import message, move
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.support.web import Site
 from tests.tracks.conftest import Tracks, if_match
@@ -212,6 +213,7 @@ async def test_a_persons_calendar_lives_at_a_secret_revocable_address(
             "SELECT b.id, m.user_id FROM message_ballots b JOIN message_ballot_members m ON m.ballot_id = b.id "
             "WHERE b.status = 'open' LIMIT 1"
         )
+        await chain_audit(db)
         audit = await db.fetch(
             "SELECT action FROM audit_log WHERE subject_id = $1 AND action LIKE 'user.calendar%' ORDER BY seq",
             str(person.id),

@@ -17,6 +17,7 @@ from igf_hub.core.settings import AuthSettings, Environment, Settings
 from igf_hub.system import jobs
 from igf_hub.web.sessions import COOKIE_NAME, INSECURE_COOKIE_NAME, cookie_is_secure, cookie_name
 from tests.support import twofactor
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.support.web import Site, WebClient
 from tests.web.conftest import PASSWORD
@@ -98,6 +99,7 @@ async def test_signing_out_ends_the_session_for_good(
         assert (await browser.get("/test/whoami")).json()["kind"] == "anonymous"
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM web_sessions WHERE user_id IS NOT NULL") == 0
+        await chain_audit(conn)
         assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.signed_out'") == 1
 
 
@@ -117,6 +119,7 @@ async def test_sign_out_everywhere_ends_every_session_of_that_person_only(
         assert phone.cookie is None  # and told to forget its cookie
         assert (await someone.get("/account")).status_code == 200  # another person is not
     async with db.acquire() as conn:
+        await chain_audit(conn)
         row = await conn.fetchrow(
             "SELECT actor, data FROM audit_log WHERE action = 'user.signed_out_everywhere'"
         )

@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory, pkce_pair
 from tests.support.web import Site, WebClient
 from tests.web.conftest import PASSWORD
@@ -86,10 +87,12 @@ async def test_the_lock_out_is_audited_from_the_web_page_too(
     # 3 per (e-mail, address), then 429 from the same address; the account count still grows past its limit.
     assert statuses[:LIMIT] == [401] * LIMIT and set(statuses[LIMIT:]) == {429}
     async with db.acquire() as conn:
+        await chain_audit(conn)
         locked = await conn.fetchval(
             "SELECT count(*) FROM audit_log WHERE action = 'user.sign_in_locked_out' AND subject_id = $1",
             str(person.id),
         )
+        await chain_audit(conn)
         signed_in = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.signed_in'")
     assert (locked, signed_in) == (1, 0)
 
@@ -99,6 +102,7 @@ async def test_signing_in_is_audited(site: Site, tokens: TokenFactory, db: async
     async with site.browser() as browser:
         assert (await _try(browser, person.user.email, PASSWORD)).status_code == 303
     async with db.acquire() as conn:
+        await chain_audit(conn)
         row = await conn.fetchrow("SELECT actor, data FROM audit_log WHERE action = 'user.signed_in'")
     assert row["actor"] == f"user:{person.id}"
     assert "web session" in str(row["data"])
@@ -159,6 +163,7 @@ async def test_developer_access_gives_a_token_the_api_accepts(
         assert me.status_code == 200
         assert me.json()["subject"] == f"user:{person.id}"
     async with db.acquire() as conn:
+        await chain_audit(conn)
         assert (
             await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.access_token_created'")
             == 1

@@ -15,6 +15,7 @@ from igf_hub.auth.principal import Role
 from igf_hub.auth.twofactor_repository import TwoFactorRepository
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.support.twofactor import code, enrol, enter, second_step, secret_of
 from tests.support.web import Site, WebClient
@@ -85,6 +86,7 @@ async def test_set_up_totp_from_the_page(
         hashes = await conn.fetch(
             "SELECT code_hash FROM two_factor_recovery_codes WHERE user_id = $1", person.id
         )
+        await chain_audit(conn)
         audit = await conn.fetchval(
             "SELECT count(*) FROM audit_log WHERE action = 'user.two_factor_enabled' AND subject_id = $1",
             str(person.id),
@@ -292,6 +294,7 @@ async def test_turning_it_off_needs_a_fresh_code_or_the_password(
         page = await browser.get(off.headers["location"])
         assert "Two-factor sign-in is off." in page.text
     async with db.acquire() as conn:
+        await chain_audit(conn)
         events = await conn.fetch(
             "SELECT action, data FROM audit_log WHERE subject_id = $1 AND action LIKE 'user.two_factor%'"
             " ORDER BY id",
@@ -343,6 +346,7 @@ async def test_a_passkey_is_removed_only_by_its_owner(
         assert answer.headers["location"] == "/en/account/two-factor?done=passkey-removed"
     async with db.acquire() as conn:
         assert await TwoFactorRepository(conn).passkeys(owner.id) == []
+        await chain_audit(conn)
         removed = await conn.fetchval(
             "SELECT actor FROM audit_log WHERE action = 'user.passkey_removed' AND subject_id = $1",
             str(owner.id),

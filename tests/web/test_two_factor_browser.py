@@ -15,6 +15,7 @@ from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 from igf_hub.web.i18n import LANGUAGES
 from tests.support import twofactor
+from tests.support.audit import chain_audit
 from tests.support.auth import TokenFactory
 from tests.support.browser import assert_accessible, console_errors
 from tests.support.web import Site, serve
@@ -176,6 +177,7 @@ async def test_a_passkey_added_on_the_account_is_the_second_factor(
     await page.wait_for_url(f"{url}/en/account")
     assert errors == []
     async with db.acquire() as conn:
+        await chain_audit(conn)
         event = await conn.fetchval(
             "SELECT data->>'second_factor' FROM audit_log WHERE action = 'user.signed_in' AND subject_id = $1"
             " ORDER BY id DESC LIMIT 1",

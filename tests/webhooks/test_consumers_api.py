@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 
 from igf_hub.auth.principal import Role
+from tests.support.audit import chain_audit
 from tests.support.auth import Caller, TokenFactory
 from tests.webhooks.conftest import CSTD, UNGIS, register
 
@@ -72,6 +73,7 @@ async def test_the_secretariat_admits_a_consumer_and_binds_its_people_and_system
         "resource_id": wsis["id"],
     }
     async with db.acquire() as conn:
+        await chain_audit(conn)
         actions = [r["action"] for r in await conn.fetch("SELECT action FROM audit_log ORDER BY seq")]
     assert {"consumer.created", "role.granted", "client.created"} <= set(actions)
 
@@ -352,6 +354,7 @@ async def test_an_endpoint_change_is_audited_under_the_name_of_its_event(
     rotated = await client.post(f"{base}/secret/rotate", json={"grace_seconds": 60}, headers=ungis.headers)
     assert rotated.status_code == 200, rotated.text
     async with db.acquire() as conn:
+        await chain_audit(conn)
         audited = await conn.fetch(
             "SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY seq", endpoint["id"]
         )

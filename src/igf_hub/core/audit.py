@@ -1,4 +1,10 @@
-"""The audit log: one hash-chained, append-only row per state change, written in the change's transaction.
+"""The audit log: one hash-chained, append-only row per state change, recorded in the change's transaction.
+
+A change appends its row to ``audit_intake`` (one INSERT, no lock: writers do not queue on each other);
+``chain_pending`` moves committed intake rows into ``audit_log`` in batches, under the chain's advisory lock,
+where the ``audit_log_chain`` trigger chains them, and seals them. The worker chains every
+``IGF_HUB_AUDIT_CHAIN_INTERVAL`` seconds, and every reader of the log chains first, so a read after a committed
+write sees it. An intake row is not sealed until it is chained (``verify`` counts them as waiting).
 
 Each row is also sealed (an HMAC of its position and hash with a key from the environment, see
 ``core/audit_keys.py``), and ``core/audit_checkpoints.py`` publishes signed checkpoints of the log, so
@@ -8,6 +14,7 @@ checkpoint someone kept, rows removed from the end.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 from collections.abc import Sequence
@@ -22,11 +29,30 @@ from igf_hub.core.audit_keys import SealKeys, seal_keys
 from igf_hub.core.settings import Settings, load_settings
 from igf_hub.core.tlog import CompactRange
 
-INSERT_AUDIT = """
-INSERT INTO audit_log (actor, action, subject_type, subject_id, data, request_id, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, '', '')
+log = structlog.get_logger("igf_hub.audit")
+
+INSERT_INTAKE = """
+INSERT INTO audit_intake (actor, action, subject_type, subject_id, data, request_id) VALUES ($1, $2, $3, $4, $5, $6)"""
+# Cheap when there is nothing to chain (one index probe): readers run it before every read of the log.
+ANY_PENDING = "SELECT EXISTS (SELECT 1 FROM audit_intake)"
+COUNT_PENDING = "SELECT count(*) FROM audit_intake"
+# The key audit_log_chain (0002) locks per row: held by the chainer for its whole batch, the trigger re-takes it.
+CHAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('igf_hub.audit_log'))"
+# After CHAIN_LOCK, a new statement's snapshot sees every row an earlier chainer moved: no row is chained twice.
+# Rows are inserted in intake order, each keeping its time; the trigger sees the rows inserted before it in the
+# same statement, so it chains them in that order (tests/core/test_audit_intake.py checks it).
+MOVE_BATCH = """
+WITH moved AS (
+    DELETE FROM audit_intake WHERE id IN (SELECT id FROM audit_intake ORDER BY id LIMIT $1)
+    RETURNING id, occurred_at, actor, action, subject_type, subject_id, data, request_id
+)
+INSERT INTO audit_log (occurred_at, actor, action, subject_type, subject_id, data, request_id, prev_hash, hash)
+SELECT occurred_at, actor, action, subject_type, subject_id, data, request_id, '', '' FROM moved ORDER BY id
 RETURNING seq, hash"""
-INSERT_SEAL = "INSERT INTO audit_log_seals (seq, key_id, mac) VALUES ($1, $2, $3)"
+INSERT_SEALS = """
+INSERT INTO audit_log_seals (seq, key_id, mac)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])"""
+CHAIN_BATCH = 5000
 
 # Recompute every row's digest (after row $1) from its stored content and the previous row's stored hash.
 SELECT_BROKEN_LINKS = """
@@ -99,6 +125,8 @@ class VerifyReport(msgspec.Struct, kw_only=True):
     root_hash: str = ""
     # Rows up to this one predate sealing (as a sealed audit.sealing_started row says).
     unsealed_until: int = 0
+    # Rows written but not yet chained (nor sealed): not a break, the chainer will take them.
+    waiting: int = 0
 
     @property
     def ok(self) -> bool:
@@ -139,17 +167,73 @@ async def append(
     subject_type: str,
     subject_id: object,
     data: Any = None,
-) -> int:
-    """Record ``action`` by ``actor`` on a subject, in the caller's transaction; returns the chain position."""
+) -> None:
+    """Record ``action`` by ``actor`` on a subject, in the caller's transaction (it is chained and sealed once
+    committed, by the next ``chain_pending``)."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    row = await conn.fetchrow(
-        INSERT_AUDIT, actor, action, subject_type, str(subject_id), _plain(data or {}), request_id
+    await conn.execute(
+        INSERT_INTAKE, actor, action, subject_type, str(subject_id), _plain(data or {}), request_id
     )
-    # The hash exists only once the trigger has chained the row, hence a second statement.
-    key_id, mac = _keys().seal(row["seq"], row["hash"])
-    await conn.execute(INSERT_SEAL, row["seq"], key_id, mac)
-    seq: int = row["seq"]
-    return seq
+
+
+async def chain_pending(conn: asyncpg.Connection, *, keys: SealKeys | None = None) -> int:
+    """Chain and seal every committed intake row, in batches of one transaction each; returns how many.
+
+    On a connection inside a transaction it chains nothing (its lock would last until the caller commits, and a
+    read-only transaction cannot write): readers call it on a connection of their own first."""
+    if conn.is_in_transaction() or not await conn.fetchval(ANY_PENDING):
+        return 0
+    keys = keys or _keys()
+    total = 0
+    while True:
+        async with conn.transaction():
+            await conn.execute(CHAIN_LOCK)
+            rows = await conn.fetch(MOVE_BATCH, CHAIN_BATCH)
+            if rows:
+                seals = [keys.seal(r["seq"], r["hash"]) for r in rows]
+                await conn.execute(
+                    INSERT_SEALS, [r["seq"] for r in rows], [k for k, _ in seals], [m for _, m in seals]
+                )
+        total += len(rows)
+        if len(rows) < CHAIN_BATCH:
+            return total
+
+
+class Chainer:
+    """The worker's loop: ``chain_pending`` every ``interval`` seconds on a pooled connection (held only for the
+    pass), so rows are chained and sealed within about that time even when no one reads the log."""
+
+    def __init__(self, pool: asyncpg.Pool, *, interval: float) -> None:
+        self.pool, self.interval = pool, interval
+        self.chained = 0
+        self.passed = asyncio.Event()  # set after each pass (tests wait on it)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="audit-chainer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_once(self) -> int:
+        async with self.pool.acquire() as conn:
+            chained = await chain_pending(conn)
+        self.chained += chained
+        return chained
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+                # The database is down or restarting: the rows wait in audit_intake for the next pass.
+                log.warning("audit.chain_failed", error=str(exc))
+            self.passed.set()
+            await asyncio.sleep(self.interval)
 
 
 async def _unsealed_until(conn: asyncpg.Connection, keys: SealKeys) -> int:
@@ -170,6 +254,7 @@ async def mark_sealing_start(conn: asyncpg.Connection, *, keys: SealKeys | None 
     if not legacy:
         return 0
     keys = keys or _keys()
+    await chain_pending(conn)
     if await _unsealed_until(conn, keys):
         return 0
     async with conn.transaction():
@@ -181,6 +266,7 @@ async def mark_sealing_start(conn: asyncpg.Connection, *, keys: SealKeys | None 
             subject_id="audit_log",
             data={"unsealed_until": legacy},
         )
+    await chain_pending(conn)
     return legacy
 
 
@@ -203,8 +289,11 @@ async def verify(
 
     With ``since``, rows up to that one are only hashed into the tree (their content and seals are not
     checked again): for the checkpointer, whose previous checkpoint of ``since`` rows vouches for their hashes.
+    Committed intake rows are chained first (not on a connection inside a transaction: they are counted as
+    ``waiting``).
     """
     keys = keys or _keys()
+    await chain_pending(conn)
     # One snapshot for every query (a caller already in a transaction brings its own).
     snapshot = (
         contextlib.nullcontext()
@@ -217,6 +306,7 @@ async def verify(
             ChainBreak(seq=r["seq"], reason=r["reason"]) for r in await conn.fetch(SELECT_BROKEN_LINKS, since)
         ]
         unsealed_until = await _unsealed_until(conn, keys)
+        waiting: int = await conn.fetchval(COUNT_PENDING)
         checked_after = max(unsealed_until, since)
         wanted = {h.tree_size for h in heads}
         tree, roots = CompactRange(), {}
@@ -239,6 +329,7 @@ async def verify(
         checkpoints=[_check(h, roots, tree.size, breaks, heads) for h in heads],
         root_hash=base64.b64encode(tree.root()).decode(),
         unsealed_until=unsealed_until,
+        waiting=waiting,
     )
 
 

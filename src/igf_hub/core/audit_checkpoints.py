@@ -139,6 +139,7 @@ async def make_checkpoint(
     than ``min_interval`` seconds). One transaction: the checkpoint and its event commit together."""
     await conn.execute(LOCK)
     try:
+        await audit.chain_pending(conn)  # sign what was written up to now, not what was chained by chance
         return await _make_checkpoint(conn, settings, now=now, min_interval=min_interval)
     finally:
         await conn.execute(UNLOCK)

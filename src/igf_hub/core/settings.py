@@ -198,6 +198,8 @@ class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
     checkpoint_origin: str = ""
     # The worker signs a new checkpoint at most this often, and only when rows were added.
     checkpoint_interval: int = 600  # seconds
+    # The worker moves written audit rows into the chain (and seals them) this often, when there are any.
+    chain_interval: float = 0.25  # seconds
 
 
 class SigningSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -348,6 +350,7 @@ _ENV_MAP: dict[str, tuple[str, ...]] = {
     "IGF_HUB_AUDIT_CHECKPOINT_KEY": ("audit", "checkpoint_key"),
     "IGF_HUB_AUDIT_CHECKPOINT_ORIGIN": ("audit", "checkpoint_origin"),
     "IGF_HUB_AUDIT_CHECKPOINT_INTERVAL": ("audit", "checkpoint_interval"),
+    "IGF_HUB_AUDIT_CHAIN_INTERVAL": ("audit", "chain_interval"),
     "IGF_HUB_SMTP_HOST": ("mail", "host"),
     "IGF_HUB_SMTP_PORT": ("mail", "port"),
     "IGF_HUB_SMTP_USERNAME": ("mail", "username"),

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from igf_hub.core import audit
 from igf_hub.nri.schemas import (
     AwaitingReview,
     HistoryEntry,
@@ -378,5 +379,6 @@ class NriRepository:
     # -- history -------------------------------------------------------------------------------------
 
     async def history(self, nri_id: UUID, *, after_seq: int, limit: int) -> list[HistoryEntry]:
+        await audit.chain_pending(self.conn)  # the writes committed before this read are in it
         rows = await self.conn.fetch(SELECT_HISTORY, str(nri_id), after_seq, limit)
         return [HistoryEntry(**r) for r in rows]

@@ -9,6 +9,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from igf_hub.core import audit
+
 
 class Profile(msgspec.Struct, kw_only=True):
     id: UUID
@@ -156,6 +158,7 @@ class AccountRepository:
         return status.endswith(" 1")
 
     async def audit_of(self, user_id: UUID, limit: int) -> list[dict[str, object]]:
+        await audit.chain_pending(self.conn)  # the writes committed before this read are in it
         rows = await self.conn.fetch(SELECT_AUDIT_OF, f"user:{user_id}", str(user_id), limit)
         return [dict(r) for r in rows]
 

@@ -1,11 +1,12 @@
-"""System jobs: the audit log's signed checkpoint, published when the log has grown (at most every
-``IGF_HUB_AUDIT_CHECKPOINT_INTERVAL`` seconds), and the purge of expired browser sessions."""
+"""System jobs: the audit chainer (a loop started with the worker: written audit rows are chained and sealed
+every ``IGF_HUB_AUDIT_CHAIN_INTERVAL`` seconds), the audit log's signed checkpoint, published when the log has
+grown (at most every ``IGF_HUB_AUDIT_CHECKPOINT_INTERVAL`` seconds), and the purge of expired browser sessions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from igf_hub.core import audit_checkpoints
+from igf_hub.core import audit, audit_checkpoints
 from igf_hub.core.clock import Clock
 from igf_hub.core.cron import cron
 from igf_hub.core.settings import Settings
@@ -30,9 +31,26 @@ async def purge_web_sessions(ctx: dict[str, Any]) -> int:
         return await sessions.purge_expired(conn, ctx["settings"], ctx["clock"])
 
 
+CHAINER = "audit_chainer"
+
+
+async def start_audit_chainer(ctx: dict[str, Any]) -> None:
+    chainer = audit.Chainer(ctx["pool"], interval=ctx["settings"].audit.chain_interval)
+    await chainer.start()
+    ctx[CHAINER] = chainer
+
+
+async def stop_audit_chainer(ctx: dict[str, Any]) -> None:
+    chainer: audit.Chainer | None = ctx.pop(CHAINER, None)
+    if chainer is not None:
+        await chainer.stop()  # rows written since wait in audit_intake for the next worker or reader
+
+
 FUNCTIONS: list[Any] = [publish_audit_checkpoint, purge_web_sessions]
 # Every minute: the job itself decides whether a checkpoint is due, so the interval is a setting.
 CRON_JOBS: list[Any] = [
     cron(publish_audit_checkpoint, second={40}, unique=True, run_at_startup=True),
     cron(purge_web_sessions, minute={17}, second={20}, unique=True),  # hourly
 ]
+ON_STARTUP = [start_audit_chainer]
+ON_SHUTDOWN = [stop_audit_chainer]

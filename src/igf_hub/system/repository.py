@@ -4,6 +4,7 @@ from typing import Any
 
 import asyncpg
 
+from igf_hub.core import audit
 from igf_hub.core.audit import AuditEntry
 
 LIST_AUDIT = """
@@ -25,6 +26,7 @@ class AuditRepository:
         self.conn = conn
 
     async def list(self, filters: dict[str, Any], *, before_seq: int | None, limit: int) -> list[AuditEntry]:
+        await audit.chain_pending(self.conn)  # the writes committed before this read are in it
         rows = await self.conn.fetch(
             LIST_AUDIT,
             filters["actor"],

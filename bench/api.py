@@ -54,6 +54,7 @@ from bench.workload import (
     commenter_tokens,
     secretariat_client,
 )
+from igf_hub.core import audit
 from igf_hub.core.db import create_pool
 from igf_hub.core.settings import DbSettings, RedisSettings, Settings
 from igf_hub.core.vault import Vault, decode_key, new_key_text
@@ -332,7 +333,12 @@ async def run(
         }
         phases = [*MIX, *HTML, MIXED]
         pairs = {name: Pairs([], []) for name in phases}
+        # The worker's audit chainer runs as in production (here, in this process): the writes' audit rows
+        # are chained and sealed while they go on.
+        chainer = audit.Chainer(pool, interval=settings.audit.chain_interval)
         async with contextlib.AsyncExitStack() as stack:
+            await chainer.start()
+            stack.push_async_callback(chainer.stop)
             shared = ("--server", plan.server, *(("--reuse-port",) if plan.api_processes > 1 else ()))
             igfs = [
                 await stack.enter_async_context(

@@ -33,7 +33,7 @@ from bench.seed_activity import seed_funding, seed_messages
 from bench.seed_data import FULL, TINY, Scale, Seeded
 from bench.seed_directory import seed_mag, seed_nris
 from igf_hub.app import WIRING
-from igf_hub.core import outbox, wiring
+from igf_hub.core import audit, outbox, wiring
 from igf_hub.core.clock import Clock
 from igf_hub.core.settings import Settings
 
@@ -78,6 +78,8 @@ async def seed(
     # What a running worker would have done meanwhile: dispatch the outbox (after-commit subscribers).
     while await outbox.dispatch_pending(pool, batch=1000):
         pass
+    async with pool.acquire() as conn:  # and chain the audit rows
+        await audit.chain_pending(conn)
     async with pool.acquire() as conn:
         await conn.execute("VACUUM ANALYZE")
         for table in COUNTED_TABLES:

@@ -232,6 +232,8 @@ class Chainer:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 # The database is down or restarting: the rows wait in audit_intake for the next pass.
                 log.warning("audit.chain_failed", error=str(exc))
+            except Exception:  # a bug must not stop the loop for good
+                log.exception("audit.chain_crashed")
             self.passed.set()
             await asyncio.sleep(self.interval)
 

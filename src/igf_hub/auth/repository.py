@@ -115,6 +115,7 @@ REVOKE_REFRESH = (
 
 # Token-signing keys (auth/keys.py): changed only under the advisory lock, by whichever process starts first.
 LOCK_SIGNING_KEYS = "SELECT pg_advisory_xact_lock($1)"
+LOCK_BOOTSTRAP = "SELECT pg_advisory_xact_lock(hashtext('igf_hub.bootstrap_admin'))"
 SELECT_ACTIVE_SIGNING_KEY = "SELECT kid, private_jwk IS NOT NULL AS in_clear, private_ciphertext FROM signing_keys WHERE retired_at IS NULL"
 SELECT_PUBLISHED_SIGNING_KEYS = """
 SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC"""
@@ -156,6 +157,10 @@ class IdentityRepository:
     async def email_verified(self, user_id: UUID) -> bool:
         """Whether the account's address is confirmed (a signed-up account is not until its link is followed)."""
         return bool(await self.conn.fetchval(SELECT_EMAIL_VERIFIED, user_id))
+
+    async def lock_bootstrap(self) -> None:
+        """Until this transaction ends: two processes starting together on an empty database take turns."""
+        await self.conn.execute(LOCK_BOOTSTRAP)
 
     async def count_users(self) -> int:
         count: int = await self.conn.fetchval(COUNT_USERS)

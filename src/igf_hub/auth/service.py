@@ -263,7 +263,10 @@ class IdentityService:
         return user if ok and user is not None and user.is_active else None
 
     async def bootstrap_admin(self) -> tuple[str, str] | None:
-        """On an empty database, create the first Secretariat admin; returns (email, password) once."""
+        """On an empty database, create the first Secretariat admin; returns (email, password) once. Run in a
+        transaction: API processes starting together on a fresh database (two replicas) take turns, and the
+        second finds the first one's admin instead of failing on its e-mail address."""
+        await self.repo.lock_bootstrap()
         if await self.repo.count_users() > 0:
             return None
         password = secrets.token_urlsafe(18)

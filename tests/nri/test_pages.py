@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -11,6 +12,7 @@ from lxml import html
 
 from igf_hub.demo.loader import DemoReport
 from igf_hub.nri import pages
+from igf_hub.nri.repository import NriRepository
 
 
 def names(document: html.HtmlElement) -> list[str]:
@@ -176,3 +178,23 @@ async def test_an_nri_the_public_may_not_read_is_a_not_found_page(
     kenya = (await client.get("/v1/nris", params={"q": "Kenya", "type": "national"})).json()["items"][0]["id"]
     answer = await client.get(f"/ar/nris/{kenya}?history=forged")
     assert answer.status_code == 400 and html.fromstring(answer.text).get("dir") == "rtl"
+
+
+async def test_a_profile_reads_the_nri_once(
+    client: httpx.AsyncClient, demo: DemoReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The profile's reports and history take the NRI the page loaded for this reader: one read, not three."""
+    items = (await client.get("/v1/nris", params={"q": "Kenya Open Internet Dialogue"})).json()["items"]
+    nri_id = next(item["id"] for item in items if item["name"] == "Kenya Open Internet Dialogue")
+    reads: list[UUID] = []
+    read = NriRepository.get
+
+    async def counted(self: NriRepository, wanted: UUID, **kwargs: Any) -> Any:
+        reads.append(wanted)
+        return await read(self, wanted, **kwargs)
+
+    monkeypatch.setattr(NriRepository, "get", counted)
+    answer = await client.get(f"/en/nris/{nri_id}")
+    assert answer.status_code == 200, answer.text
+    assert "Kenya Open Internet Dialogue" in answer.text
+    assert [str(r) for r in reads] == [nri_id]

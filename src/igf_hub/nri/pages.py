@@ -319,8 +319,11 @@ class NriPages(PageController):
         language = i18n.request_language(request)
         nris = NriService(db, clock, settings)
         nri = await nris.get(nri_id, actor=actor)
-        reports = await ReportService(db, clock, settings).of_nri(nri_id, actor=actor)
-        steps = await nris.history(nri_id, cursor=history or None, limit=HISTORY_SIZE, actor=actor)
+        # The NRI read once: the reports and the history take it as loaded (and checked) for this reader.
+        reports = await ReportService(db, clock, settings).of_nri(nri_id, actor=actor, loaded=nri)
+        steps = await nris.history(
+            nri_id, cursor=history or None, limit=HISTORY_SIZE, actor=actor, loaded=nri
+        )
         base = i18n.path_in(language, f"/nris/{nri_id}")
         return render(
             request,

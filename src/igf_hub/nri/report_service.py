@@ -91,8 +91,13 @@ class ReportService:
         nri = await self.nris.load(nri_id, actor=actor)
         return await self._report(nri, year, actor)
 
-    async def of_nri(self, nri_id: UUID, *, actor: Principal) -> list[NriReport]:
-        nri = await self.nris.load(nri_id, actor=actor)
+    async def of_nri(self, nri_id: UUID, *, actor: Principal, loaded: Nri | None = None) -> list[NriReport]:
+        """``loaded``: the NRI as ``NriService.get``/``load`` just returned it to this ``actor`` (read once)."""
+        nri = (
+            loaded
+            if loaded is not None and loaded.id == nri_id
+            else await self.nris.load(nri_id, actor=actor)
+        )
         return await self.repo.of_nri(nri.id, include_drafts=is_manager(actor, nri.id))
 
     async def patch(

@@ -465,8 +465,13 @@ class NriService:
 
     # -- reading one NRI -----------------------------------------------------------------------------
 
-    async def history(self, nri_id: UUID, *, cursor: str | None, limit: int, actor: Principal) -> HistoryPage:
-        await self.load(nri_id, actor=actor)
+    async def history(
+        self, nri_id: UUID, *, cursor: str | None, limit: int, actor: Principal, loaded: Nri | None = None
+    ) -> HistoryPage:
+        """``loaded``: the NRI as ``get``/``load`` just returned it to this ``actor`` (a page showing both reads
+        it once); otherwise it is loaded here, 404 unless the actor may see it."""
+        if loaded is None or loaded.id != nri_id:
+            await self.load(nri_id, actor=actor)
         keyset = Keyset(cursor, tuple[int], limit)
         rows, next_cursor = keyset.cut(
             await self.repo.history(nri_id, after_seq=keyset.first(0), limit=keyset.fetch),

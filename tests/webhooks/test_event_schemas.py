@@ -81,6 +81,8 @@ NEVER_DELIVERED = {
     "funding.contribution.imported",  # an audit action of the funding archive; no event is published
     "funding.overdue_pledges_notified",  # the log line of the worker's pledge-overdue notices job
     "nri.report_deadlines_notified",  # the log line of the worker's report-deadline notices job
+    "audit.chain_crashed",  # the log lines of the worker's audit chainer
+    "audit.chain_failed",
     "audit.checkpoint_refused",
     "audit.checkpoint_signed",
     "audit.sealing_started",

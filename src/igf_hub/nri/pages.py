@@ -37,7 +37,7 @@ from igf_hub.people import follows
 from igf_hub.web import i18n
 from igf_hub.web.calendar import CalendarContext, Deadline, DeadlineList
 from igf_hub.web.errors import PageController
-from igf_hub.web.formatting import locale_of
+from igf_hub.web.formatting import locale
 from igf_hub.web.home import HomeSection, SectionContext
 from igf_hub.web.i18n import N_, gettext
 from igf_hub.web.navigation import NavItem
@@ -135,19 +135,18 @@ def actor_of(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-@functools.lru_cache(maxsize=4096)  # CLDR's names never change while we run: Babel parses a locale per call
 def country_name(code: str, language: str) -> str:
     """The country's name in the reader's language (CLDR, through Babel), else its UN English name."""
-    name = Locale.parse(locale_of(language)).territories.get(code)
+    name = locale(language).territories.get(code)  # the language's Locale, parsed once per process
     known = countries.get(code)
     return name or (known.name if known else code)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)  # each call parses the tag itself
 def language_name(tag: str, language: str) -> str:
     """A language tag (``pt``, ``fr-CA``) named in the reader's language, else the tag itself."""
     try:
-        return Locale.parse(tag, sep="-").get_display_name(locale_of(language)) or tag
+        return Locale.parse(tag, sep="-").get_display_name(locale(language)) or tag
     except (ValueError, TypeError):
         return tag
 
